@@ -1,0 +1,46 @@
+// Error classes with stable codes, shared by every module. An error's `exitCode` tells the CLI
+// whether it is the user's input (2) or ours (1).
+
+export abstract class TasksieveError extends Error {
+  abstract readonly code: string;
+  readonly exitCode: number = 1;
+}
+
+/** A study file, data file or command-line value is wrong. The message is one line. */
+export class StudyConfigError extends TasksieveError {
+  readonly code = 'E_STUDY_CONFIG';
+  override readonly exitCode = 2;
+  override readonly name = 'StudyConfigError';
+}
+
+/** A data file cannot be read or is malformed. The message is one line naming the file. */
+export class DataError extends TasksieveError {
+  readonly code = 'E_DATA';
+  override readonly exitCode = 2;
+  override readonly name = 'DataError';
+}
+
+/** A study exists with a different spec. */
+export class SpecDriftError extends TasksieveError {
+  readonly code = 'E_SPEC_DRIFT';
+  override readonly exitCode = 2;
+  override readonly name = 'SpecDriftError';
+}
+
+/** The storage refused an operation (unknown study, illegal transition, …). */
+export class StoreError extends TasksieveError {
+  readonly code = 'E_STORE';
+  override readonly name = 'StoreError';
+}
+
+/** A write to a finished trial: finished trials are immutable. */
+export class TrialFinishedError extends TasksieveError {
+  readonly code = 'E_TRIAL_FINISHED';
+  override readonly name = 'TrialFinishedError';
+}
+
+/** Training produced a NaN or infinite loss. */
+export class NonFiniteLossError extends TasksieveError {
+  readonly code = 'E_NON_FINITE_LOSS';
+  override readonly name = 'NonFiniteLossError';
+}

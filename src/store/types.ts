@@ -1,0 +1,114 @@
+// The Store contract: every state change of a study is one transaction. Main thread only.
+// Implementations: SQLite (sqlite-store.ts); the same contract suite (test/helpers) runs against each.
+
+export const TRIAL_STATES = ['WAITING', 'RUNNING', 'COMPLETE', 'PRUNED', 'FAIL'] as const;
+export type TrialState = (typeof TRIAL_STATES)[number];
+export const FINISHED_STATES: readonly TrialState[] = ['COMPLETE', 'PRUNED', 'FAIL'];
+
+/** JSON-safe values only: stored as JSON text. */
+export type Json = null | boolean | number | string | readonly Json[] | { readonly [k: string]: Json };
+
+export interface StudyRecord {
+  readonly id: number;
+  readonly name: string;
+  /** The resolved study as stored at creation (JSON). */
+  readonly spec: Json;
+  readonly direction: 'maximize' | 'minimize';
+  readonly createdAt: number;
+}
+
+export interface TrialRecord {
+  readonly id: number;
+  readonly studyId: number;
+  /** 0-based, unique within the study, assigned at creation. */
+  readonly number: number;
+  readonly state: TrialState;
+  readonly params: { readonly [k: string]: Json };
+  readonly value: number | null;
+  readonly error: string | null;
+  /** Backend the trial's units ran on (recorded when it finishes). */
+  readonly backend: string | null;
+  /** Who runs it now: `host:pid:random`, or null. */
+  readonly owner: string | null;
+  /** How many times it was started (re-queued trials start again). */
+  readonly attempts: number;
+  readonly createdAt: number;
+  readonly startedAt: number | null;
+  readonly finishedAt: number | null;
+  readonly heartbeatAt: number | null;
+}
+
+export interface UnitRecord {
+  readonly trialId: number;
+  readonly target: string;
+  readonly seed: number;
+  /** Unit metrics, baseline metrics, gain, cost, … as the runner chose to store them. */
+  readonly result: Json;
+  readonly createdAt: number;
+}
+
+export interface IntermediateRecord {
+  readonly trialId: number;
+  readonly step: number;
+  readonly value: number;
+}
+
+export interface NewTrial {
+  readonly params: { readonly [k: string]: Json };
+  /** WAITING (enqueued for anyone) or RUNNING (claimed by `owner` at once). */
+  readonly state: 'WAITING' | 'RUNNING';
+  readonly owner: string | null;
+}
+
+export interface FinishTrial {
+  readonly state: 'COMPLETE' | 'PRUNED' | 'FAIL';
+  readonly value: number | null;
+  readonly error: string | null;
+  readonly backend: string | null;
+}
+
+export interface Store {
+  /** Creates the study, or returns the existing one of that name (spec untouched). */
+  getOrCreateStudy(name: string, spec: Json, direction: 'maximize' | 'minimize'): { study: StudyRecord; created: boolean };
+  getStudy(name: string): StudyRecord | null;
+  listStudies(): StudyRecord[];
+
+  /**
+   * Atomically: if the study has fewer than `maxTrials` trials that count toward its budget (any
+   * state), numbers a new trial, asks `propose(number)` for it, and inserts it. Returns null when the
+   * budget is used up. `propose` runs inside the transaction and must be synchronous.
+   */
+  createTrial(studyId: number, maxTrials: number, propose: (number: number) => NewTrial): TrialRecord | null;
+  /** Atomically claims the oldest WAITING trial for `owner` (state RUNNING, attempts + 1). */
+  claimWaitingTrial(studyId: number, owner: string): TrialRecord | null;
+  /** Refreshes the heartbeat of RUNNING trials owned by `owner`. */
+  heartbeat(trialIds: readonly number[], owner: string): void;
+  /**
+   * RUNNING → COMPLETE | PRUNED | FAIL, once. Throws TrialFinishedError if the trial is already
+   * finished, and StoreError if it is not RUNNING or not owned by `owner`.
+   */
+  finishTrial(trialId: number, owner: string, outcome: FinishTrial): TrialRecord;
+  /**
+   * Puts RUNNING trials back to WAITING (same number, same params) when `isStale(trial)` says so.
+   * Returns the trials re-queued. Finished trials are never touched.
+   */
+  requeueStale(studyId: number, isStale: (trial: TrialRecord) => boolean): TrialRecord[];
+
+  getTrial(trialId: number): TrialRecord | null;
+  getTrials(studyId: number, states?: readonly TrialState[]): TrialRecord[];
+  countTrials(studyId: number, states?: readonly TrialState[]): number;
+
+  /** Records a finished unit of a RUNNING trial; (trial, target, seed) is unique. */
+  recordUnit(trialId: number, target: string, seed: number, result: Json): void;
+  getUnits(trialId: number): UnitRecord[];
+  getStudyUnits(studyId: number): UnitRecord[];
+
+  recordIntermediate(trialId: number, step: number, value: number): void;
+  getIntermediates(trialId: number): IntermediateRecord[];
+
+  /** Target-only baseline results, keyed by a recipe hash, target and seed; first write wins. */
+  putBaseline(studyId: number, key: string, result: Json): void;
+  getBaseline(studyId: number, key: string): Json | null;
+
+  close(): void;
+}

@@ -1,0 +1,73 @@
+// The message protocol between the main thread and pool workers: plain, JSON-safe data only.
+// Imported by both sides; must import types only.
+import type { ModelSpec, Recipe } from '../config/types.js';
+import type { TargetSpec, TaskSpec } from '../data/types.js';
+import type { ClassificationMetrics } from '../metrics/types.js';
+
+export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+/** One unit of work: a trial's recipe and source subset, evaluated on one target with one seed. */
+export interface TrialUnit {
+  readonly trialNumber: number;
+  readonly target: TargetSpec;
+  /** The chosen sources (empty: the target-only baseline). */
+  readonly sources: readonly TaskSpec[];
+  readonly model: ModelSpec;
+  readonly recipe: Recipe;
+  /** Seeds the target split, the initialisers and the per-epoch shuffles. */
+  readonly seed: number;
+  /** Also train the target-only baseline with the same recipe, target and seed. */
+  readonly withBaseline: boolean;
+}
+
+export interface TrainingCost {
+  readonly epochs: number;
+  /** Rows seen in training, summed over epochs (pre-training + fine-tuning). */
+  readonly samples: number;
+  readonly ms: number;
+}
+
+export interface EvaluatedModel {
+  readonly metrics: ClassificationMetrics;
+  readonly cost: TrainingCost;
+}
+
+export interface UnitResult {
+  readonly transfer: EvaluatedModel;
+  /** Present when the unit was asked for its baseline. */
+  readonly baseline: EvaluatedModel | null;
+  readonly backend: BackendName;
+  /** Time from the task arriving in the worker to its result leaving it. */
+  readonly workerMs: number;
+}
+
+/** Errors cross the thread boundary as plain data. */
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly code?: string;
+  readonly stack?: string;
+}
+
+export interface WorkerInfo {
+  readonly backend: BackendName;
+  readonly threadId: number;
+  /** Time spent importing tfjs and initialising the backend in this worker (once per thread). */
+  readonly initMs: number;
+}
+
+export type WorkerRequest =
+  | { readonly type: 'info' }
+  | { readonly type: 'unit'; readonly unit: TrialUnit };
+
+export type WorkerResponse =
+  | { readonly type: 'info'; readonly info: WorkerInfo }
+  | { readonly type: 'unit-result'; readonly result: UnitResult }
+  | { readonly type: 'unit-error'; readonly error: SerializedError };
+
+/** Data the pool passes to every worker when it starts (piscina `workerData`). */
+export interface WorkerData {
+  /** Requested backend; `null` picks the best available (tensorflow, then wasm, then cpu). */
+  readonly backend: BackendName | null;
+}
