@@ -1,0 +1,108 @@
+// The command-line interface: one typed table of commands; each parses its options, calls the
+// library, prints, and returns an exit code (0 ok, 1 internal error, 2 bad input, 130 interrupted).
+// Main thread.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { TasksieveError } from '../errors.js';
+import { exportCommand, leaderboardCommand, schemaCommand, studiesCommand } from './query-commands.js';
+import { resumeCommand, runCommand } from './run-command.js';
+
+export type Options = Record<string, string | boolean | undefined>;
+
+export interface Command {
+  readonly summary: string;
+  readonly usage: string;
+  readonly positionals: number;
+  readonly options: NonNullable<ParseArgsConfig['options']>;
+  run(positionals: string[], options: Options): Promise<number>;
+}
+
+const db = { type: 'string' } as const;
+const json = { type: 'boolean' } as const;
+
+export const COMMANDS: Record<string, Command> = {
+  run: {
+    summary: 'create or continue a study from its file and run it to its total',
+    usage: 'tasksieve run STUDY.yaml [--db PATH] [--trials N] [--workers N] [--backend wasm|cpu|tensorflow] [--json] [--quiet]',
+    positionals: 1,
+    options: { db, trials: { type: 'string' }, workers: { type: 'string' }, backend: { type: 'string' }, json, quiet: { type: 'boolean' } },
+    run: runCommand,
+  },
+  resume: {
+    summary: 're-queue interrupted trials and run the study until it has its total',
+    usage: 'tasksieve resume STUDY.yaml|NAME [--db PATH] [--workers N] [--backend wasm|cpu|tensorflow] [--json] [--quiet]',
+    positionals: 1,
+    options: { db, workers: { type: 'string' }, backend: { type: 'string' }, json, quiet: { type: 'boolean' } },
+    run: resumeCommand,
+  },
+  leaderboard: {
+    summary: 'best trials first, with source subsets and per-target gains over the baseline',
+    usage: 'tasksieve leaderboard STUDY.yaml|NAME [--db PATH] [--top N] [--json]',
+    positionals: 1,
+    options: { db, top: { type: 'string' }, json },
+    run: leaderboardCommand,
+  },
+  studies: {
+    summary: 'list the studies in a database',
+    usage: 'tasksieve studies [--db PATH] [--json]',
+    positionals: 0,
+    options: { db, json },
+    run: studiesCommand,
+  },
+  export: {
+    summary: 'write every trial of a study as CSV or JSON',
+    usage: 'tasksieve export STUDY.yaml|NAME [--db PATH] [--format csv|json] [-o FILE]',
+    positionals: 1,
+    options: { db, format: { type: 'string' }, output: { type: 'string', short: 'o' } },
+    run: exportCommand,
+  },
+  schema: {
+    summary: 'print the JSON Schema of study files (for editor completion)',
+    usage: 'tasksieve schema [-o FILE]',
+    positionals: 0,
+    options: { output: { type: 'string', short: 'o' } },
+    run: schemaCommand,
+  },
+};
+
+function help(): string {
+  const lines = ['tasksieve: search transfer-learning recipes and the source tasks to transfer from', '', 'Commands:'];
+  for (const command of Object.values(COMMANDS)) lines.push(`  ${command.usage}`, `      ${command.summary}`);
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${help()}\n`);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`tasksieve: unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')})\n`);
+    return 2;
+  }
+  try {
+    const parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+    if (parsed.positionals.length !== command.positionals) {
+      process.stderr.write(`tasksieve ${name}: expected ${command.positionals} argument(s); usage: ${command.usage}\n`);
+      return 2;
+    }
+    return await command.run(parsed.positionals, parsed.values as Options);
+  } catch (error) {
+    return reportError(name, error);
+  }
+}
+
+function reportError(name: string, error: unknown): number {
+  if (error instanceof TasksieveError) {
+    process.stderr.write(`tasksieve ${name}: ${error.message}\n`);
+    return error.exitCode;
+  }
+  const code = (error as { code?: string })?.code;
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`tasksieve ${name}: ${(error as Error).message.split('\n')[0]}\n`);
+    return 2;
+  }
+  process.stderr.write(`tasksieve ${name}: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+  return 1;
+}

@@ -1,0 +1,38 @@
+// Progress reporters for `tasksieve run`: a live bar on a terminal, a line per trial otherwise.
+// Main thread. Writes to stderr so stdout stays clean for results.
+import type { StudyEvent } from '../search/study.js';
+import { fmtDuration, fmtNumber } from './format.js';
+
+export type Reporter = (event: StudyEvent) => void;
+
+export function progressReporter(metric: string, stream: NodeJS.WriteStream = process.stderr): Reporter {
+  const started = Date.now();
+  let startFinished = 0;
+  const live = stream.isTTY === true;
+  return (event) => {
+    if (event.type === 'start') {
+      startFinished = event.finished;
+      const resumed = event.finished > 0 ? ` (${event.finished} already finished)` : '';
+      const requeued = event.requeued > 0 ? `, ${event.requeued} interrupted trial(s) re-queued` : '';
+      stream.write(`${event.total} trials in the study${resumed}${requeued}\n`);
+      return;
+    }
+    if (event.type !== 'trial-end') return;
+    const doneHere = event.finished - startFinished;
+    const elapsed = Date.now() - started;
+    const eta = doneHere > 0 ? ((event.total - event.finished) * elapsed) / doneHere : NaN;
+    const best = event.best ? `best ${metric} ${fmtNumber(event.best.value)} (#${event.best.number})` : 'best -';
+    const width = 24;
+    const filled = Math.round((width * event.finished) / Math.max(1, event.total));
+    const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+    const text = `${bar} ${event.finished}/${event.total} trials  ETA ${fmtDuration(eta)}  ${best}`;
+    if (live) {
+      stream.write(`\r${text}\x1b[K`);
+      if (event.finished >= event.total) stream.write('\n');
+    } else {
+      const outcome =
+        event.trial.state === 'FAIL' ? `FAIL: ${event.trial.error}` : `${metric} ${fmtNumber(event.trial.value)}`;
+      stream.write(`trial #${event.trial.number} ${outcome}  (${event.finished}/${event.total}, ETA ${fmtDuration(eta)}, ${best})\n`);
+    }
+  };
+}

@@ -1,0 +1,119 @@
+// Materialises a task (load CSV or generate synthetic rows, then transforms) and splits a target into
+// its few labelled training rows and its validation rows. Runs on both threads.
+// Must not import tfjs, the store, the CLI or YAML parsing.
+import { DataError } from '../errors.js';
+import { Rng } from '../util/rng.js';
+import { loadCsv } from './csv.js';
+import { selectRows } from './rows.js';
+import { generateSynthetic } from './synthetic.js';
+import { applyTransforms } from './transforms.js';
+import type { Dataset, DatasetSpec, TaskSpec, TargetSplit } from './types.js';
+
+export { concatDatasets } from './rows.js';
+
+/** Synthetic datasets and transformed tasks kept per process (least recently used evicted first). */
+const CACHE_LIMIT = 32;
+const syntheticCache = new Map<string, Dataset>();
+/**
+ * Transformed tasks, keyed by their base dataset object, then by the transforms' JSON: when the CSV
+ * loader re-reads a changed file it returns a new base object, so stale tasks are never served.
+ */
+const taskCache = new WeakMap<Dataset, Map<string, Dataset>>();
+
+/**
+ * The dataset of a task: its rows loaded or generated, then its transforms applied in order.
+ * Memoised per process by the task's dataset and transforms (the name plays no part), so a worker
+ * builds each task once: the returned dataset is shared and must be treated as read-only.
+ * Throws DataError: CSV problems name the file; other problems name the task.
+ */
+export function materializeTask(spec: TaskSpec): Dataset {
+  const base = loadBase(spec);
+  if (spec.transforms.length === 0) return base;
+  let byTransforms = taskCache.get(base);
+  if (byTransforms === undefined) {
+    byTransforms = new Map();
+    taskCache.set(base, byTransforms);
+  }
+  const key = canonicalJson(spec.transforms);
+  const hit = byTransforms.get(key);
+  if (hit !== undefined) return hit;
+  const dataset = withTaskName(spec, () => applyTransforms(base, spec.transforms));
+  remember(byTransforms, key, dataset);
+  return dataset;
+}
+
+function loadBase(spec: TaskSpec): Dataset {
+  const dataset: DatasetSpec = spec.dataset;
+  if (dataset.kind === 'csv') return loadCsv(dataset.path, dataset.label);
+  const key = canonicalJson(dataset);
+  const hit = syntheticCache.get(key);
+  if (hit !== undefined) {
+    syntheticCache.delete(key);
+    syntheticCache.set(key, hit);
+    return hit;
+  }
+  const generated = withTaskName(spec, () => generateSynthetic(dataset));
+  remember(syntheticCache, key, generated);
+  return generated;
+}
+
+function remember(cache: Map<string, Dataset>, key: string, dataset: Dataset): void {
+  cache.set(key, dataset);
+  while (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+}
+
+function withTaskName(spec: TaskSpec, build: () => Dataset): Dataset {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof DataError) throw new DataError(`task ${JSON.stringify(spec.name)}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** JSON with object keys sorted, so two equal specs built in a different key order share a cache entry. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/**
+ * Splits a target task into `labelled` training rows and validation rows (everything else), seeded
+ * and stratified: first one random row of every class present (so each present class is labelled at
+ * least once), then rows drawn uniformly at random from the rest. Both parts keep the original row order.
+ */
+export function splitTarget(ds: Dataset, labelled: number, seed: number): TargetSplit {
+  if (!Number.isInteger(labelled) || labelled < 1) {
+    throw new DataError(`labelled must be a positive integer (got ${labelled})`);
+  }
+  if (!Number.isSafeInteger(seed)) throw new DataError(`split seed must be an integer (got ${seed})`);
+  const byClass: number[][] = Array.from({ length: ds.numClasses }, () => []);
+  for (let i = 0; i < ds.rows; i++) (byClass[ds.labels[i] as number] as number[]).push(i);
+  const present = byClass.filter((rows) => rows.length > 0);
+  if (labelled < present.length) {
+    throw new DataError(`labelled (${labelled}) is fewer than the ${present.length} classes present`);
+  }
+  if (labelled >= ds.rows) {
+    throw new DataError(`labelled (${labelled}) leaves no validation rows (dataset has ${ds.rows} rows)`);
+  }
+  const rng = new Rng(seed);
+  const inTrain = new Uint8Array(ds.rows);
+  for (const rows of present) inTrain[rows[Math.floor(rng.next() * rows.length)] as number] = 1;
+  const rest: number[] = [];
+  for (let i = 0; i < ds.rows; i++) if (inTrain[i] === 0) rest.push(i);
+  // Partial Fisher-Yates over the remaining rows.
+  for (let i = 0; i < labelled - present.length; i++) {
+    const j = i + Math.floor(rng.next() * (rest.length - i));
+    const tmp = rest[i] as number;
+    rest[i] = rest[j] as number;
+    rest[j] = tmp;
+    inTrain[rest[i] as number] = 1;
+  }
+  const train: number[] = [];
+  const validation: number[] = [];
+  for (let i = 0; i < ds.rows; i++) (inTrain[i] === 1 ? train : validation).push(i);
+  return { train: selectRows(ds, train), validation: selectRows(ds, validation) };
+}

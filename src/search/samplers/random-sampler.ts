@@ -1,0 +1,47 @@
+// Random search: each trial's params come from an RNG seeded by (study seed, trial number), so the
+// same study proposes the same trials whatever the order in which parallel workers ask. Main thread.
+import { Rng, mixSeed } from '../../util/rng.js';
+import { sampleSpace } from '../space.js';
+import type { Distribution, ParamValue } from '../types.js';
+import type { SampleContext, Sampler } from './types.js';
+
+export class RandomSampler implements Sampler {
+  readonly name = 'random';
+
+  constructor(private readonly seed: number) {}
+
+  sample(context: SampleContext) {
+    const rng = new Rng(mixSeed(this.seed, 0x5a3b1e, context.trialNumber));
+    return sampleSpace(context.space, (param) => sampleDistribution(rng, param.distribution));
+  }
+}
+
+export function sampleDistribution(rng: Rng, dist: Distribution): ParamValue {
+  switch (dist.type) {
+    case 'float':
+      return dist.log
+        ? Math.exp(rng.uniform(Math.log(dist.low), Math.log(dist.high)))
+        : rng.uniform(dist.low, dist.high);
+    case 'int': {
+      if (dist.log) {
+        // Uniform in log space over [low - 0.5, high + 0.5] so the end points are as likely as in Optuna.
+        // (low >= 1 here: log ints need a positive lower bound.)
+        const x = Math.exp(rng.uniform(Math.log(dist.low - 0.5), Math.log(dist.high + 0.5)));
+        return Math.min(dist.high, Math.max(dist.low, Math.round(x)));
+      }
+      const steps = Math.floor((dist.high - dist.low) / dist.step);
+      return dist.low + dist.step * rng.int(0, steps);
+    }
+    case 'categorical':
+      return rng.pick(dist.choices);
+    case 'subset': {
+      // Size first, then which items: every size in [min, max] is equally likely, so small and
+      // large selections are both explored (uniform over subsets would crowd around n/2).
+      const size = rng.int(dist.min, dist.max);
+      const order = rng.permutation(dist.items.length);
+      const chosen = new Set<number>();
+      for (let i = 0; i < size; i++) chosen.add(order[i] as number);
+      return dist.items.filter((_, i) => chosen.has(i));
+    }
+  }
+}

@@ -1,0 +1,24 @@
+// The sampler contract. Main thread. Samplers see read-only trial snapshots and own their RNG.
+import type { Params, SearchSpace } from '../types.js';
+
+export interface TrialSnapshot {
+  readonly number: number;
+  readonly state: 'WAITING' | 'RUNNING' | 'COMPLETE' | 'PRUNED' | 'FAIL';
+  readonly params: Params;
+  readonly value: number | null;
+}
+
+export interface SampleContext {
+  readonly space: SearchSpace;
+  readonly direction: 'maximize' | 'minimize';
+  /** Every trial of the study so far, from every process (read-only snapshots). */
+  readonly history: readonly TrialSnapshot[];
+  /** The number the new trial will get: seeded samplers derive their stream from it. */
+  readonly trialNumber: number;
+}
+
+export interface Sampler {
+  readonly name: string;
+  /** Proposes the params of a new trial. Must be synchronous: it runs inside a store transaction. */
+  sample(context: SampleContext): Params;
+}

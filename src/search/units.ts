@@ -1,0 +1,98 @@
+// A trial's units (target x seed), the stored form of their results, and the paired target-only
+// baseline they are compared with. Main thread; pure apart from hashing.
+import { createHash } from 'node:crypto';
+import type { Recipe, ResolvedStudy } from '../config/types.js';
+import type { TargetSpec, TaskSpec } from '../data/types.js';
+import type { ClassificationMetrics } from '../metrics/types.js';
+import { OBJECTIVE_METRICS, type ObjectiveMetric } from '../metrics/types.js';
+import type { Json } from '../store/types.js';
+import { mixSeed } from '../util/rng.js';
+import type { EvaluatedModel, TrainingCost, TrialUnit, UnitResult } from '../worker/protocol.js';
+
+export interface UnitPlan {
+  readonly target: TargetSpec;
+  /** 0-based seed index: units of different trials with the same index are paired. */
+  readonly seedIndex: number;
+  readonly unit: TrialUnit;
+  readonly baselineKey: string;
+}
+
+/** What is stored for one finished unit. */
+export interface StoredUnit {
+  readonly seedIndex: number;
+  readonly seed: number;
+  readonly metrics: ClassificationMetrics;
+  readonly cost: TrainingCost;
+  /** The target-only baseline's metrics with the same recipe, target and seed. */
+  readonly baseline: ClassificationMetrics;
+  /** Metric minus baseline metric, for each objective metric: > 0 means the transfer helped. */
+  readonly gain: Readonly<Record<ObjectiveMetric, number>>;
+  readonly backend: string;
+  readonly workerMs: number;
+}
+
+/** The seed a unit trains with: paired across trials by (study seed, target, seed index). */
+export function unitSeed(studySeed: number, seedIndex: number): number {
+  return mixSeed(studySeed, 0x7e57, seedIndex);
+}
+
+/** Baseline results are shared by every trial with the same recipe, target and seed. */
+export function baselineKey(recipe: Recipe, target: string, seedIndex: number): string {
+  const digest = createHash('sha256').update(JSON.stringify(recipe)).digest('hex').slice(0, 16);
+  return `${digest}:${target}:${seedIndex}`;
+}
+
+export function planUnits(
+  study: ResolvedStudy,
+  trialNumber: number,
+  recipe: Recipe,
+  sources: readonly TaskSpec[],
+): UnitPlan[] {
+  const plans: UnitPlan[] = [];
+  for (const target of study.targets) {
+    for (let seedIndex = 0; seedIndex < study.budget.seeds; seedIndex++) {
+      plans.push({
+        target,
+        seedIndex,
+        baselineKey: baselineKey(recipe, target.name, seedIndex),
+        unit: {
+          trialNumber,
+          target,
+          sources,
+          model: study.model,
+          recipe,
+          seed: unitSeed(study.seed, seedIndex),
+          withBaseline: false,
+        },
+      });
+    }
+  }
+  return plans;
+}
+
+export function gainOf(metrics: ClassificationMetrics, baseline: ClassificationMetrics): Record<ObjectiveMetric, number> {
+  const gain = {} as Record<ObjectiveMetric, number>;
+  for (const name of OBJECTIVE_METRICS) gain[name] = metrics[name] - baseline[name];
+  return gain;
+}
+
+/** Combines a worker's result with the (cached or fresh) baseline into what the store keeps. */
+export function storedUnit(plan: UnitPlan, result: UnitResult, cachedBaseline: EvaluatedModel | null): StoredUnit {
+  const baseline =
+    plan.unit.sources.length === 0 ? result.transfer : (result.baseline ?? cachedBaseline);
+  if (!baseline) throw new Error(`unit ${plan.target.name}/${plan.seedIndex} has no baseline`);
+  return {
+    seedIndex: plan.seedIndex,
+    seed: plan.unit.seed,
+    metrics: result.transfer.metrics,
+    cost: result.transfer.cost,
+    baseline: baseline.metrics,
+    gain: gainOf(result.transfer.metrics, baseline.metrics),
+    backend: result.backend,
+    workerMs: result.workerMs,
+  };
+}
+
+export function asJson(value: unknown): Json {
+  return value as Json;
+}

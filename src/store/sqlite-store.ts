@@ -1,0 +1,598 @@
+// The SQLite Store: one connection per process, WAL, every state change one BEGIN IMMEDIATE
+// transaction. Main thread only; must not import tfjs or worker code.
+
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { StoreError, TasksieveError, TrialFinishedError } from '../errors.js';
+import { checkSchema, migrate } from './migrations.js';
+import { FINISHED_STATES, TRIAL_STATES } from './types.js';
+import type {
+  FinishTrial,
+  IntermediateRecord,
+  Json,
+  NewTrial,
+  Store,
+  StudyRecord,
+  TrialRecord,
+  TrialState,
+  UnitRecord,
+} from './types.js';
+
+export interface SqliteStoreOptions {
+  /** How long a write waits for another process's lock before failing; default 10 000 ms. */
+  readonly busyTimeoutMs?: number;
+  /** Open an existing database for reading only (leaderboards, export): never creates or migrates. */
+  readonly readonly?: boolean;
+}
+
+const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
+
+interface StudyRow {
+  id: number;
+  name: string;
+  spec: string;
+  direction: 'maximize' | 'minimize';
+  created_at: number;
+}
+
+interface TrialRow {
+  id: number;
+  study_id: number;
+  number: number;
+  state: TrialState;
+  params: string;
+  value: number | null;
+  error: string | null;
+  backend: string | null;
+  owner: string | null;
+  attempts: number;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  heartbeat_at: number | null;
+}
+
+interface UnitRow {
+  trial_id: number;
+  target: string;
+  seed: number;
+  result: string;
+  created_at: number;
+}
+
+interface IntermediateRow {
+  trial_id: number;
+  step: number;
+  value: number;
+}
+
+interface NewTrialRow {
+  study_id: number;
+  number: number;
+  state: 'WAITING' | 'RUNNING';
+  params: string;
+  owner: string | null;
+  attempts: number;
+  created_at: number;
+  started_at: number | null;
+  heartbeat_at: number | null;
+}
+
+interface FinishRow {
+  id: number;
+  state: FinishTrial['state'];
+  value: number | null;
+  error: string | null;
+  backend: string | null;
+  finished_at: number;
+}
+
+// Optional state filters go through json_each so each query is a single prepared statement whatever
+// the number of states asked for.
+function prepareStatements(db: Database.Database) {
+  return {
+    studyByName: db.prepare<[string], StudyRow>('SELECT * FROM studies WHERE name = ?'),
+    studyById: db.prepare<[number], StudyRow>('SELECT * FROM studies WHERE id = ?'),
+    listStudies: db.prepare<[], StudyRow>('SELECT * FROM studies ORDER BY id'),
+    insertStudy: db.prepare<[string, string, string, number], StudyRow>(
+      'INSERT INTO studies (name, spec, direction, created_at) VALUES (?, ?, ?, ?) RETURNING *',
+    ),
+
+    trialById: db.prepare<[number], TrialRow>('SELECT * FROM trials WHERE id = ?'),
+    trialsOfStudy: db.prepare<[number], TrialRow>('SELECT * FROM trials WHERE study_id = ? ORDER BY number'),
+    trialsInStates: db.prepare<[number, string], TrialRow>(
+      'SELECT * FROM trials WHERE study_id = ? AND state IN (SELECT value FROM json_each(?)) ORDER BY number',
+    ),
+    countTrials: db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM trials WHERE study_id = ?'),
+    countTrialsInStates: db.prepare<[number, string], { n: number }>(
+      'SELECT COUNT(*) AS n FROM trials WHERE study_id = ? AND state IN (SELECT value FROM json_each(?))',
+    ),
+    budget: db.prepare<[number], { n: number; next: number }>(
+      'SELECT COUNT(*) AS n, COALESCE(MAX(number) + 1, 0) AS next FROM trials WHERE study_id = ?',
+    ),
+    insertTrial: db.prepare<[NewTrialRow], TrialRow>(
+      `INSERT INTO trials (study_id, number, state, params, owner, attempts, created_at, started_at, heartbeat_at)
+       VALUES (@study_id, @number, @state, @params, @owner, @attempts, @created_at, @started_at, @heartbeat_at)
+       RETURNING *`,
+    ),
+    claim: db.prepare<[{ study_id: number; owner: string; now: number }], TrialRow>(
+      `UPDATE trials
+       SET state = 'RUNNING', owner = @owner, started_at = @now, heartbeat_at = @now, attempts = attempts + 1
+       WHERE id = (SELECT id FROM trials WHERE study_id = @study_id AND state = 'WAITING' ORDER BY number LIMIT 1)
+       RETURNING *`,
+    ),
+    heartbeat: db.prepare<[number, string, string]>(
+      `UPDATE trials SET heartbeat_at = ?
+       WHERE id IN (SELECT value FROM json_each(?)) AND owner = ? AND state = 'RUNNING'`,
+    ),
+    finish: db.prepare<[FinishRow], TrialRow>(
+      `UPDATE trials
+       SET state = @state, value = @value, error = @error, backend = @backend, finished_at = @finished_at
+       WHERE id = @id AND state = 'RUNNING'
+       RETURNING *`,
+    ),
+    // A WAITING trial is "not started": the attempt's start and heartbeat go; `attempts` keeps history.
+    requeue: db.prepare<[number], TrialRow>(
+      `UPDATE trials SET state = 'WAITING', owner = NULL, started_at = NULL, heartbeat_at = NULL
+       WHERE id = ? AND state = 'RUNNING'
+       RETURNING *`,
+    ),
+
+    unit: db.prepare<[number, string, number], UnitRow>(
+      'SELECT * FROM units WHERE trial_id = ? AND target = ? AND seed = ?',
+    ),
+    insertUnit: db.prepare<[number, string, number, string, number]>(
+      'INSERT INTO units (trial_id, target, seed, result, created_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    unitsOfTrial: db.prepare<[number], UnitRow>('SELECT * FROM units WHERE trial_id = ? ORDER BY target, seed'),
+    unitsOfStudy: db.prepare<[number], UnitRow>(
+      `SELECT u.* FROM units u JOIN trials t ON t.id = u.trial_id
+       WHERE t.study_id = ? ORDER BY t.number, u.target, u.seed`,
+    ),
+
+    intermediate: db.prepare<[number, number], IntermediateRow>(
+      'SELECT * FROM intermediates WHERE trial_id = ? AND step = ?',
+    ),
+    insertIntermediate: db.prepare<[number, number, number]>(
+      'INSERT INTO intermediates (trial_id, step, value) VALUES (?, ?, ?)',
+    ),
+    intermediatesOfTrial: db.prepare<[number], IntermediateRow>(
+      'SELECT * FROM intermediates WHERE trial_id = ? ORDER BY step',
+    ),
+
+    insertBaseline: db.prepare<[number, string, string, number]>(
+      'INSERT OR IGNORE INTO baselines (study_id, key, result, created_at) VALUES (?, ?, ?, ?)',
+    ),
+    baseline: db.prepare<[number, string], { result: string }>(
+      'SELECT result FROM baselines WHERE study_id = ? AND key = ?',
+    ),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+export class SqliteStore implements Store {
+  private closed = false;
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly statements: Statements,
+    /** The path as given to open(), for messages. */
+    readonly path: string,
+    readonly readonly: boolean,
+  ) {}
+
+  static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+    const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+      throw new StoreError('options.busyTimeoutMs must be a non-negative integer');
+    }
+    const readonly = options.readonly ?? false;
+    // Checked before SQLite sees the path: a reader must never leave an empty database behind.
+    if (readonly && !existsSync(path)) throw new StoreError(`database not found: ${path}`);
+
+    let db: Database.Database;
+    try {
+      db = new Database(path, readonly ? { readonly: true, fileMustExist: true, timeout: busyTimeoutMs } : { timeout: busyTimeoutMs });
+    } catch (err) {
+      throw new StoreError(`cannot open database ${path}: ${messageOf(err)}`, { cause: err });
+    }
+    try {
+      db.pragma('foreign_keys = ON');
+      if (readonly) {
+        checkSchema(db, path);
+      } else {
+        // WAL lets leaderboard readers run while a search writes. It is a property of the file, so
+        // read-only connections inherit it.
+        db.pragma('journal_mode = WAL');
+        // NORMAL is durable against a crash of the process; only a power loss or OS crash can drop
+        // the last commits, and the database stays consistent. A lost trial is re-run on resume,
+        // which is cheaper than the fsync that FULL costs on every heartbeat and unit.
+        db.pragma('synchronous = NORMAL');
+        migrate(db, path);
+      }
+      return new SqliteStore(db, prepareStatements(db), path, readonly);
+    } catch (err) {
+      db.close();
+      if (err instanceof TasksieveError) throw err;
+      throw new StoreError(`cannot open database ${path}: ${messageOf(err)}`, { cause: err });
+    }
+  }
+
+  getOrCreateStudy(name: string, spec: Json, direction: 'maximize' | 'minimize'): { study: StudyRecord; created: boolean } {
+    if (typeof name !== 'string' || name.length === 0) throw new StoreError('study name must be a non-empty string');
+    if (direction !== 'maximize' && direction !== 'minimize') {
+      throw new StoreError(`study direction must be "maximize" or "minimize", got ${JSON.stringify(direction)}`);
+    }
+    const specText = toJsonText(spec, 'study spec');
+    return this.write(() => {
+      const existing = this.statements.studyByName.get(name);
+      if (existing !== undefined) return { study: toStudy(existing), created: false };
+      const row = this.statements.insertStudy.get(name, specText, direction, Date.now());
+      return { study: toStudy(row!), created: true };
+    });
+  }
+
+  getStudy(name: string): StudyRecord | null {
+    const row = this.read(() => this.statements.studyByName.get(name));
+    return row === undefined ? null : toStudy(row);
+  }
+
+  listStudies(): StudyRecord[] {
+    return this.read(() => this.statements.listStudies.all()).map(toStudy);
+  }
+
+  createTrial(studyId: number, maxTrials: number, propose: (number: number) => NewTrial): TrialRecord | null {
+    if (typeof maxTrials !== 'number' || !(maxTrials >= 0)) {
+      throw new StoreError(`maxTrials must be a non-negative number, got ${String(maxTrials)}`);
+    }
+    return this.write(() => {
+      this.requireStudy(studyId);
+      // All states count: failed and re-queued trials used budget too, and counting them keeps the
+      // total bounded whatever happens to individual trials.
+      const { n, next } = this.statements.budget.get(studyId)!;
+      if (n >= maxTrials) return null;
+      const proposal = propose(next);
+      const row = checkProposal(proposal);
+      const now = Date.now();
+      const running = row.state === 'RUNNING';
+      const inserted = this.statements.insertTrial.get({
+        study_id: studyId,
+        number: next,
+        state: row.state,
+        params: row.params,
+        owner: row.owner,
+        attempts: running ? 1 : 0,
+        created_at: now,
+        started_at: running ? now : null,
+        heartbeat_at: running ? now : null,
+      });
+      return toTrial(inserted!);
+    });
+  }
+
+  claimWaitingTrial(studyId: number, owner: string): TrialRecord | null {
+    checkOwner(owner);
+    return this.write(() => {
+      const row = this.statements.claim.get({ study_id: studyId, owner, now: Date.now() });
+      return row === undefined ? null : toTrial(row);
+    });
+  }
+
+  heartbeat(trialIds: readonly number[], owner: string): void {
+    checkOwner(owner);
+    if (trialIds.length === 0) return;
+    const ids = JSON.stringify(trialIds);
+    this.write(() => this.statements.heartbeat.run(Date.now(), ids, owner));
+  }
+
+  finishTrial(trialId: number, owner: string, outcome: FinishTrial): TrialRecord {
+    checkOwner(owner);
+    if (!FINISHED_STATES.includes(outcome.state)) {
+      throw new StoreError(`a trial finishes as COMPLETE, PRUNED or FAIL, not ${String(outcome.state)}`);
+    }
+    checkValue(outcome.value, 'trial value');
+    return this.write(() => {
+      const trial = this.requireTrial(trialId);
+      assertNotFinished(trial);
+      if (trial.state !== 'RUNNING') {
+        throw new StoreError(`trial #${trial.number} is ${trial.state}; only a RUNNING trial can be finished`);
+      }
+      if (trial.owner !== owner) {
+        throw new StoreError(`trial #${trial.number} is owned by ${String(trial.owner)}, not ${owner}; it cannot finish it`);
+      }
+      const row = this.statements.finish.get({
+        id: trialId,
+        state: outcome.state,
+        value: outcome.value,
+        error: outcome.error,
+        backend: outcome.backend,
+        finished_at: Date.now(),
+      });
+      return toTrial(row!);
+    });
+  }
+
+  requeueStale(studyId: number, isStale: (trial: TrialRecord) => boolean): TrialRecord[] {
+    // The predicate runs inside the write lock, so no heartbeat can land between judging a trial
+    // stale and re-queueing it.
+    return this.write(() => {
+      const requeued: TrialRecord[] = [];
+      for (const row of this.statements.trialsInStates.all(studyId, '["RUNNING"]')) {
+        if (!isStale(toTrial(row))) continue;
+        const updated = this.statements.requeue.get(row.id);
+        if (updated !== undefined) requeued.push(toTrial(updated));
+      }
+      return requeued;
+    });
+  }
+
+  getTrial(trialId: number): TrialRecord | null {
+    const row = this.read(() => this.statements.trialById.get(trialId));
+    return row === undefined ? null : toTrial(row);
+  }
+
+  getTrials(studyId: number, states?: readonly TrialState[]): TrialRecord[] {
+    const rows = this.read(() =>
+      states === undefined
+        ? this.statements.trialsOfStudy.all(studyId)
+        : this.statements.trialsInStates.all(studyId, statesJson(states)),
+    );
+    return rows.map(toTrial);
+  }
+
+  countTrials(studyId: number, states?: readonly TrialState[]): number {
+    const row = this.read(() =>
+      states === undefined
+        ? this.statements.countTrials.get(studyId)
+        : this.statements.countTrialsInStates.get(studyId, statesJson(states)),
+    );
+    return row!.n;
+  }
+
+  recordUnit(trialId: number, target: string, seed: number, result: Json): void {
+    if (typeof target !== 'string' || target.length === 0) throw new StoreError('unit target must be a non-empty string');
+    if (!Number.isSafeInteger(seed)) throw new StoreError(`unit seed must be an integer, got ${String(seed)}`);
+    const text = toJsonText(result, 'unit result');
+    this.write(() => {
+      const trial = this.requireTrial(trialId);
+      assertRecording(trial);
+      const existing = this.statements.unit.get(trialId, target, seed);
+      if (existing !== undefined) {
+        // A re-queued trial re-runs: re-recording the same result is a harmless retry; a different
+        // one means the first result would silently be replaced in every aggregate.
+        if (jsonEqual(JSON.parse(existing.result) as Json, JSON.parse(text) as Json)) return;
+        throw new StoreError(
+          `trial #${trial.number} already has a different result for target "${target}" seed ${seed}; ` +
+            `a unit is recorded once (skip units already recorded when resuming)`,
+        );
+      }
+      this.statements.insertUnit.run(trialId, target, seed, text, Date.now());
+    });
+  }
+
+  getUnits(trialId: number): UnitRecord[] {
+    return this.read(() => this.statements.unitsOfTrial.all(trialId)).map(toUnit);
+  }
+
+  getStudyUnits(studyId: number): UnitRecord[] {
+    return this.read(() => this.statements.unitsOfStudy.all(studyId)).map(toUnit);
+  }
+
+  recordIntermediate(trialId: number, step: number, value: number): void {
+    if (!Number.isSafeInteger(step) || step < 0) {
+      throw new StoreError(`intermediate step must be a non-negative integer, got ${String(step)}`);
+    }
+    checkValue(value, 'intermediate value');
+    this.write(() => {
+      const trial = this.requireTrial(trialId);
+      assertRecording(trial);
+      const existing = this.statements.intermediate.get(trialId, step);
+      if (existing !== undefined) {
+        // Same rule as units: schedulers may already have ranked trials on the first value.
+        if (existing.value === value) return;
+        throw new StoreError(
+          `trial #${trial.number} already has value ${existing.value} at step ${step}; ` +
+            `an intermediate value is recorded once`,
+        );
+      }
+      this.statements.insertIntermediate.run(trialId, step, value);
+    });
+  }
+
+  getIntermediates(trialId: number): IntermediateRecord[] {
+    return this.read(() => this.statements.intermediatesOfTrial.all(trialId)).map((row) => ({
+      trialId: row.trial_id,
+      step: row.step,
+      value: row.value,
+    }));
+  }
+
+  putBaseline(studyId: number, key: string, result: Json): void {
+    if (typeof key !== 'string' || key.length === 0) throw new StoreError('baseline key must be a non-empty string');
+    const text = toJsonText(result, 'baseline result');
+    this.write(() => {
+      this.requireStudy(studyId);
+      // First write wins: concurrent workers computing the same baseline agree by construction, and
+      // later comparisons must all pair with the same stored numbers.
+      this.statements.insertBaseline.run(studyId, key, text, Date.now());
+    });
+  }
+
+  getBaseline(studyId: number, key: string): Json | null {
+    const row = this.read(() => this.statements.baseline.get(studyId, key));
+    return row === undefined ? null : (JSON.parse(row.result) as Json);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  private read<T>(fn: () => T): T {
+    this.assertOpen();
+    try {
+      return fn();
+    } catch (err) {
+      throw wrapSqliteError(err);
+    }
+  }
+
+  /**
+   * BEGIN IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes
+   * cannot wait for the lock (SQLITE_BUSY at once, the busy timeout does not apply), so concurrent
+   * processes would fail instead of queueing.
+   */
+  private write<T>(fn: () => T): T {
+    this.assertOpen();
+    if (this.readonly) throw new StoreError(`database ${this.path} is open read-only`);
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (err) {
+      throw wrapSqliteError(err);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError(`store ${this.path} is closed`);
+  }
+
+  private requireStudy(studyId: number): void {
+    if (this.statements.studyById.get(studyId) === undefined) throw new StoreError(`unknown study id ${studyId}`);
+  }
+
+  private requireTrial(trialId: number): TrialRow {
+    const row = this.statements.trialById.get(trialId);
+    if (row === undefined) throw new StoreError(`unknown trial id ${trialId}`);
+    return row;
+  }
+}
+
+function assertNotFinished(trial: TrialRow): void {
+  if (FINISHED_STATES.includes(trial.state)) {
+    throw new TrialFinishedError(`trial #${trial.number} is already ${trial.state}; finished trials cannot be modified`);
+  }
+}
+
+function assertRecording(trial: TrialRow): void {
+  assertNotFinished(trial);
+  if (trial.state !== 'RUNNING') {
+    throw new StoreError(`trial #${trial.number} is ${trial.state}; results are recorded only while it is RUNNING`);
+  }
+}
+
+function checkOwner(owner: string): void {
+  if (typeof owner !== 'string' || owner.length === 0) throw new StoreError('owner must be a non-empty string');
+}
+
+// SQLite turns NaN into NULL and JSON turns it into null: reject it rather than store a silent null.
+function checkValue(value: number | null, what: string): void {
+  if (value !== null && !(typeof value === 'number' && Number.isFinite(value))) {
+    throw new StoreError(`${what} must be a finite number${what === 'trial value' ? ' or null' : ''}, got ${String(value)}`);
+  }
+}
+
+function checkProposal(proposal: NewTrial): { state: 'WAITING' | 'RUNNING'; params: string; owner: string | null } {
+  if (proposal === null || typeof proposal !== 'object' || typeof (proposal as { then?: unknown }).then === 'function') {
+    throw new StoreError('propose must synchronously return a NewTrial (it runs inside the transaction)');
+  }
+  const { state, params, owner } = proposal;
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) {
+    throw new StoreError('trial params must be a JSON object');
+  }
+  if (state === 'RUNNING') {
+    if (typeof owner !== 'string' || owner.length === 0) throw new StoreError('a RUNNING trial needs an owner');
+  } else if (state === 'WAITING') {
+    if (owner !== null) throw new StoreError('a WAITING trial has no owner (owner must be null)');
+  } else {
+    throw new StoreError(`a new trial is WAITING or RUNNING, not ${String(state)}`);
+  }
+  return { state, params: toJsonText(params, 'trial params'), owner };
+}
+
+function statesJson(states: readonly TrialState[]): string {
+  for (const state of states) {
+    if (!TRIAL_STATES.includes(state)) throw new StoreError(`unknown trial state ${String(state)}`);
+  }
+  return JSON.stringify(states);
+}
+
+function toJsonText(value: Json, what: string): string {
+  const text = JSON.stringify(value, (key: string, v: unknown) => {
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      throw new StoreError(`${what} contains ${String(v)}${key === '' ? '' : ` at "${key}"`}; JSON cannot store it`);
+    }
+    return v;
+  }) as string | undefined;
+  if (text === undefined) throw new StoreError(`${what} is not JSON`);
+  return text;
+}
+
+/** Structural equality of parsed JSON; key order does not matter. */
+function jsonEqual(a: Json, b: Json): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item: Json, i: number) => jsonEqual(item, (b as readonly Json[])[i]!));
+  }
+  const ra = a as { readonly [k: string]: Json };
+  const rb = b as { readonly [k: string]: Json };
+  const keys = Object.keys(ra);
+  if (keys.length !== Object.keys(rb).length) return false;
+  return keys.every((k) => Object.hasOwn(rb, k) && jsonEqual(ra[k]!, rb[k]!));
+}
+
+function wrapSqliteError(err: unknown): unknown {
+  if (err instanceof Database.SqliteError) {
+    return new StoreError(`${err.message} (${err.code})`, { cause: err });
+  }
+  if (err instanceof TypeError && /database connection is not open/.test(err.message)) {
+    return new StoreError('store is closed', { cause: err });
+  }
+  return err;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function toStudy(row: StudyRow): StudyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    spec: JSON.parse(row.spec) as Json,
+    direction: row.direction,
+    createdAt: row.created_at,
+  };
+}
+
+function toTrial(row: TrialRow): TrialRecord {
+  return {
+    id: row.id,
+    studyId: row.study_id,
+    number: row.number,
+    state: row.state,
+    params: JSON.parse(row.params) as TrialRecord['params'],
+    value: row.value,
+    error: row.error,
+    backend: row.backend,
+    owner: row.owner,
+    attempts: row.attempts,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    heartbeatAt: row.heartbeat_at,
+  };
+}
+
+function toUnit(row: UnitRow): UnitRecord {
+  return {
+    trialId: row.trial_id,
+    target: row.target,
+    seed: row.seed,
+    result: JSON.parse(row.result) as Json,
+    createdAt: row.created_at,
+  };
+}

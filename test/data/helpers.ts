@@ -1,0 +1,58 @@
+// Shared helpers of the data tests: fixture directory, the shipped digits file, DataError assertions.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { DataError } from '../../src/errors.js';
+import type { Dataset } from '../../src/data/types.js';
+
+export const DIGITS = fileURLToPath(new URL('../../data/digits.csv.gz', import.meta.url));
+
+/** A fresh temporary directory for one test file's fixtures. */
+export function fixtureDir(): string {
+  return mkdtempSync(join(tmpdir(), 'tasksieve-data-'));
+}
+
+export function writeFixture(dir: string, name: string, content: string | Uint8Array): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+/** Asserts that `fn` throws a DataError (exit code 2) with exactly `message`. */
+export function expectDataError(fn: () => unknown, message: string): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(DataError);
+  expect((caught as DataError).message).toBe(message);
+  expect((caught as DataError).exitCode).toBe(2);
+  expect((caught as DataError).message).not.toContain('\n');
+}
+
+/** A dataset whose feature 0 is the row index (to trace rows through transforms and splits). */
+export function indexedDataset(rows: number, cols: number, numClasses: number, label: (row: number) => number): Dataset {
+  const features = new Float32Array(rows * cols);
+  const labels = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    features[i * cols] = i;
+    for (let c = 1; c < cols; c++) features[i * cols + c] = i * 0.5 + c;
+    labels[i] = label(i);
+  }
+  return { features, labels, rows, cols, numClasses };
+}
+
+/** Feature 0 of every row (the row ids of an indexedDataset). */
+export function rowIds(ds: Dataset): number[] {
+  return Array.from({ length: ds.rows }, (_, i) => ds.features[i * ds.cols] as number);
+}
+
+export function classCounts(ds: Dataset): number[] {
+  const counts = new Array<number>(ds.numClasses).fill(0);
+  for (const y of ds.labels) counts[y] = (counts[y] as number) + 1;
+  return counts;
+}
