@@ -41,6 +41,7 @@ export async function leaderboardCommand([target]: string[], options: Options): 
     );
     if (rows.length === 0) {
       process.stdout.write('no COMPLETE trial yet\n');
+      writeFailures(store, record);
       return 0;
     }
     const targets = spec.targets.map((t) => t.name);
@@ -58,10 +59,20 @@ export async function leaderboardCommand([target]: string[], options: Options): 
     ]);
     process.stdout.write(`${table(headers, body)}\n`);
     process.stdout.write(`gain: ${spec.objective.metric} minus the target-only baseline with the same recipe, target and seed (mean over seeds)\n`);
+    writeFailures(store, record);
     return 0;
   } finally {
     store.close();
   }
+}
+
+/** Failed trials are not ranked, but their reasons must be visible where people look. */
+function writeFailures(store: Store, record: StudyRecord): void {
+  const failed = store.getTrials(record.id, ['FAIL']);
+  if (failed.length === 0) return;
+  const shown = failed.slice(0, 5).map((t) => `  #${t.number}: ${t.error ?? 'unknown error'}`);
+  const more = failed.length > 5 ? [`  … and ${failed.length - 5} more (tasksieve export shows all)`] : [];
+  process.stdout.write(`${failed.length} failed trial(s):\n${[...shown, ...more].join('\n')}\n`);
 }
 
 function paramsText(row: TrialRow): string {

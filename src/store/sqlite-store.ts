@@ -291,7 +291,7 @@ export class SqliteStore implements Store {
     if (!FINISHED_STATES.includes(outcome.state)) {
       throw new StoreError(`a trial finishes as COMPLETE, PRUNED or FAIL, not ${String(outcome.state)}`);
     }
-    checkValue(outcome.value, 'trial value');
+    checkValue(outcome.value, 'trial value', true);
     return this.write(() => {
       const trial = this.requireTrial(trialId);
       assertNotFinished(trial);
@@ -383,7 +383,7 @@ export class SqliteStore implements Store {
     if (!Number.isSafeInteger(step) || step < 0) {
       throw new StoreError(`intermediate step must be a non-negative integer, got ${String(step)}`);
     }
-    checkValue(value, 'intermediate value');
+    checkValue(value, 'intermediate value', false);
     this.write(() => {
       const trial = this.requireTrial(trialId);
       assertRecording(trial);
@@ -487,9 +487,10 @@ function checkOwner(owner: string): void {
 }
 
 // SQLite turns NaN into NULL and JSON turns it into null: reject it rather than store a silent null.
-function checkValue(value: number | null, what: string): void {
-  if (value !== null && !(typeof value === 'number' && Number.isFinite(value))) {
-    throw new StoreError(`${what} must be a finite number${what === 'trial value' ? ' or null' : ''}, got ${String(value)}`);
+function checkValue(value: number | null, what: string, nullable: boolean): void {
+  if (value === null && nullable) return;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new StoreError(`${what} must be a finite number${nullable ? ' or null' : ''}, got ${String(value)}`);
   }
 }
 
@@ -547,9 +548,6 @@ function jsonEqual(a: Json, b: Json): boolean {
 function wrapSqliteError(err: unknown): unknown {
   if (err instanceof Database.SqliteError) {
     return new StoreError(`${err.message} (${err.code})`, { cause: err });
-  }
-  if (err instanceof TypeError && /database connection is not open/.test(err.message)) {
-    return new StoreError('store is closed', { cause: err });
   }
   return err;
 }

@@ -56,3 +56,23 @@ export function classCounts(ds: Dataset): number[] {
   for (const y of ds.labels) counts[y] = (counts[y] as number) + 1;
   return counts;
 }
+
+/**
+ * Asserts two typed arrays hold the same values (exactly). Much faster than toEqual on 100k elements,
+ * and reports the first difference.
+ */
+export function expectSameValues(actual: ArrayLike<number>, expected: ArrayLike<number>): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < actual.length; i++) {
+    if (!Object.is(actual[i], expected[i])) {
+      expect({ index: i, value: actual[i] }).toEqual({ index: i, value: expected[i] });
+    }
+  }
+}
+
+/** True when two typed arrays hold the same values. */
+export function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}

@@ -1,0 +1,71 @@
+// The raw study file as written, after JSON Schema validation and before resolution (defaults, absolute
+// paths, derived seeds). Main thread only; types only. Must not import tfjs, the worker or the store.
+import type { Activation, Aggregate, OptimizerName, StrategyName } from './types.js';
+import type { ObjectiveMetric } from '../metrics/types.js';
+
+export type Scalar = string | number | boolean;
+
+export interface StudyConfig {
+  name: string;
+  seed?: number;
+  storage?: string;
+  datasets: Record<string, RawDataset>;
+  sources?: RawTask[];
+  targets: RawTarget[];
+  model?: { hidden?: number[]; activation?: Activation; dropout?: number };
+  recipe?: Partial<{
+    strategy: StrategyName;
+    optimizer: OptimizerName;
+    learning_rate: number;
+    batch_size: number;
+    pretrain_epochs: number;
+    epochs: number;
+    freeze_layers: number;
+    dropout: number;
+  }>;
+  space?: Record<string, RawParam>;
+  sampler?: 'random';
+  objective?: { metric?: ObjectiveMetric; direction?: 'maximize' | 'minimize'; aggregate?: Aggregate };
+  budget: { trials: number; workers?: number; epochs?: number; seeds?: number };
+}
+
+export type RawDataset =
+  | { csv: string; label?: string; synthetic?: undefined }
+  | {
+      synthetic: { features: number; latent: number; classes: number; rows: number; noise?: number; seed?: number };
+      csv?: undefined;
+    };
+
+export type RawTransform =
+  | { rotate: number }
+  | { noise: number | { std: number; seed?: number } }
+  | { permute_labels: number | true }
+  | { classes: number[] }
+  | { sample: number | { rows: number; seed?: number } };
+
+export interface RawTask {
+  name: string;
+  dataset: string;
+  transforms?: RawTransform[];
+  rho?: number;
+}
+
+export interface RawTarget extends RawTask {
+  labelled: number;
+}
+
+export type RawWhen = Record<string, Scalar | Scalar[]>;
+
+export type RawParam =
+  | { type: 'float'; low: number; high: number; log?: boolean; when?: RawWhen }
+  | { type: 'int'; low: number; high: number; log?: boolean; step?: number; when?: RawWhen }
+  | { type: 'categorical'; choices: Scalar[]; when?: RawWhen }
+  | { type: 'subset'; min?: number; max?: number; of?: string[]; when?: RawWhen };
+
+/** A problem found in the study file: where (a path into the document) and what. */
+export interface ConfigIssue {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+  /** Point at the mapping key rather than its value (unknown keys, bad names). */
+  readonly at?: 'key' | 'value';
+}
