@@ -1,0 +1,531 @@
+// The Store contract suite: every backend (SQLite now, PostgreSQL later) must pass it unchanged.
+// Backend-agnostic on purpose: only the Store interface and the shared error classes are used.
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StoreError, TrialFinishedError } from '../../src/errors.js';
+import type { Json, NewTrial, Store, StudyRecord, TrialRecord } from '../../src/store/types.js';
+
+const SPEC: Json = { version: 1, targets: ['t1', 't2'], seeds: [0, 1] };
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function storeContract(name: string, makeStore: () => { store: Store; cleanup(): void }): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    let cleanup: () => void;
+
+    beforeEach(() => {
+      ({ store, cleanup } = makeStore());
+    });
+    afterEach(() => {
+      cleanup();
+    });
+
+    const study = (studyName = 'study'): StudyRecord => store.getOrCreateStudy(studyName, SPEC, 'maximize').study;
+    const running = (owner: string, params: NewTrial['params'] = {}): NewTrial => ({ state: 'RUNNING', owner, params });
+    const waiting = (params: NewTrial['params'] = {}): NewTrial => ({ state: 'WAITING', owner: null, params });
+    const create = (studyId: number, proposal: NewTrial, maxTrials = 1000): TrialRecord => {
+      const trial = store.createTrial(studyId, maxTrials, () => proposal);
+      if (trial === null) throw new Error('budget unexpectedly used up');
+      return trial;
+    };
+    const complete = { state: 'COMPLETE', value: 0.5, error: null, backend: 'cpu' } as const;
+
+    describe('studies', () => {
+      it('getStudy returns null and listStudies is empty before any study exists', () => {
+        expect(store.getStudy('nope')).toBeNull();
+        expect(store.listStudies()).toEqual([]);
+      });
+
+      it('creates a study and reads it back by name and in the list', () => {
+        const before = Date.now();
+        const { study: created, created: isNew } = store.getOrCreateStudy('s1', SPEC, 'minimize');
+        expect(isNew).toBe(true);
+        expect(created).toMatchObject({ name: 's1', spec: SPEC, direction: 'minimize' });
+        expect(created.createdAt).toBeGreaterThanOrEqual(before);
+        expect(created.createdAt).toBeLessThanOrEqual(Date.now());
+        expect(store.getStudy('s1')).toEqual(created);
+        expect(store.listStudies()).toEqual([created]);
+      });
+
+      it('getOrCreateStudy returns created:false and the ORIGINAL spec and direction for an existing name', () => {
+        const first = store.getOrCreateStudy('s1', SPEC, 'maximize');
+        const second = store.getOrCreateStudy('s1', { version: 2, other: true }, 'minimize');
+        expect(second.created).toBe(false);
+        expect(second.study).toEqual(first.study);
+        expect(second.study.spec).toEqual(SPEC);
+        expect(second.study.direction).toBe('maximize');
+        expect(store.listStudies()).toHaveLength(1);
+      });
+
+      it('lists studies in creation order with distinct ids', () => {
+        const a = study('a');
+        const c = study('c');
+        const b = study('b');
+        expect(store.listStudies().map((s) => s.name)).toEqual(['a', 'c', 'b']);
+        expect(new Set([a.id, b.id, c.id]).size).toBe(3);
+      });
+    });
+
+    describe('createTrial', () => {
+      it('numbers trials 0..n-1, uniquely, calling propose with the number', () => {
+        const s = study();
+        const seen: number[] = [];
+        const trials = Array.from({ length: 5 }, () =>
+          store.createTrial(s.id, 100, (n) => {
+            seen.push(n);
+            return waiting({ n });
+          }),
+        );
+        expect(seen).toEqual([0, 1, 2, 3, 4]);
+        expect(trials.map((t) => t?.number)).toEqual([0, 1, 2, 3, 4]);
+        expect(trials.map((t) => t?.params)).toEqual(seen.map((n) => ({ n })));
+        expect(new Set(trials.map((t) => t?.id)).size).toBe(5);
+        expect(store.getTrials(s.id).map((t) => t.number)).toEqual([0, 1, 2, 3, 4]);
+      });
+
+      it('numbers each study independently', () => {
+        const a = study('a');
+        const b = study('b');
+        create(a.id, waiting());
+        create(a.id, waiting());
+        expect(create(b.id, waiting()).number).toBe(0);
+        expect(create(a.id, waiting()).number).toBe(2);
+      });
+
+      it('starts a RUNNING trial for its owner at once', () => {
+        const s = study();
+        const before = Date.now();
+        const t = create(s.id, running('host:1:a', { lr: 0.1 }));
+        expect(t).toMatchObject({
+          studyId: s.id,
+          number: 0,
+          state: 'RUNNING',
+          owner: 'host:1:a',
+          attempts: 1,
+          params: { lr: 0.1 },
+          value: null,
+          error: null,
+          backend: null,
+          finishedAt: null,
+        });
+        expect(t.startedAt).toBeGreaterThanOrEqual(before);
+        expect(t.heartbeatAt).toBe(t.startedAt);
+        expect(t.createdAt).toBe(t.startedAt);
+        expect(store.getTrial(t.id)).toEqual(t);
+      });
+
+      it('enqueues a WAITING trial unowned and unstarted', () => {
+        const s = study();
+        const t = create(s.id, waiting({ lr: 0.2 }));
+        expect(t).toMatchObject({ state: 'WAITING', owner: null, attempts: 0, startedAt: null, heartbeatAt: null });
+      });
+
+      it('returns null at maxTrials without calling propose, counting trials in every state', () => {
+        const s = study();
+        create(s.id, waiting());
+        create(s.id, running('o'));
+        const failed = create(s.id, running('o'));
+        store.finishTrial(failed.id, 'o', { state: 'FAIL', value: null, error: 'boom', backend: 'cpu' });
+        const pruned = create(s.id, running('o'));
+        store.finishTrial(pruned.id, 'o', { state: 'PRUNED', value: 0.1, error: null, backend: 'cpu' });
+        let calls = 0;
+        const propose = (): NewTrial => {
+          calls += 1;
+          return waiting();
+        };
+        expect(store.createTrial(s.id, 5, propose)?.number).toBe(4);
+        expect(store.createTrial(s.id, 5, propose)).toBeNull();
+        expect(store.createTrial(s.id, 3, propose)).toBeNull();
+        expect(calls).toBe(1);
+        expect(store.countTrials(s.id)).toBe(5);
+      });
+
+      it('returns null when maxTrials is 0', () => {
+        const s = study();
+        expect(store.createTrial(s.id, 0, () => waiting())).toBeNull();
+        expect(store.countTrials(s.id)).toBe(0);
+      });
+
+      it('inserts nothing and consumes no number when propose throws', () => {
+        const s = study();
+        expect(() =>
+          store.createTrial(s.id, 10, () => {
+            throw new Error('sampler failed');
+          }),
+        ).toThrow('sampler failed');
+        expect(store.countTrials(s.id)).toBe(0);
+        expect(create(s.id, waiting()).number).toBe(0);
+      });
+
+      it('refuses an unknown study and an invalid proposal with StoreError', () => {
+        expect(() => store.createTrial(987654, 10, () => waiting())).toThrow(StoreError);
+        const s = study();
+        expect(() => store.createTrial(s.id, 10, () => ({ state: 'RUNNING', owner: null, params: {} }))).toThrow(StoreError);
+        expect(store.countTrials(s.id)).toBe(0);
+      });
+    });
+
+    describe('claimWaitingTrial', () => {
+      it('returns null when nothing is WAITING', () => {
+        const s = study();
+        create(s.id, running('o'));
+        expect(store.claimWaitingTrial(s.id, 'w')).toBeNull();
+      });
+
+      it('claims WAITING trials oldest number first, as RUNNING for the owner, once each', () => {
+        const s = study();
+        const other = study('other');
+        const w0 = create(s.id, waiting({ i: 0 }));
+        create(s.id, running('o'));
+        const w2 = create(s.id, waiting({ i: 2 }));
+        create(other.id, waiting());
+
+        const before = Date.now();
+        const first = store.claimWaitingTrial(s.id, 'w1');
+        expect(first).toMatchObject({ id: w0.id, number: 0, state: 'RUNNING', owner: 'w1', attempts: 1, params: { i: 0 } });
+        expect(first?.startedAt).toBeGreaterThanOrEqual(before);
+        expect(first?.heartbeatAt).toBe(first?.startedAt);
+
+        const second = store.claimWaitingTrial(s.id, 'w2');
+        expect(second).toMatchObject({ id: w2.id, number: 2, state: 'RUNNING', owner: 'w2', attempts: 1 });
+        expect(store.claimWaitingTrial(s.id, 'w3')).toBeNull();
+        expect(store.getTrials(other.id, ['WAITING'])).toHaveLength(1);
+      });
+    });
+
+    describe('finishTrial', () => {
+      it('finishes a RUNNING trial once', () => {
+        const s = study();
+        const t = create(s.id, running('o'));
+        const before = Date.now();
+        const done = store.finishTrial(t.id, 'o', { state: 'COMPLETE', value: 0.75, error: null, backend: 'wasm' });
+        expect(done).toMatchObject({ id: t.id, state: 'COMPLETE', value: 0.75, error: null, backend: 'wasm' });
+        expect(done.finishedAt).toBeGreaterThanOrEqual(before);
+        expect(store.getTrial(t.id)).toEqual(done);
+
+        const again = () => store.finishTrial(t.id, 'o', { state: 'FAIL', value: null, error: 'x', backend: 'cpu' });
+        expect(again).toThrow(TrialFinishedError);
+        expect(again).toThrow('trial #0 is already COMPLETE; finished trials cannot be modified');
+        expect(store.getTrial(t.id)).toEqual(done);
+      });
+
+      it('keeps the error text of a FAIL', () => {
+        const s = study();
+        const t = create(s.id, running('o'));
+        const failed = store.finishTrial(t.id, 'o', { state: 'FAIL', value: null, error: 'NaN loss at epoch 3', backend: 'cpu' });
+        expect(failed).toMatchObject({ state: 'FAIL', value: null, error: 'NaN loss at epoch 3' });
+      });
+
+      it('refuses another owner, a WAITING trial and an unknown trial with StoreError', () => {
+        const s = study();
+        const t = create(s.id, running('o'));
+        let thrown: unknown;
+        try {
+          store.finishTrial(t.id, 'intruder', complete);
+        } catch (err) {
+          thrown = err;
+        }
+        expect(thrown).toBeInstanceOf(StoreError);
+        expect(thrown).not.toBeInstanceOf(TrialFinishedError);
+        expect(store.getTrial(t.id)?.state).toBe('RUNNING');
+
+        const w = create(s.id, waiting());
+        expect(() => store.finishTrial(w.id, 'o', complete)).toThrow(StoreError);
+        expect(store.getTrial(w.id)?.state).toBe('WAITING');
+
+        expect(() => store.finishTrial(987654, 'o', complete)).toThrow(StoreError);
+      });
+
+      it('refuses a non-finite value', () => {
+        const s = study();
+        const t = create(s.id, running('o'));
+        expect(() => store.finishTrial(t.id, 'o', { ...complete, value: Number.NaN })).toThrow(StoreError);
+        expect(store.getTrial(t.id)?.state).toBe('RUNNING');
+      });
+    });
+
+    describe('heartbeat', () => {
+      it('refreshes only RUNNING trials of the given owner', async () => {
+        const s = study();
+        const mine = create(s.id, running('me'));
+        const theirs = create(s.id, running('them'));
+        const queued = create(s.id, waiting());
+        const done = create(s.id, running('me'));
+        const finished = store.finishTrial(done.id, 'me', complete);
+        await sleep(15);
+
+        const before = Date.now();
+        store.heartbeat([mine.id, theirs.id, queued.id, done.id], 'me');
+        const refreshed = store.getTrial(mine.id);
+        expect(refreshed?.heartbeatAt).toBeGreaterThanOrEqual(before);
+        expect(refreshed).toEqual({ ...mine, heartbeatAt: refreshed?.heartbeatAt });
+        expect(store.getTrial(theirs.id)).toEqual(theirs);
+        expect(store.getTrial(queued.id)).toEqual(queued);
+        expect(store.getTrial(done.id)).toEqual(finished);
+      });
+
+      it('accepts an empty list', () => {
+        study();
+        expect(() => store.heartbeat([], 'me')).not.toThrow();
+      });
+    });
+
+    describe('requeueStale', () => {
+      it('re-queues only RUNNING trials the predicate marks, keeping number and params', () => {
+        const s = study();
+        const params = { lr: 0.1, sources: ['a', 'b'] };
+        const stale = create(s.id, running('dead', params));
+        const alive = create(s.id, running('alive'));
+        const queued = create(s.id, waiting());
+        const finishedByDead = create(s.id, running('dead'));
+        const finished = store.finishTrial(finishedByDead.id, 'dead', complete);
+
+        const judged: TrialRecord[] = [];
+        const requeued = store.requeueStale(s.id, (t) => {
+          judged.push(t);
+          return t.owner === 'dead';
+        });
+
+        expect(judged.map((t) => t.number).sort((a, b) => a - b)).toEqual([stale.number, alive.number]);
+        expect(judged.every((t) => t.state === 'RUNNING')).toBe(true);
+        expect(requeued).toHaveLength(1);
+        expect(requeued[0]).toMatchObject({ id: stale.id, number: stale.number, params, state: 'WAITING', owner: null, attempts: 1 });
+        expect(store.getTrial(stale.id)).toEqual(requeued[0]);
+        expect(store.getTrial(alive.id)).toEqual(alive);
+        expect(store.getTrial(queued.id)).toEqual(queued);
+        expect(store.getTrial(finished.id)).toEqual(finished);
+      });
+
+      it('lets a re-queued trial be claimed again, counting the attempt, and keeps its units', () => {
+        const s = study();
+        const t = create(s.id, running('dead', { lr: 0.3 }));
+        store.recordUnit(t.id, 't1', 0, { accuracy: 0.9 });
+        store.recordIntermediate(t.id, 1, 0.4);
+        store.requeueStale(s.id, () => true);
+
+        const again = store.claimWaitingTrial(s.id, 'new');
+        expect(again).toMatchObject({ id: t.id, number: 0, params: { lr: 0.3 }, state: 'RUNNING', owner: 'new', attempts: 2 });
+        expect(store.getUnits(t.id)).toHaveLength(1);
+        // The resumed run may re-record what the first attempt already stored.
+        store.recordUnit(t.id, 't1', 0, { accuracy: 0.9 });
+        store.recordIntermediate(t.id, 1, 0.4);
+        store.recordUnit(t.id, 't1', 1, { accuracy: 0.8 });
+        expect(store.getUnits(t.id).map((u) => u.seed)).toEqual([0, 1]);
+        expect(store.finishTrial(t.id, 'new', complete).state).toBe('COMPLETE');
+        expect(() => store.finishTrial(t.id, 'dead', complete)).toThrow(TrialFinishedError);
+      });
+
+      it('returns an empty list when nothing is stale', () => {
+        const s = study();
+        create(s.id, running('o'));
+        expect(store.requeueStale(s.id, () => false)).toEqual([]);
+      });
+    });
+
+    describe('queries', () => {
+      it('getTrials and countTrials filter by state and order by number', () => {
+        const s = study();
+        const a = create(s.id, running('o'));
+        create(s.id, waiting());
+        const c = create(s.id, running('o'));
+        store.finishTrial(a.id, 'o', complete);
+        expect(store.getTrials(s.id).map((t) => t.state)).toEqual(['COMPLETE', 'WAITING', 'RUNNING']);
+        expect(store.getTrials(s.id, ['RUNNING', 'WAITING']).map((t) => t.number)).toEqual([1, 2]);
+        expect(store.getTrials(s.id, ['PRUNED'])).toEqual([]);
+        expect(store.getTrials(s.id, [])).toEqual([]);
+        expect(store.countTrials(s.id)).toBe(3);
+        expect(store.countTrials(s.id, ['COMPLETE', 'RUNNING'])).toBe(2);
+        expect(store.countTrials(s.id, [])).toBe(0);
+        expect(store.getTrial(c.id)?.number).toBe(2);
+        expect(store.getTrial(987654)).toBeNull();
+      });
+    });
+
+    describe('units', () => {
+      it('round-trip, ordered by target then seed', () => {
+        const s = study();
+        const t = create(s.id, running('o'));
+        const before = Date.now();
+        store.recordUnit(t.id, 'tb', 1, { accuracy: 0.5 });
+        store.recordUnit(t.id, 'ta', 1, { accuracy: 0.6, perRung: [0.1, 0.2] });
+        store.recordUnit(t.id, 'ta', 0, { accuracy: 0.7, gain: -0.05 });
+        const units = store.getUnits(t.id);
+        expect(units.map((u) => [u.target, u.seed])).toEqual([
+          ['ta', 0],
+          ['ta', 1],
+          ['tb', 1],
+        ]);
+        expect(units[0]).toMatchObject({ trialId: t.id, result: { accuracy: 0.7, gain: -0.05 } });
+        expect(units[1]?.result).toEqual({ accuracy: 0.6, perRung: [0.1, 0.2] });
+        expect(units[0]?.createdAt).toBeGreaterThanOrEqual(before);
+      });
+
+      it('ignores an identical re-record (key order aside) and refuses a different one', () => {
+        const s = study();
+        const t = create(s.id, running('o'));
+        store.recordUnit(t.id, 't1', 0, { a: 1, b: [true, 'x'] });
+        store.recordUnit(t.id, 't1', 0, { b: [true, 'x'], a: 1 });
+        expect(store.getUnits(t.id)).toHaveLength(1);
+        expect(() => store.recordUnit(t.id, 't1', 0, { a: 2, b: [true, 'x'] })).toThrow(StoreError);
+        expect(store.getUnits(t.id)[0]?.result).toEqual({ a: 1, b: [true, 'x'] });
+      });
+
+      it('are refused on a finished trial with TrialFinishedError, and on a WAITING one with StoreError', () => {
+        const s = study();
+        const t = create(s.id, running('o'));
+        store.recordUnit(t.id, 't1', 0, { a: 1 });
+        store.finishTrial(t.id, 'o', complete);
+        expect(() => store.recordUnit(t.id, 't1', 1, { a: 1 })).toThrow(TrialFinishedError);
+        expect(() => store.recordUnit(t.id, 't1', 0, { a: 1 })).toThrow(TrialFinishedError);
+        expect(store.getUnits(t.id)).toHaveLength(1);
+
+        const w = create(s.id, waiting());
+        expect(() => store.recordUnit(w.id, 't1', 0, { a: 1 })).toThrow(StoreError);
+        expect(() => store.recordUnit(987654, 't1', 0, { a: 1 })).toThrow(StoreError);
+      });
+
+      it('getStudyUnits returns the units of every trial of that study only', () => {
+        const s = study('s');
+        const other = study('other');
+        const t0 = create(s.id, running('o'));
+        const t1 = create(s.id, running('o'));
+        const x = create(other.id, running('o'));
+        store.recordUnit(t1.id, 't1', 0, { v: 1 });
+        store.recordUnit(t0.id, 't1', 0, { v: 0 });
+        store.recordUnit(t0.id, 't2', 0, { v: 2 });
+        store.recordUnit(x.id, 't1', 0, { v: 9 });
+        store.finishTrial(t0.id, 'o', complete);
+        const units = store.getStudyUnits(s.id);
+        expect(units.map((u) => [u.trialId, u.target, u.result])).toEqual([
+          [t0.id, 't1', { v: 0 }],
+          [t0.id, 't2', { v: 2 }],
+          [t1.id, 't1', { v: 1 }],
+        ]);
+        expect(store.getStudyUnits(other.id)).toHaveLength(1);
+      });
+    });
+
+    describe('intermediates', () => {
+      it('round-trip, ordered by step', () => {
+        const s = study();
+        const t = create(s.id, running('o'));
+        store.recordIntermediate(t.id, 3, 0.9);
+        store.recordIntermediate(t.id, 1, 0.1);
+        store.recordIntermediate(t.id, 9, -2.5);
+        expect(store.getIntermediates(t.id)).toEqual([
+          { trialId: t.id, step: 1, value: 0.1 },
+          { trialId: t.id, step: 3, value: 0.9 },
+          { trialId: t.id, step: 9, value: -2.5 },
+        ]);
+        expect(store.getIntermediates(987654)).toEqual([]);
+      });
+
+      it('ignores an identical re-record, refuses a different one and a non-finite value', () => {
+        const s = study();
+        const t = create(s.id, running('o'));
+        store.recordIntermediate(t.id, 1, 0.5);
+        store.recordIntermediate(t.id, 1, 0.5);
+        expect(() => store.recordIntermediate(t.id, 1, 0.6)).toThrow(StoreError);
+        expect(() => store.recordIntermediate(t.id, 2, Number.NaN)).toThrow(StoreError);
+        expect(store.getIntermediates(t.id)).toEqual([{ trialId: t.id, step: 1, value: 0.5 }]);
+      });
+
+      it('are refused on a finished trial with TrialFinishedError', () => {
+        const s = study();
+        const t = create(s.id, running('o'));
+        store.recordIntermediate(t.id, 1, 0.5);
+        store.finishTrial(t.id, 'o', { state: 'PRUNED', value: 0.5, error: null, backend: 'cpu' });
+        expect(() => store.recordIntermediate(t.id, 2, 0.6)).toThrow(TrialFinishedError);
+        expect(() => store.recordIntermediate(t.id, 2, 0.6)).toThrow(
+          'trial #0 is already PRUNED; finished trials cannot be modified',
+        );
+        expect(store.getIntermediates(t.id)).toHaveLength(1);
+      });
+    });
+
+    describe('baselines', () => {
+      it('are null when absent and first write wins', () => {
+        const s = study();
+        expect(store.getBaseline(s.id, 'k')).toBeNull();
+        store.putBaseline(s.id, 'k', { accuracy: 0.61, seeds: [0, 1] });
+        store.putBaseline(s.id, 'k', { accuracy: 0.99 });
+        expect(store.getBaseline(s.id, 'k')).toEqual({ accuracy: 0.61, seeds: [0, 1] });
+      });
+
+      it('are kept per study and per key', () => {
+        const a = study('a');
+        const b = study('b');
+        store.putBaseline(a.id, 'k', 1);
+        store.putBaseline(b.id, 'k', 2);
+        store.putBaseline(a.id, 'k2', 'x');
+        expect(store.getBaseline(a.id, 'k')).toBe(1);
+        expect(store.getBaseline(b.id, 'k')).toBe(2);
+        expect(store.getBaseline(a.id, 'k2')).toBe('x');
+        expect(store.getBaseline(b.id, 'k2')).toBeNull();
+      });
+    });
+
+    describe('JSON round-trip', () => {
+      const nested = {
+        lr: 0.1,
+        momentum: 0.9,
+        tiny: 1e-7,
+        third: 1 / 3,
+        negative: -3.5,
+        big: Number.MAX_SAFE_INTEGER,
+        zero: 0,
+        layers: [64, 128, 64],
+        sources: ['iris-a', 'iris-b', 'ünïcødé "quoted"'],
+        flags: { batchNorm: true, dropout: false, nested: { deeper: [[1, 2], [], [{ x: null }]] } },
+        none: null,
+        empty: {},
+        text: '',
+      } as const;
+
+      it('keeps nested params exactly (0.1 stays 0.1)', () => {
+        const s = study();
+        const t = create(s.id, waiting(nested));
+        const read = store.getTrial(t.id);
+        expect(read?.params).toEqual(nested);
+        expect(read?.params['lr']).toBe(0.1);
+        expect(read?.params['third']).toBe(1 / 3);
+        expect(store.claimWaitingTrial(s.id, 'o')?.params).toEqual(nested);
+      });
+
+      it('keeps study specs, unit results and baselines exactly', () => {
+        const { study: s } = store.getOrCreateStudy('json', nested, 'maximize');
+        expect(store.getStudy('json')?.spec).toEqual(nested);
+        const t = create(s.id, running('o'));
+        store.recordUnit(t.id, 't', 0, nested);
+        expect(store.getUnits(t.id)[0]?.result).toEqual(nested);
+        store.putBaseline(s.id, 'k', nested);
+        expect(store.getBaseline(s.id, 'k')).toEqual(nested);
+        const scalars: Json[] = [0.1, 'text', true, false, [0.1, 'a']];
+        for (const scalar of scalars) {
+          const key = `scalar-${JSON.stringify(scalar)}`;
+          store.putBaseline(s.id, key, scalar);
+          expect(store.getBaseline(s.id, key)).toEqual(scalar);
+        }
+      });
+
+      it('refuses non-finite numbers instead of storing them as null', () => {
+        const s = study();
+        const t = create(s.id, running('o'));
+        expect(() => store.recordUnit(t.id, 't', 0, { loss: Number.NaN })).toThrow(StoreError);
+        expect(() => store.putBaseline(s.id, 'k', { loss: Number.POSITIVE_INFINITY })).toThrow(StoreError);
+        expect(() => store.createTrial(s.id, 10, () => waiting({ lr: Number.NaN }))).toThrow(StoreError);
+        expect(store.getUnits(t.id)).toEqual([]);
+        expect(store.getBaseline(s.id, 'k')).toBeNull();
+        expect(store.countTrials(s.id)).toBe(1);
+      });
+    });
+
+    describe('close', () => {
+      it('is idempotent', () => {
+        store.close();
+        expect(() => store.close()).not.toThrow();
+      });
+    });
+  });
+}
