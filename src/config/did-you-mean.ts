@@ -34,9 +34,11 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
     let score = levenshtein(w, c, 2);
     if (score > 2) {
       const shorter = Math.min(w.length, c.length);
-      if (shorter >= 3 && (c.startsWith(w) || w.startsWith(c))) score = 3;
+      const prefix = shorter >= 3 && (c.startsWith(w) || w.startsWith(c));
+      // A prefix match ranks after every close spelling.
+      score = prefix ? 3 : Number.POSITIVE_INFINITY;
     }
-    if (score <= 3 && score < bestScore) {
+    if (score < bestScore) {
       best = candidate;
       bestScore = score;
     }

@@ -1,0 +1,146 @@
+// Turns a validated study file into the deeply frozen ResolvedStudy: defaults applied, paths absolute,
+// omitted seeds derived from the study seed. Main thread. Must not import tfjs, the worker or the store.
+import { dirname, resolve as resolvePath } from 'node:path';
+import type { DatasetSpec, TargetSpec, TaskSpec, TransformSpec } from '../data/types.js';
+import type { Condition, Distribution, ParamSpec } from '../search/types.js';
+import { hashString, mixSeed } from '../util/rng.js';
+import { DEFAULT_EPOCHS, DEFAULT_HIDDEN, type Overrides } from './semantic.js';
+import type { RawDataset, RawParam, RawTask, RawTransform, RawWhen, StudyConfig } from './study-config.js';
+import type { Recipe, ResolvedStudy } from './types.js';
+
+export const DEFAULT_NOISE = 0.1;
+
+/**
+ * The resolved study of a validated file. `file` is the study file's path (made absolute; relative
+ * paths in the file are relative to its folder), or null for a study built in code (paths then
+ * relative to the working directory). Without a `sources` parameter in the space, trials use no source.
+ */
+export function resolveStudy(raw: StudyConfig, file: string | null, overrides?: Overrides): ResolvedStudy {
+  const absolute = file === null ? null : resolvePath(file);
+  const base = absolute === null ? process.cwd() : dirname(absolute);
+  const seed = raw.seed ?? 0;
+  const epochs = raw.budget.epochs ?? DEFAULT_EPOCHS;
+  const model = {
+    kind: 'mlp' as const,
+    hidden: [...(raw.model?.hidden ?? DEFAULT_HIDDEN)],
+    activation: raw.model?.activation ?? 'relu',
+    dropout: raw.model?.dropout ?? 0,
+  };
+  const recipe: Recipe = {
+    strategy: raw.recipe?.strategy ?? 'finetune',
+    optimizer: raw.recipe?.optimizer ?? 'adam',
+    learning_rate: raw.recipe?.learning_rate ?? 0.01,
+    batch_size: raw.recipe?.batch_size ?? 32,
+    pretrain_epochs: raw.recipe?.pretrain_epochs ?? epochs,
+    epochs: raw.recipe?.epochs ?? epochs,
+    freeze_layers: raw.recipe?.freeze_layers ?? 0,
+    dropout: raw.recipe?.dropout ?? model.dropout,
+  };
+  const sources = (raw.sources ?? []).map((task) => resolveTask(raw, task, base, seed));
+  const targets: TargetSpec[] = raw.targets.map((task) => ({
+    ...resolveTask(raw, task, base, seed),
+    labelled: task.labelled,
+  }));
+  const sourceNames = sources.map((s) => s.name);
+  const space = Object.entries(raw.space ?? {}).map(([name, param]) => resolveParam(name, param, sourceNames));
+  return deepFreeze({
+    name: raw.name,
+    seed,
+    file: absolute,
+    sources,
+    targets,
+    model,
+    recipe,
+    space,
+    sampler: { kind: 'random' as const },
+    objective: {
+      metric: raw.objective?.metric ?? 'accuracy',
+      direction: raw.objective?.direction ?? 'maximize',
+      aggregate: raw.objective?.aggregate ?? 'mean',
+    },
+    budget: {
+      trials: overrides?.trials ?? raw.budget.trials,
+      workers: overrides?.workers ?? raw.budget.workers ?? 2,
+      epochs,
+      seeds: raw.budget.seeds ?? 1,
+    },
+    storage: raw.storage === undefined ? null : resolvePath(base, raw.storage),
+  });
+}
+
+/** The dataset spec of a task (synthetic specs depend on the task: rho and the task seed). */
+function resolveDataset(raw: RawDataset, task: RawTask, base: string, studySeed: number): DatasetSpec {
+  if (raw.synthetic === undefined) {
+    return { kind: 'csv', path: resolvePath(base, raw.csv), label: raw.label ?? 'label' };
+  }
+  const s = raw.synthetic;
+  return {
+    kind: 'synthetic',
+    features: s.features,
+    latent: s.latent,
+    classes: s.classes,
+    rows: s.rows,
+    familySeed: s.seed ?? studySeed,
+    rho: task.rho ?? 0,
+    taskSeed: mixSeed(studySeed, hashString(task.name)),
+    noise: s.noise ?? DEFAULT_NOISE,
+  };
+}
+
+function resolveTask(raw: StudyConfig, task: RawTask, base: string, studySeed: number): TaskSpec {
+  return {
+    name: task.name,
+    dataset: resolveDataset(raw.datasets[task.dataset] as RawDataset, task, base, studySeed),
+    transforms: (task.transforms ?? []).map((t, index) => resolveTransform(t, mixSeed(studySeed, hashString(task.name), index))),
+  };
+}
+
+/** `derived` is the seed of a transform whose seed the file leaves out. */
+function resolveTransform(t: RawTransform, derived: number): TransformSpec {
+  if ('rotate' in t) return { kind: 'rotate', degrees: t.rotate };
+  if ('noise' in t) {
+    return typeof t.noise === 'number'
+      ? { kind: 'noise', std: t.noise, seed: derived }
+      : { kind: 'noise', std: t.noise.std, seed: t.noise.seed ?? derived };
+  }
+  if ('permute_labels' in t) return { kind: 'permute_labels', seed: t.permute_labels === true ? derived : t.permute_labels };
+  if ('classes' in t) return { kind: 'classes', keep: [...t.classes] };
+  return typeof t.sample === 'number'
+    ? { kind: 'sample', rows: t.sample, seed: derived }
+    : { kind: 'sample', rows: t.sample.rows, seed: t.sample.seed ?? derived };
+}
+
+function resolveParam(name: string, param: RawParam, sources: readonly string[]): ParamSpec {
+  let distribution: Distribution;
+  switch (param.type) {
+    case 'float':
+      distribution = { type: 'float', low: param.low, high: param.high, log: param.log ?? false };
+      break;
+    case 'int':
+      distribution = { type: 'int', low: param.low, high: param.high, log: param.log ?? false, step: param.step ?? 1 };
+      break;
+    case 'categorical':
+      distribution = { type: 'categorical', choices: [...param.choices] };
+      break;
+    case 'subset': {
+      const items = [...(param.of ?? sources)];
+      distribution = { type: 'subset', items, min: param.min ?? 0, max: param.max ?? items.length };
+      break;
+    }
+  }
+  const when = param.when === undefined ? undefined : resolveWhen(param.when);
+  return when === undefined ? { name, distribution } : { name, distribution, when };
+}
+
+function resolveWhen(when: RawWhen): Condition {
+  return Object.fromEntries(Object.entries(when).map(([k, v]) => [k, Array.isArray(v) ? [...v] : [v]]));
+}
+
+/** Freezes `value` and everything reachable from it; returns it typed as read-only. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

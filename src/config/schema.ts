@@ -1,0 +1,312 @@
+// The JSON Schema (draft-07) of a study file: validated by Ajv at load time and exported for editor
+// completion (`tasksieve schema`). Main thread; plain data. Must not import tfjs, the worker or the store.
+// Cross-field rules (ranges against budget.epochs, `when` order, source names, …) live in semantic.ts.
+import { OBJECTIVE_METRICS } from '../metrics/types.js';
+import { ACTIVATIONS, AGGREGATES, OPTIMIZERS, RECIPE_KEYS, STRATEGIES } from './types.js';
+
+/** Names of studies, datasets and tasks. */
+export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
+export const NAME_RULE = 'a letter or digit, then letters, digits, "_", "." or "-" (at most 64 characters)';
+
+const SEED = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
+
+const name = (description: string) => ({ type: 'string', pattern: NAME_PATTERN, description });
+
+/** Value schemas of the recipe keys: shared by `recipe:` and by the bounds/choices of `space:` parameters. */
+const RECIPE_VALUES = {
+  strategy: { type: 'string', enum: [...STRATEGIES], description: 'How a unit trains: finetune = pre-train on the chosen sources, then fine-tune on the target.' },
+  optimizer: { type: 'string', enum: [...OPTIMIZERS], description: 'Optimizer of both training phases.' },
+  learning_rate: { type: 'number', exclusiveMinimum: 0, maximum: 10, description: 'Learning rate, in (0, 10].' },
+  batch_size: { type: 'integer', minimum: 1, maximum: 4096, description: 'Mini-batch size, 1..4096.' },
+  pretrain_epochs: { type: 'integer', minimum: 0, maximum: 1000, description: 'Epochs of pre-training on the chosen sources, 0..budget.epochs (default budget.epochs).' },
+  epochs: { type: 'integer', minimum: 1, maximum: 1000, description: "Epochs of fine-tuning on the target's labelled rows, 1..budget.epochs (default budget.epochs)." },
+  freeze_layers: { type: 'integer', minimum: 0, maximum: 8, description: 'Hidden layers (from the input) kept frozen while fine-tuning, 0..number of hidden layers.' },
+  dropout: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Dropout rate after each hidden layer, in [0, 1) (default model.dropout).' },
+} as const satisfies Record<(typeof RECIPE_KEYS)[number], object>;
+
+const SCALAR = { type: ['string', 'number', 'boolean'] };
+
+const WHEN = {
+  type: 'object',
+  description:
+    'Condition: the parameter is sampled only when every named parameter (which must be defined above this one) has one of the listed values.',
+  additionalProperties: {
+    description: 'Allowed values of the named parameter (a list, or a single value).',
+    anyOf: [SCALAR, { type: 'array', minItems: 1, items: SCALAR }],
+  },
+};
+
+const LOG = { type: 'boolean', description: 'Sample on a log scale (needs low > 0). Default false.' };
+
+function floatParam(key: keyof typeof RECIPE_VALUES) {
+  const value = RECIPE_VALUES[key];
+  return {
+    type: 'object',
+    description: `A float in [low, high] for ${key}.`,
+    additionalProperties: false,
+    required: ['type', 'low', 'high'],
+    properties: {
+      type: { const: 'float', description: 'A real number in [low, high].' },
+      low: { ...value, description: `Lower bound. ${value.description}` },
+      high: { ...value, description: `Upper bound (> low). ${value.description}` },
+      log: LOG,
+      when: WHEN,
+    },
+  };
+}
+
+function intParam(key: keyof typeof RECIPE_VALUES) {
+  const value = RECIPE_VALUES[key];
+  return {
+    type: 'object',
+    description: `An integer in [low, high] for ${key}.`,
+    additionalProperties: false,
+    required: ['type', 'low', 'high'],
+    properties: {
+      type: { const: 'int', description: 'An integer in [low, high], on a grid of `step`.' },
+      low: { ...value, description: `Lower bound. ${value.description}` },
+      high: { ...value, description: `Upper bound (>= low). ${value.description}` },
+      step: { type: 'integer', minimum: 1, description: 'Grid step from low (default 1; cannot be combined with log).' },
+      log: LOG,
+      when: WHEN,
+    },
+  };
+}
+
+function categoricalParam(key: keyof typeof RECIPE_VALUES) {
+  return {
+    type: 'object',
+    description: `One of a list of values for ${key}.`,
+    additionalProperties: false,
+    required: ['type', 'choices'],
+    properties: {
+      type: { const: 'categorical', description: 'One of `choices`.' },
+      choices: {
+        type: 'array',
+        minItems: 1,
+        uniqueItems: true,
+        description: `The values to choose from. ${RECIPE_VALUES[key].description}`,
+        items: RECIPE_VALUES[key],
+      },
+      when: WHEN,
+    },
+  };
+}
+
+const SUBSET_PARAM = {
+  type: 'object',
+  description: 'A subset of the source tasks to transfer from.',
+  additionalProperties: false,
+  required: ['type'],
+  properties: {
+    type: { const: 'subset', description: 'A set of source-task names.' },
+    of: {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: 'string', description: 'A source task name.' },
+      description: 'The sources to choose from (default: every source, in file order).',
+    },
+    min: { type: 'integer', minimum: 0, description: 'Fewest sources in a trial (default 0: the target-only recipe).' },
+    max: { type: 'integer', minimum: 0, description: 'Most sources in a trial (default: all of them).' },
+    when: WHEN,
+  },
+};
+
+/** A space parameter of one of the given types, discriminated by its `type` key. */
+function param(description: string, branches: object[]) {
+  return { type: 'object', description, required: ['type'], discriminator: { propertyName: 'type' }, oneOf: branches };
+}
+
+const SPACE_PROPERTIES = {
+  strategy: param('Search over strategies.', [categoricalParam('strategy')]),
+  optimizer: param('Search over optimizers.', [categoricalParam('optimizer')]),
+  learning_rate: param('Search over the learning rate.', [floatParam('learning_rate'), categoricalParam('learning_rate')]),
+  batch_size: param('Search over the batch size.', [intParam('batch_size'), categoricalParam('batch_size')]),
+  pretrain_epochs: param('Search over pre-training epochs (<= budget.epochs).', [intParam('pretrain_epochs'), categoricalParam('pretrain_epochs')]),
+  epochs: param('Search over fine-tuning epochs (<= budget.epochs).', [intParam('epochs'), categoricalParam('epochs')]),
+  freeze_layers: param('Search over frozen layers (<= number of hidden layers).', [intParam('freeze_layers'), categoricalParam('freeze_layers')]),
+  dropout: param('Search over the dropout rate.', [floatParam('dropout'), categoricalParam('dropout')]),
+  sources: param('Search over the subset of source tasks (the only subset parameter).', [SUBSET_PARAM]),
+} satisfies Record<(typeof RECIPE_KEYS)[number] | 'sources', object>;
+
+const TRANSFORM = {
+  type: 'object',
+  description: 'One transform (a single-key mapping), applied in list order.',
+  minProperties: 1,
+  maxProperties: 1,
+  additionalProperties: false,
+  properties: {
+    rotate: { type: 'number', description: 'Rotate square images by this many degrees.' },
+    noise: {
+      description: 'Add Gaussian noise: a std, or { std, seed }.',
+      anyOf: [
+        { type: 'number', minimum: 0, description: 'Std of the noise (>= 0).' },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['std'],
+          properties: { std: { type: 'number', minimum: 0, description: 'Std of the noise (>= 0).' }, seed: SEED },
+        },
+      ],
+    },
+    permute_labels: {
+      description: 'Permute the class labels: a seed, or true for a seed derived from the study seed.',
+      anyOf: [SEED, { type: 'boolean', const: true }],
+    },
+    classes: {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: 'integer', minimum: 0 },
+      description: 'Keep only the rows of these class indices.',
+    },
+    sample: {
+      description: 'Keep a random sample of rows: a row count, or { rows, seed }.',
+      anyOf: [
+        { type: 'integer', minimum: 1, description: 'Rows to keep.' },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['rows'],
+          properties: { rows: { type: 'integer', minimum: 1, description: 'Rows to keep.' }, seed: SEED },
+        },
+      ],
+    },
+  },
+};
+
+const TASK_PROPERTIES = {
+  name: name('Task name, unique across sources and targets.'),
+  dataset: { type: 'string', description: 'Name of a dataset defined under `datasets`.' },
+  transforms: { type: 'array', items: TRANSFORM, description: 'Transforms applied in order to the dataset.' },
+  rho: {
+    type: 'number',
+    minimum: -1,
+    maximum: 1,
+    description: "Relatedness to the family's reference task, in [-1, 1]: required for a synthetic dataset, forbidden for csv.",
+  },
+};
+
+const DATASET = {
+  type: 'object',
+  description: 'Exactly one of `csv` or `synthetic`.',
+  additionalProperties: false,
+  properties: {
+    csv: { type: 'string', minLength: 1, description: 'CSV file (optionally gzipped), relative to the study file.' },
+    label: { type: 'string', minLength: 1, description: 'Label column of the CSV (default "label").' },
+    synthetic: {
+      type: 'object',
+      description: 'A generated task family: tasks built on a shared latent space.',
+      additionalProperties: false,
+      required: ['features', 'latent', 'classes', 'rows'],
+      properties: {
+        features: { type: 'integer', minimum: 1, maximum: 10000, description: 'Observed feature count.' },
+        latent: { type: 'integer', minimum: 1, maximum: 1000, description: 'Size of the shared hidden feature space.' },
+        classes: { type: 'integer', minimum: 2, maximum: 1000, description: 'Number of classes.' },
+        rows: { type: 'integer', minimum: 1, maximum: 1000000, description: 'Rows per task.' },
+        noise: { type: 'number', minimum: 0, description: 'Std of the observation noise (default 0.1).' },
+        seed: { ...SEED, description: 'Seed of the family (default: the study seed).' },
+      },
+    },
+  },
+  dependencies: { label: ['csv'] },
+  oneOf: [{ required: ['csv'] }, { required: ['synthetic'] }],
+};
+
+export const studyJsonSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'tasksieve study',
+  description:
+    'A tasksieve study: datasets, source and target tasks, the model, the default training recipe, the search space, the objective and the budget.',
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'datasets', 'targets', 'budget'],
+  properties: {
+    name: name('Study name (the key of the study in the database).'),
+    seed: { ...SEED, description: 'Study seed: derives every seed not given explicitly (default 0).' },
+    storage: { type: 'string', minLength: 1, description: 'SQLite database path, relative to the study file.' },
+    datasets: {
+      type: 'object',
+      description: 'Datasets by name.',
+      minProperties: 1,
+      propertyNames: { pattern: NAME_PATTERN },
+      additionalProperties: DATASET,
+    },
+    sources: {
+      type: 'array',
+      description: 'Source tasks a trial may transfer from (may be empty).',
+      items: { type: 'object', additionalProperties: false, required: ['name', 'dataset'], properties: TASK_PROPERTIES },
+    },
+    targets: {
+      type: 'array',
+      description: 'Target tasks every trial is evaluated on.',
+      minItems: 1,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'dataset', 'labelled'],
+        properties: {
+          ...TASK_PROPERTIES,
+          labelled: { type: 'integer', minimum: 1, description: 'Labelled training rows; the rest is validation.' },
+        },
+      },
+    },
+    model: {
+      type: 'object',
+      description: 'The network (an MLP).',
+      additionalProperties: false,
+      properties: {
+        hidden: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 8,
+          items: { type: 'integer', minimum: 1, maximum: 4096 },
+          description: 'Hidden layer widths (default [64]).',
+        },
+        activation: { type: 'string', enum: [...ACTIVATIONS], description: 'Hidden activation (default relu).' },
+        dropout: { ...RECIPE_VALUES.dropout, description: 'Dropout rate, in [0, 1) (default 0).' },
+      },
+    },
+    recipe: {
+      type: 'object',
+      description: 'Default training recipe of every trial; a space parameter of the same name overrides a key.',
+      additionalProperties: false,
+      properties: RECIPE_VALUES,
+    },
+    space: {
+      type: 'object',
+      description:
+        'Search space, in order: a parameter per recipe key, plus `sources` (a subset). Without `sources`, trials use no source.',
+      additionalProperties: false,
+      properties: SPACE_PROPERTIES,
+    },
+    sampler: { type: 'string', enum: ['random'], description: 'Sampler (default random).' },
+    objective: {
+      type: 'object',
+      description: "What a trial's value is.",
+      additionalProperties: false,
+      properties: {
+        metric: { type: 'string', enum: [...OBJECTIVE_METRICS], description: 'Metric on the validation rows (default accuracy).' },
+        direction: { type: 'string', enum: ['maximize', 'minimize'], description: 'Default maximize.' },
+        aggregate: {
+          type: 'string',
+          enum: [...AGGREGATES],
+          description: "How a trial's units (target x seed) combine (default mean).",
+        },
+      },
+    },
+    budget: {
+      type: 'object',
+      description: 'How much work the study does.',
+      additionalProperties: false,
+      required: ['trials'],
+      properties: {
+        trials: { type: 'integer', minimum: 1, maximum: 100000, description: 'Total trials of the study.' },
+        workers: { type: 'integer', minimum: 1, maximum: 64, description: 'Parallel worker threads (default 2).' },
+        epochs: { type: 'integer', minimum: 1, maximum: 1000, description: 'Upper bound on epochs of any trial (default 10).' },
+        seeds: { type: 'integer', minimum: 1, maximum: 100, description: 'Seeds per target (default 1).' },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,209 @@
+// Cross-field rules of a study file that JSON Schema cannot express: task names and dataset references,
+// ranges against budget.epochs and model depth, the search space's bounds, subset items and `when`
+// conditions, and command-line overrides. Main thread. Must not import tfjs, the worker or the store.
+import { show, type PathSegment } from './format.js';
+import { studyJsonSchema } from './schema.js';
+import type { ConfigIssue, RawParam, RawTask, Scalar, StudyConfig } from './study-config.js';
+
+export const DEFAULT_EPOCHS = 10;
+export const DEFAULT_HIDDEN: readonly number[] = [64];
+
+const EPOCH_KEYS = new Set(['epochs', 'pretrain_epochs']);
+
+/** The first semantic problem of a schema-valid study, in file order, or null. */
+export function semanticIssue(study: StudyConfig): ConfigIssue | null {
+  return taskIssue(study) ?? recipeIssue(study) ?? spaceIssue(study);
+}
+
+function issue(path: readonly PathSegment[], message: string): ConfigIssue {
+  return { path, message };
+}
+
+function taskIssue(study: StudyConfig): ConfigIssue | null {
+  const datasetNames = Object.keys(study.datasets);
+  const seen = new Map<string, string>();
+  const groups: [string, readonly RawTask[]][] = [
+    ['sources', study.sources ?? []],
+    ['targets', study.targets],
+  ];
+  for (const [group, tasks] of groups) {
+    for (const [index, task] of tasks.entries()) {
+      const where = `${group}[${index}]`;
+      const first = seen.get(task.name);
+      if (first !== undefined) {
+        return issue([group, index, 'name'], `duplicate task name ${show(task.name)} (already used by ${first})`);
+      }
+      seen.set(task.name, where);
+      const dataset = study.datasets[task.dataset];
+      if (dataset === undefined || !Object.hasOwn(study.datasets, task.dataset)) {
+        return issue([group, index, 'dataset'], `unknown dataset ${show(task.dataset)} (datasets: ${datasetNames.join(', ')})`);
+      }
+      if (dataset.synthetic !== undefined && task.rho === undefined) {
+        return issue([group, index, 'rho'], `required for the synthetic dataset ${show(task.dataset)} (a number in [-1, 1])`);
+      }
+      if (dataset.csv !== undefined && task.rho !== undefined) {
+        return issue([group, index, 'rho'], `only allowed for a synthetic dataset (${show(task.dataset)} is csv)`);
+      }
+    }
+  }
+  return null;
+}
+
+function recipeIssue(study: StudyConfig): ConfigIssue | null {
+  const recipe = study.recipe ?? {};
+  const epochs = study.budget.epochs ?? DEFAULT_EPOCHS;
+  const depth = (study.model?.hidden ?? DEFAULT_HIDDEN).length;
+  for (const key of ['pretrain_epochs', 'epochs'] as const) {
+    const value = recipe[key];
+    if (value !== undefined && value > epochs) {
+      return issue(['recipe', key], `must be <= budget.epochs (${epochs}) (got ${value})`);
+    }
+  }
+  if (recipe.freeze_layers !== undefined && recipe.freeze_layers > depth) {
+    return issue(['recipe', 'freeze_layers'], `must be <= the number of hidden layers (${depth}) (got ${recipe.freeze_layers})`);
+  }
+  return null;
+}
+
+/** Upper bound of a recipe key that depends on the rest of the study, with its name. */
+function studyBound(study: StudyConfig, key: string): [number, string] | null {
+  if (EPOCH_KEYS.has(key)) return [study.budget.epochs ?? DEFAULT_EPOCHS, 'budget.epochs'];
+  if (key === 'freeze_layers') return [(study.model?.hidden ?? DEFAULT_HIDDEN).length, 'the number of hidden layers'];
+  return null;
+}
+
+function spaceIssue(study: StudyConfig): ConfigIssue | null {
+  const space = study.space ?? {};
+  const names = Object.keys(space);
+  for (const [index, name] of names.entries()) {
+    const param = space[name] as RawParam;
+    const found = paramIssue(study, name, param) ?? whenIssue(space, names, index);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+function paramIssue(study: StudyConfig, name: string, param: RawParam): ConfigIssue | null {
+  const at = (...rest: PathSegment[]) => ['space', name, ...rest];
+  const bound = studyBound(study, name);
+  switch (param.type) {
+    case 'float':
+    case 'int': {
+      if (param.type === 'float' ? param.high <= param.low : param.high < param.low) {
+        return issue(at('high'), `must be ${param.type === 'float' ? '>' : '>='} low (${param.low}) (got ${param.high})`);
+      }
+      if (bound !== null && param.high > bound[0]) {
+        return issue(at('high'), `must be <= ${bound[1]} (${bound[0]}) (got ${param.high})`);
+      }
+      if (param.log === true && param.low <= 0) {
+        return issue(at('low'), `must be > 0 on a log scale (got ${param.low})`);
+      }
+      if (param.type === 'int' && param.log === true && param.step !== undefined && param.step > 1) {
+        return issue(at('step'), `cannot be combined with log: true (got ${param.step})`);
+      }
+      return null;
+    }
+    case 'categorical': {
+      if (bound === null) return null;
+      const index = param.choices.findIndex((c) => typeof c === 'number' && c > bound[0]);
+      return index < 0 ? null : issue(at('choices', index), `must be <= ${bound[1]} (${bound[0]}) (got ${show(param.choices[index])})`);
+    }
+    case 'subset': {
+      const sources = (study.sources ?? []).map((s) => s.name);
+      const items = param.of ?? sources;
+      const index = items.findIndex((item) => !sources.includes(item));
+      if (index >= 0) {
+        const known = sources.length > 0 ? sources.join(', ') : 'none';
+        return issue(at('of', index), `unknown source ${show(items[index])} (sources: ${known})`);
+      }
+      if (items.length === 0) {
+        return issue(['space', name], 'there are no sources to choose from (add sources, or remove this parameter)');
+      }
+      const min = param.min ?? 0;
+      const max = param.max ?? items.length;
+      if (max > items.length) return issue(at('max'), `must be <= the number of sources to choose from (${items.length}) (got ${max})`);
+      if (min > max) return issue(at('min'), `must be <= max (${max}) (got ${min})`);
+      return null;
+    }
+  }
+}
+
+function whenIssue(space: Record<string, RawParam>, names: readonly string[], index: number): ConfigIssue | null {
+  const name = names[index] as string;
+  const when = (space[name] as RawParam).when ?? {};
+  const above = names.slice(0, index);
+  for (const [other, raw] of Object.entries(when)) {
+    const path = ['space', name, 'when', other];
+    if (!above.includes(other)) {
+      if (names.includes(other)) {
+        return issue(path, `${show(other)} is not above ${name} (a condition may only name parameters defined above it)`);
+      }
+      const list = above.length > 0 ? `parameters above ${name}: ${above.join(', ')}` : `no parameter is above ${name}`;
+      return issue(path, `${show(other)} is not a parameter of the space (${list})`);
+    }
+    const target = space[other] as RawParam;
+    if (target.type === 'subset') return issue(path, `cannot depend on the subset parameter ${show(other)}`);
+    const values = Array.isArray(raw) ? raw : [raw];
+    for (const [i, value] of values.entries()) {
+      if (!possible(target, value)) {
+        const where = Array.isArray(raw) ? [...path, i] : path;
+        return issue(where, `${show(value)} is not a possible value of ${other} (${possibleValues(target)})`);
+      }
+    }
+  }
+  return null;
+}
+
+function possible(param: RawParam, value: Scalar): boolean {
+  switch (param.type) {
+    case 'categorical':
+      return param.choices.some((c) => c === value);
+    case 'float':
+      return typeof value === 'number' && value >= param.low && value <= param.high;
+    case 'int': {
+      const step = param.step ?? 1;
+      return (
+        typeof value === 'number' &&
+        Number.isInteger(value) &&
+        value >= param.low &&
+        value <= param.high &&
+        (value - param.low) % step === 0
+      );
+    }
+    case 'subset':
+      return false;
+  }
+}
+
+function possibleValues(param: RawParam): string {
+  switch (param.type) {
+    case 'categorical':
+      return `choices: ${param.choices.map((c) => (typeof c === 'string' ? c : String(c))).join(', ')}`;
+    case 'float':
+      return `range: ${param.low} to ${param.high}`;
+    case 'int':
+      return `range: ${param.low}..${param.high}${(param.step ?? 1) > 1 ? ` step ${param.step}` : ''}`;
+    case 'subset':
+      return 'a subset';
+  }
+}
+
+/** Command-line replacements of budget keys (undefined: keep the file's value). */
+export interface Overrides {
+  readonly trials?: number | undefined;
+  readonly workers?: number | undefined;
+}
+
+/** An override is checked like the budget key it replaces: `budget.trials (override): …`. */
+export function overrideIssue(overrides: Overrides | undefined): string | null {
+  for (const key of ['trials', 'workers'] as const) {
+    const value = overrides?.[key];
+    if (value === undefined) continue;
+    const { minimum, maximum } = studyJsonSchema.properties.budget.properties[key];
+    const field = `budget.${key} (override)`;
+    if (typeof value !== 'number' || !Number.isInteger(value)) return `${field}: must be an integer (got ${show(value)})`;
+    if (value < minimum) return `${field}: must be an integer >= ${minimum} (got ${value})`;
+    if (value > maximum) return `${field}: must be an integer <= ${maximum} (got ${value})`;
+  }
+  return null;
+}
