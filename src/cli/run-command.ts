@@ -39,29 +39,41 @@ function backendOption(options: Options): BackendName | null {
 
 export async function runCommand([file]: string[], options: Options): Promise<number> {
   const study = loadStudyFile(file!, { trials: intOption(options, 'trials'), workers: intOption(options, 'workers') });
+  const backend = backendOption(options);
   const path = dbPath(options.db as string | undefined, study);
   mkdirSync(dirname(path), { recursive: true });
-  return execute(SqliteStore.open(path), study, options);
+  return execute(SqliteStore.open(path), study, backend, options);
 }
 
 export async function resumeCommand([target]: string[], options: Options): Promise<number> {
+  const workers = intOption(options, 'workers');
+  const backend = backendOption(options);
   if (isStudyFile(target!)) {
-    const study = loadStudyFile(target!, { workers: intOption(options, 'workers') });
+    const study = loadStudyFile(target!, { workers });
     const path = dbPath(options.db as string | undefined, study);
     const store = openExisting(path, false);
-    findStudy(store, study.name, path);
-    return execute(store, study, options);
+    try {
+      findStudy(store, study.name, path);
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+    return execute(store, study, backend, options);
   }
   const path = dbPath(options.db as string | undefined);
   const store = openExisting(path, false);
-  const stored = findStudy(store, target!, path).spec as unknown as ResolvedStudy;
-  const workers = intOption(options, 'workers');
-  const study = workers === undefined ? stored : { ...stored, budget: { ...stored.budget, workers } };
-  return execute(store, study, options);
+  let study: ResolvedStudy;
+  try {
+    const stored = findStudy(store, target!, path).spec as unknown as ResolvedStudy;
+    study = workers === undefined ? stored : { ...stored, budget: { ...stored.budget, workers } };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  return execute(store, study, backend, options);
 }
 
-async function execute(store: Store, study: ResolvedStudy, options: Options): Promise<number> {
-  const backend = backendOption(options);
+async function execute(store: Store, study: ResolvedStudy, backend: BackendName | null, options: Options): Promise<number> {
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
