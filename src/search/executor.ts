@@ -70,7 +70,11 @@ export class PoolExecutor implements Executor {
         if (reply.type !== 'info') throw new Error(`worker answered ${reply.type} to info`);
         return reply.info;
       });
-      const backend = infos[0]!.backend;
+      // A thread that could not load the requested backend falls back silently in some tfjs
+      // builds; a study must not mix backends, since results are reproducible per backend only.
+      const backends = [...new Set(infos.map((info) => info.backend))];
+      if (backends.length !== 1) throw new Error(`worker threads started on different backends: ${backends.join(', ')}`);
+      const backend = backends[0]!;
       return new PoolExecutor(pool, backend, options.workers, performance.now() - started, infos);
     } catch (error) {
       await pool.destroy();

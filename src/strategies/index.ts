@@ -1,0 +1,19 @@
+// Public names of the strategies module and the registry units look their strategy up in.
+// Worker side; strategies get tfjs passed in. Must not import the store, the CLI or YAML parsing.
+import { STRATEGIES, type StrategyName } from '../config/types.js';
+import { finetune } from './finetune.js';
+import type { Strategy } from './types.js';
+
+export type { LayerSnapshot, Strategy, StrategyInput, Tf, TrainingObserver, TrainingPhase } from './types.js';
+export { finetune } from './finetune.js';
+
+const REGISTRY: Readonly<Record<StrategyName, Strategy>> = { finetune };
+
+/** The strategy registered under `name`; throws a RangeError listing the known names otherwise. */
+export function getStrategy(name: string): Strategy {
+  const strategy = (REGISTRY as Readonly<Record<string, Strategy | undefined>>)[name];
+  if (strategy === undefined || !Object.hasOwn(REGISTRY, name)) {
+    throw new RangeError(`unknown strategy "${name}" (known: ${STRATEGIES.join(', ')})`);
+  }
+  return strategy;
+}

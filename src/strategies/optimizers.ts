@@ -1,0 +1,106 @@
+// Lean in-place optimizers (adam, sgd, rmsprop) for the training loop. Worker side; gets tfjs passed
+// in. Must not import the store, the CLI or YAML parsing.
+//
+// Why not tf.train.*: they turn every hyperparameter into a fresh scalar tensor on every step and
+// Adam costs ~20 ops per variable; per-op overhead dominates small MLPs on wasm. The update rules and
+// defaults are the tfjs/Keras ones (adam: beta1 0.9, beta2 0.999, epsilon 1e-7; rmsprop: rho 0.9,
+// epsilon 1e-7, no momentum), so results match tf.train.* to float rounding.
+import type * as tfjs from '@tensorflow/tfjs';
+import type { OptimizerName } from '../config/types.js';
+import type { Tf } from './types.js';
+
+export interface LeanOptimizer {
+  /** Applies one step; `grads[i]` belongs to the i-th variable given at creation. Call inside tf.tidy. */
+  step(grads: readonly tfjs.Tensor[]): void;
+  /** Frees the optimizer's state (moments, constants). */
+  dispose(): void;
+}
+
+const BETA1 = 0.9;
+const BETA2 = 0.999;
+const RHO = 0.9;
+const EPSILON = 1e-7;
+
+export function createOptimizer(
+  tf: Tf,
+  name: OptimizerName,
+  learningRate: number,
+  variables: readonly tfjs.Variable[],
+): LeanOptimizer {
+  switch (name) {
+    case 'sgd':
+      return sgd(tf, learningRate, variables);
+    case 'adam':
+      return adam(tf, learningRate, variables);
+    case 'rmsprop':
+      return rmsprop(tf, learningRate, variables);
+  }
+}
+
+function sgd(tf: Tf, learningRate: number, variables: readonly tfjs.Variable[]): LeanOptimizer {
+  const lr = tf.keep(tf.scalar(learningRate));
+  return {
+    step(grads) {
+      variables.forEach((v, i) => v.assign(tf.sub(v, tf.mul(grads[i]!, lr))));
+    },
+    dispose() {
+      lr.dispose();
+    },
+  };
+}
+
+function adam(tf: Tf, learningRate: number, variables: readonly tfjs.Variable[]): LeanOptimizer {
+  // tf.keep: the state must outlive any tf.tidy the optimizer happens to be created in.
+  const state = tf.tidy(() => ({
+    m: variables.map((v) => tf.variable(tf.zerosLike(v), false)),
+    v: variables.map((v) => tf.variable(tf.zerosLike(v), false)),
+    beta1: tf.keep(tf.scalar(BETA1)),
+    beta2: tf.keep(tf.scalar(BETA2)),
+    oneMinusBeta1: tf.keep(tf.scalar(1 - BETA1)),
+    oneMinusBeta2: tf.keep(tf.scalar(1 - BETA2)),
+  }));
+  let t = 0;
+  return {
+    step(grads) {
+      t += 1;
+      // lr * m_hat / (sqrt(v_hat) + eps), with both bias corrections folded into two scalars.
+      const correction = Math.sqrt(1 - BETA2 ** t);
+      const lrT = tf.scalar((learningRate * correction) / (1 - BETA1 ** t));
+      const epsT = tf.scalar(EPSILON * correction);
+      variables.forEach((variable, i) => {
+        const g = grads[i]!;
+        const m = state.m[i]!;
+        const v = state.v[i]!;
+        m.assign(tf.add(tf.mul(m, state.beta1), tf.mul(g, state.oneMinusBeta1)));
+        v.assign(tf.add(tf.mul(v, state.beta2), tf.mul(tf.square(g), state.oneMinusBeta2)));
+        variable.assign(tf.sub(variable, tf.mul(tf.div(m, tf.add(tf.sqrt(v), epsT)), lrT)));
+      });
+    },
+    dispose() {
+      tf.dispose([...state.m, ...state.v, state.beta1, state.beta2, state.oneMinusBeta1, state.oneMinusBeta2]);
+    },
+  };
+}
+
+function rmsprop(tf: Tf, learningRate: number, variables: readonly tfjs.Variable[]): LeanOptimizer {
+  const state = tf.tidy(() => ({
+    ms: variables.map((v) => tf.variable(tf.zerosLike(v), false)),
+    rho: tf.keep(tf.scalar(RHO)),
+    oneMinusRho: tf.keep(tf.scalar(1 - RHO)),
+    lr: tf.keep(tf.scalar(learningRate)),
+    eps: tf.keep(tf.scalar(EPSILON)),
+  }));
+  return {
+    step(grads) {
+      variables.forEach((variable, i) => {
+        const g = grads[i]!;
+        const ms = state.ms[i]!;
+        ms.assign(tf.add(tf.mul(ms, state.rho), tf.mul(tf.square(g), state.oneMinusRho)));
+        variable.assign(tf.sub(variable, tf.div(tf.mul(g, state.lr), tf.sqrt(tf.add(ms, state.eps)))));
+      });
+    },
+    dispose() {
+      tf.dispose([...state.ms, state.rho, state.oneMinusRho, state.lr, state.eps]);
+    },
+  };
+}

@@ -1,0 +1,54 @@
+// The Strategy interface: how one unit trains and evaluates a model. Worker side.
+// Strategies get tfjs passed in (type-only import here) so that only src/worker/backend.ts loads it;
+// must not import the store, the CLI or YAML parsing.
+import type * as tfjs from '@tensorflow/tfjs';
+import type { ModelSpec, Recipe, StrategyName } from '../config/types.js';
+import type { Dataset } from '../data/types.js';
+import type { EvaluatedModel } from '../worker/protocol.js';
+
+/** The tfjs namespace, with its backend already initialised by the caller. */
+export type Tf = typeof tfjs;
+
+/** Which training phase a hook or an error refers to. */
+export type TrainingPhase = 'pre-training' | 'fine-tuning' | 'target-only training';
+
+/** A copy of one Dense layer's weights, taken outside the training loop. */
+export interface LayerSnapshot {
+  readonly trainable: boolean;
+  readonly kernel: Float32Array;
+  readonly bias: Float32Array;
+}
+
+/**
+ * Optional observation points for tests and diagnostics. Snapshots copy every weight, so strategies
+ * only take them when an observer is present; production units pass none.
+ */
+export interface TrainingObserver {
+  /** After a phase ends: the Dense layers (hidden layers from the input, then the head). */
+  onPhaseEnd?(phase: TrainingPhase, layers: readonly LayerSnapshot[]): void;
+}
+
+export interface StrategyInput {
+  readonly tf: Tf;
+  /** The chosen sources, materialised (empty: the target-only baseline). */
+  readonly sources: readonly Dataset[];
+  /** The target's labelled rows. */
+  readonly train: Dataset;
+  readonly validation: Dataset;
+  /** Size of the shared label space (the largest of the target's and the sources'). */
+  readonly numClasses: number;
+  readonly model: ModelSpec;
+  readonly recipe: Recipe;
+  /** Seeds every initialiser, shuffle and dropout mask: the same input gives the same result. */
+  readonly seed: number;
+  readonly observer?: TrainingObserver;
+}
+
+/**
+ * Rules: `run` is deterministic for a given input and backend; it disposes every tensor, model and
+ * optimizer it creates, also when it throws; it throws NonFiniteLossError when training diverges.
+ */
+export interface Strategy {
+  readonly name: StrategyName;
+  run(input: StrategyInput): Promise<EvaluatedModel>;
+}

@@ -1,0 +1,65 @@
+// The piscina worker module: initialises tfjs once per thread, then answers 'info' and 'unit' requests.
+// Worker threads only (refuses the main thread). Must not import the store, the CLI, YAML parsing or
+// src/config/load*; the main side loads it by path to the compiled dist/worker/entry.js.
+import { isMainThread, threadId, workerData } from 'node:worker_threads';
+import type { BackendName, SerializedError, WorkerData, WorkerRequest, WorkerResponse } from './protocol.js';
+
+if (isMainThread) {
+  throw new Error(
+    'tasksieve worker entry must run in a worker thread: load dist/worker/entry.js by path in a piscina pool, do not import it',
+  );
+}
+
+interface Ready {
+  readonly backend: BackendName;
+  readonly initMs: number;
+  readonly runUnit: typeof import('./run-unit.js').runUnit;
+  readonly tf: typeof import('./backend.js').tf;
+}
+
+// Dynamic imports after the thread check, so that importing this file on the main thread fails fast
+// instead of loading tfjs, and so that initMs covers importing tfjs as well as initialising it.
+const ready: Ready | { readonly error: SerializedError } = await (async () => {
+  const started = performance.now();
+  try {
+    const { tf, initBackend } = await import('./backend.js');
+    const backend = await initBackend((workerData as WorkerData | undefined)?.backend ?? null);
+    const { runUnit } = await import('./run-unit.js');
+    return { backend, tf, runUnit, initMs: performance.now() - started };
+  } catch (error) {
+    // Kept and reported with every request rather than thrown: a worker that cannot start would
+    // otherwise be respawned by the pool again and again.
+    return { error: serializeError(error) };
+  }
+})();
+
+export default async function handle(request: WorkerRequest): Promise<WorkerResponse> {
+  if ('error' in ready) {
+    if (request.type === 'unit') return { type: 'unit-error', error: ready.error };
+    throw Object.assign(new Error(ready.error.message), { name: ready.error.name, code: ready.error.code });
+  }
+  switch (request.type) {
+    case 'info':
+      return { type: 'info', info: { backend: ready.backend, threadId, initMs: ready.initMs } };
+    case 'unit':
+      try {
+        return { type: 'unit-result', result: await ready.runUnit(ready.tf, request.unit, ready.backend) };
+      } catch (error) {
+        return { type: 'unit-error', error: serializeError(error) };
+      }
+    default:
+      throw new TypeError(`unknown worker request ${JSON.stringify((request as { type?: unknown }).type)}`);
+  }
+}
+
+/** Errors cross the thread boundary as plain data: structured clone drops custom names and codes. */
+function serializeError(error: unknown): SerializedError {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  return {
+    name: error.name,
+    message: error.message,
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(error.stack !== undefined ? { stack: error.stack } : {}),
+  };
+}

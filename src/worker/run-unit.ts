@@ -1,0 +1,46 @@
+// Runs one trial unit inside a worker: materialise the target and sources, split the target, train the
+// unit's strategy (and its target-only baseline). Worker side; gets tfjs passed in.
+// Must not import the store, the CLI, YAML parsing or src/config/load* (config types only).
+import { materializeTask, splitTarget } from '../data/index.js';
+import { DataError } from '../errors.js';
+import { getStrategy, type Tf } from '../strategies/index.js';
+import type { BackendName, EvaluatedModel, TrialUnit, UnitResult } from './protocol.js';
+
+/**
+ * Trains and evaluates `unit`. The split, the initialisers, the shuffles and the dropout masks all
+ * derive from `unit.seed`, so the same unit on the same backend gives the same metrics.
+ * Throws DataError when the tasks cannot be materialised or their feature counts differ, and
+ * whatever the strategy throws (NonFiniteLossError when training diverges).
+ */
+export async function runUnit(tf: Tf, unit: TrialUnit, backend: BackendName): Promise<UnitResult> {
+  const started = performance.now();
+  const target = materializeTask(unit.target);
+  const sources = unit.sources.map((spec) => materializeTask(spec));
+  unit.sources.forEach((spec, i) => {
+    const cols = sources[i]!.cols;
+    if (cols !== target.cols) {
+      throw new DataError(
+        `source ${JSON.stringify(spec.name)} has ${cols} features but target ${JSON.stringify(unit.target.name)} has ${target.cols}: a model cannot transfer between them`,
+      );
+    }
+  });
+  const split = splitTarget(target, unit.target.labelled, unit.seed);
+  const numClasses = Math.max(target.numClasses, ...sources.map((s) => s.numClasses));
+  const strategy = getStrategy(unit.recipe.strategy);
+  const common = {
+    tf,
+    train: split.train,
+    validation: split.validation,
+    numClasses,
+    model: unit.model,
+    recipe: unit.recipe,
+    seed: unit.seed,
+  };
+  const transfer = await strategy.run({ ...common, sources });
+  let baseline: EvaluatedModel | null = null;
+  if (unit.withBaseline) {
+    // Without sources the baseline is the very same computation: strategies are deterministic.
+    baseline = sources.length === 0 ? transfer : await strategy.run({ ...common, sources: [] });
+  }
+  return { transfer, baseline, backend, workerMs: performance.now() - started };
+}
