@@ -76,3 +76,9 @@ describe('studyJsonSchema', () => {
     }
   });
 });
+
+test('the shipped study.schema.json is the schema the code validates with', () => {
+  const shipped = JSON.parse(readFileSync(join(REPO, 'study.schema.json'), 'utf8'));
+  // Regenerate with `npm run schema` after changing src/config/schema.ts.
+  expect(shipped).toEqual(JSON.parse(JSON.stringify(studyJsonSchema)));
+});
