@@ -40,8 +40,15 @@ export const finetune: Strategy = {
       seed: mixSeed(seed, STREAM_MODEL),
     });
     try {
-      const train = (phase: TrainingPhase, data: Dataset, epochs: number, stream: number): TrainStats => {
+      const train = (
+        phase: TrainingPhase,
+        data: Dataset,
+        epochs: number,
+        stream: number,
+        afterEpoch?: (epoch: number) => boolean,
+      ): TrainStats => {
         const stats = trainMlp(tf, mlp, data, {
+          afterEpoch,
           phase,
           epochs,
           batchSize: recipe.batch_size,
@@ -59,7 +66,14 @@ export const finetune: Strategy = {
         reinitHead(tf, mlp, mixSeed(seed, STREAM_HEAD));
         freezeHidden(mlp, recipe.freeze_layers);
       }
-      const fine = train(transfer ? 'fine-tuning' : 'target-only training', input.train, recipe.epochs, STREAM_FINETUNE);
+      const onTargetEpoch = input.onTargetEpoch;
+      const fine = train(
+        transfer ? 'fine-tuning' : 'target-only training',
+        input.train,
+        recipe.epochs,
+        STREAM_FINETUNE,
+        onTargetEpoch && ((epoch) => onTargetEpoch(epoch, () => evaluate(input, mlp))),
+      );
       const metrics = evaluate(input, mlp);
       return {
         metrics,

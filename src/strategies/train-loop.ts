@@ -27,6 +27,11 @@ export interface TrainOptions {
   readonly seed: number;
   /** Size of the label space: the width of the head. */
   readonly numClasses: number;
+  /**
+   * Called after every epoch with its mean loss; returning false stops training there (a scheduler
+   * stopping a unit early). Synchronous, so the loop stays free of awaits on its hot path.
+   */
+  readonly afterEpoch?: (epoch: number, loss: number) => boolean;
 }
 
 export interface TrainStats {
@@ -103,7 +108,14 @@ export function trainMlp(tf: Tf, mlp: Mlp, data: Dataset, options: TrainOptions)
       };
     });
 
+  /** Copies the flat trained vector back into the layers' own variables. */
+  const writeBack = () =>
+    tf.tidy(() => {
+      for (const s of slots) s.variable.assign(tf.reshape(tf.slice(theta, s.offset, s.size), s.shape));
+    });
+
   let loss = Number.NaN;
+  let epochsRun = 0;
   try {
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
       const order = orderRng.permutation(rows);
@@ -139,16 +151,20 @@ export function trainMlp(tf: Tf, mlp: Mlp, data: Dataset, options: TrainOptions)
       if (!allFinite(tf, theta)) {
         throw new NonFiniteLossError(`weights became non-finite at epoch ${epoch} of ${options.phase}`);
       }
+      epochsRun = epoch;
+      if (options.afterEpoch) {
+        // The hook may read the model (e.g. evaluate it): put the trained weights back first.
+        writeBack();
+        if (!options.afterEpoch(epoch, loss)) break;
+      }
     }
   } finally {
-    tf.tidy(() => {
-      for (const s of slots) s.variable.assign(tf.reshape(tf.slice(theta, s.offset, s.size), s.shape));
-    });
+    writeBack();
     theta.dispose();
     optimizer.dispose();
     tf.dispose([constants.zero, constants.one]);
   }
-  return { epochs: options.epochs, samples: rows * options.epochs, loss };
+  return { epochs: epochsRun, samples: rows * epochsRun, loss };
 }
 
 /** Inverted-dropout masks (0 or 1/(1-rate)) for every hidden layer, drawn in a fixed order. */

@@ -4,6 +4,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { ModelSpec, Recipe, StrategyName } from '../config/types.js';
 import type { Dataset } from '../data/types.js';
+import type { ClassificationMetrics } from '../metrics/types.js';
 import type { EvaluatedModel } from '../worker/protocol.js';
 
 /** The tfjs namespace, with its backend already initialised by the caller. */
@@ -42,6 +43,13 @@ export interface StrategyInput {
   /** Seeds every initialiser, shuffle and dropout mask: the same input gives the same result. */
   readonly seed: number;
   readonly observer?: TrainingObserver;
+  /**
+   * Called after every epoch of training on the target (fine-tuning, or the whole of a target-only
+   * run) with a function that evaluates the model on the validation rows now. Returning false stops
+   * the unit early: it then reports the metrics of the model as it is. This is how schedulers
+   * (successive halving, Hyperband) read rung values and stop units.
+   */
+  readonly onTargetEpoch?: (epoch: number, evaluate: () => ClassificationMetrics) => boolean;
 }
 
 /**

@@ -69,6 +69,27 @@ describe('tasksieve run / resume', () => {
     expect(JSON.parse(again.stdout).completedThisRun).toBe(0);
   });
 
+  it('stops cleanly on SIGINT (exit 130): finished trials kept, running ones handed back for resume', async () => {
+    const dir = tempDir();
+    const file = writeStudy(dir, syntheticStudyYaml({ name: 'interrupted', trials: 8 }));
+    const db = join(dir, 'int.db');
+    const { child, done } = cliAsync(['run', file, '--db', db]);
+    await waitFor(() => existsSync(db) && readTrials(db, 'interrupted').some((t) => t.state === 'COMPLETE'), 120_000);
+    child.kill('SIGINT');
+    const stopped = await done;
+    expect(stopped.status).toBe(130);
+    expect(stopped.stderr).toMatch(/SIGINT: stopping/);
+    const before = readTrials(db, 'interrupted');
+    expect(before.some((t) => t.state === 'RUNNING')).toBe(false);
+    const finished = before.filter((t) => t.state === 'COMPLETE');
+    expect(finished.length).toBeGreaterThan(0);
+    const resumed = cli(['resume', 'interrupted', '--db', db, '--json']);
+    expect(resumed.status).toBe(0);
+    const after = readTrials(db, 'interrupted');
+    expect(after.filter((t) => t.state === 'COMPLETE')).toHaveLength(8);
+    for (const trial of finished) expect(after.find((t) => t.number === trial.number)).toEqual(trial);
+  });
+
   it('is deterministic: the same study and seed in two fresh databases gives the same proposals and metrics', () => {
     const dir = tempDir();
     const file = writeStudy(dir, syntheticStudyYaml({ name: 'twice', trials: 4 }));

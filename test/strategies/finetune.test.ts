@@ -56,6 +56,28 @@ describe('finetune', () => {
     expect(baseline.cost).toMatchObject({ epochs: RECIPE.epochs, samples: 40 * RECIPE.epochs });
   });
 
+  it('reports every target epoch to onTargetEpoch and stops early when it says so', async () => {
+    const seen: { epoch: number; accuracy: number }[] = [];
+    const stopped = await finetune.run(
+      input({
+        onTargetEpoch: (epoch, evaluate) => {
+          seen.push({ epoch, accuracy: evaluate().accuracy });
+          return epoch < 4;
+        },
+      }),
+    );
+    expect(seen.map((s) => s.epoch)).toEqual([1, 2, 3, 4]);
+    // Stopped after epoch 4: cost counts 4 fine-tuning epochs, metrics are the model's at that point.
+    expect(stopped.cost.epochs).toBe(RECIPE.pretrain_epochs + 4);
+    expect(stopped.cost.samples).toBe(500 * RECIPE.pretrain_epochs + 40 * 4);
+    expect(stopped.metrics.accuracy).toBe(seen[3]!.accuracy);
+    // Observing without stopping changes nothing.
+    let calls = 0;
+    const observed = await finetune.run(input({ onTargetEpoch: () => (calls++, true) }));
+    expect(calls).toBe(RECIPE.epochs);
+    expect(observed.metrics).toEqual((await finetune.run(input())).metrics);
+  });
+
   it('gives identical metrics for the same input, dropout included', async () => {
     const same = input({}, { dropout: 0.3 });
     const a = await finetune.run(same);

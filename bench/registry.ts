@@ -1,0 +1,13 @@
+// The benchmarks `npm run bench -- NAME` knows. Add yours here.
+export interface BenchContext {
+  readonly json: boolean;
+  /** Human-readable output (tables); silent with --json. */
+  readonly log: (line: string) => void;
+}
+
+export interface Benchmark {
+  readonly summary: string;
+  run(args: readonly string[], context: BenchContext): Promise<Record<string, unknown>>;
+}
+
+export const BENCHMARKS: Record<string, Benchmark> = {};
