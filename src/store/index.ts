@@ -5,6 +5,7 @@ export { FINISHED_STATES, TRIAL_STATES } from './types.js';
 export type {
   FinishTrial,
   IntermediateRecord,
+  StudyIntermediateRecord,
   Json,
   NewTrial,
   Store,

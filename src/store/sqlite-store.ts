@@ -12,6 +12,7 @@ import type {
   Json,
   NewTrial,
   Store,
+  StudyIntermediateRecord,
   StudyRecord,
   TrialRecord,
   TrialState,
@@ -64,6 +65,11 @@ interface IntermediateRow {
   trial_id: number;
   step: number;
   value: number;
+}
+
+interface StudyIntermediateRow extends IntermediateRow {
+  number: number;
+  state: TrialState;
 }
 
 interface NewTrialRow {
@@ -158,6 +164,10 @@ function prepareStatements(db: Database.Database) {
     ),
     intermediatesOfTrial: db.prepare<[number], IntermediateRow>(
       'SELECT * FROM intermediates WHERE trial_id = ? ORDER BY step',
+    ),
+    intermediatesAtStep: db.prepare<[number, number], StudyIntermediateRow>(
+      `SELECT i.trial_id, i.step, i.value, t.number, t.state FROM intermediates i JOIN trials t ON t.id = i.trial_id
+       WHERE t.study_id = ? AND i.step = ? ORDER BY t.number`,
     ),
 
     insertBaseline: db.prepare<[number, string, string, number]>(
@@ -403,6 +413,16 @@ export class SqliteStore implements Store {
   getIntermediates(trialId: number): IntermediateRecord[] {
     return this.read(() => this.statements.intermediatesOfTrial.all(trialId)).map((row) => ({
       trialId: row.trial_id,
+      step: row.step,
+      value: row.value,
+    }));
+  }
+
+  getStudyIntermediates(studyId: number, step: number): StudyIntermediateRecord[] {
+    return this.read(() => this.statements.intermediatesAtStep.all(studyId, step)).map((row) => ({
+      trialId: row.trial_id,
+      trialNumber: row.number,
+      state: row.state,
       step: row.step,
       value: row.value,
     }));

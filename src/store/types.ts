@@ -53,6 +53,13 @@ export interface IntermediateRecord {
   readonly value: number;
 }
 
+/** An intermediate value with the trial it belongs to, for schedulers comparing trials at one step. */
+export interface StudyIntermediateRecord extends IntermediateRecord {
+  readonly trialNumber: number;
+  /** The trial's state now (a value recorded by a trial that later failed is still returned). */
+  readonly state: TrialState;
+}
+
 export interface NewTrial {
   readonly params: { readonly [k: string]: Json };
   /** WAITING (enqueued for anyone) or RUNNING (claimed by `owner` at once). */
@@ -105,6 +112,8 @@ export interface Store {
 
   recordIntermediate(trialId: number, step: number, value: number): void;
   getIntermediates(trialId: number): IntermediateRecord[];
+  /** The values every trial of the study recorded at `step`, in trial-number order. */
+  getStudyIntermediates(studyId: number, step: number): StudyIntermediateRecord[];
 
   /** Target-only baseline results, keyed by a recipe hash, target and seed; first write wins. */
   putBaseline(studyId: number, key: string, result: Json): void;

@@ -442,6 +442,31 @@ export function storeContract(name: string, makeStore: () => { store: Store; cle
         );
         expect(store.getIntermediates(t.id)).toHaveLength(1);
       });
+
+      it('of a whole study at one step: every trial, any state, in number order, other studies and steps left out', () => {
+        const s = study();
+        const other = study('other');
+        const t0 = create(s.id, running('o'));
+        const t1 = create(s.id, running('o'));
+        const t2 = create(s.id, running('o'));
+        const x = create(other.id, running('o'));
+        store.recordIntermediate(t2.id, 3, 0.7);
+        store.recordIntermediate(t0.id, 3, 0.2);
+        store.recordIntermediate(t0.id, 1, 0.1);
+        store.recordIntermediate(t1.id, 1, 0.4);
+        store.recordIntermediate(x.id, 3, 0.9);
+        store.finishTrial(t0.id, 'o', { state: 'PRUNED', value: 0.2, error: null, backend: 'cpu' });
+        expect(store.getStudyIntermediates(s.id, 3)).toEqual([
+          { trialId: t0.id, trialNumber: 0, state: 'PRUNED', step: 3, value: 0.2 },
+          { trialId: t2.id, trialNumber: 2, state: 'RUNNING', step: 3, value: 0.7 },
+        ]);
+        expect(store.getStudyIntermediates(s.id, 1).map((r) => [r.trialNumber, r.value])).toEqual([
+          [0, 0.1],
+          [1, 0.4],
+        ]);
+        expect(store.getStudyIntermediates(s.id, 2)).toEqual([]);
+        expect(store.getStudyIntermediates(987654, 3)).toEqual([]);
+      });
     });
 
     describe('baselines', () => {
