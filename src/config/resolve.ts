@@ -6,7 +6,8 @@ import type { Condition, Distribution, ParamSpec } from '../search/types.js';
 import { hashString, mixSeed } from '../util/rng.js';
 import { DEFAULT_EPOCHS, DEFAULT_HIDDEN, type Overrides } from './semantic.js';
 import type { RawDataset, RawParam, RawTask, RawTransform, RawWhen, StudyConfig } from './study-config.js';
-import type { Recipe, ResolvedStudy } from './types.js';
+import { DEFAULT_ALPHA, DEFAULT_LAMBDA } from '../metrics/aggregate.js';
+import type { Objective, Recipe, ResolvedStudy } from './types.js';
 
 export const DEFAULT_NOISE = 0.1;
 
@@ -53,11 +54,8 @@ export function resolveStudy(raw: StudyConfig, file: string | null, overrides?: 
     recipe,
     space,
     sampler: { kind: 'random' as const },
-    objective: {
-      metric: raw.objective?.metric ?? 'accuracy',
-      direction: raw.objective?.direction ?? 'maximize',
-      aggregate: raw.objective?.aggregate ?? 'mean',
-    },
+    objective: resolveObjective(raw),
+    ...(raw.screen_prior !== undefined ? { screen_prior: raw.screen_prior } : {}),
     budget: {
       trials: overrides?.trials ?? raw.budget.trials,
       workers: overrides?.workers ?? raw.budget.workers ?? 2,
@@ -66,6 +64,23 @@ export function resolveStudy(raw: StudyConfig, file: string | null, overrides?: 
     },
     storage: raw.storage === undefined ? null : resolvePath(base, raw.storage),
   });
+}
+
+/**
+ * Defaults are written out except `on: metric`, which is left out so that a study stored before
+ * `on` existed keeps the same spec; `alpha` / `lambda` appear only with the aggregate that uses them.
+ */
+function resolveObjective(raw: StudyConfig): Objective {
+  const o = raw.objective ?? {};
+  const aggregate = o.aggregate ?? 'mean';
+  return {
+    metric: o.metric ?? 'accuracy',
+    direction: o.direction ?? 'maximize',
+    aggregate,
+    ...(o.on === 'gain' ? { on: 'gain' as const } : {}),
+    ...(aggregate === 'cvar' ? { alpha: o.alpha ?? DEFAULT_ALPHA } : {}),
+    ...(aggregate === 'mean_minus_std' ? { lambda: o.lambda ?? DEFAULT_LAMBDA } : {}),
+  };
 }
 
 /** The dataset spec of a task (synthetic specs depend on the task: rho and the task seed). */

@@ -2,7 +2,7 @@
 // completion (`tasksieve schema`). Main thread; plain data. Must not import tfjs, the worker or the store.
 // Cross-field rules (ranges against budget.epochs, `when` order, source names, …) live in semantic.ts.
 import { OBJECTIVE_METRICS } from '../metrics/types.js';
-import { ACTIVATIONS, AGGREGATES, OPTIMIZERS, RECIPE_KEYS, STRATEGIES } from './types.js';
+import { ACTIVATIONS, AGGREGATES, OBJECTIVE_ON, OPTIMIZERS, RECIPE_KEYS, SCHEDULER_KINDS, SCREEN_KINDS, STRATEGIES } from './types.js';
 
 /** Names of studies, datasets and tasks. */
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
@@ -292,9 +292,71 @@ export const studyJsonSchema = {
         aggregate: {
           type: 'string',
           enum: [...AGGREGATES],
-          description: "How a trial's units (target x seed) combine (default mean).",
+          description:
+            "How a trial's units (target x seed) combine (default mean): mean, median, worst (the worst unit), cvar (mean of the worst `alpha` fraction), mean_minus_std (mean - lambda x std).",
+        },
+        on: {
+          type: 'string',
+          enum: [...OBJECTIVE_ON],
+          description:
+            'Aggregate the metric itself, or its gain over the target-only baseline with the same recipe, target and seed (default metric).',
+        },
+        alpha: {
+          type: 'number',
+          exclusiveMinimum: 0,
+          maximum: 1,
+          description: 'cvar only: the fraction of the worst units averaged, in (0, 1] (default 0.25).',
+        },
+        lambda: {
+          type: 'number',
+          minimum: 0,
+          description: 'mean_minus_std only: weight of the standard deviation across units, >= 0 (default 1).',
         },
       },
+    },
+    screen_prior: {
+      type: 'string',
+      enum: [...SCREEN_KINDS],
+      description:
+        'Bias how often the sampler includes each source by its transferability screen score (leep, logme or hscore), computed once before the first trial (default: no prior).',
+    },
+    scheduler: {
+      description:
+        'Early stopping on fine-tuning epochs (default none): asha or hyperband with default settings, or a mapping { kind, min_epochs, eta, min_reports }.',
+      anyOf: [
+        { type: 'string', enum: [...SCHEDULER_KINDS], description: 'none, or asha / hyperband with default settings.' },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['kind'],
+          properties: {
+            kind: {
+              type: 'string',
+              enum: [...SCHEDULER_KINDS],
+              description:
+                'asha: asynchronous successive halving; hyperband: several ASHA brackets with growing min_epochs, a trial assigned to one by its number; none: no early stopping.',
+            },
+            min_epochs: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 1000,
+              description: "First rung, in fine-tuning epochs; rungs are min_epochs x eta^k below a trial's epochs (default 1).",
+            },
+            eta: {
+              type: 'integer',
+              minimum: 2,
+              maximum: 100,
+              description: 'Reduction factor: at each rung only the top 1/eta of the values recorded there go on (default 3).',
+            },
+            min_reports: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 100000,
+              description: 'Trials that must have reported at a rung before it stops any (default eta).',
+            },
+          },
+        },
+      ],
     },
     budget: {
       type: 'object',

@@ -12,7 +12,27 @@ const EPOCH_KEYS = new Set(['epochs', 'pretrain_epochs']);
 
 /** The first semantic problem of a schema-valid study, in file order, or null. */
 export function semanticIssue(study: StudyConfig): ConfigIssue | null {
-  return taskIssue(study) ?? recipeIssue(study) ?? spaceIssue(study);
+  return taskIssue(study) ?? recipeIssue(study) ?? spaceIssue(study) ?? objectiveIssue(study) ?? screenIssue(study);
+}
+
+/** `alpha` and `lambda` belong to one aggregate each: elsewhere they would be silently ignored. */
+function objectiveIssue(study: StudyConfig): ConfigIssue | null {
+  const objective = study.objective ?? {};
+  const aggregate = objective.aggregate ?? 'mean';
+  if (objective.alpha !== undefined && aggregate !== 'cvar') {
+    return issue(['objective', 'alpha'], `only used with aggregate: cvar (aggregate is ${aggregate})`);
+  }
+  if (objective.lambda !== undefined && aggregate !== 'mean_minus_std') {
+    return issue(['objective', 'lambda'], `only used with aggregate: mean_minus_std (aggregate is ${aggregate})`);
+  }
+  return null;
+}
+
+/** A screen prior biases the choice of sources: without a subset to choose there is nothing to bias. */
+function screenIssue(study: StudyConfig): ConfigIssue | null {
+  if (study.screen_prior === undefined) return null;
+  const subset = Object.values(study.space ?? {}).some((p) => p.type === 'subset');
+  return subset ? null : issue(['screen_prior'], 'needs a `sources` subset parameter in `space` (there is no source choice to bias)');
 }
 
 function issue(path: readonly PathSegment[], message: string): ConfigIssue {

@@ -1,6 +1,6 @@
 // The raw study file as written, after JSON Schema validation and before resolution (defaults, absolute
 // paths, derived seeds). Main thread only; types only. Must not import tfjs, the worker or the store.
-import type { Activation, Aggregate, OptimizerName, StrategyName } from './types.js';
+import type { Activation, Aggregate, ObjectiveOn, OptimizerName, SchedulerKind, ScreenKind, StrategyName } from './types.js';
 import type { ObjectiveMetric } from '../metrics/types.js';
 
 export type Scalar = string | number | boolean;
@@ -25,8 +25,24 @@ export interface StudyConfig {
   }>;
   space?: Record<string, RawParam>;
   sampler?: 'random';
-  objective?: { metric?: ObjectiveMetric; direction?: 'maximize' | 'minimize'; aggregate?: Aggregate };
+  objective?: {
+    metric?: ObjectiveMetric;
+    direction?: 'maximize' | 'minimize';
+    aggregate?: Aggregate;
+    on?: ObjectiveOn;
+    alpha?: number;
+    lambda?: number;
+  };
+  screen_prior?: ScreenKind;
+  scheduler?: SchedulerKind | RawScheduler;
   budget: { trials: number; workers?: number; epochs?: number; seeds?: number };
+}
+
+export interface RawScheduler {
+  kind: SchedulerKind;
+  min_epochs?: number;
+  eta?: number;
+  min_reports?: number;
 }
 
 export type RawDataset =

@@ -1,6 +1,7 @@
 // Resolved study types: what the rest of the engine trusts after validation at the edge.
 // Runs on the main thread; a ResolvedStudy is deeply frozen and JSON-safe (it is stored with the study).
 import type { TargetSpec, TaskSpec } from '../data/types.js';
+import { AGGREGATE_KINDS, type AggregateKind } from '../metrics/aggregate.js';
 import type { ObjectiveMetric } from '../metrics/types.js';
 import type { SearchSpace } from '../search/types.js';
 
@@ -47,14 +48,43 @@ export const RECIPE_KEYS = [
   'dropout',
 ] as const satisfies readonly (keyof Recipe)[];
 
-export const AGGREGATES = ['mean', 'median', 'worst'] as const;
-export type Aggregate = (typeof AGGREGATES)[number];
+export const AGGREGATES = AGGREGATE_KINDS;
+export type Aggregate = AggregateKind;
+/** What is aggregated per unit: the metric itself, or its gain over the paired target-only baseline. */
+export const OBJECTIVE_ON = ['metric', 'gain'] as const;
+export type ObjectiveOn = (typeof OBJECTIVE_ON)[number];
 
 export interface Objective {
   readonly metric: ObjectiveMetric;
   readonly direction: 'maximize' | 'minimize';
-  /** How a trial's units (target x seed) combine into its value; `worst` follows the direction. */
+  /** How a trial's units (target x seed) combine into its value; `worst`, `cvar`, `mean_minus_std` follow the direction. */
   readonly aggregate: Aggregate;
+  /** Absent means `metric` (left out so specs stored before it existed stay equal). */
+  readonly on?: ObjectiveOn;
+  /** cvar only: the fraction of the worst units averaged, in (0, 1]. */
+  readonly alpha?: number;
+  /** mean_minus_std only: weight of the standard deviation, >= 0. */
+  readonly lambda?: number;
+}
+
+/** Screens whose scores can bias the sampler's source inclusion (`screen_prior` in a study file). */
+export const SCREEN_KINDS = ['leep', 'logme', 'hscore'] as const;
+export type ScreenKind = (typeof SCREEN_KINDS)[number];
+
+export const SCHEDULER_KINDS = ['none', 'asha', 'hyperband'] as const;
+export type SchedulerKind = (typeof SCHEDULER_KINDS)[number];
+
+/**
+ * An early-stopping scheduler on fine-tuning epochs. Rungs are at min_epochs * eta^k, below the
+ * trial's `epochs`; at each rung a trial outside the top 1/eta of the values recorded there is stopped
+ * (PRUNED), once at least `min_reports` trials reported at that rung. Hyperband runs several such
+ * ladders (brackets) with growing min_epochs and assigns each trial to one by its number.
+ */
+export interface SchedulerSpec {
+  readonly kind: 'asha' | 'hyperband';
+  readonly min_epochs: number;
+  readonly eta: number;
+  readonly min_reports: number;
 }
 
 export interface Budget {
@@ -81,6 +111,13 @@ export interface ResolvedStudy {
   readonly space: SearchSpace;
   readonly sampler: { readonly kind: 'random' };
   readonly objective: Objective;
+  /**
+   * Transferability screen whose per-source scores bias how often the sampler includes each source
+   * (absent: no prior). See src/search/source-prior.ts.
+   */
+  readonly screen_prior?: ScreenKind;
+  /** Absent: no scheduler, every trial trains all its epochs (left out so older specs stay equal). */
+  readonly scheduler?: SchedulerSpec;
   readonly budget: Budget;
   /** Storage location from the study file (SQLite path, absolute), or null for the default. */
   readonly storage: string | null;

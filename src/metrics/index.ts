@@ -3,4 +3,15 @@
 export type { ClassificationMetrics, ObjectiveMetric } from './types.js';
 export { OBJECTIVE_METRICS } from './types.js';
 export { classificationMetrics, confusionMatrix } from './classification.js';
-export { aggregate, mean, median, type AggregateKind, type Direction } from './aggregate.js';
+export {
+  AGGREGATE_KINDS,
+  aggregate,
+  cvar,
+  mean,
+  meanMinusStd,
+  median,
+  sampleStd,
+  type AggregateKind,
+  type AggregateParams,
+  type Direction,
+} from './aggregate.js';

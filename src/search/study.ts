@@ -2,10 +2,10 @@
 // result in the store as it arrives, and finishes each trial once all its units are in.
 // Main thread. All state that must survive a crash lives in the store; what is here is bookkeeping.
 import type { ResolvedStudy } from '../config/types.js';
-import { aggregate } from '../metrics/aggregate.js';
 import type { TrialRecord } from '../store/types.js';
 import type { EvaluatedModel } from '../worker/protocol.js';
 import { UnitFailedError, type Executor } from './executor.js';
+import { objectiveValue } from './objective.js';
 import { chosenSources, recipeFor } from './space.js';
 import type { AskedTrial, StudyHandle } from './study-handle.js';
 import { asJson, planUnits, storedUnit, type StoredUnit, type UnitPlan } from './units.js';
@@ -75,9 +75,9 @@ export function bestTrial(trials: readonly TrialRecord[], direction: 'maximize' 
   return best;
 }
 
+/** The objective over the trial's units: metric or gain per unit, aggregated (see objective.ts). */
 export function trialValue(study: ResolvedStudy, units: readonly StoredUnit[]): number {
-  const values = units.map((u) => u.metrics[study.objective.metric]);
-  return aggregate(values, study.objective.aggregate, study.objective.direction);
+  return objectiveValue(study.objective, units);
 }
 
 export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
