@@ -444,6 +444,17 @@ export class SqliteStore implements Store {
     return row === undefined ? null : (JSON.parse(row.result) as Json);
   }
 
+  snapshot<T>(fn: () => T): T {
+    this.assertOpen();
+    // A deferred transaction takes no lock until its first read; in WAL mode that read pins a
+    // snapshot for the rest of the transaction and never blocks writers.
+    try {
+      return this.db.transaction(fn).deferred();
+    } catch (err) {
+      throw wrapSqliteError(err);
+    }
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -119,5 +119,11 @@ export interface Store {
   putBaseline(studyId: number, key: string, result: Json): void;
   getBaseline(studyId: number, key: string): Json | null;
 
+  /**
+   * Runs `fn` inside one read transaction: every read it makes sees the same committed state, even
+   * while other processes write (reports of a running study). `fn` must be synchronous and only read.
+   */
+  snapshot<T>(fn: () => T): T;
+
   close(): void;
 }

@@ -546,6 +546,27 @@ export function storeContract(name: string, makeStore: () => { store: Store; cle
       });
     });
 
+    describe('snapshot', () => {
+      it('returns what fn returns, reading committed data, and lets a thrown error through with the store still usable', () => {
+        const s = study();
+        const t = create(s.id, running('o'));
+        store.recordUnit(t.id, 't1', 0, { accuracy: 0.5 });
+        const seen = store.snapshot(() => ({
+          study: store.getStudy('study')?.id,
+          trials: store.getTrials(s.id).map((x) => x.number),
+          units: store.getStudyUnits(s.id).length,
+        }));
+        expect(seen).toEqual({ study: s.id, trials: [0], units: 1 });
+        expect(() =>
+          store.snapshot(() => {
+            throw new Error('reader failed');
+          }),
+        ).toThrow('reader failed');
+        expect(store.countTrials(s.id)).toBe(1);
+        expect(create(s.id, waiting()).number).toBe(1);
+      });
+    });
+
     describe('close', () => {
       it('is idempotent', () => {
         store.close();
