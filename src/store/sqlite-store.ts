@@ -3,9 +3,20 @@
 
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { StoreError, TasksieveError, TrialFinishedError } from '../errors.js';
+import { StoreError, TasksieveError } from '../errors.js';
+import {
+  assertNotFinished,
+  assertRecording,
+  checkOwner,
+  checkProposal,
+  checkStates,
+  checkValue,
+  jsonEqual,
+  messageOf,
+  toJsonText,
+} from './checks.js';
 import { checkSchema, migrate } from './migrations.js';
-import { FINISHED_STATES, TRIAL_STATES } from './types.js';
+import { FINISHED_STATES } from './types.js';
 import type {
   FinishTrial,
   IntermediateRecord,
@@ -500,80 +511,8 @@ export class SqliteStore implements Store {
   }
 }
 
-function assertNotFinished(trial: TrialRow): void {
-  if (FINISHED_STATES.includes(trial.state)) {
-    throw new TrialFinishedError(`trial #${trial.number} is already ${trial.state}; finished trials cannot be modified`);
-  }
-}
-
-function assertRecording(trial: TrialRow): void {
-  assertNotFinished(trial);
-  if (trial.state !== 'RUNNING') {
-    throw new StoreError(`trial #${trial.number} is ${trial.state}; results are recorded only while it is RUNNING`);
-  }
-}
-
-function checkOwner(owner: string): void {
-  if (typeof owner !== 'string' || owner.length === 0) throw new StoreError('owner must be a non-empty string');
-}
-
-// SQLite turns NaN into NULL and JSON turns it into null: reject it rather than store a silent null.
-function checkValue(value: number | null, what: string, nullable: boolean): void {
-  if (value === null && nullable) return;
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new StoreError(`${what} must be a finite number${nullable ? ' or null' : ''}, got ${String(value)}`);
-  }
-}
-
-function checkProposal(proposal: NewTrial): { state: 'WAITING' | 'RUNNING'; params: string; owner: string | null } {
-  if (proposal === null || typeof proposal !== 'object' || typeof (proposal as { then?: unknown }).then === 'function') {
-    throw new StoreError('propose must synchronously return a NewTrial (it runs inside the transaction)');
-  }
-  const { state, params, owner } = proposal;
-  if (params === null || typeof params !== 'object' || Array.isArray(params)) {
-    throw new StoreError('trial params must be a JSON object');
-  }
-  if (state === 'RUNNING') {
-    if (typeof owner !== 'string' || owner.length === 0) throw new StoreError('a RUNNING trial needs an owner');
-  } else if (state === 'WAITING') {
-    if (owner !== null) throw new StoreError('a WAITING trial has no owner (owner must be null)');
-  } else {
-    throw new StoreError(`a new trial is WAITING or RUNNING, not ${String(state)}`);
-  }
-  return { state, params: toJsonText(params, 'trial params'), owner };
-}
-
 function statesJson(states: readonly TrialState[]): string {
-  for (const state of states) {
-    if (!TRIAL_STATES.includes(state)) throw new StoreError(`unknown trial state ${String(state)}`);
-  }
-  return JSON.stringify(states);
-}
-
-function toJsonText(value: Json, what: string): string {
-  const text = JSON.stringify(value, (key: string, v: unknown) => {
-    if (typeof v === 'number' && !Number.isFinite(v)) {
-      throw new StoreError(`${what} contains ${String(v)}${key === '' ? '' : ` at "${key}"`}; JSON cannot store it`);
-    }
-    return v;
-  }) as string | undefined;
-  if (text === undefined) throw new StoreError(`${what} is not JSON`);
-  return text;
-}
-
-/** Structural equality of parsed JSON; key order does not matter. */
-function jsonEqual(a: Json, b: Json): boolean {
-  if (a === b) return true;
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((item: Json, i: number) => jsonEqual(item, (b as readonly Json[])[i]!));
-  }
-  const ra = a as { readonly [k: string]: Json };
-  const rb = b as { readonly [k: string]: Json };
-  const keys = Object.keys(ra);
-  if (keys.length !== Object.keys(rb).length) return false;
-  return keys.every((k) => Object.hasOwn(rb, k) && jsonEqual(ra[k]!, rb[k]!));
+  return JSON.stringify(checkStates(states));
 }
 
 function wrapSqliteError(err: unknown): unknown {
@@ -581,10 +520,6 @@ function wrapSqliteError(err: unknown): unknown {
     return new StoreError(`${err.message} (${err.code})`, { cause: err });
   }
   return err;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function toStudy(row: StudyRow): StudyRecord {

@@ -1,0 +1,85 @@
+// Argument checks and JSON helpers every Store backend applies identically, so that SQLite and
+// PostgreSQL refuse the same inputs with the same messages. Main thread only; no driver imports.
+import { StoreError, TrialFinishedError } from '../errors.js';
+import { FINISHED_STATES, TRIAL_STATES } from './types.js';
+import type { Json, NewTrial, TrialState } from './types.js';
+
+export function assertNotFinished(trial: { readonly number: number; readonly state: TrialState }): void {
+  if (FINISHED_STATES.includes(trial.state)) {
+    throw new TrialFinishedError(`trial #${trial.number} is already ${trial.state}; finished trials cannot be modified`);
+  }
+}
+
+export function assertRecording(trial: { readonly number: number; readonly state: TrialState }): void {
+  assertNotFinished(trial);
+  if (trial.state !== 'RUNNING') {
+    throw new StoreError(`trial #${trial.number} is ${trial.state}; results are recorded only while it is RUNNING`);
+  }
+}
+
+export function checkOwner(owner: string): void {
+  if (typeof owner !== 'string' || owner.length === 0) throw new StoreError('owner must be a non-empty string');
+}
+
+// SQLite turns NaN into NULL and JSON turns it into null: reject it rather than store a silent null.
+export function checkValue(value: number | null, what: string, nullable: boolean): void {
+  if (value === null && nullable) return;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new StoreError(`${what} must be a finite number${nullable ? ' or null' : ''}, got ${String(value)}`);
+  }
+}
+
+export function checkProposal(proposal: NewTrial): { state: 'WAITING' | 'RUNNING'; params: string; owner: string | null } {
+  if (proposal === null || typeof proposal !== 'object' || typeof (proposal as { then?: unknown }).then === 'function') {
+    throw new StoreError('propose must synchronously return a NewTrial (it runs inside the transaction)');
+  }
+  const { state, params, owner } = proposal;
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) {
+    throw new StoreError('trial params must be a JSON object');
+  }
+  if (state === 'RUNNING') {
+    if (typeof owner !== 'string' || owner.length === 0) throw new StoreError('a RUNNING trial needs an owner');
+  } else if (state === 'WAITING') {
+    if (owner !== null) throw new StoreError('a WAITING trial has no owner (owner must be null)');
+  } else {
+    throw new StoreError(`a new trial is WAITING or RUNNING, not ${String(state)}`);
+  }
+  return { state, params: toJsonText(params, 'trial params'), owner };
+}
+
+export function checkStates(states: readonly TrialState[]): readonly TrialState[] {
+  for (const state of states) {
+    if (!TRIAL_STATES.includes(state)) throw new StoreError(`unknown trial state ${String(state)}`);
+  }
+  return states;
+}
+
+export function toJsonText(value: Json, what: string): string {
+  const text = JSON.stringify(value, (key: string, v: unknown) => {
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      throw new StoreError(`${what} contains ${String(v)}${key === '' ? '' : ` at "${key}"`}; JSON cannot store it`);
+    }
+    return v;
+  }) as string | undefined;
+  if (text === undefined) throw new StoreError(`${what} is not JSON`);
+  return text;
+}
+
+/** Structural equality of parsed JSON; key order does not matter. */
+export function jsonEqual(a: Json, b: Json): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item: Json, i: number) => jsonEqual(item, (b as readonly Json[])[i]!));
+  }
+  const ra = a as { readonly [k: string]: Json };
+  const rb = b as { readonly [k: string]: Json };
+  const keys = Object.keys(ra);
+  if (keys.length !== Object.keys(rb).length) return false;
+  return keys.every((k) => Object.hasOwn(rb, k) && jsonEqual(ra[k]!, rb[k]!));
+}
+
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
