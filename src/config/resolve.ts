@@ -4,6 +4,7 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import type { DatasetSpec, TargetSpec, TaskSpec, TransformSpec } from '../data/types.js';
 import type { Condition, Distribution, ParamSpec } from '../search/types.js';
 import { hashString, mixSeed } from '../util/rng.js';
+import { resolveScheduler } from './scheduler.js';
 import { DEFAULT_EPOCHS, DEFAULT_HIDDEN, type Overrides } from './semantic.js';
 import type { RawDataset, RawParam, RawTask, RawTransform, RawWhen, StudyConfig } from './study-config.js';
 import { DEFAULT_ALPHA, DEFAULT_LAMBDA } from '../metrics/aggregate.js';
@@ -43,6 +44,7 @@ export function resolveStudy(raw: StudyConfig, file: string | null, overrides?: 
     labelled: task.labelled,
   }));
   const sourceNames = sources.map((s) => s.name);
+  const scheduler = resolveScheduler(raw);
   const space = Object.entries(raw.space ?? {}).map(([name, param]) => resolveParam(name, param, sourceNames));
   return deepFreeze({
     name: raw.name,
@@ -56,11 +58,16 @@ export function resolveStudy(raw: StudyConfig, file: string | null, overrides?: 
     sampler: { kind: 'random' as const },
     objective: resolveObjective(raw),
     ...(raw.screen_prior !== undefined ? { screen_prior: raw.screen_prior } : {}),
+    ...(scheduler !== null ? { scheduler } : {}),
     budget: {
       trials: overrides?.trials ?? raw.budget.trials,
       workers: overrides?.workers ?? raw.budget.workers ?? 2,
       epochs,
       seeds: raw.budget.seeds ?? 1,
+      // Written only when set, so specs stored before these keys existed stay equal.
+      ...(raw.budget.unit_timeout_s !== undefined ? { unitTimeoutS: raw.budget.unit_timeout_s } : {}),
+      ...(raw.budget.retries !== undefined ? { retries: raw.budget.retries } : {}),
+      ...(raw.budget.worker_memory_mb !== undefined ? { workerMemoryMb: raw.budget.worker_memory_mb } : {}),
     },
     storage: raw.storage === undefined ? null : resolvePath(base, raw.storage),
   });

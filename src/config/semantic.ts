@@ -3,6 +3,7 @@
 // conditions, and command-line overrides. Main thread. Must not import tfjs, the worker or the store.
 import { show, type PathSegment } from './format.js';
 import { studyJsonSchema } from './schema.js';
+import { schedulerIssue } from './scheduler.js';
 import type { ConfigIssue, RawParam, RawTask, Scalar, StudyConfig } from './study-config.js';
 
 export const DEFAULT_EPOCHS = 10;
@@ -12,7 +13,14 @@ const EPOCH_KEYS = new Set(['epochs', 'pretrain_epochs']);
 
 /** The first semantic problem of a schema-valid study, in file order, or null. */
 export function semanticIssue(study: StudyConfig): ConfigIssue | null {
-  return taskIssue(study) ?? recipeIssue(study) ?? spaceIssue(study) ?? objectiveIssue(study) ?? screenIssue(study);
+  return (
+    taskIssue(study) ??
+    recipeIssue(study) ??
+    spaceIssue(study) ??
+    objectiveIssue(study) ??
+    screenIssue(study) ??
+    schedulerIssue(study, DEFAULT_EPOCHS)
+  );
 }
 
 /** `alpha` and `lambda` belong to one aggregate each: elsewhere they would be silently ignored. */

@@ -1,7 +1,10 @@
 // The executor: a warm piscina pool that runs trial units in worker threads. Main thread.
 // Loads the worker by path to compiled JavaScript and imports only protocol *types* from it.
-import { fileURLToPath } from 'node:url';
+// Owns unit-level fault handling: a per-unit timeout, a per-thread heap limit, and plain-data reasons
+// for a thread that died; piscina replaces a dead or terminated thread with a fresh, initialised one.
 import { Piscina } from 'piscina';
+import type { WorkerFault } from '../util/fault-injection.js';
+import { workerEntryPath } from '../worker/index.js';
 import type {
   BackendName,
   SerializedError,
@@ -13,7 +16,7 @@ import type {
   WorkerResponse,
 } from '../worker/protocol.js';
 
-/** A unit failed inside the worker (or the worker died); the reason is plain data. */
+/** A unit failed inside the worker (or the worker died, or the unit timed out); the reason is plain data. */
 export class UnitFailedError extends Error {
   override readonly name = 'UnitFailedError';
   readonly code = 'E_UNIT_FAILED';
@@ -22,10 +25,31 @@ export class UnitFailedError extends Error {
   }
 }
 
+/** Start-up was cancelled (Ctrl-C while the workers initialised); the pool is destroyed. */
+export class PoolStartAbortedError extends Error {
+  override readonly name = 'PoolStartAbortedError';
+  readonly code = 'E_POOL_START_ABORTED';
+}
+
 export interface ExecutorOptions {
   readonly workers: number;
   /** null: the best backend available in the worker (tensorflow, wasm, cpu). */
   readonly backend: BackendName | null;
+  /**
+   * A unit still running after this many milliseconds fails with "unit timed out after Ns": its task
+   * is aborted, which terminates its thread (a hung unit cannot be interrupted any other way), and
+   * piscina starts a replacement. Absent: no limit.
+   */
+  readonly unitTimeoutMs?: number;
+  /**
+   * V8 old-generation heap limit of each worker thread (MB). A unit that exceeds it ends its own
+   * thread (ERR_WORKER_OUT_OF_MEMORY), not the process. Absent: Node's default limit.
+   */
+  readonly workerMemoryMb?: number;
+  /** TEST-ONLY faults for the workers (src/util/fault-injection.ts). */
+  readonly faults?: readonly WorkerFault[];
+  /** Aborts start-up: the pool is destroyed and start() throws PoolStartAbortedError. */
+  readonly signal?: AbortSignal;
 }
 
 /** Runs units; the study orchestrator only depends on this interface. */
@@ -39,33 +63,69 @@ export interface Executor {
   close(): Promise<void>;
 }
 
-const WORKER_ENTRY = fileURLToPath(new URL('../worker/entry.js', import.meta.url));
+// dist/worker/entry.js, also when this file runs from source (tests).
+const WORKER_ENTRY = workerEntryPath();
 
 export class PoolExecutor implements Executor {
+  /** Threads that signalled ready (initial ones at once, replacements once their entry initialised). */
+  private created = 0;
+  private destroyed = 0;
+  private readonly waiters = new Set<() => void>();
+
   private constructor(
     private readonly pool: Piscina<WorkerRequest, WorkerResponse>,
     readonly backend: BackendName,
     readonly slots: number,
     readonly startupMs: number,
     readonly workerInfo: readonly WorkerInfo[],
-  ) {}
+    private readonly options: ExecutorOptions,
+    counts: { created: number; destroyed: number },
+  ) {
+    this.created = counts.created;
+    this.destroyed = counts.destroyed;
+    pool.on('workerCreate', () => {
+      this.created++;
+      this.notify();
+    });
+    pool.on('workerDestroy', () => {
+      this.destroyed++;
+    });
+  }
 
   /** Starts the pool and waits until every thread has tfjs initialised, so trials never pay for it. */
   static async start(options: ExecutorOptions): Promise<PoolExecutor> {
+    checkOptions(options);
     const started = performance.now();
-    const workerData: WorkerData = { backend: options.backend };
+    const workerData: WorkerData = {
+      backend: options.backend,
+      ...(options.faults !== undefined && options.faults.length > 0 ? { faults: options.faults } : {}),
+    };
     const pool = new Piscina<WorkerRequest, WorkerResponse>({
       filename: WORKER_ENTRY,
       minThreads: options.workers,
       maxThreads: options.workers,
       idleTimeout: Number.MAX_SAFE_INTEGER,
       workerData,
+      ...(options.workerMemoryMb !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: options.workerMemoryMb } } : {}),
     });
+    // Counted from the start: the initial threads announce themselves in a microtask.
+    const counts = { created: 0, destroyed: 0 };
+    const onCreate = () => counts.created++;
+    const onDestroy = () => counts.destroyed++;
+    pool.on('workerCreate', onCreate);
+    pool.on('workerDestroy', onDestroy);
+    const signal = options.signal;
+    let onAbort: (() => void) | undefined;
     try {
       // One 'info' per thread: piscina gives each to an idle thread, so every worker initialises now.
-      const replies = await Promise.all(
-        Array.from({ length: options.workers }, () => pool.run({ type: 'info' })),
-      );
+      const infosPromise = Promise.all(Array.from({ length: options.workers }, () => pool.run({ type: 'info' })));
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = () => reject(new PoolStartAbortedError('worker start-up was interrupted'));
+        if (signal?.aborted) onAbort();
+        else signal?.addEventListener('abort', onAbort, { once: true });
+      });
+      // Without a signal `aborted` never settles; the race then just waits for the threads.
+      const replies = await Promise.race([infosPromise, aborted]);
       const infos = replies.map((reply) => {
         if (reply.type !== 'info') throw new Error(`worker answered ${reply.type} to info`);
         return reply.info;
@@ -75,29 +135,104 @@ export class PoolExecutor implements Executor {
       const backends = [...new Set(infos.map((info) => info.backend))];
       if (backends.length !== 1) throw new Error(`worker threads started on different backends: ${backends.join(', ')}`);
       const backend = backends[0]!;
-      return new PoolExecutor(pool, backend, options.workers, performance.now() - started, infos);
+      pool.off('workerCreate', onCreate);
+      pool.off('workerDestroy', onDestroy);
+      return new PoolExecutor(pool, backend, options.workers, performance.now() - started, infos, options, counts);
     } catch (error) {
       await pool.destroy();
       throw error;
+    } finally {
+      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Worker threads alive and initialised right now. */
+  get readyThreads(): number {
+    return this.created - this.destroyed;
+  }
+
+  /** Threads started to replace threads that died, timed out or were cancelled. */
+  get replacedThreads(): number {
+    return this.created - this.slots;
+  }
+
+  /** Resolves once the pool is back to `slots` initialised threads (at once when it is). */
+  async whenFull(): Promise<void> {
+    while (this.readyThreads < this.slots) {
+      await new Promise<void>((resolve) => this.waiters.add(resolve));
     }
   }
 
   async runUnit(unit: TrialUnit, signal?: AbortSignal): Promise<UnitResult> {
+    const timeoutMs = this.options.unitTimeoutMs;
+    const timeout = timeoutMs !== undefined ? new AbortController() : null;
+    const timer = timeout !== null ? setTimeout(() => timeout.abort(), timeoutMs) : null;
+    const signals = [signal, timeout?.signal].filter((s): s is AbortSignal => s !== undefined);
+    const combined = signals.length === 0 ? null : signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
     let reply: WorkerResponse;
     try {
-      reply = await this.pool.run({ type: 'unit', unit }, { signal: signal ?? null });
+      reply = await this.pool.run({ type: 'unit', unit }, { signal: combined });
     } catch (error) {
+      // The caller cancelled (its trial failed elsewhere, or the run is stopping): not this unit's fault.
       if (signal?.aborted) throw error;
+      if (timeout?.signal.aborted) {
+        throw new UnitFailedError({ name: 'UnitTimeoutError', code: 'E_UNIT_TIMEOUT', message: `unit timed out after ${seconds(timeoutMs!)}` });
+      }
       // The worker itself died (process.exit, out of memory, crash): piscina replaces the thread.
-      const e = error as Error;
-      throw new UnitFailedError({ name: e.name ?? 'Error', message: e.message ?? String(error), stack: e.stack });
+      throw new UnitFailedError(deathReason(error, this.options.workerMemoryMb));
+    } finally {
+      if (timer !== null) clearTimeout(timer);
     }
     if (reply.type === 'unit-error') throw new UnitFailedError(reply.error);
     if (reply.type !== 'unit-result') throw new Error(`worker answered ${reply.type} to a unit`);
+    if (reply.result.backend !== this.backend) {
+      // A replacement thread must not silently fall back to another backend mid-study.
+      throw new UnitFailedError({
+        name: 'BackendMismatchError',
+        message: `a worker thread ran the unit on ${reply.result.backend}, but this study runs on ${this.backend}`,
+      });
+    }
     return reply.result;
   }
 
   async close(): Promise<void> {
     await this.pool.destroy();
+    this.notify();
   }
+
+  private notify(): void {
+    const waiting = [...this.waiters];
+    this.waiters.clear();
+    for (const resolve of waiting) resolve();
+  }
+}
+
+function checkOptions(options: ExecutorOptions): void {
+  if (!Number.isInteger(options.workers) || options.workers < 1) throw new RangeError('options.workers must be a positive integer');
+  if (options.unitTimeoutMs !== undefined && !(Number.isFinite(options.unitTimeoutMs) && options.unitTimeoutMs > 0)) {
+    throw new RangeError('options.unitTimeoutMs must be a positive number');
+  }
+  if (options.workerMemoryMb !== undefined && !(Number.isInteger(options.workerMemoryMb) && options.workerMemoryMb > 0)) {
+    throw new RangeError('options.workerMemoryMb must be a positive integer');
+  }
+}
+
+/** `2s`, `0.5s`, `90s`: as the study file wrote it (unit_timeout_s). */
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))}s`;
+}
+
+/** Why a thread died, as plain data a trial's FAIL reason can show. */
+function deathReason(error: unknown, memoryMb: number | undefined): SerializedError {
+  const e = error as { name?: string; message?: string; code?: string; stack?: string };
+  const message = e?.message ?? String(error);
+  if (e?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    const limit = memoryMb !== undefined ? ` (heap limit ${memoryMb} MB)` : '';
+    return { name: 'WorkerOutOfMemoryError', code: e.code, message: `the worker thread ran out of memory${limit}; it was replaced` };
+  }
+  const exited = /worker exited with code: (-?\d+)/.exec(message);
+  if (exited) {
+    return { name: 'WorkerExitError', code: 'E_WORKER_EXIT', message: `the worker thread exited with code ${exited[1]} while running the unit; it was replaced` };
+  }
+  return { name: e?.name ?? 'Error', message, ...(e?.code !== undefined ? { code: e.code } : {}), ...(e?.stack !== undefined ? { stack: e.stack } : {}) };
 }

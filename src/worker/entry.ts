@@ -3,6 +3,7 @@
 // src/config/load*; the main side loads it by path to the compiled dist/worker/entry.js.
 import { isMainThread, threadId, workerData } from 'node:worker_threads';
 import type { BackendName, SerializedError, WorkerData, WorkerRequest, WorkerResponse } from './protocol.js';
+import { injectWorkerFault } from '../util/fault-injection.js';
 
 if (isMainThread) {
   throw new Error(
@@ -43,6 +44,8 @@ export default async function handle(request: WorkerRequest): Promise<WorkerResp
       return { type: 'info', info: { backend: ready.backend, threadId, initMs: ready.initMs } };
     case 'unit':
       try {
+        // TEST-ONLY: absent unless the CLI was started with TASKSIEVE_FAULT_INJECTION.
+        injectWorkerFault((workerData as WorkerData | undefined)?.faults, request.unit.trialNumber);
         return { type: 'unit-result', result: await ready.runUnit(ready.tf, request.unit, ready.backend) };
       } catch (error) {
         return { type: 'unit-error', error: serializeError(error) };

@@ -3,6 +3,7 @@
 import type { ModelSpec, Recipe } from '../config/types.js';
 import type { TargetSpec, TaskSpec } from '../data/types.js';
 import type { ClassificationMetrics } from '../metrics/types.js';
+import type { WorkerFault } from '../util/fault-injection.js';
 
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -70,4 +71,6 @@ export type WorkerResponse =
 export interface WorkerData {
   /** Requested backend; `null` picks the best available (tensorflow, then wasm, then cpu). */
   readonly backend: BackendName | null;
+  /** TEST-ONLY faults to inject into units (see src/util/fault-injection.ts); absent outside tests. */
+  readonly faults?: readonly WorkerFault[];
 }

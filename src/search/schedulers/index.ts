@@ -1,0 +1,33 @@
+// Scheduler registry: the study's `scheduler:` setting to a Scheduler over the store. Main thread.
+import type { ResolvedStudy } from '../../config/types.js';
+import type { Store } from '../../store/types.js';
+import { AshaScheduler } from './asha.js';
+import { HyperbandScheduler } from './hyperband.js';
+import type { Scheduler } from './types.js';
+
+export { AshaScheduler, rungValues } from './asha.js';
+export type { AshaOptions, SchedulerContext } from './asha.js';
+export { HyperbandScheduler } from './hyperband.js';
+export type { HyperbandOptions } from './hyperband.js';
+export { promotable, rungLadder } from './successive-halving.js';
+export type { RungValue, Scheduler } from './types.js';
+
+/** No scheduler: no rungs, never stops anything (units then train without evaluating early). */
+export const NO_SCHEDULER: Scheduler = {
+  name: 'none',
+  rungs: () => [],
+  shouldStop: () => false,
+};
+
+export function createScheduler(study: ResolvedStudy, store: Store, studyId: number): Scheduler {
+  const spec = study.scheduler;
+  if (spec === undefined) return NO_SCHEDULER;
+  const context = { store, studyId, direction: study.objective.direction };
+  const options = { minEpochs: spec.min_epochs, eta: spec.eta, minReports: spec.min_reports };
+  switch (spec.kind) {
+    case 'asha':
+      return new AshaScheduler(context, options);
+    case 'hyperband':
+      return new HyperbandScheduler(context, { ...options, maxEpochs: study.budget.epochs, seed: study.seed });
+  }
+}

@@ -1,0 +1,110 @@
+// TEST-ONLY fault injection: the plan parsed from the TASKSIEVE_FAULT_INJECTION environment variable,
+// and the faults themselves. Both threads (the CLI parses it; workers and the store's commit hook act
+// on it). Imports nothing from the project: it must be safe in a worker and on the main thread.
+//
+// Why an environment variable and not a study-file key: reliability tests must make a real worker throw,
+// exit, run out of memory or hang, and must stall a real process inside a real SQLite transaction. A
+// study-file key would put a "break me" switch into the user-facing schema, the stored spec and the
+// spec diff; a test-only strategy would need a second strategy registry. The variable is read once, by
+// the CLI (`tasksieve run`/`resume`), and passed explicitly from there (workerData, store option); the
+// library never reads it. Unset (always, outside tests) means no fault.
+
+export const FAULT_INJECTION_ENV = 'TASKSIEVE_FAULT_INJECTION';
+
+export const WORKER_FAULTS = ['throw', 'exit', 'oom', 'hang'] as const;
+export type WorkerFaultKind = (typeof WORKER_FAULTS)[number];
+
+/** Inside the worker, on every unit of trial number `trial`. */
+export interface WorkerFault {
+  readonly kind: WorkerFaultKind;
+  readonly trial: number;
+}
+
+/** On the main thread: the `write`-th write transaction of the process (1-based) stalls before COMMIT. */
+export interface StallInWriteFault {
+  readonly kind: 'stall-in-write';
+  readonly write: number;
+}
+
+export type Fault = WorkerFault | StallInWriteFault;
+
+/** Marker printed to stderr when a write stalls, so a test harness can SIGKILL the process right then. */
+export const STALL_MARKER = 'fault-injection: stalled inside write transaction';
+
+/**
+ * The plan in `text` (a JSON array of faults, or one fault), or [] when unset. A malformed plan is an
+ * error rather than "no fault": a test that believes it injects a fault must not silently pass.
+ */
+export function parseFaultPlan(text: string | undefined): readonly Fault[] {
+  if (text === undefined || text.trim() === '') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`${FAULT_INJECTION_ENV}: not JSON`);
+  }
+  const list = Array.isArray(parsed) ? parsed : [parsed];
+  return list.map((item, i) => {
+    const where = `${FAULT_INJECTION_ENV}[${i}]`;
+    if (typeof item !== 'object' || item === null) throw new Error(`${where}: must be an object`);
+    const { kind } = item as { kind?: unknown };
+    if (kind === 'stall-in-write') {
+      const write = (item as { write?: unknown }).write;
+      if (!Number.isSafeInteger(write) || (write as number) < 1) throw new Error(`${where}.write: must be an integer >= 1`);
+      return { kind, write: write as number };
+    }
+    if (!WORKER_FAULTS.includes(kind as WorkerFaultKind)) {
+      throw new Error(`${where}.kind: must be one of ${[...WORKER_FAULTS, 'stall-in-write'].join(', ')}`);
+    }
+    const trial = (item as { trial?: unknown }).trial;
+    if (!Number.isSafeInteger(trial) || (trial as number) < 0) throw new Error(`${where}.trial: must be an integer >= 0`);
+    return { kind: kind as WorkerFaultKind, trial: trial as number };
+  });
+}
+
+export function workerFaults(plan: readonly Fault[]): WorkerFault[] {
+  return plan.filter((f): f is WorkerFault => f.kind !== 'stall-in-write');
+}
+
+/**
+ * A store commit hook for the plan's `stall-in-write` faults, or undefined when there is none. The hook
+ * counts write transactions; at the chosen one it prints STALL_MARKER and blocks the thread (the
+ * transaction's statements have run, COMMIT has not), so the process can be killed inside the write.
+ */
+export function stallHook(plan: readonly Fault[], write: (line: string) => void): (() => void) | undefined {
+  const stalls = new Set(plan.flatMap((f) => (f.kind === 'stall-in-write' ? [f.write] : [])));
+  if (stalls.size === 0) return undefined;
+  let count = 0;
+  return () => {
+    count++;
+    if (!stalls.has(count)) return;
+    write(`${STALL_MARKER} #${count}\n`);
+    // Blocks without spinning; a minute is far longer than any harness waits before its SIGKILL.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
+  };
+}
+
+/** Runs the fault planned for `trialNumber`, if any, inside a worker thread. Only 'throw' returns (by throwing). */
+export function injectWorkerFault(faults: readonly WorkerFault[] | undefined, trialNumber: number): void {
+  const fault = faults?.find((f) => f.trial === trialNumber);
+  if (fault === undefined) return;
+  switch (fault.kind) {
+    case 'throw':
+      throw new Error(`injected fault: unit of trial #${trialNumber} threw`);
+    case 'exit':
+      // In a worker thread this ends the thread only, as a crash of native code in a unit would.
+      process.exit(7);
+      break;
+    case 'oom': {
+      // Grows the JS heap until V8 stops the thread (ERR_WORKER_OUT_OF_MEMORY under resourceLimits).
+      // 8 MB a step, so the limit is reached in a few steps rather than after minutes of GC.
+      const hoard: number[][] = [];
+      for (;;) hoard.push(new Array<number>(1 << 20).fill(hoard.length));
+    }
+    case 'hang':
+      // A unit that never yields (a runaway loop): only terminating the thread stops it.
+      for (;;) {
+        /* spin */
+      }
+  }
+}
