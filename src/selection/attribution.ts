@@ -1,0 +1,196 @@
+// Source attribution from a study's finished trials: per-source effect on the transfer gain from the
+// ridge surrogate (surrogate.ts) with cluster-bootstrap intervals (trials resampled, seeded), plus
+// leave-one-out differences where two trials share a recipe and differ by one source; overall and per
+// target. Each source is flagged helpful / neutral / harmful by whether its interval excludes zero.
+// Main thread; pure (the caller loads the table).
+import { mean } from '../metrics/aggregate.js';
+import { Rng, mixSeed } from '../util/rng.js';
+import { percentileInterval, resampleCounts, type Interval } from './bootstrap.js';
+import { buildDesign, fitSurrogate, predictGain, type SurrogateDesign, type SurrogateFit } from './surrogate.js';
+import { subsetKey, type TrialRow, type TrialTable } from './trial-table.js';
+
+/** `untested`: no trial varies the source (it is in none of them, or in all). */
+export type EffectFlag = 'helpful' | 'neutral' | 'harmful' | 'untested';
+
+export interface LooEffect {
+  /** Pairs of trials with the same recipe whose subsets differ by this source only. */
+  readonly pairs: number;
+  /** Mean over pairs of (gain with the source - gain without it), on paired units. */
+  readonly effect: number;
+  /** Bootstrap interval over pairs; null with fewer than two pairs. */
+  readonly interval: Interval | null;
+}
+
+export interface SourceEffect {
+  readonly source: string;
+  /** Surrogate coefficient: expected change of the gain when the source is added. */
+  readonly effect: number;
+  readonly interval: Interval;
+  readonly flag: EffectFlag;
+  /** Trials (in this scope) that include the source. */
+  readonly includedIn: number;
+  readonly loo: LooEffect | null;
+}
+
+export interface AttributionScope {
+  /** null: every target together (with a per-target intercept). */
+  readonly target: string | null;
+  readonly trials: number;
+  readonly units: number;
+  /** Predicted gain of the empty subset (the intercept averaged over targets; ~0 for a good fit). */
+  readonly intercept: number;
+  readonly effects: readonly SourceEffect[];
+}
+
+export interface Attribution {
+  readonly direction: 'maximize' | 'minimize';
+  readonly level: number;
+  readonly resamples: number;
+  readonly lambda: number;
+  readonly overall: AttributionScope;
+  readonly targets: readonly AttributionScope[];
+}
+
+export interface AttributionOptions {
+  /** Ridge penalty of the indicators and recipe covariates (default 1). */
+  readonly lambda?: number;
+  /** Interval coverage (default 0.95). */
+  readonly level?: number;
+  /** Bootstrap resamples (default 500). */
+  readonly resamples?: number;
+  readonly seed?: number;
+}
+
+export const ATTRIBUTION_DEFAULTS = { lambda: 1, level: 0.95, resamples: 500, seed: 0 } as const;
+
+/**
+ * Attributes the transfer gain to sources. Throws RangeError when the table has no trial. An effect
+ * is `helpful` when its whole interval is on the improving side of zero (above it when maximising),
+ * `harmful` when it is wholly on the other side, `neutral` otherwise.
+ */
+export function attributeSources(table: TrialTable, options: AttributionOptions = {}): Attribution {
+  if (table.trials.length === 0) throw new RangeError('no COMPLETE trial to attribute from');
+  const o = { ...ATTRIBUTION_DEFAULTS, ...options };
+  const direction = table.objective.direction;
+  const scope = (target: string | null, index: number) =>
+    attributeScope(table, target, o, direction, mixSeed(o.seed, 0xa771b, index));
+  return {
+    direction,
+    level: o.level,
+    resamples: o.resamples,
+    lambda: o.lambda,
+    overall: scope(null, 0),
+    targets: table.targets.map((t, i) => scope(t, i + 1)),
+  };
+}
+
+function attributeScope(
+  table: TrialTable,
+  target: string | null,
+  o: Required<AttributionOptions>,
+  direction: 'maximize' | 'minimize',
+  seed: number,
+): AttributionScope {
+  const trials = table.trials.filter((t) => target === null || t.units.some((u) => u.target === target));
+  const design = buildDesign(trials, table.sources, table.targets, target);
+  const fit = fitSurrogate(design, o.lambda);
+  const rng = new Rng(seed);
+  const samples: number[][] = table.sources.map(() => []);
+  for (let b = 0; b < o.resamples; b++) {
+    const refit = fitSurrogate(design, o.lambda, resampleCounts(rng, trials.length));
+    refit.effects.forEach((e, i) => samples[i]!.push(e));
+  }
+  const loo = looEffects(trials, table.sources, target, o.level, new Rng(mixSeed(seed, 1)), o.resamples);
+  const sign = direction === 'maximize' ? 1 : -1;
+  const effects = table.sources.map((source, i): SourceEffect => {
+    const includedIn = trials.filter((t) => t.sources.includes(source)).length;
+    const interval = trials.length > 1 ? percentileInterval(samples[i]!, o.level) : { low: fit.effects[i]!, high: fit.effects[i]! };
+    const varied = includedIn > 0 && includedIn < trials.length;
+    const flag: EffectFlag = !varied
+      ? 'untested'
+      : sign * interval.low > 0 && sign * interval.high > 0
+        ? 'helpful'
+        : sign * interval.low < 0 && sign * interval.high < 0
+          ? 'harmful'
+          : 'neutral';
+    return { source, effect: fit.effects[i]!, interval, flag, includedIn, loo: loo.get(source) ?? null };
+  });
+  const units = trials.reduce((n, t) => n + t.units.filter((u) => target === null || u.target === target).length, 0);
+  return { target, trials: trials.length, units, intercept: mean([...fit.intercepts]), effects };
+}
+
+/**
+ * Leave-one-out differences: for trials a and b with equal recipe params where b's subset is a's plus
+ * one source s, the mean over their paired units (same target and seed) of gain_b - gain_a.
+ */
+function looEffects(
+  trials: readonly TrialRow[],
+  sources: readonly string[],
+  target: string | null,
+  level: number,
+  rng: Rng,
+  resamples: number,
+): Map<string, LooEffect> {
+  const byRecipe = new Map<string, Map<string, TrialRow>>();
+  for (const trial of trials) {
+    const recipe = canonical(trial.recipe);
+    const subsets = byRecipe.get(recipe) ?? new Map<string, TrialRow>();
+    const key = subsetKey(trial.sources, sources);
+    if (!subsets.has(key)) subsets.set(key, trial);
+    byRecipe.set(recipe, subsets);
+  }
+  const diffs = new Map<string, number[]>();
+  for (const subsets of byRecipe.values()) {
+    for (const without of subsets.values()) {
+      for (const s of sources) {
+        if (without.sources.includes(s)) continue;
+        const withIt = subsets.get(subsetKey([...without.sources, s], sources));
+        if (withIt === undefined) continue;
+        const d = pairedDifference(withIt, without, target);
+        if (d !== null) diffs.set(s, [...(diffs.get(s) ?? []), d]);
+      }
+    }
+  }
+  const out = new Map<string, LooEffect>();
+  for (const [s, list] of diffs) {
+    let interval: Interval | null = null;
+    if (list.length >= 2) {
+      const boot: number[] = [];
+      for (let b = 0; b < resamples; b++) {
+        const counts = resampleCounts(rng, list.length);
+        let sum = 0;
+        counts.forEach((c, i) => (sum += c * list[i]!));
+        boot.push(sum / list.length);
+      }
+      interval = percentileInterval(boot, level);
+    }
+    out.set(s, { pairs: list.length, effect: mean(list), interval });
+  }
+  return out;
+}
+
+function pairedDifference(a: TrialRow, b: TrialRow, target: string | null): number | null {
+  const other = new Map(b.units.map((u) => [`${u.target}\u0000${u.seedIndex}`, u.gain]));
+  const d: number[] = [];
+  for (const u of a.units) {
+    if (target !== null && u.target !== target) continue;
+    const g = other.get(`${u.target}\u0000${u.seedIndex}`);
+    if (g !== undefined) d.push(u.gain - g);
+  }
+  return d.length > 0 ? mean(d) : null;
+}
+
+function canonical(params: object): string {
+  return JSON.stringify(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The overall surrogate, for predicting subsets not yet evaluated (see suggestSubsets). */
+export function fitOverallSurrogate(table: TrialTable, lambda: number = ATTRIBUTION_DEFAULTS.lambda): {
+  design: SurrogateDesign;
+  fit: SurrogateFit;
+} {
+  const design = buildDesign(table.trials, table.sources, table.targets, null);
+  return { design, fit: fitSurrogate(design, lambda) };
+}
+
+export { predictGain };

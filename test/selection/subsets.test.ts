@@ -1,0 +1,79 @@
+// Subset ranking: robust scores with intervals, support counts, and the recommendation rule.
+import { describe, expect, test } from 'vitest';
+import { rankSubsets } from '../../src/selection/subsets.js';
+import type { TrialRow, TrialTable } from '../../src/selection/trial-table.js';
+import { OBJECTIVE } from './tables.js';
+
+/** A trial whose units on t1 and t2 have the given values (seed index = position). */
+function trial(number: number, sources: string[], t1: number[], t2: number[]): TrialRow {
+  const units = [
+    ...t1.map((v, i) => ({ target: 't1', seedIndex: i, value: v, gain: v })),
+    ...t2.map((v, i) => ({ target: 't2', seedIndex: i, value: v, gain: v })),
+  ];
+  return { number, sources, recipe: {}, units };
+}
+
+const TABLE: TrialTable = {
+  sources: ['a', 'b', 'c'],
+  targets: ['t1', 't2'],
+  objective: OBJECTIVE,
+  trials: [
+    trial(0, [], [0, 0], [0, 0]),
+    // a: steady +0.05 on two seeds of each target.
+    trial(1, ['a'], [0.05, 0.05], [0.04, 0.06]),
+    // a,b: great on average, but one unit is bad.
+    trial(2, ['a', 'b'], [0.2, 0.2], [0.2, -0.1]),
+    // c: the best single unit per target, but only one seed each: a lucky run?
+    trial(3, ['c'], [0.3], [0.3]),
+    // b,a in another order and another trial: the same subset as trial 2, support adds up.
+    trial(4, ['b', 'a'], [0.1, 0.1], [0.1, 0.1]),
+  ],
+};
+
+describe('rankSubsets', () => {
+  test('scores each subset over all its units, best first, with support counts', () => {
+    const r = rankSubsets(TABLE, { by: 'mean' });
+    expect(r.subsets.map((s) => s.sources.join(','))).toEqual(['c', 'a,b', 'a', '']);
+    const ab = r.subsets[1]!;
+    expect(ab.trials).toBe(2);
+    expect(ab.units).toBe(8);
+    expect(ab.minUnitsPerTarget).toBe(4);
+    expect(ab.score).toBeCloseTo((0.2 + 0.2 + 0.2 - 0.1 + 0.4) / 8, 12);
+    expect(r.subsets[0]!.minUnitsPerTarget).toBe(1);
+    expect(r.subsets.map((s) => s.rank)).toEqual([1, 2, 3, 4]);
+  });
+
+  test('the recommendation is the best subset with enough units on every target, not a lucky run', () => {
+    const r = rankSubsets(TABLE, { by: 'mean' });
+    expect(r.subsets[0]!.supported).toBe(false);
+    expect(r.recommended!.sources).toEqual(['a', 'b']);
+    expect(r.rule).toBe('best mean score among subsets with >= 2 unit(s) on every target');
+    // Asking for one unit per target accepts the single run.
+    expect(rankSubsets(TABLE, { by: 'mean', minUnitsPerTarget: 1 }).recommended!.sources).toEqual(['c']);
+    // Nothing qualifies: no recommendation.
+    expect(rankSubsets(TABLE, { minUnitsPerTarget: 5 }).recommended).toBeNull();
+  });
+
+  test('a robust aggregate prefers the steady subset', () => {
+    const worst = rankSubsets(TABLE, { by: 'worst' });
+    expect(worst.recommended!.sources).toEqual(['a']);
+    expect(worst.recommended!.score).toBeCloseTo(0.04, 12);
+    const cvar = rankSubsets({ ...TABLE, objective: { ...OBJECTIVE, aggregate: 'cvar', alpha: 0.25 } });
+    expect(cvar.by).toBe('cvar');
+    expect(cvar.recommended!.sources).toEqual(['a']);
+  });
+
+  test('intervals contain the score and are reproducible for a seed', () => {
+    const r = rankSubsets(TABLE, { by: 'mean', seed: 4 });
+    for (const s of r.subsets) {
+      expect(s.interval.low).toBeLessThanOrEqual(s.score + 1e-12);
+      expect(s.interval.high).toBeGreaterThanOrEqual(s.score - 1e-12);
+    }
+    const ab = r.subsets[1]!;
+    expect(ab.interval.low).toBeLessThan(ab.interval.high);
+    expect(ab.interval.low).toBeGreaterThanOrEqual(-0.1);
+    expect(rankSubsets(TABLE, { by: 'mean', seed: 4 })).toEqual(r);
+    // target only: every unit is 0, so the interval is the point.
+    expect(r.subsets[3]!.interval).toEqual({ low: 0, high: 0 });
+  });
+});
