@@ -4,6 +4,7 @@
 // for a thread that died; piscina replaces a dead or terminated thread with a fresh, initialised one.
 import { Piscina } from 'piscina';
 import type { WorkerFault } from '../util/fault-injection.js';
+import { openUnitLink, type UnitChannel } from './unit-link.js';
 import { workerEntryPath } from '../worker/index.js';
 import type {
   BackendName,
@@ -59,7 +60,8 @@ export interface Executor {
   readonly slots: number;
   /** Milliseconds it took to start every worker and initialise tfjs in it (paid once per run). */
   readonly startupMs: number;
-  runUnit(unit: TrialUnit, signal?: AbortSignal): Promise<UnitResult>;
+  /** `channel`: rung reports while the unit trains, and a way to stop it early (see UnitChannel). */
+  runUnit(unit: TrialUnit, signal?: AbortSignal, channel?: UnitChannel): Promise<UnitResult>;
   close(): Promise<void>;
 }
 
@@ -163,15 +165,20 @@ export class PoolExecutor implements Executor {
     }
   }
 
-  async runUnit(unit: TrialUnit, signal?: AbortSignal): Promise<UnitResult> {
+  async runUnit(unit: TrialUnit, signal?: AbortSignal, channel?: UnitChannel): Promise<UnitResult> {
     const timeoutMs = this.options.unitTimeoutMs;
     const timeout = timeoutMs !== undefined ? new AbortController() : null;
     const timer = timeout !== null ? setTimeout(() => timeout.abort(), timeoutMs) : null;
     const signals = [signal, timeout?.signal].filter((s): s is AbortSignal => s !== undefined);
     const combined = signals.length === 0 ? null : signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
     let reply: WorkerResponse;
+    // A unit with a channel gets its own port: rung reports out, a stop request in (never a task abort).
+    const link = channel !== undefined ? openUnitLink(channel) : null;
     try {
-      reply = await this.pool.run({ type: 'unit', unit }, { signal: combined });
+      reply = await this.pool.run(
+        link !== null ? { type: 'unit', unit, port: link.port } : { type: 'unit', unit },
+        { signal: combined, ...(link !== null ? { transferList: [link.port] } : {}) },
+      );
     } catch (error) {
       // The caller cancelled (its trial failed elsewhere, or the run is stopping): not this unit's fault.
       if (signal?.aborted) throw error;
@@ -182,6 +189,7 @@ export class PoolExecutor implements Executor {
       throw new UnitFailedError(deathReason(error, this.options.workerMemoryMb));
     } finally {
       if (timer !== null) clearTimeout(timer);
+      link?.close();
     }
     if (reply.type === 'unit-error') throw new UnitFailedError(reply.error);
     if (reply.type !== 'unit-result') throw new Error(`worker answered ${reply.type} to a unit`);

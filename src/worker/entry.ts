@@ -15,6 +15,7 @@ interface Ready {
   readonly backend: BackendName;
   readonly initMs: number;
   readonly runUnit: typeof import('./run-unit.js').runUnit;
+  readonly portControl: typeof import('./unit-port.js').portControl;
   readonly tf: typeof import('./backend.js').tf;
 }
 
@@ -26,7 +27,8 @@ const ready: Ready | { readonly error: SerializedError } = await (async () => {
     const { tf, initBackend } = await import('./backend.js');
     const backend = await initBackend((workerData as WorkerData | undefined)?.backend ?? null);
     const { runUnit } = await import('./run-unit.js');
-    return { backend, tf, runUnit, initMs: performance.now() - started };
+    const { portControl } = await import('./unit-port.js');
+    return { backend, tf, runUnit, portControl, initMs: performance.now() - started };
   } catch (error) {
     // Kept and reported with every request rather than thrown: a worker that cannot start would
     // otherwise be respawned by the pool again and again.
@@ -42,14 +44,18 @@ export default async function handle(request: WorkerRequest): Promise<WorkerResp
   switch (request.type) {
     case 'info':
       return { type: 'info', info: { backend: ready.backend, threadId, initMs: ready.initMs } };
-    case 'unit':
+    case 'unit': {
+      const control = request.port !== undefined ? ready.portControl(request.port) : undefined;
       try {
         // TEST-ONLY: absent unless the CLI was started with TASKSIEVE_FAULT_INJECTION.
         injectWorkerFault((workerData as WorkerData | undefined)?.faults, request.unit.trialNumber);
-        return { type: 'unit-result', result: await ready.runUnit(ready.tf, request.unit, ready.backend) };
+        return { type: 'unit-result', result: await ready.runUnit(ready.tf, request.unit, ready.backend, control) };
       } catch (error) {
         return { type: 'unit-error', error: serializeError(error) };
+      } finally {
+        control?.close();
       }
+    }
     default:
       throw new TypeError(`unknown worker request ${JSON.stringify((request as { type?: unknown }).type)}`);
   }

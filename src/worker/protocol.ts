@@ -1,7 +1,9 @@
-// The message protocol between the main thread and pool workers: plain, JSON-safe data only.
+// The message protocol between the main thread and pool workers: plain, JSON-safe data only (and a
+// unit's MessagePort, which is transferred, not copied).
 // Imported by both sides; must import types only.
 import type { ModelSpec, Recipe } from '../config/types.js';
 import type { TargetSpec, TaskSpec } from '../data/types.js';
+import type { MessagePort } from 'node:worker_threads';
 import type { ClassificationMetrics } from '../metrics/types.js';
 import type { WorkerFault } from '../util/fault-injection.js';
 
@@ -20,6 +22,11 @@ export interface TrialUnit {
   readonly seed: number;
   /** Also train the target-only baseline with the same recipe, target and seed. */
   readonly withBaseline: boolean;
+  /**
+   * Fine-tuning epochs after which the unit evaluates itself on the validation rows and reports (a
+   * scheduler's rungs, ascending). Absent or empty: no evaluation before the end.
+   */
+  readonly rungs?: readonly number[];
 }
 
 export interface TrainingCost {
@@ -34,10 +41,23 @@ export interface EvaluatedModel {
   readonly cost: TrainingCost;
 }
 
+/** The transfer model's metrics after fine-tuning epoch `epoch` (a rung). */
+export interface RungReport {
+  readonly epoch: number;
+  readonly metrics: ClassificationMetrics;
+}
+
 export interface UnitResult {
   readonly transfer: EvaluatedModel;
-  /** Present when the unit was asked for its baseline. */
+  /**
+   * Present when the unit was asked for its baseline and ran to the end: a unit stopped early skips
+   * its baseline (a baseline cut short would be a wrong yardstick for every trial that shares it).
+   */
   readonly baseline: EvaluatedModel | null;
+  /** Every rung the unit reached, in order (also sent live over the unit's port, when it has one). */
+  readonly rungs: readonly RungReport[];
+  /** The fine-tuning epoch after which the unit stopped because it was told to; null: it ran to the end. */
+  readonly stoppedAt: number | null;
   readonly backend: BackendName;
   /** Time from the task arriving in the worker to its result leaving it. */
   readonly workerMs: number;
@@ -60,7 +80,20 @@ export interface WorkerInfo {
 
 export type WorkerRequest =
   | { readonly type: 'info' }
-  | { readonly type: 'unit'; readonly unit: TrialUnit };
+  /**
+   * `port` (optional, passed in the task's transferList): the unit's own channel to the main thread,
+   * carrying UnitMessage out and UnitCommand in while the unit trains.
+   */
+  | { readonly type: 'unit'; readonly unit: TrialUnit; readonly port?: MessagePort };
+
+/** Worker → main over a unit's port, while it trains. */
+export type UnitMessage = { readonly type: 'intermediate' } & RungReport;
+
+/**
+ * Main → worker over a unit's port. The worker reads it without blocking after every fine-tuning
+ * epoch, stops there and returns its metrics as they are; the thread stays warm for the next unit.
+ */
+export type UnitCommand = { readonly type: 'stop' };
 
 export type WorkerResponse =
   | { readonly type: 'info'; readonly info: WorkerInfo }

@@ -4,15 +4,25 @@
 import { materializeTask, splitTarget } from '../data/index.js';
 import { DataError } from '../errors.js';
 import { getStrategy, type Tf } from '../strategies/index.js';
-import type { BackendName, EvaluatedModel, TrialUnit, UnitResult } from './protocol.js';
+import type { BackendName, EvaluatedModel, RungReport, TrialUnit, UnitResult } from './protocol.js';
+
+/** The live link of a running unit to whoever schedules it (the main thread, through a port). */
+export interface UnitControl {
+  /** Called as soon as the unit reached a rung. */
+  report(rung: RungReport): void;
+  /** Polled after every fine-tuning epoch; must not block. True: stop now. */
+  stopRequested(): boolean;
+}
 
 /**
- * Trains and evaluates `unit`. The split, the initialisers, the shuffles and the dropout masks all
+ * Trains and evaluates `unit`, evaluating it at `unit.rungs` (reported to `control` as they come) and
+ * stopping after the first epoch at which `control` asks to; a stopped unit skips its baseline.
+ * The split, the initialisers, the shuffles and the dropout masks all
  * derive from `unit.seed`, so the same unit on the same backend gives the same metrics.
  * Throws DataError when the tasks cannot be materialised or their feature counts differ, and
  * whatever the strategy throws (NonFiniteLossError when training diverges).
  */
-export async function runUnit(tf: Tf, unit: TrialUnit, backend: BackendName): Promise<UnitResult> {
+export async function runUnit(tf: Tf, unit: TrialUnit, backend: BackendName, control?: UnitControl): Promise<UnitResult> {
   const started = performance.now();
   const target = materializeTask(unit.target);
   const sources = unit.sources.map((spec) => materializeTask(spec));
@@ -36,11 +46,30 @@ export async function runUnit(tf: Tf, unit: TrialUnit, backend: BackendName): Pr
     recipe: unit.recipe,
     seed: unit.seed,
   };
-  const transfer = await strategy.run({ ...common, sources });
+  const rungs: RungReport[] = [];
+  let stoppedAt: number | null = null;
+  const rungEpochs = new Set(unit.rungs ?? []);
+  // Without rungs or a control the hook is left out: the training loop then skips it entirely.
+  const onTargetEpoch =
+    rungEpochs.size === 0 && control === undefined
+      ? undefined
+      : (epoch: number, evaluate: () => RungReport['metrics']): boolean => {
+          if (rungEpochs.has(epoch)) {
+            const rung = { epoch, metrics: evaluate() };
+            rungs.push(rung);
+            control?.report(rung);
+          }
+          if (control?.stopRequested() && epoch < unit.recipe.epochs) {
+            stoppedAt = epoch;
+            return false;
+          }
+          return true;
+        };
+  const transfer = await strategy.run({ ...common, sources, ...(onTargetEpoch ? { onTargetEpoch } : {}) });
   let baseline: EvaluatedModel | null = null;
-  if (unit.withBaseline) {
+  if (unit.withBaseline && stoppedAt === null) {
     // Without sources the baseline is the very same computation: strategies are deterministic.
     baseline = sources.length === 0 ? transfer : await strategy.run({ ...common, sources: [] });
   }
-  return { transfer, baseline, backend, workerMs: performance.now() - started };
+  return { transfer, baseline, rungs, stoppedAt, backend, workerMs: performance.now() - started };
 }
