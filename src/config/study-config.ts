@@ -35,7 +35,15 @@ export interface StudyConfig {
   };
   screen_prior?: ScreenKind;
   scheduler?: SchedulerKind | RawScheduler;
-  budget: { trials: number; workers?: number; epochs?: number; seeds?: number };
+  budget: {
+    trials: number;
+    workers?: number;
+    epochs?: number;
+    seeds?: number;
+    unit_timeout_s?: number;
+    retries?: number;
+    worker_memory_mb?: number;
+  };
 }
 
 export interface RawScheduler {

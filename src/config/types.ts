@@ -96,6 +96,12 @@ export interface Budget {
   readonly epochs: number;
   /** Seeds per target: each trial runs targets x seeds units. */
   readonly seeds: number;
+  /** Seconds after which a running unit fails its trial (absent: no limit). */
+  readonly unitTimeoutS?: number;
+  /** Re-runs of a failed trial as new trials with the same params, counted in `trials` (absent: 0). */
+  readonly retries?: number;
+  /** JS heap limit of each worker thread, MB (absent: Node's default). */
+  readonly workerMemoryMb?: number;
 }
 
 export interface ResolvedStudy {
@@ -124,4 +130,12 @@ export interface ResolvedStudy {
 }
 
 /** Parts of a study that may change between runs without changing what the study means. */
-export const OPERATIONAL_KEYS = ['file', 'storage', 'budget.trials', 'budget.workers'] as const;
+export const OPERATIONAL_KEYS = [
+  'file',
+  'storage',
+  'budget.trials',
+  'budget.workers',
+  'budget.unitTimeoutS',
+  'budget.retries',
+  'budget.workerMemoryMb',
+] as const;

@@ -64,7 +64,7 @@ describe('schema', () => {
 
   test('unknown key without a close match lists the allowed keys', () => {
     expect(errorOf(ws, MINIMAL.replace('budget: { trials: 4 }', 'budget: { trials: 4, gpus: 1 }'))).toBe(
-      's.yaml:8:22: budget.gpus: unknown key (expected trials, workers, epochs or seeds)',
+      's.yaml:8:22: budget.gpus: unknown key (expected trials, workers, epochs, seeds, unit_timeout_s, retries or worker_memory_mb)',
     );
   });
 
