@@ -9,5 +9,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
+    // Starts a throwaway PostgreSQL server for the PostgreSQL tests (or uses TASKSIEVE_TEST_PG_URL).
+    globalSetup: ['test/helpers/pg-global-setup.ts'],
   },
 });

@@ -5,6 +5,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { TasksieveError } from '../errors.js';
 import { exportCommand, leaderboardCommand, schemaCommand, studiesCommand } from './query-commands.js';
 import { resumeCommand, runCommand } from './run-command.js';
+import { reportCommand } from './report-command.js';
 
 export type Options = Record<string, string | boolean | undefined>;
 
@@ -54,6 +55,13 @@ export const COMMANDS: Record<string, Command> = {
     positionals: 1,
     options: { db, format: { type: 'string' }, output: { type: 'string', short: 'o' } },
     run: exportCommand,
+  },
+  report: {
+    summary: 'write one self-contained HTML report with charts (works on a running study)',
+    usage: 'tasksieve report STUDY.yaml|NAME [--db PATH] -o FILE.html [--top N] [--json]',
+    positionals: 1,
+    options: { db, output: { type: 'string', short: 'o' }, top: { type: 'string' }, json },
+    run: reportCommand,
   },
   schema: {
     summary: 'print the JSON Schema of study files (for editor completion)',

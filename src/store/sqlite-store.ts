@@ -18,6 +18,7 @@ import {
 import { checkSchema, migrate } from './migrations.js';
 import { FINISHED_STATES } from './types.js';
 import type {
+  BaselineRecord,
   FinishTrial,
   IntermediateRecord,
   Json,
@@ -35,6 +36,11 @@ export interface SqliteStoreOptions {
   readonly busyTimeoutMs?: number;
   /** Open an existing database for reading only (leaderboards, export): never creates or migrates. */
   readonly readonly?: boolean;
+  /**
+   * TEST-ONLY seam: runs inside every write transaction, after its statements and before COMMIT.
+   * Reliability tests stall there (src/util/fault-injection.ts) to SIGKILL a process mid-write.
+   */
+  readonly beforeCommit?: () => void;
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
@@ -184,6 +190,9 @@ function prepareStatements(db: Database.Database) {
     insertBaseline: db.prepare<[number, string, string, number]>(
       'INSERT OR IGNORE INTO baselines (study_id, key, result, created_at) VALUES (?, ?, ?, ?)',
     ),
+    baselinesOfStudy: db.prepare<[number], { study_id: number; key: string; result: string; created_at: number }>(
+      'SELECT * FROM baselines WHERE study_id = ? ORDER BY key',
+    ),
     baseline: db.prepare<[number, string], { result: string }>(
       'SELECT result FROM baselines WHERE study_id = ? AND key = ?',
     ),
@@ -201,6 +210,7 @@ export class SqliteStore implements Store {
     /** The path as given to open(), for messages. */
     readonly path: string,
     readonly readonly: boolean,
+    private readonly beforeCommit?: () => void,
   ) {}
 
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -232,7 +242,7 @@ export class SqliteStore implements Store {
         db.pragma('synchronous = NORMAL');
         migrate(db, path);
       }
-      return new SqliteStore(db, prepareStatements(db), path, readonly);
+      return new SqliteStore(db, prepareStatements(db), path, readonly, options.beforeCommit);
     } catch (err) {
       db.close();
       if (err instanceof TasksieveError) throw err;
@@ -455,6 +465,15 @@ export class SqliteStore implements Store {
     return row === undefined ? null : (JSON.parse(row.result) as Json);
   }
 
+  getBaselines(studyId: number): BaselineRecord[] {
+    return this.read(() => this.statements.baselinesOfStudy.all(studyId)).map((row) => ({
+      studyId: row.study_id,
+      key: row.key,
+      result: JSON.parse(row.result) as Json,
+      createdAt: row.created_at,
+    }));
+  }
+
   snapshot<T>(fn: () => T): T {
     this.assertOpen();
     // A deferred transaction takes no lock until its first read; in WAL mode that read pins a
@@ -490,7 +509,13 @@ export class SqliteStore implements Store {
     this.assertOpen();
     if (this.readonly) throw new StoreError(`database ${this.path} is open read-only`);
     try {
-      return this.db.transaction(fn).immediate();
+      const hook = this.beforeCommit;
+      const body = hook === undefined ? fn : () => {
+        const result = fn();
+        hook();
+        return result;
+      };
+      return this.db.transaction(body).immediate();
     } catch (err) {
       throw wrapSqliteError(err);
     }

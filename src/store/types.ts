@@ -47,6 +47,13 @@ export interface UnitRecord {
   readonly createdAt: number;
 }
 
+export interface BaselineRecord {
+  readonly studyId: number;
+  readonly key: string;
+  readonly result: Json;
+  readonly createdAt: number;
+}
+
 export interface IntermediateRecord {
   readonly trialId: number;
   readonly step: number;
@@ -118,6 +125,8 @@ export interface Store {
   /** Target-only baseline results, keyed by a recipe hash, target and seed; first write wins. */
   putBaseline(studyId: number, key: string, result: Json): void;
   getBaseline(studyId: number, key: string): Json | null;
+  /** Every baseline of the study, by key (moving a study to another database copies them). */
+  getBaselines(studyId: number): BaselineRecord[];
 
   /**
    * Runs `fn` inside one read transaction: every read it makes sees the same committed state, even

@@ -489,6 +489,24 @@ export function storeContract(name: string, makeStore: () => { store: Store; cle
         expect(store.getBaseline(a.id, 'k2')).toBe('x');
         expect(store.getBaseline(b.id, 'k2')).toBeNull();
       });
+
+      it("getBaselines lists one study's baselines by key, first write kept, and refuses an unknown study on write", () => {
+        const a = study('a');
+        const b = study('b');
+        const before = Date.now();
+        store.putBaseline(a.id, 'z', { accuracy: 0.5 });
+        store.putBaseline(a.id, 'm', [1, 2]);
+        store.putBaseline(a.id, 'z', { accuracy: 0.9 });
+        store.putBaseline(b.id, 'k', 3);
+        const listed = store.getBaselines(a.id);
+        expect(listed.map(({ studyId, key, result }) => ({ studyId, key, result }))).toEqual([
+          { studyId: a.id, key: 'm', result: [1, 2] },
+          { studyId: a.id, key: 'z', result: { accuracy: 0.5 } },
+        ]);
+        expect(listed.every((x) => x.createdAt >= before && x.createdAt <= Date.now())).toBe(true);
+        expect(store.getBaselines(987654)).toEqual([]);
+        expect(() => store.putBaseline(987654, 'k', 1)).toThrow(StoreError);
+      });
     });
 
     describe('JSON round-trip', () => {
