@@ -16,6 +16,7 @@ import type {
   WorkerRequest,
   WorkerResponse,
 } from '../worker/protocol.js';
+import type { ScreenResult, ScreenTask } from '../worker/screen-types.js';
 
 /** A unit failed inside the worker (or the worker died, or the unit timed out); the reason is plain data. */
 export class UnitFailedError extends Error {
@@ -200,6 +201,20 @@ export class PoolExecutor implements Executor {
         message: `a worker thread ran the unit on ${reply.result.backend}, but this study runs on ${this.backend}`,
       });
     }
+    return reply.result;
+  }
+
+  /** Trains a model on one source and scores it on the targets (transferability screens). */
+  async runScreen(task: ScreenTask, signal?: AbortSignal): Promise<ScreenResult> {
+    let reply: WorkerResponse;
+    try {
+      reply = await this.pool.run({ type: 'screen', task }, { signal: signal ?? null });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new UnitFailedError(deathReason(error, this.options.workerMemoryMb));
+    }
+    if (reply.type === 'screen-error') throw new UnitFailedError(reply.error);
+    if (reply.type !== 'screen-result') throw new Error(`worker answered ${reply.type} to a screen`);
     return reply.result;
   }
 

@@ -9,6 +9,7 @@ import { createSampler } from './samplers/index.js';
 import type { Sampler, TrialSnapshot } from './samplers/types.js';
 import { isStaleOwner, newOwnerId } from './owner.js';
 import type { Params } from './types.js';
+import { readSourcePrior } from './source-prior.js';
 
 export interface AskedTrial {
   readonly id: number;
@@ -102,8 +103,10 @@ export class StudyHandle {
     if (waiting) return this.asked(waiting);
     const history = this.store.getTrials(this.id).map(snapshotOf);
     const direction = this.study.objective.direction;
+    // screen_prior: per-source inclusion probabilities, stored with the study before its first trial.
+    const sourcePrior = readSourcePrior(this.store, this.id, this.study);
     const created = this.store.createTrial(this.id, this.total, (trialNumber) => ({
-      params: this.sampler.sample({ space: this.study.space, direction, history, trialNumber }) as Json as {
+      params: this.sampler.sample({ space: this.study.space, direction, history, trialNumber, sourcePrior }) as Json as {
         [k: string]: Json;
       },
       state: 'RUNNING',

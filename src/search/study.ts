@@ -6,6 +6,7 @@ import type { TrialRecord } from '../store/types.js';
 import type { EvaluatedModel } from '../worker/protocol.js';
 import { UnitFailedError, type Executor } from './executor.js';
 import { objectiveValue } from './objective.js';
+import { ensureScreenPrior } from './source-prior.js';
 import { chosenSources, recipeFor } from './space.js';
 import type { AskedTrial, StudyHandle } from './study-handle.js';
 import { asJson, planUnits, storedUnit, type StoredUnit, type UnitPlan } from './units.js';
@@ -84,6 +85,8 @@ export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
   const { handle, executor } = options;
   const { store, study } = handle;
   const started = performance.now();
+  // screen_prior: screen the sources once, before the first trial is sampled (a no-op otherwise).
+  await ensureScreenPrior(store, handle.id, study, executor, options.signal);
   const requeued = handle.requeueStale(options.staleAfterMs ?? 60_000).length;
   const emit = options.onEvent ?? (() => {});
   emit({ type: 'start', total: handle.total, finished: store.countTrials(handle.id, FINISHED), requeued });

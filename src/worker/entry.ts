@@ -16,6 +16,7 @@ interface Ready {
   readonly initMs: number;
   readonly runUnit: typeof import('./run-unit.js').runUnit;
   readonly portControl: typeof import('./unit-port.js').portControl;
+  readonly runScreen: typeof import('./run-screen.js').runScreen;
   readonly tf: typeof import('./backend.js').tf;
 }
 
@@ -28,7 +29,8 @@ const ready: Ready | { readonly error: SerializedError } = await (async () => {
     const backend = await initBackend((workerData as WorkerData | undefined)?.backend ?? null);
     const { runUnit } = await import('./run-unit.js');
     const { portControl } = await import('./unit-port.js');
-    return { backend, tf, runUnit, portControl, initMs: performance.now() - started };
+    const { runScreen } = await import('./run-screen.js');
+    return { backend, tf, runUnit, portControl, runScreen, initMs: performance.now() - started };
   } catch (error) {
     // Kept and reported with every request rather than thrown: a worker that cannot start would
     // otherwise be respawned by the pool again and again.
@@ -39,6 +41,7 @@ const ready: Ready | { readonly error: SerializedError } = await (async () => {
 export default async function handle(request: WorkerRequest): Promise<WorkerResponse> {
   if ('error' in ready) {
     if (request.type === 'unit') return { type: 'unit-error', error: ready.error };
+    if (request.type === 'screen') return { type: 'screen-error', error: ready.error };
     throw Object.assign(new Error(ready.error.message), { name: ready.error.name, code: ready.error.code });
   }
   switch (request.type) {
@@ -56,6 +59,12 @@ export default async function handle(request: WorkerRequest): Promise<WorkerResp
         control?.close();
       }
     }
+    case 'screen':
+      try {
+        return { type: 'screen-result', result: await ready.runScreen(ready.tf, request.task, ready.backend) };
+      } catch (error) {
+        return { type: 'screen-error', error: serializeError(error) };
+      }
     default:
       throw new TypeError(`unknown worker request ${JSON.stringify((request as { type?: unknown }).type)}`);
   }

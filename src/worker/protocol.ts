@@ -6,6 +6,7 @@ import type { TargetSpec, TaskSpec } from '../data/types.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { ClassificationMetrics } from '../metrics/types.js';
 import type { WorkerFault } from '../util/fault-injection.js';
+import type { ScreenResult, ScreenTask } from './screen-types.js';
 
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -84,7 +85,9 @@ export type WorkerRequest =
    * `port` (optional, passed in the task's transferList): the unit's own channel to the main thread,
    * carrying UnitMessage out and UnitCommand in while the unit trains.
    */
-  | { readonly type: 'unit'; readonly unit: TrialUnit; readonly port?: MessagePort };
+  | { readonly type: 'unit'; readonly unit: TrialUnit; readonly port?: MessagePort }
+  /** Train a model on one source and score it on the targets (transferability screens). */
+  | { readonly type: 'screen'; readonly task: ScreenTask };
 
 /** Worker → main over a unit's port, while it trains. */
 export type UnitMessage = { readonly type: 'intermediate' } & RungReport;
@@ -98,7 +101,9 @@ export type UnitCommand = { readonly type: 'stop' };
 export type WorkerResponse =
   | { readonly type: 'info'; readonly info: WorkerInfo }
   | { readonly type: 'unit-result'; readonly result: UnitResult }
-  | { readonly type: 'unit-error'; readonly error: SerializedError };
+  | { readonly type: 'unit-error'; readonly error: SerializedError }
+  | { readonly type: 'screen-result'; readonly result: ScreenResult }
+  | { readonly type: 'screen-error'; readonly error: SerializedError };
 
 /** Data the pool passes to every worker when it starts (piscina `workerData`). */
 export interface WorkerData {

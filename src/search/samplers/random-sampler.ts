@@ -2,6 +2,7 @@
 // same study proposes the same trials whatever the order in which parallel workers ask. Main thread.
 import { Rng, mixSeed } from '../../util/rng.js';
 import { sampleSpace } from '../space.js';
+import { samplePriorSubset } from '../source-prior.js';
 import type { Distribution, ParamValue } from '../types.js';
 import type { SampleContext, Sampler } from './types.js';
 
@@ -12,7 +13,13 @@ export class RandomSampler implements Sampler {
 
   sample(context: SampleContext) {
     const rng = new Rng(mixSeed(this.seed, 0x5a3b1e, context.trialNumber));
-    return sampleSpace(context.space, (param) => sampleDistribution(rng, param.distribution));
+    const prior = context.sourcePrior;
+    return sampleSpace(context.space, (param) =>
+      // screen_prior: sources the screen rates higher are included more often.
+      param.distribution.type === 'subset' && prior !== undefined
+        ? samplePriorSubset(rng, param.distribution, prior)
+        : sampleDistribution(rng, param.distribution),
+    );
   }
 }
 

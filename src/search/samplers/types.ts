@@ -1,4 +1,5 @@
 // The sampler contract. Main thread. Samplers see read-only trial snapshots and own their RNG.
+import type { SourcePrior } from '../source-prior.js';
 import type { Params, SearchSpace } from '../types.js';
 
 export interface TrialSnapshot {
@@ -15,6 +16,11 @@ export interface SampleContext {
   readonly history: readonly TrialSnapshot[];
   /** The number the new trial will get: seeded samplers derive their stream from it. */
   readonly trialNumber: number;
+  /**
+   * Per-source inclusion probabilities from the study's transferability screen (`screen_prior`), or
+   * undefined. A sampler should use them as its prior belief that a source belongs in a good subset.
+   */
+  readonly sourcePrior?: SourcePrior | undefined;
 }
 
 export interface Sampler {

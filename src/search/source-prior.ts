@@ -1,0 +1,94 @@
+// Screen scores as a prior over which sources a trial includes (`screen_prior:` in a study file).
+// The screen runs once per study, before its first trial, and is stored with the study (first write
+// wins), so every process and every resume samples with the same prior. Main thread.
+import type { ResolvedStudy, ScreenKind } from '../config/types.js';
+import { runScreens, type ScreenRunner, type ScreenTable } from '../selection/screen.js';
+import type { Json, Store } from '../store/types.js';
+import type { Rng } from '../util/rng.js';
+import type { Distribution } from './types.js';
+
+/**
+ * Probability that a sampler includes each source in a proposal, by source name (in (0, 1)). A
+ * sampler that models subsets can use it as its prior inclusion odds; the random sampler draws each
+ * source with its probability.
+ */
+export type SourcePrior = Readonly<Record<string, number>>;
+
+/** Where the screen table is kept: the study's keyed JSON results (shared with cached baselines). */
+export const SCREEN_KEY = 'screen:v1';
+
+/** Inclusion probabilities stay in [0.1, 0.9]: a screen can be wrong, so every source keeps being tried. */
+export const PRIOR_FLOOR = 0.1;
+
+/**
+ * Inclusion probabilities from screen scores: the scores' z-scores through a logistic, clamped to
+ * [PRIOR_FLOOR, 1 - PRIOR_FLOOR]. Equal scores (or one source) give 0.5 for every source.
+ */
+export function priorFromScores(scores: Readonly<Record<string, number>>): SourcePrior {
+  const names = Object.keys(scores);
+  const values = names.map((n) => scores[n]!);
+  const m = values.reduce((a, v) => a + v, 0) / Math.max(1, values.length);
+  const sd = Math.sqrt(values.reduce((a, v) => a + (v - m) ** 2, 0) / Math.max(1, values.length));
+  return Object.fromEntries(
+    names.map((n) => {
+      const z = sd > 0 ? (scores[n]! - m) / sd : 0;
+      const p = 1 / (1 + Math.exp(-z));
+      return [n, Math.min(1 - PRIOR_FLOOR, Math.max(PRIOR_FLOOR, p))];
+    }),
+  );
+}
+
+export function priorFromTable(table: ScreenTable, kind: ScreenKind): SourcePrior {
+  return priorFromScores(Object.fromEntries(table.sources.map((s) => [s.source, s.score[kind]])));
+}
+
+export function readScreenTable(store: Store, studyId: number): ScreenTable | null {
+  return store.getBaseline(studyId, SCREEN_KEY) as unknown as ScreenTable | null;
+}
+
+/** The study's source prior, or undefined when it has none (no screen_prior, or not screened yet). */
+export function readSourcePrior(store: Store, studyId: number, study: ResolvedStudy): SourcePrior | undefined {
+  if (study.screen_prior === undefined) return undefined;
+  const table = readScreenTable(store, studyId);
+  return table === null ? undefined : priorFromTable(table, study.screen_prior);
+}
+
+/**
+ * Screens the study's sources once when it asks for a screen prior and none is stored yet. Returns
+ * the stored table (another process may have stored its own first: that one wins), or null when the
+ * study has no screen_prior.
+ */
+export async function ensureScreenPrior(
+  store: Store,
+  studyId: number,
+  study: ResolvedStudy,
+  runner: Partial<ScreenRunner> & { readonly backend: string; readonly slots: number },
+  signal?: AbortSignal,
+): Promise<ScreenTable | null> {
+  if (study.screen_prior === undefined) return null;
+  const stored = readScreenTable(store, studyId);
+  if (stored !== null) return stored;
+  if (runner.runScreen === undefined) {
+    throw new Error(`study "${study.name}" has screen_prior: ${study.screen_prior}, but its executor cannot run screens`);
+  }
+  const table = await runScreens(study, runner as ScreenRunner, signal);
+  store.putBaseline(studyId, SCREEN_KEY, table as unknown as Json);
+  return readScreenTable(store, studyId);
+}
+
+type SubsetDistribution = Extract<Distribution, { type: 'subset' }>;
+
+/**
+ * A subset drawn source by source, each included with its prior probability (0.5 for a source the
+ * prior does not name), redrawn until its size is within [min, max]; after 1000 draws out of bounds
+ * it takes a uniform size and the most probable sources. Items keep the distribution's order.
+ */
+export function samplePriorSubset(rng: Rng, dist: SubsetDistribution, prior: SourcePrior): string[] {
+  const p = (item: string) => prior[item] ?? 0.5;
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const chosen = dist.items.filter((item) => rng.next() < p(item));
+    if (chosen.length >= dist.min && chosen.length <= dist.max) return chosen;
+  }
+  const keep = new Set([...dist.items].sort((a, b) => p(b) - p(a)).slice(0, rng.int(dist.min, dist.max)));
+  return dist.items.filter((item) => keep.has(item));
+}

@@ -1,0 +1,120 @@
+// Runs one transferability screen inside a worker: train the MLP on a source, then score it on each
+// target's labelled rows with LEEP, LogME and H-score (src/metrics/transferability.ts). Worker side;
+// gets tfjs passed in. Must not import the store, the CLI, YAML parsing or src/config/load*.
+import type * as tfjs from '@tensorflow/tfjs';
+import { materializeTask, splitTarget } from '../data/index.js';
+import type { Dataset } from '../data/types.js';
+import { DataError } from '../errors.js';
+import { hScore, leep, logme } from '../metrics/transferability.js';
+import { buildMlp, type Mlp } from '../strategies/mlp.js';
+import { trainMlp } from '../strategies/train-loop.js';
+import type { Tf } from '../strategies/types.js';
+import { mixSeed } from '../util/rng.js';
+import type { BackendName } from './protocol.js';
+import type { ScreenResult, ScreenScores, ScreenTask } from './screen-types.js';
+
+const STREAM_MODEL = 11;
+const STREAM_TRAIN = 12;
+
+/**
+ * Deterministic for a task and backend. The model has the source's own head (its label space); the
+ * targets' labelled rows are the ones the study's seed-0 units train on. Throws DataError when a
+ * target's feature count differs from the source's.
+ */
+export async function runScreen(tf: Tf, task: ScreenTask, backend: BackendName): Promise<ScreenResult> {
+  const started = performance.now();
+  const source = materializeTask(task.source);
+  const targets = task.targets.map((spec) => {
+    const data = materializeTask(spec);
+    if (data.cols !== source.cols) {
+      throw new DataError(
+        `source ${JSON.stringify(task.source.name)} has ${source.cols} features but target ${JSON.stringify(spec.name)} has ${data.cols}: a model cannot transfer between them`,
+      );
+    }
+    return { spec, labelled: splitTarget(data, spec.labelled, task.seed).train };
+  });
+  const mlp = buildMlp(tf, {
+    inputs: source.cols,
+    numClasses: source.numClasses,
+    spec: task.model,
+    dropout: task.recipe.dropout,
+    seed: mixSeed(task.seed, STREAM_MODEL),
+  });
+  try {
+    const t0 = performance.now();
+    trainMlp(tf, mlp, source, {
+      phase: 'pre-training',
+      epochs: task.epochs,
+      batchSize: task.recipe.batch_size,
+      optimizer: task.recipe.optimizer,
+      learningRate: task.recipe.learning_rate,
+      seed: mixSeed(task.seed, STREAM_TRAIN),
+      numClasses: source.numClasses,
+    });
+    const trainMs = performance.now() - t0;
+    const scores = targets.map(({ spec, labelled }) => score(tf, mlp, spec.name, labelled, source.numClasses));
+    return { source: task.source.name, scores, trainMs, backend, workerMs: performance.now() - started };
+  } finally {
+    mlp.model.dispose();
+  }
+}
+
+function score(tf: Tf, mlp: Mlp, target: string, rows: Dataset, sourceClasses: number): ScreenScores {
+  const t0 = performance.now();
+  const { probabilities, features, width } = outputs(tf, mlp, rows);
+  const forwardMs = performance.now() - t0;
+  const timed = (run: () => number) => {
+    const t = performance.now();
+    const value = run();
+    return { value, ms: performance.now() - t };
+  };
+  const numClasses = rows.numClasses;
+  const l = timed(() => leep({ n: rows.rows, d: sourceClasses, data: probabilities }, rows.labels, numClasses));
+  const m = timed(() => logme({ n: rows.rows, d: width, data: features }, rows.labels, numClasses));
+  const h = timed(() => hScore({ n: rows.rows, d: width, data: features }, rows.labels, numClasses));
+  return {
+    target,
+    rows: rows.rows,
+    leep: l.value,
+    logme: m.value,
+    hscore: h.value,
+    ms: { leep: l.ms, logme: m.ms, hscore: h.ms },
+    forwardMs,
+  };
+}
+
+/** The source model's class probabilities and last hidden layer's activations (inference: no dropout). */
+function outputs(tf: Tf, mlp: Mlp, ds: Dataset): { probabilities: Float32Array; features: Float32Array; width: number } {
+  const hidden = mlp.dense.slice(0, -1);
+  const head = mlp.dense[mlp.dense.length - 1]!;
+  const [features, probabilities] = tf.tidy(() => {
+    let h: tfjs.Tensor2D = tf.tensor2d(ds.features, [ds.rows, ds.cols]);
+    for (const layer of hidden) {
+      h = activate(tf, mlp.activation, tf.add(tf.matMul(h, layer.kernel as tfjs.Tensor2D), layer.bias));
+    }
+    const logits = tf.add(tf.matMul(h, head.kernel as tfjs.Tensor2D), head.bias);
+    return [h, tf.softmax(logits)];
+  });
+  try {
+    return {
+      features: features.dataSync() as Float32Array,
+      probabilities: probabilities.dataSync() as Float32Array,
+      width: features.shape[1] as number,
+    };
+  } finally {
+    tf.dispose([features, probabilities]);
+  }
+}
+
+function activate(tf: Tf, activation: Mlp['activation'], x: tfjs.Tensor2D): tfjs.Tensor2D {
+  switch (activation) {
+    case 'relu':
+      return tf.relu(x);
+    case 'tanh':
+      return tf.tanh(x);
+    case 'sigmoid':
+      return tf.sigmoid(x);
+    case 'elu':
+      return tf.elu(x);
+  }
+}
