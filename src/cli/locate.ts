@@ -1,9 +1,9 @@
 // Finding a study and its database from command-line arguments. Main thread.
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { ResolvedStudy } from '../config/types.js';
 import { StudyConfigError } from '../errors.js';
-import { SqliteStore } from '../store/index.js';
+import { isPostgresUrl, PostgresStore, redactUrl, SqliteStore, sqlitePath, type SqliteStoreOptions } from '../store/index.js';
 import type { Store, StudyRecord } from '../store/types.js';
 
 export const DEFAULT_DB = 'tasksieve.db';
@@ -14,14 +14,31 @@ export function isStudyFile(arg: string): boolean {
   return existsSync(arg) && statSync(arg).isFile();
 }
 
-/** `--db` wins, then the study file's `storage`, then tasksieve.db in the working directory. */
+/**
+ * `--db` wins, then the study file's `storage`, then tasksieve.db in the working directory. A
+ * `postgres://` URL is kept as it is; a path (optionally `sqlite:PATH`) is made absolute.
+ */
 export function dbPath(db: string | undefined, study?: ResolvedStudy | null): string {
-  return resolve(db ?? study?.storage ?? DEFAULT_DB);
+  const location = db ?? study?.storage ?? DEFAULT_DB;
+  return isPostgresUrl(location) ? location : resolve(sqlitePath(location));
 }
 
-export function openExisting(path: string, readonly: boolean): Store {
+/** The location for messages: a URL's password is masked. */
+export function dbLabel(path: string): string {
+  return isPostgresUrl(path) ? redactUrl(path) : path;
+}
+
+/** Opens, creating when needed, the database a run writes to (a SQLite file's folder is created too). */
+export function openForWrite(path: string, options: SqliteStoreOptions = {}): Store {
+  if (isPostgresUrl(path)) return PostgresStore.open(path);
+  mkdirSync(dirname(path), { recursive: true });
+  return SqliteStore.open(path, options);
+}
+
+export function openExisting(path: string, readonly: boolean, options: SqliteStoreOptions = {}): Store {
+  if (isPostgresUrl(path)) return PostgresStore.open(path, { readonly });
   if (!existsSync(path)) throw new StudyConfigError(`${path}: database not found`);
-  return SqliteStore.open(path, { readonly });
+  return SqliteStore.open(path, { ...options, readonly });
 }
 
 export function findStudy(store: Store, name: string, path: string): StudyRecord {
@@ -29,5 +46,5 @@ export function findStudy(store: Store, name: string, path: string): StudyRecord
   if (record) return record;
   const names = store.listStudies().map((s) => s.name);
   const known = names.length > 0 ? `studies: ${names.slice(0, 8).join(', ')}` : 'it has no study';
-  throw new StudyConfigError(`${path}: study "${name}" not found (${known})`);
+  throw new StudyConfigError(`${dbLabel(path)}: study "${name}" not found (${known})`);
 }
