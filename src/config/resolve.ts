@@ -69,7 +69,7 @@ export function resolveStudy(raw: StudyConfig, file: string | null, overrides?: 
       ...(raw.budget.retries !== undefined ? { retries: raw.budget.retries } : {}),
       ...(raw.budget.worker_memory_mb !== undefined ? { workerMemoryMb: raw.budget.worker_memory_mb } : {}),
     },
-    storage: raw.storage === undefined ? null : resolvePath(base, raw.storage),
+    storage: raw.storage === undefined ? null : resolveStorage(base, raw.storage),
   });
 }
 
@@ -165,4 +165,10 @@ export function deepFreeze<T>(value: T): T {
     for (const child of Object.values(value)) deepFreeze(child);
   }
   return value;
+}
+
+/** A `postgres://` URL is kept as it is; a SQLite path (optionally `sqlite:PATH`) is relative to the study file. */
+function resolveStorage(base: string, storage: string): string {
+  if (/^postgres(ql)?:\/\//i.test(storage)) return storage;
+  return resolvePath(base, storage.replace(/^sqlite:/i, ''));
 }
