@@ -19,20 +19,22 @@ export interface Command {
 
 const db = { type: 'string' } as const;
 const json = { type: 'boolean' } as const;
+/** run/resume: continue a study whose file drifted, with its stored spec (the differences are printed). */
+const force = { type: 'boolean' } as const;
 
 export const COMMANDS: Record<string, Command> = {
   run: {
     summary: 'create or continue a study from its file and run it to its total',
-    usage: 'tasksieve run STUDY.yaml [--db PATH] [--trials N] [--workers N] [--backend wasm|cpu|tensorflow] [--json] [--quiet]',
+    usage: 'tasksieve run STUDY.yaml [--db PATH] [--trials N] [--workers N] [--backend wasm|cpu|tensorflow] [--force] [--json] [--quiet]',
     positionals: 1,
-    options: { db, trials: { type: 'string' }, workers: { type: 'string' }, backend: { type: 'string' }, json, quiet: { type: 'boolean' } },
+    options: { db, trials: { type: 'string' }, workers: { type: 'string' }, backend: { type: 'string' }, force, json, quiet: { type: 'boolean' } },
     run: runCommand,
   },
   resume: {
     summary: 're-queue interrupted trials and run the study until it has its total',
-    usage: 'tasksieve resume STUDY.yaml|NAME [--db PATH] [--workers N] [--backend wasm|cpu|tensorflow] [--json] [--quiet]',
+    usage: 'tasksieve resume STUDY.yaml|NAME [--db PATH] [--workers N] [--backend wasm|cpu|tensorflow] [--force] [--json] [--quiet]',
     positionals: 1,
-    options: { db, workers: { type: 'string' }, backend: { type: 'string' }, json, quiet: { type: 'boolean' } },
+    options: { db, workers: { type: 'string' }, backend: { type: 'string' }, force, json, quiet: { type: 'boolean' } },
     run: resumeCommand,
   },
   leaderboard: {

@@ -1,18 +1,18 @@
 // `tasksieve run` and `tasksieve resume`: load and validate everything before touching the database,
 // start the warm pool, run the study, stop cleanly on SIGINT/SIGTERM. Main thread.
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { loadStudyFile } from '../config/index.js';
 import type { ResolvedStudy } from '../config/types.js';
 import { StudyConfigError } from '../errors.js';
-import { PoolExecutor } from '../search/executor.js';
+import { PoolExecutor, PoolStartAbortedError } from '../search/executor.js';
 import { StudyHandle } from '../search/study-handle.js';
 import { runStudy, type RunSummary } from '../search/study.js';
-import { SqliteStore } from '../store/index.js';
+import type { SqliteStoreOptions } from '../store/index.js';
 import type { Store } from '../store/types.js';
+import { FAULT_INJECTION_ENV, parseFaultPlan, stallHook, workerFaults, type Fault } from '../util/fault-injection.js';
 import { BACKENDS, type BackendName } from '../worker/protocol.js';
+import { driftLines } from './drift-report.js';
 import { fmtDuration, fmtNumber } from './format.js';
-import { dbPath, findStudy, isStudyFile, openExisting } from './locate.js';
+import { dbPath, findStudy, isStudyFile, openExisting, openForWrite } from './locate.js';
 import type { Options } from './main.js';
 import { progressReporter } from './progress.js';
 
@@ -37,43 +37,11 @@ function backendOption(options: Options): BackendName | null {
   return raw as BackendName;
 }
 
-export async function runCommand([file]: string[], options: Options): Promise<number> {
-  const study = loadStudyFile(file!, { trials: intOption(options, 'trials'), workers: intOption(options, 'workers') });
-  const backend = backendOption(options);
-  const path = dbPath(options.db as string | undefined, study);
-  mkdirSync(dirname(path), { recursive: true });
-  return execute(SqliteStore.open(path), study, backend, options);
-}
-
-export async function resumeCommand([target]: string[], options: Options): Promise<number> {
-  const workers = intOption(options, 'workers');
-  const backend = backendOption(options);
-  if (isStudyFile(target!)) {
-    const study = loadStudyFile(target!, { workers });
-    const path = dbPath(options.db as string | undefined, study);
-    const store = openExisting(path, false);
-    try {
-      findStudy(store, study.name, path);
-    } catch (error) {
-      store.close();
-      throw error;
-    }
-    return execute(store, study, backend, options);
-  }
-  const path = dbPath(options.db as string | undefined);
-  const store = openExisting(path, false);
-  let study: ResolvedStudy;
-  try {
-    const stored = findStudy(store, target!, path).spec as unknown as ResolvedStudy;
-    study = workers === undefined ? stored : { ...stored, budget: { ...stored.budget, workers } };
-  } catch (error) {
-    store.close();
-    throw error;
-  }
-  return execute(store, study, backend, options);
-}
-
-async function execute(store: Store, study: ResolvedStudy, backend: BackendName | null, options: Options): Promise<number> {
+/**
+ * Signal handling for run/resume, installed before anything is loaded: a first SIGINT/SIGTERM aborts
+ * `signal` (start-up stops, running trials are handed back, exit 130); a second one exits at once.
+ */
+async function withSignals(options: Options, body: (signal: AbortSignal) => Promise<number>): Promise<number> {
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -84,23 +52,118 @@ async function execute(store: Store, study: ResolvedStudy, backend: BackendName 
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  let executor: PoolExecutor | null = null;
   try {
-    const handle = StudyHandle.open({ store, study });
-    executor = await PoolExecutor.start({ workers: study.budget.workers, backend });
-    const quiet = options.quiet === true || options.json === true;
-    const summary = await runStudy({
-      handle,
-      executor,
-      signal: controller.signal,
-      onEvent: quiet ? undefined : progressReporter(study.objective.metric),
-    });
-    if (options.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-    else if (!options.quiet) process.stdout.write(`${describe(summary, study)}\n`);
-    return summary.interrupted ? EXIT_INTERRUPTED : 0;
+    return await body(controller.signal);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+/** TEST-ONLY fault plan from the environment (src/util/fault-injection.ts); [] when unset. */
+function faultPlan(): readonly Fault[] {
+  try {
+    return parseFaultPlan(process.env[FAULT_INJECTION_ENV]);
+  } catch (error) {
+    throw new StudyConfigError((error as Error).message);
+  }
+}
+
+function storeOptions(plan: readonly Fault[]): SqliteStoreOptions {
+  const beforeCommit = stallHook(plan, (line) => process.stderr.write(line));
+  return beforeCommit !== undefined ? { beforeCommit } : {};
+}
+
+export async function runCommand([file]: string[], options: Options): Promise<number> {
+  return withSignals(options, async (signal) => {
+    const study = loadStudyFile(file!, { trials: intOption(options, 'trials'), workers: intOption(options, 'workers') });
+    const backend = backendOption(options);
+    const plan = faultPlan();
+    // A signal that arrived while the study file and its data were checked: stop before any write.
+    if (signal.aborted) return EXIT_INTERRUPTED;
+    const path = dbPath(options.db as string | undefined, study);
+    return execute(openForWrite(path, storeOptions(plan)), study, backend, options, plan, signal);
+  });
+}
+
+export async function resumeCommand([target]: string[], options: Options): Promise<number> {
+  return withSignals(options, async (signal) => {
+    const workers = intOption(options, 'workers');
+    const backend = backendOption(options);
+    const plan = faultPlan();
+    if (isStudyFile(target!)) {
+      const study = loadStudyFile(target!, { workers });
+      if (signal.aborted) return EXIT_INTERRUPTED;
+      const path = dbPath(options.db as string | undefined, study);
+      const store = openExisting(path, false, storeOptions(plan));
+      try {
+        findStudy(store, study.name, path);
+      } catch (error) {
+        store.close();
+        throw error;
+      }
+      return execute(store, study, backend, options, plan, signal);
+    }
+    const path = dbPath(options.db as string | undefined);
+    const store = openExisting(path, false, storeOptions(plan));
+    let study: ResolvedStudy;
+    try {
+      const stored = findStudy(store, target!, path).spec as unknown as ResolvedStudy;
+      study = workers === undefined ? stored : { ...stored, budget: { ...stored.budget, workers } };
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+    return execute(store, study, backend, options, plan, signal);
+  });
+}
+
+async function execute(
+  store: Store,
+  study: ResolvedStudy,
+  backend: BackendName | null,
+  options: Options,
+  plan: readonly Fault[],
+  signal: AbortSignal,
+): Promise<number> {
+  const quiet = options.quiet === true || options.json === true;
+  let executor: PoolExecutor | null = null;
+  try {
+    const handle = StudyHandle.open({ store, study, allowDrift: options.force === true });
+    if (handle.drift.length > 0) {
+      // Never silent, not even with --quiet or --json: the file the user passed is partly ignored.
+      process.stderr.write(
+        `--force: study "${study.name}" continues with its STORED spec; ${handle.drift.length} field(s) of the study file differ and are ignored ` +
+          `(operational keys such as budget.trials and budget.workers still come from the file):\n` +
+          `${driftLines(handle.record.spec, study, handle.drift).join('\n')}\n`,
+      );
+    }
+    const budget = handle.study.budget;
+    if (!quiet) process.stderr.write(`starting ${budget.workers} worker thread(s)…\n`);
+    try {
+      executor = await PoolExecutor.start({
+        workers: budget.workers,
+        backend,
+        signal,
+        ...(budget.unitTimeoutS !== undefined ? { unitTimeoutMs: budget.unitTimeoutS * 1000 } : {}),
+        ...(budget.workerMemoryMb !== undefined ? { workerMemoryMb: budget.workerMemoryMb } : {}),
+        ...(plan.length > 0 ? { faults: workerFaults(plan) } : {}),
+      });
+    } catch (error) {
+      // Ctrl-C while the workers initialised: nothing ran, nothing to hand back.
+      if (error instanceof PoolStartAbortedError) return EXIT_INTERRUPTED;
+      throw error;
+    }
+    const summary = await runStudy({
+      handle,
+      executor,
+      signal,
+      onEvent: quiet ? undefined : progressReporter(study.objective.metric),
+    });
+    if (options.json) process.stdout.write(`${JSON.stringify({ ...summary, workerThreadsReplaced: executor.replacedThreads })}\n`);
+    else if (!options.quiet) process.stdout.write(`${describe(summary, handle.study)}\n`);
+    return summary.interrupted ? EXIT_INTERRUPTED : 0;
+  } finally {
     await executor?.close();
     store.close();
   }

@@ -1,8 +1,9 @@
 // The ask-and-tell API over a stored study: open or create it, ask for a trial, tell its outcome.
 // Main thread. Every call is one store transaction; nothing is kept in memory between calls, so any
 // number of handles in any number of processes can work on one study.
+import { deepFreeze } from '../config/resolve.js';
 import { diffSpecs } from '../config/spec-diff.js';
-import type { ResolvedStudy } from '../config/types.js';
+import { OPERATIONAL_KEYS, type ResolvedStudy } from '../config/types.js';
 import { SpecDriftError, StoreError } from '../errors.js';
 import type { Json, Store, StudyRecord, TrialRecord } from '../store/types.js';
 import { createSampler } from './samplers/index.js';
@@ -17,6 +18,8 @@ export interface AskedTrial {
   readonly params: Params;
   /** Times this trial was started, this one included (> 1 after a re-queue). */
   readonly attempts: number;
+  /** Number of the failed trial this one retries with the same params (budget.retries), if it does. */
+  readonly retryOf?: number;
 }
 
 export type TellOutcome =
@@ -30,10 +33,69 @@ export interface OpenStudyOptions {
   readonly sampler?: Sampler;
   readonly owner?: string;
   /**
-   * Continue a stored study whose spec differs from `study` (the stored spec wins for what was
-   * already run). Off by default: a changed study file is refused with the fields that differ.
+   * Continue a stored study whose spec differs from `study`. The STORED spec wins for everything that
+   * defines the study (tasks, model, recipe, space, objective, seed): finished trials were run under
+   * it, and mixing two definitions in one study would make its values incomparable. Only the
+   * operational keys (OPERATIONAL_KEYS: file, storage, trials, workers, unit timeout, retries, worker
+   * memory) come from `study`. `handle.drift` lists what differs, so a caller can say so.
+   * Off by default: a changed study file is refused with the fields that differ.
    */
   readonly allowDrift?: boolean;
+}
+
+/** Params as a canonical string: two trials with equal params (any key order) give the same key. */
+function paramsKey(params: Json): string {
+  return JSON.stringify(params, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/**
+ * The failed trial to retry next, if any: a FAIL trial is retried when no later trial has its params
+ * and fewer than `retries` retries of those params have failed already (the FAIL trials with those
+ * params, minus the first, are its failed retries). Derived from the stored trials alone, so a crash
+ * between a failure and its retry loses nothing, and two processes cannot both retry one failure
+ * (this runs inside the transaction that creates the retry). Params that two proposals happen to
+ * share count as one chain: such a pair is retried less, never more.
+ */
+export function pendingRetry(trials: readonly TrialRecord[], retries: number): TrialRecord | null {
+  if (retries <= 0) return null;
+  const chains = new Map<string, TrialRecord[]>();
+  for (const trial of [...trials].sort((a, b) => a.number - b.number)) {
+    const key = paramsKey(trial.params);
+    chains.set(key, [...(chains.get(key) ?? []), trial]);
+  }
+  let next: TrialRecord | null = null;
+  for (const chain of chains.values()) {
+    const last = chain[chain.length - 1]!;
+    if (last.state !== 'FAIL') continue;
+    const failures = chain.filter((t) => t.state === 'FAIL').length;
+    if (failures > retries) continue;
+    if (next === null || last.number < next.number) next = last;
+  }
+  return next;
+}
+
+/**
+ * `stored` with the operational keys of `given` (file, storage, budget.trials, …): what a study runs
+ * with when its file drifted and the caller allowed it.
+ */
+export function withOperationalKeys(stored: ResolvedStudy, given: ResolvedStudy): ResolvedStudy {
+  const out = JSON.parse(JSON.stringify(stored)) as Record<string, Record<string, unknown>>;
+  for (const key of OPERATIONAL_KEYS) {
+    const [head, tail] = key.split('.') as [string, string | undefined];
+    if (tail === undefined) {
+      (out as Record<string, unknown>)[head] = (given as unknown as Record<string, unknown>)[head];
+      continue;
+    }
+    const value = (given as unknown as Record<string, Record<string, unknown>>)[head]?.[tail];
+    out[head] = { ...out[head] };
+    if (value === undefined) delete out[head]![tail];
+    else out[head]![tail] = value;
+  }
+  return deepFreeze(out as unknown as ResolvedStudy);
 }
 
 export function snapshotOf(trial: TrialRecord): TrialSnapshot {
@@ -55,6 +117,8 @@ export class StudyHandle {
     readonly created: boolean,
     private readonly sampler: Sampler,
     owner: string,
+    /** Fields where the given study differs from the stored one (only with allowDrift; else empty). */
+    readonly drift: readonly string[],
   ) {
     this.owner = owner;
   }
@@ -64,24 +128,24 @@ export class StudyHandle {
     const { store, study } = options;
     const spec = study as unknown as Json;
     const { study: record, created } = store.getOrCreateStudy(study.name, spec, study.objective.direction);
-    if (!created && !options.allowDrift) {
-      const differences = diffSpecs(record.spec, spec);
-      if (differences.length > 0) {
-        const shown = differences.slice(0, 8).join(', ');
-        const more = differences.length > 8 ? ` and ${differences.length - 8} more` : '';
-        throw new SpecDriftError(
-          `study "${study.name}" already exists with a different spec: ${shown}${more} differ ` +
-            `(use a new study name, or another database)`,
-        );
-      }
+    const differences = created ? [] : diffSpecs(record.spec, spec);
+    if (differences.length > 0 && !options.allowDrift) {
+      const shown = differences.slice(0, 8).join(', ');
+      const more = differences.length > 8 ? ` and ${differences.length - 8} more` : '';
+      throw new SpecDriftError(
+        `study "${study.name}" already exists with a different spec: ${shown}${more} differ ` +
+          `(use a new study name, or another database, or --force to continue with the stored spec)`,
+      );
     }
+    const effective = differences.length > 0 ? withOperationalKeys(record.spec as unknown as ResolvedStudy, study) : study;
     return new StudyHandle(
       store,
-      study,
+      effective,
       record,
       created,
-      options.sampler ?? createSampler(study),
+      options.sampler ?? createSampler(effective),
       options.owner ?? newOwnerId(),
+      differences,
     );
   }
 
@@ -94,9 +158,17 @@ export class StudyHandle {
     return this.study.budget.trials;
   }
 
+  /** Failed trials are retried this many times (budget.retries, default 0). */
+  get retries(): number {
+    return this.study.budget.retries ?? 0;
+  }
+
   /**
-   * Claims a WAITING trial (enqueued or re-queued, same params) or, while the budget allows,
-   * creates one with the sampler's proposal. Null when there is nothing left to run.
+   * Claims a WAITING trial (enqueued or re-queued, same params) or, while the budget allows, creates
+   * one: a retry of a failed trial (same params, see pendingRetry) when budget.retries allows one,
+   * else the sampler's proposal. Retries count toward budget.trials, so a study always ends after
+   * exactly that many trials; a failure with no budget left is not retried. Null when there is
+   * nothing left to run.
    */
   ask(): AskedTrial | null {
     const waiting = this.store.claimWaitingTrial(this.id, this.owner);
@@ -105,14 +177,15 @@ export class StudyHandle {
     const direction = this.study.objective.direction;
     // screen_prior: per-source inclusion probabilities, stored with the study before its first trial.
     const sourcePrior = readSourcePrior(this.store, this.id, this.study);
-    const created = this.store.createTrial(this.id, this.total, (trialNumber) => ({
-      params: this.sampler.sample({ space: this.study.space, direction, history, trialNumber, sourcePrior }) as Json as {
-        [k: string]: Json;
-      },
-      state: 'RUNNING',
-      owner: this.owner,
-    }));
-    return created ? this.asked(created) : null;
+    let retryOf: number | undefined;
+    const created = this.store.createTrial(this.id, this.total, (trialNumber) => {
+      // Inside the write transaction: the trials read here are exactly those the insert follows.
+      const failed = this.retries > 0 ? pendingRetry(this.store.getTrials(this.id), this.retries) : null;
+      retryOf = failed?.number;
+      const params = failed?.params ?? (this.sampler.sample({ space: this.study.space, direction, history, trialNumber, sourcePrior }) as Json);
+      return { params: params as { [k: string]: Json }, state: 'RUNNING', owner: this.owner };
+    });
+    return created ? this.asked(created, retryOf) : null;
   }
 
   /** Adds a trial with given params (e.g. the target-only baseline) for the next `ask` to run. */
@@ -157,7 +230,13 @@ export class StudyHandle {
     return this.store.getTrials(this.id);
   }
 
-  private asked(trial: TrialRecord): AskedTrial {
-    return { id: trial.id, number: trial.number, params: trial.params as Params, attempts: trial.attempts };
+  private asked(trial: TrialRecord, retryOf?: number): AskedTrial {
+    return {
+      id: trial.id,
+      number: trial.number,
+      params: trial.params as Params,
+      attempts: trial.attempts,
+      ...(retryOf !== undefined ? { retryOf } : {}),
+    };
   }
 }

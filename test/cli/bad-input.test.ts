@@ -130,7 +130,7 @@ describe('bad input: one line, exit 2, no database', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toBe(
       'tasksieve run: study "drift" already exists with a different spec: space.learning_rate.high differ ' +
-        '(use a new study name, or another database)\n',
+        '(use a new study name, or another database, or --force to continue with the stored spec)\n',
     );
     expect(statSync(db).mtimeMs).toBe(before);
   });

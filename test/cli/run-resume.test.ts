@@ -8,7 +8,13 @@ import type { TrialRecord } from '../../src/store/types.js';
 import { cli, cliAsync, syntheticStudyYaml, tempDir, writeStudy } from '../helpers/cli.js';
 
 function readTrials(db: string, name: string): TrialRecord[] {
-  const store = SqliteStore.open(db, { readonly: true });
+  // The runner creates the file a moment before it migrates it: until then there is nothing to read.
+  let store: SqliteStore;
+  try {
+    store = SqliteStore.open(db, { readonly: true });
+  } catch {
+    return [];
+  }
   try {
     const study = store.getStudy(name);
     return study ? store.getTrials(study.id) : [];
