@@ -114,13 +114,22 @@ export function logme(features: Rows, labels: ArrayLike<number>, numClasses: num
   return total / classes;
 }
 
+export interface HScoreOptions {
+  /**
+   * Shrink cov(f) toward a multiple of the identity with the Ledoit-Wolf weight (default true), as
+   * in the shrinkage H-score of Ibrahim et al. 2022: with few labelled rows per feature the plain
+   * estimate is near-singular and every source scores the maximum K - 1.
+   */
+  readonly shrinkage?: boolean;
+}
+
 /**
  * H-score: tr(cov(f)^+ cov(E[f | y])), how much of the features' variance separates the target
  * classes, relative to their total variance (0 when class means coincide; at most min(D, K - 1)).
  * The pseudo-inverse drops directions with variance below 1e-8 of the largest, so constant or
- * duplicated features do not blow it up.
+ * duplicated features do not blow it up. By default cov(f) is shrunk (see HScoreOptions).
  */
-export function hScore(features: Rows, labels: ArrayLike<number>, numClasses: number): number {
+export function hScore(features: Rows, labels: ArrayLike<number>, numClasses: number, options: HScoreOptions = {}): number {
   checkLabels(features, labels, 'hscore');
   const { n, d, data } = features;
   const means = new Float64Array(d);
@@ -140,8 +149,11 @@ export function hScore(features: Rows, labels: ArrayLike<number>, numClasses: nu
     const y = labels[i]!;
     for (let j = 0; j < d; j++) g.data[i * d + j] = classSum[y * d + j]! / counts[y]!;
   }
-  const covF = scale(gram(centred), 1 / n);
-  const covG = scale(gram(g), 1 / n);
+  // Shrunk: tr(((1 - w) S + w mu I)^-1 (1 - w) cov(g)), numerator scaled like S, so every direction
+  // still contributes at most 1 and the score stays within [0, K - 1].
+  const shrunk = options.shrinkage === false ? { cov: scale(gram(centred), 1 / n), weight: 0 } : ledoitWolf(centred);
+  const covF = shrunk.cov;
+  const covG = scale(gram(g), (1 - shrunk.weight) / n);
   const { values, vectors } = symmetricEigen(covF);
   const cutoff = 1e-8 * Math.max(values[0]!, 0);
   // tr(pinv(covF) covG) = sum_k (v_k^T covG v_k) / lambda_k over the kept eigenpairs.
@@ -162,4 +174,34 @@ export function hScore(features: Rows, labels: ArrayLike<number>, numClasses: nu
 
 function scale(m: Matrix, factor: number): Matrix {
   return { rows: m.rows, cols: m.cols, data: Float64Array.from(m.data, (v) => v * factor) };
+}
+
+/**
+ * The Ledoit-Wolf shrunk covariance of centred rows: (1 - w) S + w mu I with S = X^T X / n,
+ * mu = tr(S) / p and the weight w that minimises the expected Frobenius loss (Ledoit and Wolf 2004;
+ * the same estimate as scikit-learn's ledoit_wolf).
+ */
+export function ledoitWolf(centred: Matrix): { cov: Matrix; weight: number } {
+  const { rows: n, cols: p, data } = centred;
+  const s = scale(gram(centred), 1 / n);
+  let trace = 0;
+  for (let i = 0; i < p; i++) trace += s.data[i * p + i]!;
+  const mu = trace / p;
+  // beta_ = sum_ij sum_k x_ki^2 x_kj^2 = sum_k (sum_i x_ki^2)^2 ; delta_ = ||X^T X||_F^2 / n^2
+  let betaSum = 0;
+  for (let k = 0; k < n; k++) {
+    let rowSq = 0;
+    for (let i = 0; i < p; i++) rowSq += data[k * p + i]! ** 2;
+    betaSum += rowSq * rowSq;
+  }
+  let deltaSum = 0;
+  for (const v of s.data) deltaSum += v * v;
+  let beta = (betaSum / n - deltaSum) / (p * n);
+  // ||S - mu I||_F^2 / p
+  const delta = (deltaSum - 2 * mu * trace + p * mu * mu) / p;
+  beta = Math.min(beta, delta);
+  const w = beta <= 0 || delta === 0 ? 0 : beta / delta;
+  const out = Float64Array.from(s.data, (v) => (1 - w) * v);
+  for (let i = 0; i < p; i++) out[i * p + i]! += w * mu;
+  return { cov: { rows: p, cols: p, data: out }, weight: w };
 }

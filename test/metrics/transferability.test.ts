@@ -1,7 +1,8 @@
 // Transferability screens: hand-computed values, a reference value from the authors' LogME algorithm,
 // and orderings known by construction (informative features and predictions score higher).
 import { describe, expect, test } from 'vitest';
-import { hScore, leep, logme, type Rows } from '../../src/metrics/transferability.js';
+import { matrix } from '../../src/metrics/linalg.js';
+import { hScore, ledoitWolf, leep, logme, type Rows } from '../../src/metrics/transferability.js';
 import { Rng } from '../../src/util/rng.js';
 
 const rows = (n: number, d: number, data: number[]): Rows => ({ n, d, data });
@@ -44,10 +45,44 @@ describe('hScore', () => {
   test('one-hot label features reach K - 1; a duplicated feature changes nothing', () => {
     const y = [0, 1, 2, 2, 1, 0, 0];
     const oneHot = y.flatMap((c) => [0, 1, 2].map((k) => (k === c ? 1 : 0)));
-    expect(hScore(rows(7, 3, oneHot), y, 3)).toBeCloseTo(2, 8);
+    const plain = { shrinkage: false };
+    expect(hScore(rows(7, 3, oneHot), y, 3, plain)).toBeCloseTo(2, 8);
     const f = [0.3, -1, 2, 0.5, 1, -0.2, 0.1];
-    const single = hScore(rows(7, 1, f), y, 3);
-    expect(hScore(rows(7, 2, f.flatMap((v) => [v, v])), y, 3)).toBeCloseTo(single, 8);
+    const single = hScore(rows(7, 1, f), y, 3, plain);
+    expect(hScore(rows(7, 2, f.flatMap((v) => [v, v])), y, 3, plain)).toBeCloseTo(single, 8);
+  });
+
+  test('Ledoit-Wolf shrinkage matches the reference formula (scikit-learn ledoit_wolf, numpy)', () => {
+    // X[i][j] = ((5i + 7j) mod 13) / 4 - 1.5 + 0.3 [j = i mod 3], centred; weight 0.5702 by the reference.
+    const n = 9;
+    const x = Array.from({ length: n * 3 }, (_, idx) => {
+      const i = Math.floor(idx / 3);
+      const j = idx % 3;
+      return ((i * 5 + j * 7) % 13) / 4 - 1.5 + (j === i % 3 ? 0.3 : 0);
+    });
+    for (let j = 0; j < 3; j++) {
+      let m = 0;
+      for (let i = 0; i < n; i++) m += x[i * 3 + j]! / n;
+      for (let i = 0; i < n; i++) x[i * 3 + j]! -= m;
+    }
+    const reference = [
+      0.8077019895926243, -0.15260453409913435, 0.1701413207888993, -0.15260453409913435, 0.749599776505506,
+      -0.1391402084636492, 0.1701413207888993, -0.1391402084636492, 0.8156611968648324,
+    ];
+    const shrunk = ledoitWolf(matrix(n, 3, x));
+    expect(shrunk.weight).toBeCloseTo(0.570202807300769, 10);
+    reference.forEach((v, i) => expect(shrunk.cov.data[i]).toBeCloseTo(v, 10));
+  });
+
+  test('with fewer labelled rows than features, plain H-score saturates at K - 1 and the shrunk one still ranks', () => {
+    // 9 rows, 12 features: the plain covariance is singular, so any features "separate" the classes.
+    const noise = features(9, 3, 12, 0, 1);
+    const signal = features(9, 3, 12, 2, 1);
+    expect(hScore(noise.f, noise.y, 3, { shrinkage: false })).toBeCloseTo(2, 4);
+    expect(hScore(signal.f, signal.y, 3, { shrinkage: false })).toBeCloseTo(2, 4);
+    expect(hScore(signal.f, signal.y, 3)).toBeGreaterThan(hScore(noise.f, noise.y, 3));
+    expect(hScore(noise.f, noise.y, 3)).toBeLessThan(2);
+    expect(hScore(noise.f, noise.y, 3)).toBeGreaterThan(0);
   });
 });
 
