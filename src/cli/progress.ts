@@ -30,8 +30,13 @@ export function progressReporter(metric: string, stream: NodeJS.WriteStream = pr
       stream.write(`\r${text}\x1b[K`);
       if (event.finished >= event.total) stream.write('\n');
     } else {
+      const value = `${metric} ${fmtNumber(event.trial.value)}`;
       const outcome =
-        event.trial.state === 'FAIL' ? `FAIL: ${event.trial.error}` : `${metric} ${fmtNumber(event.trial.value)}`;
+        event.trial.state === 'FAIL'
+          ? `FAIL: ${event.trial.error}`
+          : event.trial.state === 'PRUNED'
+            ? `PRUNED at epoch ${event.prunedAt ?? '?'} (${value})`
+            : value;
       stream.write(`trial #${event.trial.number} ${outcome}  (${event.finished}/${event.total}, ETA ${fmtDuration(eta)}, ${best})\n`);
     }
   };

@@ -101,6 +101,7 @@ export async function studiesCommand(_: string[], options: Options): Promise<num
         name: record.name,
         total: spec.budget.trials,
         complete: trials.filter((t) => t.state === 'COMPLETE').length,
+        pruned: trials.filter((t) => t.state === 'PRUNED').length,
         failed: trials.filter((t) => t.state === 'FAIL').length,
         pending: trials.filter((t) => t.state === 'RUNNING' || t.state === 'WAITING').length,
         metric: spec.objective.metric,
@@ -115,12 +116,13 @@ export async function studiesCommand(_: string[], options: Options): Promise<num
     const body = rows.map((r) => [
       r.name,
       `${r.complete}/${r.total}`,
+      String(r.pruned),
       String(r.failed),
       String(r.pending),
       `${r.metric} ${fmtNumber(r.best)}`,
       r.createdAt,
     ]);
-    process.stdout.write(`${table(['study', 'complete', 'failed', 'running/waiting', 'best', 'created'], body)}\n`);
+    process.stdout.write(`${table(['study', 'complete', 'pruned', 'failed', 'running/waiting', 'best', 'created'], body)}\n`);
     return 0;
   } finally {
     store.close();

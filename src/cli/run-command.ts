@@ -172,7 +172,7 @@ async function execute(
 function describe(summary: RunSummary, study: ResolvedStudy): string {
   const lines = [
     `study ${summary.study}: ${summary.finished}/${summary.total} trials finished` +
-      ` (this run: ${summary.completedThisRun} complete, ${summary.failedThisRun} failed)` +
+      ` (this run: ${summary.completedThisRun} complete, ${summary.prunedThisRun > 0 ? `${summary.prunedThisRun} pruned, ` : ''}${summary.failedThisRun} failed)` +
       (summary.interrupted ? ' — interrupted, run `tasksieve resume` to continue' : ''),
     `backend ${summary.backend}; wall ${fmtDuration(summary.wallMs)}, pool start-up ${fmtDuration(summary.startupMs)}, ` +
       `training ${fmtDuration(summary.trainingMs)}, engine overhead ${summary.overheadMsPerTrial.toFixed(1)} ms/trial`,

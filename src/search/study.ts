@@ -1,13 +1,17 @@
 // The study orchestrator: keeps the worker pool busy with units of trials it asks for, records every
-// result in the store as it arrives, and finishes each trial once all its units are in.
+// result in the store as it arrives, and finishes each trial once all its units are in. With a
+// scheduler, it records each trial's rung values as its units report them and stops pruned trials.
 // Main thread. All state that must survive a crash lives in the store; what is here is bookkeeping.
 import type { ResolvedStudy } from '../config/types.js';
+import type { ClassificationMetrics } from '../metrics/types.js';
 import type { TrialRecord } from '../store/types.js';
-import type { EvaluatedModel } from '../worker/protocol.js';
+import type { EvaluatedModel, RungReport } from '../worker/protocol.js';
 import { UnitFailedError, type Executor } from './executor.js';
 import { objectiveValue } from './objective.js';
 import { ensureScreenPrior } from './source-prior.js';
 import { chosenSources, recipeFor } from './space.js';
+import { rungBound, rungValue } from './rung-value.js';
+import { createScheduler, type Scheduler } from './schedulers/index.js';
 import type { AskedTrial, StudyHandle } from './study-handle.js';
 import { asJson, planUnits, storedUnit, type StoredUnit, type UnitPlan } from './units.js';
 
@@ -20,6 +24,8 @@ export type StudyEvent =
       readonly finished: number;
       readonly total: number;
       readonly best: TrialRecord | null;
+      /** For a PRUNED trial: the rung (fine-tuning epoch) whose value stopped it. */
+      readonly prunedAt?: number;
     };
 
 export interface RunStudyOptions {
@@ -31,6 +37,8 @@ export interface RunStudyOptions {
   readonly heartbeatMs?: number;
   /** A RUNNING trial of another runner with an older heartbeat is re-queued. */
   readonly staleAfterMs?: number;
+  /** Default: the study's `scheduler` over the handle's store (none: no rungs, nothing stopped). */
+  readonly scheduler?: Scheduler;
 }
 
 export interface RunSummary {
@@ -39,6 +47,8 @@ export interface RunSummary {
   /** Finished trials of the study (any process), when this run ended. */
   readonly finished: number;
   readonly completedThisRun: number;
+  /** Trials this run stopped early (the scheduler's decision). */
+  readonly prunedThisRun: number;
   readonly failedThisRun: number;
   readonly requeued: number;
   readonly interrupted: boolean;
@@ -63,7 +73,17 @@ interface ActiveTrial {
   inflight: number;
   failed: boolean;
   readonly abort: AbortController;
+  /** The trial's rungs (fine-tuning epochs); empty without a scheduler. */
+  readonly rungs: readonly number[];
+  /** Per rung, the metrics of each unit (by key) that reached it: judged as they come (see judgeRung). */
+  readonly atRung: Map<number, Map<string, ClassificationMetrics>>;
+  /** Stop switches of the units in flight, by unit key. */
+  readonly stops: Map<string, AbortController>;
+  /** Set when the scheduler stopped the trial: it ends PRUNED with this value once its units are back. */
+  pruned: { readonly epoch: number; readonly value: number } | null;
 }
+
+const unitKey = (target: string, seedIndex: number) => `${target}:${seedIndex}`;
 
 const FINISHED = ['COMPLETE', 'PRUNED', 'FAIL'] as const;
 
@@ -96,7 +116,9 @@ export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
   let budgetUsed = false;
   let stopping = false;
   let completed = 0;
+  let pruned = 0;
   let failed = 0;
+  const scheduler = options.scheduler ?? createScheduler(study, store, handle.id);
   let trainingMs = 0;
   let overheadMs = 0;
   let fatal: unknown = null;
@@ -143,7 +165,7 @@ export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
     report(record);
   };
 
-  const report = (record: TrialRecord) => {
+  const report = (record: TrialRecord, prunedAt?: number) => {
     const trials = store.getTrials(handle.id, FINISHED);
     emit({
       type: 'trial-end',
@@ -151,7 +173,56 @@ export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
       finished: trials.length,
       total: handle.total,
       best: bestTrial(trials, study.objective.direction),
+      ...(prunedAt !== undefined ? { prunedAt } : {}),
     });
+  };
+
+  /** Ends a trial the scheduler stopped, once none of its units is in flight any more. */
+  const finishPruned = (trial: ActiveTrial) => {
+    if (trial.pruned === null || trial.stops.size > 0 || !active.has(trial.asked.id)) return;
+    active.delete(trial.asked.id);
+    const { epoch, value } = trial.pruned;
+    const record = handle.tell(trial.asked.id, { state: 'PRUNED', value, backend: executor.backend });
+    pruned++;
+    report(record, epoch);
+  };
+
+  /**
+   * Judges the trial at rung `epoch` from the metrics of the units that reached it. With all of them
+   * in, their aggregate is recorded (a value stored by an earlier attempt wins: a rung is recorded once)
+   * and the scheduler asked. With some missing, the scheduler judges the best value the trial could
+   * still reach there (rungBound), so a trial that is out whatever its other units report stops without
+   * waiting for them; it then records the aggregate of the units that reached the rung.
+   */
+  const judgeRung = (trial: ActiveTrial, epoch: number, reached: readonly ClassificationMetrics[]) => {
+    const t0 = performance.now();
+    const id = trial.asked.id;
+    const stored = store.getIntermediates(id).find((r) => r.step === epoch);
+    const complete = reached.length === trial.unitCount;
+    const value = stored?.value ?? rungValue(study, reached);
+    if (stored === undefined && complete) store.recordIntermediate(id, epoch, value);
+    // Every unit already ran to the end: stopping would save nothing, the full value is better.
+    const saving = trial.pending.length > 0 || trial.stops.size > 0;
+    const judged = !saving ? null : stored !== undefined || complete ? value : rungBound(study, reached, trial.unitCount);
+    const stop = judged !== null && scheduler.shouldStop({ trialId: id, trialNumber: trial.asked.number, step: epoch, value: judged });
+    if (stop) {
+      if (stored === undefined && !complete) store.recordIntermediate(id, epoch, value);
+      trial.pruned = { epoch, value };
+      trial.pending.length = 0;
+      for (const unit of trial.stops.values()) unit.abort();
+    }
+    overheadMs += performance.now() - t0;
+  };
+
+  /** A unit reached a rung (live over its port, or listed in its result; whichever comes first counts). */
+  const onRung = (trial: ActiveTrial, key: string, rung: RungReport) => {
+    if (trial.failed || trial.pruned !== null || stopping || !active.has(trial.asked.id)) return;
+    if (!trial.rungs.includes(rung.epoch)) return;
+    let units = trial.atRung.get(rung.epoch);
+    if (units === undefined) trial.atRung.set(rung.epoch, (units = new Map()));
+    if (units.has(key)) return;
+    units.set(key, rung.metrics);
+    judgeRung(trial, rung.epoch, [...units.values()]);
   };
 
   /** Asks for a trial and plans its units, reusing any unit a previous attempt already recorded. */
@@ -160,8 +231,9 @@ export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
     const asked = handle.ask();
     if (!asked) return false;
     const recipe = recipeFor(study, asked.params);
-    const plans = planUnits(study, asked.number, recipe, chosenSources(study, asked.params));
-    const done = new Map(store.getUnits(asked.id).map((u) => [`${u.target}:${u.seed}`, u.result as unknown as StoredUnit]));
+    const rungs = scheduler.rungs(asked.number, recipe.epochs);
+    const plans = planUnits(study, asked.number, recipe, chosenSources(study, asked.params), rungs);
+    const done = new Map(store.getUnits(asked.id).map((u) => [unitKey(u.target, u.seed), u.result as unknown as StoredUnit]));
     const trial: ActiveTrial = {
       asked,
       pending: [],
@@ -170,16 +242,35 @@ export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
       inflight: 0,
       failed: false,
       abort: new AbortController(),
+      rungs,
+      atRung: new Map(),
+      stops: new Map(),
+      pruned: null,
     };
     for (const plan of plans) {
-      const previous = done.get(`${plan.target.name}:${plan.seedIndex}`);
-      if (previous) trial.results.push(previous);
-      else trial.pending.push(plan);
+      const key = unitKey(plan.target.name, plan.seedIndex);
+      const previous = done.get(key);
+      if (!previous) {
+        trial.pending.push(plan);
+        continue;
+      }
+      trial.results.push(previous);
+      for (const rung of previous.rungs ?? []) {
+        if (!trial.atRung.has(rung.epoch)) trial.atRung.set(rung.epoch, new Map());
+        trial.atRung.get(rung.epoch)!.set(key, rung.metrics);
+      }
     }
     active.set(asked.id, trial);
     overheadMs += performance.now() - t0;
     emit({ type: 'trial-start', trial: asked });
-    if (trial.pending.length === 0) finishTrial(trial);
+    // A unit stopped early means the previous attempt had already pruned the trial (the rung value is
+    // recorded before any stop is sent): finish it as that attempt would have.
+    const stoppedEarly = trial.results.some((u) => u.stoppedAt != null);
+    const last = stoppedEarly ? store.getIntermediates(asked.id).at(-1) : undefined;
+    if (last !== undefined) {
+      trial.pruned = { epoch: last.step, value: last.value };
+      finishPruned(trial);
+    } else if (trial.pending.length === 0) finishTrial(trial);
     return true;
   };
 
@@ -187,12 +278,33 @@ export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
     const cached =
       plan.unit.sources.length > 0 ? (store.getBaseline(handle.id, plan.baselineKey) as EvaluatedModel | null) : null;
     const unit = { ...plan.unit, withBaseline: plan.unit.sources.length > 0 && cached === null };
+    const key = unitKey(plan.target.name, plan.seedIndex);
+    const stop = new AbortController();
+    trial.stops.set(key, stop);
+    const channel =
+      trial.rungs.length === 0
+        ? undefined
+        : {
+            stop: stop.signal,
+            onReport: (rung: RungReport) => {
+              // Runs from a port's message event: an error here must end the run, not the process.
+              try {
+                onRung(trial, key, rung);
+              } catch (error) {
+                fatal ??= error;
+                wake();
+              }
+            },
+          };
     const t0 = performance.now();
     let result;
     try {
-      result = await executor.runUnit(unit, trial.abort.signal);
+      result = await executor.runUnit(unit, trial.abort.signal, channel);
     } catch (error) {
+      trial.stops.delete(key);
       if (trial.failed || stopping) return;
+      // A pruned trial ends PRUNED whatever its stopped units do on the way out.
+      if (trial.pruned !== null) return finishPruned(trial);
       failTrial(trial, plan, error);
       return;
     }
@@ -202,11 +314,16 @@ export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
     const t1 = performance.now();
     const stored = storedUnit(plan, result, cached);
     const fresh = plan.unit.sources.length === 0 ? result.transfer : result.baseline;
-    if (fresh) store.putBaseline(handle.id, plan.baselineKey, asJson(fresh));
+    // A unit stopped early trained a short baseline: never the recipe's shared one.
+    if (fresh && result.stoppedAt === null) store.putBaseline(handle.id, plan.baselineKey, asJson(fresh));
     store.recordUnit(trial.asked.id, plan.target.name, plan.seedIndex, asJson(stored));
     trial.results.push(stored);
+    trial.stops.delete(key);
+    // Rungs whose live report has not arrived (ports and results travel separately) count now.
+    for (const rung of result.rungs) onRung(trial, key, rung);
     overheadMs += roundTrip + (performance.now() - t1);
-    if (trial.results.length === trial.unitCount) finishTrial(trial);
+    if (trial.pruned !== null) finishPruned(trial);
+    else if (trial.results.length === trial.unitCount) finishTrial(trial);
   };
 
   /** Fills free worker slots with pending units, asking for new trials when none is pending. */
@@ -263,12 +380,13 @@ export async function runStudy(options: RunStudyOptions): Promise<RunSummary> {
   if (fatal !== null) throw fatal;
 
   const finishedTrials = store.getTrials(handle.id, FINISHED);
-  const thisRun = completed + failed;
+  const thisRun = completed + pruned + failed;
   return {
     study: study.name,
     total: handle.total,
     finished: finishedTrials.length,
     completedThisRun: completed,
+    prunedThisRun: pruned,
     failedThisRun: failed,
     requeued,
     interrupted: stopping,

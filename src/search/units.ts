@@ -7,7 +7,7 @@ import type { ClassificationMetrics } from '../metrics/types.js';
 import { OBJECTIVE_METRICS, type ObjectiveMetric } from '../metrics/types.js';
 import type { Json } from '../store/types.js';
 import { mixSeed } from '../util/rng.js';
-import type { EvaluatedModel, TrainingCost, TrialUnit, UnitResult } from '../worker/protocol.js';
+import type { EvaluatedModel, RungReport, TrainingCost, TrialUnit, UnitResult } from '../worker/protocol.js';
 
 export interface UnitPlan {
   readonly target: TargetSpec;
@@ -23,12 +23,19 @@ export interface StoredUnit {
   readonly seed: number;
   readonly metrics: ClassificationMetrics;
   readonly cost: TrainingCost;
-  /** The target-only baseline's metrics with the same recipe, target and seed. */
+  /**
+   * The target-only baseline's metrics with the same recipe, target and seed (for a unit stopped
+   * early: fine-tuned for the same `stoppedAt` epochs).
+   */
   readonly baseline: ClassificationMetrics;
   /** Metric minus baseline metric, for each objective metric: > 0 means the transfer helped. */
   readonly gain: Readonly<Record<ObjectiveMetric, number>>;
   readonly backend: string;
   readonly workerMs: number;
+  /** Metrics at each rung the unit reached (a scheduler's intermediate values); absent in older rows. */
+  readonly rungs?: readonly RungReport[];
+  /** The fine-tuning epoch after which the scheduler stopped the unit; null or absent: it ran to the end. */
+  readonly stoppedAt?: number | null;
 }
 
 /** The seed a unit trains with: paired across trials by (study seed, target, seed index). */
@@ -47,6 +54,7 @@ export function planUnits(
   trialNumber: number,
   recipe: Recipe,
   sources: readonly TaskSpec[],
+  rungs: readonly number[] = [],
 ): UnitPlan[] {
   const plans: UnitPlan[] = [];
   for (const target of study.targets) {
@@ -63,6 +71,8 @@ export function planUnits(
           recipe,
           seed: unitSeed(study.seed, seedIndex),
           withBaseline: false,
+          // Left out without a scheduler, so units (and what is hashed or stored of them) stay as before.
+          ...(rungs.length > 0 ? { rungs } : {}),
         },
       });
     }
@@ -79,7 +89,11 @@ export function gainOf(metrics: ClassificationMetrics, baseline: ClassificationM
 /** Combines a worker's result with the (cached or fresh) baseline into what the store keeps. */
 export function storedUnit(plan: UnitPlan, result: UnitResult, cachedBaseline: EvaluatedModel | null): StoredUnit {
   const baseline =
-    plan.unit.sources.length === 0 ? result.transfer : (result.baseline ?? cachedBaseline);
+    plan.unit.sources.length === 0
+      ? result.transfer
+      : result.stoppedAt !== null
+        ? result.baseline // as short as the stopped unit; never the cached full-length one
+        : (result.baseline ?? cachedBaseline);
   if (!baseline) throw new Error(`unit ${plan.target.name}/${plan.seedIndex} has no baseline`);
   return {
     seedIndex: plan.seedIndex,
@@ -90,6 +104,8 @@ export function storedUnit(plan: UnitPlan, result: UnitResult, cachedBaseline: E
     gain: gainOf(result.transfer.metrics, baseline.metrics),
     backend: result.backend,
     workerMs: result.workerMs,
+    rungs: result.rungs,
+    stoppedAt: result.stoppedAt,
   };
 }
 

@@ -51,8 +51,9 @@ export interface RungReport {
 export interface UnitResult {
   readonly transfer: EvaluatedModel;
   /**
-   * Present when the unit was asked for its baseline and ran to the end: a unit stopped early skips
-   * its baseline (a baseline cut short would be a wrong yardstick for every trial that shares it).
+   * Present when the unit was asked for its baseline, and always for a unit stopped early: then it is
+   * the baseline fine-tuned for the same `stoppedAt` epochs, which must not be cached as the shared
+   * full-length baseline of the recipe.
    */
   readonly baseline: EvaluatedModel | null;
   /** Every rung the unit reached, in order (also sent live over the unit's port, when it has one). */

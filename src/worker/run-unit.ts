@@ -16,7 +16,7 @@ export interface UnitControl {
 
 /**
  * Trains and evaluates `unit`, evaluating it at `unit.rungs` (reported to `control` as they come) and
- * stopping after the first epoch at which `control` asks to; a stopped unit skips its baseline.
+ * stopping after the first epoch at which `control` asks to (then with a baseline as short).
  * The split, the initialisers, the shuffles and the dropout masks all
  * derive from `unit.seed`, so the same unit on the same backend gives the same metrics.
  * Throws DataError when the tasks cannot be materialised or their feature counts differ, and
@@ -67,7 +67,12 @@ export async function runUnit(tf: Tf, unit: TrialUnit, backend: BackendName, con
         };
   const transfer = await strategy.run({ ...common, sources, ...(onTargetEpoch ? { onTargetEpoch } : {}) });
   let baseline: EvaluatedModel | null = null;
-  if (unit.withBaseline && stoppedAt === null) {
+  if (stoppedAt !== null) {
+    // A unit stopped early is paired with a baseline fine-tuned for as many epochs, whatever the
+    // cache holds: the shared full-length baseline would make the early stop look like negative transfer.
+    const short = { ...unit.recipe, epochs: stoppedAt };
+    baseline = sources.length === 0 ? transfer : await strategy.run({ ...common, recipe: short, sources: [] });
+  } else if (unit.withBaseline) {
     // Without sources the baseline is the very same computation: strategies are deterministic.
     baseline = sources.length === 0 ? transfer : await strategy.run({ ...common, sources: [] });
   }

@@ -40,7 +40,7 @@ describe('stopping a unit through its port', () => {
     return reply.info.threadId;
   };
 
-  it('reports the first rung live, stops when told, skips its baseline, and the same thread serves the next unit', async () => {
+  it('reports the first rung live, stops when told, pairs a baseline as short, and the same thread serves the next unit', async () => {
     const before = await threadId();
     const { port1, port2 } = new MessageChannel();
     const live: RungReport[] = [];
@@ -61,7 +61,8 @@ describe('stopping a unit through its port', () => {
     expect(result.stoppedAt!).toBeLessThan(600);
     // Cost counts what ran: one pre-training epoch plus the fine-tuning epochs up to the stop.
     expect(result.transfer.cost.epochs).toBe(1 + result.stoppedAt!);
-    expect(result.baseline).toBeNull();
+    // Paired with a baseline fine-tuned as long (target only: no pre-training).
+    expect(result.baseline!.cost.epochs).toBe(result.stoppedAt!);
     expect(result.rungs[0]!.epoch).toBe(1);
     expect(result.rungs.every((r) => r.epoch <= result.stoppedAt!)).toBe(true);
     expect(live[0]).toEqual(result.rungs[0]);

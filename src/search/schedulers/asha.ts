@@ -28,7 +28,7 @@ export function rungValues(context: SchedulerContext, rung: RungValue, peer: (tr
       values.push(record.value);
     }
   }
-  // The contract says the value is recorded first; counting it anyway keeps a slip from promoting.
+  // Not recorded (yet): a bound judged before all the trial's units reached the rung.
   if (!own) values.push(rung.value);
   return values;
 }

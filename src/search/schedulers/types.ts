@@ -2,7 +2,11 @@
 // that just reported must stop. Main thread. Schedulers keep no state in memory: every decision reads
 // the rung values from the store, so a restarted process continues the same brackets.
 
-/** A trial's value at one rung, already recorded in the store (store.recordIntermediate). */
+/**
+ * A trial's value at one rung: the value it recorded there (store.recordIntermediate), or, before all
+ * its units reached the rung, the best value it could still have there (not recorded). Either way it
+ * stands in for whatever the store holds for this trial at this step.
+ */
 export interface RungValue {
   readonly trialId: number;
   readonly trialNumber: number;
@@ -18,6 +22,6 @@ export interface Scheduler {
    * < `epochs` (a rung at the last epoch could save nothing). Pure: the same answer every time.
    */
   rungs(trialNumber: number, epochs: number): readonly number[];
-  /** True: the trial must stop now (it ends PRUNED with `value`). Reads the store only. */
+  /** True: the trial must stop now (it ends PRUNED). Reads the store only. */
   shouldStop(rung: RungValue): boolean;
 }
