@@ -6,6 +6,7 @@ import { TasksieveError } from '../errors.js';
 import { exportCommand, leaderboardCommand, schemaCommand, studiesCommand } from './query-commands.js';
 import { resumeCommand, runCommand } from './run-command.js';
 import { reportCommand } from './report-command.js';
+import { migrateCommand } from './migrate-command.js';
 
 export type Options = Record<string, string | boolean | undefined>;
 
@@ -64,6 +65,13 @@ export const COMMANDS: Record<string, Command> = {
     positionals: 1,
     options: { db, output: { type: 'string', short: 'o' }, top: { type: 'string' }, json },
     run: reportCommand,
+  },
+  migrate: {
+    summary: 'copy studies (trials, units, baselines) from a SQLite file into PostgreSQL, in one transaction',
+    usage: 'tasksieve migrate --from sqlite:PATH --to postgres://USER@HOST/DB [--study NAME] [--json]',
+    positionals: 0,
+    options: { from: { type: 'string' }, to: { type: 'string' }, study: { type: 'string' }, json },
+    run: migrateCommand,
   },
   schema: {
     summary: 'print the JSON Schema of study files (for editor completion)',

@@ -14,6 +14,7 @@ import {
 } from './checks.js';
 import { checkPostgresSchema, migratePostgres } from './postgres-migrations.js';
 import { PgRequestError, SyncPgClient, type QueryResult, type Statement } from './postgres-sync-client.js';
+import type { StudyDump } from './study-dump.js';
 import { FINISHED_STATES } from './types.js';
 import type {
   BaselineRecord,
@@ -389,6 +390,99 @@ export class PostgresStore implements Store {
    */
   atomically<T>(fn: () => T): T {
     return this.write(fn);
+  }
+
+  /**
+   * Copies whole studies into this database in ONE transaction: every study with its trials (same
+   * numbers, states, params, attempts and timestamps), units, intermediates and baselines, or nothing.
+   * Refuses (StoreError, nothing written) if a study of the same name exists here. New ids are
+   * assigned; numbers are what identifies a trial within its study. Returns the new study records.
+   */
+  importStudies(dumps: readonly StudyDump[]): StudyRecord[] {
+    return this.write(() => dumps.map((dump) => this.importStudy(dump)));
+  }
+
+  private importStudy(dump: StudyDump): StudyRecord {
+    const { study } = dump;
+    const created = this.one(
+      `INSERT INTO studies (name, spec, direction, created_at) VALUES ($1, $2::jsonb, $3, $4)
+       ON CONFLICT (name) DO NOTHING RETURNING *`,
+      [study.name, toJsonText(study.spec, 'study spec'), study.direction, study.createdAt],
+    ).rows[0];
+    if (created === undefined) {
+      throw new StoreError(`study "${study.name}" already exists in ${this.path}; nothing was copied`);
+    }
+    const id = Number(created['id']);
+    const finished = (state: TrialState): boolean => FINISHED_STATES.includes(state);
+    const trials = dump.trials.map(({ trial }) => ({
+      number: trial.number,
+      // Finished trials go in as RUNNING first: the guard trigger refuses units and intermediates of a
+      // finished trial, so they are finished below, once their results are in.
+      state: finished(trial.state) ? 'RUNNING' : trial.state,
+      params: trial.params,
+      owner: finished(trial.state) ? (trial.owner ?? 'tasksieve-migrate') : trial.owner,
+      attempts: trial.attempts,
+      created_at: trial.createdAt,
+      started_at: trial.startedAt,
+      heartbeat_at: trial.heartbeatAt,
+    }));
+    const units = dump.trials.flatMap(({ trial, units: list }) =>
+      list.map((u) => ({ number: trial.number, target: u.target, seed: u.seed, result: u.result, created_at: u.createdAt })),
+    );
+    const intermediates = dump.trials.flatMap(({ trial, intermediates: list }) =>
+      list.map((i) => ({ number: trial.number, step: i.step, value: i.value })),
+    );
+    const finishes = dump.trials
+      .filter(({ trial }) => finished(trial.state))
+      .map(({ trial }) => ({
+        number: trial.number,
+        state: trial.state,
+        value: trial.value,
+        error: trial.error,
+        backend: trial.backend,
+        owner: trial.owner,
+        finished_at: trial.finishedAt,
+      }));
+    const baselines = dump.baselines.map((b) => ({ key: b.key, result: b.result, created_at: b.createdAt }));
+    // One statement per table, whatever the study's size: rows travel as one jsonb array each.
+    this.run([
+      {
+        sql: `INSERT INTO trials (study_id, number, state, params, owner, attempts, created_at, started_at, heartbeat_at)
+              SELECT $1, r.number, r.state, r.params, r.owner, r.attempts, r.created_at, r.started_at, r.heartbeat_at
+              FROM jsonb_to_recordset($2::jsonb) AS r(number integer, state text, params jsonb, owner text,
+                attempts integer, created_at bigint, started_at bigint, heartbeat_at bigint)`,
+        params: [id, toJsonText(trials as unknown as Json, 'trials')],
+      },
+      {
+        sql: `INSERT INTO units (trial_id, target, seed, result, created_at)
+              SELECT t.id, r.target, r.seed, r.result, r.created_at
+              FROM jsonb_to_recordset($2::jsonb) AS r(number integer, target text, seed bigint, result jsonb, created_at bigint)
+              JOIN trials t ON t.study_id = $1 AND t.number = r.number`,
+        params: [id, toJsonText(units as unknown as Json, 'unit results')],
+      },
+      {
+        sql: `INSERT INTO intermediates (trial_id, step, value)
+              SELECT t.id, r.step, r.value
+              FROM jsonb_to_recordset($2::jsonb) AS r(number integer, step bigint, value double precision)
+              JOIN trials t ON t.study_id = $1 AND t.number = r.number`,
+        params: [id, toJsonText(intermediates as unknown as Json, 'intermediate values')],
+      },
+      {
+        sql: `UPDATE trials SET state = r.state, value = r.value, error = r.error, backend = r.backend,
+                owner = r.owner, finished_at = r.finished_at
+              FROM jsonb_to_recordset($2::jsonb) AS r(number integer, state text, value double precision, error text,
+                backend text, owner text, finished_at bigint)
+              WHERE trials.study_id = $1 AND trials.number = r.number`,
+        params: [id, toJsonText(finishes as unknown as Json, 'trial outcomes')],
+      },
+      {
+        sql: `INSERT INTO baselines (study_id, key, result, created_at)
+              SELECT $1, r.key, r.result, r.created_at
+              FROM jsonb_to_recordset($2::jsonb) AS r(key text, result jsonb, created_at bigint)`,
+        params: [id, toJsonText(baselines as unknown as Json, 'baselines')],
+      },
+    ]);
+    return toStudy(created);
   }
 
   close(): void {
