@@ -195,11 +195,15 @@ function inclusionSection(data: ReportData, metric: string): Section {
           'This is an association: sources chosen together share the credit, and the recipe parameters vary too.',
       },
       { kind: 'chart', id: 'sources-inclusion', height: 340, config: inclusionChart(done, sources, metric) },
-      {
-        kind: 'text',
-        text: 'Mean objective with the source minus without it, with a 95% Welch interval; red: worse with the source, green: better (the interval excludes 0).',
-      },
-      { kind: 'chart', id: 'sources-difference', height: 300, config: intervalChart(rows, `difference in mean ${metric}`) },
+      ...(stats.some((s) => s.difference !== null)
+        ? ([
+            {
+              kind: 'text',
+              text: 'Mean objective with the source minus without it, with a 95% Welch interval; red: worse with the source, green: better (the interval excludes 0).',
+            },
+            { kind: 'chart', id: 'sources-difference', height: 300, config: intervalChart(rows, `difference in mean ${metric}`) },
+          ] as const)
+        : ([{ kind: 'note', text: 'No difference yet: every source is in all COMPLETE trials or in none.' }] as const)),
       {
         kind: 'table',
         headers: ['source', 'trials with', 'mean with', 'trials without', 'mean without', 'difference', '95% interval', ''],
