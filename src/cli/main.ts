@@ -3,7 +3,8 @@
 // Main thread.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { TasksieveError } from '../errors.js';
-import { exportCommand, leaderboardCommand, schemaCommand, studiesCommand } from './query-commands.js';
+import { exportCommand, schemaCommand, studiesCommand } from './query-commands.js';
+import { leaderboardWithSelection, screenCommand, sourcesCommand } from './selection-commands.js';
 import { resumeCommand, runCommand } from './run-command.js';
 import { reportCommand } from './report-command.js';
 import { migrateCommand } from './migrate-command.js';
@@ -40,10 +41,24 @@ export const COMMANDS: Record<string, Command> = {
   },
   leaderboard: {
     summary: 'best trials first, with source subsets and per-target gains over the baseline',
-    usage: 'tasksieve leaderboard STUDY.yaml|NAME [--db PATH] [--top N] [--json]',
+    usage: 'tasksieve leaderboard STUDY.yaml|NAME [--db PATH] [--top N] [--by mean|median|worst|cvar|mean_minus_std] [--subsets] [--json]',
     positionals: 1,
-    options: { db, top: { type: 'string' }, json },
-    run: leaderboardCommand,
+    options: { db, top: { type: 'string' }, by: { type: 'string' }, subsets: { type: 'boolean' }, json },
+    run: leaderboardWithSelection,
+  },
+  sources: {
+    summary: 'per-source effects on the transfer gain with bootstrap intervals: helpful, neutral or harmful',
+    usage: 'tasksieve sources STUDY.yaml|NAME [--db PATH] [--target T] [--resamples N] [--seed N] [--json]',
+    positionals: 1,
+    options: { db, target: { type: 'string' }, resamples: { type: 'string' }, seed: { type: 'string' }, json },
+    run: sourcesCommand,
+  },
+  screen: {
+    summary: 'rank sources by transferability screens (LEEP, LogME, H-score) before any fine-tuning',
+    usage: 'tasksieve screen STUDY.yaml|NAME [--db PATH] [--workers N] [--backend wasm|cpu|tensorflow] [--json]',
+    positionals: 1,
+    options: { db, workers: { type: 'string' }, backend: { type: 'string' }, json },
+    run: screenCommand,
   },
   studies: {
     summary: 'list the studies in a database',
