@@ -1,6 +1,7 @@
 // Shared pieces of the reliability tests: tiny synthetic units and studies, database inspection
 // (snapshots, integrity, per-unit consistency) and waiting on a child's stderr. Test code only.
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { ResolvedStudy } from '../../src/config/types.js';
 import type { TaskSpec } from '../../src/data/types.js';
@@ -9,6 +10,7 @@ import type { StoredUnit } from '../../src/search/units.js';
 import { SqliteStore } from '../../src/store/index.js';
 import type { TrialRecord, UnitRecord } from '../../src/store/types.js';
 import type { TrialUnit } from '../../src/worker/protocol.js';
+import { BIN, ROOT } from '../helpers/cli.js';
 
 const synthetic = (rho: number, taskSeed: number): TaskSpec['dataset'] => ({
   kind: 'synthetic',
@@ -121,4 +123,54 @@ export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 12
     child.stderr!.on('data', onData);
     child.on('exit', onExit);
   });
+}
+
+export interface Spawned {
+  readonly child: ChildProcess;
+  /** Everything the child wrote to stderr so far. */
+  stderr(): string;
+  readonly done: Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+}
+
+/** The real CLI as a child process, with extra environment variables (fault injection). */
+export function spawnCli(args: readonly string[], env: Record<string, string> = {}, cwd = ROOT): Spawned {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const done = new Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr })),
+  );
+  return { child, stderr: () => stderr, done };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Like readStudy, but null while the database does not exist or is not migrated yet (a runner killed early). */
+export function readStudyIfAny(db: string, name: string): StudyState | null {
+  if (!existsSync(db)) return null;
+  try {
+    return readStudy(db, name);
+  } catch (error) {
+    if (/is not a tasksieve database/.test((error as Error).message)) return null;
+    throw error;
+  }
+}
+
+/**
+ * Resolves once the child's stderr has `count` lines matching `pattern` (polled every few ms), or
+ * rejects when the child exits first.
+ */
+export async function waitForStderr(run: Spawned, pattern: RegExp, count = 1, timeoutMs = 180_000): Promise<void> {
+  let exited = false;
+  void run.done.then(() => (exited = true));
+  const deadline = Date.now() + timeoutMs;
+  const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}gm`);
+  for (;;) {
+    if ((run.stderr().match(global)?.length ?? 0) >= count) return;
+    if (exited) throw new Error(`the process exited before ${count} line(s) matching ${pattern}`);
+    if (Date.now() > deadline) throw new Error(`no ${count} line(s) matching ${pattern} within ${timeoutMs} ms`);
+    await sleep(5);
+  }
 }
