@@ -8,6 +8,7 @@ import { leaderboardWithSelection, screenCommand, sourcesCommand } from './selec
 import { resumeCommand, runCommand } from './run-command.js';
 import { reportCommand } from './report-command.js';
 import { migrateCommand } from './migrate-command.js';
+import { workerCommand } from './worker-command.js';
 
 export type Options = Record<string, string | boolean | undefined>;
 
@@ -80,6 +81,21 @@ export const COMMANDS: Record<string, Command> = {
     positionals: 1,
     options: { db, output: { type: 'string', short: 'o' }, top: { type: 'string' }, json },
     run: reportCommand,
+  },
+  worker: {
+    summary: 'join a study (its file creates it if needed) and run trials until the whole study is finished; any number of workers, on any machines sharing the database',
+    usage:
+      'tasksieve worker STUDY.yaml|NAME --db postgres://USER@HOST/DB [--workers N] [--backend wasm|cpu|tensorflow] [--stale-after SECONDS] [--json] [--quiet]',
+    positionals: 1,
+    options: {
+      db,
+      workers: { type: 'string' },
+      backend: { type: 'string' },
+      'stale-after': { type: 'string' },
+      json,
+      quiet: { type: 'boolean' },
+    },
+    run: workerCommand,
   },
   migrate: {
     summary: 'copy studies (trials, units, baselines) from a SQLite file into PostgreSQL, in one transaction',

@@ -5,7 +5,7 @@ import type { ResolvedStudy } from '../config/types.js';
 import { StudyConfigError } from '../errors.js';
 import { PoolExecutor, PoolStartAbortedError } from '../search/executor.js';
 import { StudyHandle } from '../search/study-handle.js';
-import { runStudy, type RunSummary } from '../search/study.js';
+import { runStudy, type RunStudyOptions, type RunSummary } from '../search/study.js';
 import type { SqliteStoreOptions } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { FAULT_INJECTION_ENV, parseFaultPlan, stallHook, workerFaults, type Fault } from '../util/fault-injection.js';
@@ -74,7 +74,10 @@ function storeOptions(plan: readonly Fault[]): SqliteStoreOptions {
   return beforeCommit !== undefined ? { beforeCommit } : {};
 }
 
-export async function runCommand([file]: string[], options: Options): Promise<number> {
+/** How execute runs the study: runStudy for run and resume; `tasksieve worker` stays until it is finished. */
+export type Runner = (options: RunStudyOptions) => Promise<RunSummary>;
+
+export async function runCommand([file]: string[], options: Options, runner: Runner = runStudy): Promise<number> {
   return withSignals(options, async (signal) => {
     const study = loadStudyFile(file!, { trials: intOption(options, 'trials'), workers: intOption(options, 'workers') });
     const backend = backendOption(options);
@@ -82,11 +85,11 @@ export async function runCommand([file]: string[], options: Options): Promise<nu
     // A signal that arrived while the study file and its data were checked: stop before any write.
     if (signal.aborted) return EXIT_INTERRUPTED;
     const path = dbPath(options.db as string | undefined, study);
-    return execute(openForWrite(path, storeOptions(plan)), study, backend, options, plan, signal);
+    return execute(openForWrite(path, storeOptions(plan)), study, backend, options, plan, signal, runner);
   });
 }
 
-export async function resumeCommand([target]: string[], options: Options): Promise<number> {
+export async function resumeCommand([target]: string[], options: Options, runner: Runner = runStudy): Promise<number> {
   return withSignals(options, async (signal) => {
     const workers = intOption(options, 'workers');
     const backend = backendOption(options);
@@ -102,7 +105,7 @@ export async function resumeCommand([target]: string[], options: Options): Promi
         store.close();
         throw error;
       }
-      return execute(store, study, backend, options, plan, signal);
+      return execute(store, study, backend, options, plan, signal, runner);
     }
     const path = dbPath(options.db as string | undefined);
     const store = openExisting(path, false, storeOptions(plan));
@@ -114,7 +117,7 @@ export async function resumeCommand([target]: string[], options: Options): Promi
       store.close();
       throw error;
     }
-    return execute(store, study, backend, options, plan, signal);
+    return execute(store, study, backend, options, plan, signal, runner);
   });
 }
 
@@ -125,6 +128,7 @@ async function execute(
   options: Options,
   plan: readonly Fault[],
   signal: AbortSignal,
+  runner: Runner,
 ): Promise<number> {
   const quiet = options.quiet === true || options.json === true;
   let executor: PoolExecutor | null = null;
@@ -154,7 +158,7 @@ async function execute(
       if (error instanceof PoolStartAbortedError) return EXIT_INTERRUPTED;
       throw error;
     }
-    const summary = await runStudy({
+    const summary = await runner({
       handle,
       executor,
       signal,

@@ -1,0 +1,93 @@
+// `tasksieve worker` end to end: three real worker processes share one PostgreSQL study; one is
+// SIGKILLed mid-trial; the survivors re-queue its trial once, re-run it, and finish the study exactly.
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresStore } from '../../src/store/index.js';
+import type { TrialRecord } from '../../src/store/types.js';
+import { cli, cliAsync, syntheticStudyYaml, tempDir, writeStudy, type CliResult } from '../helpers/cli.js';
+import { freshDatabase, pgAdmin } from '../helpers/pg.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `host:pid:nonce` → pid */
+const ownerPid = (owner: string | null): number | null => (owner === null ? null : Number(owner.split(':')[1]));
+
+describe('tasksieve worker', () => {
+  let database: ReturnType<typeof freshDatabase>;
+  beforeAll(() => {
+    database = freshDatabase();
+  });
+  afterAll(() => {
+    database.drop();
+    pgAdmin().close();
+  });
+
+  it('refuses an unknown study name with exit 2, naming the database without its password', () => {
+    const url = new URL(database.url);
+    url.password = 'hunter2';
+    const result = cli(['worker', 'nope', '--db', url.toString()]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^tasksieve worker: postgres:\/\/tasksieve:\*\*\*@127\.0\.0\.1:\d+\/\w+: study "nope" not found \(it has no study\)\n$/);
+  });
+
+  it('3 workers, one SIGKILLed mid-trial: exactly the total, unique numbers, the killed trial re-run once', async () => {
+    const total = 6;
+    const dir = tempDir('tasksieve-worker-');
+    const file = writeStudy(dir, syntheticStudyYaml({ name: 'shared', trials: total, workers: 1, seeds: 2 }));
+    const workers = Array.from({ length: 3 }, () =>
+      cliAsync(['worker', file, '--db', database.url, '--workers', '1', '--json']),
+    );
+    const [first, victim, third] = workers as [(typeof workers)[0], (typeof workers)[0], (typeof workers)[0]];
+    const store = PostgresStore.open(database.url, { readonly: true });
+    let killed: TrialRecord | null = null;
+    try {
+      const victimTrial = (): TrialRecord | null => {
+        const study = store.getStudy('shared');
+        if (study === null) return null;
+        return store.getTrials(study.id, ['RUNNING']).find((t) => ownerPid(t.owner) === victim.child.pid) ?? null;
+      };
+      // Freeze the victim before judging: a trial it holds while stopped is the trial it dies holding.
+      const deadline = Date.now() + 180_000;
+      while (killed === null) {
+        if (Date.now() > deadline) throw new Error('the victim never held a RUNNING trial');
+        if (victimTrial() !== null) {
+          victim.child.kill('SIGSTOP');
+          killed = victimTrial();
+          if (killed !== null) victim.child.kill('SIGKILL');
+          else victim.child.kill('SIGCONT');
+        }
+        if (killed === null) await sleep(50);
+      }
+      const dead = await victim.done;
+      expect(dead.status).toBe(null);
+
+      const survivors: CliResult[] = await Promise.all([first.done, third.done]);
+      for (const survivor of survivors) {
+        expect(survivor.stderr).toBe('');
+        expect(survivor.status).toBe(0);
+      }
+      const summaries = survivors.map((s) => JSON.parse(s.stdout) as { finished: number; total: number; requeued: number });
+      expect(summaries.map((s) => s.finished)).toEqual([total, total]);
+      // Whoever noticed first re-queued it, and nobody else did.
+      expect(summaries.reduce((n, s) => n + s.requeued, 0)).toBe(1);
+
+      const study = store.getStudy('shared')!;
+      const trials = store.getTrials(study.id);
+      expect(trials.map((t) => t.number)).toEqual(Array.from({ length: total }, (_, i) => i));
+      expect(trials.every((t) => t.state === 'COMPLETE')).toBe(true);
+      const rerun = trials.find((t) => t.id === killed!.id)!;
+      expect(rerun).toMatchObject({ number: killed.number, params: killed.params, attempts: 2, state: 'COMPLETE' });
+      expect(ownerPid(rerun.owner)).not.toBe(victim.child.pid);
+      expect(trials.filter((t) => t.id !== killed!.id).every((t) => t.attempts === 1)).toBe(true);
+      // Every unit of every trial once: 1 target x 2 seeds.
+      expect(store.getStudyUnits(study.id)).toHaveLength(total * 2);
+    } finally {
+      for (const { child } of workers) killIfRunning(child);
+      store.close();
+    }
+  }, 300_000);
+});
+
+function killIfRunning(child: ChildProcess): void {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
