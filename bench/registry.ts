@@ -1,4 +1,5 @@
 // The benchmarks `npm run bench -- NAME` knows. Add yours here.
+import { halving } from './halving.js';
 export interface BenchContext {
   readonly json: boolean;
   /** Human-readable output (tables); silent with --json. */
@@ -10,4 +11,6 @@ export interface Benchmark {
   run(args: readonly string[], context: BenchContext): Promise<Record<string, unknown>>;
 }
 
-export const BENCHMARKS: Record<string, Benchmark> = {};
+export const BENCHMARKS: Record<string, Benchmark> = {
+  halving,
+};

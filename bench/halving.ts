@@ -1,0 +1,183 @@
+// The `halving` benchmark: a real training study (studies/quickstart.yaml with more trials, or
+// --study FILE) run with and without ASHA on the same seeds and proposals, in fresh SQLite files.
+// Reports the epochs each spent before reaching the no-scheduler study's final best (ASHA: within
+// --tolerance of it), their totals, and the final bests. Main thread; drives real worker threads.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadStudyFile } from '../src/config/index.js';
+import type { ResolvedStudy, SchedulerSpec } from '../src/config/types.js';
+import { PoolExecutor } from '../src/search/executor.js';
+import { StudyHandle } from '../src/search/study-handle.js';
+import { runStudy } from '../src/search/study.js';
+import type { StoredUnit } from '../src/search/units.js';
+import { SqliteStore } from '../src/store/index.js';
+import type { Store } from '../src/store/types.js';
+import type { Benchmark, BenchContext } from './registry.js';
+
+interface Options {
+  readonly study: string;
+  readonly trials: number;
+  readonly seeds: number;
+  readonly workers: number;
+  readonly eta: number;
+  readonly minEpochs: number;
+  /** Accuracy points (as a fraction) the ASHA study may stay below the no-scheduler best. */
+  readonly tolerance: number;
+}
+
+function parseArgs(args: readonly string[]): Options {
+  const value = (name: string, fallback: string) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
+  };
+  const number = (name: string, fallback: number) => {
+    const n = Number(value(name, String(fallback)));
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name}: must be a positive number`);
+    return n;
+  };
+  return {
+    study: resolve(value('study', 'studies/quickstart.yaml')),
+    trials: number('trials', 40),
+    seeds: number('seeds', 3),
+    workers: number('workers', 2),
+    eta: number('eta', 3),
+    minEpochs: number('min-epochs', 1),
+    tolerance: number('tolerance', 0.005),
+  };
+}
+
+/** One finished study's accounting, in the order things were recorded. */
+interface Run {
+  readonly best: number;
+  readonly totalEpochs: number;
+  readonly pruned: number;
+  readonly complete: number;
+  /** Epochs recorded by the time the first trial with value >= threshold finished; null: never. */
+  epochsToReach(threshold: number): number | null;
+}
+
+/**
+ * Epochs trained, by when they were recorded: each unit's own (pre-training + fine-tuning), the shared
+ * full-length baselines, and the short baselines paired with stopped units.
+ */
+function account(store: Store, name: string): Run {
+  const record = store.getStudy(name)!;
+  const trials = store.getTrials(record.id);
+  const events: { at: number; epochs: number }[] = [];
+  for (const trial of trials) {
+    const withSources = ((trial.params['sources'] as string[] | undefined) ?? []).length > 0;
+    for (const unit of store.getUnits(trial.id)) {
+      const stored = unit.result as unknown as StoredUnit;
+      const short = stored.stoppedAt != null && withSources ? stored.stoppedAt : 0;
+      events.push({ at: unit.createdAt, epochs: stored.cost.epochs + short });
+    }
+  }
+  for (const baseline of store.getBaselines(record.id)) {
+    events.push({ at: baseline.createdAt, epochs: (baseline.result as unknown as StoredUnit).cost.epochs });
+  }
+  events.sort((a, b) => a.at - b.at);
+  const complete = trials.filter((t) => t.state === 'COMPLETE' && t.value !== null);
+  const byFinish = [...complete].sort((a, b) => a.finishedAt! - b.finishedAt!);
+  return {
+    best: Math.max(...complete.map((t) => t.value!)),
+    totalEpochs: events.reduce((sum, e) => sum + e.epochs, 0),
+    pruned: trials.filter((t) => t.state === 'PRUNED').length,
+    complete: complete.length,
+    epochsToReach(threshold) {
+      const first = byFinish.find((t) => t.value! >= threshold);
+      if (!first) return null;
+      return events.filter((e) => e.at <= first.finishedAt!).reduce((sum, e) => sum + e.epochs, 0);
+    },
+  };
+}
+
+async function runOne(base: ResolvedStudy, dir: string, seed: number, scheduler: SchedulerSpec | null, workers: number): Promise<Run> {
+  const name = `halving-${scheduler?.kind ?? 'none'}-${seed}`;
+  const { scheduler: _drop, ...rest } = base;
+  const study: ResolvedStudy = {
+    ...rest,
+    name,
+    seed,
+    budget: { ...base.budget, workers },
+    ...(scheduler !== null ? { scheduler } : {}),
+  };
+  const store = SqliteStore.open(join(dir, `${name}.db`));
+  const executor = await PoolExecutor.start({ workers, backend: null });
+  try {
+    const handle = StudyHandle.open({ store, study });
+    await runStudy({ handle, executor });
+    return account(store, name);
+  } finally {
+    await executor.close();
+    store.close();
+  }
+}
+
+const fmt = (n: number | null, digits = 0) => (n === null ? '-' : n.toFixed(digits));
+
+export const halving: Benchmark = {
+  summary: 'real training: epochs to reach the no-scheduler best, ASHA vs none, several seeds',
+  async run(args: readonly string[], { log }: BenchContext) {
+    const options = parseArgs(args);
+    const loaded = loadStudyFile(options.study);
+    const base: ResolvedStudy = { ...loaded, budget: { ...loaded.budget, trials: options.trials } };
+    const asha: SchedulerSpec = { kind: 'asha', min_epochs: options.minEpochs, eta: options.eta, min_reports: options.eta };
+    const dir = mkdtempSync(join(tmpdir(), 'tasksieve-halving-'));
+    const rows: Record<string, number | null>[] = [];
+    try {
+      log(`study ${loaded.name} (${options.study}), ${options.trials} trials, ${options.workers} workers, ASHA eta ${options.eta} min_epochs ${options.minEpochs}`);
+      log('seed  none best  none epochs-to-best  none total  asha best  asha epochs-to-(best-tol)  asha total  pruned  ratio-to-best  ratio-total');
+      for (let s = 0; s < options.seeds; s++) {
+        const seed = loaded.seed + s;
+        const none = await runOne(base, dir, seed, null, options.workers);
+        const ashaRun = await runOne(base, dir, seed, asha, options.workers);
+        const noneToBest = none.epochsToReach(none.best)!;
+        const ashaToBest = ashaRun.epochsToReach(none.best - options.tolerance);
+        const row = {
+          seed,
+          noneBest: none.best,
+          noneEpochsToBest: noneToBest,
+          noneTotal: none.totalEpochs,
+          ashaBest: ashaRun.best,
+          ashaEpochsToBest: ashaToBest,
+          ashaTotal: ashaRun.totalEpochs,
+          pruned: ashaRun.pruned,
+          ratioToBest: ashaToBest === null ? null : noneToBest / ashaToBest,
+          ratioTotal: none.totalEpochs / ashaRun.totalEpochs,
+          bestGapPoints: (none.best - ashaRun.best) * 100,
+        };
+        rows.push(row);
+        log(
+          `${String(seed).padEnd(4)}  ${fmt(row.noneBest, 4).padEnd(9)}  ${fmt(noneToBest).padEnd(19)}  ${fmt(row.noneTotal).padEnd(10)}  ` +
+            `${fmt(row.ashaBest, 4).padEnd(9)}  ${fmt(ashaToBest).padEnd(25)}  ${fmt(row.ashaTotal).padEnd(10)}  ${String(row.pruned).padEnd(6)}  ` +
+            `${fmt(row.ratioToBest, 2).padEnd(13)}  ${fmt(row.ratioTotal, 2)}`,
+        );
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const median = (values: readonly (number | null)[]) => {
+      const v = values.filter((x): x is number => x !== null).sort((a, b) => a - b);
+      return v.length === 0 ? null : v.length % 2 ? v[v.length >> 1]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+    };
+    const summary = {
+      benchmark: 'halving',
+      study: loaded.name,
+      trials: options.trials,
+      eta: options.eta,
+      minEpochs: options.minEpochs,
+      tolerancePoints: options.tolerance * 100,
+      rows,
+      medianRatioToBest: median(rows.map((r) => r['ratioToBest'] ?? null)),
+      medianRatioTotal: median(rows.map((r) => r['ratioTotal'] ?? null)),
+      maxBestGapPoints: Math.max(...rows.map((r) => r['bestGapPoints'] ?? 0)),
+      goal: 'ratioToBest >= 3 and final best within 0.5 accuracy points',
+    };
+    log(
+      `median ratio to best ${fmt(summary.medianRatioToBest, 2)}x, median ratio of totals ${fmt(summary.medianRatioTotal, 2)}x, ` +
+        `largest best gap ${summary.maxBestGapPoints.toFixed(2)} points`,
+    );
+    return summary;
+  },
+};
