@@ -1,7 +1,7 @@
 // The library API beside the CLI: load a study file, open a study in a store, ask/tell, or run it
 // with the warm worker pool. Main thread.
 export { loadStudyFile, parseStudy, studyJsonSchema } from './config/index.js';
-export type { ResolvedStudy, Recipe, ModelSpec, Objective, Budget } from './config/types.js';
+export type { ResolvedStudy, Recipe, ModelSpec, Objective, Budget, SchedulerSpec } from './config/types.js';
 export * from './errors.js';
 export { SqliteStore } from './store/index.js';
 export type { Store, StudyRecord, TrialRecord, TrialState, UnitRecord } from './store/types.js';
@@ -11,4 +11,11 @@ export { PoolExecutor, UnitFailedError, type Executor, type ExecutorOptions } fr
 export { leaderboard, trialRows, type LeaderboardRow, type TrialRow } from './search/leaderboard.js';
 export { RandomSampler, createSampler, type Sampler, type SampleContext, type TrialSnapshot } from './search/samplers/index.js';
 export type { Params, ParamValue, SearchSpace, ParamSpec, Distribution } from './search/types.js';
+export {
+  createScheduler,
+  AshaScheduler,
+  HyperbandScheduler,
+  type Scheduler,
+  type RungValue,
+} from './search/schedulers/index.js';
 export type { BackendName, UnitResult, TrialUnit } from './worker/protocol.js';
