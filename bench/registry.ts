@@ -1,5 +1,6 @@
 // The benchmarks `npm run bench -- NAME` knows. Add yours here.
 import { halving } from './halving.js';
+import { reportBench } from './report.js';
 export interface BenchContext {
   readonly json: boolean;
   /** Human-readable output (tables); silent with --json. */
@@ -13,4 +14,5 @@ export interface Benchmark {
 
 export const BENCHMARKS: Record<string, Benchmark> = {
   halving,
+  report: reportBench,
 };
