@@ -1,5 +1,6 @@
 // The benchmarks `npm run bench -- NAME` knows. Add yours here.
 import { halving } from './halving.js';
+import { overheadPg } from './overhead-pg.js';
 import { reportBench } from './report.js';
 export interface BenchContext {
   readonly json: boolean;
@@ -14,5 +15,6 @@ export interface Benchmark {
 
 export const BENCHMARKS: Record<string, Benchmark> = {
   halving,
+  'overhead-pg': overheadPg,
   report: reportBench,
 };

@@ -58,7 +58,8 @@ export function redactUrl(url: string): string {
 export class PostgresStore implements Store {
   private closed = false;
   /** A transaction this store is inside of, and whether its BEGIN still waits for the first statement. */
-  private transaction: { readonly kind: 'write' | 'snapshot'; begun: boolean; readonly begin: string } | null = null;
+  private transaction: { readonly kind: 'write' | 'snapshot'; begun: boolean; committed: boolean; readonly begin: string } | null =
+    null;
 
   private constructor(
     private readonly db: SyncPgClient,
@@ -143,12 +144,17 @@ export class PostgresStore implements Store {
       const row = checkProposal(propose(next));
       const now = Date.now();
       const running = row.state === 'RUNNING';
-      const inserted = this.one(
-        `INSERT INTO trials (study_id, number, state, params, owner, attempts, created_at, started_at, heartbeat_at)
-         VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9) RETURNING ${TRIAL_COLUMNS}`,
-        [studyId, next, row.state, row.params, row.owner, running ? 1 : 0, now, running ? now : null, running ? now : null],
+      const [inserted] = this.run(
+        [
+          {
+            sql: `INSERT INTO trials (study_id, number, state, params, owner, attempts, created_at, started_at, heartbeat_at)
+                  VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9) RETURNING ${TRIAL_COLUMNS}`,
+            params: [studyId, next, row.state, row.params, row.owner, running ? 1 : 0, now, running ? now : null, running ? now : null],
+          },
+        ],
+        true,
       );
-      return toTrial(inserted.rows[0]!);
+      return toTrial(inserted!.rows[0]!);
     });
   }
 
@@ -213,12 +219,18 @@ export class PostgresStore implements Store {
       const stale = running.filter((trial) => isStale(trial)).map((trial) => trial.id);
       if (stale.length === 0) return [];
       // A WAITING trial is "not started": the attempt's start and heartbeat go; `attempts` keeps history.
-      const requeued = this.one(
-        `UPDATE trials SET state = 'WAITING', owner = NULL, started_at = NULL, heartbeat_at = NULL
-         WHERE id = ANY($1::bigint[]) AND state = 'RUNNING'
-         RETURNING ${TRIAL_COLUMNS}`,
-        [stale],
-      ).rows.map(toTrial);
+      const [updated] = this.run(
+        [
+          {
+            sql: `UPDATE trials SET state = 'WAITING', owner = NULL, started_at = NULL, heartbeat_at = NULL
+                  WHERE id = ANY($1::bigint[]) AND state = 'RUNNING'
+                  RETURNING ${TRIAL_COLUMNS}`,
+            params: [stale],
+          },
+        ],
+        true,
+      );
+      const requeued = updated!.rows.map(toTrial);
       return requeued.sort((a, b) => a.number - b.number);
     });
   }
@@ -503,14 +515,14 @@ export class PostgresStore implements Store {
       if (kind === 'snapshot' || this.transaction.kind === 'write') return fn();
       throw new StoreError('a write cannot run inside snapshot(): snapshots only read');
     }
-    const transaction = { kind, begun: false, begin };
+    const transaction = { kind, begun: false, committed: false, begin };
     this.transaction = transaction;
     try {
       const result = fn();
-      if (transaction.begun) this.one('COMMIT');
+      if (transaction.begun && !transaction.committed) this.one('COMMIT');
       return result;
     } catch (err) {
-      if (transaction.begun) {
+      if (transaction.begun && !transaction.committed) {
         try {
           this.db.run([{ sql: 'ROLLBACK' }]);
         } catch {
@@ -523,15 +535,21 @@ export class PostgresStore implements Store {
     }
   }
 
-  /** Runs statements in one round trip to the bridge, prefixed with a pending BEGIN. */
-  private run(statements: readonly Statement[]): QueryResult[] {
+  /**
+   * Runs statements in one trip to the bridge thread, prefixed with a pending BEGIN and, with
+   * `commit`, followed by the transaction's COMMIT: row locks are held for as few trips as possible.
+   */
+  private run(statements: readonly Statement[], commit = false): QueryResult[] {
     this.assertOpen();
     const transaction = this.transaction;
     const begin = transaction !== null && !transaction.begun;
+    const end = commit && transaction !== null && transaction.kind === 'write';
     if (begin) transaction.begun = true;
+    const all = [...(begin ? [{ sql: transaction.begin }] : []), ...statements, ...(end ? [{ sql: 'COMMIT' }] : [])];
     try {
-      const results = this.db.run(begin ? [{ sql: transaction.begin }, ...statements] : statements);
-      return begin ? results.slice(1) : results;
+      const results = this.db.run(all);
+      if (end) transaction.committed = true;
+      return results.slice(begin ? 1 : 0, begin ? statements.length + 1 : statements.length);
     } catch (err) {
       throw this.wrap(err);
     }
