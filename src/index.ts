@@ -3,7 +3,7 @@
 export { loadStudyFile, parseStudy, studyJsonSchema } from './config/index.js';
 export type { ResolvedStudy, Recipe, ModelSpec, Objective, Budget, SchedulerSpec } from './config/types.js';
 export * from './errors.js';
-export { SqliteStore } from './store/index.js';
+export { openStore, PostgresStore, SqliteStore } from './store/index.js';
 export type { Store, StudyRecord, TrialRecord, TrialState, UnitRecord } from './store/types.js';
 export { StudyHandle, type AskedTrial, type TellOutcome, type OpenStudyOptions } from './search/study-handle.js';
 export { runStudy, bestTrial, type RunStudyOptions, type RunSummary, type StudyEvent } from './search/study.js';
