@@ -2,6 +2,8 @@
 // SIGKILLed mid-trial; the survivors re-queue its trial once, re-run it, and finish the study exactly.
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadStudyFile } from '../../src/config/index.js';
+import { StudyHandle } from '../../src/search/study-handle.js';
 import { PostgresStore } from '../../src/store/index.js';
 import type { TrialRecord } from '../../src/store/types.js';
 import { cli, cliAsync, syntheticStudyYaml, tempDir, writeStudy, type CliResult } from '../helpers/cli.js';
@@ -86,6 +88,37 @@ describe('tasksieve worker', () => {
       store.close();
     }
   }, 300_000);
+
+  it('re-queues a trial of a worker on another machine once its heartbeat is older than --stale-after', async () => {
+    const dir = tempDir('tasksieve-worker-');
+    const file = writeStudy(dir, syntheticStudyYaml({ name: 'remote', trials: 2, workers: 1, seeds: 1 }));
+    // A worker on another host took trial #0 and went silent: no pid can tell it is gone, only time.
+    const store = PostgresStore.open(database.url);
+    let taken: TrialRecord;
+    try {
+      const handle = StudyHandle.open({ store, study: loadStudyFile(file), owner: 'another-machine:4242:cafe' });
+      const asked = handle.ask()!;
+      taken = store.getTrial(asked.id)!;
+    } finally {
+      store.close();
+    }
+    const result = cli(['worker', 'remote', '--db', database.url, '--workers', '1', '--stale-after', '1', '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ finished: 2, total: 2, requeued: 1 });
+    const reader = PostgresStore.open(database.url, { readonly: true });
+    try {
+      const trials = reader.getTrials(reader.getStudy('remote')!.id);
+      expect(trials.map((t) => [t.number, t.state, t.error])).toEqual([
+        [0, 'COMPLETE', null],
+        [1, 'COMPLETE', null],
+      ]);
+      expect(trials[0]).toMatchObject({ id: taken.id, params: taken.params, attempts: 2 });
+      expect(trials[0]!.owner).not.toBe('another-machine:4242:cafe');
+    } finally {
+      reader.close();
+    }
+  });
 });
 
 function killIfRunning(child: ChildProcess): void {
