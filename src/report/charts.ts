@@ -53,6 +53,8 @@ function options(x: Axis, y: Axis, extra: { legend?: boolean; indexAxis?: 'y' } 
     maintainAspectRatio: false,
     ...(extra.indexAxis ? { indexAxis: extra.indexAxis } : {}),
     plugins: { legend: { display: extra.legend ?? true, position: 'bottom' } },
+    // Points on the edge of the plot area are drawn whole instead of cut in half.
+    datasets: { scatter: { clip: 6 }, line: { clip: 6 } },
     scales: { x: axis(x, extra.indexAxis === 'y'), y: axis(y, extra.indexAxis !== 'y') },
   };
 }
@@ -72,6 +74,9 @@ export function historyChart(trials: readonly ReportTrial[], direction: 'maximiz
     if (current === null || (direction === 'maximize' ? t.value! > current : t.value! < current)) current = t.value!;
     best.push({ x: t.number, y: current });
   }
+  // The best value holds until the last finished trial, COMPLETE or not.
+  const lastFinished = Math.max(-1, ...trials.filter((t) => t.state !== 'RUNNING' && t.state !== 'WAITING').map((t) => t.number));
+  if (best.length > 0 && lastFinished > best[best.length - 1]!.x) best.push({ x: lastFinished, y: current! });
   const points = (list: readonly ReportTrial[]) => list.map((t) => ({ x: t.number, y: t.value! }));
   const datasets: Json[] = [
     {
@@ -256,24 +261,37 @@ export function gainsChart(trials: readonly ReportTrial[], targets: readonly str
 }
 
 /** Intermediate values by step, one line per trial: pruned trials red, kept ones blue. */
-export function rungsChart(trials: readonly ReportTrial[]): Json {
+/**
+ * Intermediate values by step, one line per trial: pruned trials red, kept ones blue. A COMPLETE
+ * trial's line ends at its final value at its last epoch (`finalStep`), the same measure the
+ * scheduler compared at the rungs.
+ */
+export function rungsChart(trials: readonly ReportTrial[], finalStep: (trial: ReportTrial) => number | null): Json {
   const style = (t: ReportTrial) =>
     t.state === 'PRUNED' ? alpha(COLORS.red, 0.55) : t.state === 'COMPLETE' ? alpha(COLORS.blue, 0.7) : alpha(COLORS.gray, 0.8);
   return {
     type: 'scatter',
     data: {
-      datasets: trials.map((t) => ({
-        label: `#${t.number} ${t.state}`,
-        data: t.intermediates.map(([x, y]) => ({ x, y })),
-        tips: t.intermediates.map(([x, y]) => `#${t.number} (${t.state}) step ${x}: ${fmt(y)}`),
-        showLine: true,
-        borderColor: style(t),
-        backgroundColor: style(t),
-        borderWidth: 1.5,
-        pointRadius: 2,
-      })),
+      datasets: trials.map((t) => {
+        const points = t.intermediates.map(([x, y]) => ({ x, y, tip: `#${t.number} (${t.state}) step ${x}: ${fmt(y)}` }));
+        const last = finalStep(t);
+        const lastStep = t.intermediates.length > 0 ? t.intermediates[t.intermediates.length - 1]![0] : -Infinity;
+        if (t.state === 'COMPLETE' && t.value !== null && last !== null && last > lastStep) {
+          points.push({ x: last, y: t.value, tip: `#${t.number} final value at epoch ${last}: ${fmt(t.value)}` });
+        }
+        return {
+          label: `#${t.number} ${t.state}`,
+          data: points.map(({ x, y }) => ({ x, y })),
+          tips: points.map((p) => p.tip),
+          showLine: true,
+          borderColor: style(t),
+          backgroundColor: style(t),
+          borderWidth: 1.5,
+          pointRadius: 2,
+        };
+      }),
     },
-    options: options({ title: 'step (epoch)', integer: true }, { title: 'intermediate value' }, { legend: false }),
+    options: options({ title: 'step (fine-tuning epoch)', integer: true }, { title: 'intermediate value' }, { legend: false }),
   };
 }
 

@@ -76,7 +76,7 @@ function summarySection(data: ReportData): Section {
     ['seeds per target', String(spec.budget.seeds)],
     ['model', `MLP hidden [${spec.model.hidden.join(', ')}], ${spec.model.activation}`],
     ['sampler', spec.sampler.kind],
-    ['scheduler', scheduler === undefined || scheduler === null ? 'none' : JSON.stringify(scheduler)],
+    ['scheduler', describeScheduler(scheduler)],
     ['trials', `${states.length > 0 ? states.join(', ') : 'none yet'} (budget ${spec.budget.trials})`],
     ['best', best ? `${fmt(best.value)} (trial #${best.number}, sources: ${best.sources.join(', ') || 'target only'})` : 'no COMPLETE trial yet'],
     ['backend', backends.size > 0 ? [...backends].map(([b, n]) => `${b} (${n} trials)`).join(', ') : '-'],
@@ -97,6 +97,15 @@ function summarySection(data: ReportData): Section {
       { kind: 'details', summary: 'Study spec (as stored with the study)', text: JSON.stringify(spec, null, 2) },
     ],
   };
+}
+
+/** `asha (min_epochs 1, eta 3, min_reports 3)`, from whatever the stored spec has. */
+function describeScheduler(scheduler: unknown): string {
+  if (scheduler === undefined || scheduler === null) return 'none';
+  if (typeof scheduler !== 'object') return String(scheduler);
+  const { kind, ...rest } = scheduler as Record<string, unknown>;
+  const settings = Object.entries(rest).map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  return `${String(kind ?? 'scheduler')}${settings.length > 0 ? ` (${settings.join(', ')})` : ''}`;
 }
 
 function historySection(data: ReportData, metric: string): Section {
@@ -357,15 +366,25 @@ function rungsSection(data: ReportData, maxLines: number): Section {
   const blocks: Block[] = [
     {
       kind: 'text',
-      text: `Intermediate values reported by ${reporting.length} trial(s), one line per trial: red lines were pruned, blue ones ran to completion, grey ones are still running or failed.`,
+      text:
+        `Intermediate values reported by ${reporting.length} trial(s), one line per trial: red lines were pruned, blue ones ran to completion ` +
+        '(ending at their final value), grey ones are still running or failed.',
     },
-    { kind: 'chart', id: 'rungs', height: 340, config: rungsChart(drawn) },
+    { kind: 'chart', id: 'rungs', height: 340, config: rungsChart(drawn, (t) => finalEpoch(data, t)) },
   ];
   if (drawn.length < reporting.length) {
     blocks.push({ kind: 'note', text: `${drawn.length} of ${reporting.length} trials are drawn (every pruned trial first).` });
   }
   blocks.push({ kind: 'table', headers: ['step', 'trials reporting', 'best value', 'median value', 'pruned after this step'], rows: table });
   return { id: 'rungs', title: 'Scheduler rungs', blocks };
+}
+
+/** The fine-tuning epochs a trial ran to the end: its own `epochs` parameter or the recipe's. */
+function finalEpoch(data: ReportData, trial: ReportTrial): number | null {
+  const own = trial.rawParams['epochs'];
+  if (typeof own === 'number') return own;
+  const recipe = (data.spec.recipe as { epochs?: unknown } | undefined)?.epochs;
+  return typeof recipe === 'number' ? recipe : null;
 }
 
 function failuresSection(data: ReportData): Section {
