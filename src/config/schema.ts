@@ -225,7 +225,7 @@ export const studyJsonSchema = {
   properties: {
     name: name('Study name (the key of the study in the database).'),
     seed: { ...SEED, description: 'Study seed: derives every seed not given explicitly (default 0).' },
-    storage: { type: 'string', minLength: 1, description: 'SQLite database path, relative to the study file.' },
+    storage: { type: 'string', minLength: 1, description: 'SQLite database path (relative to the study file, optionally sqlite:PATH) or a postgres:// URL (kept as written).' },
     datasets: {
       type: 'object',
       description: 'Datasets by name.',
