@@ -66,6 +66,9 @@ export interface Executor {
   close(): Promise<void>;
 }
 
+/** Longest a timed unit waits for dead threads' replacements before its clock starts anyway. */
+const REPLACEMENT_WAIT_MS = 120_000;
+
 // dist/worker/entry.js, also when this file runs from source (tests).
 const WORKER_ENTRY = workerEntryPath();
 
@@ -111,6 +114,10 @@ export class PoolExecutor implements Executor {
       workerData,
       ...(options.workerMemoryMb !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: options.workerMemoryMb } } : {}),
     });
+    // A thread can die after its task was already settled (an out-of-memory that lands after the
+    // unit's timeout aborted it): piscina then emits 'error' on the pool, which would end the process
+    // if nobody listened. The unit already failed with its reason; the thread is replaced.
+    pool.on('error', () => {});
     // Counted from the start: the initial threads announce themselves in a microtask.
     const counts = { created: 0, destroyed: 0 };
     const onCreate = () => counts.created++;
@@ -159,15 +166,29 @@ export class PoolExecutor implements Executor {
     return this.created - this.slots;
   }
 
-  /** Resolves once the pool is back to `slots` initialised threads (at once when it is). */
-  async whenFull(): Promise<void> {
-    while (this.readyThreads < this.slots) {
-      await new Promise<void>((resolve) => this.waiters.add(resolve));
+  /**
+   * Resolves once the pool is back to `slots` initialised threads (at once when it is), or after
+   * `maxWaitMs` (a replacement that can never start must not hang the caller).
+   */
+  async whenFull(maxWaitMs = Number.POSITIVE_INFINITY): Promise<void> {
+    const deadline = performance.now() + maxWaitMs;
+    while (this.readyThreads < this.slots && performance.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = Number.isFinite(maxWaitMs) ? setTimeout(waiter, Math.max(0, deadline - performance.now())) : undefined;
+        this.waiters.add(waiter);
+      });
     }
   }
 
   async runUnit(unit: TrialUnit, signal?: AbortSignal, channel?: UnitChannel): Promise<UnitResult> {
     const timeoutMs = this.options.unitTimeoutMs;
+    // The timeout measures the unit, not the wait for a replacement thread to initialise (seconds of
+    // tfjs start-up): with at most `slots` units in flight, a full pool runs this unit at once.
+    if (timeoutMs !== undefined) await this.whenFull(REPLACEMENT_WAIT_MS);
     const timeout = timeoutMs !== undefined ? new AbortController() : null;
     const timer = timeout !== null ? setTimeout(() => timeout.abort(), timeoutMs) : null;
     const signals = [signal, timeout?.signal].filter((s): s is AbortSignal => s !== undefined);
