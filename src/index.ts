@@ -19,3 +19,11 @@ export {
   type RungValue,
 } from './search/schedulers/index.js';
 export type { BackendName, UnitResult, TrialUnit } from './worker/protocol.js';
+export {
+  studyReport,
+  renderReport,
+  collectReport,
+  paramImportance,
+  type ReportData,
+  type SectionOptions,
+} from './report/index.js';
