@@ -1,7 +1,10 @@
 // The benchmarks `npm run bench -- NAME` knows. Add yours here.
 import { halving } from './halving.js';
+import { overhead } from './overhead.js';
 import { overheadPg } from './overhead-pg.js';
 import { reportBench } from './report.js';
+import { samplers } from './samplers.js';
+import { subsets } from './subsets.js';
 export interface BenchContext {
   readonly json: boolean;
   /** Human-readable output (tables); silent with --json. */
@@ -15,6 +18,9 @@ export interface Benchmark {
 
 export const BENCHMARKS: Record<string, Benchmark> = {
   halving,
+  overhead,
   'overhead-pg': overheadPg,
   report: reportBench,
+  samplers,
+  subsets,
 };

@@ -4,6 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { StudyConfigError } from '../errors.js';
 import { dataIssue } from './data-check.js';
+import { enqueueIssue } from './enqueue.js';
 import { formatPath } from './format.js';
 import { resolveStudy } from './resolve.js';
 import { overrideIssue, semanticIssue, type Overrides } from './semantic.js';
@@ -69,6 +70,9 @@ export function parseStudy(text: string, file: string, options?: LoadOptions): R
   if (override !== null) throw new StudyConfigError(`${file}: ${override}`);
 
   const study = resolveStudy(raw, file, overrides);
+  // Checked against the resolved space and recipe: a left-out parameter takes the recipe's value.
+  const queued = enqueueIssue(raw, study.space, study.recipe);
+  if (queued !== null) fail(queued);
   if (options?.checkData !== false) {
     const dataProblem = dataIssue(study, raw);
     if (dataProblem !== null) fail(dataProblem);

@@ -4,6 +4,8 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import type { DatasetSpec, TargetSpec, TaskSpec, TransformSpec } from '../data/types.js';
 import type { Condition, Distribution, ParamSpec } from '../search/types.js';
 import { hashString, mixSeed } from '../util/rng.js';
+import { resolveEnqueue } from './enqueue.js';
+import { resolveSampler } from './sampler.js';
 import { resolveScheduler } from './scheduler.js';
 import { DEFAULT_EPOCHS, DEFAULT_HIDDEN, type Overrides } from './semantic.js';
 import type { RawDataset, RawParam, RawTask, RawTransform, RawWhen, StudyConfig } from './study-config.js';
@@ -46,6 +48,7 @@ export function resolveStudy(raw: StudyConfig, file: string | null, overrides?: 
   const sourceNames = sources.map((s) => s.name);
   const scheduler = resolveScheduler(raw);
   const space = Object.entries(raw.space ?? {}).map(([name, param]) => resolveParam(name, param, sourceNames));
+  const enqueue = resolveEnqueue(raw, space, recipe);
   return deepFreeze({
     name: raw.name,
     seed,
@@ -55,7 +58,9 @@ export function resolveStudy(raw: StudyConfig, file: string | null, overrides?: 
     model,
     recipe,
     space,
-    sampler: { kind: 'random' as const },
+    sampler: resolveSampler(raw),
+    // Left out when empty, so specs stored before `enqueue` existed stay equal.
+    ...(enqueue.length > 0 ? { enqueue } : {}),
     objective: resolveObjective(raw),
     ...(raw.screen_prior !== undefined ? { screen_prior: raw.screen_prior } : {}),
     ...(scheduler !== null ? { scheduler } : {}),

@@ -2,6 +2,8 @@
 // completion (`tasksieve schema`). Main thread; plain data. Must not import tfjs, the worker or the store.
 // Cross-field rules (ranges against budget.epochs, `when` order, source names, …) live in semantic.ts.
 import { OBJECTIVE_METRICS } from '../metrics/types.js';
+import { ENQUEUE_SCHEMA } from './enqueue.js';
+import { SAMPLER_SCHEMA } from './sampler.js';
 import { ACTIVATIONS, AGGREGATES, OBJECTIVE_ON, OPTIMIZERS, RECIPE_KEYS, SCHEDULER_KINDS, SCREEN_KINDS, STRATEGIES } from './types.js';
 
 /** Names of studies, datasets and tasks. */
@@ -281,7 +283,8 @@ export const studyJsonSchema = {
       additionalProperties: false,
       properties: SPACE_PROPERTIES,
     },
-    sampler: { type: 'string', enum: ['random'], description: 'Sampler (default random).' },
+    sampler: SAMPLER_SCHEMA,
+    enqueue: ENQUEUE_SCHEMA,
     objective: {
       type: 'object',
       description: "What a trial's value is.",

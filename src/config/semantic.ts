@@ -3,6 +3,7 @@
 // conditions, and command-line overrides. Main thread. Must not import tfjs, the worker or the store.
 import { show, type PathSegment } from './format.js';
 import { studyJsonSchema } from './schema.js';
+import { samplerIssue } from './sampler.js';
 import { schedulerIssue } from './scheduler.js';
 import type { ConfigIssue, RawParam, RawTask, Scalar, StudyConfig } from './study-config.js';
 
@@ -19,6 +20,7 @@ export function semanticIssue(study: StudyConfig): ConfigIssue | null {
     spaceIssue(study) ??
     objectiveIssue(study) ??
     screenIssue(study) ??
+    samplerIssue(study) ??
     schedulerIssue(study, DEFAULT_EPOCHS)
   );
 }

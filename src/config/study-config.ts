@@ -24,7 +24,8 @@ export interface StudyConfig {
     dropout: number;
   }>;
   space?: Record<string, RawParam>;
-  sampler?: 'random';
+  sampler?: SamplerKind | RawSampler;
+  enqueue?: RawEnqueued[];
   objective?: {
     metric?: ObjectiveMetric;
     direction?: 'maximize' | 'minimize';
@@ -93,3 +94,18 @@ export interface ConfigIssue {
   /** Point at the mapping key rather than its value (unknown keys, bad names). */
   readonly at?: 'key' | 'value';
 }
+
+export type SamplerKind = 'random' | 'bayes';
+
+/** `sampler:` as a mapping; the settings other than kind are for bayes only (see sampler.ts). */
+export interface RawSampler {
+  kind: SamplerKind;
+  startup_trials?: number;
+  candidates?: number;
+  multivariate?: boolean;
+  gamma?: number;
+  constant_liar?: boolean;
+}
+
+/** One `enqueue:` entry: space parameters by name (`sources`: a list of names or "all"). */
+export type RawEnqueued = Record<string, Scalar | string[]>;

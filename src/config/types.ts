@@ -3,7 +3,7 @@
 import type { TargetSpec, TaskSpec } from '../data/types.js';
 import { AGGREGATE_KINDS, type AggregateKind } from '../metrics/aggregate.js';
 import type { ObjectiveMetric } from '../metrics/types.js';
-import type { SearchSpace } from '../search/types.js';
+import type { Params, SearchSpace } from '../search/types.js';
 
 export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'elu'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
@@ -67,6 +67,23 @@ export interface Objective {
   readonly lambda?: number;
 }
 
+/** The random sampler, or the bayes (TPE) sampler with its settings (see src/config/sampler.ts). */
+export type SamplerSpec = { readonly kind: 'random' } | BayesSamplerSpec;
+
+export interface BayesSamplerSpec {
+  readonly kind: 'bayes';
+  /** Finished trials with a value before the model is used (random until then). */
+  readonly startup_trials: number;
+  /** Candidates drawn from the good-trial density per proposal. */
+  readonly candidates: number;
+  /** One joint model over the parameters active together (true), or one per parameter. */
+  readonly multivariate: boolean;
+  /** Fraction of the finished trials (at most 25) in the good group. */
+  readonly gamma: number;
+  /** Running trials count as bad ones, so parallel workers spread out. */
+  readonly constant_liar: boolean;
+}
+
 /** Screens whose scores can bias the sampler's source inclusion (`screen_prior` in a study file). */
 export const SCREEN_KINDS = ['leep', 'logme', 'hscore'] as const;
 export type ScreenKind = (typeof SCREEN_KINDS)[number];
@@ -115,7 +132,12 @@ export interface ResolvedStudy {
   readonly recipe: Recipe;
   /** Must contain exactly one `subset` parameter named `sources`, or none (then no source is used). */
   readonly space: SearchSpace;
-  readonly sampler: { readonly kind: 'random' };
+  readonly sampler: SamplerSpec;
+  /**
+   * Trial params run first, once, in this order, when the study is created (`enqueue:`); absent
+   * when there are none (left out so older specs stay equal).
+   */
+  readonly enqueue?: readonly Params[];
   readonly objective: Objective;
   /**
    * Transferability screen whose per-source scores bias how often the sampler includes each source
@@ -133,6 +155,8 @@ export interface ResolvedStudy {
 export const OPERATIONAL_KEYS = [
   'file',
   'storage',
+  // The sampler proposes; it does not change what a finished trial means, so a resumed study may switch it.
+  'sampler',
   'budget.trials',
   'budget.workers',
   'budget.unitTimeoutS',

@@ -7,7 +7,8 @@ import { OPERATIONAL_KEYS, type ResolvedStudy } from '../config/types.js';
 import { SpecDriftError, StoreError } from '../errors.js';
 import type { Json, Store, StudyRecord, TrialRecord } from '../store/types.js';
 import { createSampler } from './samplers/index.js';
-import type { Sampler, TrialSnapshot } from './samplers/types.js';
+import type { Sampler } from './samplers/types.js';
+import { TrialHistory } from './trial-history.js';
 import { isStaleOwner, newOwnerId } from './owner.js';
 import type { Params } from './types.js';
 import { readSourcePrior } from './source-prior.js';
@@ -98,17 +99,12 @@ export function withOperationalKeys(stored: ResolvedStudy, given: ResolvedStudy)
   return deepFreeze(out as unknown as ResolvedStudy);
 }
 
-export function snapshotOf(trial: TrialRecord): TrialSnapshot {
-  return {
-    number: trial.number,
-    state: trial.state,
-    params: trial.params as Params,
-    value: trial.value,
-  };
-}
+export { snapshotOf } from './trial-history.js';
 
 export class StudyHandle {
   readonly owner: string;
+  /** The study's trials for the sampler, read incrementally (finished trials are kept). */
+  private readonly history: TrialHistory;
 
   private constructor(
     readonly store: Store,
@@ -121,6 +117,7 @@ export class StudyHandle {
     readonly drift: readonly string[],
   ) {
     this.owner = owner;
+    this.history = new TrialHistory(store, record.id);
   }
 
   /** Creates the study, or opens the stored one of that name when its spec is the same. */
@@ -138,7 +135,7 @@ export class StudyHandle {
       );
     }
     const effective = differences.length > 0 ? withOperationalKeys(record.spec as unknown as ResolvedStudy, study) : study;
-    return new StudyHandle(
+    const handle = new StudyHandle(
       store,
       effective,
       record,
@@ -147,6 +144,27 @@ export class StudyHandle {
       options.owner ?? newOwnerId(),
       differences,
     );
+    handle.enqueueStudyEntries();
+    return handle;
+  }
+
+  /**
+   * The study file's `enqueue` entries become trials 0, 1, … (WAITING), exactly once whatever the
+   * number of processes opening the study at once and whatever crashed before: every handle runs
+   * this before it can ask, and entry i is inserted only while the study has at most i trials (one
+   * transaction each, the budget check of createTrial), so it lands at number i or not at all.
+   */
+  private enqueueStudyEntries(): void {
+    const entries = this.study.enqueue ?? [];
+    const count = Math.min(entries.length, this.total);
+    if (count === 0 || this.store.countTrials(this.id) >= count) return;
+    for (let i = 0; i < count; i++) {
+      this.store.createTrial(this.id, i + 1, () => ({
+        params: entries[i] as Json as { [k: string]: Json },
+        state: 'WAITING',
+        owner: null,
+      }));
+    }
   }
 
   get id(): number {
@@ -173,7 +191,6 @@ export class StudyHandle {
   ask(): AskedTrial | null {
     const waiting = this.store.claimWaitingTrial(this.id, this.owner);
     if (waiting) return this.asked(waiting);
-    const history = this.store.getTrials(this.id).map(snapshotOf);
     const direction = this.study.objective.direction;
     // screen_prior: per-source inclusion probabilities, stored with the study before its first trial.
     const sourcePrior = readSourcePrior(this.store, this.id, this.study);
@@ -182,7 +199,9 @@ export class StudyHandle {
       // Inside the write transaction: the trials read here are exactly those the insert follows.
       const failed = this.retries > 0 ? pendingRetry(this.store.getTrials(this.id), this.retries) : null;
       retryOf = failed?.number;
-      const params = failed?.params ?? (this.sampler.sample({ space: this.study.space, direction, history, trialNumber, sourcePrior }) as Json);
+      const params =
+        failed?.params ??
+        (this.sampler.sample({ space: this.study.space, direction, history: this.history.read(), trialNumber, sourcePrior }) as Json);
       return { params: params as { [k: string]: Json }, state: 'RUNNING', owner: this.owner };
     });
     return created ? this.asked(created, retryOf) : null;

@@ -47,6 +47,13 @@ export function checkProposal(proposal: NewTrial): { state: 'WAITING' | 'RUNNING
   return { state, params: toJsonText(params, 'trial params'), owner };
 }
 
+/** -1 asks for every trial; a fraction or NaN would silently compare wrong in SQL. */
+export function checkAfterNumber(afterNumber: number): void {
+  if (!Number.isSafeInteger(afterNumber) || afterNumber < -1) {
+    throw new StoreError(`afterNumber must be an integer >= -1, got ${String(afterNumber)}`);
+  }
+}
+
 export function checkStates(states: readonly TrialState[]): readonly TrialState[] {
   for (const state of states) {
     if (!TRIAL_STATES.includes(state)) throw new StoreError(`unknown trial state ${String(state)}`);

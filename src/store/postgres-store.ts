@@ -5,6 +5,7 @@ import { StoreError, TasksieveError } from '../errors.js';
 import {
   assertNotFinished,
   assertRecording,
+  checkAfterNumber,
   checkOwner,
   checkProposal,
   checkStates,
@@ -249,6 +250,14 @@ export class PostgresStore implements Store {
             [...checkStates(states)],
           ]);
     return result.rows.map(toTrial);
+  }
+
+  getTrialsSince(studyId: number, afterNumber: number): TrialRecord[] {
+    checkAfterNumber(afterNumber);
+    return this.one(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = $1 AND number > $2 ORDER BY number`, [
+      studyId,
+      afterNumber,
+    ]).rows.map(toTrial);
   }
 
   countTrials(studyId: number, states?: readonly TrialState[]): number {

@@ -7,6 +7,7 @@ import { StoreError, TasksieveError } from '../errors.js';
 import {
   assertNotFinished,
   assertRecording,
+  checkAfterNumber,
   checkOwner,
   checkProposal,
   checkStates,
@@ -123,6 +124,9 @@ function prepareStatements(db: Database.Database) {
 
     trialById: db.prepare<[number], TrialRow>('SELECT * FROM trials WHERE id = ?'),
     trialsOfStudy: db.prepare<[number], TrialRow>('SELECT * FROM trials WHERE study_id = ? ORDER BY number'),
+    trialsSince: db.prepare<[number, number], TrialRow>(
+      'SELECT * FROM trials WHERE study_id = ? AND number > ? ORDER BY number',
+    ),
     trialsInStates: db.prepare<[number, string], TrialRow>(
       'SELECT * FROM trials WHERE study_id = ? AND state IN (SELECT value FROM json_each(?)) ORDER BY number',
     ),
@@ -370,6 +374,11 @@ export class SqliteStore implements Store {
         : this.statements.trialsInStates.all(studyId, statesJson(states)),
     );
     return rows.map(toTrial);
+  }
+
+  getTrialsSince(studyId: number, afterNumber: number): TrialRecord[] {
+    checkAfterNumber(afterNumber);
+    return this.read(() => this.statements.trialsSince.all(studyId, afterNumber)).map(toTrial);
   }
 
   countTrials(studyId: number, states?: readonly TrialState[]): number {

@@ -110,6 +110,11 @@ export interface Store {
 
   getTrial(trialId: number): TrialRecord | null;
   getTrials(studyId: number, states?: readonly TrialState[]): TrialRecord[];
+  /**
+   * The study's trials numbered above `afterNumber`, in number order: how an incremental reader
+   * catches up (finished trials never change, so it keeps the ones it has and re-reads only the rest).
+   */
+  getTrialsSince(studyId: number, afterNumber: number): TrialRecord[];
   countTrials(studyId: number, states?: readonly TrialState[]): number;
 
   /** Records a finished unit of a RUNNING trial; (trial, target, seed) is unique. */

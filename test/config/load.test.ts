@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadStudyFile, parseStudy, type ResolvedStudy } from '../../src/config/index.js';
 import { hashString, mixSeed } from '../../src/util/rng.js';
 import { DIGITS, errorOf, FIXTURES, MINIMAL, messageOf, REPO, Workspace } from './helpers.js';
+import { BAYES_DEFAULTS } from '../../src/config/sampler.js';
 
 function expectDeepFrozen(value: unknown, path = 'study'): void {
   if (typeof value !== 'object' || value === null) return;
@@ -130,7 +131,7 @@ describe('defaults and file-level errors', () => {
       dropout: 0,
     });
     expect(study.space).toEqual([]);
-    expect(study.sampler).toEqual({ kind: 'random' });
+    expect(study.sampler).toEqual({ kind: 'bayes', ...BAYES_DEFAULTS });
     expect(study.objective).toEqual({ metric: 'accuracy', direction: 'maximize', aggregate: 'mean' });
     expect(study.budget).toEqual({ trials: 4, workers: 2, epochs: 10, seeds: 1 });
   });

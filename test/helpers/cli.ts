@@ -54,6 +54,7 @@ recipe: { batch_size: 16, pretrain_epochs: 3, epochs: 4 }
 space:
   learning_rate: { type: float, low: 0.003, high: 0.05, log: true }
   sources: { type: subset, min: 0, max: 2 }
+sampler: random   # proposals depend only on the trial number: the kill/resume tests rely on it
 ${options.extra ?? ''}
 budget: { trials: ${options.trials ?? 6}, workers: ${options.workers ?? 2}, epochs: 4, seeds: ${options.seeds ?? 2} }
 `;

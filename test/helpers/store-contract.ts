@@ -340,6 +340,25 @@ export function storeContract(name: string, makeStore: () => { store: Store; cle
         expect(store.getTrial(c.id)?.number).toBe(2);
         expect(store.getTrial(987654)).toBeNull();
       });
+
+      it('getTrialsSince returns the trials numbered above a number, in order, current state, this study only', () => {
+        const s = study();
+        const other = study('other');
+        const trials = [0, 1, 2, 3].map(() => create(s.id, running('o')));
+        create(other.id, running('o'));
+        store.finishTrial(trials[2]!.id, 'o', complete);
+        expect(store.getTrialsSince(s.id, -1)).toEqual(store.getTrials(s.id));
+        const since = store.getTrialsSince(s.id, 1);
+        expect(since.map((t) => [t.number, t.state])).toEqual([
+          [2, 'COMPLETE'],
+          [3, 'RUNNING'],
+        ]);
+        expect(since[0]).toEqual(store.getTrial(trials[2]!.id));
+        expect(store.getTrialsSince(s.id, 3)).toEqual([]);
+        expect(store.getTrialsSince(other.id, -1).map((t) => t.number)).toEqual([0]);
+        expect(() => store.getTrialsSince(s.id, 1.5)).toThrow(StoreError);
+        expect(() => store.getTrialsSince(s.id, -2)).toThrow(StoreError);
+      });
     });
 
     describe('units', () => {

@@ -1,14 +1,25 @@
 // Sampler registry. Main thread.
 import type { ResolvedStudy } from '../../config/types.js';
 import { RandomSampler } from './random-sampler.js';
+import { TpeSampler } from './tpe-sampler.js';
 import type { Sampler } from './types.js';
 
 export { RandomSampler, sampleDistribution } from './random-sampler.js';
+export { DEFAULT_TPE_SETTINGS, TpeSampler, type TpeSettings } from './tpe-sampler.js';
 export type { SampleContext, Sampler, TrialSnapshot } from './types.js';
 
 export function createSampler(study: ResolvedStudy): Sampler {
-  switch (study.sampler.kind) {
+  const spec = study.sampler;
+  switch (spec.kind) {
     case 'random':
       return new RandomSampler(study.seed);
+    case 'bayes':
+      return new TpeSampler(study.seed, {
+        startupTrials: spec.startup_trials,
+        candidates: spec.candidates,
+        multivariate: spec.multivariate,
+        gamma: spec.gamma,
+        constantLiar: spec.constant_liar,
+      });
   }
 }

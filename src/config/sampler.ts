@@ -1,0 +1,95 @@
+// The `sampler:` key of a study file: its JSON Schema, cross-field checks and resolution to a
+// SamplerSpec with every setting written out. Main thread. Must not import tfjs, the worker or the store.
+import type { ConfigIssue, RawSampler, StudyConfig } from './study-config.js';
+import type { BayesSamplerSpec, SamplerSpec } from './types.js';
+
+export const SAMPLER_KINDS = ['random', 'bayes'] as const;
+
+/** Defaults of the bayes sampler, measured with `npm run bench -- samplers` and `-- subsets`. */
+export const BAYES_DEFAULTS: Omit<BayesSamplerSpec, 'kind'> = Object.freeze({
+  startup_trials: 5,
+  candidates: 24,
+  multivariate: true,
+  gamma: 0.25,
+  constant_liar: true,
+});
+
+const BAYES_KEYS = Object.keys(BAYES_DEFAULTS) as (keyof typeof BAYES_DEFAULTS)[];
+
+export const SAMPLER_SCHEMA = {
+  description:
+    'How trials are proposed (default bayes): bayes (a Tree-structured Parzen Estimator with default settings), random, or a mapping { kind, startup_trials, candidates, multivariate, gamma, constant_liar }. The sampler may change when a study is resumed.',
+  anyOf: [
+    { type: 'string', enum: [...SAMPLER_KINDS], description: 'bayes or random, with default settings.' },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['kind'],
+      properties: {
+        kind: {
+          type: 'string',
+          enum: [...SAMPLER_KINDS],
+          description:
+            'random: every trial drawn independently; bayes: after startup_trials random trials, proposes the candidate with the best ratio of good to bad density (TPE).',
+        },
+        startup_trials: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 10000,
+          description: `bayes: finished trials with a value before the model is used; random until then (default ${BAYES_DEFAULTS.startup_trials}).`,
+        },
+        candidates: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 10000,
+          description: `bayes: candidates drawn from the good-trial density per proposal; more exploit harder (default ${BAYES_DEFAULTS.candidates}).`,
+        },
+        multivariate: {
+          type: 'boolean',
+          description: `bayes: model the parameters that are active together jointly (true) or one at a time (default ${BAYES_DEFAULTS.multivariate}).`,
+        },
+        gamma: {
+          type: 'number',
+          exclusiveMinimum: 0,
+          maximum: 1,
+          description: `bayes: fraction of the finished trials (at most 25) that form the good group, in (0, 1] (default ${BAYES_DEFAULTS.gamma}).`,
+        },
+        constant_liar: {
+          type: 'boolean',
+          description: `bayes: count running trials as bad ones, so parallel workers propose different points (default ${BAYES_DEFAULTS.constant_liar}).`,
+        },
+      },
+    },
+  ],
+} as const;
+
+function rawSampler(study: StudyConfig): RawSampler | null {
+  const raw = study.sampler;
+  if (raw === undefined) return null;
+  return typeof raw === 'string' ? { kind: raw } : raw;
+}
+
+/** A bayes setting given to the random sampler would be silently ignored. */
+export function samplerIssue(study: StudyConfig): ConfigIssue | null {
+  const raw = rawSampler(study);
+  if (raw === null || raw.kind === 'bayes') return null;
+  const extra = BAYES_KEYS.find((key) => raw[key] !== undefined);
+  return extra === undefined ? null : { path: ['sampler', extra], message: 'only used with kind bayes (kind is random)' };
+}
+
+/**
+ * bayes is the default: it beats random search clearly on `npm run bench -- samplers` and `-- subsets`
+ * (README). Random proposals depend only on the trial number; ask for `random` when that matters.
+ */
+export function resolveSampler(study: StudyConfig): SamplerSpec {
+  const raw = rawSampler(study) ?? { kind: 'bayes' };
+  if (raw.kind === 'random') return { kind: 'random' };
+  return {
+    kind: 'bayes',
+    startup_trials: raw.startup_trials ?? BAYES_DEFAULTS.startup_trials,
+    candidates: raw.candidates ?? BAYES_DEFAULTS.candidates,
+    multivariate: raw.multivariate ?? BAYES_DEFAULTS.multivariate,
+    gamma: raw.gamma ?? BAYES_DEFAULTS.gamma,
+    constant_liar: raw.constant_liar ?? BAYES_DEFAULTS.constant_liar,
+  };
+}
