@@ -26,7 +26,8 @@ async function connection(): Promise<pg.Client> {
     connectionString: init.url,
     connectionTimeoutMillis: init.connectTimeoutMs,
     keepAlive: true,
-    application_name: 'tasksieve',
+    // A URL's application_name wins (operators tell workers apart in pg_stat_activity).
+    fallback_application_name: 'tasksieve',
     types,
   });
   // A connection that breaks between requests is dropped here; the next request opens a new one.

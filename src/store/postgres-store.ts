@@ -42,6 +42,10 @@ export interface PostgresStoreOptions {
 
 type Row = Record<string, unknown>;
 
+// Our transactions are never idle for more than a sampler's proposal (milliseconds).
+const IDLE_IN_TRANSACTION_MS = 60_000;
+const LOCK_TIMEOUT_MS = 60_000;
+
 const TRIAL_COLUMNS = `id, study_id, number, state, params, value, error, backend, owner, attempts,
   created_at, started_at, finished_at, heartbeat_at`;
 
@@ -77,8 +81,16 @@ export class PostgresStore implements Store {
       db = SyncPgClient.connect(url, {
         connectTimeoutMs: options.connectTimeoutMs,
         requestTimeoutMs: options.requestTimeoutMs,
-        // Warnings such as "there is no transaction in progress" after a failed request are noise.
-        onConnect: ['SET client_min_messages = error', ...(readonly ? ['SET default_transaction_read_only = on'] : [])],
+        onConnect: [
+          // Warnings such as "there is no transaction in progress" after a failed request are noise.
+          'SET client_min_messages = error',
+          // A process frozen inside a transaction (stopped, partitioned) must not hold the study's
+          // numbering lock for ever: the server ends its session, and a lock wait gives up with an
+          // error before this client's own request timeout.
+          `SET idle_in_transaction_session_timeout = ${IDLE_IN_TRANSACTION_MS}`,
+          `SET lock_timeout = ${LOCK_TIMEOUT_MS}`,
+          ...(readonly ? ['SET default_transaction_read_only = on'] : []),
+        ],
       });
     } catch (err) {
       throw new StoreError(`cannot open database ${where}: ${messageOf(err)}`, { cause: err });

@@ -323,3 +323,39 @@ describe('PostgresStore across processes', () => {
 function sql(schema: { name: string }, text: string, params?: unknown[]) {
   return pgAdmin().query(text.replaceAll('$schema', schema.name), params);
 }
+
+describe('PostgresStore connection loss', () => {
+  it('a killed connection costs at most one call (a StoreError); the store reconnects and works on', () => {
+    const schema = freshSchema();
+    const name = `victim_${Date.now()}`;
+    const url = new URL(schema.url);
+    url.searchParams.set('application_name', name);
+    const store = PostgresStore.open(url.toString());
+    try {
+      const { study } = store.getOrCreateStudy('s', {}, 'maximize');
+      // Waits (up to 10 s) until the backend is gone, so the next call meets a dead connection.
+      const killed = sql(
+        schema,
+        'SELECT pg_terminate_backend(pid, 10000) AS done FROM pg_stat_activity WHERE application_name = $1',
+        [name],
+      );
+      expect(killed.rows).toEqual([{ done: true }]);
+      // The bridge may learn of the loss before the call (and reconnect at once) or during it (the
+      // call fails): either way nothing is half-done and the following calls work.
+      let first: number | 'failed';
+      try {
+        first = store.countTrials(study.id);
+      } catch (error) {
+        expect(error).toBeInstanceOf(StoreError);
+        expect((error as Error).message).toMatch(/^PostgreSQL postgres:\/\/|terminating connection/);
+        first = 'failed';
+      }
+      expect([0, 'failed']).toContain(first);
+      expect(store.createTrial(study.id, 10, () => ({ state: 'WAITING', owner: null, params: {} }))?.number).toBe(0);
+      expect(store.countTrials(study.id)).toBe(1);
+    } finally {
+      store.close();
+      schema.drop();
+    }
+  });
+});
