@@ -37,7 +37,8 @@ async function connection(): Promise<pg.Client> {
   });
   try {
     await fresh.connect();
-    for (const sql of init.onConnect) await fresh.query(sql);
+    // One round trip: without parameters a query may hold several statements.
+    if (init.onConnect.length > 0) await fresh.query(init.onConnect.join('; '));
   } catch (error) {
     fresh.end().catch(() => {});
     throw error;

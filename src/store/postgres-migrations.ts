@@ -154,6 +154,12 @@ function assertNoUnknownMigration(applied: readonly number[], where: string): vo
  * holding an advisory lock so that processes opening a fresh database at once migrate it once.
  */
 export function migratePostgres(db: SyncPgClient, where: string): void {
+  // The usual case, a database already at this version, costs two reads and takes no lock.
+  if (db.query(`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`).rows[0]?.['present'] === true) {
+    const applied = appliedVersions(db);
+    assertNoUnknownMigration(applied, where);
+    if (PG_MIGRATIONS.every((m) => applied.includes(m.version))) return;
+  }
   db.run([{ sql: 'BEGIN' }, { sql: 'SELECT pg_advisory_xact_lock($1)', params: [MIGRATION_LOCK] }]);
   try {
     db.query(CREATE_MIGRATIONS_TABLE);
