@@ -10,7 +10,7 @@ import { resolveScheduler } from './scheduler.js';
 import { DEFAULT_EPOCHS, DEFAULT_HIDDEN, type Overrides } from './semantic.js';
 import type { RawDataset, RawParam, RawTask, RawTransform, RawWhen, StudyConfig } from './study-config.js';
 import { DEFAULT_ALPHA, DEFAULT_LAMBDA } from '../metrics/aggregate.js';
-import type { Objective, Recipe, ResolvedStudy } from './types.js';
+import { OPTIONAL_RECIPE_KEYS, type Objective, type Recipe, type ResolvedStudy } from './types.js';
 
 export const DEFAULT_NOISE = 0.1;
 
@@ -39,6 +39,9 @@ export function resolveStudy(raw: StudyConfig, file: string | null, overrides?: 
     epochs: raw.recipe?.epochs ?? epochs,
     freeze_layers: raw.recipe?.freeze_layers ?? 0,
     dropout: raw.recipe?.dropout ?? model.dropout,
+    // The strategy keys only when set: their defaults apply in the worker (withRecipeDefaults), so
+    // specs stored before they existed stay equal.
+    ...optionalRecipeKeys(raw),
   };
   const sources = (raw.sources ?? []).map((task) => resolveTask(raw, task, base, seed));
   const targets: TargetSpec[] = raw.targets.map((task) => ({
@@ -93,6 +96,16 @@ function resolveObjective(raw: StudyConfig): Objective {
     ...(aggregate === 'cvar' ? { alpha: o.alpha ?? DEFAULT_ALPHA } : {}),
     ...(aggregate === 'mean_minus_std' ? { lambda: o.lambda ?? DEFAULT_LAMBDA } : {}),
   };
+}
+
+/** The optional (strategy) recipe keys the study file sets. */
+function optionalRecipeKeys(raw: StudyConfig): Partial<Recipe> {
+  const out: Record<string, unknown> = {};
+  for (const key of OPTIONAL_RECIPE_KEYS) {
+    const value = raw.recipe?.[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out as Partial<Recipe>;
 }
 
 /** The dataset spec of a task (synthetic specs depend on the task: rho and the task seed). */

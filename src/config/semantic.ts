@@ -18,6 +18,7 @@ export function semanticIssue(study: StudyConfig): ConfigIssue | null {
     taskIssue(study) ??
     recipeIssue(study) ??
     spaceIssue(study) ??
+    strategyKeyIssue(study) ??
     objectiveIssue(study) ??
     screenIssue(study) ??
     samplerIssue(study) ??
@@ -34,6 +35,57 @@ function objectiveIssue(study: StudyConfig): ConfigIssue | null {
   }
   if (objective.lambda !== undefined && aggregate !== 'mean_minus_std') {
     return issue(['objective', 'lambda'], `only used with aggregate: mean_minus_std (aggregate is ${aggregate})`);
+  }
+  return null;
+}
+
+/** Recipe keys read by some strategies or task weightings only, with the key that selects them. */
+const KEY_USERS: Readonly<Record<string, readonly [key: 'strategy' | 'task_weighting', values: readonly string[]]>> = {
+  transfer_lr_mult: ['strategy', ['finetune', 'selftrain', 'distill']],
+  task_weighting: ['strategy', ['multitask']],
+  dwa_temperature: ['task_weighting', ['dwa']],
+  gradnorm_alpha: ['task_weighting', ['gradnorm']],
+  unlabelled_fraction: ['strategy', ['selftrain']],
+  confidence_threshold: ['strategy', ['selftrain']],
+  selftrain_rounds: ['strategy', ['selftrain']],
+  consistency_weight: ['strategy', ['selftrain']],
+  consistency_noise: ['strategy', ['selftrain']],
+  distill_temperature: ['strategy', ['distill']],
+  distill_alpha: ['strategy', ['distill']],
+  student_fraction: ['strategy', ['distill']],
+};
+
+/**
+ * A strategy's key set (in `recipe` or searched in `space`) where no trial can use that strategy
+ * would be silently ignored: e.g. `distill_alpha` while the strategy is always finetune.
+ */
+function strategyKeyIssue(study: StudyConfig): ConfigIssue | null {
+  const recipe = (study.recipe ?? {}) as Record<string, unknown>;
+  const space = study.space ?? {};
+  const defaults: Record<string, string> = { strategy: 'finetune', task_weighting: 'equal' };
+  /** Values a selecting key can take in some trial: the recipe's (or default) and the space's choices. */
+  const possibleValues = (key: string): Set<unknown> => {
+    const values = new Set<unknown>([recipe[key] ?? defaults[key]]);
+    const param = space[key];
+    if (param?.type === 'categorical') for (const c of param.choices) values.add(c);
+    return values;
+  };
+  for (const [place, keys] of [
+    ['recipe', Object.keys(recipe)],
+    ['space', Object.keys(space)],
+  ] as const) {
+    for (const key of keys) {
+      const users = KEY_USERS[key];
+      if (users === undefined) continue;
+      const [selector, values] = users;
+      const possible = possibleValues(selector);
+      if (selector === 'task_weighting' && ![...possibleValues('strategy')].includes('multitask')) {
+        return issue([place, key], 'only used by strategy multitask (no trial of this study can use it)');
+      }
+      if (!values.some((v) => possible.has(v))) {
+        return issue([place, key], `only used with ${selector} ${values.join(' or ')} (no trial of this study can use it)`);
+      }
+    }
   }
   return null;
 }

@@ -1,6 +1,6 @@
 // The raw study file as written, after JSON Schema validation and before resolution (defaults, absolute
 // paths, derived seeds). Main thread only; types only. Must not import tfjs, the worker or the store.
-import type { Activation, Aggregate, ObjectiveOn, OptimizerName, SchedulerKind, ScreenKind, StrategyName } from './types.js';
+import type { Activation, Aggregate, ObjectiveOn, OptimizerName, Recipe, SchedulerKind, ScreenKind, StrategyName } from './types.js';
 import type { ObjectiveMetric } from '../metrics/types.js';
 
 export type Scalar = string | number | boolean;
@@ -22,7 +22,8 @@ export interface StudyConfig {
     epochs: number;
     freeze_layers: number;
     dropout: number;
-  }>;
+  }> &
+    Omit<Recipe, 'strategy' | 'optimizer' | 'learning_rate' | 'batch_size' | 'pretrain_epochs' | 'epochs' | 'freeze_layers' | 'dropout'>;
   space?: Record<string, RawParam>;
   sampler?: SamplerKind | RawSampler;
   enqueue?: RawEnqueued[];

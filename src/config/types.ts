@@ -17,8 +17,14 @@ export interface ModelSpec {
 
 export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
-export const STRATEGIES = ['finetune'] as const;
+export const STRATEGIES = ['finetune', 'multitask', 'selftrain', 'distill'] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
+export const TASK_WEIGHTINGS = ['equal', 'uncertainty', 'dwa', 'gradnorm'] as const;
+export type TaskWeighting = (typeof TASK_WEIGHTINGS)[number];
+export const FEATURE_SELECTIONS = ['none', 'variance', 'mutual_info'] as const;
+export type FeatureSelection = (typeof FEATURE_SELECTIONS)[number];
+export const QUANTIZATIONS = ['none', 'int8'] as const;
+export type Quantization = (typeof QUANTIZATIONS)[number];
 
 /**
  * The training recipe: every key has a default in the study file's `recipe:` block and may be
@@ -36,6 +42,51 @@ export interface Recipe {
   /** Hidden layers (counted from the input) whose pre-trained weights stay frozen while fine-tuning. */
   readonly freeze_layers: number;
   readonly dropout: number;
+  // Strategy keys (src/strategies; README "Strategies"). Optional: a resolved recipe holds them only
+  // when the study file or a trial sets them (so specs stored before they existed stay equal), and
+  // workers read them through withRecipeDefaults.
+  /** finetune (and the transfer inside selftrain/distill): learning-rate multiplier of transferred hidden layers. */
+  readonly transfer_lr_mult?: number;
+  /** multitask: how the task losses are weighted. */
+  readonly task_weighting?: TaskWeighting;
+  /** multitask with dwa: the softmax temperature of Dynamic Weight Average. */
+  readonly dwa_temperature?: number;
+  /** multitask with gradnorm: the restoring-force asymmetry alpha of GradNorm. */
+  readonly gradnorm_alpha?: number;
+  /** selftrain: share of the target's non-labelled rows held out as the unlabelled pool (the rest validates). */
+  readonly unlabelled_fraction?: number;
+  /** selftrain: smallest predicted probability for a pseudo-label. */
+  readonly confidence_threshold?: number;
+  /** selftrain: pseudo-labelling rounds after the initial training. */
+  readonly selftrain_rounds?: number;
+  /** selftrain: weight of the consistency loss on unlabelled rows (0: off). */
+  readonly consistency_weight?: number;
+  /** selftrain: std of the input noise the predictions must agree under. */
+  readonly consistency_noise?: number;
+  /** distill: softmax temperature of the soft targets. */
+  readonly distill_temperature?: number;
+  /** distill: weight of the soft-target loss (the hard-label loss gets 1 - alpha). */
+  readonly distill_alpha?: number;
+  /** distill: student hidden widths as a fraction of the model's. */
+  readonly student_fraction?: number;
+  /** Any strategy: std of Gaussian noise added to training inputs (0: off). */
+  readonly augment_noise?: number;
+  /** Any strategy: mixup Beta(alpha, alpha) (0: off). */
+  readonly mixup_alpha?: number;
+  /** Any strategy: FGSM attack size; > 0 reports fgsm_accuracy and trains on FGSM examples (fgsm_ratio). */
+  readonly fgsm_epsilon?: number;
+  /** Any strategy: share of the loss on FGSM examples (0: evaluate under attack only). */
+  readonly fgsm_ratio?: number;
+  /** Any strategy: feature selection before training, on the target's labelled rows. */
+  readonly feature_selection?: FeatureSelection;
+  /** Any strategy: features kept by feature_selection. */
+  readonly feature_k?: number;
+  /** Any strategy: magnitude pruning of every kernel after training (0: off). */
+  readonly prune_sparsity?: number;
+  /** Any strategy: epochs of retraining on the labelled target rows after pruning, pruned weights held at zero. */
+  readonly prune_epochs?: number;
+  /** Any strategy: post-training quantisation of the kernels. */
+  readonly quantize?: Quantization;
 }
 export const RECIPE_KEYS = [
   'strategy',
@@ -46,7 +97,68 @@ export const RECIPE_KEYS = [
   'epochs',
   'freeze_layers',
   'dropout',
+  'transfer_lr_mult',
+  'task_weighting',
+  'dwa_temperature',
+  'gradnorm_alpha',
+  'unlabelled_fraction',
+  'confidence_threshold',
+  'selftrain_rounds',
+  'consistency_weight',
+  'consistency_noise',
+  'distill_temperature',
+  'distill_alpha',
+  'student_fraction',
+  'augment_noise',
+  'mixup_alpha',
+  'fgsm_epsilon',
+  'fgsm_ratio',
+  'feature_selection',
+  'feature_k',
+  'prune_sparsity',
+  'prune_epochs',
+  'quantize',
 ] as const satisfies readonly (keyof Recipe)[];
+
+/** The values of the optional recipe keys when a recipe leaves them out. */
+export const RECIPE_DEFAULTS = {
+  transfer_lr_mult: 1,
+  task_weighting: 'equal',
+  dwa_temperature: 2,
+  gradnorm_alpha: 1.5,
+  unlabelled_fraction: 0.5,
+  confidence_threshold: 0.9,
+  selftrain_rounds: 2,
+  consistency_weight: 0,
+  consistency_noise: 0.1,
+  distill_temperature: 4,
+  distill_alpha: 0.7,
+  student_fraction: 0.5,
+  augment_noise: 0,
+  mixup_alpha: 0,
+  fgsm_epsilon: 0,
+  fgsm_ratio: 0.5,
+  feature_selection: 'none',
+  feature_k: 32,
+  prune_sparsity: 0,
+  prune_epochs: 5,
+  quantize: 'none',
+} as const satisfies { readonly [K in keyof Recipe as undefined extends Recipe[K] ? K : never]-?: Recipe[K] };
+
+/** The recipe keys that may be left out (the strategy keys). */
+export const OPTIONAL_RECIPE_KEYS = Object.keys(RECIPE_DEFAULTS) as readonly (keyof typeof RECIPE_DEFAULTS)[];
+
+/** A recipe with every key present. */
+export type FullRecipe = Required<Recipe>;
+
+/** The recipe with the defaults of the keys it leaves out. */
+export function withRecipeDefaults(recipe: Recipe): FullRecipe {
+  return { ...RECIPE_DEFAULTS, ...definedKeys(recipe) } as FullRecipe;
+}
+
+function definedKeys(recipe: Recipe): Partial<Recipe> {
+  return Object.fromEntries(Object.entries(recipe).filter(([, v]) => v !== undefined)) as Partial<Recipe>;
+}
 
 export const AGGREGATES = AGGREGATE_KINDS;
 export type Aggregate = AggregateKind;

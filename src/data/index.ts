@@ -5,4 +5,4 @@ export { loadCsv } from './csv.js';
 export { generateSynthetic, type SyntheticSpec } from './synthetic.js';
 export { applyTransform, applyTransforms, labelPermutation } from './transforms.js';
 export { concatDatasets, selectRows } from './rows.js';
-export { materializeTask, splitTarget } from './tasks.js';
+export { holdOutUnlabelled, materializeTask, splitTarget, type UnlabelledSplit } from './tasks.js';

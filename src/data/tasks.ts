@@ -117,3 +117,33 @@ export function splitTarget(ds: Dataset, labelled: number, seed: number): Target
   for (let i = 0; i < ds.rows; i++) (inTrain[i] === 1 ? train : validation).push(i);
   return { train: selectRows(ds, train), validation: selectRows(ds, validation) };
 }
+
+/** A target's rows for semi-supervised training: an unlabelled pool and the rows that still validate. */
+export interface UnlabelledSplit {
+  /** Rows whose labels training must not read (kept for diagnostics only). */
+  readonly unlabelled: Dataset;
+  readonly validation: Dataset;
+}
+
+/**
+ * Holds out part of a target's validation rows (what splitTarget left after the labelled rows) as an
+ * unlabelled pool, so that self-training never trains on the rows it is measured on: a seeded uniform
+ * draw of round(fraction x rows) rows, clamped so each side keeps at least one row, made without
+ * looking at the labels. Both parts keep the original row order.
+ * Throws DataError when there are fewer than 2 rows or fraction is not in (0, 1).
+ */
+export function holdOutUnlabelled(validation: Dataset, fraction: number, seed: number): UnlabelledSplit {
+  if (!(fraction > 0 && fraction < 1)) throw new DataError(`unlabelled fraction must be in (0, 1) (got ${fraction})`);
+  if (validation.rows < 2) {
+    throw new DataError(`holding out unlabelled rows needs at least 2 validation rows (got ${validation.rows})`);
+  }
+  if (!Number.isSafeInteger(seed)) throw new DataError(`split seed must be an integer (got ${seed})`);
+  const count = Math.min(validation.rows - 1, Math.max(1, Math.round(fraction * validation.rows)));
+  const order = new Rng(seed).permutation(validation.rows);
+  const pooled = new Uint8Array(validation.rows);
+  for (let i = 0; i < count; i++) pooled[order[i] as number] = 1;
+  const pool: number[] = [];
+  const rest: number[] = [];
+  for (let i = 0; i < validation.rows; i++) (pooled[i] === 1 ? pool : rest).push(i);
+  return { unlabelled: selectRows(validation, pool), validation: selectRows(validation, rest) };
+}

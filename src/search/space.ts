@@ -1,6 +1,6 @@
 // Search-space helpers: which parameters are active, and how a trial's params become a recipe and a
 // source subset. Main thread; pure (no store, no tfjs).
-import type { Recipe, ResolvedStudy } from '../config/types.js';
+import { OPTIONAL_RECIPE_KEYS, type Recipe, type ResolvedStudy } from '../config/types.js';
 import type { TaskSpec } from '../data/types.js';
 import type { Condition, ParamSpec, ParamValue, Params } from './types.js';
 
@@ -34,7 +34,8 @@ export function sampleSpace(
 export function recipeFor(study: ResolvedStudy, params: Params): Recipe {
   const recipe: Record<string, unknown> = { ...study.recipe };
   for (const [name, value] of Object.entries(params)) {
-    if (name !== SUBSET_PARAM && name in recipe) recipe[name] = value;
+    // Optional (strategy) keys are searchable without appearing in the study's recipe block.
+    if (name !== SUBSET_PARAM && (name in recipe || (OPTIONAL_RECIPE_KEYS as readonly string[]).includes(name))) recipe[name] = value;
   }
   return recipe as unknown as Recipe;
 }

@@ -1,95 +1,110 @@
 // The default transfer strategy: pre-train the MLP on the union of the chosen sources, re-initialise
-// the head, freeze the first hidden layers and fine-tune on the target. Without sources it is the
-// target-only baseline. Worker side; gets tfjs passed in. Must not import the store, the CLI or YAML.
+// the head, freeze the first hidden layers (or give them their own learning rate) and fine-tune on
+// the target. Without sources it is the target-only baseline. Also the transfer step inside selftrain
+// and distill. Worker side; gets tfjs passed in. Must not import the store, the CLI or YAML parsing.
+import type { FullRecipe } from '../config/types.js';
 import { concatDatasets } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
-import { classificationMetrics } from '../metrics/classification.js';
 import { mixSeed } from '../util/rng.js';
-import type { EvaluatedModel } from '../worker/protocol.js';
-import { buildMlp, freezeHidden, predictClasses, reinitHead, snapshotLayers, type Mlp } from './mlp.js';
-import { trainMlp, type TrainStats } from './train-loop.js';
-import type { Strategy, StrategyInput, TrainingPhase } from './types.js';
+import { buildMlp, freezeHidden, reinitHead, snapshotLayers, type Mlp } from './mlp.js';
+import { defineStrategy, phaseOptions } from './pipeline.js';
+import { trainMlp, type TrainOptions, type TrainStats } from './train-loop.js';
+import type { StrategyInput } from './types.js';
 
 /**
  * Seed streams of one unit. The baseline uses the same model and fine-tuning streams as the transfer
  * run with the same seed, so the two differ only by what pre-training did.
  */
-const STREAM_MODEL = 1;
+export const STREAM_MODEL = 1;
 const STREAM_PRETRAIN = 2;
 const STREAM_HEAD = 3;
-const STREAM_FINETUNE = 4;
+export const STREAM_FINETUNE = 4;
+
+export interface TransferOptions {
+  /** Seed of the unit (or of the teacher inside another strategy). */
+  readonly seed: number;
+  /** Fine-tuning epochs on the target. */
+  readonly epochs: number;
+  readonly afterEpoch?: ((epoch: number) => boolean) | undefined;
+  /** Extra options of the target phase (e.g. consistency rows). */
+  readonly fineTuning?: Partial<TrainOptions>;
+  /** The rows to fine-tune on (default input.train). */
+  readonly target?: Dataset;
+}
+
+export interface TransferStats {
+  readonly transferred: boolean;
+  readonly pre: TrainStats | null;
+  readonly fine: TrainStats;
+}
+
+/** Whether a recipe transfers at all: sources given and pre-training epochs to spend on them. */
+export function transfers(input: StrategyInput, recipe: FullRecipe): boolean {
+  return input.sources.length > 0 && recipe.pretrain_epochs > 0;
+}
 
 /**
- * Transfer (sources given and pretrain_epochs > 0): pre-train on all sources' rows, draw a fresh head,
- * freeze the first `freeze_layers` hidden layers, fine-tune on the target's labelled rows. Otherwise
- * the target-only baseline: the same model trained from scratch on the target, nothing frozen.
- * Cost counts both phases; metrics are on the target's validation rows.
+ * Learning-rate multipliers per Dense layer while fine-tuning after transfer: the pre-trained hidden
+ * layers get transfer_lr_mult, the fresh head 1.
  */
-export const finetune: Strategy = {
-  name: 'finetune',
-  async run(input: StrategyInput): Promise<EvaluatedModel> {
-    const started = performance.now();
-    const { tf, recipe, seed } = input;
-    // With no pre-training epochs the sources would change nothing: that is the baseline too.
-    const transfer = input.sources.length > 0 && recipe.pretrain_epochs > 0;
-    const mlp = buildMlp(tf, {
-      inputs: input.train.cols,
-      numClasses: input.numClasses,
-      spec: input.model,
-      dropout: recipe.dropout,
-      seed: mixSeed(seed, STREAM_MODEL),
-    });
-    try {
-      const train = (
-        phase: TrainingPhase,
-        data: Dataset,
-        epochs: number,
-        stream: number,
-        afterEpoch?: (epoch: number) => boolean,
-      ): TrainStats => {
-        const stats = trainMlp(tf, mlp, data, {
-          afterEpoch,
-          phase,
-          epochs,
-          batchSize: recipe.batch_size,
-          optimizer: recipe.optimizer,
-          learningRate: recipe.learning_rate,
-          seed: mixSeed(seed, stream),
-          numClasses: input.numClasses,
-        });
-        input.observer?.onPhaseEnd?.(phase, snapshotLayers(mlp));
-        return stats;
-      };
-      let pre: TrainStats | null = null;
-      if (transfer) {
-        pre = train('pre-training', concatDatasets(input.sources), recipe.pretrain_epochs, STREAM_PRETRAIN);
-        reinitHead(tf, mlp, mixSeed(seed, STREAM_HEAD));
-        freezeHidden(mlp, recipe.freeze_layers);
-      }
-      const onTargetEpoch = input.onTargetEpoch;
-      const fine = train(
-        transfer ? 'fine-tuning' : 'target-only training',
-        input.train,
-        recipe.epochs,
-        STREAM_FINETUNE,
-        onTargetEpoch && ((epoch) => onTargetEpoch(epoch, () => evaluate(input, mlp))),
-      );
-      const metrics = evaluate(input, mlp);
-      return {
-        metrics,
-        cost: {
-          epochs: (pre?.epochs ?? 0) + fine.epochs,
-          samples: (pre?.samples ?? 0) + fine.samples,
-          ms: performance.now() - started,
-        },
-      };
-    } finally {
-      mlp.model.dispose();
-    }
-  },
-};
-
-function evaluate(input: StrategyInput, mlp: Mlp) {
-  const predicted = predictClasses(input.tf, mlp, input.validation);
-  return classificationMetrics(input.validation.labels, predicted, input.numClasses);
+export function transferLrScales(mlp: Mlp, recipe: FullRecipe): number[] {
+  return mlp.dense.map((_, i) => (i < mlp.dense.length - 1 ? recipe.transfer_lr_mult : 1));
 }
+
+/**
+ * Transfer (sources given and pretrain_epochs > 0): pre-train `mlp` on all sources' rows, draw a
+ * fresh head, freeze the first `freeze_layers` hidden layers, fine-tune the rest on the target with
+ * transfer_lr_mult on the pre-trained layers. Otherwise train `mlp` from scratch on the target,
+ * nothing frozen. Both phases honour the recipe's augmentation and FGSM options.
+ */
+export function pretrainAndFinetune(input: StrategyInput, recipe: FullRecipe, mlp: Mlp, options: TransferOptions): TransferStats {
+  const { tf } = input;
+  const transferred = transfers(input, recipe);
+  let pre: TrainStats | null = null;
+  if (transferred) {
+    const phase = 'pre-training';
+    pre = trainMlp(tf, mlp, concatDatasets(input.sources), phaseOptions(input, recipe, phase, recipe.pretrain_epochs, mixSeed(options.seed, STREAM_PRETRAIN)));
+    input.observer?.onPhaseEnd?.(phase, snapshotLayers(mlp));
+    reinitHead(tf, mlp, mixSeed(options.seed, STREAM_HEAD));
+    freezeHidden(mlp, recipe.freeze_layers);
+  }
+  const phase = transferred ? 'fine-tuning' : 'target-only training';
+  const fine = trainMlp(tf, mlp, options.target ?? input.train, {
+    ...phaseOptions(input, recipe, phase, options.epochs, mixSeed(options.seed, STREAM_FINETUNE)),
+    ...(transferred && recipe.transfer_lr_mult !== 1 ? { lrScales: transferLrScales(mlp, recipe) } : {}),
+    ...(options.afterEpoch ? { afterEpoch: options.afterEpoch } : {}),
+    ...options.fineTuning,
+  });
+  input.observer?.onPhaseEnd?.(phase, snapshotLayers(mlp));
+  return { transferred, pre, fine };
+}
+
+/** Builds the unit's MLP from the model spec (seeded from the unit's model stream). */
+export function buildUnitMlp(input: StrategyInput, recipe: FullRecipe, seed = input.seed, hidden = input.model.hidden): Mlp {
+  return buildMlp(input.tf, {
+    inputs: input.train.cols,
+    numClasses: input.numClasses,
+    spec: { ...input.model, hidden },
+    dropout: recipe.dropout,
+    seed: mixSeed(seed, STREAM_MODEL),
+  });
+}
+
+/**
+ * Cost counts both phases; metrics are on the target's validation rows. The baseline (no sources)
+ * is the same model trained from scratch on the target with the same seeds.
+ */
+export const finetune = defineStrategy('finetune', async (input, { recipe, evaluate, targetEpochs }) => {
+  const mlp = buildUnitMlp(input, recipe);
+  try {
+    const { pre, fine } = pretrainAndFinetune(input, recipe, mlp, {
+      seed: input.seed,
+      epochs: recipe.epochs,
+      afterEpoch: targetEpochs.afterEpoch(() => evaluate(mlp)),
+    });
+    return { mlp, epochs: (pre?.epochs ?? 0) + fine.epochs, samples: (pre?.samples ?? 0) + fine.samples };
+  } catch (error) {
+    mlp.model.dispose();
+    throw error;
+  }
+});

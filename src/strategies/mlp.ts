@@ -4,6 +4,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { Activation, ModelSpec } from '../config/types.js';
 import type { Dataset } from '../data/types.js';
 import { mixSeed } from '../util/rng.js';
+import { forwardLogits, type LayerWeights } from './forward-backward.js';
 import type { LayerSnapshot, Tf } from './types.js';
 
 /** A Dense layer and the variables the training loop updates in place. */
@@ -100,19 +101,54 @@ export function freezeHidden(mlp: Mlp, count: number): void {
   });
 }
 
-/** Class index with the highest probability for every row of `ds` (the model in inference mode). */
-export function predictClasses(tf: Tf, mlp: Mlp, ds: Dataset): Int32Array {
-  if (ds.rows === 0) return new Int32Array(0);
-  const predicted = tf.tidy(() => {
-    const x = tf.tensor2d(ds.features, [ds.rows, ds.cols]);
-    const probabilities = mlp.model.predict(x, { batchSize: 512 }) as tfjs.Tensor;
-    return tf.argMax(probabilities, 1);
-  });
-  try {
-    return predicted.dataSync() as Int32Array;
-  } finally {
-    predicted.dispose();
+/** The Dense layers' own variables as the weights of a pass (no gradients: inference). */
+export function inferenceWeights(mlp: Mlp): LayerWeights[] {
+  return mlp.dense.map((d) => ({ kernel: d.kernel as tfjs.Tensor2D, bias: d.bias as tfjs.Tensor1D, trainable: false }));
+}
+
+/** Rows per forward pass when predicting: bounds the memory of large validation sets. */
+const PREDICT_CHUNK = 2048;
+
+/** The head's logits for every row of `ds` (row-major, rows x classes; inference mode). */
+export function predictLogits(tf: Tf, mlp: Mlp, ds: Pick<Dataset, 'features' | 'rows' | 'cols'>): Float32Array {
+  const width = mlp.dense[mlp.dense.length - 1]!.units;
+  const out = new Float32Array(ds.rows * width);
+  const weights = inferenceWeights(mlp);
+  for (let start = 0; start < ds.rows; start += PREDICT_CHUNK) {
+    const n = Math.min(PREDICT_CHUNK, ds.rows - start);
+    const logits = tf.tidy(() =>
+      forwardLogits(tf, weights, mlp.activation, tf.tensor2d(ds.features.subarray(start * ds.cols, (start + n) * ds.cols), [n, ds.cols])),
+    );
+    try {
+      out.set(logits.dataSync() as Float32Array, start * width);
+    } finally {
+      logits.dispose();
+    }
   }
+  return out;
+}
+
+/** Class index with the highest logit for every row of `ds` (the model in inference mode). */
+export function predictClasses(tf: Tf, mlp: Mlp, ds: Pick<Dataset, 'features' | 'rows' | 'cols'>): Int32Array {
+  const width = mlp.dense[mlp.dense.length - 1]!.units;
+  return argmaxRows(predictLogits(tf, mlp, ds), width);
+}
+
+/** Index of the largest value of every row (the first one on ties). */
+export function argmaxRows(values: Float32Array, width: number): Int32Array {
+  const rows = values.length / width;
+  const out = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    for (let k = 1; k < width; k++) if ((values[r * width + k] as number) > (values[r * width + best] as number)) best = k;
+    out[r] = best;
+  }
+  return out;
+}
+
+/** Weights and biases of every Dense layer. */
+export function parameterCount(mlp: Mlp): number {
+  return mlp.dense.reduce((sum, d) => sum + d.kernel.size + d.bias.size, 0);
 }
 
 /** Copies of every Dense layer's weights (for observers; costs a read of every weight). */

@@ -5,6 +5,10 @@
 // Adam costs ~20 ops per variable; per-op overhead dominates small MLPs on wasm. The update rules and
 // defaults are the tfjs/Keras ones (adam: beta1 0.9, beta2 0.999, epsilon 1e-7; rmsprop: rho 0.9,
 // epsilon 1e-7, no momentum), so results match tf.train.* to float rounding.
+//
+// Per-element learning-rate scales (discriminative learning rates) multiply the *update*, not the
+// gradient: Adam and RMSprop divide by the gradient's running magnitude, so a scaled gradient would
+// give (almost) the same step.
 import type * as tfjs from '@tensorflow/tfjs';
 import type { OptimizerName } from '../config/types.js';
 import type { Tf } from './types.js';
@@ -21,27 +25,54 @@ const BETA2 = 0.999;
 const RHO = 0.9;
 const EPSILON = 1e-7;
 
+/**
+ * `scales[i]`, when given and not null, multiplies the learning rate of every element of the i-th
+ * variable (same size as the variable); null or absent: the plain learning rate, at no extra cost.
+ */
 export function createOptimizer(
   tf: Tf,
   name: OptimizerName,
   learningRate: number,
   variables: readonly tfjs.Variable[],
+  scales: readonly (Float32Array | null)[] = [],
 ): LeanOptimizer {
-  switch (name) {
-    case 'sgd':
-      return sgd(tf, learningRate, variables);
-    case 'adam':
-      return adam(tf, learningRate, variables);
-    case 'rmsprop':
-      return rmsprop(tf, learningRate, variables);
-  }
+  const scaleTensors = variables.map((v, i) => {
+    const scale = scales[i];
+    if (!scale) return null;
+    if (scale.length !== v.size) throw new RangeError(`learning-rate scale ${i} has ${scale.length} elements, its variable ${v.size}`);
+    return tf.keep(tf.tensor(scale, v.shape));
+  });
+  const scaled = (update: tfjs.Tensor, i: number) => {
+    const scale = scaleTensors[i];
+    return scale ? tf.mul(update, scale) : update;
+  };
+  const inner = (() => {
+    switch (name) {
+      case 'sgd':
+        return sgd(tf, learningRate, variables, scaled);
+      case 'adam':
+        return adam(tf, learningRate, variables, scaled);
+      case 'rmsprop':
+        return rmsprop(tf, learningRate, variables, scaled);
+    }
+  })();
+  return {
+    step: (grads) => inner.step(grads),
+    dispose() {
+      inner.dispose();
+      tf.dispose(scaleTensors.filter((t): t is tfjs.Tensor => t !== null));
+    },
+  };
 }
 
-function sgd(tf: Tf, learningRate: number, variables: readonly tfjs.Variable[]): LeanOptimizer {
+/** Applies the i-th variable's learning-rate scale to an update (identity when it has none). */
+type Scaled = (update: tfjs.Tensor, i: number) => tfjs.Tensor;
+
+function sgd(tf: Tf, learningRate: number, variables: readonly tfjs.Variable[], scaled: Scaled): LeanOptimizer {
   const lr = tf.keep(tf.scalar(learningRate));
   return {
     step(grads) {
-      variables.forEach((v, i) => v.assign(tf.sub(v, tf.mul(grads[i]!, lr))));
+      variables.forEach((v, i) => v.assign(tf.sub(v, scaled(tf.mul(grads[i]!, lr), i))));
     },
     dispose() {
       lr.dispose();
@@ -49,7 +80,7 @@ function sgd(tf: Tf, learningRate: number, variables: readonly tfjs.Variable[]):
   };
 }
 
-function adam(tf: Tf, learningRate: number, variables: readonly tfjs.Variable[]): LeanOptimizer {
+function adam(tf: Tf, learningRate: number, variables: readonly tfjs.Variable[], scaled: Scaled): LeanOptimizer {
   // tf.keep: the state must outlive any tf.tidy the optimizer happens to be created in.
   const state = tf.tidy(() => ({
     m: variables.map((v) => tf.variable(tf.zerosLike(v), false)),
@@ -73,7 +104,7 @@ function adam(tf: Tf, learningRate: number, variables: readonly tfjs.Variable[])
         const v = state.v[i]!;
         m.assign(tf.add(tf.mul(m, state.beta1), tf.mul(g, state.oneMinusBeta1)));
         v.assign(tf.add(tf.mul(v, state.beta2), tf.mul(tf.square(g), state.oneMinusBeta2)));
-        variable.assign(tf.sub(variable, tf.mul(tf.div(m, tf.add(tf.sqrt(v), epsT)), lrT)));
+        variable.assign(tf.sub(variable, scaled(tf.mul(tf.div(m, tf.add(tf.sqrt(v), epsT)), lrT), i)));
       });
     },
     dispose() {
@@ -82,7 +113,7 @@ function adam(tf: Tf, learningRate: number, variables: readonly tfjs.Variable[])
   };
 }
 
-function rmsprop(tf: Tf, learningRate: number, variables: readonly tfjs.Variable[]): LeanOptimizer {
+function rmsprop(tf: Tf, learningRate: number, variables: readonly tfjs.Variable[], scaled: Scaled): LeanOptimizer {
   const state = tf.tidy(() => ({
     ms: variables.map((v) => tf.variable(tf.zerosLike(v), false)),
     rho: tf.keep(tf.scalar(RHO)),
@@ -96,7 +127,7 @@ function rmsprop(tf: Tf, learningRate: number, variables: readonly tfjs.Variable
         const g = grads[i]!;
         const ms = state.ms[i]!;
         ms.assign(tf.add(tf.mul(ms, state.rho), tf.mul(tf.square(g), state.oneMinusRho)));
-        variable.assign(tf.sub(variable, tf.div(tf.mul(g, state.lr), tf.sqrt(tf.add(ms, state.eps)))));
+        variable.assign(tf.sub(variable, scaled(tf.div(tf.mul(g, state.lr), tf.sqrt(tf.add(ms, state.eps))), i)));
       });
     },
     dispose() {

@@ -1,20 +1,284 @@
-// The deterministic mini-batch training loop for the MLP: seeded shuffles and dropout masks, explicit
-// backward pass, one flat parameter vector for the optimizer, a loss check on every batch.
-// Worker side; gets tfjs passed in. Must not import the store, the CLI or YAML parsing.
+// The deterministic mini-batch training loop for the MLP: a Trainer that keeps the trainable weights
+// in one flat vector and applies one step per batch, and trainMlp, the epoch loop of one training
+// set (seeded shuffles and dropout masks, augmentation, FGSM examples, consistency rows, a loss check
+// on every batch). Worker side; gets tfjs passed in. Must not import the store, the CLI or YAML parsing.
 //
-// Why not model.fit: per-op overhead dominates a small MLP on wasm. tfjs' matMul with a transpose
-// flag (what autodiff emits for Dense gradients) is ~10x slower there than an explicit transpose
-// followed by matMul; fit adds callbacks and tape bookkeeping; and an optimizer stepping 6 variables
-// runs 6x the ops of one stepping a single flat vector. This loop computes the MLP's gradients in
-// closed form (checked against tfjs autodiff in the tests) and is ~3x faster than fit.
+// Why not model.fit: per-op overhead dominates a small MLP on wasm. fit adds callbacks and tape
+// bookkeeping, autodiff emits slow transposed matMuls (see forward-backward.ts), and an optimizer
+// stepping 6 variables runs 6x the ops of one stepping a single flat vector.
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Activation, OptimizerName } from '../config/types.js';
 import type { Dataset } from '../data/types.js';
 import { NonFiniteLossError } from '../errors.js';
 import { Rng, mixSeed } from '../util/rng.js';
+import { addNoise, mixup } from './augment.js';
+import { forwardBackward, forwardLogits, rowLogLikelihood, type LayerWeights, type LoopConstants } from './forward-backward.js';
 import type { Mlp } from './mlp.js';
-import { createOptimizer } from './optimizers.js';
+import { createOptimizer, type LeanOptimizer } from './optimizers.js';
 import type { Tf, TrainingPhase } from './types.js';
+
+export { forwardBackward, rowLogLikelihood, type LayerWeights, type LoopConstants } from './forward-backward.js';
+
+/** A Dense layer as the Trainer sees it: its variables (written back after training) and its role. */
+export interface TrainerLayer {
+  readonly kernel: tfjs.Variable;
+  readonly bias: tfjs.Variable;
+  readonly trainable: boolean;
+  /** Learning-rate multiplier (discriminative learning rates); default 1. */
+  readonly lrScale?: number;
+  /** Per kernel weight: 0 freezes it (pruned weights stay zero), 1 trains it; default all 1. */
+  readonly kernelMask?: Float32Array | null;
+}
+
+/** One batch, as plain arrays (row-major). */
+export interface Batch {
+  readonly n: number;
+  /** n x inputs. */
+  readonly x: Float32Array;
+  /** n x width targets (one-hot or soft). */
+  readonly y: Float32Array;
+  /** The loss is sum_i scale_i * CE_i; null or absent: 1/n for every row (the batch mean). */
+  readonly scale?: Float32Array | null;
+  /** Several task heads side by side (multitask): see PassTargets.groups. */
+  readonly groups?: { readonly count: number; readonly mask: Float32Array } | null;
+  /** Teacher probabilities at a temperature (n x width): see PassTargets.distill. */
+  readonly distill?: { readonly soft: Float32Array; readonly temperature: number; readonly alpha: number } | null;
+  /** Inverted-dropout masks after every layer (null: none). */
+  readonly masks?: readonly (Float32Array | null)[];
+  /** Row boundaries of stacked tasks: the step then returns GradNorm's per-task gradient norms. */
+  readonly taskRows?: readonly number[] | null;
+}
+
+export interface StepResult {
+  /** sum_k y_ik log p_ik per row, before the step. */
+  readonly logLikelihood: Float64Array;
+  readonly taskGradNorms: Float32Array | null;
+}
+
+/**
+ * Trains a stack of Dense layers in place: the trainable kernels and biases live in one flat
+ * variable while it exists ([kernel_l (row-major), bias_l]...), which one optimizer steps; writeBack
+ * copies them into the layers' own variables. Owns its tensors: call dispose (also after a throw).
+ */
+export class Trainer {
+  readonly inputs: number;
+  /** Width of the last layer (classes x groups). */
+  readonly width: number;
+  private readonly slots: { layer: number; variable: tfjs.Variable; offset: number; size: number; shape: number[] }[];
+  private readonly theta: tfjs.Variable;
+  private readonly optimizer: LeanOptimizer;
+  private readonly constants: LoopConstants;
+  /** 1/n scalars by n: kept across batches instead of one fresh tensor per batch. */
+  private readonly inverse = new Map<number, tfjs.Scalar>();
+
+  constructor(
+    private readonly tf: Tf,
+    private readonly layers: readonly TrainerLayer[],
+    private readonly activation: Activation,
+    optimizer: OptimizerName,
+    learningRate: number,
+  ) {
+    this.inputs = layers[0]!.kernel.shape[0] as number;
+    this.width = layers[layers.length - 1]!.kernel.shape[1] as number;
+    const pieces = layers.flatMap((d, i) =>
+      d.trainable ? [{ layer: i, variable: d.kernel }, { layer: i, variable: d.bias }] : [],
+    );
+    let offset = 0;
+    this.slots = pieces.map((p) => {
+      const slot = { ...p, offset, size: p.variable.size, shape: p.variable.shape };
+      offset += p.variable.size;
+      return slot;
+    });
+    const total = offset;
+    const scaled = layers.some((d) => d.trainable && ((d.lrScale ?? 1) !== 1 || d.kernelMask));
+    let scale: Float32Array | null = null;
+    if (scaled) {
+      scale = new Float32Array(total);
+      for (const s of this.slots) {
+        const layer = layers[s.layer]!;
+        const lr = layer.lrScale ?? 1;
+        if (s.variable === layer.kernel && layer.kernelMask) {
+          for (let i = 0; i < s.size; i++) scale[s.offset + i] = lr * (layer.kernelMask[i] as number);
+        } else {
+          scale.fill(lr, s.offset, s.offset + s.size);
+        }
+      }
+    }
+    this.theta = tf.tidy(() =>
+      tf.variable(total === 0 ? tf.zeros([0]) : tf.concat(pieces.map((p) => tf.reshape(p.variable, [-1]))), false),
+    );
+    this.optimizer = createOptimizer(tf, optimizer, learningRate, [this.theta], [scale]);
+    this.constants = { zero: tf.keep(tf.scalar(0)), one: tf.keep(tf.scalar(1)) };
+  }
+
+  /** Whether any layer trains. */
+  get trains(): boolean {
+    return this.slots.length > 0;
+  }
+
+  /** One optimizer step on `batch`; returns the batch's log-likelihoods (before the step). */
+  step(batch: Batch): StepResult {
+    const { tf } = this;
+    let norms: tfjs.Tensor1D | null = null;
+    const probabilities = tf.tidy(() => {
+      const pass = forwardBackward(
+        tf,
+        this.weights(),
+        this.activation,
+        tf.tensor2d(batch.x, [batch.n, this.inputs]),
+        this.targets(batch),
+        batch.masks ?? [],
+        this.constants,
+        batch.taskRows ? { taskRows: batch.taskRows } : {},
+      );
+      if (pass.grads.length > 0) this.optimizer.step([tf.concat(pass.grads.map((g) => tf.reshape(g, [-1])))]);
+      if (pass.taskGradNorms) norms = tf.keep(pass.taskGradNorms);
+      return pass.probabilities;
+    });
+    const kept = norms as tfjs.Tensor1D | null;
+    try {
+      return {
+        logLikelihood: rowLogLikelihood(batch.y, probabilities.dataSync() as Float32Array, this.width),
+        taskGradNorms: kept ? (kept.dataSync() as Float32Array) : null,
+      };
+    } finally {
+      probabilities.dispose();
+      kept?.dispose();
+    }
+  }
+
+  /** dLoss/dx of `batch` under the current weights, without dropout (FGSM). */
+  inputGradient(batch: Batch): Float32Array {
+    const { tf } = this;
+    const grad = tf.tidy(() => {
+      const pass = forwardBackward(
+        tf,
+        this.weights(),
+        this.activation,
+        tf.tensor2d(batch.x, [batch.n, this.inputs]),
+        this.targets(batch),
+        [],
+        this.constants,
+        { weightGrads: false, inputGrad: true },
+      );
+      return pass.inputGrad!;
+    });
+    try {
+      return grad.dataSync() as Float32Array;
+    } finally {
+      grad.dispose();
+    }
+  }
+
+  /** The head's logits for `n` rows of `x` under the current weights, without dropout. */
+  logits(x: Float32Array, n: number): Float32Array {
+    const { tf } = this;
+    const out = tf.tidy(() => forwardLogits(tf, this.weights(), this.activation, tf.tensor2d(x, [n, this.inputs])));
+    try {
+      return out.dataSync() as Float32Array;
+    } finally {
+      out.dispose();
+    }
+  }
+
+  /** Copies the flat trained vector back into the layers' own variables. */
+  writeBack(): void {
+    const { tf } = this;
+    tf.tidy(() => {
+      for (const s of this.slots) s.variable.assign(tf.reshape(tf.slice(this.theta, s.offset, s.size), s.shape));
+    });
+  }
+
+  /** Whether every trainable weight is finite. */
+  finite(): boolean {
+    const ok = this.tf.tidy(() => this.tf.all(this.tf.isFinite(this.theta)));
+    try {
+      return (ok.dataSync()[0] as number) === 1;
+    } finally {
+      ok.dispose();
+    }
+  }
+
+  dispose(): void {
+    this.theta.dispose();
+    this.optimizer.dispose();
+    this.tf.dispose([this.constants.zero, this.constants.one, ...this.inverse.values()]);
+    this.inverse.clear();
+  }
+
+  /** This batch's weights: slices of theta for trainable layers (gradients flow to theta). */
+  private weights(): LayerWeights[] {
+    const { tf } = this;
+    return this.layers.map((d, i) => {
+      if (!d.trainable) return { kernel: d.kernel as tfjs.Tensor2D, bias: d.bias as tfjs.Tensor1D, trainable: false };
+      const [k, b] = this.slots.filter((s) => s.layer === i);
+      return {
+        kernel: tf.reshape(tf.slice(this.theta, k!.offset, k!.size), k!.shape as [number, number]) as tfjs.Tensor2D,
+        bias: tf.slice(this.theta, b!.offset, b!.size) as tfjs.Tensor1D,
+        trainable: true,
+      };
+    });
+  }
+
+  private targets(batch: Batch) {
+    const { tf } = this;
+    const { n } = batch;
+    let scale: tfjs.Tensor;
+    if (batch.scale) {
+      scale = tf.tensor2d(batch.scale, [n, 1]);
+    } else {
+      let inverse = this.inverse.get(n);
+      if (inverse === undefined) {
+        inverse = tf.keep(tf.scalar(1 / n));
+        this.inverse.set(n, inverse);
+      }
+      scale = inverse;
+    }
+    return {
+      y: tf.tensor2d(batch.y, [n, this.width]),
+      scale,
+      ...(batch.groups
+        ? { groups: { count: batch.groups.count, mask: tf.tensor2d(batch.groups.mask, [n, this.width]) } }
+        : {}),
+      ...(batch.distill
+        ? {
+            distill: {
+              soft: tf.tensor2d(batch.distill.soft, [n, this.width]),
+              temperature: batch.distill.temperature,
+              alpha: batch.distill.alpha,
+            },
+          }
+        : {}),
+    };
+  }
+}
+
+/** Input-noise and mixup augmentation of every training batch (0: off). */
+export interface Augmentation {
+  /** Std of Gaussian noise added to every input feature. */
+  readonly noise: number;
+  /** Mixup (Zhang et al. 2018): lambda ~ Beta(alpha, alpha) per batch. */
+  readonly mixupAlpha: number;
+}
+
+/** FGSM examples (Goodfellow et al. 2015) mixed into training. */
+export interface Adversarial {
+  /** Attack size: x + epsilon * sign(dLoss/dx). */
+  readonly epsilon: number;
+  /** Share of the loss on the adversarial copies (Goodfellow's 1 - alpha); 0: off. */
+  readonly ratio: number;
+}
+
+/** Consistency regularisation: agreement of the predictions on unlabelled rows under input noise. */
+export interface Consistency {
+  /** Unlabelled rows (rows x cols, row-major). */
+  readonly pool: Float32Array;
+  readonly rows: number;
+  /** Weight of the consistency loss relative to the labelled loss. */
+  readonly weight: number;
+  /** Std of the input noise the predictions must be stable under. */
+  readonly noise: number;
+}
 
 export interface TrainOptions {
   /** Names the phase in errors (`loss became NaN at epoch 3 of pre-training`). */
@@ -23,7 +287,7 @@ export interface TrainOptions {
   readonly batchSize: number;
   readonly optimizer: OptimizerName;
   readonly learningRate: number;
-  /** Seeds the per-epoch row order and the dropout masks. */
+  /** Seeds the per-epoch row order, the dropout masks and every augmentation. */
   readonly seed: number;
   /** Size of the label space: the width of the head. */
   readonly numClasses: number;
@@ -32,6 +296,19 @@ export interface TrainOptions {
    * stopping a unit early). Synchronous, so the loop stays free of awaits on its hot path.
    */
   readonly afterEpoch?: (epoch: number, loss: number) => boolean;
+  /** Targets per row (rows x numClasses) instead of the one-hot labels (pseudo or soft labels). */
+  readonly targets?: Float32Array;
+  /** Loss weight per row (default 1). */
+  readonly rowWeights?: Float32Array;
+  /** Distillation: the teacher's probabilities at `temperature` per row (rows x numClasses). */
+  readonly distill?: { readonly soft: Float32Array; readonly temperature: number; readonly alpha: number };
+  /** Learning-rate multiplier per Dense layer, from the input (default 1 each). */
+  readonly lrScales?: readonly number[];
+  /** Per Dense layer, 0/1 per kernel weight: weights with 0 never change (retraining after pruning). */
+  readonly kernelMasks?: readonly (Float32Array | null)[];
+  readonly augment?: Augmentation;
+  readonly adversarial?: Adversarial;
+  readonly consistency?: Consistency;
 }
 
 export interface TrainStats {
@@ -42,22 +319,10 @@ export interface TrainStats {
   readonly loss: number;
 }
 
-/** The weights one pass uses for a Dense layer: views of the flat vector, or a frozen layer's own. */
-export interface LayerWeights {
-  readonly kernel: tfjs.Tensor2D;
-  readonly bias: tfjs.Tensor1D;
-  /** Whether the pass returns gradients for this layer. */
-  readonly trainable: boolean;
-}
-
-/** Scalars the backward pass reuses on every batch (created once per training run). */
-export interface LoopConstants {
-  readonly zero: tfjs.Scalar;
-  readonly one: tfjs.Scalar;
-}
-
 const STREAM_ORDER = 1;
 const STREAM_DROPOUT = 2;
+const STREAM_AUGMENT = 3;
+const STREAM_CONSISTENCY = 4;
 
 /**
  * Trains the Dense layers of `mlp` whose `layer.trainable` is true on `data` with softmax
@@ -69,50 +334,35 @@ const STREAM_DROPOUT = 2;
  */
 export function trainMlp(tf: Tf, mlp: Mlp, data: Dataset, options: TrainOptions): TrainStats {
   const layers = mlp.dense;
-  const lowest = layers.findIndex((d) => d.layer.trainable);
-  if (options.epochs <= 0 || data.rows === 0 || lowest < 0) return { epochs: 0, samples: 0, loss: Number.NaN };
+  if (options.epochs <= 0 || data.rows === 0 || !layers.some((d) => d.layer.trainable)) {
+    return { epochs: 0, samples: 0, loss: Number.NaN };
+  }
   if (data.cols !== (layers[0]!.kernel.shape[0] as number)) {
     throw new RangeError(`the data has ${data.cols} features but the model expects ${layers[0]!.kernel.shape[0]}`);
   }
-  // The trainable kernels and biases, end to end in one variable: [kernel_l (row-major), bias_l]...
-  const pieces = layers.flatMap((d, i) =>
-    d.layer.trainable ? [{ layer: i, variable: d.kernel }, { layer: i, variable: d.bias }] : [],
+  const trainer = new Trainer(
+    tf,
+    layers.map((d, i) => ({
+      kernel: d.kernel,
+      bias: d.bias,
+      trainable: d.layer.trainable,
+      lrScale: options.lrScales?.[i] ?? 1,
+      kernelMask: options.kernelMasks?.[i] ?? null,
+    })),
+    mlp.activation,
+    options.optimizer,
+    options.learningRate,
   );
-  let offset = 0;
-  const slots = pieces.map((p) => {
-    const slot = { ...p, offset, size: p.variable.size, shape: p.variable.shape };
-    offset += p.variable.size;
-    return slot;
-  });
-  const theta = tf.tidy(() => tf.variable(tf.concat(pieces.map((p) => tf.reshape(p.variable, [-1]))), false));
-  const optimizer = createOptimizer(tf, options.optimizer, options.learningRate, [theta]);
-  const constants = { zero: tf.keep(tf.scalar(0)), one: tf.keep(tf.scalar(1)) };
   const orderRng = new Rng(mixSeed(options.seed, STREAM_ORDER));
   const dropoutRng = new Rng(mixSeed(options.seed, STREAM_DROPOUT));
+  const augmentRng = new Rng(mixSeed(options.seed, STREAM_AUGMENT));
+  const consistencyRng = new Rng(mixSeed(options.seed, STREAM_CONSISTENCY));
   const { rows, cols } = data;
   const classes = options.numClasses;
   const batchSize = Math.max(1, Math.min(options.batchSize, rows));
   const units = layers.map((d) => d.units);
-
-  /** This batch's weights: slices of theta for trainable layers (gradients flow to theta). */
-  const weights = (): LayerWeights[] =>
-    layers.map((d, i) => {
-      const [k, b] = slots.filter((s) => s.layer === i);
-      if (k === undefined || b === undefined) {
-        return { kernel: d.kernel as tfjs.Tensor2D, bias: d.bias as tfjs.Tensor1D, trainable: false };
-      }
-      return {
-        kernel: tf.reshape(tf.slice(theta, k.offset, k.size), k.shape as [number, number]) as tfjs.Tensor2D,
-        bias: tf.slice(theta, b.offset, b.size) as tfjs.Tensor1D,
-        trainable: true,
-      };
-    });
-
-  /** Copies the flat trained vector back into the layers' own variables. */
-  const writeBack = () =>
-    tf.tidy(() => {
-      for (const s of slots) s.variable.assign(tf.reshape(tf.slice(theta, s.offset, s.size), s.shape));
-    });
+  const { augment, adversarial, consistency, distill } = options;
+  const pool = consistency && consistency.weight > 0 && consistency.rows > 0 ? new PoolCursor(consistency.rows, consistencyRng) : null;
 
   let loss = Number.NaN;
   let epochsRun = 0;
@@ -123,52 +373,75 @@ export function trainMlp(tf: Tf, mlp: Mlp, data: Dataset, options: TrainOptions)
       for (let start = 0; start < rows; start += batchSize) {
         const n = Math.min(batchSize, rows - start);
         // Fresh arrays per batch: the cpu backend keeps a reference to the array a tensor is made from.
-        const xs = new Float32Array(n * cols);
-        const ys = new Float32Array(n * classes);
+        const x = new Float32Array(n * cols);
+        const y = new Float32Array(n * classes);
+        const weights = options.rowWeights ? new Float32Array(n) : null;
+        const soft = distill ? new Float32Array(n * classes) : null;
         for (let i = 0; i < n; i++) {
           const row = order[start + i] as number;
-          xs.set(data.features.subarray(row * cols, (row + 1) * cols), i * cols);
-          ys[i * classes + (data.labels[row] as number)] = 1;
+          x.set(data.features.subarray(row * cols, (row + 1) * cols), i * cols);
+          if (options.targets) y.set(options.targets.subarray(row * classes, (row + 1) * classes), i * classes);
+          else y[i * classes + (data.labels[row] as number)] = 1;
+          if (weights) weights[i] = options.rowWeights![row] as number;
+          if (soft) soft.set(distill!.soft.subarray(row * classes, (row + 1) * classes), i * classes);
         }
-        const masks = drawMasks(units, mlp.dropout, n, dropoutRng);
-        const batchLoss = tf.tidy(() => {
-          const x = tf.tensor2d(xs, [n, cols]);
-          const y = tf.tensor2d(ys, [n, classes]);
-          const pass = forwardBackward(tf, weights(), mlp.activation, x, y, masks, constants);
-          optimizer.step([tf.concat(pass.grads.map((g) => tf.reshape(g, [-1])))]);
-          return pass.sumLogLikelihood;
-        });
-        const value = -(batchLoss.dataSync()[0] as number);
-        batchLoss.dispose();
-        if (!Number.isFinite(value)) {
+        if (augment && augment.mixupAlpha > 0) {
+          mixup(augmentRng, augment.mixupAlpha, n, [
+            { values: x, width: cols },
+            { values: y, width: classes },
+            ...(weights ? [{ values: weights, width: 1 }] : []),
+            ...(soft ? [{ values: soft, width: classes }] : []),
+          ]);
+        }
+        if (augment && augment.noise > 0) addNoise(x, augment.noise, augmentRng);
+        let batch: Batch = {
+          n,
+          x,
+          y,
+          scale: weights ? weights.map((w) => w / n) : null,
+          distill: soft ? { soft, temperature: distill!.temperature, alpha: distill!.alpha } : null,
+        };
+        if (adversarial && adversarial.epsilon > 0 && adversarial.ratio > 0) {
+          batch = withAdversarial(trainer, batch, adversarial);
+        }
+        if (pool) batch = withConsistency(trainer, batch, consistency!, pool.next(n), consistencyRng, classes);
+        const masks = drawMasks(units, mlp.dropout, batch.n, dropoutRng);
+        const { logLikelihood } = trainer.step({ ...batch, masks });
+        let batchLoss = 0;
+        let allFinite = true;
+        for (let i = 0; i < logLikelihood.length; i++) {
+          const v = logLikelihood[i] as number;
+          if (i < n) batchLoss -= v;
+          else if (!Number.isFinite(v)) allFinite = false;
+        }
+        if (!Number.isFinite(batchLoss) || !allFinite) {
+          const value = Number.isFinite(batchLoss) ? Number.NaN : batchLoss;
           throw new NonFiniteLossError(`loss became ${value} at epoch ${epoch} of ${options.phase}`);
         }
-        lossSum += value;
+        lossSum += batchLoss;
       }
       loss = lossSum / rows;
       // A step can push a weight out of range after its batch's loss was measured, and relu hides a
       // NaN below it (max(NaN, 0) is 0 on some backends): check the weights too, once per epoch.
-      if (!allFinite(tf, theta)) {
+      if (!trainer.finite()) {
         throw new NonFiniteLossError(`weights became non-finite at epoch ${epoch} of ${options.phase}`);
       }
       epochsRun = epoch;
       if (options.afterEpoch) {
         // The hook may read the model (e.g. evaluate it): put the trained weights back first.
-        writeBack();
+        trainer.writeBack();
         if (!options.afterEpoch(epoch, loss)) break;
       }
     }
   } finally {
-    writeBack();
-    theta.dispose();
-    optimizer.dispose();
-    tf.dispose([constants.zero, constants.one]);
+    trainer.writeBack();
+    trainer.dispose();
   }
   return { epochs: epochsRun, samples: rows * epochsRun, loss };
 }
 
 /** Inverted-dropout masks (0 or 1/(1-rate)) for every hidden layer, drawn in a fixed order. */
-function drawMasks(units: readonly number[], rate: number, n: number, rng: Rng): (Float32Array | null)[] {
+export function drawMasks(units: readonly number[], rate: number, n: number, rng: Rng): (Float32Array | null)[] {
   return units.map((width, i) => {
     if (rate <= 0 || i === units.length - 1) return null;
     const keep = 1 / (1 - rate);
@@ -178,85 +451,112 @@ function drawMasks(units: readonly number[], rate: number, n: number, rng: Rng):
   });
 }
 
+/** The per-row loss scales of a batch (1/n each when it has none). */
+export function scaleOf(batch: Batch): Float32Array {
+  return batch.scale ?? new Float32Array(batch.n).fill(1 / batch.n);
+}
+
+/** x + epsilon * sign(g), row-major like x. */
+export function fgsmShift(x: Float32Array, gradient: Float32Array, epsilon: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = (x[i] as number) + epsilon * Math.sign(gradient[i] as number);
+  return out;
+}
+
 /**
- * One forward and backward pass of a batch through Dense layers (`activation` on the hidden ones,
- * softmax cross-entropy on the last). Returns sum_i log p(y_i | x_i) (the caller negates and
- * averages it) and the gradients of the mean cross-entropy, [kernel, bias] for each trainable layer
- * from the input up. Layers below the lowest trainable one only run forward. Call inside tf.tidy.
+ * The batch followed by its FGSM copies: the clean rows keep (1 - ratio) of their loss weight, the
+ * copies (made against the current weights) get ratio of it (Goodfellow et al.: 0.5 each).
  */
-export function forwardBackward(
-  tf: Tf,
-  layers: readonly LayerWeights[],
-  activation: Activation,
-  x: tfjs.Tensor2D,
-  y: tfjs.Tensor2D,
-  masks: readonly (Float32Array | null)[],
-  constants: LoopConstants,
-): { sumLogLikelihood: tfjs.Scalar; grads: tfjs.Tensor[] } {
-  const last = layers.length - 1;
-  const lowest = layers.findIndex((w) => w.trainable);
-  const n = x.shape[0];
-  // inputs[i] is what layer i consumed; outputs[i] its activation before dropout.
-  const inputs: tfjs.Tensor2D[] = [];
-  const outputs: tfjs.Tensor2D[] = [];
-  const maskTensors: (tfjs.Tensor2D | null)[] = [];
-  let h = x;
-  layers.forEach((w, i) => {
-    inputs.push(h);
-    const a = denseForward(tf, h, w, i === last ? null : activation);
-    outputs.push(a);
-    const mask = masks[i];
-    const maskTensor = mask ? tf.tensor2d(mask, a.shape) : null;
-    maskTensors.push(maskTensor);
-    h = maskTensor ? tf.mul(a, maskTensor) : a;
-  });
-  const logProbabilities = tf.logSoftmax(h);
-  const sumLogLikelihood = tf.sum(tf.mul(y, logProbabilities)) as tfjs.Scalar;
-  if (lowest < 0) return { sumLogLikelihood, grads: [] };
-  // d(mean cross-entropy)/d(logits) = (softmax - onehot) / n
-  let delta: tfjs.Tensor2D = tf.mul(tf.sub(tf.exp(logProbabilities), y), tf.scalar(1 / n));
-  const grads: tfjs.Tensor[][] = [];
-  for (let i = last; i >= lowest; i--) {
-    const w = layers[i]!;
-    if (w.trainable) {
-      // Explicit transposes: matMul's transpose flags are far slower on wasm.
-      grads.unshift([tf.matMul(tf.transpose(inputs[i]!), delta), tf.sum(delta, 0)]);
+export function withAdversarial(trainer: Trainer, batch: Batch, adversarial: Adversarial): Batch {
+  if (batch.groups || batch.taskRows) throw new RangeError('withAdversarial takes a single-task batch');
+  const adv = fgsmShift(batch.x, trainer.inputGradient(batch), adversarial.epsilon);
+  const scale = scaleOf(batch);
+  const r = adversarial.ratio;
+  return {
+    n: batch.n * 2,
+    x: concat(batch.x, adv),
+    y: concat(batch.y, batch.y),
+    scale: concat(scale.map((s) => s * (1 - r)), scale.map((s) => s * r)),
+    distill: batch.distill
+      ? { ...batch.distill, soft: concat(batch.distill.soft, batch.distill.soft) }
+      : null,
+  };
+}
+
+/**
+ * The batch followed by `poolRows` of unlabelled rows with Gaussian input noise, whose targets are the
+ * current model's predictions on the clean rows (a constant: no gradient flows through the target),
+ * weighted by `weight` times the mean over those rows.
+ */
+function withConsistency(
+  trainer: Trainer,
+  batch: Batch,
+  consistency: Consistency,
+  poolRows: readonly number[],
+  rng: Rng,
+  classes: number,
+): Batch {
+  if (batch.distill) throw new RangeError('consistency regularisation cannot be combined with distillation');
+  const cols = trainer.inputs;
+  const k = poolRows.length;
+  const clean = new Float32Array(k * cols);
+  poolRows.forEach((row, i) => clean.set(consistency.pool.subarray(row * cols, (row + 1) * cols), i * cols));
+  const target = softmaxRows(trainer.logits(clean, k), classes);
+  const noisy = Float32Array.from(clean);
+  addNoise(noisy, consistency.noise, rng);
+  return {
+    n: batch.n + k,
+    x: concat(batch.x, noisy),
+    y: concat(batch.y, target),
+    scale: concat(scaleOf(batch), new Float32Array(k).fill(consistency.weight / k)),
+  };
+}
+
+/** Row-wise softmax of a row-major matrix with `width` columns. */
+export function softmaxRows(logits: Float32Array, width: number, temperature = 1): Float32Array {
+  const out = new Float32Array(logits.length);
+  for (let start = 0; start < logits.length; start += width) {
+    let max = -Infinity;
+    for (let k = 0; k < width; k++) max = Math.max(max, (logits[start + k] as number) / temperature);
+    let sum = 0;
+    for (let k = 0; k < width; k++) {
+      const e = Math.exp((logits[start + k] as number) / temperature - max);
+      out[start + k] = e;
+      sum += e;
     }
-    if (i > lowest) {
-      let back: tfjs.Tensor2D = tf.matMul(delta, tf.transpose(w.kernel));
-      const mask = maskTensors[i - 1];
-      if (mask) back = tf.mul(back, mask);
-      delta = activationGrad(tf, back, outputs[i - 1]!, activation, constants);
+    for (let k = 0; k < width; k++) out[start + k] = (out[start + k] as number) / sum;
+  }
+  return out;
+}
+
+export function concat(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+/** Endless seeded draws of row indices from a pool: a fresh permutation each time it runs out. */
+export class PoolCursor {
+  private order: Int32Array;
+  private at = 0;
+
+  constructor(
+    private readonly rows: number,
+    private readonly rng: Rng,
+  ) {
+    this.order = rng.permutation(rows);
+  }
+
+  next(count: number): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < count; i++) {
+      if (this.at === this.rows) {
+        this.order = this.rng.permutation(this.rows);
+        this.at = 0;
+      }
+      out.push(this.order[this.at++] as number);
     }
-  }
-  return { sumLogLikelihood, grads: grads.flat() };
-}
-
-/** x W + b, then the activation (fused into the matMul where every backend supports it). */
-function denseForward(tf: Tf, x: tfjs.Tensor2D, w: LayerWeights, activation: Activation | null): tfjs.Tensor2D {
-  if (activation === 'tanh') return tf.tanh(tf.fused.matMul({ a: x, b: w.kernel, bias: w.bias }) as tfjs.Tensor2D);
-  return tf.fused.matMul({ a: x, b: w.kernel, bias: w.bias, activation: activation ?? 'linear' }) as tfjs.Tensor2D;
-}
-
-/** dLoss/d(pre-activation) from dLoss/d(activation) and the activation's output. */
-function activationGrad(tf: Tf, dy: tfjs.Tensor2D, y: tfjs.Tensor2D, activation: Activation, c: LoopConstants): tfjs.Tensor2D {
-  switch (activation) {
-    case 'relu':
-      return tf.mul(dy, tf.step(y));
-    case 'elu': // alpha 1: 1 where y > 0, else y + 1
-      return tf.mul(dy, tf.add(tf.minimum(y, c.zero), c.one));
-    case 'sigmoid':
-      return tf.mul(dy, tf.mul(y, tf.sub(c.one, y)));
-    case 'tanh':
-      return tf.mul(dy, tf.sub(c.one, tf.square(y)));
-  }
-}
-
-function allFinite(tf: Tf, values: tfjs.Tensor): boolean {
-  const ok = tf.tidy(() => tf.all(tf.isFinite(values)));
-  try {
-    return (ok.dataSync()[0] as number) === 1;
-  } finally {
-    ok.dispose();
+    return out;
   }
 }

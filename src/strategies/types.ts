@@ -11,7 +11,14 @@ import type { EvaluatedModel } from '../worker/protocol.js';
 export type Tf = typeof tfjs;
 
 /** Which training phase a hook or an error refers to. */
-export type TrainingPhase = 'pre-training' | 'fine-tuning' | 'target-only training';
+export type TrainingPhase =
+  | 'pre-training'
+  | 'fine-tuning'
+  | 'target-only training'
+  | 'joint training'
+  | 'self-training'
+  | 'distillation'
+  | 'pruning retraining';
 
 /** A copy of one Dense layer's weights, taken outside the training loop. */
 export interface LayerSnapshot {
@@ -27,6 +34,8 @@ export interface LayerSnapshot {
 export interface TrainingObserver {
   /** After a phase ends: the Dense layers (hidden layers from the input, then the head). */
   onPhaseEnd?(phase: TrainingPhase, layers: readonly LayerSnapshot[]): void;
+  /** multitask: after every joint epoch, the tasks' loss weights (task 0 is the target). */
+  onTaskWeights?(epoch: number, weights: readonly number[]): void;
 }
 
 export interface StrategyInput {

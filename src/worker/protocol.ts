@@ -4,7 +4,7 @@
 import type { ModelSpec, Recipe } from '../config/types.js';
 import type { TargetSpec, TaskSpec } from '../data/types.js';
 import type { MessagePort } from 'node:worker_threads';
-import type { ClassificationMetrics } from '../metrics/types.js';
+import type { ClassificationMetrics, ExtraMetrics } from '../metrics/types.js';
 import type { WorkerFault } from '../util/fault-injection.js';
 import type { ScreenResult, ScreenTask } from './screen-types.js';
 
@@ -40,6 +40,8 @@ export interface TrainingCost {
 export interface EvaluatedModel {
   readonly metrics: ClassificationMetrics;
   readonly cost: TrainingCost;
+  /** Figures beyond the classification metrics (model size, accuracy under attack, …). */
+  readonly extra?: ExtraMetrics;
 }
 
 /** The transfer model's metrics after fine-tuning epoch `epoch` (a rung). */
@@ -78,6 +80,18 @@ export interface WorkerInfo {
   readonly threadId: number;
   /** Time spent importing tfjs and initialising the backend in this worker (once per thread). */
   readonly initMs: number;
+  /** Memory at the time of the reply (leak checks: bench/training.ts). */
+  readonly memory?: WorkerMemory;
+}
+
+export interface WorkerMemory {
+  /** Resident set size of the whole process (every thread), bytes. */
+  readonly rss: number;
+  /** This thread's JS heap in use, bytes. */
+  readonly heapUsed: number;
+  /** Live tfjs tensors of this thread, and their bytes. */
+  readonly tensors: number;
+  readonly tensorBytes: number;
 }
 
 export type WorkerRequest =

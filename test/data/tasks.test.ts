@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { concatDatasets, materializeTask, splitTarget } from '../../src/data/tasks.js';
+import { concatDatasets, holdOutUnlabelled, materializeTask, splitTarget } from '../../src/data/tasks.js';
 import type { Dataset, TaskSpec } from '../../src/data/types.js';
 import {
   DIGITS,
@@ -204,5 +204,31 @@ describe('concatDatasets', () => {
 
   it('rejects an empty list', () => {
     expectDataError(() => concatDatasets([]), 'cannot concatenate an empty list of datasets');
+  });
+});
+
+describe('holdOutUnlabelled', () => {
+  const rest = indexedDataset(100, 3, 4, (row) => row % 4);
+
+  it('splits the rows seeded and disjoint, in row order, without reading the labels', () => {
+    const { unlabelled, validation } = holdOutUnlabelled(rest, 0.3, 5);
+    expect(unlabelled.rows).toBe(30);
+    expect(validation.rows).toBe(70);
+    const ids = rowIds;
+    const all = [...ids(unlabelled), ...ids(validation)].sort((a, b) => a - b);
+    expect(all).toEqual(ids(rest));
+    expect(ids(unlabelled)).toEqual([...ids(unlabelled)].sort((a, b) => a - b));
+    expect(holdOutUnlabelled(rest, 0.3, 5)).toEqual({ unlabelled, validation });
+    expect(holdOutUnlabelled(rest, 0.3, 6).unlabelled).not.toEqual(unlabelled);
+    // The same rows whatever the labels say.
+    const relabelled = { ...rest, labels: rest.labels.map((l) => (l + 1) % 4) };
+    expect(ids(holdOutUnlabelled(relabelled, 0.3, 5).unlabelled)).toEqual(ids(unlabelled));
+  });
+
+  it('keeps at least one row on each side and refuses what cannot be split', () => {
+    expect(holdOutUnlabelled(indexedDataset(2, 1, 2, (row) => row), 0.99, 1).validation.rows).toBe(1);
+    expect(holdOutUnlabelled(indexedDataset(2, 1, 2, (row) => row), 0.01, 1).unlabelled.rows).toBe(1);
+    expectDataError(() => holdOutUnlabelled(rest, 1, 1), 'unlabelled fraction must be in (0, 1) (got 1)');
+    expectDataError(() => holdOutUnlabelled(indexedDataset(1, 1, 2, () => 0), 0.5, 1), 'holding out unlabelled rows needs at least 2 validation rows (got 1)');
   });
 });

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Recipe } from '../../src/config/types.js';
 import { NonFiniteLossError } from '../../src/errors.js';
-import { finetune, getStrategy, type LayerSnapshot, type StrategyInput, type TrainingPhase } from '../../src/strategies/index.js';
+import { finetune, type LayerSnapshot, type StrategyInput, type TrainingPhase } from '../../src/strategies/index.js';
 import { initBackend, tf } from '../../src/worker/backend.js';
 import { MODEL, RECIPE, blobCentres, blobs } from './helpers.js';
 
@@ -147,13 +147,5 @@ describe('finetune', () => {
     await finetune.run(input({}, { dropout: 0.2 }));
     await finetune.run(input({ sources: [] }));
     expect(tf.memory().numTensors).toBe(before);
-  });
-});
-
-describe('getStrategy', () => {
-  it('finds finetune and names the known strategies otherwise', () => {
-    expect(getStrategy('finetune')).toBe(finetune);
-    expect(() => getStrategy('multitask')).toThrow('unknown strategy "multitask" (known: finetune)');
-    expect(() => getStrategy('toString')).toThrow('unknown strategy "toString"');
   });
 });

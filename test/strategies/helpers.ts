@@ -1,7 +1,11 @@
-// Shared helpers of the strategy tests: seeded Gaussian-blob datasets, a default model and recipe.
+// Shared helpers of the strategy tests: seeded Gaussian-blob datasets, synthetic task families, a default
+// model, recipe and strategy input.
 import type { ModelSpec, Recipe } from '../../src/config/types.js';
+import { generateSynthetic } from '../../src/data/index.js';
 import type { Dataset } from '../../src/data/types.js';
+import type { StrategyInput } from '../../src/strategies/index.js';
 import { Rng } from '../../src/util/rng.js';
+import { tf } from '../../src/worker/backend.js';
 
 /** Class centres of a blob family: tasks built from the same family share them (related tasks). */
 export function blobCentres(classes: number, cols: number, seed: number, spread = 2.5): Float32Array {
@@ -35,3 +39,40 @@ export const RECIPE: Recipe = {
   freeze_layers: 1,
   dropout: 0,
 };
+
+/** A task of a synthetic family (shared projection; rho: relatedness to the family's reference rule). */
+export function familyTask(rho: number, taskSeed: number, rows: number, family: Partial<SyntheticFamily> = {}): Dataset {
+  return generateSynthetic({ ...SYNTHETIC_FAMILY, ...family, rows, rho, taskSeed });
+}
+
+export interface SyntheticFamily {
+  readonly features: number;
+  readonly latent: number;
+  readonly classes: number;
+  readonly familySeed: number;
+  readonly noise: number;
+}
+
+export const SYNTHETIC_FAMILY = { kind: 'synthetic', features: 16, latent: 6, classes: 4, familySeed: 3, noise: 0.3 } as const;
+
+/** A strategy input with the test defaults; `recipe` entries override RECIPE's. */
+export function strategyInput(
+  base: Pick<StrategyInput, 'train' | 'validation'> & Partial<StrategyInput>,
+  recipe: Partial<Recipe> = {},
+): StrategyInput {
+  return {
+    tf,
+    sources: [],
+    numClasses: base.train.numClasses,
+    model: MODEL,
+    seed: 1,
+    ...base,
+    recipe: { ...RECIPE, ...base.recipe, ...recipe },
+  };
+}
+
+/** `ds` with each label replaced by a uniformly random class with probability p (a noisy task). */
+export function noisyLabels(ds: Dataset, p: number, seed: number): Dataset {
+  const rng = new Rng(seed);
+  return { ...ds, labels: Int32Array.from(ds.labels, (l) => (rng.next() < p ? rng.int(0, ds.numClasses - 1) : l)) };
+}

@@ -1,0 +1,57 @@
+// Knowledge distillation (Hinton et al. 2015): a teacher trained with transfer (finetune's
+// procedure) teaches a smaller student through its temperature-softened predictions on the target's
+// labelled rows. Worker side; gets tfjs passed in. Must not import the store, the CLI or YAML parsing.
+import { mixSeed } from '../util/rng.js';
+import { buildUnitMlp, pretrainAndFinetune } from './finetune.js';
+import { parameterCount, predictLogits, snapshotLayers, type Mlp } from './mlp.js';
+import { defineStrategy, phaseOptions } from './pipeline.js';
+import { softmaxRows, trainMlp } from './train-loop.js';
+
+const STREAM_STUDENT = 9;
+const STREAM_DISTILL = 10;
+
+/**
+ * The teacher is the model spec trained as finetune trains it (pre-training on the sources, then
+ * `epochs` epochs on the target); the student has every hidden width scaled by student_fraction
+ * (rounded, at least 1) and learns for `epochs` epochs from (1 - alpha) x the labels' cross-entropy +
+ * alpha x T^2 x the cross-entropy to the teacher's probabilities at temperature T. The unit's model
+ * and metrics are the student's; onTargetEpoch follows the student's epochs. The baseline (no
+ * sources) distils a target-only teacher.
+ */
+export const distill = defineStrategy('distill', async (input, { recipe, evaluate, targetEpochs }) => {
+  const { tf, numClasses: classes } = input;
+  const teacher = buildUnitMlp(input, recipe);
+  let student: Mlp | null = null;
+  try {
+    const taught = pretrainAndFinetune(input, recipe, teacher, { seed: input.seed, epochs: recipe.epochs });
+    const teacherAccuracy = evaluate(teacher).accuracy;
+    const temperature = recipe.distill_temperature;
+    const soft = softmaxRows(predictLogits(tf, teacher, input.train), classes, temperature);
+    const hidden = studentHidden(input.model.hidden, recipe.student_fraction);
+    const built = buildUnitMlp(input, recipe, mixSeed(input.seed, STREAM_STUDENT), hidden);
+    student = built;
+    const afterEpoch = targetEpochs.afterEpoch(() => evaluate(built));
+    const stats = trainMlp(tf, built, input.train, {
+      ...phaseOptions(input, recipe, 'distillation', recipe.epochs, mixSeed(input.seed, STREAM_DISTILL)),
+      distill: { soft, temperature, alpha: recipe.distill_alpha },
+      ...(afterEpoch ? { afterEpoch } : {}),
+    });
+    input.observer?.onPhaseEnd?.('distillation', snapshotLayers(built));
+    return {
+      mlp: built,
+      epochs: (taught.pre?.epochs ?? 0) + taught.fine.epochs + stats.epochs,
+      samples: (taught.pre?.samples ?? 0) + taught.fine.samples + stats.samples,
+      extra: { teacher_accuracy: teacherAccuracy, teacher_params: parameterCount(teacher) },
+    };
+  } catch (error) {
+    student?.model.dispose();
+    throw error;
+  } finally {
+    teacher.model.dispose();
+  }
+});
+
+/** The student's hidden widths: each of the model's scaled by `fraction`, rounded, at least 1. */
+export function studentHidden(hidden: readonly number[], fraction: number): number[] {
+  return hidden.map((h) => Math.max(1, Math.round(h * fraction)));
+}

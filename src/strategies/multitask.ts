@@ -1,0 +1,221 @@
+// Multi-task learning with hard parameter sharing (Caruana 1997): one trunk of hidden layers, one
+// softmax head per task (the target and every chosen source), trained jointly with weighted task
+// losses (task-weighting.ts). Worker side; gets tfjs passed in. Must not import the store, the CLI or YAML.
+import type * as tfjs from '@tensorflow/tfjs';
+import type { FullRecipe } from '../config/types.js';
+import { NonFiniteLossError } from '../errors.js';
+import { Rng, mixSeed } from '../util/rng.js';
+import { addNoise, mixup } from './augment.js';
+import { STREAM_FINETUNE, buildUnitMlp } from './finetune.js';
+import { snapshotLayers, type Mlp } from './mlp.js';
+import { defineStrategy, phaseOptions } from './pipeline.js';
+import { createTaskWeights } from './task-weighting.js';
+import { PoolCursor, Trainer, drawMasks, fgsmShift, trainMlp } from './train-loop.js';
+import type { StrategyInput } from './types.js';
+
+const STREAM_HEADS = 5;
+const STREAM_JOINT = 6;
+const STREAM_ORDER = 1;
+const STREAM_DROPOUT = 2;
+const STREAM_AUGMENT = 3;
+
+/**
+ * Joint training for `epochs` epochs, an epoch being one pass over the largest task: every step
+ * takes a batch of up to batch_size rows from every task (smaller tasks cycle through fresh seeded
+ * permutations), so each task contributes its mean loss times its weight. Metrics come from the
+ * target's head. Without sources it is plain training on the target with finetune's seeds: the same
+ * computation as finetune's target-only baseline.
+ */
+export const multitask = defineStrategy('multitask', async (input, { recipe, evaluate, targetEpochs }) => {
+  const mlp = buildUnitMlp(input, recipe);
+  try {
+    const afterEpoch = targetEpochs.afterEpoch(() => evaluate(mlp));
+    if (input.sources.length === 0) {
+      const phase = 'target-only training';
+      const stats = trainMlp(input.tf, mlp, input.train, {
+        ...phaseOptions(input, recipe, phase, recipe.epochs, mixSeed(input.seed, STREAM_FINETUNE)),
+        ...(afterEpoch ? { afterEpoch } : {}),
+      });
+      input.observer?.onPhaseEnd?.(phase, snapshotLayers(mlp));
+      return { mlp, epochs: stats.epochs, samples: stats.samples };
+    }
+    const joint = trainJointly(input, recipe, mlp, afterEpoch);
+    input.observer?.onPhaseEnd?.('joint training', snapshotLayers(mlp));
+    const extra = Object.fromEntries(joint.weights.map((w, t) => [`task_weight_${t}`, w]));
+    return { mlp, epochs: joint.epochs, samples: joint.samples, extra };
+  } catch (error) {
+    mlp.model.dispose();
+    throw error;
+  }
+});
+
+interface JointStats {
+  readonly epochs: number;
+  readonly samples: number;
+  /** The task weights at the end (task 0: the target, then the sources in input order). */
+  readonly weights: readonly number[];
+}
+
+function trainJointly(
+  input: StrategyInput,
+  recipe: FullRecipe,
+  mlp: Mlp,
+  afterEpoch: ((epoch: number) => boolean) | undefined,
+): JointStats {
+  const { tf, numClasses: classes } = input;
+  const tasks = [input.train, ...input.sources];
+  const count = tasks.length;
+  const width = classes * count;
+  const hidden = mlp.dense.slice(0, -1);
+  const head = mlp.dense[mlp.dense.length - 1]!;
+  const seed = mixSeed(input.seed, STREAM_JOINT);
+  // All heads side by side in one [H, classes x tasks] kernel: one matMul serves every task.
+  const heads = tf.tidy(() => {
+    const shape = head.kernel.shape as [number, number];
+    const kernels = [head.kernel, ...input.sources.map((_, i) => tf.initializers.glorotUniform({ seed: mixSeed(input.seed, STREAM_HEADS, i + 1) }).apply(shape, 'float32') as tfjs.Tensor)];
+    return { kernel: tf.variable(tf.concat(kernels, 1), false), bias: tf.variable(tf.concat([head.bias, tf.zeros([width - classes])]), false) };
+  });
+  const trainer = new Trainer(
+    tf,
+    [...hidden.map((d) => ({ kernel: d.kernel, bias: d.bias, trainable: true })), { kernel: heads.kernel, bias: heads.bias, trainable: true }],
+    mlp.activation,
+    recipe.optimizer,
+    recipe.learning_rate,
+  );
+  const weighting = createTaskWeights(recipe.task_weighting, count, {
+    learningRate: recipe.learning_rate,
+    dwaTemperature: recipe.dwa_temperature,
+    gradnormAlpha: recipe.gradnorm_alpha,
+  });
+  const cursors = tasks.map((ds, t) => new PoolCursor(ds.rows, new Rng(mixSeed(seed, STREAM_ORDER, t))));
+  const dropoutRng = new Rng(mixSeed(seed, STREAM_DROPOUT));
+  const augmentRng = new Rng(mixSeed(seed, STREAM_AUGMENT));
+  const batchSize = Math.max(1, recipe.batch_size);
+  const steps = Math.ceil(Math.max(...tasks.map((ds) => ds.rows)) / batchSize);
+  const units = mlp.dense.map((d) => d.units);
+  const cols = input.train.cols;
+  const adversarial = recipe.fgsm_epsilon > 0 && recipe.fgsm_ratio > 0;
+  const copyTargetHead = () =>
+    tf.tidy(() => {
+      head.kernel.assign(tf.slice(heads.kernel, [0, 0], [-1, classes]));
+      head.bias.assign(tf.slice(heads.bias, 0, classes));
+    });
+
+  let epochs = 0;
+  let samples = 0;
+  try {
+    for (let epoch = 1; epoch <= recipe.epochs; epoch++) {
+      const epochLoss = new Array<number>(count).fill(0);
+      const epochRows = new Array<number>(count).fill(0);
+      for (let step = 0; step < steps; step++) {
+        const weights = weighting.weights();
+        // Every task's clean block: rows, one-hot targets in the task's group, augmented.
+        const blocks = tasks.map((ds, t) => {
+          const picked = cursors[t]!.next(Math.min(batchSize, ds.rows));
+          const n = picked.length;
+          const x = new Float32Array(n * cols);
+          const y = new Float32Array(n * width);
+          picked.forEach((row, i) => {
+            x.set(ds.features.subarray(row * cols, (row + 1) * cols), i * cols);
+            y[i * width + t * classes + (ds.labels[row] as number)] = 1;
+          });
+          if (recipe.mixup_alpha > 0) mixup(augmentRng, recipe.mixup_alpha, n, [{ values: x, width: cols }, { values: y, width }]);
+          if (recipe.augment_noise > 0) addNoise(x, recipe.augment_noise, augmentRng);
+          return { t, n, x, y };
+        });
+        const clean = stack(blocks, cols, width, classes, count, weights);
+        // FGSM copies of every block against the current weights, kept next to their task's rows.
+        const adv = adversarial ? fgsmShift(clean.x, trainer.inputGradient(clean), recipe.fgsm_epsilon) : null;
+        const batch = adv
+          ? stack(
+              blocks.flatMap((b, i) => [
+                { ...b, share: 1 - recipe.fgsm_ratio },
+                { ...b, x: adv.subarray(clean.taskRows[i]! * cols, clean.taskRows[i + 1]! * cols), share: recipe.fgsm_ratio },
+              ]),
+              cols,
+              width,
+              classes,
+              count,
+              weights,
+            )
+          : clean;
+        samples += clean.n;
+        const result = trainer.step({
+          ...batch,
+          masks: drawMasks(units, mlp.dropout, batch.n, dropoutRng),
+          taskRows: weighting.needsGradNorms ? batch.taskRows : null,
+        });
+        // Each task's mean loss on its clean rows (adversarial copies follow them when present).
+        const losses = blocks.map((b, i) => {
+          const start = batch.taskRows[i]!;
+          let sum = 0;
+          for (let r = start; r < start + b.n; r++) sum -= result.logLikelihood[r] as number;
+          epochLoss[i]! += sum;
+          epochRows[i]! += b.n;
+          return sum / b.n;
+        });
+        if (!result.logLikelihood.every(Number.isFinite)) {
+          const bad = result.logLikelihood.find((v) => !Number.isFinite(v)) as number;
+          throw new NonFiniteLossError(`loss became ${Number.isNaN(bad) ? 'NaN' : 'Infinity'} at epoch ${epoch} of joint training`);
+        }
+        weighting.afterStep(losses, result.taskGradNorms);
+      }
+      weighting.afterEpoch(epochLoss.map((l, t) => l / epochRows[t]!));
+      if (!trainer.finite()) throw new NonFiniteLossError(`weights became non-finite at epoch ${epoch} of joint training`);
+      epochs = epoch;
+      input.observer?.onTaskWeights?.(epoch, weighting.weights());
+      if (afterEpoch) {
+        trainer.writeBack();
+        copyTargetHead();
+        if (!afterEpoch(epoch)) break;
+      }
+    }
+  } finally {
+    trainer.writeBack();
+    copyTargetHead();
+    trainer.dispose();
+    tf.dispose([heads.kernel, heads.bias]);
+  }
+  return { epochs, samples, weights: [...weighting.weights()] };
+}
+
+interface Block {
+  readonly t: number;
+  readonly n: number;
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+  /** Share of the task's weight these rows carry (FGSM splits it between clean rows and copies). */
+  readonly share?: number;
+}
+
+/**
+ * Blocks stacked into one batch: the group mask of each row's task, loss scale weight_t * share / n_t
+ * per row, and the row boundaries of the tasks (consecutive blocks of one task share a range).
+ */
+function stack(
+  blocks: readonly Block[],
+  cols: number,
+  width: number,
+  classes: number,
+  count: number,
+  weights: readonly number[],
+) {
+  const n = blocks.reduce((sum, b) => sum + b.n, 0);
+  const x = new Float32Array(n * cols);
+  const y = new Float32Array(n * width);
+  const mask = new Float32Array(n * width);
+  const scale = new Float32Array(n);
+  const rows: number[] = [0];
+  let at = 0;
+  blocks.forEach((b, i) => {
+    x.set(b.x, at * cols);
+    y.set(b.y, at * width);
+    for (let r = at; r < at + b.n; r++) {
+      mask.fill(1, r * width + b.t * classes, r * width + (b.t + 1) * classes);
+      scale[r] = ((weights[b.t] as number) * (b.share ?? 1)) / b.n;
+    }
+    at += b.n;
+    if (blocks[i + 1]?.t !== b.t) rows.push(at);
+  });
+  return { n, x, y, scale, groups: { count, mask }, taskRows: rows };
+}

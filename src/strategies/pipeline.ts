@@ -1,0 +1,150 @@
+// What every strategy shares around its own training: feature selection before it, then compression,
+// metrics, accuracy under attack and the model's size after it; the recipe's common training options;
+// the running count of target epochs for schedulers. Worker side; gets tfjs passed in.
+// Must not import the store, the CLI or YAML parsing.
+import { withRecipeDefaults, type FullRecipe, type StrategyName } from '../config/types.js';
+import type { Dataset } from '../data/types.js';
+import { classificationMetrics } from '../metrics/classification.js';
+import type { ClassificationMetrics } from '../metrics/types.js';
+import { mixSeed } from '../util/rng.js';
+import type { EvaluatedModel } from '../worker/protocol.js';
+import { fgsmAccuracy } from './adversarial.js';
+import { modelSize, pruneByMagnitude, quantizeInt8 } from './compression.js';
+import { projectColumns, selectFeatures } from './feature-selection.js';
+import { predictClasses, snapshotLayers, type Mlp } from './mlp.js';
+import { trainMlp, type TrainOptions } from './train-loop.js';
+import type { Strategy, StrategyInput, Tf, TrainingPhase } from './types.js';
+
+/** Seed stream of the retraining after pruning (strategies use 1-10). */
+const STREAM_PRUNE = 20;
+
+/** What a strategy's training hands back; the pipeline evaluates, compresses and disposes it. */
+export interface TrainedModel {
+  readonly mlp: Mlp;
+  /** Epochs and rows of every training phase, summed. */
+  readonly epochs: number;
+  readonly samples: number;
+  /** Where to measure the model when the strategy took rows out of validation (selftrain). */
+  readonly validation?: Dataset;
+  readonly extra?: Readonly<Record<string, number>>;
+}
+
+export interface StrategyContext {
+  /** The recipe with every key present. */
+  readonly recipe: FullRecipe;
+  /** Classification metrics of `mlp` on `ds` (default: the input's validation rows). */
+  evaluate(mlp: Mlp, ds?: Dataset): ClassificationMetrics;
+  /** Counts target epochs across a strategy's phases and forwards them to onTargetEpoch. */
+  readonly targetEpochs: TargetEpochs;
+}
+
+/**
+ * A strategy from its training function. `train` gets the input after feature selection and must
+ * dispose everything it creates except the returned model, also when it throws.
+ */
+export function defineStrategy(
+  name: StrategyName,
+  train: (input: StrategyInput, context: StrategyContext) => Promise<TrainedModel>,
+): Strategy {
+  return {
+    name,
+    async run(original: StrategyInput): Promise<EvaluatedModel> {
+      const started = performance.now();
+      const recipe = withRecipeDefaults(original.recipe);
+      const { tf, numClasses } = original;
+      // Scored on the target's labelled rows only, so a transfer run and its baseline keep the same features.
+      const kept = selectFeatures(recipe.feature_selection, recipe.feature_k, original.train);
+      const input: StrategyInput = kept
+        ? {
+            ...original,
+            train: projectColumns(original.train, kept),
+            validation: projectColumns(original.validation, kept),
+            sources: original.sources.map((s) => projectColumns(s, kept)),
+          }
+        : original;
+      const evaluate = (mlp: Mlp, ds: Dataset = input.validation) => evaluateModel(tf, mlp, ds, numClasses);
+      const trained = await train(input, { recipe, evaluate, targetEpochs: new TargetEpochs(input.onTargetEpoch) });
+      try {
+        const validation = trained.validation ?? input.validation;
+        const extra: Record<string, number> = { ...trained.extra };
+        if (kept) extra.features = kept.length;
+        let { epochs, samples } = trained;
+        const compressed = recipe.prune_sparsity > 0 || recipe.quantize === 'int8';
+        if (compressed) {
+          extra.uncompressed_accuracy = evaluate(trained.mlp, validation).accuracy;
+          if (recipe.prune_sparsity > 0) {
+            const kernelMasks = pruneByMagnitude(tf, trained.mlp, recipe.prune_sparsity);
+            // Retraining with the pruned weights held at zero (Han et al. 2015) recovers what one-shot pruning loses.
+            const retrained = trainMlp(tf, trained.mlp, input.train, {
+              ...phaseOptions(input, recipe, 'pruning retraining', recipe.prune_epochs, mixSeed(input.seed, STREAM_PRUNE)),
+              kernelMasks,
+            });
+            epochs += retrained.epochs;
+            samples += retrained.samples;
+            input.observer?.onPhaseEnd?.('pruning retraining', snapshotLayers(trained.mlp));
+          }
+          if (recipe.quantize === 'int8') quantizeInt8(tf, trained.mlp);
+        }
+        const metrics = evaluate(trained.mlp, validation);
+        if (recipe.fgsm_epsilon > 0) extra.fgsm_accuracy = fgsmAccuracy(tf, trained.mlp, validation, recipe.fgsm_epsilon);
+        Object.assign(extra, modelSize(trained.mlp, recipe.quantize === 'int8'));
+        return {
+          metrics,
+          cost: { epochs, samples, ms: performance.now() - started },
+          extra,
+        };
+      } finally {
+        trained.mlp.model.dispose();
+      }
+    },
+  };
+}
+
+export function evaluateModel(tf: Tf, mlp: Mlp, ds: Dataset, numClasses: number): ClassificationMetrics {
+  return classificationMetrics(ds.labels, predictClasses(tf, mlp, ds), numClasses);
+}
+
+/** The training options every phase takes from the recipe: batches, optimizer, augmentation, FGSM. */
+export function phaseOptions(
+  input: StrategyInput,
+  recipe: FullRecipe,
+  phase: TrainingPhase,
+  epochs: number,
+  seed: number,
+): TrainOptions {
+  return {
+    phase,
+    epochs,
+    batchSize: recipe.batch_size,
+    optimizer: recipe.optimizer,
+    learningRate: recipe.learning_rate,
+    seed,
+    numClasses: input.numClasses,
+    augment: { noise: recipe.augment_noise, mixupAlpha: recipe.mixup_alpha },
+    adversarial: { epsilon: recipe.fgsm_epsilon, ratio: recipe.fgsm_ratio },
+  };
+}
+
+/**
+ * The running count of epochs trained on the target, over every phase of a strategy that produces
+ * the unit's model: each is reported to onTargetEpoch as 1, 2, … up to the recipe's `epochs`.
+ * Once the hook says stop, `stopped` is true and later phases must not train.
+ */
+export class TargetEpochs {
+  private done = 0;
+  stopped = false;
+
+  constructor(private readonly onTargetEpoch: StrategyInput['onTargetEpoch']) {}
+
+  /** The afterEpoch of a target phase; undefined without a hook (the loop then skips it entirely). */
+  afterEpoch(evaluate: () => ClassificationMetrics): ((epoch: number) => boolean) | undefined {
+    const hook = this.onTargetEpoch;
+    if (!hook) return undefined;
+    return () => {
+      this.done += 1;
+      const go = hook(this.done, evaluate);
+      if (!go) this.stopped = true;
+      return go;
+    };
+  }
+}
