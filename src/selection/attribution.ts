@@ -6,8 +6,8 @@
 import { mean } from '../metrics/aggregate.js';
 import { Rng, mixSeed } from '../util/rng.js';
 import { percentileInterval, resampleCounts, type Interval } from './bootstrap.js';
-import { buildDesign, fitSurrogate, predictGain, type SurrogateDesign, type SurrogateFit } from './surrogate.js';
-import { subsetKey, type TrialRow, type TrialTable } from './trial-table.js';
+import { MAX_PAIRWISE_SOURCES, buildDesign, fitSurrogate, predictGain, type SurrogateDesign, type SurrogateFit } from './surrogate.js';
+import { canonicalParams, mergeRepeats, subsetKey, type TrialRow, type TrialTable } from './trial-table.js';
 
 /** `untested`: no trial varies the source (it is in none of them, or in all). */
 export type EffectFlag = 'helpful' | 'neutral' | 'harmful' | 'untested';
@@ -23,21 +23,24 @@ export interface LooEffect {
 
 export interface SourceEffect {
   readonly source: string;
-  /** Surrogate coefficient: expected change of the gain when the source is added. */
+  /**
+   * Expected change of the gain when the source is added to a subset of the others drawn uniformly at
+   * random, under the surrogate (its main effect plus half its pairwise terms).
+   */
   readonly effect: number;
   readonly interval: Interval;
   readonly flag: EffectFlag;
-  /** Trials (in this scope) that include the source. */
+  /** Distinct trials (in this scope) that include the source (repeats of a subset and recipe count once). */
   readonly includedIn: number;
   readonly loo: LooEffect | null;
 }
 
 export interface AttributionScope {
-  /** null: every target together (with a per-target intercept). */
+  /** null: every target together (one intercept per target and seed). */
   readonly target: string | null;
   readonly trials: number;
   readonly units: number;
-  /** Predicted gain of the empty subset (the intercept averaged over targets; ~0 for a good fit). */
+  /** Predicted gain of the empty subset (the intercepts averaged; ~0 for a good fit). */
   readonly intercept: number;
   readonly effects: readonly SourceEffect[];
 }
@@ -47,6 +50,9 @@ export interface Attribution {
   readonly level: number;
   readonly resamples: number;
   readonly lambda: number;
+  readonly lambdaPairs: number;
+  /** Whether pairwise source interactions were modelled. */
+  readonly interactions: boolean;
   readonly overall: AttributionScope;
   readonly targets: readonly AttributionScope[];
 }
@@ -54,6 +60,10 @@ export interface Attribution {
 export interface AttributionOptions {
   /** Ridge penalty of the indicators and recipe covariates (default 1). */
   readonly lambda?: number;
+  /** Ridge penalty of the pairwise interaction terms (default 4). */
+  readonly lambdaPairs?: number;
+  /** Model pairwise interactions (default: when there are at most 12 sources). */
+  readonly interactions?: boolean;
   /** Interval coverage (default 0.95). */
   readonly level?: number;
   /** Bootstrap resamples (default 500). */
@@ -61,7 +71,7 @@ export interface AttributionOptions {
   readonly seed?: number;
 }
 
-export const ATTRIBUTION_DEFAULTS = { lambda: 1, level: 0.95, resamples: 500, seed: 0 } as const;
+export const ATTRIBUTION_DEFAULTS = { lambda: 1, lambdaPairs: 4, level: 0.95, resamples: 500, seed: 0 } as const;
 
 /**
  * Attributes the transfer gain to sources. Throws RangeError when the table has no trial. An effect
@@ -70,7 +80,11 @@ export const ATTRIBUTION_DEFAULTS = { lambda: 1, level: 0.95, resamples: 500, se
  */
 export function attributeSources(table: TrialTable, options: AttributionOptions = {}): Attribution {
   if (table.trials.length === 0) throw new RangeError('no COMPLETE trial to attribute from');
-  const o = { ...ATTRIBUTION_DEFAULTS, ...options };
+  const o = {
+    ...ATTRIBUTION_DEFAULTS,
+    interactions: table.sources.length <= MAX_PAIRWISE_SOURCES,
+    ...options,
+  };
   const direction = table.objective.direction;
   const scope = (target: string | null, index: number) =>
     attributeScope(table, target, o, direction, mixSeed(o.seed, 0xa771b, index));
@@ -79,6 +93,8 @@ export function attributeSources(table: TrialTable, options: AttributionOptions 
     level: o.level,
     resamples: o.resamples,
     lambda: o.lambda,
+    lambdaPairs: o.lambdaPairs,
+    interactions: o.interactions,
     overall: scope(null, 0),
     targets: table.targets.map((t, i) => scope(t, i + 1)),
   };
@@ -91,13 +107,14 @@ function attributeScope(
   direction: 'maximize' | 'minimize',
   seed: number,
 ): AttributionScope {
-  const trials = table.trials.filter((t) => target === null || t.units.some((u) => u.target === target));
-  const design = buildDesign(trials, table.sources, table.targets, target);
-  const fit = fitSurrogate(design, o.lambda);
+  const trials = mergeRepeats(table.trials, table.sources).filter((t) => target === null || t.units.some((u) => u.target === target));
+  const design = buildDesign(trials, table.sources, table.targets, target, { interactions: o.interactions });
+  const penalties = { lambda: o.lambda, lambdaPairs: o.lambdaPairs };
+  const fit = fitSurrogate(design, penalties);
   const rng = new Rng(seed);
   const samples: number[][] = table.sources.map(() => []);
   for (let b = 0; b < o.resamples; b++) {
-    const refit = fitSurrogate(design, o.lambda, resampleCounts(rng, trials.length));
+    const refit = fitSurrogate(design, penalties, resampleCounts(rng, trials.length));
     refit.effects.forEach((e, i) => samples[i]!.push(e));
   }
   const loo = looEffects(trials, table.sources, target, o.level, new Rng(mixSeed(seed, 1)), o.resamples);
@@ -133,7 +150,7 @@ function looEffects(
 ): Map<string, LooEffect> {
   const byRecipe = new Map<string, Map<string, TrialRow>>();
   for (const trial of trials) {
-    const recipe = canonical(trial.recipe);
+    const recipe = canonicalParams(trial.recipe);
     const subsets = byRecipe.get(recipe) ?? new Map<string, TrialRow>();
     const key = subsetKey(trial.sources, sources);
     if (!subsets.has(key)) subsets.set(key, trial);
@@ -180,17 +197,15 @@ function pairedDifference(a: TrialRow, b: TrialRow, target: string | null): numb
   return d.length > 0 ? mean(d) : null;
 }
 
-function canonical(params: object): string {
-  return JSON.stringify(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
 /** The overall surrogate, for predicting subsets not yet evaluated (see suggestSubsets). */
-export function fitOverallSurrogate(table: TrialTable, lambda: number = ATTRIBUTION_DEFAULTS.lambda): {
+export function fitOverallSurrogate(table: TrialTable, options: AttributionOptions = {}): {
   design: SurrogateDesign;
   fit: SurrogateFit;
 } {
-  const design = buildDesign(table.trials, table.sources, table.targets, null);
-  return { design, fit: fitSurrogate(design, lambda) };
+  const interactions = options.interactions ?? table.sources.length <= MAX_PAIRWISE_SOURCES;
+  const design = buildDesign(mergeRepeats(table.trials, table.sources), table.sources, table.targets, null, { interactions });
+  const penalties = { lambda: options.lambda ?? ATTRIBUTION_DEFAULTS.lambda, lambdaPairs: options.lambdaPairs ?? ATTRIBUTION_DEFAULTS.lambdaPairs };
+  return { design, fit: fitSurrogate(design, penalties) };
 }
 
 export { predictGain };

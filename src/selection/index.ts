@@ -1,7 +1,7 @@
 // Public names of the selection module: which sources to transfer from, with evidence — source
 // attribution with bootstrap intervals, ranked subsets with support, and the trial table they read.
 // Main thread. Must not import tfjs or worker code.
-export { loadTrialTable, subsetKey, type TrialRow, type TrialTable, type UnitRow } from './trial-table.js';
+export { loadTrialTable, mergeRepeats, subsetKey, type TrialRow, type TrialTable, type UnitRow } from './trial-table.js';
 export {
   ATTRIBUTION_DEFAULTS,
   attributeSources,
@@ -15,4 +15,13 @@ export {
   type SourceEffect,
 } from './attribution.js';
 export { RANK_DEFAULTS, rankSubsets, type RankOptions, type SubsetRanking, type SubsetScore } from './subsets.js';
+export { suggestSubsets, type SubsetSuggestion, type SuggestOptions } from './suggest.js';
+export {
+  planScreens,
+  runScreens,
+  screenTable,
+  type ScreenRunner,
+  type ScreenTable,
+  type SourceScreen,
+} from './screen.js';
 export type { Interval } from './bootstrap.js';

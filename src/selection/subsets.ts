@@ -5,13 +5,13 @@ import type { Aggregate } from '../config/types.js';
 import { aggregate } from '../metrics/aggregate.js';
 import { Rng, hashString, mixSeed } from '../util/rng.js';
 import { percentileInterval, resampleCounts, type Interval } from './bootstrap.js';
-import { subsetKey, type TrialTable, type UnitRow } from './trial-table.js';
+import { mergeRepeats, subsetKey, type TrialTable, type UnitRow } from './trial-table.js';
 
 export interface SubsetScore {
   readonly rank: number;
   /** The subset in the study's source order (empty: target only). */
   readonly sources: readonly string[];
-  /** Trials that used the subset (any recipe). */
+  /** Distinct trials that used the subset (any recipe; repeats of a subset and recipe count once). */
   readonly trials: number;
   readonly units: number;
   /** Fewest units the subset has on any target (0 when a target was never evaluated). */
@@ -64,7 +64,8 @@ export function rankSubsets(table: TrialTable, options: RankOptions = {}): Subse
   const direction = table.objective.direction;
   const params = { alpha: table.objective.alpha, lambda: table.objective.lambda };
   const groups = new Map<string, { sources: readonly string[]; trials: number; units: UnitRow[] }>();
-  for (const trial of table.trials) {
+  // Repeats of one subset and recipe are one observation, not two: support counts distinct units.
+  for (const trial of mergeRepeats(table.trials, table.sources)) {
     const key = subsetKey(trial.sources, table.sources);
     const group = groups.get(key) ?? { sources: trial.sources, trials: 0, units: [] };
     group.trials++;

@@ -67,3 +67,37 @@ export function loadTrialTable(store: Store, record: StudyRecord): TrialTable {
   }
   return { sources, targets: study.targets.map((t) => t.name), objective: study.objective, trials };
 }
+
+/**
+ * Trials with the same subset and recipe params merged into one row: their units with the same target
+ * and seed average into one (the same configuration on the same split is not new evidence; on one
+ * backend the values are identical). The row keeps the first trial's number. Statistics that resample
+ * or count trials use this, so a sampler that proposes a subset twice does not double its weight.
+ */
+export function mergeRepeats(trials: readonly TrialRow[], order: readonly string[]): TrialRow[] {
+  const groups = new Map<string, TrialRow[]>();
+  for (const trial of trials) {
+    const key = `${subsetKey(trial.sources, order)}\u0000${canonicalParams(trial.recipe)}`;
+    groups.set(key, [...(groups.get(key) ?? []), trial]);
+  }
+  return [...groups.values()].map((group) => {
+    if (group.length === 1) return group[0]!;
+    const cells = new Map<string, UnitRow[]>();
+    for (const u of group.flatMap((t) => t.units)) {
+      const key = `${u.target}\u0000${u.seedIndex}`;
+      cells.set(key, [...(cells.get(key) ?? []), u]);
+    }
+    const units = [...cells.values()].map((list) => ({
+      target: list[0]!.target,
+      seedIndex: list[0]!.seedIndex,
+      value: list.reduce((a, u) => a + u.value, 0) / list.length,
+      gain: list.reduce((a, u) => a + u.gain, 0) / list.length,
+    }));
+    return { ...group[0]!, units };
+  });
+}
+
+/** Params as a canonical string (keys sorted). */
+export function canonicalParams(params: object): string {
+  return JSON.stringify(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

@@ -98,6 +98,22 @@ describe('attributeSources', () => {
     expect(Math.abs(e['a']!.effect)).toBeLessThan(0.02);
   });
 
+  test('with interactions, the effect is the average marginal gain even when sampling favours one context', () => {
+    // a and b each add 0.1 alone but only 0.1 together (redundant); c does nothing. Averaged over the
+    // other sources in or out, adding a is worth (0.1 + 0) / 2 = 0.05. Most trials contain b.
+    const plan: [string[], number][] = [[[], 0.01], [['a'], 0.01], [['c'], 0.01], [['a', 'c'], 0.01]];
+    for (const lr of [0.01, 0.02, 0.03, 0.04, 0.05, 0.06]) plan.push([['b'], lr], [['a', 'b'], lr], [['b', 'c'], lr], [['a', 'b', 'c'], lr]);
+    const redundant = table({ sources: ['a', 'b', 'c'], effects: { a: 0.1, b: 0.1 }, pairs: { 'a,b': -0.1 }, plan, noise: 0.005, seed: 4 });
+    // Little shrinkage, so the identity shows (the default penalties trade a little of it for variance).
+    const light = { seed: 1, lambda: 0.01, lambdaPairs: 0.01 };
+    const withPairs = byName(attributeSources(redundant, { ...light, interactions: true }).overall.effects);
+    const linear = byName(attributeSources(redundant, { ...light, interactions: false }).overall.effects);
+    expect(Math.abs(withPairs['a']!.effect - 0.05)).toBeLessThan(0.005);
+    // The additive model mostly sees a added to b (worth 0) and underrates it.
+    expect(Math.abs(linear['a']!.effect - 0.05)).toBeGreaterThan(Math.abs(withPairs['a']!.effect - 0.05));
+    expect(withPairs['c']!.flag).toBe('neutral');
+  });
+
   test('refuses an empty table', () => {
     expect(() => attributeSources({ ...known, trials: [] })).toThrow('no COMPLETE trial to attribute from');
   });

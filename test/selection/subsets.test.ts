@@ -5,12 +5,12 @@ import type { TrialRow, TrialTable } from '../../src/selection/trial-table.js';
 import { OBJECTIVE } from './tables.js';
 
 /** A trial whose units on t1 and t2 have the given values (seed index = position). */
-function trial(number: number, sources: string[], t1: number[], t2: number[]): TrialRow {
+function trial(number: number, sources: string[], t1: number[], t2: number[], learning_rate = 0.01): TrialRow {
   const units = [
     ...t1.map((v, i) => ({ target: 't1', seedIndex: i, value: v, gain: v })),
     ...t2.map((v, i) => ({ target: 't2', seedIndex: i, value: v, gain: v })),
   ];
-  return { number, sources, recipe: {}, units };
+  return { number, sources, recipe: { learning_rate }, units };
 }
 
 const TABLE: TrialTable = {
@@ -25,8 +25,8 @@ const TABLE: TrialTable = {
     trial(2, ['a', 'b'], [0.2, 0.2], [0.2, -0.1]),
     // c: the best single unit per target, but only one seed each: a lucky run?
     trial(3, ['c'], [0.3], [0.3]),
-    // b,a in another order and another trial: the same subset as trial 2, support adds up.
-    trial(4, ['b', 'a'], [0.1, 0.1], [0.1, 0.1]),
+    // b,a in another order, with another recipe: the same subset as trial 2, support adds up.
+    trial(4, ['b', 'a'], [0.1, 0.1], [0.1, 0.1], 0.02),
   ],
 };
 
@@ -61,6 +61,14 @@ describe('rankSubsets', () => {
     const cvar = rankSubsets({ ...TABLE, objective: { ...OBJECTIVE, aggregate: 'cvar', alpha: 0.25 } });
     expect(cvar.by).toBe('cvar');
     expect(cvar.recommended!.sources).toEqual(['a']);
+  });
+
+  test('a repeat of the same subset and recipe adds no support (same units, same evidence)', () => {
+    const repeated = { ...TABLE, trials: [...TABLE.trials, trial(5, ['c'], [0.3], [0.3])] };
+    const c = rankSubsets(repeated, { by: 'mean' }).subsets.find((s) => s.sources.join() === 'c')!;
+    expect(c.trials).toBe(1);
+    expect(c.units).toBe(2);
+    expect(c.supported).toBe(false);
   });
 
   test('intervals contain the score and are reproducible for a seed', () => {

@@ -23,6 +23,10 @@ export interface TableSpec {
   readonly subsets?: readonly (readonly string[])[];
   readonly seed?: number;
   readonly objective?: Objective;
+  /** Extra gain when both sources of a pair are in the subset: `a,b` -> amount. */
+  readonly pairs?: Readonly<Record<string, number>>;
+  /** Per trial (in order), its learning rate; default: every subset once per rate of learningRates. */
+  readonly plan?: readonly (readonly [readonly string[], number])[];
 }
 
 /** gain(unit) = sum of the included sources' effects (on that target) + Gaussian noise; value = gain. */
@@ -30,14 +34,19 @@ export function table(spec: TableSpec): TrialTable {
   const targets = spec.targets ?? ['t1', 't2'];
   const rng = new Rng(spec.seed ?? 1);
   const trials: TrialRow[] = [];
-  for (const learning_rate of spec.learningRates ?? [0.01, 0.02]) {
-    for (const subset of spec.subsets ?? allSubsets(spec.sources)) {
+  const plan =
+    spec.plan ?? (spec.learningRates ?? [0.01, 0.02]).flatMap((lr) => (spec.subsets ?? allSubsets(spec.sources)).map((s) => [s, lr] as const));
+  for (const [subset, learning_rate] of plan) {
+    {
       const units = targets.flatMap((target) =>
         Array.from({ length: spec.seeds ?? 3 }, (_, seedIndex) => {
           let gain = (spec.noise ?? 0.02) * rng.normal();
           for (const s of subset) {
             const e = spec.effects[s] ?? 0;
             gain += typeof e === 'number' ? e : (e[target] ?? 0);
+          }
+          for (const [pair, amount] of Object.entries(spec.pairs ?? {})) {
+            if (pair.split(',').every((s) => subset.includes(s))) gain += amount;
           }
           return { target, seedIndex, value: gain, gain };
         }),
