@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Recipe, ResolvedStudy } from '../config/types.js';
 import type { TargetSpec, TaskSpec } from '../data/types.js';
-import type { ClassificationMetrics } from '../metrics/types.js';
+import type { ClassificationMetrics, ExtraMetrics } from '../metrics/types.js';
 import { OBJECTIVE_METRICS, type ObjectiveMetric } from '../metrics/types.js';
 import type { Json } from '../store/types.js';
 import { mixSeed } from '../util/rng.js';
@@ -36,6 +36,8 @@ export interface StoredUnit {
   readonly rungs?: readonly RungReport[];
   /** The fine-tuning epoch after which the scheduler stopped the unit; null or absent: it ran to the end. */
   readonly stoppedAt?: number | null;
+  /** The strategy's extra figures (model size, fgsm_accuracy, …; src/strategies). */
+  readonly extra?: ExtraMetrics;
 }
 
 /** The seed a unit trains with: paired across trials by (study seed, target, seed index). */
@@ -106,6 +108,7 @@ export function storedUnit(plan: UnitPlan, result: UnitResult, cachedBaseline: E
     workerMs: result.workerMs,
     rungs: result.rungs,
     stoppedAt: result.stoppedAt,
+    ...(result.transfer.extra ? { extra: result.transfer.extra } : {}),
   };
 }
 
