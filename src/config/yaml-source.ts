@@ -40,10 +40,18 @@ export class YamlSource {
     if (error !== undefined) {
       const offset = error.pos[0];
       if (error.code === 'DUPLICATE_KEY') return { offset, message: 'duplicate key', path: this.pathAt(offset) };
+      if (error.code === 'MULTIPLE_DOCS') return { offset, message: 'a study file is one YAML document (found a second one after "---")' };
       return { offset, message: firstLine(error.message) };
     }
     let found: YamlProblem | null = null;
     visit(this.doc, {
+      // With merge keys off, `<<: *anchor` would be an unknown key named "<<": say what it is instead.
+      Pair: (_key, pair) => {
+        if (!isScalar(pair.key) || pair.key.value !== '<<') return undefined;
+        const offset = pair.key.range?.[0] ?? 0;
+        found = { offset, message: 'YAML merge keys (<<) are not allowed; write the keys out', path: this.pathAt(offset) };
+        return visit.BREAK;
+      },
       Node: (_key, node, ancestors) => {
         if (node.tag === undefined || node.tag === null) return undefined;
         const start = node.range?.[0] ?? 0;
