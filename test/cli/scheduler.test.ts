@@ -49,9 +49,17 @@ function snapshot(db: string, name: string): Snapshot {
   }
 }
 
+/** Polls `check` (a throw, e.g. the database not yet migrated by the runner, counts as not yet). */
 async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  const ready = () => {
+    try {
+      return check();
+    } catch {
+      return false;
+    }
+  };
+  while (!ready()) {
     if (Date.now() > deadline) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 100));
   }
