@@ -1,5 +1,5 @@
 // The Store contract: every state change of a study is one transaction. Main thread only.
-// Implementations: SQLite (sqlite-store.ts); the same contract suite (test/helpers) runs against each.
+// Implementations: SQLite (sqlite-store.ts) and PostgreSQL (postgres-store.ts); one contract suite (test/helpers) runs against both.
 
 export const TRIAL_STATES = ['WAITING', 'RUNNING', 'COMPLETE', 'PRUNED', 'FAIL'] as const;
 export type TrialState = (typeof TRIAL_STATES)[number];
