@@ -5,6 +5,7 @@ import { overheadPg } from './overhead-pg.js';
 import { reportBench } from './report.js';
 import { samplers } from './samplers.js';
 import { subsets } from './subsets.js';
+import { training } from './training.js';
 export interface BenchContext {
   readonly json: boolean;
   /** Human-readable output (tables); silent with --json. */
@@ -23,4 +24,5 @@ export const BENCHMARKS: Record<string, Benchmark> = {
   report: reportBench,
   samplers,
   subsets,
+  training,
 };

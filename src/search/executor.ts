@@ -239,6 +239,13 @@ export class PoolExecutor implements Executor {
     return reply.result;
   }
 
+  /** The info of an idle worker (with one worker: that worker), with its memory now. */
+  async info(): Promise<WorkerInfo> {
+    const reply = await this.pool.run({ type: 'info' });
+    if (reply.type !== 'info') throw new Error(`worker answered ${reply.type} to info`);
+    return reply.info;
+  }
+
   async close(): Promise<void> {
     await this.pool.destroy();
     this.notify();

@@ -45,8 +45,12 @@ export default async function handle(request: WorkerRequest): Promise<WorkerResp
     throw Object.assign(new Error(ready.error.message), { name: ready.error.name, code: ready.error.code });
   }
   switch (request.type) {
-    case 'info':
-      return { type: 'info', info: { backend: ready.backend, threadId, initMs: ready.initMs } };
+    case 'info': {
+      const { rss, heapUsed } = process.memoryUsage();
+      const { numTensors, numBytes } = ready.tf.memory();
+      const memory = { rss, heapUsed, tensors: numTensors, tensorBytes: numBytes };
+      return { type: 'info', info: { backend: ready.backend, threadId, initMs: ready.initMs, memory } };
+    }
     case 'unit': {
       const control = request.port !== undefined ? ready.portControl(request.port) : undefined;
       try {

@@ -1,0 +1,60 @@
+"""PyTorch peer of `npm run bench -- training`: trains the same MLP on the same rows and prints JSON.
+
+Run by bench/training.ts (through bench/python-peer.ts) with /usr/bin/python3 (Debian python3-torch).
+Reads a JSON request on stdin:
+  {"data": PATH, "rows": N, "cols": D, "classes": C, "hidden": [..], "batch": B, "epochs": E,
+   "lr": LR, "repeats": R, "seed": S}
+PATH holds N*D float32 features then N int32 labels (little-endian), written by the benchmark.
+Prints one JSON line: {"torch": VERSION, "threads": 1, "samples_per_s": [..one per repeat..]}.
+The loop is the idiomatic one (Adam, softmax cross-entropy, a seeded permutation per epoch, the last
+batch possibly smaller), one thread, as the design's reference measurement.
+"""
+import json
+import sys
+import time
+
+import numpy as np
+import torch
+
+
+def main() -> None:
+    spec = json.loads(sys.stdin.read())
+    torch.set_num_threads(1)
+    torch.manual_seed(spec["seed"])
+    rows, cols = spec["rows"], spec["cols"]
+    raw = np.fromfile(spec["data"], dtype="<f4", count=rows * cols)
+    labels = np.fromfile(spec["data"], dtype="<i4", offset=rows * cols * 4, count=rows)
+    x = torch.from_numpy(raw.reshape(rows, cols).copy())
+    y = torch.from_numpy(labels.astype(np.int64))
+
+    widths = [cols, *spec["hidden"], spec["classes"]]
+    results = []
+    for _ in range(spec["repeats"]):
+        layers = []
+        for i in range(len(widths) - 1):
+            layers.append(torch.nn.Linear(widths[i], widths[i + 1]))
+            if i < len(widths) - 2:
+                layers.append(torch.nn.ReLU())
+        model = torch.nn.Sequential(*layers)
+        optimizer = torch.optim.Adam(model.parameters(), lr=spec["lr"])
+        loss_fn = torch.nn.CrossEntropyLoss()
+        batch = spec["batch"]
+        started = time.perf_counter()
+        for _epoch in range(spec["epochs"]):
+            order = torch.randperm(rows)
+            for start in range(0, rows, batch):
+                idx = order[start : start + batch]
+                optimizer.zero_grad(set_to_none=True)
+                loss = loss_fn(model(x[idx]), y[idx])
+                loss.backward()
+                optimizer.step()
+                # The tfjs loops read every batch's loss back (to stop on a non-finite one): so does this.
+                if not torch.isfinite(loss).item():
+                    raise SystemExit("loss became non-finite")
+        elapsed = time.perf_counter() - started
+        results.append(rows * spec["epochs"] / elapsed)
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "samples_per_s": results}))
+
+
+if __name__ == "__main__":
+    main()

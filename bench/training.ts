@@ -1,0 +1,322 @@
+// The `training` benchmark: samples per second of one unit's training on the digits MLP
+// (64-128-64-10, batch 32) and a larger one (784-256-256-10 on 5,000 synthetic rows) — our loop
+// (src/strategies/train-loop.ts) on every tfjs backend that loads, tfjs model.fit (the old
+// reference), and PyTorch (Debian python3-torch, 1 thread) on the same model and rows, with ratios;
+// then the pool: throughput of 2 workers over 1 on the large model, and the memory of a worker over
+// 100 units (RSS, heap, live tensors; no leak). Main thread; drives real worker threads.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type * as tfjs from '@tensorflow/tfjs';
+import type { Recipe } from '../src/config/types.js';
+import { generateSynthetic, loadCsv } from '../src/data/index.js';
+import type { Dataset, DatasetSpec, TargetSpec } from '../src/data/types.js';
+import { PoolExecutor } from '../src/search/executor.js';
+import { buildMlp } from '../src/strategies/mlp.js';
+import { trainMlp } from '../src/strategies/train-loop.js';
+import { Rng } from '../src/util/rng.js';
+import { initBackend, tf } from '../src/worker/backend.js';
+import { BACKENDS, type BackendName, type TrialUnit, type WorkerMemory } from '../src/worker/protocol.js';
+import { runPeer } from './python-peer.js';
+import type { Benchmark, BenchContext } from './registry.js';
+
+const DIGITS = fileURLToPath(new URL('../data/digits.csv.gz', import.meta.url));
+const LEARNING_RATE = 1e-3;
+const BATCH = 32;
+
+interface Options {
+  readonly repeats: number;
+  readonly smallEpochs: number;
+  readonly largeEpochs: number;
+  readonly backends: readonly BackendName[];
+  /** Rows of the large case on the plain-JS cpu backend (it is ~10x slower; the rate is what counts). */
+  readonly cpuLargeRows: number;
+  readonly poolUnits: number;
+  readonly rssUnits: number;
+  readonly skip: ReadonlySet<string>;
+}
+
+function parseArgs(args: readonly string[]): Options {
+  const value = (name: string, fallback: string) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
+  };
+  const count = (name: string, fallback: number) => {
+    const n = Number(value(name, String(fallback)));
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: must be a positive integer`);
+    return n;
+  };
+  const backends = value('backends', BACKENDS.join(',')).split(',') as BackendName[];
+  for (const b of backends) if (!BACKENDS.includes(b)) throw new Error(`--backends: unknown backend ${b} (known: ${BACKENDS.join(', ')})`);
+  return {
+    repeats: count('repeats', 3),
+    smallEpochs: count('epochs', 3),
+    largeEpochs: count('large-epochs', 1),
+    backends,
+    cpuLargeRows: count('cpu-large-rows', 1000),
+    poolUnits: count('pool-units', 8),
+    rssUnits: count('rss-units', 100),
+    skip: new Set(value('skip', '').split(',').filter(Boolean)),
+  };
+}
+
+interface Case {
+  readonly name: 'small' | 'large';
+  readonly label: string;
+  readonly data: Dataset;
+  readonly hidden: readonly number[];
+  readonly epochs: number;
+}
+
+/** Best and median of repeated samples-per-second measurements. */
+interface Rate {
+  readonly best: number;
+  readonly median: number;
+  readonly runs: readonly number[];
+}
+
+function rate(runs: readonly number[]): Rate {
+  const sorted = [...runs].sort((a, b) => a - b);
+  return { best: sorted[sorted.length - 1]!, median: sorted[Math.floor(sorted.length / 2)]!, runs };
+}
+
+const LARGE_SPEC = { kind: 'synthetic', features: 784, latent: 32, classes: 10, familySeed: 1, rho: 1, taskSeed: 1, noise: 0.1 } as const;
+
+function firstRows(ds: Dataset, rows: number): Dataset {
+  const n = Math.min(rows, ds.rows);
+  return { ...ds, rows: n, features: ds.features.subarray(0, n * ds.cols), labels: ds.labels.subarray(0, n) };
+}
+
+/** Our loop: samples/s of `epochs` epochs from a fresh model (Adam, batch 32, seeded shuffles). */
+function measureOurs(c: Case, data: Dataset, seed: number): number {
+  const mlp = buildMlp(tf, { inputs: data.cols, numClasses: data.numClasses, spec: { kind: 'mlp', hidden: c.hidden, activation: 'relu', dropout: 0 }, dropout: 0, seed });
+  try {
+    const started = performance.now();
+    const stats = trainMlp(tf, mlp, data, { phase: 'target-only training', epochs: c.epochs, batchSize: BATCH, optimizer: 'adam', learningRate: LEARNING_RATE, seed, numClasses: data.numClasses });
+    return stats.samples / ((performance.now() - started) / 1000);
+  } finally {
+    mlp.model.dispose();
+  }
+}
+
+/** tfjs model.fit on the same rows, shuffled by the same kind of seeded permutation per epoch. */
+async function measureFit(c: Case, data: Dataset, seed: number): Promise<number> {
+  const mlp = buildMlp(tf, { inputs: data.cols, numClasses: data.numClasses, spec: { kind: 'mlp', hidden: c.hidden, activation: 'relu', dropout: 0 }, dropout: 0, seed });
+  mlp.model.compile({ optimizer: tf.train.adam(LEARNING_RATE), loss: 'sparseCategoricalCrossentropy' });
+  const rng = new Rng(seed);
+  try {
+    const started = performance.now();
+    for (let epoch = 0; epoch < c.epochs; epoch++) {
+      const order = rng.permutation(data.rows);
+      const xs = new Float32Array(data.rows * data.cols);
+      const ys = new Float32Array(data.rows);
+      order.forEach((row, i) => {
+        xs.set(data.features.subarray(row * data.cols, (row + 1) * data.cols), i * data.cols);
+        ys[i] = data.labels[row] as number;
+      });
+      const x: tfjs.Tensor = tf.tensor2d(xs, [data.rows, data.cols]);
+      const y: tfjs.Tensor = tf.tensor2d(ys, [data.rows, 1]);
+      await mlp.model.fit(x, y, { batchSize: BATCH, epochs: 1, shuffle: false, verbose: 0 });
+      tf.dispose([x, y]);
+    }
+    return (data.rows * c.epochs) / ((performance.now() - started) / 1000);
+  } finally {
+    mlp.model.optimizer.dispose();
+    mlp.model.dispose();
+  }
+}
+
+/** PyTorch on the same rows (written to a file), `repeats` fresh models in one process. */
+async function measureTorch(c: Case, dir: string, repeats: number): Promise<Rate | string> {
+  const path = join(dir, `${c.name}.bin`);
+  const { data } = c;
+  const buffer = Buffer.alloc(data.rows * data.cols * 4 + data.rows * 4);
+  Buffer.from(data.features.buffer, data.features.byteOffset, data.rows * data.cols * 4).copy(buffer, 0);
+  Buffer.from(data.labels.buffer, data.labels.byteOffset, data.rows * 4).copy(buffer, data.rows * data.cols * 4);
+  writeFileSync(path, buffer);
+  const outcome = await runPeer<{ samples_per_s: number[] }>(
+    'torch_training.py',
+    { data: path, rows: data.rows, cols: data.cols, classes: data.numClasses, hidden: c.hidden, batch: BATCH, epochs: c.epochs, lr: LEARNING_RATE, repeats, seed: 1 },
+    'torch',
+  );
+  return outcome.ok ? rate(outcome.data.samples_per_s) : outcome.reason;
+}
+
+function trainingUnit(target: TargetSpec, hidden: readonly number[], seed: number): TrialUnit {
+  const recipe: Recipe = {
+    strategy: 'finetune',
+    optimizer: 'adam',
+    learning_rate: LEARNING_RATE,
+    batch_size: BATCH,
+    pretrain_epochs: 0,
+    epochs: 1,
+    freeze_layers: 0,
+    dropout: 0,
+  };
+  return { trialNumber: seed, target, sources: [], model: { kind: 'mlp', hidden, activation: 'relu', dropout: 0 }, recipe, seed, withBaseline: false };
+}
+
+/** Training rows per second of `units` large-model units through a real pool of `workers` threads. */
+async function poolThroughput(workers: number, units: number): Promise<{ samplesPerS: number; ms: number }> {
+  const dataset: DatasetSpec = { ...LARGE_SPEC, rows: 5500 };
+  const target: TargetSpec = { name: 'large', dataset, transforms: [], labelled: 5000 };
+  const executor = await PoolExecutor.start({ workers, backend: 'wasm' });
+  try {
+    // Warm-up: every thread builds (and caches) the synthetic task once, untimed.
+    await Promise.all(Array.from({ length: workers }, (_, i) => executor.runUnit(trainingUnit(target, [256, 256], 1000 + i))));
+    const started = performance.now();
+    const results = await Promise.all(Array.from({ length: units }, (_, i) => executor.runUnit(trainingUnit(target, [256, 256], i))));
+    const ms = performance.now() - started;
+    const samples = results.reduce((sum, r) => sum + r.transfer.cost.samples, 0);
+    return { samplesPerS: samples / (ms / 1000), ms };
+  } finally {
+    await executor.close();
+  }
+}
+
+interface MemoryTrace {
+  readonly units: readonly number[];
+  readonly memory: readonly WorkerMemory[];
+}
+
+/** One worker runs `units` digits units; its memory is read every 10 units. */
+async function workerMemory(units: number): Promise<MemoryTrace> {
+  const target: TargetSpec = { name: 'digits', dataset: { kind: 'csv', path: DIGITS, label: 'label' }, transforms: [], labelled: 500 };
+  const executor = await PoolExecutor.start({ workers: 1, backend: 'wasm' });
+  const trace = { units: [] as number[], memory: [] as WorkerMemory[] };
+  try {
+    for (let i = 0; i < units; i++) {
+      await executor.runUnit(trainingUnit(target, [128, 64], i));
+      if ((i + 1) % 10 === 0 || i === 0) {
+        trace.units.push(i + 1);
+        trace.memory.push((await executor.info()).memory!);
+      }
+    }
+    return trace;
+  } finally {
+    await executor.close();
+  }
+}
+
+/** Least-squares slope of y over x. */
+function slope(x: readonly number[], y: readonly number[]): number {
+  const n = x.length;
+  const mx = x.reduce((a, b) => a + b, 0) / n;
+  const my = y.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (x[i]! - mx) * (y[i]! - my);
+    den += (x[i]! - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+
+async function speeds(options: Options, { log }: BenchContext): Promise<Record<string, unknown>> {
+  const digits = loadCsv(DIGITS, 'label');
+  const cases: Case[] = [
+    { name: 'small', label: 'digits MLP 64-128-64-10, 1,797 rows', data: digits, hidden: [128, 64], epochs: options.smallEpochs },
+    { name: 'large', label: 'MLP 784-256-256-10, 5,000 synthetic rows', data: generateSynthetic({ ...LARGE_SPEC, rows: 5000 }), hidden: [256, 256], epochs: options.largeEpochs },
+  ];
+  const dir = mkdtempSync(join(tmpdir(), 'tasksieve-bench-training-'));
+  const summary: Record<string, unknown> = {};
+  try {
+    for (const c of cases) {
+      log(`\n${c.label}, batch ${BATCH}, Adam, ${c.epochs} epoch(s) per run, best of ${options.repeats}`);
+      const rows: [string, string, Rate | string][] = [];
+      for (const backend of options.backends) {
+        try {
+          await initBackend(backend);
+        } catch (error) {
+          rows.push(['ours', backend, (error as Error).message]);
+          continue;
+        }
+        const data = backend === 'cpu' && c.name === 'large' ? firstRows(c.data, options.cpuLargeRows) : c.data;
+        measureOurs({ ...c, epochs: 1 }, firstRows(data, 256), 99); // warm-up: kernels, wasm memory
+        const ours: number[] = [];
+        const fit: number[] = [];
+        for (let r = 0; r < options.repeats; r++) {
+          ours.push(measureOurs(c, data, r + 1));
+          if (!options.skip.has('fit')) fit.push(await measureFit(c, data, r + 1));
+        }
+        rows.push(['train-loop', backend, rate(ours)]);
+        if (fit.length > 0) rows.push(['model.fit', backend, rate(fit)]);
+      }
+      const torch = options.skip.has('torch') ? 'skipped' : await measureTorch(c, dir, options.repeats);
+      rows.push(['pytorch', 'cpu, 1 thread', torch]);
+      const torchBest = typeof torch === 'string' ? null : torch.best;
+      log(`${'implementation'.padEnd(12)} ${'backend'.padEnd(14)} ${'best/s'.padStart(10)} ${'median/s'.padStart(10)} ${'vs torch'.padStart(9)}`);
+      const entry: Record<string, unknown> = {};
+      for (const [impl, backend, r] of rows) {
+        if (typeof r === 'string') {
+          log(`${impl.padEnd(12)} ${backend.padEnd(14)} ${r}`);
+          entry[`${impl}/${backend}`] = { unavailable: r };
+          continue;
+        }
+        const ratio = torchBest === null ? null : r.best / torchBest;
+        log(`${impl.padEnd(12)} ${backend.padEnd(14)} ${fmt(r.best).padStart(10)} ${fmt(r.median).padStart(10)} ${ratio === null ? '-'.padStart(9) : `${ratio.toFixed(2)}x`.padStart(9)}`);
+        entry[`${impl}/${backend}`] = { best: Math.round(r.best), median: Math.round(r.median), ratio_vs_torch: ratio === null ? null : Number(ratio.toFixed(3)) };
+      }
+      summary[c.name] = entry;
+    }
+    const small = summary.small as Record<string, { ratio_vs_torch?: number | null }>;
+    const smallRatio = small['train-loop/wasm']?.ratio_vs_torch ?? null;
+    summary.goal_small_wasm_at_least_0_3x_torch = smallRatio === null ? null : smallRatio >= 0.3;
+    if (smallRatio !== null) log(`\ngoal: train-loop on wasm >= 0.3x PyTorch on the small model: ${smallRatio.toFixed(2)}x ${smallRatio >= 0.3 ? 'met' : 'NOT met'}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return summary;
+}
+
+export const training: Benchmark = {
+  summary: 'training samples/s (our loop, model.fit, PyTorch) on 2 MLPs; pool 2 vs 1 workers; worker RSS over 100 units',
+  async run(args, context) {
+    const options = parseArgs(args);
+    const { log } = context;
+    const summary: Record<string, unknown> = { os_cpus: (await import('node:os')).cpus().length, loadavg: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(2))) };
+    if (!options.skip.has('speed')) Object.assign(summary, await speeds(options, context));
+
+    if (!options.skip.has('pool')) {
+      log(`\npool on the large model (wasm, 1 epoch of 5,000 rows per unit, ${options.poolUnits} units after a warm-up unit per thread)`);
+      const one = await poolThroughput(1, options.poolUnits);
+      const two = await poolThroughput(2, options.poolUnits);
+      const speedup = two.samplesPerS / one.samplesPerS;
+      log(`1 worker: ${fmt(one.samplesPerS)} samples/s (${(one.ms / 1000).toFixed(1)} s)   2 workers: ${fmt(two.samplesPerS)} samples/s (${(two.ms / 1000).toFixed(1)} s)`);
+      log(`speed-up 2 over 1: ${speedup.toFixed(2)}x (goal >= 1.8x: ${speedup >= 1.8 ? 'met' : 'NOT met'})`);
+      summary.pool = { one_worker: Math.round(one.samplesPerS), two_workers: Math.round(two.samplesPerS), speedup: Number(speedup.toFixed(3)), goal_at_least_1_8x: speedup >= 1.8 };
+    }
+
+    if (!options.skip.has('rss')) {
+      log(`\nworker memory over ${options.rssUnits} digits units (1 worker, wasm)`);
+      const trace = await workerMemory(options.rssUnits);
+      const rss = trace.memory.map((m) => m.rss);
+      const heap = trace.memory.map((m) => m.heapUsed);
+      // After the first 10 units: allocators and tfjs caches settle in those.
+      const settled = trace.units.map((u, i) => [u, i] as const).filter(([u]) => u >= 10);
+      const rssSlope = slope(settled.map(([u]) => u), settled.map(([, i]) => rss[i]!));
+      const heapSlope = slope(settled.map(([u]) => u), settled.map(([, i]) => heap[i]!));
+      log(`${'after unit'.padEnd(11)} ${'rss MB'.padStart(8)} ${'heap MB'.padStart(8)} ${'tensors'.padStart(8)}`);
+      trace.units.forEach((u, i) => {
+        const m = trace.memory[i]!;
+        log(`${String(u).padEnd(11)} ${mb(m.rss).padStart(8)} ${mb(m.heapUsed).padStart(8)} ${String(m.tensors).padStart(8)}`);
+      });
+      log(`rss slope ${(rssSlope / 1024).toFixed(1)} KB/unit, heap slope ${(heapSlope / 1024).toFixed(1)} KB/unit (units 10..${options.rssUnits})`);
+      const first = trace.memory[0]!;
+      const last = trace.memory[trace.memory.length - 1]!;
+      summary.rss = {
+        first_mb: Number(mb(first.rss)),
+        last_mb: Number(mb(last.rss)),
+        slope_kb_per_unit: Number((rssSlope / 1024).toFixed(1)),
+        heap_slope_kb_per_unit: Number((heapSlope / 1024).toFixed(1)),
+        tensors_first: first.tensors,
+        tensors_last: last.tensors,
+      };
+    }
+    return summary;
+  },
+};
