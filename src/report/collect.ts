@@ -2,7 +2,7 @@
 // plain ReportData object: a running study is reported as of one instant and its runner is never
 // blocked. Main thread; reads the store only; must not import the CLI, the DOM side or worker code.
 import type { ResolvedStudy } from '../config/types.js';
-import { leaderboard, trialRows, type LeaderboardRow, type TargetSummary } from '../search/leaderboard.js';
+import { rankRows, trialRows, type LeaderboardRow, type TargetSummary } from '../search/leaderboard.js';
 import type { Params } from '../search/types.js';
 import { loadTrialTable, type TrialTable } from '../selection/index.js';
 import type { Json, Store, StudyRecord, TrialState } from '../store/types.js';
@@ -95,7 +95,7 @@ function collectStudy(store: Store, record: StudyRecord, takenAt: number): Repor
     createdAt: record.createdAt,
     spec,
     trials,
-    leaderboard: leaderboard(store, record),
+    leaderboard: rankRows(rows, record.direction),
     trialTable: readTrialTable(store, record),
   };
 }

@@ -79,8 +79,13 @@ export function trialRows(store: Store, record: StudyRecord): TrialRow[] {
 
 /** COMPLETE trials, best first (ties: earlier trial first). */
 export function leaderboard(store: Store, record: StudyRecord, top = Infinity): LeaderboardRow[] {
-  const sign = record.direction === 'maximize' ? -1 : 1;
-  return trialRows(store, record)
+  return rankRows(trialRows(store, record), record.direction, top);
+}
+
+/** The leaderboard of rows already read (the report reads them once for all its sections). */
+export function rankRows(rows: readonly TrialRow[], direction: 'maximize' | 'minimize', top = Infinity): LeaderboardRow[] {
+  const sign = direction === 'maximize' ? -1 : 1;
+  return rows
     .filter((row) => row.state === 'COMPLETE' && row.value !== null)
     .sort((a, b) => sign * (a.value! - b.value!) || a.number - b.number)
     .slice(0, top)
