@@ -162,15 +162,18 @@ export function inclusionChart(trials: readonly ReportTrial[], sources: readonly
     if (sums.with[1]! > 0) withMeans.push({ x: i - 0.2, y: sums.with[0]! / sums.with[1]! });
     if (sums.without[1]! > 0) withoutMeans.push({ x: i + 0.2, y: sums.without[0]! / sums.without[1]! });
   });
-  const meanStyle = { pointStyle: 'line', pointRadius: 14, pointBorderWidth: 3, pointHoverRadius: 14 };
+  // Means are drawn on top (lower `order`), wide and dark, so they stay visible in dense clouds.
+  const meanStyle = { pointStyle: 'line', pointRadius: 20, pointBorderWidth: 4, pointHoverRadius: 20, order: 0 };
+  const dense = done.length > 200;
+  const dot = { pointRadius: dense ? 2 : 3, order: 1 };
   return {
     type: 'scatter',
     data: {
       datasets: [
-        { label: 'trials with the source', data: withPoints, tips: withTips, backgroundColor: alpha(COLORS.blue, 0.55), borderColor: alpha(COLORS.blue, 0.8), pointRadius: 3 },
-        { label: 'trials without it', data: withoutPoints, tips: withoutTips, backgroundColor: alpha(COLORS.gray, 0.6), borderColor: COLORS.gray, pointRadius: 3 },
-        { label: 'mean with', data: withMeans, tips: withMeans.map((p) => `mean with: ${fmt((p as { y: number }).y)}`), borderColor: '#1e3a8a', backgroundColor: '#1e3a8a', ...meanStyle },
-        { label: 'mean without', data: withoutMeans, tips: withoutMeans.map((p) => `mean without: ${fmt((p as { y: number }).y)}`), borderColor: COLORS.darkGray, backgroundColor: COLORS.darkGray, ...meanStyle },
+        { label: 'trials with the source', data: withPoints, tips: withTips, backgroundColor: alpha(COLORS.blue, dense ? 0.3 : 0.55), borderColor: alpha(COLORS.blue, dense ? 0.4 : 0.8), ...dot },
+        { label: 'trials without it', data: withoutPoints, tips: withoutTips, backgroundColor: alpha(COLORS.gray, dense ? 0.35 : 0.6), borderColor: alpha(COLORS.gray, dense ? 0.5 : 1), ...dot },
+        { label: 'mean with', data: withMeans, tips: withMeans.map((p) => `mean with: ${fmt((p as { y: number }).y)}`), borderColor: '#172554', backgroundColor: '#172554', ...meanStyle },
+        { label: 'mean without', data: withoutMeans, tips: withoutMeans.map((p) => `mean without: ${fmt((p as { y: number }).y)}`), borderColor: '#111827', backgroundColor: '#111827', ...meanStyle },
       ],
     },
     options: options({ title: 'source', min: -0.5, max: sources.length - 0.5, tickLabels: sources }, { title: `objective (${metric})` }),
