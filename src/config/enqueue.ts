@@ -6,6 +6,7 @@ import type { Condition, Distribution, ParamSpec, ParamValue, Params, SearchSpac
 import { didYouMean } from './did-you-mean.js';
 import { show, type PathSegment } from './format.js';
 import type { ConfigIssue, RawEnqueued, StudyConfig } from './study-config.js';
+import { withRecipeDefaults, type Recipe } from './types.js';
 
 /** The subset parameter's value that means every source it may choose from. */
 export const ALL_SOURCES = 'all';
@@ -26,13 +27,10 @@ export const ENQUEUE_SCHEMA = {
   },
 } as const;
 
-/** The value of each recipe key a left-out parameter takes (the resolved recipe, with its defaults). */
-export type RecipeValues = object;
-
 type Outcome = { readonly params: Params } | { readonly issue: ConfigIssue };
 
 /** Trial params of one entry, or the first problem with it (paths under `enqueue[index]`). */
-function resolveEntry(entry: RawEnqueued, index: number, space: SearchSpace, recipe: RecipeValues): Outcome {
+function resolveEntry(entry: RawEnqueued, index: number, space: SearchSpace, recipe: Recipe): Outcome {
   const at = (...rest: PathSegment[]): PathSegment[] => ['enqueue', index, ...rest];
   const names = space.map((p) => p.name);
   for (const key of Object.keys(entry)) {
@@ -42,7 +40,8 @@ function resolveEntry(entry: RawEnqueued, index: number, space: SearchSpace, rec
     const hint = close !== undefined ? `did you mean ${show(close)}? ` : '';
     return { issue: { path: at(key), at: 'key', message: `not a parameter of the space (${hint}${list})` } };
   }
-  const defaults = recipe as Readonly<Record<string, ParamValue | undefined>>;
+  // Strategy keys a recipe leaves out have their defaults (the worker trains with those).
+  const defaults = withRecipeDefaults(recipe) as unknown as Readonly<Record<string, ParamValue | undefined>>;
   const params: Record<string, ParamValue> = {};
   for (const param of space) {
     const given = entry[param.name];
@@ -73,7 +72,7 @@ function resolveEntry(entry: RawEnqueued, index: number, space: SearchSpace, rec
 }
 
 /** The first problem of the study's `enqueue` entries against its resolved space and recipe, or null. */
-export function enqueueIssue(raw: StudyConfig, space: SearchSpace, recipe: RecipeValues): ConfigIssue | null {
+export function enqueueIssue(raw: StudyConfig, space: SearchSpace, recipe: Recipe): ConfigIssue | null {
   for (const [index, entry] of (raw.enqueue ?? []).entries()) {
     const outcome = resolveEntry(entry, index, space, recipe);
     if ('issue' in outcome) return outcome.issue;
@@ -82,7 +81,7 @@ export function enqueueIssue(raw: StudyConfig, space: SearchSpace, recipe: Recip
 }
 
 /** The entries as trial params (entries with a problem are left out: enqueueIssue reports them). */
-export function resolveEnqueue(raw: StudyConfig, space: SearchSpace, recipe: RecipeValues): Params[] {
+export function resolveEnqueue(raw: StudyConfig, space: SearchSpace, recipe: Recipe): Params[] {
   const out: Params[] = [];
   for (const [index, entry] of (raw.enqueue ?? []).entries()) {
     const outcome = resolveEntry(entry, index, space, recipe);

@@ -80,6 +80,11 @@ describe('enqueue', () => {
     ]);
   });
 
+  test('a searched strategy key the recipe leaves out takes its default', () => {
+    const study = load(withLine('enqueue: [ { sources: [] } ]', STUDY.replace('  sources: { type: subset', '  mixup_alpha: { type: float, low: 0, high: 1 }\n  sources: { type: subset')));
+    expect(study.enqueue).toEqual([{ learning_rate: 0.01, optimizer: 'adam', freeze_layers: 0, mixup_alpha: 0, sources: [] }]);
+  });
+
   test('bad input: unknown parameter, value outside the space, inactive parameter, unknown source, bad shape', () => {
     expect(errorOf(ws, withLine('enqueue: [ { learnig_rate: 0.1 } ]'))).toBe(
       's.yaml:19:14: enqueue[0].learnig_rate: not a parameter of the space (did you mean "learning_rate"? parameters: learning_rate, optimizer, freeze_layers, sources)',

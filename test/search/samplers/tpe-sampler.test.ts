@@ -96,6 +96,25 @@ describe('TpeSampler', () => {
     }
   });
 
+  it('keeps log-scaled integers and boolean choices valid, and moves toward the good ones', () => {
+    const space: SearchSpace = [
+      { name: 'width', distribution: { type: 'int', low: 1, high: 1000, log: true, step: 1 } },
+      { name: 'flag', distribution: { type: 'categorical', choices: [false, true] } },
+    ];
+    // Best near width 30 with flag on.
+    const f = (p: Params) => Math.abs(Math.log(p.width as number) - Math.log(30)) + (p.flag === true ? 0 : 1);
+    const history = optimise((c) => new TpeSampler(4).sample(c), space, f, 40);
+    for (const t of history) {
+      expect(Number.isInteger(t.params.width)).toBe(true);
+      expect(t.params.width).toBeGreaterThanOrEqual(1);
+      expect(t.params.width).toBeLessThanOrEqual(1000);
+      expect([false, true]).toContain(t.params.flag);
+    }
+    const late = history.slice(20);
+    expect(late.filter((t) => t.params.flag === true).length).toBeGreaterThan(14);
+    expect(best(history)).toBeLessThan(0.3);
+  });
+
   it('estimates a conditional parameter only from the trials where it was active', () => {
     const space: SearchSpace = [
       { name: 'kind', distribution: { type: 'categorical', choices: ['x', 'y'] } },
