@@ -26,8 +26,9 @@ const RHO = 0.9;
 const EPSILON = 1e-7;
 
 /**
- * `scales[i]`, when given and not null, multiplies the learning rate of every element of the i-th
- * variable (same size as the variable); null or absent: the plain learning rate, at no extra cost.
+ * `scales[i]`, when given and not null, multiplies the learning rate of the i-th variable: one value
+ * for all its elements, or one per element (same size as the variable); null or absent: the plain
+ * learning rate, at no extra cost.
  */
 export function createOptimizer(
   tf: Tf,
@@ -39,6 +40,7 @@ export function createOptimizer(
   const scaleTensors = variables.map((v, i) => {
     const scale = scales[i];
     if (!scale) return null;
+    if (scale.length === 1) return tf.keep(tf.scalar(scale[0] as number));
     if (scale.length !== v.size) throw new RangeError(`learning-rate scale ${i} has ${scale.length} elements, its variable ${v.size}`);
     return tf.keep(tf.tensor(scale, v.shape));
   });

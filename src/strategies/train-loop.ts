@@ -1,11 +1,12 @@
-// The deterministic mini-batch training loop for the MLP: a Trainer that keeps the trainable weights
-// in one flat vector and applies one step per batch, and trainMlp, the epoch loop of one training
-// set (seeded shuffles and dropout masks, augmentation, FGSM examples, consistency rows, a loss check
-// on every batch). Worker side; gets tfjs passed in. Must not import the store, the CLI or YAML parsing.
+// The deterministic mini-batch training loop for the MLP: a Trainer that applies one optimizer step
+// per batch to the layers' variables, and trainMlp, the epoch loop of one training set (seeded
+// shuffles and dropout masks, augmentation, FGSM examples, consistency rows, a loss check on every
+// batch). Worker side; gets tfjs passed in. Must not import the store, the CLI or YAML parsing.
 //
 // Why not model.fit: per-op overhead dominates a small MLP on wasm. fit adds callbacks and tape
-// bookkeeping, autodiff emits slow transposed matMuls (see forward-backward.ts), and an optimizer
-// stepping 6 variables runs 6x the ops of one stepping a single flat vector.
+// bookkeeping, autodiff emits matMuls with transpose flags (several times slower on wasm than an
+// explicit transpose, see forward-backward.ts), and tf.train.adam runs ~20 ops per variable where
+// the lean optimizers (optimizers.ts) run 12.
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Activation, OptimizerName } from '../config/types.js';
 import type { Dataset } from '../data/types.js';
@@ -56,16 +57,17 @@ export interface StepResult {
 }
 
 /**
- * Trains a stack of Dense layers in place: the trainable kernels and biases live in one flat
- * variable while it exists ([kernel_l (row-major), bias_l]...), which one optimizer steps; writeBack
- * copies them into the layers' own variables. Owns its tensors: call dispose (also after a throw).
+ * Trains a stack of Dense layers in place: one optimizer steps the trainable layers' own kernel and
+ * bias variables. (Not one flat vector: on wasm, tf.slice and tf.concat copy their whole input out of
+ * the wasm heap into a fresh ArrayBuffer, ~15 ms for a 784-256-256 MLP's weights, so slicing a flat
+ * parameter vector costs more than the extra small ops of per-variable updates.)
+ * Owns its tensors: call dispose (also after a throw).
  */
 export class Trainer {
   readonly inputs: number;
   /** Width of the last layer (classes x groups). */
   readonly width: number;
-  private readonly slots: { layer: number; variable: tfjs.Variable; offset: number; size: number; shape: number[] }[];
-  private readonly theta: tfjs.Variable;
+  private readonly variables: tfjs.Variable[];
   private readonly optimizer: LeanOptimizer;
   private readonly constants: LoopConstants;
   /** 1/n scalars by n: kept across batches instead of one fresh tensor per batch. */
@@ -80,40 +82,21 @@ export class Trainer {
   ) {
     this.inputs = layers[0]!.kernel.shape[0] as number;
     this.width = layers[layers.length - 1]!.kernel.shape[1] as number;
-    const pieces = layers.flatMap((d, i) =>
-      d.trainable ? [{ layer: i, variable: d.kernel }, { layer: i, variable: d.bias }] : [],
-    );
-    let offset = 0;
-    this.slots = pieces.map((p) => {
-      const slot = { ...p, offset, size: p.variable.size, shape: p.variable.shape };
-      offset += p.variable.size;
-      return slot;
+    const trainable = layers.filter((d) => d.trainable);
+    this.variables = trainable.flatMap((d) => [d.kernel, d.bias]);
+    // Learning-rate scales: a kernel mask scales element by element, a layer multiplier as a scalar.
+    const scales = trainable.flatMap((d) => {
+      const lr = d.lrScale ?? 1;
+      const kernel = d.kernelMask ? d.kernelMask.map((m) => m * lr) : lr !== 1 ? Float32Array.of(lr) : null;
+      return [kernel, lr !== 1 ? Float32Array.of(lr) : null];
     });
-    const total = offset;
-    const scaled = layers.some((d) => d.trainable && ((d.lrScale ?? 1) !== 1 || d.kernelMask));
-    let scale: Float32Array | null = null;
-    if (scaled) {
-      scale = new Float32Array(total);
-      for (const s of this.slots) {
-        const layer = layers[s.layer]!;
-        const lr = layer.lrScale ?? 1;
-        if (s.variable === layer.kernel && layer.kernelMask) {
-          for (let i = 0; i < s.size; i++) scale[s.offset + i] = lr * (layer.kernelMask[i] as number);
-        } else {
-          scale.fill(lr, s.offset, s.offset + s.size);
-        }
-      }
-    }
-    this.theta = tf.tidy(() =>
-      tf.variable(total === 0 ? tf.zeros([0]) : tf.concat(pieces.map((p) => tf.reshape(p.variable, [-1]))), false),
-    );
-    this.optimizer = createOptimizer(tf, optimizer, learningRate, [this.theta], [scale]);
+    this.optimizer = createOptimizer(tf, optimizer, learningRate, this.variables, scales);
     this.constants = { zero: tf.keep(tf.scalar(0)), one: tf.keep(tf.scalar(1)) };
   }
 
   /** Whether any layer trains. */
   get trains(): boolean {
-    return this.slots.length > 0;
+    return this.variables.length > 0;
   }
 
   /** One optimizer step on `batch`; returns the batch's log-likelihoods (before the step). */
@@ -131,7 +114,7 @@ export class Trainer {
         this.constants,
         batch.taskRows ? { taskRows: batch.taskRows } : {},
       );
-      if (pass.grads.length > 0) this.optimizer.step([tf.concat(pass.grads.map((g) => tf.reshape(g, [-1])))]);
+      if (pass.grads.length > 0) this.optimizer.step(pass.grads);
       if (pass.taskGradNorms) norms = tf.keep(pass.taskGradNorms);
       return pass.probabilities;
     });
@@ -181,17 +164,14 @@ export class Trainer {
     }
   }
 
-  /** Copies the flat trained vector back into the layers' own variables. */
-  writeBack(): void {
-    const { tf } = this;
-    tf.tidy(() => {
-      for (const s of this.slots) s.variable.assign(tf.reshape(tf.slice(this.theta, s.offset, s.size), s.shape));
-    });
-  }
+  /** Kept for callers that read the layers mid-training: the layers' own variables are trained in place. */
+  writeBack(): void {}
 
   /** Whether every trainable weight is finite. */
   finite(): boolean {
-    const ok = this.tf.tidy(() => this.tf.all(this.tf.isFinite(this.theta)));
+    const { tf } = this;
+    if (this.variables.length === 0) return true;
+    const ok = tf.tidy(() => this.variables.map((v) => tf.all(tf.isFinite(v))).reduce((a, b) => tf.logicalAnd(a, b)));
     try {
       return (ok.dataSync()[0] as number) === 1;
     } finally {
@@ -200,24 +180,14 @@ export class Trainer {
   }
 
   dispose(): void {
-    this.theta.dispose();
     this.optimizer.dispose();
     this.tf.dispose([this.constants.zero, this.constants.one, ...this.inverse.values()]);
     this.inverse.clear();
   }
 
-  /** This batch's weights: slices of theta for trainable layers (gradients flow to theta). */
+  /** The weights of a pass: the layers' own variables. */
   private weights(): LayerWeights[] {
-    const { tf } = this;
-    return this.layers.map((d, i) => {
-      if (!d.trainable) return { kernel: d.kernel as tfjs.Tensor2D, bias: d.bias as tfjs.Tensor1D, trainable: false };
-      const [k, b] = this.slots.filter((s) => s.layer === i);
-      return {
-        kernel: tf.reshape(tf.slice(this.theta, k!.offset, k!.size), k!.shape as [number, number]) as tfjs.Tensor2D,
-        bias: tf.slice(this.theta, b!.offset, b!.size) as tfjs.Tensor1D,
-        trainable: true,
-      };
-    });
+    return this.layers.map((d) => ({ kernel: d.kernel as tfjs.Tensor2D, bias: d.bias as tfjs.Tensor1D, trainable: d.trainable }));
   }
 
   private targets(batch: Batch) {
