@@ -102,9 +102,8 @@ export function injectWorkerFault(faults: readonly WorkerFault[] | undefined, tr
       for (;;) hoard.push(new Array<number>(1 << 20).fill(hoard.length));
     }
     case 'hang':
-      // A unit that never yields (a runaway loop): only terminating the thread stops it.
-      for (;;) {
-        /* spin */
-      }
+      // A unit that never returns nor yields (a deadlock): only terminating the thread stops it. It
+      // blocks rather than spins, so a hung unit does not also steal a core from the rest of the run.
+      for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
   }
 }

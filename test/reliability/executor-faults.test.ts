@@ -79,10 +79,10 @@ describe('faults inside units (real worker threads)', () => {
   });
 
   it('a unit that hangs is aborted at the unit timeout; its thread is terminated and replaced', async () => {
-    const timed = await PoolExecutor.start({ workers: 1, backend: null, unitTimeoutMs: 5000, faults: [{ kind: 'hang', trial: 4 }] });
+    const timed = await PoolExecutor.start({ workers: 1, backend: null, unitTimeoutMs: 12000, faults: [{ kind: 'hang', trial: 4 }] });
     try {
       const reason = await reasonOf(4, timed);
-      expect(reason).toMatchObject({ name: 'UnitTimeoutError', code: 'E_UNIT_TIMEOUT', message: 'unit timed out after 5s' });
+      expect(reason).toMatchObject({ name: 'UnitTimeoutError', code: 'E_UNIT_TIMEOUT', message: 'unit timed out after 12s' });
       // The next unit's clock starts once the replacement thread is ready, not while tfjs initialises
       // in it (which can take longer than the timeout on a busy machine).
       await poolIsHealthy(timed);

@@ -43,7 +43,7 @@ const REASONS: Record<WorkerFault['kind'], (trial: number) => string> = {
   throw: (n) => `target goal seed 0: Error: injected fault: unit of trial #${n} threw`,
   exit: () => 'target goal seed 0: WorkerExitError: the worker thread exited with code 7 while running the unit; it was replaced',
   oom: () => 'target goal seed 0: WorkerOutOfMemoryError: the worker thread ran out of memory (heap limit 160 MB); it was replaced',
-  hang: () => 'target goal seed 0: UnitTimeoutError: unit timed out after 5s',
+  hang: () => 'target goal seed 0: UnitTimeoutError: unit timed out after 12s',
 };
 
 interface Expected {
@@ -129,7 +129,7 @@ describe('faults inside trials (through the CLI, real workers)', () => {
 
   it('a unit that hangs past budget.unit_timeout_s fails its trial; its thread is replaced and the study goes on', async () => {
     const dir = tempDir('tasksieve-hang-');
-    const text = syntheticStudyYaml({ name: 'hang', trials: 3, workers: 1, seeds: 1 }).replace('seeds: 1 }', 'seeds: 1, unit_timeout_s: 5 }');
+    const text = syntheticStudyYaml({ name: 'hang', trials: 3, workers: 1, seeds: 1 }).replace('seeds: 1 }', 'seeds: 1, unit_timeout_s: 12 }');
     const file = writeStudy(dir, text);
     const db = join(dir, 'hang.db');
     const run = spawnCli(['run', file, '--db', db, '--json'], { [FAULT_INJECTION_ENV]: JSON.stringify([{ kind: 'hang', trial: 1 }]) });
