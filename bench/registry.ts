@@ -5,6 +5,7 @@ import { overheadPg } from './overhead-pg.js';
 import { reportBench } from './report.js';
 import { samplers } from './samplers.js';
 import { subsets } from './subsets.js';
+import { selection } from './selection.js';
 import { training } from './training.js';
 export interface BenchContext {
   readonly json: boolean;
@@ -24,5 +25,6 @@ export const BENCHMARKS: Record<string, Benchmark> = {
   report: reportBench,
   samplers,
   subsets,
+  selection,
   training,
 };

@@ -20,6 +20,27 @@ export {
 } from './search/schedulers/index.js';
 export type { BackendName, UnitResult, TrialUnit } from './worker/protocol.js';
 export {
+  attributeSources,
+  loadTrialTable,
+  planScreens,
+  rankSubsets,
+  runScreens,
+  suggestSubsets,
+  type Attribution,
+  type AttributionOptions,
+  type AttributionScope,
+  type EffectFlag,
+  type ScreenTable,
+  type SourceEffect,
+  type SubsetRanking,
+  type SubsetScore,
+  type SubsetSuggestion,
+  type TrialTable,
+} from './selection/index.js';
+export { priorFromScores, readSourcePrior, type SourcePrior } from './search/source-prior.js';
+export { aggregate, cvar, meanMinusStd, type AggregateKind } from './metrics/aggregate.js';
+export { hScore, leep, logme } from './metrics/transferability.js';
+export {
   studyReport,
   renderReport,
   collectReport,

@@ -60,7 +60,7 @@ export interface Attribution {
 export interface AttributionOptions {
   /** Ridge penalty of the indicators and recipe covariates (default 1). */
   readonly lambda?: number;
-  /** Ridge penalty of the pairwise interaction terms (default 4). */
+  /** Ridge penalty of the pairwise interaction terms (default 16: many terms, each seen less often). */
   readonly lambdaPairs?: number;
   /** Model pairwise interactions (default: when there are at most 12 sources). */
   readonly interactions?: boolean;
@@ -71,7 +71,7 @@ export interface AttributionOptions {
   readonly seed?: number;
 }
 
-export const ATTRIBUTION_DEFAULTS = { lambda: 1, lambdaPairs: 4, level: 0.95, resamples: 500, seed: 0 } as const;
+export const ATTRIBUTION_DEFAULTS = { lambda: 1, lambdaPairs: 16, level: 0.95, resamples: 500, seed: 0 } as const;
 
 /**
  * Attributes the transfer gain to sources. Throws RangeError when the table has no trial. An effect

@@ -1,0 +1,91 @@
+// The task families of the `selection` benchmark, as study files: sources whose effect on the targets
+// is known by construction (relatedness rho, anti-related tasks, permuted labels; rotation angles of
+// digits). Only the subset is searched (the recipe is fixed), so exhaustive evaluation is the truth.
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseStudy, type ResolvedStudy } from '../src/config/index.js';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+
+export interface Family {
+  readonly name: string;
+  readonly description: string;
+  /** The study file's text for a study named `name` with `trials` trials and the given extra keys. */
+  text(name: string, trials: number, extra?: string): string;
+}
+
+export function resolveFamily(family: Family, name: string, trials: number, extra = ''): ResolvedStudy {
+  // Parsed as if it lived in bench/, so `../data/...` paths resolve against the repository.
+  return parseStudy(family.text(name, trials, extra), join(HERE, `${family.name}.yaml`));
+}
+
+/**
+ * Synthetic family: every task sees the same features (a shared latent projection); a task's class
+ * weights are rho x reference + sqrt(1 - rho^2) x its own. Two targets (rho 1 and 0.9), eight sources:
+ * closely related, related, unrelated, anti-related, and related ones with permuted labels (their
+ * labels contradict the related sources' when pre-training on the union).
+ */
+export const SYNTHETIC: Family = {
+  name: 'synthetic',
+  description:
+    'synthetic related tasks (latent 16, 4 classes): rho 0.95, 0.9, 0.7, 0.4, two unrelated (rho 0), anti-related (rho -0.9), label-permuted rho 0.9; targets rho 1 and 0.9; hidden layer frozen after pre-training',
+  text: (name, trials, extra = '') => `name: ${name}
+seed: 21
+datasets:
+  family: { synthetic: { features: 24, latent: 16, classes: 4, rows: 700, noise: 0.1, seed: 8 } }
+sources:
+  - { name: close, dataset: family, rho: 0.95, transforms: [ { sample: 300 } ] }
+  - { name: near, dataset: family, rho: 0.9, transforms: [ { sample: 300 } ] }
+  - { name: related, dataset: family, rho: 0.7, transforms: [ { sample: 300 } ] }
+  - { name: loose, dataset: family, rho: 0.4, transforms: [ { sample: 300 } ] }
+  - { name: unrelated-a, dataset: family, rho: 0.0, transforms: [ { sample: 300 } ] }
+  - { name: unrelated-b, dataset: family, rho: 0.0, transforms: [ { sample: 300 } ] }
+  - { name: anti, dataset: family, rho: -0.9, transforms: [ { sample: 300 } ] }
+  - { name: permuted, dataset: family, rho: 0.9, transforms: [ { sample: 300 }, { permute_labels: 1 } ] }
+targets:
+  - { name: t-main, dataset: family, rho: 1.0, labelled: 24 }
+  - { name: t-side, dataset: family, rho: 0.9, labelled: 24 }
+model: { hidden: [16], activation: relu }
+recipe: { optimizer: adam, learning_rate: 0.01, batch_size: 8, pretrain_epochs: 5, epochs: 30, freeze_layers: 1 }
+space:
+  sources: { type: subset }
+objective: { metric: accuracy, on: gain, aggregate: mean }
+${extra}
+budget: { trials: ${trials}, workers: 2, epochs: 30, seeds: 2 }
+`,
+};
+
+/**
+ * Rotated digits (UCI optical digits, 8x8): sources are the digits at other angles (near angles help
+ * a few-shot target angle, far ones less), plus label-permuted copies. Two few-shot target angles.
+ */
+export const DIGITS: Family = {
+  name: 'digits',
+  description: 'rotated digits: sources at 0, 15, 30, 60, 90, 180 degrees and two label-permuted ones; targets at 45 and 40 degrees, 30 labelled rows',
+  text: (name, trials, extra = '') => `name: ${name}
+seed: 5
+datasets:
+  digits: { csv: ../data/digits.csv.gz, label: label }
+sources:
+  - { name: rot0, dataset: digits, transforms: [ { sample: { rows: 300, seed: 1 } }, { rotate: 0 } ] }
+  - { name: rot15, dataset: digits, transforms: [ { sample: { rows: 300, seed: 2 } }, { rotate: 15 } ] }
+  - { name: rot30, dataset: digits, transforms: [ { sample: { rows: 300, seed: 3 } }, { rotate: 30 } ] }
+  - { name: rot60, dataset: digits, transforms: [ { sample: { rows: 300, seed: 4 } }, { rotate: 60 } ] }
+  - { name: rot90, dataset: digits, transforms: [ { sample: { rows: 300, seed: 5 } }, { rotate: 90 } ] }
+  - { name: rot180, dataset: digits, transforms: [ { sample: { rows: 300, seed: 6 } }, { rotate: 180 } ] }
+  - { name: perm30, dataset: digits, transforms: [ { sample: { rows: 300, seed: 7 } }, { rotate: 30 }, { permute_labels: 1 } ] }
+  - { name: perm45, dataset: digits, transforms: [ { sample: { rows: 300, seed: 8 } }, { rotate: 45 }, { permute_labels: 2 } ] }
+targets:
+  - { name: t45, dataset: digits, transforms: [ { sample: { rows: 600, seed: 11 } }, { rotate: 45 } ], labelled: 30 }
+  - { name: t40, dataset: digits, transforms: [ { sample: { rows: 600, seed: 12 } }, { rotate: 40 } ], labelled: 30 }
+model: { hidden: [32], activation: relu }
+recipe: { optimizer: adam, learning_rate: 0.01, batch_size: 32, pretrain_epochs: 4, epochs: 15 }
+space:
+  sources: { type: subset }
+objective: { metric: accuracy, on: gain, aggregate: mean }
+${extra}
+budget: { trials: ${trials}, workers: 2, epochs: 15, seeds: 2 }
+`,
+};
+
+export const FAMILIES: readonly Family[] = [SYNTHETIC, DIGITS];
