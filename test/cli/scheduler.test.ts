@@ -90,6 +90,7 @@ describe('scheduler: asha', () => {
         expect(unit.cost.epochs).toBe(PRETRAIN + EPOCHS);
       }
     }
+    let stoppedUnits = 0;
     for (const trial of bad) {
       expect(trial.state).toBe('PRUNED');
       // Its value is the one recorded at the rung that stopped it: its last intermediate.
@@ -107,9 +108,13 @@ describe('scheduler: asha', () => {
         expect(unit.stoppedAt).toBeLessThan(EPOCHS);
         expect(unit.cost.epochs).toBe(PRETRAIN + unit.stoppedAt);
       }
-      expect(ran.some((u) => u.stoppedAt != null)).toBe(true);
+      stoppedUnits += ran.filter((u) => u.stoppedAt != null).length;
       expect(trial.value!).toBeLessThan(Math.min(...good.map((g) => g.value!)));
     }
+    // Whether a given pruned trial still had a unit running when its verdict came depends on timing
+    // (on a loaded machine both may have finished); across the study the stop path must have been
+    // used. test/worker/unit-stop.test.ts proves the stop itself deterministically.
+    expect(stoppedUnits).toBeGreaterThan(0);
     // The progress line and the leaderboard: PRUNED trials are shown as such and are not ranked.
     expect(result.stderr).toMatch(/trial #\d+ PRUNED at epoch \d+ \(accuracy 0\.\d+\)/);
     expect(result.stdout).toMatch(new RegExp(`this run: ${good.length} complete, ${bad.length} pruned, 0 failed`));
