@@ -9,7 +9,7 @@ export { StudyHandle, type AskedTrial, type TellOutcome, type OpenStudyOptions }
 export { runStudy, bestTrial, type RunStudyOptions, type RunSummary, type StudyEvent } from './search/study.js';
 export { PoolExecutor, UnitFailedError, type Executor, type ExecutorOptions } from './search/executor.js';
 export { leaderboard, trialRows, type LeaderboardRow, type TrialRow } from './search/leaderboard.js';
-export { RandomSampler, createSampler, type Sampler, type SampleContext, type TrialSnapshot } from './search/samplers/index.js';
+export { RandomSampler, TpeSampler, createSampler, type Sampler, type SampleContext, type TrialSnapshot, type TpeSettings } from './search/samplers/index.js';
 export type { Params, ParamValue, SearchSpace, ParamSpec, Distribution } from './search/types.js';
 export {
   createScheduler,
