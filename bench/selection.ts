@@ -26,10 +26,13 @@ import { rankSubsets } from '../src/selection/subsets.js';
 import { suggestSubsets } from '../src/selection/suggest.js';
 import { loadTrialTable, subsetKey, type TrialRow, type TrialTable, type UnitRow } from '../src/selection/trial-table.js';
 import { SqliteStore } from '../src/store/index.js';
+import { Rng, hashString } from '../src/util/rng.js';
 import type { Benchmark, BenchContext } from './registry.js';
 import { FAMILIES, resolveFamily, type Family } from './selection-families.js';
 
 const DATA = fileURLToPath(new URL('data/', import.meta.url));
+/** Subsets besides the target-only and all-sources ones that the spot check trains again. */
+const SPOT_CHECKS = 6;
 /** Bump when what the cache holds changes meaning. */
 const CACHE_VERSION = 1;
 
@@ -121,21 +124,22 @@ async function exhaustive(family: Family, executor: PoolExecutor, log: (line: st
 }
 
 /**
- * Spot check of a cached table: the target-only and all-sources subsets trained again now must give
- * the cached units exactly. The key covers the study's meaning; this covers the training code (a
- * change to the training loop changes every number without changing the study).
+ * Spot check of a cached table: the target-only subset, all sources and SPOT_CHECKS other subsets
+ * (drawn from the key) trained again now must give the cached units exactly. The key covers the
+ * study's meaning; this covers the training code, whose changes may move only some units.
  */
 async function stillTrue(family: Family, truth: Truth, executor: PoolExecutor): Promise<boolean> {
-  const study = resolveFamily(family, `${family.name}-spot-check`, 2);
+  const picks = new Rng(hashString(truth.key)).permutation(2 ** truth.sources.length - 2).subarray(0, SPOT_CHECKS);
+  const subsets = [[], [...truth.sources], ...[...picks].map((i) => allSubsets(truth.sources)[i + 1]!)];
+  const study = resolveFamily(family, `${family.name}-spot-check`, subsets.length);
   const dir = mkdtempSync(join(tmpdir(), 'tasksieve-selection-'));
   const store = SqliteStore.open(join(dir, 'check.db'));
   try {
     const handle = StudyHandle.open({ store, study });
-    handle.enqueue({ sources: [] });
-    handle.enqueue({ sources: [...truth.sources] });
+    for (const subset of subsets) handle.enqueue({ sources: subset });
     await runStudy({ handle, executor });
     const table = loadTrialTable(store, handle.record);
-    return table.trials.length === 2 && countMismatches(table, truth) === 0;
+    return table.trials.length === subsets.length && countMismatches(table, truth) === 0;
   } finally {
     store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -201,9 +205,9 @@ interface Variant {
 }
 
 export const VARIANTS: readonly Variant[] = [
-  { name: 'random', extra: '', verifyShare: 0, rounds: 0 },
-  { name: 'random-verify', extra: '', verifyShare: 0.25, rounds: 4 },
-  { name: 'leep-prior-verify', extra: 'screen_prior: leep', verifyShare: 0.25, rounds: 4 },
+  { name: 'random', extra: 'sampler: random', verifyShare: 0, rounds: 0 },
+  { name: 'random-verify', extra: 'sampler: random', verifyShare: 0.25, rounds: 4 },
+  { name: 'leep-prior-verify', extra: 'sampler: random\nscreen_prior: leep', verifyShare: 0.25, rounds: 4 },
   { name: 'bayes', extra: 'sampler: bayes', verifyShare: 0, rounds: 0 },
 ];
 
@@ -308,7 +312,10 @@ function countMismatches(table: TrialTable, truth: Truth): number {
     const expected = truth.units[subsetKey(trial.sources, truth.sources)] ?? [];
     for (const u of trial.units) {
       const e = expected.find((x) => x.target === u.target && x.seedIndex === u.seedIndex);
-      if (e === undefined || Math.abs(e.gain - u.gain) > 1e-12) mismatches++;
+      if (e === undefined || Math.abs(e.gain - u.gain) > 1e-12) {
+        mismatches++;
+        if (process.env['SELECTION_DEBUG']) console.error(`mismatch #${trial.number} ${trial.sources.join(',')} ${u.target}/${u.seedIndex}: value ${u.value} gain ${u.gain} vs ${e?.value} ${e?.gain}`);
+      }
     }
   }
   return mismatches;
@@ -520,7 +527,8 @@ async function run(args: readonly string[], { log }: BenchContext): Promise<Reco
         searches.push(result);
         log(
           `${family.name}/${variant.name}: ${result.trials} trials (${pct(result.budgetShare)} of the exhaustive trainings) in ${result.seconds.toFixed(0)}s; ` +
-            `recommended ${result.recommended?.join(',') || '(target only)'}; flagged harmful: ${result.flagged.join(', ') || 'none'}; unit mismatches vs exhaustive: ${result.mismatches}`,
+            `recommended ${result.recommended?.join(',') || '(target only)'}; flagged harmful: ${result.flagged.join(', ') || 'none'}; unit mismatches vs exhaustive: ${result.mismatches}` +
+            (result.mismatches > 0 ? ' (the cached truth no longer matches the training code: run with --rebuild)' : ''),
         );
         if (options.replays > 0) replays.push(replay(family, variant, trials, truth, summary, result.screen, options.replays));
       }

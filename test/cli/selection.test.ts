@@ -20,6 +20,7 @@ recipe: { batch_size: 16, pretrain_epochs: 3, epochs: 4, learning_rate: 0.02 }
 space:
   sources: { type: subset }
 objective: { on: gain, aggregate: cvar, alpha: 0.5 }
+sampler: random
 screen_prior: logme
 budget: { trials: 8, workers: 2, epochs: 4, seeds: 2 }
 `;
