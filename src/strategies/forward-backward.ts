@@ -10,7 +10,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { Activation } from '../config/types.js';
 import type { Tf } from './types.js';
 
-/** The weights one pass uses for a Dense layer: views of the flat vector, or a frozen layer's own. */
+/** The weights one pass uses for a Dense layer (its variables, or any tensors of the same shapes). */
 export interface LayerWeights {
   readonly kernel: tfjs.Tensor2D;
   readonly bias: tfjs.Tensor1D;

@@ -165,13 +165,12 @@ function trainJointly(
       epochs = epoch;
       input.observer?.onTaskWeights?.(epoch, weighting.weights());
       if (afterEpoch) {
-        trainer.writeBack();
+        // The hook evaluates the model: give it the target's head as trained so far.
         copyTargetHead();
         if (!afterEpoch(epoch)) break;
       }
     }
   } finally {
-    trainer.writeBack();
     copyTargetHead();
     trainer.dispose();
     tf.dispose([heads.kernel, heads.bias]);

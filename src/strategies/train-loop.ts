@@ -94,11 +94,6 @@ export class Trainer {
     this.constants = { zero: tf.keep(tf.scalar(0)), one: tf.keep(tf.scalar(1)) };
   }
 
-  /** Whether any layer trains. */
-  get trains(): boolean {
-    return this.variables.length > 0;
-  }
-
   /** One optimizer step on `batch`; returns the batch's log-likelihoods (before the step). */
   step(batch: Batch): StepResult {
     const { tf } = this;
@@ -163,9 +158,6 @@ export class Trainer {
       out.dispose();
     }
   }
-
-  /** Kept for callers that read the layers mid-training: the layers' own variables are trained in place. */
-  writeBack(): void {}
 
   /** Whether every trainable weight is finite. */
   finite(): boolean {
@@ -334,6 +326,12 @@ export function trainMlp(tf: Tf, mlp: Mlp, data: Dataset, options: TrainOptions)
   const { augment, adversarial, consistency, distill } = options;
   const pool = consistency && consistency.weight > 0 && consistency.rows > 0 ? new PoolCursor(consistency.rows, consistencyRng) : null;
 
+  const buffers = {
+    x: new Float32Array(batchSize * cols),
+    y: new Float32Array(batchSize * classes),
+    weights: options.rowWeights ? new Float32Array(batchSize) : null,
+    soft: distill ? new Float32Array(batchSize * classes) : null,
+  };
   let loss = Number.NaN;
   let epochsRun = 0;
   try {
@@ -342,11 +340,13 @@ export function trainMlp(tf: Tf, mlp: Mlp, data: Dataset, options: TrainOptions)
       let lossSum = 0;
       for (let start = 0; start < rows; start += batchSize) {
         const n = Math.min(batchSize, rows - start);
-        // Fresh arrays per batch: the cpu backend keeps a reference to the array a tensor is made from.
-        const x = new Float32Array(n * cols);
-        const y = new Float32Array(n * classes);
-        const weights = options.rowWeights ? new Float32Array(n) : null;
-        const soft = distill ? new Float32Array(n * classes) : null;
+        // One set of batch buffers for the whole run: a tensor made from them lives only inside the
+        // step's tidy (the cpu backend keeps a reference to its array until the tensor is disposed),
+        // and a fresh 100 KB array per batch keeps the garbage collector busy on a second core.
+        const x = buffers.x.subarray(0, n * cols);
+        const y = buffers.y.subarray(0, n * classes).fill(0);
+        const weights = buffers.weights?.subarray(0, n) ?? null;
+        const soft = buffers.soft?.subarray(0, n * classes) ?? null;
         for (let i = 0; i < n; i++) {
           const row = order[start + i] as number;
           x.set(data.features.subarray(row * cols, (row + 1) * cols), i * cols);
@@ -397,14 +397,10 @@ export function trainMlp(tf: Tf, mlp: Mlp, data: Dataset, options: TrainOptions)
         throw new NonFiniteLossError(`weights became non-finite at epoch ${epoch} of ${options.phase}`);
       }
       epochsRun = epoch;
-      if (options.afterEpoch) {
-        // The hook may read the model (e.g. evaluate it): put the trained weights back first.
-        trainer.writeBack();
-        if (!options.afterEpoch(epoch, loss)) break;
-      }
+      // The hook may read the model (e.g. evaluate it): the layers' variables hold the trained weights.
+      if (options.afterEpoch && !options.afterEpoch(epoch, loss)) break;
     }
   } finally {
-    trainer.writeBack();
     trainer.dispose();
   }
   return { epochs: epochsRun, samples: rows * epochsRun, loss };
