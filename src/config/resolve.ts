@@ -144,6 +144,12 @@ function resolveTransform(t: RawTransform, derived: number): TransformSpec {
       : { kind: 'noise', std: t.noise.std, seed: t.noise.seed ?? derived };
   }
   if ('permute_labels' in t) return { kind: 'permute_labels', seed: t.permute_labels === true ? derived : t.permute_labels };
+  if ('random_labels' in t) {
+    const r = t.random_labels;
+    return typeof r === 'object'
+      ? { kind: 'random_labels', share: r.share ?? 1, seed: r.seed ?? derived }
+      : { kind: 'random_labels', share: 1, seed: r === true ? derived : r };
+  }
   if ('classes' in t) return { kind: 'classes', keep: [...t.classes] };
   return typeof t.sample === 'number'
     ? { kind: 'sample', rows: t.sample, seed: derived }

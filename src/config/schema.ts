@@ -215,6 +215,22 @@ const TRANSFORM = {
       description: 'Permute the class labels: a seed, or true for a seed derived from the study seed.',
       anyOf: [SEED, { type: 'boolean', const: true }],
     },
+    random_labels: {
+      description:
+        'Replace labels with uniformly random classes (a source that teaches nothing about any target): a seed, true for a seed derived from the study seed, or { share, seed } to relabel only that share of the rows.',
+      anyOf: [
+        SEED,
+        { type: 'boolean', const: true },
+        {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            share: { type: 'number', exclusiveMinimum: 0, maximum: 1, description: 'Share of the rows relabelled (default 1).' },
+            seed: SEED,
+          },
+        },
+      ],
+    },
     classes: {
       type: 'array',
       minItems: 1,

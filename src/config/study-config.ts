@@ -66,6 +66,7 @@ export type RawTransform =
   | { rotate: number }
   | { noise: number | { std: number; seed?: number } }
   | { permute_labels: number | true }
+  | { random_labels: number | true | { share?: number; seed?: number } }
   | { classes: number[] }
   | { sample: number | { rows: number; seed?: number } };
 

@@ -1,4 +1,4 @@
-// Pure dataset transforms (rotate, noise, label permutation, class subset, row sample), seeded by their spec.
+// Pure dataset transforms (rotate, noise, label permutation, random labels, class subset, row sample), seeded by their spec.
 // Runs on both threads. Must not import tfjs, the store, the CLI or YAML parsing.
 import { DataError } from '../errors.js';
 import { Rng } from '../util/rng.js';
@@ -18,6 +18,8 @@ export function applyTransform(ds: Dataset, t: TransformSpec): Dataset {
       return addNoise(ds, t.std, t.seed);
     case 'permute_labels':
       return permuteLabels(ds, t.seed);
+    case 'random_labels':
+      return randomLabels(ds, t.share, t.seed);
     case 'classes':
       return keepClasses(ds, t.keep);
     case 'sample':
@@ -119,6 +121,23 @@ function permuteLabels(ds: Dataset, seed: number): Dataset {
   const perm = labelPermutation(ds.numClasses, seed);
   const labels = new Int32Array(ds.rows);
   for (let i = 0; i < ds.rows; i++) labels[i] = perm[ds.labels[i] as number] as number;
+  return { ...ds, features: ds.features.slice(), labels };
+}
+
+/**
+ * Gives a seeded `share` of the rows (chosen without replacement) a class drawn uniformly from
+ * 0..numClasses-1 (which may be its own), so with share 1 the labels carry no information at all.
+ */
+function randomLabels(ds: Dataset, share: number, seed: number): Dataset {
+  if (!(Number.isFinite(share) && share > 0 && share <= 1)) {
+    throw new DataError(`random_labels: share must be in (0, 1] (got ${share})`);
+  }
+  checkSeed('random_labels', seed);
+  const rng = new Rng(seed);
+  const labels = ds.labels.slice();
+  const order = rng.permutation(ds.rows);
+  const count = Math.round(share * ds.rows);
+  for (let i = 0; i < count; i++) labels[order[i] as number] = Math.floor(rng.next() * ds.numClasses);
   return { ...ds, features: ds.features.slice(), labels };
 }
 

@@ -27,6 +27,8 @@ export type TransformSpec =
   | { readonly kind: 'rotate'; readonly degrees: number }
   | { readonly kind: 'noise'; readonly std: number; readonly seed: number }
   | { readonly kind: 'permute_labels'; readonly seed: number }
+  /** Replaces the label of a seeded `share` of the rows with a uniformly random class. */
+  | { readonly kind: 'random_labels'; readonly share: number; readonly seed: number }
   | { readonly kind: 'classes'; readonly keep: readonly number[] }
   | { readonly kind: 'sample'; readonly rows: number; readonly seed: number };
 

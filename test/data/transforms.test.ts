@@ -151,6 +151,32 @@ describe('noise', () => {
   });
 });
 
+describe('random_labels', () => {
+  it('relabels exactly the seeded share of rows with uniform classes, leaving features and the rest alone', () => {
+    const all = applyTransform(digits, { kind: 'random_labels', share: 1, seed: 3 });
+    expectSameValues(all.features, digits.features);
+    expect(all.numClasses).toBe(10);
+    // Uniform over 10 classes: about a tenth of the rows keep their label, and every class shows up.
+    const kept = digits.labels.filter((l, i) => all.labels[i] === l).length / digits.rows;
+    expect(kept).toBeGreaterThan(0.06);
+    expect(kept).toBeLessThan(0.14);
+    expect(new Set(all.labels).size).toBe(10);
+    expectSameValues(applyTransform(digits, { kind: 'random_labels', share: 1, seed: 3 }).labels, all.labels);
+    expect(sameValues(applyTransform(digits, { kind: 'random_labels', share: 1, seed: 4 }).labels, all.labels)).toBe(false);
+
+    const half = applyTransform(digits, { kind: 'random_labels', share: 0.5, seed: 3 });
+    const changed = digits.labels.filter((l, i) => half.labels[i] !== l).length;
+    // 899 rows relabelled, 9 in 10 of them to another class.
+    expect(changed).toBeGreaterThan(0.4 * digits.rows);
+    expect(changed).toBeLessThan(0.5 * digits.rows);
+  });
+
+  it('refuses a share outside (0, 1]', () => {
+    expect(() => applyTransform(digits, { kind: 'random_labels', share: 0, seed: 1 })).toThrow('random_labels: share must be in (0, 1] (got 0)');
+    expect(() => applyTransform(digits, { kind: 'random_labels', share: 1.5, seed: 1 })).toThrow('random_labels: share must be in (0, 1]');
+  });
+});
+
 describe('permute_labels', () => {
   it('relabels by a seeded non-identity bijection of the classes', () => {
     const permuted = applyTransform(digits, { kind: 'permute_labels', seed: 7 });
