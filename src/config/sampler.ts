@@ -12,13 +12,14 @@ export const BAYES_DEFAULTS: Omit<BayesSamplerSpec, 'kind'> = Object.freeze({
   multivariate: true,
   gamma: 0.25,
   constant_liar: true,
+  source_design: true,
 });
 
 const BAYES_KEYS = Object.keys(BAYES_DEFAULTS) as (keyof typeof BAYES_DEFAULTS)[];
 
 export const SAMPLER_SCHEMA = {
   description:
-    'How trials are proposed (default bayes): bayes (a Tree-structured Parzen Estimator with default settings), random, or a mapping { kind, startup_trials, candidates, multivariate, gamma, constant_liar }. The sampler may change when a study is resumed.',
+    'How trials are proposed (default bayes): bayes (a Tree-structured Parzen Estimator with default settings), random, or a mapping { kind, startup_trials, candidates, multivariate, gamma, constant_liar, source_design }. The sampler may change when a study is resumed.',
   anyOf: [
     { type: 'string', enum: [...SAMPLER_KINDS], description: 'bayes or random, with default settings.' },
     {
@@ -58,6 +59,10 @@ export const SAMPLER_SCHEMA = {
           type: 'boolean',
           description: `bayes: count running trials as bad ones, so parallel workers propose different points (default ${BAYES_DEFAULTS.constant_liar}).`,
         },
+        source_design: {
+          type: 'boolean',
+          description: `bayes: with a sources subset and no screen_prior, start with a balanced two-level design over the sources (16 trials for 8 sources, 32 for 16), so every source's effect is measured before the model steers away from the harmful ones; used when the budget holds at least twice its trials (default ${BAYES_DEFAULTS.source_design}).`,
+        },
       },
     },
   ],
@@ -91,5 +96,6 @@ export function resolveSampler(study: StudyConfig): SamplerSpec {
     multivariate: raw.multivariate ?? BAYES_DEFAULTS.multivariate,
     gamma: raw.gamma ?? BAYES_DEFAULTS.gamma,
     constant_liar: raw.constant_liar ?? BAYES_DEFAULTS.constant_liar,
+    source_design: raw.source_design ?? BAYES_DEFAULTS.source_design,
   };
 }

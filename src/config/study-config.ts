@@ -107,6 +107,7 @@ export interface RawSampler {
   multivariate?: boolean;
   gamma?: number;
   constant_liar?: boolean;
+  source_design?: boolean;
 }
 
 /** One `enqueue:` entry: space parameters by name (`sources`: a list of names or "all"). */

@@ -192,6 +192,11 @@ export interface BayesSamplerSpec {
   readonly multivariate: boolean;
   /** Fraction of the finished trials (at most 25) in the good group. */
   readonly gamma: number;
+  /**
+   * Start with a resolution-IV fractional factorial design over the source subset (balanced, for the
+   * per-source effects) before the model is used; see src/search/samplers/source-design.ts.
+   */
+  readonly source_design: boolean;
   /** Running trials count as bad ones, so parallel workers spread out. */
   readonly constant_liar: boolean;
 }

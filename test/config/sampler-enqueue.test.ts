@@ -42,13 +42,16 @@ describe('sampler', () => {
   });
 
   test('given settings are kept, the others default', () => {
-    expect(load(withLine('sampler: { kind: bayes, startup_trials: 8, candidates: 48, multivariate: false, gamma: 0.2, constant_liar: false }')).sampler).toEqual({
+    expect(
+      load(withLine('sampler: { kind: bayes, startup_trials: 8, candidates: 48, multivariate: false, gamma: 0.2, constant_liar: false, source_design: false }')).sampler,
+    ).toEqual({
       kind: 'bayes',
       startup_trials: 8,
       candidates: 48,
       multivariate: false,
       gamma: 0.2,
       constant_liar: false,
+      source_design: false,
     });
     expect(load(withLine('sampler: { kind: bayes, candidates: 64 }')).sampler).toEqual({ kind: 'bayes', ...BAYES_DEFAULTS, candidates: 64 });
   });

@@ -20,6 +20,8 @@ export function createSampler(study: ResolvedStudy): Sampler {
         multivariate: spec.multivariate,
         gamma: spec.gamma,
         constantLiar: spec.constant_liar,
+        sourceDesign: spec.source_design,
+        budgetTrials: study.budget.trials,
       });
   }
 }

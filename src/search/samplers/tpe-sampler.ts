@@ -9,6 +9,7 @@ import type { Condition, ParamSpec, ParamValue, Params, SearchSpace } from '../t
 import { decode, decodeSubset, dimOf, encode, encodeSubset, snap, type ScalarDistribution } from './param-coding.js';
 import { ParzenEstimator, type Dim, type ParzenOptions } from './parzen-estimator.js';
 import { RandomSampler } from './random-sampler.js';
+import { designRuns, sourceDesign } from './source-design.js';
 import { subsetModel, type SubsetOptions } from './subset-estimator.js';
 import type { SourcePrior } from '../source-prior.js';
 import type { SampleContext, Sampler, TrialSnapshot } from './types.js';
@@ -29,6 +30,10 @@ export interface TpeSettings {
   readonly goodWeightFloor: number;
   /** Treat RUNNING and WAITING trials as bad observations, so parallel asks spread out. */
   readonly constantLiar: boolean;
+  /** Start a source subset with a balanced fractional factorial design (source-design.ts). */
+  readonly sourceDesign: boolean;
+  /** The study's trial budget, if known: the design is used only when it fills at most half of it. */
+  readonly budgetTrials: number | null;
   readonly parzen: ParzenOptions;
   readonly subset: SubsetOptions;
 }
@@ -46,6 +51,8 @@ export const DEFAULT_TPE_SETTINGS: TpeSettings = Object.freeze({
   maxBad: 100,
   goodWeightFloor: 0.1,
   constantLiar: BAYES_DEFAULTS.constant_liar,
+  sourceDesign: BAYES_DEFAULTS.source_design,
+  budgetTrials: null,
   // Univariate TPE's neighbour bandwidths, per dimension, narrowed by 0.8: they shrink as the good
   // points cluster, which Scott's rule (Optuna's multivariate default) does not.
   parzen: Object.freeze({ priorWeight: 1, bandwidth: 'neighbour', bandwidthFactor: 0.8, magicClip: 100 }),
@@ -61,6 +68,13 @@ interface Group {
   readonly subset: ParamSpec | null;
 }
 
+/** The design runs of a subset param (inclusion flags in the order of its items). */
+interface SubsetDesign {
+  readonly param: ParamSpec;
+  readonly items: readonly string[];
+  readonly runs: readonly Uint8Array[];
+}
+
 interface Observation {
   readonly params: Params;
   readonly number: number;
@@ -70,6 +84,8 @@ export class TpeSampler implements Sampler {
   readonly name = 'bayes';
   readonly settings: TpeSettings;
   private readonly random: RandomSampler;
+  /** Per subset param name: its design (null: it does not fit the size limits). */
+  private readonly designs = new Map<string, SubsetDesign | null>();
 
   constructor(
     private readonly seed: number,
@@ -81,6 +97,12 @@ export class TpeSampler implements Sampler {
 
   sample(context: SampleContext): Params {
     const { good, bad, observed } = this.split(context.history, context.direction);
+    const design = this.designFor(context);
+    if (design !== null && context.trialNumber < design.runs.length) {
+      // The other params of a design trial are random, as in any startup trial.
+      const run = design.runs[context.trialNumber]!;
+      return { ...this.random.sample(context), [design.param.name]: design.items.filter((_, i) => run[i] === 1) };
+    }
     if (observed < this.settings.startupTrials) return this.random.sample(context);
     const rng = new Rng(mixSeed(this.seed, 0x7be5, context.trialNumber));
     const params: Record<string, ParamValue> = {};
@@ -97,6 +119,32 @@ export class TpeSampler implements Sampler {
       Object.assign(params, this.sampleGroup(rng, group, good, bad, seen, context.sourcePrior));
     }
     return params;
+  }
+
+  /**
+   * The balanced start of the source subset, or null when it does not apply: it is off, there is a
+   * screen prior (which already says which sources to try first), the space has no top-level subset
+   * (or more than one), a run would break the subset's size limits, or the design would take more
+   * than half of the trial budget.
+   */
+  private designFor(context: SampleContext): SubsetDesign | null {
+    if (!this.settings.sourceDesign || context.sourcePrior !== undefined) return null;
+    const subsets = context.space.filter((p) => p.distribution.type === 'subset');
+    const param = subsets[0];
+    if (subsets.length !== 1 || param === undefined || param.when !== undefined || param.distribution.type !== 'subset') return null;
+    const { items, min, max } = param.distribution;
+    const budget = this.settings.budgetTrials;
+    if (budget !== null && 2 * designRuns(items.length) > budget) return null;
+    const cached = this.designs.get(param.name);
+    if (cached !== undefined) return cached;
+    const runs = sourceDesign(items.length, this.seed);
+    const fits = runs.every((run) => {
+      const size = run.reduce((a, v) => a + v, 0);
+      return size >= min && size <= max;
+    });
+    const design = fits ? { param, items, runs } : null;
+    this.designs.set(param.name, design);
+    return design;
   }
 
   /**
