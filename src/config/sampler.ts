@@ -61,7 +61,7 @@ export const SAMPLER_SCHEMA = {
         },
         source_design: {
           type: 'boolean',
-          description: `bayes: with a sources subset and no screen_prior, start with a balanced two-level design over the sources (16 trials for 8 sources, 32 for 16), so every source's effect is measured before the model steers away from the harmful ones; used when the budget holds at least twice its trials (default ${BAYES_DEFAULTS.source_design}).`,
+          description: `bayes: with a sources subset and no screen_prior, start with a balanced two-level design over the sources (16 trials for 8 sources, 32 for 16), so every source's effect is measured before the model steers away from the harmful ones; used when the budget holds at least four times its trials (default ${BAYES_DEFAULTS.source_design}).`,
         },
       },
     },

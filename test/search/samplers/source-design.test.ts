@@ -58,7 +58,7 @@ const subsetsOf = (history: readonly TrialSnapshot[]) => history.map((t) => (t.p
 
 describe('the bayes sampler with a source subset', () => {
   it('proposes the design for its first trials (every source in exactly half), then uses its model', () => {
-    const history = run(new TpeSampler(4, { budgetTrials: 40 }), 40);
+    const history = run(new TpeSampler(4, { budgetTrials: 64 }), 40);
     const design = sourceDesign(8, 4).map((r) => SOURCES.filter((_, i) => r[i] === 1).join(','));
     expect(subsetsOf(history.slice(0, 16))).toEqual(design);
     for (const s of SOURCES) expect(history.slice(0, 16).filter((t) => (t.params['sources'] as string[]).includes(s))).toHaveLength(8);
@@ -68,11 +68,11 @@ describe('the bayes sampler with a source subset', () => {
     expect(later.filter((s) => s.includes('h')).length).toBeLessThan(0.3 * later.length);
   });
 
-  it('starts at random instead when source_design is off, with a screen prior, or when the design would fill over half the budget', () => {
-    const design = subsetsOf(run(new TpeSampler(4, { budgetTrials: 40 }), 16));
+  it('starts at random instead when source_design is off, with a screen prior, or when the design would fill over a quarter of the budget', () => {
+    const design = subsetsOf(run(new TpeSampler(4, { budgetTrials: 64 }), 16));
     const off = subsetsOf(run(new TpeSampler(4, { budgetTrials: 40, sourceDesign: false }), 16));
-    const prior = subsetsOf(run(new TpeSampler(4, { budgetTrials: 40 }), 16, { sourcePrior: Object.fromEntries(SOURCES.map((s) => [s, 0.5])) }));
-    const small = subsetsOf(run(new TpeSampler(4, { budgetTrials: 31 }), 16));
+    const prior = subsetsOf(run(new TpeSampler(4, { budgetTrials: 64 }), 16, { sourcePrior: Object.fromEntries(SOURCES.map((s) => [s, 0.5])) }));
+    const small = subsetsOf(run(new TpeSampler(4, { budgetTrials: 63 }), 16));
     for (const other of [off, prior, small]) expect(other).not.toEqual(design);
     // The random start is the random sampler's: source counts are not balanced by construction.
     const counts = SOURCES.map((s) => off.filter((k) => k.split(',').includes(s)).length);
