@@ -7,6 +7,7 @@ import sys
 import time
 
 import optuna
+from optuna_curves import best_curve
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -62,32 +63,15 @@ FUNCTIONS = {
 }
 
 
-def make_sampler(kind, seed):
-    if kind == "random":
-        return optuna.samplers.RandomSampler(seed=seed)
-    if kind == "tpe":
-        return optuna.samplers.TPESampler(seed=seed)
-    raise ValueError(kind)
-
-
 def run(fn_spec, kind, seed, trials):
     fn = FUNCTIONS[fn_spec["name"]]
     bounds = fn_spec["bounds"]
-    study = optuna.create_study(direction="minimize", sampler=make_sampler(kind, seed))
-    best = math.inf
-    curve = []
 
     def objective(trial):
         x = [trial.suggest_float(f"x{i}", lo, hi) for i, (lo, hi) in enumerate(bounds)]
         return fn(x)
 
-    for _ in range(trials):
-        trial = study.ask()
-        value = objective(trial)
-        study.tell(trial, value)
-        best = min(best, value)
-        curve.append(best)
-    return curve
+    return best_curve(kind, seed, "minimize", trials, objective)
 
 
 def main():

@@ -7,6 +7,7 @@ import sys
 import time
 
 import optuna
+from optuna_curves import best_curve
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -21,18 +22,11 @@ def value(inst, chosen):
 
 
 def run(inst, kind, seed, trials):
-    sampler = optuna.samplers.TPESampler(seed=seed) if kind == "tpe" else optuna.samplers.RandomSampler(seed=seed)
-    study = optuna.create_study(direction="maximize", sampler=sampler)
-    best = -float("inf")
-    curve = []
-    for _ in range(trials):
-        trial = study.ask()
+    def objective(trial):
         chosen = [i for i in range(inst["sources"]) if trial.suggest_categorical(f"s{i}", [False, True])]
-        v = value(inst, chosen)
-        study.tell(trial, v)
-        best = max(best, v)
-        curve.append(best)
-    return curve
+        return value(inst, chosen)
+
+    return best_curve(kind, seed, "maximize", trials, objective)
 
 
 def main():

@@ -1,6 +1,7 @@
 // Finding a study and its database from command-line arguments. Main thread.
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { loadStudyFile } from '../config/index.js';
 import type { ResolvedStudy } from '../config/types.js';
 import { StudyConfigError } from '../errors.js';
 import { isPostgresUrl, PostgresStore, redactUrl, SqliteStore, sqlitePath, type SqliteStoreOptions } from '../store/index.js';
@@ -47,4 +48,20 @@ export function findStudy(store: Store, name: string, path: string): StudyRecord
   const names = store.listStudies().map((s) => s.name);
   const known = names.length > 0 ? `studies: ${names.slice(0, 8).join(', ')}` : 'it has no study';
   throw new StudyConfigError(`${dbLabel(path)}: study "${name}" not found (${known})`);
+}
+
+/**
+ * Opens the database read-only and finds the study named by a file or a name (`--db` as in dbPath).
+ * The store is closed again if the study is not there; otherwise the caller closes it.
+ */
+export function openStudyToRead(target: string, db: string | undefined): { store: Store; record: StudyRecord } {
+  const study = isStudyFile(target) ? loadStudyFile(target) : null;
+  const path = dbPath(db, study);
+  const store = openExisting(path, true);
+  try {
+    return { store, record: findStudy(store, study?.name ?? target, path) };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
 }

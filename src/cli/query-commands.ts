@@ -1,33 +1,20 @@
 // Read-only commands: leaderboard, studies, export, schema. They open the database read-only, so
 // they never block or change a running study. Main thread.
 import { renameSync, writeFileSync } from 'node:fs';
-import { loadStudyFile, studyJsonSchema } from '../config/index.js';
+import { studyJsonSchema } from '../config/index.js';
 import type { ResolvedStudy } from '../config/types.js';
 import { StudyConfigError } from '../errors.js';
 import { leaderboard, trialRows, type TrialRow } from '../search/leaderboard.js';
 import { bestTrial } from '../search/study.js';
 import type { Store, StudyRecord } from '../store/types.js';
 import { fmtNumber, fmtParamValue, fmtSigned, table } from './format.js';
-import { dbPath, findStudy, isStudyFile, openExisting } from './locate.js';
+import { dbPath, openExisting, openStudyToRead } from './locate.js';
 import type { Options } from './main.js';
 import { intOption } from './run-command.js';
 
-/** Opens the database read-only and finds the study named by a file or a name. */
-function openStudy(target: string, options: Options): { store: Store; record: StudyRecord } {
-  const study = isStudyFile(target) ? loadStudyFile(target) : null;
-  const path = dbPath(options.db as string | undefined, study);
-  const store = openExisting(path, true);
-  try {
-    return { store, record: findStudy(store, study?.name ?? target, path) };
-  } catch (error) {
-    store.close();
-    throw error;
-  }
-}
-
 export async function leaderboardCommand([target]: string[], options: Options): Promise<number> {
   const top = intOption(options, 'top') ?? 10;
-  const { store, record } = openStudy(target!, options);
+  const { store, record } = openStudyToRead(target!, options.db as string | undefined);
   try {
     const rows = leaderboard(store, record, top);
     if (options.json) {
@@ -169,7 +156,7 @@ export async function exportCommand([target]: string[], options: Options): Promi
   if (format !== 'csv' && format !== 'json') {
     throw new StudyConfigError(`--format: must be csv or json (got "${format}")`);
   }
-  const { store, record } = openStudy(target!, options);
+  const { store, record } = openStudyToRead(target!, options.db as string | undefined);
   try {
     const rows = trialRows(store, record);
     const spec = record.spec as unknown as ResolvedStudy;

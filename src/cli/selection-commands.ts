@@ -13,26 +13,13 @@ import { attributeSources, type AttributionScope } from '../selection/attributio
 import { runScreens, type ScreenTable } from '../selection/screen.js';
 import { rankSubsets, type SubsetRanking } from '../selection/subsets.js';
 import { loadTrialTable, type TrialTable } from '../selection/trial-table.js';
-import type { Store, StudyRecord } from '../store/types.js';
+import type { StudyRecord } from '../store/types.js';
 import { BACKENDS, type BackendName } from '../worker/protocol.js';
 import { fmtNumber, fmtParamValue, fmtSigned, table } from './format.js';
-import { dbPath, findStudy, isStudyFile, openExisting } from './locate.js';
+import { dbPath, isStudyFile, openExisting, openStudyToRead } from './locate.js';
 import type { Options } from './main.js';
 import { leaderboardCommand } from './query-commands.js';
 import { intOption } from './run-command.js';
-
-/** Opens the database read-only and finds the study named by a file or a name. */
-function openStudy(target: string, options: Options): { store: Store; record: StudyRecord } {
-  const study = isStudyFile(target) ? loadStudyFile(target) : null;
-  const path = dbPath(options.db as string | undefined, study);
-  const store = openExisting(path, true);
-  try {
-    return { store, record: findStudy(store, study?.name ?? target, path) };
-  } catch (error) {
-    store.close();
-    throw error;
-  }
-}
 
 function byOption(options: Options): Aggregate | undefined {
   const raw = options.by;
@@ -51,7 +38,7 @@ const subsetText = (sources: readonly string[]) => (sources.length > 0 ? sources
 export async function sourcesCommand([target]: string[], options: Options): Promise<number> {
   const resamples = intOption(options, 'resamples');
   const seed = intOption(options, 'seed');
-  const { store, record } = openStudy(target!, options);
+  const { store, record } = openStudyToRead(target!, options.db as string | undefined);
   try {
     const data = loadTrialTable(store, record);
     const only = options.target as string | undefined;
@@ -115,7 +102,7 @@ export async function leaderboardWithSelection(positionals: string[], options: O
   const by = byOption(options);
   if (by === undefined && !options.subsets) return leaderboardCommand(positionals, options);
   const top = intOption(options, 'top') ?? 10;
-  const { store, record } = openStudy(positionals[0]!, options);
+  const { store, record } = openStudyToRead(positionals[0]!, options.db as string | undefined);
   try {
     const data = loadTrialTable(store, record);
     const spec = record.spec as unknown as ResolvedStudy;
@@ -243,7 +230,7 @@ function screenSource(target: string, options: Options): { study: ResolvedStudy;
       store.close();
     }
   }
-  const { store, record } = openStudy(target, options);
+  const { store, record } = openStudyToRead(target, options.db as string | undefined);
   try {
     return { study: record.spec as unknown as ResolvedStudy, stored: readScreenTable(store, record.id) };
   } finally {

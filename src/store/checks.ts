@@ -2,7 +2,58 @@
 // PostgreSQL refuse the same inputs with the same messages. Main thread only; no driver imports.
 import { StoreError, TrialFinishedError } from '../errors.js';
 import { FINISHED_STATES, TRIAL_STATES } from './types.js';
-import type { Json, NewTrial, TrialState } from './types.js';
+import type { FinishTrial, Json, NewTrial, TrialState } from './types.js';
+
+export function checkStudy(name: string, direction: 'maximize' | 'minimize'): void {
+  if (typeof name !== 'string' || name.length === 0) throw new StoreError('study name must be a non-empty string');
+  if (direction !== 'maximize' && direction !== 'minimize') {
+    throw new StoreError(`study direction must be "maximize" or "minimize", got ${JSON.stringify(direction)}`);
+  }
+}
+
+export function checkMaxTrials(maxTrials: number): void {
+  if (typeof maxTrials !== 'number' || !(maxTrials >= 0)) {
+    throw new StoreError(`maxTrials must be a non-negative number, got ${String(maxTrials)}`);
+  }
+}
+
+export function checkFinish(owner: string, outcome: FinishTrial): void {
+  checkOwner(owner);
+  if (!FINISHED_STATES.includes(outcome.state)) {
+    throw new StoreError(`a trial finishes as COMPLETE, PRUNED or FAIL, not ${String(outcome.state)}`);
+  }
+  checkValue(outcome.value, 'trial value', true);
+}
+
+/** Why `owner` may not finish this trial, if anything: it must be RUNNING and owned by `owner`. */
+export function assertFinishable(
+  trial: { readonly number: number; readonly state: TrialState; readonly owner: string | null },
+  owner: string,
+): void {
+  assertNotFinished(trial);
+  if (trial.state !== 'RUNNING') {
+    throw new StoreError(`trial #${trial.number} is ${trial.state}; only a RUNNING trial can be finished`);
+  }
+  if (trial.owner !== owner) {
+    throw new StoreError(`trial #${trial.number} is owned by ${String(trial.owner)}, not ${owner}; it cannot finish it`);
+  }
+}
+
+export function checkUnitKey(target: string, seed: number): void {
+  if (typeof target !== 'string' || target.length === 0) throw new StoreError('unit target must be a non-empty string');
+  if (!Number.isSafeInteger(seed)) throw new StoreError(`unit seed must be an integer, got ${String(seed)}`);
+}
+
+export function checkIntermediate(step: number, value: number): void {
+  if (!Number.isSafeInteger(step) || step < 0) {
+    throw new StoreError(`intermediate step must be a non-negative integer, got ${String(step)}`);
+  }
+  checkValue(value, 'intermediate value', false);
+}
+
+export function checkBaselineKey(key: string): void {
+  if (typeof key !== 'string' || key.length === 0) throw new StoreError('baseline key must be a non-empty string');
+}
 
 export function assertNotFinished(trial: { readonly number: number; readonly state: TrialState }): void {
   if (FINISHED_STATES.includes(trial.state)) {

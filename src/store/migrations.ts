@@ -123,12 +123,16 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   },
 ]);
 
-// A misnumbered list would silently skip or reorder schema changes: fail at import instead.
-MIGRATIONS.forEach((m, i) => {
-  if (m.version !== i + 1) {
-    throw new Error(`store migrations must be numbered 1, 2, 3, … in order; #${i} has version ${m.version}`);
-  }
-});
+/** A misnumbered list would silently skip or reorder schema changes: each backend fails at import instead. */
+export function assertNumbered(migrations: readonly Migration[], which: string): void {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) {
+      throw new Error(`${which} migrations must be numbered 1, 2, 3, … in order; #${i} has version ${m.version}`);
+    }
+  });
+}
+
+assertNumbered(MIGRATIONS, 'store');
 
 /** The schema version this build writes and expects. */
 export const SCHEMA_VERSION: number = MIGRATIONS.length;
@@ -147,8 +151,11 @@ function appliedVersions(db: Database.Database): number[] {
     .map((row) => row.version);
 }
 
-/** A database touched by a newer tasksieve may hold tables or rules this build would violate. */
-function assertNoUnknownMigration(applied: readonly number[], path: string): void {
+/**
+ * A database touched by a newer tasksieve may hold tables or rules this build would violate. Shared by
+ * both backends: their migrations carry the same versions.
+ */
+export function assertNoUnknownMigration(applied: readonly number[], path: string): void {
   const unknown = applied.filter((v) => v > SCHEMA_VERSION || v < 1);
   if (unknown.length > 0) {
     throw new StoreError(
@@ -186,7 +193,11 @@ export function checkSchema(db: Database.Database, path: string): void {
   if (hasTable === undefined) {
     throw new StoreError(`${path} is not a tasksieve database (it has no schema_migrations table)`);
   }
-  const applied = appliedVersions(db);
+  assertSchemaCurrent(appliedVersions(db), path);
+}
+
+/** What a read-only connection of either backend requires of the applied versions: exactly the known ones. */
+export function assertSchemaCurrent(applied: readonly number[], path: string): void {
   assertNoUnknownMigration(applied, path);
   if (applied.length < SCHEMA_VERSION) {
     throw new StoreError(

@@ -3,7 +3,7 @@
 // `schema_migrations`. Main thread only; must not import tfjs or worker code.
 import { StoreError } from '../errors.js';
 import type { Migration, MigrationDb } from './migrations.js';
-import { SCHEMA_VERSION } from './migrations.js';
+import { assertNoUnknownMigration, assertNumbered, assertSchemaCurrent, SCHEMA_VERSION } from './migrations.js';
 import type { SyncPgClient } from './postgres-sync-client.js';
 
 const FINISHED = `('COMPLETE', 'PRUNED', 'FAIL')`;
@@ -116,11 +116,7 @@ export const PG_MIGRATIONS: readonly Migration[] = Object.freeze([
 ]);
 
 // Both backends must describe one schema history: a migration added to one only is a bug.
-PG_MIGRATIONS.forEach((m, i) => {
-  if (m.version !== i + 1) {
-    throw new Error(`PostgreSQL store migrations must be numbered 1, 2, 3, … in order; #${i} has version ${m.version}`);
-  }
-});
+assertNumbered(PG_MIGRATIONS, 'PostgreSQL store');
 if (PG_MIGRATIONS.length !== SCHEMA_VERSION) {
   throw new Error(`PostgreSQL store has ${PG_MIGRATIONS.length} migrations, SQLite ${SCHEMA_VERSION}: add the missing one`);
 }
@@ -137,16 +133,6 @@ const CREATE_MIGRATIONS_TABLE = `
 
 function appliedVersions(db: SyncPgClient): number[] {
   return db.query('SELECT version FROM schema_migrations ORDER BY version').rows.map((row) => Number(row['version']));
-}
-
-function assertNoUnknownMigration(applied: readonly number[], where: string): void {
-  const unknown = applied.filter((v) => v > SCHEMA_VERSION || v < 1);
-  if (unknown.length > 0) {
-    throw new StoreError(
-      `database ${where} has schema migration ${Math.max(...unknown)}, but this tasksieve knows migrations ` +
-        `1-${SCHEMA_VERSION} only: it was created by a newer tasksieve; upgrade tasksieve to open it`,
-    );
-  }
 }
 
 /**
@@ -190,12 +176,5 @@ export function migratePostgres(db: SyncPgClient, where: string): void {
 export function checkPostgresSchema(db: SyncPgClient, where: string): void {
   const found = db.query(`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`).rows[0]?.['present'];
   if (found !== true) throw new StoreError(`${where} is not a tasksieve database (it has no schema_migrations table)`);
-  const applied = appliedVersions(db);
-  assertNoUnknownMigration(applied, where);
-  if (applied.length < SCHEMA_VERSION) {
-    throw new StoreError(
-      `database ${where} is at schema version ${applied.length}, this tasksieve needs ${SCHEMA_VERSION}; ` +
-        `open it once read-write (e.g. resume the study) to migrate it`,
-    );
-  }
+  assertSchemaCurrent(appliedVersions(db), where);
 }

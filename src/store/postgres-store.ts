@@ -3,18 +3,24 @@
 // every statement is parameterised. Main thread only; must not import tfjs or worker code.
 import { StoreError, TasksieveError } from '../errors.js';
 import {
-  assertNotFinished,
+  assertFinishable,
   assertRecording,
   checkAfterNumber,
+  checkBaselineKey,
+  checkFinish,
+  checkIntermediate,
+  checkMaxTrials,
   checkOwner,
   checkProposal,
   checkStates,
-  checkValue,
+  checkStudy,
+  checkUnitKey,
   messageOf,
   toJsonText,
 } from './checks.js';
 import { checkPostgresSchema, migratePostgres } from './postgres-migrations.js';
 import { PgRequestError, SyncPgClient, type QueryResult, type Statement } from './postgres-sync-client.js';
+import { rowDecoders } from './rows.js';
 import type { StudyDump } from './study-dump.js';
 import { FINISHED_STATES } from './types.js';
 import type {
@@ -40,7 +46,8 @@ export interface PostgresStoreOptions {
   readonly requestTimeoutMs?: number;
 }
 
-type Row = Record<string, unknown>;
+// jsonb columns arrive parsed.
+const decode = rowDecoders((cell) => cell as Json);
 
 // Our transactions are never idle for more than a sampler's proposal (milliseconds).
 const IDLE_IN_TRANSACTION_MS = 60_000;
@@ -107,10 +114,7 @@ export class PostgresStore implements Store {
   }
 
   getOrCreateStudy(name: string, spec: Json, direction: 'maximize' | 'minimize'): { study: StudyRecord; created: boolean } {
-    if (typeof name !== 'string' || name.length === 0) throw new StoreError('study name must be a non-empty string');
-    if (direction !== 'maximize' && direction !== 'minimize') {
-      throw new StoreError(`study direction must be "maximize" or "minimize", got ${JSON.stringify(direction)}`);
-    }
+    checkStudy(name, direction);
     const specText = toJsonText(spec, 'study spec');
     this.assertWritable();
     // ON CONFLICT waits for a concurrent creator and then yields to it; the SELECT sees its row.
@@ -119,25 +123,23 @@ export class PostgresStore implements Store {
        ON CONFLICT (name) DO NOTHING RETURNING *`,
       [name, specText, direction, Date.now()],
     ).rows[0];
-    if (inserted !== undefined) return { study: toStudy(inserted), created: true };
+    if (inserted !== undefined) return { study: decode.study(inserted), created: true };
     const existing = this.one('SELECT * FROM studies WHERE name = $1', [name]).rows[0];
     if (existing === undefined) throw new StoreError(`study "${name}" was deleted while it was being opened`);
-    return { study: toStudy(existing), created: false };
+    return { study: decode.study(existing), created: false };
   }
 
   getStudy(name: string): StudyRecord | null {
     const row = this.one('SELECT * FROM studies WHERE name = $1', [name]).rows[0];
-    return row === undefined ? null : toStudy(row);
+    return row === undefined ? null : decode.study(row);
   }
 
   listStudies(): StudyRecord[] {
-    return this.one('SELECT * FROM studies ORDER BY id').rows.map(toStudy);
+    return this.one('SELECT * FROM studies ORDER BY id').rows.map(decode.study);
   }
 
   createTrial(studyId: number, maxTrials: number, propose: (number: number) => NewTrial): TrialRecord | null {
-    if (typeof maxTrials !== 'number' || !(maxTrials >= 0)) {
-      throw new StoreError(`maxTrials must be a non-negative number, got ${String(maxTrials)}`);
-    }
+    checkMaxTrials(maxTrials);
     return this.write(() => {
       // The study row is the numbering lock: a second creator waits here, then counts after the first
       // committed (a new statement, so a new snapshot). NO KEY UPDATE leaves the foreign-key locks
@@ -167,7 +169,7 @@ export class PostgresStore implements Store {
         ],
         true,
       );
-      return toTrial(inserted!.rows[0]!);
+      return decode.trial(inserted!.rows[0]!);
     });
   }
 
@@ -183,7 +185,7 @@ export class PostgresStore implements Store {
        RETURNING ${TRIAL_COLUMNS}`,
       [studyId, owner, Date.now()],
     ).rows[0];
-    return row === undefined ? null : toTrial(row);
+    return row === undefined ? null : decode.trial(row);
   }
 
   heartbeat(trialIds: readonly number[], owner: string): void {
@@ -197,11 +199,7 @@ export class PostgresStore implements Store {
   }
 
   finishTrial(trialId: number, owner: string, outcome: FinishTrial): TrialRecord {
-    checkOwner(owner);
-    if (!FINISHED_STATES.includes(outcome.state)) {
-      throw new StoreError(`a trial finishes as COMPLETE, PRUNED or FAIL, not ${String(outcome.state)}`);
-    }
-    checkValue(outcome.value, 'trial value', true);
+    checkFinish(owner, outcome);
     this.assertWritable();
     // One statement on the usual path; only a refused finish reads the trial to say why.
     const done = this.one(
@@ -210,12 +208,10 @@ export class PostgresStore implements Store {
        RETURNING ${TRIAL_COLUMNS}`,
       [trialId, owner, outcome.state, outcome.value, outcome.error, outcome.backend, Date.now()],
     ).rows[0];
-    if (done !== undefined) return toTrial(done);
+    if (done !== undefined) return decode.trial(done);
     const trial = this.requireTrial(trialId);
-    assertNotFinished(trial);
-    if (trial.state !== 'RUNNING') {
-      throw new StoreError(`trial #${trial.number} is ${trial.state}; only a RUNNING trial can be finished`);
-    }
+    assertFinishable(trial, owner);
+    // Finishable now but not when the UPDATE ran: it was re-queued and claimed again in between.
     throw new StoreError(`trial #${trial.number} is owned by ${String(trial.owner)}, not ${owner}; it cannot finish it`);
   }
 
@@ -228,7 +224,7 @@ export class PostgresStore implements Store {
         `SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = $1 AND state = 'RUNNING'
          ORDER BY number FOR UPDATE SKIP LOCKED`,
         [studyId],
-      ).rows.map(toTrial);
+      ).rows.map(decode.trial);
       const stale = running.filter((trial) => isStale(trial)).map((trial) => trial.id);
       if (stale.length === 0) return [];
       // A WAITING trial is "not started": the attempt's start and heartbeat go; `attempts` keeps history.
@@ -243,14 +239,14 @@ export class PostgresStore implements Store {
         ],
         true,
       );
-      const requeued = updated!.rows.map(toTrial);
+      const requeued = updated!.rows.map(decode.trial);
       return requeued.sort((a, b) => a.number - b.number);
     });
   }
 
   getTrial(trialId: number): TrialRecord | null {
     const row = this.one(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE id = $1`, [trialId]).rows[0];
-    return row === undefined ? null : toTrial(row);
+    return row === undefined ? null : decode.trial(row);
   }
 
   getTrials(studyId: number, states?: readonly TrialState[]): TrialRecord[] {
@@ -261,7 +257,7 @@ export class PostgresStore implements Store {
             studyId,
             [...checkStates(states)],
           ]);
-    return result.rows.map(toTrial);
+    return result.rows.map(decode.trial);
   }
 
   getTrialsSince(studyId: number, afterNumber: number): TrialRecord[] {
@@ -269,7 +265,7 @@ export class PostgresStore implements Store {
     return this.one(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = $1 AND number > $2 ORDER BY number`, [
       studyId,
       afterNumber,
-    ]).rows.map(toTrial);
+    ]).rows.map(decode.trial);
   }
 
   countTrials(studyId: number, states?: readonly TrialState[]): number {
@@ -284,8 +280,7 @@ export class PostgresStore implements Store {
   }
 
   recordUnit(trialId: number, target: string, seed: number, result: Json): void {
-    if (typeof target !== 'string' || target.length === 0) throw new StoreError('unit target must be a non-empty string');
-    if (!Number.isSafeInteger(seed)) throw new StoreError(`unit seed must be an integer, got ${String(seed)}`);
+    checkUnitKey(target, seed);
     const text = toJsonText(result, 'unit result');
     this.assertWritable();
     // FOR SHARE holds the trial RUNNING until the insert commits: a concurrent finish waits for it.
@@ -317,7 +312,7 @@ export class PostgresStore implements Store {
   }
 
   getUnits(trialId: number): UnitRecord[] {
-    return this.one('SELECT * FROM units WHERE trial_id = $1 ORDER BY target, seed', [trialId]).rows.map(toUnit);
+    return this.one('SELECT * FROM units WHERE trial_id = $1 ORDER BY target, seed', [trialId]).rows.map(decode.unit);
   }
 
   getStudyUnits(studyId: number): UnitRecord[] {
@@ -325,14 +320,11 @@ export class PostgresStore implements Store {
       `SELECT u.* FROM units u JOIN trials t ON t.id = u.trial_id
        WHERE t.study_id = $1 ORDER BY t.number, u.target, u.seed`,
       [studyId],
-    ).rows.map(toUnit);
+    ).rows.map(decode.unit);
   }
 
   recordIntermediate(trialId: number, step: number, value: number): void {
-    if (!Number.isSafeInteger(step) || step < 0) {
-      throw new StoreError(`intermediate step must be a non-negative integer, got ${String(step)}`);
-    }
-    checkValue(value, 'intermediate value', false);
+    checkIntermediate(step, value);
     this.assertWritable();
     const inserted = this.one(
       `INSERT INTO intermediates (trial_id, step, value)
@@ -361,7 +353,7 @@ export class PostgresStore implements Store {
 
   getIntermediates(trialId: number): IntermediateRecord[] {
     return this.one('SELECT trial_id, step, value FROM intermediates WHERE trial_id = $1 ORDER BY step', [trialId]).rows.map(
-      (row) => ({ trialId: Number(row['trial_id']), step: Number(row['step']), value: Number(row['value']) }),
+      decode.intermediate,
     );
   }
 
@@ -370,17 +362,11 @@ export class PostgresStore implements Store {
       `SELECT i.trial_id, i.step, i.value, t.number, t.state FROM intermediates i JOIN trials t ON t.id = i.trial_id
        WHERE t.study_id = $1 AND i.step = $2 ORDER BY t.number`,
       [studyId, step],
-    ).rows.map((row) => ({
-      trialId: Number(row['trial_id']),
-      trialNumber: Number(row['number']),
-      state: row['state'] as TrialState,
-      step: Number(row['step']),
-      value: Number(row['value']),
-    }));
+    ).rows.map(decode.studyIntermediate);
   }
 
   putBaseline(studyId: number, key: string, result: Json): void {
-    if (typeof key !== 'string' || key.length === 0) throw new StoreError('baseline key must be a non-empty string');
+    checkBaselineKey(key);
     const text = toJsonText(result, 'baseline result');
     this.assertWritable();
     // First write wins: concurrent workers computing the same baseline agree by construction, and
@@ -404,12 +390,7 @@ export class PostgresStore implements Store {
   }
 
   getBaselines(studyId: number): BaselineRecord[] {
-    return this.one('SELECT * FROM baselines WHERE study_id = $1 ORDER BY key', [studyId]).rows.map((row) => ({
-      studyId: Number(row['study_id']),
-      key: String(row['key']),
-      result: row['result'] as Json,
-      createdAt: Number(row['created_at']),
-    }));
+    return this.one('SELECT * FROM baselines WHERE study_id = $1 ORDER BY key', [studyId]).rows.map(decode.baseline);
   }
 
   snapshot<T>(fn: () => T): T {
@@ -515,7 +496,7 @@ export class PostgresStore implements Store {
         params: [id, toJsonText(baselines as unknown as Json, 'baselines')],
       },
     ]);
-    return toStudy(created);
+    return decode.study(created);
   }
 
   close(): void {
@@ -604,46 +585,4 @@ export class PostgresStore implements Store {
     if (trial === null) throw new StoreError(`unknown trial id ${trialId}`);
     return trial;
   }
-}
-
-function toStudy(row: Row): StudyRecord {
-  return {
-    id: Number(row['id']),
-    name: String(row['name']),
-    spec: row['spec'] as Json,
-    direction: row['direction'] as StudyRecord['direction'],
-    createdAt: Number(row['created_at']),
-  };
-}
-
-const nullableNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
-const nullableString = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
-
-function toTrial(row: Row): TrialRecord {
-  return {
-    id: Number(row['id']),
-    studyId: Number(row['study_id']),
-    number: Number(row['number']),
-    state: row['state'] as TrialState,
-    params: row['params'] as TrialRecord['params'],
-    value: nullableNumber(row['value']),
-    error: nullableString(row['error']),
-    backend: nullableString(row['backend']),
-    owner: nullableString(row['owner']),
-    attempts: Number(row['attempts']),
-    createdAt: Number(row['created_at']),
-    startedAt: nullableNumber(row['started_at']),
-    finishedAt: nullableNumber(row['finished_at']),
-    heartbeatAt: nullableNumber(row['heartbeat_at']),
-  };
-}
-
-function toUnit(row: Row): UnitRecord {
-  return {
-    trialId: Number(row['trial_id']),
-    target: String(row['target']),
-    seed: Number(row['seed']),
-    result: row['result'] as Json,
-    createdAt: Number(row['created_at']),
-  };
 }

@@ -5,19 +5,24 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { StoreError, TasksieveError } from '../errors.js';
 import {
-  assertNotFinished,
+  assertFinishable,
   assertRecording,
   checkAfterNumber,
+  checkBaselineKey,
+  checkFinish,
+  checkIntermediate,
+  checkMaxTrials,
   checkOwner,
   checkProposal,
   checkStates,
-  checkValue,
+  checkStudy,
+  checkUnitKey,
   jsonEqual,
   messageOf,
   toJsonText,
 } from './checks.js';
 import { checkSchema, migrate } from './migrations.js';
-import { FINISHED_STATES } from './types.js';
+import { rowDecoders } from './rows.js';
 import type {
   BaselineRecord,
   FinishTrial,
@@ -46,15 +51,19 @@ export interface SqliteStoreOptions {
 
 const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
 
-interface StudyRow {
+// JSON columns are TEXT in SQLite.
+const decode = rowDecoders((cell) => JSON.parse(cell as string) as Json);
+
+// Type aliases, not interfaces: the shared decoders (rows.ts) take any record of cells.
+type StudyRow = {
   id: number;
   name: string;
   spec: string;
   direction: 'maximize' | 'minimize';
   created_at: number;
-}
+};
 
-interface TrialRow {
+type TrialRow = {
   id: number;
   study_id: number;
   number: number;
@@ -69,26 +78,26 @@ interface TrialRow {
   started_at: number | null;
   finished_at: number | null;
   heartbeat_at: number | null;
-}
+};
 
-interface UnitRow {
+type UnitRow = {
   trial_id: number;
   target: string;
   seed: number;
   result: string;
   created_at: number;
-}
+};
 
-interface IntermediateRow {
+type IntermediateRow = {
   trial_id: number;
   step: number;
   value: number;
-}
+};
 
-interface StudyIntermediateRow extends IntermediateRow {
+type StudyIntermediateRow = IntermediateRow & {
   number: number;
   state: TrialState;
-}
+};
 
 interface NewTrialRow {
   study_id: number;
@@ -255,32 +264,27 @@ export class SqliteStore implements Store {
   }
 
   getOrCreateStudy(name: string, spec: Json, direction: 'maximize' | 'minimize'): { study: StudyRecord; created: boolean } {
-    if (typeof name !== 'string' || name.length === 0) throw new StoreError('study name must be a non-empty string');
-    if (direction !== 'maximize' && direction !== 'minimize') {
-      throw new StoreError(`study direction must be "maximize" or "minimize", got ${JSON.stringify(direction)}`);
-    }
+    checkStudy(name, direction);
     const specText = toJsonText(spec, 'study spec');
     return this.write(() => {
       const existing = this.statements.studyByName.get(name);
-      if (existing !== undefined) return { study: toStudy(existing), created: false };
+      if (existing !== undefined) return { study: decode.study(existing), created: false };
       const row = this.statements.insertStudy.get(name, specText, direction, Date.now());
-      return { study: toStudy(row!), created: true };
+      return { study: decode.study(row!), created: true };
     });
   }
 
   getStudy(name: string): StudyRecord | null {
     const row = this.read(() => this.statements.studyByName.get(name));
-    return row === undefined ? null : toStudy(row);
+    return row === undefined ? null : decode.study(row);
   }
 
   listStudies(): StudyRecord[] {
-    return this.read(() => this.statements.listStudies.all()).map(toStudy);
+    return this.read(() => this.statements.listStudies.all()).map(decode.study);
   }
 
   createTrial(studyId: number, maxTrials: number, propose: (number: number) => NewTrial): TrialRecord | null {
-    if (typeof maxTrials !== 'number' || !(maxTrials >= 0)) {
-      throw new StoreError(`maxTrials must be a non-negative number, got ${String(maxTrials)}`);
-    }
+    checkMaxTrials(maxTrials);
     return this.write(() => {
       this.requireStudy(studyId);
       // All states count: failed and re-queued trials used budget too, and counting them keeps the
@@ -302,7 +306,7 @@ export class SqliteStore implements Store {
         started_at: running ? now : null,
         heartbeat_at: running ? now : null,
       });
-      return toTrial(inserted!);
+      return decode.trial(inserted!);
     });
   }
 
@@ -310,7 +314,7 @@ export class SqliteStore implements Store {
     checkOwner(owner);
     return this.write(() => {
       const row = this.statements.claim.get({ study_id: studyId, owner, now: Date.now() });
-      return row === undefined ? null : toTrial(row);
+      return row === undefined ? null : decode.trial(row);
     });
   }
 
@@ -322,20 +326,9 @@ export class SqliteStore implements Store {
   }
 
   finishTrial(trialId: number, owner: string, outcome: FinishTrial): TrialRecord {
-    checkOwner(owner);
-    if (!FINISHED_STATES.includes(outcome.state)) {
-      throw new StoreError(`a trial finishes as COMPLETE, PRUNED or FAIL, not ${String(outcome.state)}`);
-    }
-    checkValue(outcome.value, 'trial value', true);
+    checkFinish(owner, outcome);
     return this.write(() => {
-      const trial = this.requireTrial(trialId);
-      assertNotFinished(trial);
-      if (trial.state !== 'RUNNING') {
-        throw new StoreError(`trial #${trial.number} is ${trial.state}; only a RUNNING trial can be finished`);
-      }
-      if (trial.owner !== owner) {
-        throw new StoreError(`trial #${trial.number} is owned by ${String(trial.owner)}, not ${owner}; it cannot finish it`);
-      }
+      assertFinishable(this.requireTrial(trialId), owner);
       const row = this.statements.finish.get({
         id: trialId,
         state: outcome.state,
@@ -344,7 +337,7 @@ export class SqliteStore implements Store {
         backend: outcome.backend,
         finished_at: Date.now(),
       });
-      return toTrial(row!);
+      return decode.trial(row!);
     });
   }
 
@@ -354,9 +347,9 @@ export class SqliteStore implements Store {
     return this.write(() => {
       const requeued: TrialRecord[] = [];
       for (const row of this.statements.trialsInStates.all(studyId, '["RUNNING"]')) {
-        if (!isStale(toTrial(row))) continue;
+        if (!isStale(decode.trial(row))) continue;
         const updated = this.statements.requeue.get(row.id);
-        if (updated !== undefined) requeued.push(toTrial(updated));
+        if (updated !== undefined) requeued.push(decode.trial(updated));
       }
       return requeued;
     });
@@ -364,7 +357,7 @@ export class SqliteStore implements Store {
 
   getTrial(trialId: number): TrialRecord | null {
     const row = this.read(() => this.statements.trialById.get(trialId));
-    return row === undefined ? null : toTrial(row);
+    return row === undefined ? null : decode.trial(row);
   }
 
   getTrials(studyId: number, states?: readonly TrialState[]): TrialRecord[] {
@@ -373,12 +366,12 @@ export class SqliteStore implements Store {
         ? this.statements.trialsOfStudy.all(studyId)
         : this.statements.trialsInStates.all(studyId, statesJson(states)),
     );
-    return rows.map(toTrial);
+    return rows.map(decode.trial);
   }
 
   getTrialsSince(studyId: number, afterNumber: number): TrialRecord[] {
     checkAfterNumber(afterNumber);
-    return this.read(() => this.statements.trialsSince.all(studyId, afterNumber)).map(toTrial);
+    return this.read(() => this.statements.trialsSince.all(studyId, afterNumber)).map(decode.trial);
   }
 
   countTrials(studyId: number, states?: readonly TrialState[]): number {
@@ -391,8 +384,7 @@ export class SqliteStore implements Store {
   }
 
   recordUnit(trialId: number, target: string, seed: number, result: Json): void {
-    if (typeof target !== 'string' || target.length === 0) throw new StoreError('unit target must be a non-empty string');
-    if (!Number.isSafeInteger(seed)) throw new StoreError(`unit seed must be an integer, got ${String(seed)}`);
+    checkUnitKey(target, seed);
     const text = toJsonText(result, 'unit result');
     this.write(() => {
       const trial = this.requireTrial(trialId);
@@ -412,18 +404,15 @@ export class SqliteStore implements Store {
   }
 
   getUnits(trialId: number): UnitRecord[] {
-    return this.read(() => this.statements.unitsOfTrial.all(trialId)).map(toUnit);
+    return this.read(() => this.statements.unitsOfTrial.all(trialId)).map(decode.unit);
   }
 
   getStudyUnits(studyId: number): UnitRecord[] {
-    return this.read(() => this.statements.unitsOfStudy.all(studyId)).map(toUnit);
+    return this.read(() => this.statements.unitsOfStudy.all(studyId)).map(decode.unit);
   }
 
   recordIntermediate(trialId: number, step: number, value: number): void {
-    if (!Number.isSafeInteger(step) || step < 0) {
-      throw new StoreError(`intermediate step must be a non-negative integer, got ${String(step)}`);
-    }
-    checkValue(value, 'intermediate value', false);
+    checkIntermediate(step, value);
     this.write(() => {
       const trial = this.requireTrial(trialId);
       assertRecording(trial);
@@ -441,25 +430,15 @@ export class SqliteStore implements Store {
   }
 
   getIntermediates(trialId: number): IntermediateRecord[] {
-    return this.read(() => this.statements.intermediatesOfTrial.all(trialId)).map((row) => ({
-      trialId: row.trial_id,
-      step: row.step,
-      value: row.value,
-    }));
+    return this.read(() => this.statements.intermediatesOfTrial.all(trialId)).map(decode.intermediate);
   }
 
   getStudyIntermediates(studyId: number, step: number): StudyIntermediateRecord[] {
-    return this.read(() => this.statements.intermediatesAtStep.all(studyId, step)).map((row) => ({
-      trialId: row.trial_id,
-      trialNumber: row.number,
-      state: row.state,
-      step: row.step,
-      value: row.value,
-    }));
+    return this.read(() => this.statements.intermediatesAtStep.all(studyId, step)).map(decode.studyIntermediate);
   }
 
   putBaseline(studyId: number, key: string, result: Json): void {
-    if (typeof key !== 'string' || key.length === 0) throw new StoreError('baseline key must be a non-empty string');
+    checkBaselineKey(key);
     const text = toJsonText(result, 'baseline result');
     this.write(() => {
       this.requireStudy(studyId);
@@ -475,12 +454,7 @@ export class SqliteStore implements Store {
   }
 
   getBaselines(studyId: number): BaselineRecord[] {
-    return this.read(() => this.statements.baselinesOfStudy.all(studyId)).map((row) => ({
-      studyId: row.study_id,
-      key: row.key,
-      result: JSON.parse(row.result) as Json,
-      createdAt: row.created_at,
-    }));
+    return this.read(() => this.statements.baselinesOfStudy.all(studyId)).map(decode.baseline);
   }
 
   snapshot<T>(fn: () => T): T {
@@ -554,43 +528,4 @@ function wrapSqliteError(err: unknown): unknown {
     return new StoreError(`${err.message} (${err.code})`, { cause: err });
   }
   return err;
-}
-
-function toStudy(row: StudyRow): StudyRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    spec: JSON.parse(row.spec) as Json,
-    direction: row.direction,
-    createdAt: row.created_at,
-  };
-}
-
-function toTrial(row: TrialRow): TrialRecord {
-  return {
-    id: row.id,
-    studyId: row.study_id,
-    number: row.number,
-    state: row.state,
-    params: JSON.parse(row.params) as TrialRecord['params'],
-    value: row.value,
-    error: row.error,
-    backend: row.backend,
-    owner: row.owner,
-    attempts: row.attempts,
-    createdAt: row.created_at,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    heartbeatAt: row.heartbeat_at,
-  };
-}
-
-function toUnit(row: UnitRow): UnitRecord {
-  return {
-    trialId: row.trial_id,
-    target: row.target,
-    seed: row.seed,
-    result: JSON.parse(row.result) as Json,
-    createdAt: row.created_at,
-  };
 }

@@ -13,7 +13,15 @@ import type { Dataset } from '../data/types.js';
 import { NonFiniteLossError } from '../errors.js';
 import { Rng, mixSeed } from '../util/rng.js';
 import { addNoise, mixup } from './augment.js';
-import { forwardBackward, forwardLogits, rowLogLikelihood, type LayerWeights, type LoopConstants } from './forward-backward.js';
+import {
+  forwardBackward,
+  forwardLogits,
+  rowLogLikelihood,
+  type LayerWeights,
+  type LoopConstants,
+  type PassOptions,
+  type PassResult,
+} from './forward-backward.js';
 import type { Mlp } from './mlp.js';
 import { createOptimizer, type LeanOptimizer } from './optimizers.js';
 import type { Tf, TrainingPhase } from './types.js';
@@ -99,16 +107,7 @@ export class Trainer {
     const { tf } = this;
     let norms: tfjs.Tensor1D | null = null;
     const probabilities = tf.tidy(() => {
-      const pass = forwardBackward(
-        tf,
-        this.weights(),
-        this.activation,
-        tf.tensor2d(batch.x, [batch.n, this.inputs]),
-        this.targets(batch),
-        batch.masks ?? [],
-        this.constants,
-        batch.taskRows ? { taskRows: batch.taskRows } : {},
-      );
+      const pass = this.pass(batch, batch.masks ?? [], batch.taskRows ? { taskRows: batch.taskRows } : {});
       if (pass.grads.length > 0) this.optimizer.step(pass.grads);
       if (pass.taskGradNorms) norms = tf.keep(pass.taskGradNorms);
       return pass.probabilities;
@@ -128,19 +127,7 @@ export class Trainer {
   /** dLoss/dx of `batch` under the current weights, without dropout (FGSM). */
   inputGradient(batch: Batch): Float32Array {
     const { tf } = this;
-    const grad = tf.tidy(() => {
-      const pass = forwardBackward(
-        tf,
-        this.weights(),
-        this.activation,
-        tf.tensor2d(batch.x, [batch.n, this.inputs]),
-        this.targets(batch),
-        [],
-        this.constants,
-        { weightGrads: false, inputGrad: true },
-      );
-      return pass.inputGrad!;
-    });
+    const grad = tf.tidy(() => this.pass(batch, [], { weightGrads: false, inputGrad: true }).inputGrad!);
     try {
       return grad.dataSync() as Float32Array;
     } finally {
@@ -178,6 +165,14 @@ export class Trainer {
   }
 
   /** The weights of a pass: the layers' own variables. */
+  /** Forward and backward over `batch` under the current weights; call inside tf.tidy. */
+  private pass(batch: Batch, masks: readonly (Float32Array | null)[], options: PassOptions): PassResult {
+    const { tf } = this;
+    const weights = this.weights();
+    const x = tf.tensor2d(batch.x, [batch.n, this.inputs]);
+    return forwardBackward(tf, weights, this.activation, x, this.targets(batch), masks, this.constants, options);
+  }
+
   private weights(): LayerWeights[] {
     return this.layers.map((d) => ({ kernel: d.kernel as tfjs.Tensor2D, bias: d.bias as tfjs.Tensor1D, trainable: d.trainable }));
   }

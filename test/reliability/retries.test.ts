@@ -4,22 +4,14 @@
 // creating transaction, so a crash between a failure and its retry loses nothing and two runners
 // never both retry one failure.
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pendingRetry, StudyHandle } from '../../src/search/study-handle.js';
-import { SqliteStore } from '../../src/store/index.js';
 import type { TrialRecord } from '../../src/store/types.js';
 import { tempDir } from '../helpers/cli.js';
+import { sqliteStoresClosedAfterEach } from '../helpers/sqlite-stores.js';
 import { resolvedStudy } from '../helpers/resolved-study.js';
 
-const stores: SqliteStore[] = [];
-function openStore(path: string): SqliteStore {
-  const store = SqliteStore.open(path);
-  stores.push(store);
-  return store;
-}
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-});
+const openStore = sqliteStoresClosedAfterEach();
 
 const study = (trials: number, retries?: number) =>
   resolvedStudy({ budget: { trials, workers: 1, epochs: 10, seeds: 1, ...(retries !== undefined ? { retries } : {}) } });

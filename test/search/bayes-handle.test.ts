@@ -1,24 +1,16 @@
 // The bayes sampler behind the real ask/tell API: parallel askers on one SQLite file see each other's
 // RUNNING trials (read inside the creating transaction), and a resumed study may switch sampler.
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BAYES_DEFAULTS } from '../../src/config/sampler.js';
 import { createSampler } from '../../src/search/samplers/index.js';
 import { StudyHandle } from '../../src/search/study-handle.js';
 import type { SearchSpace } from '../../src/search/types.js';
-import { SqliteStore } from '../../src/store/index.js';
 import { tempDir } from '../helpers/cli.js';
+import { sqliteStoresClosedAfterEach } from '../helpers/sqlite-stores.js';
 import { resolvedStudy } from '../helpers/resolved-study.js';
 
-const stores: SqliteStore[] = [];
-function openStore(path: string): SqliteStore {
-  const store = SqliteStore.open(path);
-  stores.push(store);
-  return store;
-}
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-});
+const openStore = sqliteStoresClosedAfterEach();
 
 const SPACE: SearchSpace = [
   { name: 'learning_rate', distribution: { type: 'float', low: 1e-4, high: 1e-1, log: true } },

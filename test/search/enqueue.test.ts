@@ -1,21 +1,13 @@
 // Study-level `enqueue`: the entries are the study's first trials, run before any proposal, once,
 // however many processes open the fresh study at the same time.
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StudyHandle } from '../../src/search/study-handle.js';
-import { SqliteStore } from '../../src/store/index.js';
 import { tempDir } from '../helpers/cli.js';
+import { sqliteStoresClosedAfterEach } from '../helpers/sqlite-stores.js';
 import { resolvedStudy } from '../helpers/resolved-study.js';
 
-const stores: SqliteStore[] = [];
-function openStore(path: string): SqliteStore {
-  const store = SqliteStore.open(path);
-  stores.push(store);
-  return store;
-}
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-});
+const openStore = sqliteStoresClosedAfterEach();
 
 const BASELINE = { learning_rate: 0.01, batch_size: 16, epochs: 2, optimizer: 'adam', freeze_layers: 0, sources: ['a'] };
 const ALL = { learning_rate: 0.01, batch_size: 16, epochs: 2, optimizer: 'sgd', sources: ['a', 'b', 'c'] };

@@ -1,20 +1,13 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SpecDriftError, TrialFinishedError } from '../../src/errors.js';
 import { StudyHandle } from '../../src/search/study-handle.js';
-import { SqliteStore } from '../../src/store/index.js';
 import { tempDir } from '../helpers/cli.js';
+import { sqliteStoresClosedAfterEach } from '../helpers/sqlite-stores.js';
 import { resolvedStudy } from '../helpers/resolved-study.js';
 
-const stores: SqliteStore[] = [];
-function openStore(path = join(tempDir(), 'handle.db')): SqliteStore {
-  const store = SqliteStore.open(path);
-  stores.push(store);
-  return store;
-}
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-});
+const open = sqliteStoresClosedAfterEach();
+const openStore = (path = join(tempDir(), 'handle.db')) => open(path);
 
 describe('StudyHandle (ask and tell)', () => {
   it('asks numbered trials until the budget is used, then null; tell finishes each once', () => {

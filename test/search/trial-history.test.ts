@@ -1,25 +1,21 @@
 // The incremental history a StudyHandle gives its sampler: always equal to a full read of the
 // study's trials, whatever changed in between and whichever connection changed it.
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { snapshotOf, TrialHistory } from '../../src/search/trial-history.js';
-import { SqliteStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { tempDir } from '../helpers/cli.js';
+import { sqliteStoresClosedAfterEach } from '../helpers/sqlite-stores.js';
 
-const stores: SqliteStore[] = [];
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-});
+const open = sqliteStoresClosedAfterEach();
 
 const full = (store: Store, studyId: number) => store.getTrials(studyId).map(snapshotOf);
 
 describe('TrialHistory', () => {
   it('equals a full read after every kind of change, made through another connection', () => {
     const path = join(tempDir(), 'history.db');
-    const reader = SqliteStore.open(path);
-    const writer = SqliteStore.open(path);
-    stores.push(reader, writer);
+    const reader = open(path);
+    const writer = open(path);
     const { study } = writer.getOrCreateStudy('s', {}, 'minimize');
     const history = new TrialHistory(reader, study.id);
     expect(history.read()).toEqual([]);
@@ -46,8 +42,7 @@ describe('TrialHistory', () => {
   });
 
   it('hands out frozen snapshots of finished trials', () => {
-    const store = SqliteStore.open(join(tempDir(), 'frozen.db'));
-    stores.push(store);
+    const store = open(join(tempDir(), 'frozen.db'));
     const { study } = store.getOrCreateStudy('s', {}, 'minimize');
     const t = store.createTrial(study.id, 10, () => ({ params: { sources: ['a'] }, state: 'RUNNING', owner: 'w' }))!;
     store.finishTrial(t.id, 'w', { state: 'COMPLETE', value: 1, error: null, backend: null });

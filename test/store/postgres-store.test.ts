@@ -1,7 +1,6 @@
 // PostgresStore: the shared Store contract on a real PostgreSQL server, plus what only PostgreSQL has
 // (migrations under an advisory lock, PL/pgSQL guards, read-only sessions, row locks between
 // connections) and real multi-process races.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { PG_MIGRATIONS } from '../../src/store/postgres-migrations.js';
 import { PostgresStore, redactUrl } from '../../src/store/postgres-store.js';
 import type { TrialRecord } from '../../src/store/types.js';
+import { runNode } from '../helpers/node-process.js';
 import { storeContract } from '../helpers/store-contract.js';
 import { freshSchema, pgAdmin } from '../helpers/pg.js';
 
@@ -242,18 +242,6 @@ describe('PostgresStore (PostgreSQL specifics)', () => {
     });
   });
 });
-
-function runNode(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('PostgresStore across processes', () => {
   const storeModule = path.join(repoRoot, 'dist/store/postgres-store.js');

@@ -1,7 +1,6 @@
 // SqliteStore: the shared Store contract on real SQLite files, plus what only SQLite has (WAL,
 // migrations, read-only mode, SQL-level guards) and a real multi-process race.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { runNode } from '../helpers/node-process.js';
 import { storeContract } from '../helpers/store-contract.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -285,24 +285,6 @@ function transpileStore(outDir: string): string {
   // So the transpiled code resolves better-sqlite3 exactly as the project does.
   fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(outDir, 'node_modules'), 'dir');
   return path.join(outDir, 'src/store/sqlite-store.js');
-}
-
-interface ChildResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runNode(args: string[]): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 describe('SqliteStore across processes', () => {

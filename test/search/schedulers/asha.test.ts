@@ -2,22 +2,14 @@
 // arrive, min_reports, FAIL trials left out, rungs kept apart, and a restarted scheduler (new store
 // connection, new object) deciding exactly as one that never stopped: it keeps no state in memory.
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AshaScheduler, createScheduler, type Scheduler } from '../../../src/search/schedulers/index.js';
-import { SqliteStore } from '../../../src/store/index.js';
 import type { Store, TrialRecord } from '../../../src/store/types.js';
 import { tempDir } from '../../helpers/cli.js';
+import { sqliteStoresClosedAfterEach } from '../../helpers/sqlite-stores.js';
 import { resolvedStudy } from '../../helpers/resolved-study.js';
 
-const stores: SqliteStore[] = [];
-function open(path: string): SqliteStore {
-  const store = SqliteStore.open(path);
-  stores.push(store);
-  return store;
-}
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-});
+const open = sqliteStoresClosedAfterEach();
 
 function studyWithTrials(store: Store, name: string, count: number, direction: 'maximize' | 'minimize' = 'maximize') {
   const study = store.getOrCreateStudy(name, { name }, direction).study;

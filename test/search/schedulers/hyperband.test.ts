@@ -1,20 +1,16 @@
 // Hyperband over ASHA: the number of brackets and their ladders, a deterministic bracket per trial
 // number weighted towards the aggressive brackets, and trials judged only against their own bracket.
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AshaScheduler, HyperbandScheduler } from '../../../src/search/schedulers/index.js';
-import { SqliteStore } from '../../../src/store/index.js';
 import type { Store } from '../../../src/store/types.js';
 import { tempDir } from '../../helpers/cli.js';
+import { sqliteStoresClosedAfterEach } from '../../helpers/sqlite-stores.js';
 
-const stores: SqliteStore[] = [];
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-});
+const open = sqliteStoresClosedAfterEach();
 function fresh(): { store: Store; studyId: number; path: string } {
   const path = join(tempDir(), 'hyperband.db');
-  const store = SqliteStore.open(path);
-  stores.push(store);
+  const store = open(path);
   return { store, studyId: store.getOrCreateStudy('s', {}, 'maximize').study.id, path };
 }
 

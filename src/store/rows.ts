@@ -1,0 +1,87 @@
+// From a database row to a Store record: one mapping of column names to fields for every backend, so
+// a new column is added in one place. Main thread only; no driver imports.
+//
+// Cells are coerced rather than trusted: PostgreSQL returns bigint columns as strings, SQLite returns
+// numbers (Number() leaves those as they are). How a JSON column arrives differs by driver (text in
+// SQLite, already parsed jsonb in PostgreSQL), so each backend passes its own `json` decoder.
+import type {
+  BaselineRecord,
+  IntermediateRecord,
+  Json,
+  StudyIntermediateRecord,
+  StudyRecord,
+  TrialRecord,
+  TrialState,
+  UnitRecord,
+} from './types.js';
+
+export type Row = Readonly<Record<string, unknown>>;
+
+/** Turns one JSON column's cell into its value. */
+export type JsonCell = (cell: unknown) => Json;
+
+export interface RowDecoders {
+  readonly study: (row: Row) => StudyRecord;
+  readonly trial: (row: Row) => TrialRecord;
+  readonly unit: (row: Row) => UnitRecord;
+  readonly intermediate: (row: Row) => IntermediateRecord;
+  /** An intermediates row joined with its trial's `number` and `state`. */
+  readonly studyIntermediate: (row: Row) => StudyIntermediateRecord;
+  readonly baseline: (row: Row) => BaselineRecord;
+}
+
+const nullableNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+const nullableString = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
+
+export function rowDecoders(json: JsonCell): RowDecoders {
+  return {
+    study: (row) => ({
+      id: Number(row['id']),
+      name: String(row['name']),
+      spec: json(row['spec']),
+      direction: row['direction'] as StudyRecord['direction'],
+      createdAt: Number(row['created_at']),
+    }),
+    trial: (row) => ({
+      id: Number(row['id']),
+      studyId: Number(row['study_id']),
+      number: Number(row['number']),
+      state: row['state'] as TrialState,
+      params: json(row['params']) as TrialRecord['params'],
+      value: nullableNumber(row['value']),
+      error: nullableString(row['error']),
+      backend: nullableString(row['backend']),
+      owner: nullableString(row['owner']),
+      attempts: Number(row['attempts']),
+      createdAt: Number(row['created_at']),
+      startedAt: nullableNumber(row['started_at']),
+      finishedAt: nullableNumber(row['finished_at']),
+      heartbeatAt: nullableNumber(row['heartbeat_at']),
+    }),
+    unit: (row) => ({
+      trialId: Number(row['trial_id']),
+      target: String(row['target']),
+      seed: Number(row['seed']),
+      result: json(row['result']),
+      createdAt: Number(row['created_at']),
+    }),
+    intermediate: (row) => ({
+      trialId: Number(row['trial_id']),
+      step: Number(row['step']),
+      value: Number(row['value']),
+    }),
+    studyIntermediate: (row) => ({
+      trialId: Number(row['trial_id']),
+      trialNumber: Number(row['number']),
+      state: row['state'] as TrialState,
+      step: Number(row['step']),
+      value: Number(row['value']),
+    }),
+    baseline: (row) => ({
+      studyId: Number(row['study_id']),
+      key: String(row['key']),
+      result: json(row['result']),
+      createdAt: Number(row['created_at']),
+    }),
+  };
+}
