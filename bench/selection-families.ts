@@ -1,6 +1,6 @@
 // The task families of the `selection` benchmark, as study files: sources whose effect on the targets
-// is known by construction (relatedness rho, anti-related tasks, permuted labels; rotation angles of
-// digits). Only the subset is searched (the recipe is fixed), so exhaustive evaluation is the truth.
+// is known by construction (relatedness rho, anti-related tasks, permuted and random labels; rotation
+// angles of digits). Only the subset is searched (the recipe is fixed), so exhaustive evaluation is the truth.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseStudy, type ResolvedStudy } from '../src/config/index.js';
@@ -22,13 +22,14 @@ export function resolveFamily(family: Family, name: string, trials: number, extr
 /**
  * Synthetic family: every task sees the same features (a shared latent projection); a task's class
  * weights are rho x reference + sqrt(1 - rho^2) x its own. Two targets (rho 1 and 0.9), eight sources:
- * closely related, related, unrelated, anti-related, and related ones with permuted labels (their
- * labels contradict the related sources' when pre-training on the union).
+ * closely related, related, loosely related, unrelated, anti-related, a related one with permuted labels (its
+ * labels contradict the related sources' when pre-training on the union) and a related one with random
+ * labels (it teaches nothing: harmful by construction).
  */
 export const SYNTHETIC: Family = {
   name: 'synthetic',
   description:
-    'synthetic related tasks (latent 16, 4 classes): rho 0.95, 0.9, 0.7, 0.4, two unrelated (rho 0), anti-related (rho -0.9), label-permuted rho 0.9; targets rho 1 and 0.9; hidden layer frozen after pre-training',
+    'synthetic related tasks (latent 16, 4 classes): rho 0.95, 0.9, 0.7, 0.4, unrelated (rho 0), anti-related (rho -0.9), label-permuted rho 0.9, random labels rho 0.9; targets rho 1 and 0.9; hidden layer frozen after pre-training',
   text: (name, trials, extra = '') => `name: ${name}
 seed: 21
 datasets:
@@ -39,7 +40,7 @@ sources:
   - { name: related, dataset: family, rho: 0.7, transforms: [ { sample: 300 } ] }
   - { name: loose, dataset: family, rho: 0.4, transforms: [ { sample: 300 } ] }
   - { name: unrelated-a, dataset: family, rho: 0.0, transforms: [ { sample: 300 } ] }
-  - { name: unrelated-b, dataset: family, rho: 0.0, transforms: [ { sample: 300 } ] }
+  - { name: random-labels, dataset: family, rho: 0.9, transforms: [ { sample: 300 }, { random_labels: 2 } ] }
   - { name: anti, dataset: family, rho: -0.9, transforms: [ { sample: 300 } ] }
   - { name: permuted, dataset: family, rho: 0.9, transforms: [ { sample: 300 }, { permute_labels: 1 } ] }
 targets:
@@ -57,11 +58,12 @@ budget: { trials: ${trials}, workers: 2, epochs: 30, seeds: 2 }
 
 /**
  * Rotated digits (UCI optical digits, 8x8): sources are the digits at other angles (near angles help
- * a few-shot target angle, far ones less), plus label-permuted copies. Two few-shot target angles.
+ * a few-shot target angle, far ones less), plus a label-permuted copy and a random-label copy at the
+ * target's own angle (the right images with labels that teach nothing). Two few-shot target angles.
  */
 export const DIGITS: Family = {
   name: 'digits',
-  description: 'rotated digits: sources at 0, 15, 30, 60, 90, 180 degrees and two label-permuted ones; targets at 45 and 40 degrees, 30 labelled rows',
+  description: 'rotated digits: sources at 0, 15, 30, 60, 90, 180 degrees, one label-permuted at 30 and one with random labels at 45; targets at 45 and 40 degrees, 30 labelled rows',
   text: (name, trials, extra = '') => `name: ${name}
 seed: 5
 datasets:
@@ -74,7 +76,7 @@ sources:
   - { name: rot90, dataset: digits, transforms: [ { sample: { rows: 300, seed: 5 } }, { rotate: 90 } ] }
   - { name: rot180, dataset: digits, transforms: [ { sample: { rows: 300, seed: 6 } }, { rotate: 180 } ] }
   - { name: perm30, dataset: digits, transforms: [ { sample: { rows: 300, seed: 7 } }, { rotate: 30 }, { permute_labels: 1 } ] }
-  - { name: perm45, dataset: digits, transforms: [ { sample: { rows: 300, seed: 8 } }, { rotate: 45 }, { permute_labels: 2 } ] }
+  - { name: random45, dataset: digits, transforms: [ { sample: { rows: 300, seed: 8 } }, { rotate: 45 }, { random_labels: 2 } ] }
 targets:
   - { name: t45, dataset: digits, transforms: [ { sample: { rows: 600, seed: 11 } }, { rotate: 45 } ], labelled: 30 }
   - { name: t40, dataset: digits, transforms: [ { sample: { rows: 600, seed: 12 } }, { rotate: 40 } ], labelled: 30 }

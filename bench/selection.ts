@@ -154,12 +154,32 @@ export interface TruthSummary {
   readonly targetOnly: number;
   /** Per source: mean over subsets without it of (mean gain with it - mean gain without it). */
   readonly effect: Readonly<Record<string, number>>;
+  /** Clearly harmful: mean marginal gain below -harmMargin. Recall is measured on these. */
   readonly harmful: ReadonlySet<string>;
+  /** Weakly harmful: between -harmMargin and -margin. A flag on one is right; missing one is no miss. */
+  readonly weaklyHarmful: ReadonlySet<string>;
   readonly helpful: ReadonlySet<string>;
 }
 
-/** A source is truly harmful (helpful) when its mean marginal gain is below -margin (above +margin). */
-export function summariseTruth(truth: Truth, study: ResolvedStudy, margin: number): TruthSummary {
+/** Thresholds on a source's true mean marginal gain. */
+export interface Margins {
+  /** Below -margin a source is harmful at all (above +margin helpful). */
+  readonly margin: number;
+  /** Below -harmMargin it is clearly harmful: every flagging study should find it. */
+  readonly harmMargin: number;
+}
+
+export const DEFAULT_MARGINS: Margins = { margin: 0.005, harmMargin: 0.02 };
+
+/**
+ * A source is harmful (helpful) when its mean marginal gain is below -margin (above +margin), and
+ * clearly harmful below -harmMargin. Why two levels: a study with a quarter of the exhaustive
+ * trainings measures a source's effect to about +-0.007 (one standard error) on these families, so
+ * an effect of -0.01 is found about one time in three by any design, while one below -0.02 (2.8
+ * standard errors, the usual 80% power at 5%) should be found every time.
+ */
+export function summariseTruth(truth: Truth, study: ResolvedStudy, margins: Margins = DEFAULT_MARGINS): TruthSummary {
+  const { margin, harmMargin } = margins;
   const score = new Map<string, number>();
   const meanGain = new Map<string, number>();
   for (const [key, units] of Object.entries(truth.units)) {
@@ -188,7 +208,8 @@ export function summariseTruth(truth: Truth, study: ResolvedStudy, margin: numbe
     best: score.get(bestKey)!,
     targetOnly: score.get('')!,
     effect,
-    harmful: new Set(truth.sources.filter((s) => effect[s]! < -margin)),
+    harmful: new Set(truth.sources.filter((s) => effect[s]! < -harmMargin)),
+    weaklyHarmful: new Set(truth.sources.filter((s) => effect[s]! < -margin && effect[s]! >= -harmMargin)),
     helpful: new Set(truth.sources.filter((s) => effect[s]! > margin)),
   };
 }
@@ -209,6 +230,8 @@ export const VARIANTS: readonly Variant[] = [
   { name: 'random-verify', extra: 'sampler: random', verifyShare: 0.25, rounds: 4 },
   { name: 'leep-prior-verify', extra: 'sampler: random\nscreen_prior: leep', verifyShare: 0.25, rounds: 4 },
   { name: 'bayes', extra: 'sampler: bayes', verifyShare: 0, rounds: 0 },
+  // The bayes sampler without its balanced start over the sources (source_design), for comparison.
+  { name: 'bayes-no-design', extra: 'sampler: { kind: bayes, source_design: false }', verifyShare: 0, rounds: 0 },
 ];
 
 /** How a finished study's table scores against the truth. */
@@ -234,12 +257,13 @@ export function judge(table: TrialTable, truth: Truth, summary: TruthSummary): J
   );
   const flagged = attribution.overall.effects.filter((e) => e.flag === 'harmful').map((e) => e.source);
   const hits = flagged.filter((s) => summary.harmful.has(s)).length;
+  const right = flagged.filter((s) => summary.harmful.has(s) || summary.weaklyHarmful.has(s)).length;
   return {
     recommended,
     regret,
     tau,
     flagged,
-    precision: flagged.length === 0 ? null : hits / flagged.length,
+    precision: flagged.length === 0 ? null : right / flagged.length,
     recall: summary.harmful.size === 0 ? null : hits / summary.harmful.size,
   };
 }
@@ -435,8 +459,8 @@ interface Options {
   /** Share of the exhaustive trainings the study may use. */
   readonly budget: number;
   readonly rebuild: boolean;
-  /** Mean marginal gain below -margin: truly harmful. */
-  readonly margin: number;
+  /** What counts as (clearly) harmful. */
+  readonly margins: Margins;
   /** Replays per variant (0: none). */
   readonly replays: number;
   /** Only build (or check) the exhaustive tables. */
@@ -462,7 +486,7 @@ function parseOptions(args: readonly string[]): Options {
     workers: Number(value('workers') ?? 2),
     budget,
     rebuild: args.includes('--rebuild'),
-    margin: Number(value('margin') ?? 0.005),
+    margins: { margin: Number(value('margin') ?? DEFAULT_MARGINS.margin), harmMargin: Number(value('harm-margin') ?? DEFAULT_MARGINS.harmMargin) },
     replays: Number(value('replays') ?? 20),
     truthOnly: args.includes('--truth-only'),
   };
@@ -495,12 +519,13 @@ async function run(args: readonly string[], { log }: BenchContext): Promise<Reco
       log(`\n## ${family.name}: ${family.description}`);
       const truth = await exhaustive(family, executor, log, options.rebuild);
       const study = resolveFamily(family, `${family.name}-truth`, 1);
-      const summary = summariseTruth(truth, study, options.margin);
+      const summary = summariseTruth(truth, study, options.margins);
       const sorted = [...truth.sources].sort((a, b) => summary.effect[b]! - summary.effect[a]!);
       log(`true mean marginal gain per source: ${sorted.map((s) => `${s} ${summary.effect[s]! >= 0 ? '+' : ''}${summary.effect[s]!.toFixed(3)}`).join(', ')}`);
       log(
         `true best subset: ${summary.bestKey || '(target only)'} (${study.objective.aggregate} gain ${summary.best.toFixed(4)}; target only ${summary.targetOnly.toFixed(4)}); ` +
-          `truly harmful (mean marginal gain < -${options.margin}): ${[...summary.harmful].join(', ') || 'none'}`,
+          `clearly harmful (mean marginal gain < -${options.margins.harmMargin}): ${[...summary.harmful].join(', ') || 'none'}; ` +
+          `weakly harmful (< -${options.margins.margin}; a flag on one is right, missing one is no miss): ${[...summary.weaklyHarmful].join(', ') || 'none'}`,
       );
       truths.push({
         family: family.name,
@@ -509,6 +534,7 @@ async function run(args: readonly string[], { log }: BenchContext): Promise<Reco
         targetOnly: summary.targetOnly,
         effect: summary.effect,
         harmful: [...summary.harmful],
+        weaklyHarmful: [...summary.weaklyHarmful],
         exhaustiveSeconds: truth.seconds,
         trainings: truth.trainings,
       });
@@ -564,7 +590,7 @@ async function run(args: readonly string[], { log }: BenchContext): Promise<Reco
     benchmark: 'selection',
     goals: GOALS,
     backend: executor.backend,
-    margin: options.margin,
+    margins: options.margins,
     truths,
     searches: searches.map(({ screen: _screen, ...rest }) => rest),
     replays,
