@@ -1,7 +1,7 @@
 // Validates a parsed study file against the JSON Schema (Ajv, compiled once) and turns Ajv's errors into
 // one-line issues with a field path. Main thread. Must not import tfjs, the worker or the store.
 import { createRequire } from 'node:module';
-import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { didYouMean } from './did-you-mean.js';
 import { orList, show, typeWords, type PathSegment } from './format.js';
 import { NAME_PATTERN, NAME_RULE, studyJsonSchema } from './schema.js';
@@ -13,10 +13,6 @@ export interface RankedIssue extends ConfigIssue {
 }
 
 type SchemaObject = Record<string, unknown>;
-
-// ajv is CommonJS: under NodeNext the default import is module.exports, whose `default` is the class
-// (module.exports.default === module.exports at runtime, so this also holds under other interops).
-const Ajv = AjvModule.default;
 
 /** Ajv's options for the study schema; scripts/build-study-validator.mjs compiles with the same ones. */
 export const AJV_OPTIONS = Object.freeze({
@@ -37,8 +33,15 @@ const require = createRequire(import.meta.url);
 let compiled: ValidateFunction | undefined;
 
 function validator(): ValidateFunction {
-  compiled ??= precompiled() ?? new Ajv(AJV_OPTIONS).compile(studyJsonSchema);
+  compiled ??= precompiled() ?? compile();
   return compiled;
+}
+
+/** Ajv itself is loaded only here: with the generated validator, a command never needs it. */
+function compile(): ValidateFunction {
+  // ajv is CommonJS; its module.exports is the class, also as `default`.
+  const AjvClass = (require('ajv') as { default: typeof Ajv }).default;
+  return new AjvClass(AJV_OPTIONS).compile(studyJsonSchema);
 }
 
 /** What the generated validator was compiled from: it is used only if this is unchanged. */
