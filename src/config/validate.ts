@@ -1,6 +1,7 @@
 // Validates a parsed study file against the JSON Schema (Ajv, compiled once) and turns Ajv's errors into
 // one-line issues with a field path. Main thread. Must not import tfjs, the worker or the store.
-import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { didYouMean } from './did-you-mean.js';
 import { orList, show, typeWords, type PathSegment } from './format.js';
 import { NAME_PATTERN, NAME_RULE, studyJsonSchema } from './schema.js';
@@ -13,26 +14,56 @@ export interface RankedIssue extends ConfigIssue {
 
 type SchemaObject = Record<string, unknown>;
 
-// ajv is CommonJS: under NodeNext the default import is module.exports, whose `default` is the class
-// (module.exports.default === module.exports at runtime, so this also holds under other interops).
-const Ajv = AjvModule.default;
+/** Ajv's options for the study schema; scripts/build-study-validator.mjs compiles with the same ones. */
+export const AJV_OPTIONS = Object.freeze({
+  allErrors: true,
+  verbose: true,
+  discriminator: true,
+  strict: true,
+  strictRequired: false,
+  allowUnionTypes: true,
+  strictNumbers: true,
+});
+
+/** Written next to the compiled validate.js by `npm run build`; exports the validate function, with a `stamp`. */
+export const PRECOMPILED_VALIDATOR = './study-validator.cjs';
+
+const require = createRequire(import.meta.url);
 
 let compiled: ValidateFunction | undefined;
 
 function validator(): ValidateFunction {
-  if (compiled === undefined) {
-    const ajv = new Ajv({
-      allErrors: true,
-      verbose: true,
-      discriminator: true,
-      strict: true,
-      strictRequired: false,
-      allowUnionTypes: true,
-      strictNumbers: true,
-    });
-    compiled = ajv.compile(studyJsonSchema);
-  }
+  compiled ??= precompiled() ?? compile();
   return compiled;
+}
+
+/** Ajv itself is loaded only here: with the generated validator, a command never needs it. */
+function compile(): ValidateFunction {
+  // ajv is CommonJS; its module.exports is the class, also as `default`.
+  const AjvClass = (require('ajv') as { default: typeof Ajv }).default;
+  return new AjvClass(AJV_OPTIONS).compile(studyJsonSchema);
+}
+
+/** What the generated validator was compiled from: it is used only if this is unchanged. */
+export function validatorStamp(): string {
+  return JSON.stringify([AJV_OPTIONS, studyJsonSchema]);
+}
+
+/**
+ * The validator `npm run build` generated, when it was generated from these very options and schema. Compiling the
+ * schema takes about a second of CPU (the generated code is ~1 MB), which every CLI command that reads
+ * a study file would pay; loading the generated code takes a tenth of that. Absent (running from src/)
+ * or stale (dist/ rebuilt by tsc alone): compile at run time.
+ */
+function precompiled(): ValidateFunction | undefined {
+  let generated: ValidateFunction & { stamp?: string };
+  try {
+    generated = require(PRECOMPILED_VALIDATOR);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return undefined;
+    throw error;
+  }
+  return generated.stamp === validatorStamp() ? generated : undefined;
 }
 
 /**

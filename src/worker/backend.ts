@@ -1,11 +1,16 @@
 // Chooses and initialises the tfjs backend of the current thread (tensorflow > wasm > cpu).
 // Worker side (also used directly by tests and benchmarks). The only module that imports tfjs at
 // runtime; must not import the store, the CLI or YAML parsing.
-import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import type * as tfjs from '@tensorflow/tfjs';
 import { BACKENDS, type BackendName } from './protocol.js';
 import { BackendUnavailableError } from './errors.js';
 
-export { tf };
+// tfjs ships CommonJS bundles of several MB. require() loads them directly; an ESM import would
+// first scan each whole bundle for its export names (cjs-module-lexer), which costs every worker
+// thread about half a CPU second at start-up.
+const require = createRequire(import.meta.url);
+export const tf: typeof tfjs = require('@tensorflow/tfjs');
 
 /** Best first: native TensorFlow, then WebAssembly (SIMD, single thread in Node), then plain JS. */
 const PREFERENCE: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -57,10 +62,10 @@ async function register(name: BackendName): Promise<void> {
   try {
     // A variable specifier: tfjs-node is an optionalDependency that is often absent, so it must not
     // be resolved at compile time.
-    await import(pkg);
+    require(pkg);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    const missing = e.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(pkg);
+    const missing = e.code === 'MODULE_NOT_FOUND' && e.message.includes(`'${pkg}'`);
     throw unavailable(name, missing ? `${pkg} is not installed` : `${pkg} failed to load: ${e.message}`);
   }
 }

@@ -17,24 +17,34 @@ import { freshSchema, pgAdmin } from '../helpers/pg.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-// One schema for the contract, migrated by the first open and emptied before each test: a fresh
-// schema per test would spend most of the suite's time on DDL.
+// One schema and one store for the contract, emptied before each test: a fresh schema per test would
+// spend most of the suite's time on DDL, a fresh store per test on starting its bridge thread. Opening
+// and migrating are tested below; the contract is about what an open store does, and a store serving
+// test after test is what a long-running process has. The `close` test closes it: the next one
+// (if any) opens a new one.
 const contractSchema = freshSchema();
+let contractStore: PostgresStore | null = null;
+let contractStoreClosed = false;
 
 afterAll(() => {
+  contractStore?.close();
   contractSchema.drop();
   pgAdmin().close();
 });
 
 storeContract('postgres', () => {
-  const store = PostgresStore.open(contractSchema.url);
+  if (contractStore === null || contractStoreClosed) {
+    contractStore = PostgresStore.open(contractSchema.url);
+    contractStoreClosed = false;
+    const store = contractStore;
+    const close = store.close.bind(store);
+    store.close = () => {
+      if (store === contractStore) contractStoreClosed = true;
+      close();
+    };
+  }
   pgAdmin().query(`TRUNCATE ${contractSchema.name}.studies RESTART IDENTITY CASCADE`);
-  return {
-    store,
-    cleanup() {
-      store.close();
-    },
-  };
+  return { store: contractStore, cleanup() {} };
 });
 
 describe('PostgresStore (PostgreSQL specifics)', () => {

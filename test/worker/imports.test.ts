@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 
-/** Runtime (non type-only) import specifiers of a TypeScript file, static and dynamic. */
+/** Runtime (non type-only) import specifiers of a TypeScript file: static, dynamic and require(). */
 function runtimeImports(file: string): string[] {
   const code = readFileSync(file, 'utf8');
   const found: string[] = [];
@@ -15,6 +15,7 @@ function runtimeImports(file: string): string[] {
   }
   for (const m of code.matchAll(/^\s*import\s+'([^']+)'/gm)) found.push(m[1]!);
   for (const m of code.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)) found.push(m[1]!);
+  for (const m of code.matchAll(/\brequire\(\s*'([^']+)'\s*\)/g)) found.push(m[1]!);
   return found;
 }
 
