@@ -11,6 +11,7 @@
 // give (almost) the same step.
 import type * as tfjs from '@tensorflow/tfjs';
 import type { OptimizerName } from '../config/types.js';
+import { adamKernel, heapOffset, wasmInternals } from './adam-kernel.js';
 import type { Tf } from './types.js';
 
 export interface LeanOptimizer {
@@ -52,8 +53,10 @@ export function createOptimizer(
     switch (name) {
       case 'sgd':
         return sgd(tf, learningRate, variables, scaled);
-      case 'adam':
-        return adam(tf, learningRate, variables, scaled);
+      case 'adam': {
+        const backend = wasmInternals(tf);
+        return backend !== null ? fusedAdam(tf, backend, learningRate, variables, scaleTensors) : adam(tf, learningRate, variables, scaled);
+      }
       case 'rmsprop':
         return rmsprop(tf, learningRate, variables, scaled);
     }
@@ -68,7 +71,7 @@ export function createOptimizer(
 }
 
 /** Applies the i-th variable's learning-rate scale to an update (identity when it has none). */
-type Scaled = (update: tfjs.Tensor, i: number) => tfjs.Tensor;
+export type Scaled = (update: tfjs.Tensor, i: number) => tfjs.Tensor;
 
 function sgd(tf: Tf, learningRate: number, variables: readonly tfjs.Variable[], scaled: Scaled): LeanOptimizer {
   const lr = tf.keep(tf.scalar(learningRate));
@@ -82,7 +85,8 @@ function sgd(tf: Tf, learningRate: number, variables: readonly tfjs.Variable[], 
   };
 }
 
-function adam(tf: Tf, learningRate: number, variables: readonly tfjs.Variable[], scaled: Scaled): LeanOptimizer {
+/** Adam in tfjs ops, for every backend (exported for the test that the fused wasm kernel matches it bit for bit). */
+export function adam(tf: Tf, learningRate: number, variables: readonly tfjs.Variable[], scaled: Scaled): LeanOptimizer {
   // tf.keep: the state must outlive any tf.tidy the optimizer happens to be created in.
   const state = tf.tidy(() => ({
     m: variables.map((v) => tf.variable(tf.zerosLike(v), false)),
@@ -111,6 +115,61 @@ function adam(tf: Tf, learningRate: number, variables: readonly tfjs.Variable[],
     },
     dispose() {
       tf.dispose([...state.m, ...state.v, state.beta1, state.beta2, state.oneMinusBeta1, state.oneMinusBeta2]);
+    },
+  };
+}
+
+/**
+ * Adam through the fused wasm kernel (adam-kernel.ts): the same update, one SIMD pass per variable.
+ * On the 784-256-256 MLP the ops version spent about a third of each step in the update.
+ */
+function fusedAdam(
+  tf: Tf,
+  backend: NonNullable<ReturnType<typeof wasmInternals>>,
+  learningRate: number,
+  variables: readonly tfjs.Variable[],
+  scales: readonly (tfjs.Tensor | null)[],
+): LeanOptimizer {
+  const kernel = adamKernel(backend);
+  const f = Math.fround;
+  const state = tf.tidy(() => ({
+    m: variables.map((v) => tf.keep(tf.zerosLike(v))),
+    v: variables.map((v) => tf.keep(tf.zerosLike(v))),
+  }));
+  let t = 0;
+  return {
+    step(grads) {
+      t += 1;
+      const correction = Math.sqrt(1 - BETA2 ** t);
+      const lrT = f((learningRate * correction) / (1 - BETA1 ** t));
+      const epsT = f(EPSILON * correction);
+      // The kernel writes the weights in place: a variable must not share its values with another
+      // tensor (assign() shares them with the assigned tensor while that one lives).
+      variables.forEach((variable) => {
+        if (backend.refCount(variable.dataId) > 1) tf.tidy(() => variable.assign(tf.add(variable, tf.scalar(0))));
+      });
+      variables.forEach((variable, i) => {
+        const scale = scales[i] ?? null;
+        const perElement = scale !== null && scale.size > 1;
+        kernel(
+          heapOffset(backend, variable),
+          heapOffset(backend, grads[i]!),
+          heapOffset(backend, state.m[i]!),
+          heapOffset(backend, state.v[i]!),
+          perElement ? heapOffset(backend, scale) : 0,
+          variable.size,
+          f(BETA1),
+          f(1 - BETA1),
+          f(BETA2),
+          f(1 - BETA2),
+          lrT,
+          epsT,
+          scale !== null && !perElement ? scale.dataSync()[0]! : 1,
+        );
+      });
+    },
+    dispose() {
+      tf.dispose([...state.m, ...state.v]);
     },
   };
 }

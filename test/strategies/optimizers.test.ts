@@ -1,6 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type * as tfjs from '@tensorflow/tfjs';
-import { createOptimizer } from '../../src/strategies/optimizers.js';
+import { ADAM_KERNEL_WASM } from '../../src/strategies/adam-kernel.js';
+import { adam, createOptimizer } from '../../src/strategies/optimizers.js';
+// @ts-expect-error: a plain .mjs build script without type declarations
+import { assembleAdamKernel } from '../../scripts/build-adam-kernel.mjs';
 import { initBackend, tf } from '../../src/worker/backend.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -53,4 +56,45 @@ describe('lean optimizers', () => {
       });
     });
   }
+});
+
+describe('adam on wasm: the fused kernel', () => {
+  it('gives bit-identical weights to the tfjs-ops version, with per-layer and per-element learning-rate scales', () => {
+    // 6 and 3 values: the SIMD loop (4 at a time) and the scalar tail both run.
+    const scales = [Float32Array.from([0.5, 1, 0, 2, 1, 0.25]), Float32Array.of(0.3)];
+    for (const withScales of [false, true]) {
+      let fused: ReturnType<typeof createOptimizer> | null = null;
+      const got = trajectory((vars, grads) => {
+        fused ??= createOptimizer(tf, 'adam', 0.01, vars, withScales ? scales : []);
+        fused.step(grads);
+      });
+      fused!.dispose();
+      const scaleTensors = scales.map((s) => tf.keep(s.length === 1 ? tf.scalar(s[0]!) : tf.tensor(s, [2, 3])));
+      let ops: ReturnType<typeof adam> | null = null;
+      const expected = trajectory((vars, grads) => {
+        ops ??= adam(tf, 0.01, vars, (update, i) => (withScales ? tf.mul(update, scaleTensors[i]!) : update));
+        ops.step(grads);
+      });
+      ops!.dispose();
+      tf.dispose(scaleTensors);
+      got.forEach((values, i) => expect(Array.from(values), `var ${i}, scales ${withScales}`).toEqual(Array.from(expected[i]!)));
+    }
+  });
+
+  it('leaves a tensor that shares a variable\'s values untouched, and frees its moments', () => {
+    const variable = tf.variable(tf.tensor1d([1, 2, 3, 4, 5]));
+    const shared = tf.clone(variable);
+    const before = tf.memory().numTensors;
+    const optimizer = createOptimizer(tf, 'adam', 0.1, [variable]);
+    tf.tidy(() => optimizer.step([tf.tensor1d([1, 1, 1, -1, -1])]));
+    optimizer.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(Array.from(shared.dataSync())).toEqual([1, 2, 3, 4, 5]);
+    expect(Array.from(variable.dataSync()).map((v, i) => Math.sign(v - [1, 2, 3, 4, 5][i]!))).toEqual([-1, -1, -1, 1, 1]);
+    tf.dispose([variable, shared]);
+  });
+
+  it('ships the bytes that adam-kernel.wat assembles to', async () => {
+    expect(await assembleAdamKernel()).toBe(ADAM_KERNEL_WASM);
+  });
 });

@@ -1,0 +1,50 @@
+(module
+  (import "env" "memory" (memory 1))
+  ;; Adam on n float32 values at byte offsets w, g, m, v (in place), optional per-element scale at s (0: none, use k).
+  ;; Same operation order as the tfjs-ops version, every op in float32:
+  ;;   m = m*b1 + g*c1; v = v*b2 + (g*g)*c2; u = (m / (sqrt(v) + eps)) * lr; u = u*scale; w = w - u
+  (func (export "adam") (param $w i32) (param $g i32) (param $m i32) (param $v i32) (param $s i32) (param $n i32)
+        (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32) (param $lr f32) (param $eps f32) (param $k f32)
+    (local $i i32) (local $end4 i32) (local $o i32)
+    (local $gv v128) (local $mv v128) (local $vv v128) (local $uv v128)
+    (local $gs f32) (local $ms f32) (local $vs f32) (local $us f32)
+    (local.set $end4 (i32.and (local.get $n) (i32.const -4)))
+    (block $done4 (loop $l4
+      (br_if $done4 (i32.ge_u (local.get $i) (local.get $end4)))
+      (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+      (local.set $gv (v128.load (i32.add (local.get $g) (local.get $o))))
+      (local.set $mv (f32x4.add
+        (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $o))) (f32x4.splat (local.get $b1)))
+        (f32x4.mul (local.get $gv) (f32x4.splat (local.get $c1)))))
+      (local.set $vv (f32x4.add
+        (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $o))) (f32x4.splat (local.get $b2)))
+        (f32x4.mul (f32x4.mul (local.get $gv) (local.get $gv)) (f32x4.splat (local.get $c2)))))
+      (v128.store (i32.add (local.get $m) (local.get $o)) (local.get $mv))
+      (v128.store (i32.add (local.get $v) (local.get $o)) (local.get $vv))
+      (local.set $uv (f32x4.mul
+        (f32x4.div (local.get $mv) (f32x4.add (f32x4.sqrt (local.get $vv)) (f32x4.splat (local.get $eps))))
+        (f32x4.splat (local.get $lr))))
+      (if (local.get $s)
+        (then (local.set $uv (f32x4.mul (local.get $uv) (v128.load (i32.add (local.get $s) (local.get $o))))))
+        (else (local.set $uv (f32x4.mul (local.get $uv) (f32x4.splat (local.get $k))))))
+      (v128.store (i32.add (local.get $w) (local.get $o))
+        (f32x4.sub (v128.load (i32.add (local.get $w) (local.get $o))) (local.get $uv)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $l4)))
+    (block $done (loop $l1
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+      (local.set $gs (f32.load (i32.add (local.get $g) (local.get $o))))
+      (local.set $ms (f32.add (f32.mul (f32.load (i32.add (local.get $m) (local.get $o))) (local.get $b1)) (f32.mul (local.get $gs) (local.get $c1))))
+      (local.set $vs (f32.add (f32.mul (f32.load (i32.add (local.get $v) (local.get $o))) (local.get $b2)) (f32.mul (f32.mul (local.get $gs) (local.get $gs)) (local.get $c2))))
+      (f32.store (i32.add (local.get $m) (local.get $o)) (local.get $ms))
+      (f32.store (i32.add (local.get $v) (local.get $o)) (local.get $vs))
+      (local.set $us (f32.mul (f32.div (local.get $ms) (f32.add (f32.sqrt (local.get $vs)) (local.get $eps))) (local.get $lr)))
+      (if (local.get $s)
+        (then (local.set $us (f32.mul (local.get $us) (f32.load (i32.add (local.get $s) (local.get $o))))))
+        (else (local.set $us (f32.mul (local.get $us) (local.get $k)))))
+      (f32.store (i32.add (local.get $w) (local.get $o)) (f32.sub (f32.load (i32.add (local.get $w) (local.get $o))) (local.get $us)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l1)))
+  )
+)
