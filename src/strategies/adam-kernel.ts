@@ -23,8 +23,12 @@ const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAs
 
 /** What the kernel needs of the tfjs wasm backend: its memory and where each tensor lives in it. */
 interface WasmBackendInternals {
-  readonly wasm: { readonly asm: { readonly memory: WasmMemory } };
-  readonly dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  readonly wasm: {
+    readonly asm: { readonly memory: WasmMemory };
+    readonly tfjs: { registerTensor(id: number, size: number, memoryOffset: number): void; disposeData(id: number): void };
+  };
+  readonly dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } | undefined };
+  dataIdNextNumber: number;
   refCount(dataId: object): number;
 }
 
@@ -39,7 +43,13 @@ const kernels = new WeakMap<WasmMemory, AdamKernel>();
 export function wasmInternals(tf: Tf): WasmBackendInternals | null {
   if (tf.getBackend() !== 'wasm') return null;
   const backend = tf.backend() as unknown as Partial<WasmBackendInternals>;
-  const ok = backend.wasm?.asm?.memory instanceof WebAssemblyApi.Memory && backend.dataIdMap !== undefined && typeof backend.refCount === 'function';
+  const ok =
+    backend.wasm?.asm?.memory instanceof WebAssemblyApi.Memory &&
+    typeof backend.wasm.tfjs?.registerTensor === 'function' &&
+    typeof backend.wasm.tfjs.disposeData === 'function' &&
+    typeof backend.dataIdNextNumber === 'number' &&
+    backend.dataIdMap !== undefined &&
+    typeof backend.refCount === 'function';
   return ok ? (backend as WasmBackendInternals) : null;
 }
 
@@ -53,6 +63,19 @@ export function adamKernel(backend: WasmBackendInternals): AdamKernel {
     kernels.set(memory, kernel);
   }
   return kernel;
+}
+
+/**
+ * Tells the backend that a tensor's values changed in place: its native side caches operators with
+ * prepacked weights by tensor id (XNNPACK's fully-connected ones), so the tensor is re-registered
+ * under a fresh id (the old id's cached operators are dropped with it) at the same heap offset.
+ */
+export function markChanged(backend: WasmBackendInternals, tensor: tfjs.Tensor): void {
+  const data = backend.dataIdMap.get(tensor.dataId);
+  if (data === undefined) throw new Error('tensor has no data in the wasm backend (disposed?)');
+  backend.wasm.tfjs.disposeData(data.id);
+  data.id = backend.dataIdNextNumber++;
+  backend.wasm.tfjs.registerTensor(data.id, tensor.size, data.memoryOffset);
 }
 
 /** Byte offset of a tensor's values in the wasm heap. */

@@ -11,7 +11,7 @@
 // give (almost) the same step.
 import type * as tfjs from '@tensorflow/tfjs';
 import type { OptimizerName } from '../config/types.js';
-import { adamKernel, heapOffset, wasmInternals } from './adam-kernel.js';
+import { adamKernel, heapOffset, markChanged, wasmInternals } from './adam-kernel.js';
 import type { Tf } from './types.js';
 
 export interface LeanOptimizer {
@@ -166,6 +166,7 @@ function fusedAdam(
           epsT,
           scale !== null && !perElement ? scale.dataSync()[0]! : 1,
         );
+        markChanged(backend, variable);
       });
     },
     dispose() {

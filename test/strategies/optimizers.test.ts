@@ -94,6 +94,22 @@ describe('adam on wasm: the fused kernel', () => {
     tf.dispose([variable, shared]);
   });
 
+  it('a matMul after a step sees the new weights (the backend caches prepacked weights by tensor id)', () => {
+    const kernel = tf.variable(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]));
+    const x = tf.tensor2d([1, 1, 1], [1, 3]);
+    const product = () => tf.tidy(() => Array.from(tf.fused.matMul({ a: x, b: kernel }).dataSync()));
+    expect(product()).toEqual([9, 12]);
+    const optimizer = createOptimizer(tf, 'adam', 0.5, [kernel]);
+    tf.tidy(() => optimizer.step([tf.onesLike(kernel)]));
+    const stepped = Array.from(kernel.dataSync());
+    const [a, b] = product();
+    expect(a).toBeCloseTo(stepped[0]! + stepped[2]! + stepped[4]!, 5);
+    expect(b).toBeCloseTo(stepped[1]! + stepped[3]! + stepped[5]!, 5);
+    expect(a).toBeLessThan(8.9);
+    optimizer.dispose();
+    tf.dispose([kernel, x]);
+  });
+
   it('ships the bytes that adam-kernel.wat assembles to', async () => {
     expect(await assembleAdamKernel()).toBe(ADAM_KERNEL_WASM);
   });
