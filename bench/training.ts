@@ -35,6 +35,8 @@ interface Options {
   readonly cpuLargeRows: number;
   readonly poolUnits: number;
   readonly poolRounds: number;
+  /** Untimed units per thread first: V8 is still optimising tfjs's code after the first one. */
+  readonly poolWarmup: number;
   readonly rssUnits: number;
   readonly skip: ReadonlySet<string>;
 }
@@ -57,8 +59,9 @@ function parseArgs(args: readonly string[]): Options {
     largeEpochs: count('large-epochs', 1),
     backends,
     cpuLargeRows: count('cpu-large-rows', 1000),
-    poolUnits: count('pool-units', 8),
+    poolUnits: count('pool-units', 16),
     poolRounds: count('pool-rounds', 3),
+    poolWarmup: count('pool-warmup', 3),
     rssUnits: count('rss-units', 100),
     skip: new Set(value('skip', '').split(',').filter(Boolean)),
   };
@@ -191,13 +194,14 @@ interface PoolRun {
 }
 
 /** `units` large-model units through a real pool of `workers` threads. */
-async function poolThroughput(workers: number, units: number): Promise<PoolRun> {
+async function poolThroughput(workers: number, units: number, warmup: number): Promise<PoolRun> {
   const dataset: DatasetSpec = { ...LARGE_SPEC, rows: 5500 };
   const target: TargetSpec = { name: 'large', dataset, transforms: [], labelled: 5000 };
   const executor = await PoolExecutor.start({ workers, backend: 'wasm' });
   try {
-    // Warm-up: every thread builds (and caches) the synthetic task once, untimed.
-    await Promise.all(Array.from({ length: workers }, (_, i) => executor.runUnit(trainingUnit(target, [256, 256], 1000 + i))));
+    // Warm-up, untimed: every thread builds (and caches) the synthetic task, and V8 optimises the
+    // training code (after one unit it still compiles a function every few dozen milliseconds).
+    await Promise.all(Array.from({ length: workers * warmup }, (_, i) => executor.runUnit(trainingUnit(target, [256, 256], 1000 + i))));
     const started = performance.now();
     const cpu = process.cpuUsage();
     const results = await Promise.all(Array.from({ length: units }, (_, i) => executor.runUnit(trainingUnit(target, [256, 256], i))));
@@ -337,14 +341,14 @@ export const training: Benchmark = {
     if (!options.skip.has('speed')) Object.assign(summary, await speeds(options, context));
 
     if (!options.skip.has('pool')) {
-      log(`\npool on the large model (wasm, 1 epoch of 5,000 rows per unit, ${options.poolUnits} units after a warm-up unit per thread)`);
+      log(`\npool on the large model (wasm, 1 epoch of 5,000 rows per unit, ${options.poolUnits} units after ${options.poolWarmup} warm-up units per thread)`);
       // Interleaved rounds (1 then 2 workers, then 2 then 1, ...): on a shared 2-core VM one pair of
       // runs can differ by 30% from the next, so a single pair says little.
       const ones: PoolRun[] = [];
       const twos: PoolRun[] = [];
       for (let round = 0; round < options.poolRounds; round++) {
         const order = round % 2 === 0 ? [1, 2] : [2, 1];
-        for (const workers of order) (workers === 1 ? ones : twos).push(await poolThroughput(workers, options.poolUnits));
+        for (const workers of order) (workers === 1 ? ones : twos).push(await poolThroughput(workers, options.poolUnits, options.poolWarmup));
       }
       const fastest = (runs: PoolRun[]) => runs.reduce((a, b) => (b.samplesPerS > a.samplesPerS ? b : a));
       const one = fastest(ones);
