@@ -131,6 +131,8 @@ function fusedAdam(
   scales: readonly (tfjs.Tensor | null)[],
 ): LeanOptimizer {
   const kernel = adamKernel(backend);
+  // A per-layer multiplier goes to the kernel as a number: read it once, not back from the heap each step.
+  const layerScales = scales.map((scale) => (scale !== null && scale.size === 1 ? (scale.dataSync()[0] as number) : 1));
   const f = Math.fround;
   const state = tf.tidy(() => ({
     m: variables.map((v) => tf.keep(tf.zerosLike(v))),
@@ -164,7 +166,7 @@ function fusedAdam(
           f(1 - BETA2),
           lrT,
           epsT,
-          scale !== null && !perElement ? scale.dataSync()[0]! : 1,
+          layerScales[i] ?? 1,
         );
         markChanged(backend, variable);
       });
