@@ -3,12 +3,6 @@
 // Main thread.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { TasksieveError } from '../errors.js';
-import { exportCommand, schemaCommand, studiesCommand } from './query-commands.js';
-import { leaderboardWithSelection, screenCommand, sourcesCommand } from './selection-commands.js';
-import { resumeCommand, runCommand } from './run-command.js';
-import { reportCommand } from './report-command.js';
-import { migrateCommand } from './migrate-command.js';
-import { workerCommand } from './worker-command.js';
 
 export type Options = Record<string, string | boolean | undefined>;
 
@@ -19,6 +13,19 @@ export interface Command {
   readonly options: NonNullable<ParseArgsConfig['options']>;
   run(positionals: string[], options: Options): Promise<number>;
 }
+
+/**
+ * A command whose module is imported only when it runs: the modules pull in different parts (the
+ * worker pool, the report's chart library, PostgreSQL), and each spawn of the CLI should pay only for
+ * its own (loading them all cost 0.27 s per command).
+ */
+function lazy<M>(load: () => Promise<M>, pick: (module: M) => Command['run']): Command['run'] {
+  return async (positionals, options) => pick(await load())(positionals, options);
+}
+
+const queries = () => import('./query-commands.js');
+const selection = () => import('./selection-commands.js');
+const running = () => import('./run-command.js');
 
 const db = { type: 'string' } as const;
 const json = { type: 'boolean' } as const;
@@ -31,56 +38,56 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'tasksieve run STUDY.yaml [--db PATH] [--trials N] [--workers N] [--backend wasm|cpu|tensorflow] [--force] [--json] [--quiet]',
     positionals: 1,
     options: { db, trials: { type: 'string' }, workers: { type: 'string' }, backend: { type: 'string' }, force, json, quiet: { type: 'boolean' } },
-    run: runCommand,
+    run: lazy(running, (m) => m.runCommand),
   },
   resume: {
     summary: 're-queue interrupted trials and run the study until it has its total',
     usage: 'tasksieve resume STUDY.yaml|NAME [--db PATH] [--workers N] [--backend wasm|cpu|tensorflow] [--force] [--json] [--quiet]',
     positionals: 1,
     options: { db, workers: { type: 'string' }, backend: { type: 'string' }, force, json, quiet: { type: 'boolean' } },
-    run: resumeCommand,
+    run: lazy(running, (m) => m.resumeCommand),
   },
   leaderboard: {
     summary: 'best trials first, with source subsets and per-target gains over the baseline',
     usage: 'tasksieve leaderboard STUDY.yaml|NAME [--db PATH] [--top N] [--by mean|median|worst|cvar|mean_minus_std] [--subsets] [--json]',
     positionals: 1,
     options: { db, top: { type: 'string' }, by: { type: 'string' }, subsets: { type: 'boolean' }, json },
-    run: leaderboardWithSelection,
+    run: lazy(selection, (m) => m.leaderboardWithSelection),
   },
   sources: {
     summary: 'per-source effects on the transfer gain with bootstrap intervals: helpful, neutral or harmful',
     usage: 'tasksieve sources STUDY.yaml|NAME [--db PATH] [--target T] [--resamples N] [--seed N] [--json]',
     positionals: 1,
     options: { db, target: { type: 'string' }, resamples: { type: 'string' }, seed: { type: 'string' }, json },
-    run: sourcesCommand,
+    run: lazy(selection, (m) => m.sourcesCommand),
   },
   screen: {
     summary: 'rank sources by transferability screens (LEEP, LogME, H-score) before any fine-tuning',
     usage: 'tasksieve screen STUDY.yaml|NAME [--db PATH] [--workers N] [--backend wasm|cpu|tensorflow] [--json]',
     positionals: 1,
     options: { db, workers: { type: 'string' }, backend: { type: 'string' }, json },
-    run: screenCommand,
+    run: lazy(selection, (m) => m.screenCommand),
   },
   studies: {
     summary: 'list the studies in a database',
     usage: 'tasksieve studies [--db PATH] [--json]',
     positionals: 0,
     options: { db, json },
-    run: studiesCommand,
+    run: lazy(queries, (m) => m.studiesCommand),
   },
   export: {
     summary: 'write every trial of a study as CSV or JSON',
     usage: 'tasksieve export STUDY.yaml|NAME [--db PATH] [--format csv|json] [-o FILE]',
     positionals: 1,
     options: { db, format: { type: 'string' }, output: { type: 'string', short: 'o' } },
-    run: exportCommand,
+    run: lazy(queries, (m) => m.exportCommand),
   },
   report: {
     summary: 'write one self-contained HTML report with charts (works on a running study)',
     usage: 'tasksieve report STUDY.yaml|NAME [--db PATH] -o FILE.html [--top N] [--json]',
     positionals: 1,
     options: { db, output: { type: 'string', short: 'o' }, top: { type: 'string' }, json },
-    run: reportCommand,
+    run: lazy(() => import('./report-command.js'), (m) => m.reportCommand),
   },
   worker: {
     summary: 'join a study (its file creates it if needed) and run trials until the whole study is finished; any number of workers, on any machines sharing the database',
@@ -95,21 +102,21 @@ export const COMMANDS: Record<string, Command> = {
       json,
       quiet: { type: 'boolean' },
     },
-    run: workerCommand,
+    run: lazy(() => import('./worker-command.js'), (m) => m.workerCommand),
   },
   migrate: {
     summary: 'copy studies (trials, units, baselines) from a SQLite file into PostgreSQL, in one transaction',
     usage: 'tasksieve migrate --from sqlite:PATH --to postgres://USER@HOST/DB [--study NAME] [--json]',
     positionals: 0,
     options: { from: { type: 'string' }, to: { type: 'string' }, study: { type: 'string' }, json },
-    run: migrateCommand,
+    run: lazy(() => import('./migrate-command.js'), (m) => m.migrateCommand),
   },
   schema: {
     summary: 'print the JSON Schema of study files (for editor completion)',
     usage: 'tasksieve schema [-o FILE]',
     positionals: 0,
     options: { output: { type: 'string', short: 'o' } },
-    run: schemaCommand,
+    run: lazy(queries, (m) => m.schemaCommand),
   },
 };
 
