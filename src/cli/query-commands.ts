@@ -12,13 +12,28 @@ import { dbPath, openExisting, openStudyToRead } from './locate.js';
 import type { Options } from './main.js';
 import { intOption } from './run-command.js';
 
-export async function leaderboardCommand([target]: string[], options: Options): Promise<number> {
+/** What the leaderboard says of the study's sources besides its rows (the harmful ones, see selection-commands). */
+export interface SourceNotes {
+  /** How a subset is shown in a row. */
+  readonly subsetText: (sources: readonly string[]) => string;
+  /** Lines printed under the table (none: nothing to say). */
+  readonly footer: readonly string[];
+  /** Added to the --json output. */
+  readonly json: Record<string, unknown>;
+}
+
+export async function leaderboardCommand(
+  [target]: string[],
+  options: Options,
+  notes?: (store: Store, record: StudyRecord) => SourceNotes,
+): Promise<number> {
   const top = intOption(options, 'top') ?? 10;
   const { store, record } = openStudyToRead(target!, options.db as string | undefined);
   try {
     const rows = leaderboard(store, record, top);
+    const said = notes?.(store, record);
     if (options.json) {
-      process.stdout.write(`${JSON.stringify({ study: record.name, direction: record.direction, rows })}\n`);
+      process.stdout.write(`${JSON.stringify({ study: record.name, direction: record.direction, rows, ...said?.json })}\n`);
       return 0;
     }
     const spec = record.spec as unknown as ResolvedStudy;
@@ -37,7 +52,7 @@ export async function leaderboardCommand([target]: string[], options: Options): 
       String(row.rank),
       `#${row.number}`,
       fmtNumber(row.value),
-      row.sources.length > 0 ? row.sources.join(',') : '(target only)',
+      said ? said.subsetText(row.sources) : row.sources.length > 0 ? row.sources.join(',') : '(target only)',
       ...targets.map((t) => {
         const summary = row.targets.find((s) => s.target === t);
         return summary ? fmtSigned(summary.gain) : '-';
@@ -46,6 +61,7 @@ export async function leaderboardCommand([target]: string[], options: Options): 
     ]);
     process.stdout.write(`${table(headers, body)}\n`);
     process.stdout.write(`gain: ${spec.objective.metric} minus the target-only baseline with the same recipe, target and seed (mean over seeds)\n`);
+    for (const line of said?.footer ?? []) process.stdout.write(`${line}\n`);
     writeFailures(store, record);
     return 0;
   } finally {

@@ -9,7 +9,7 @@ import { aggregate as aggregateOf } from '../metrics/aggregate.js';
 import { PoolExecutor } from '../search/executor.js';
 import { describeObjective, objectiveOn } from '../search/objective.js';
 import { readScreenTable } from '../search/source-prior.js';
-import { attributeSources, type AttributionScope } from '../selection/attribution.js';
+import { attributeSources, type AttributionScope, type SourceEffect } from '../selection/attribution.js';
 import { runScreens, type ScreenTable } from '../selection/screen.js';
 import { rankSubsets, type SubsetRanking } from '../selection/subsets.js';
 import { loadTrialTable, type TrialTable } from '../selection/trial-table.js';
@@ -18,7 +18,7 @@ import { BACKENDS, type BackendName } from '../worker/protocol.js';
 import { fmtNumber, fmtParamValue, fmtSigned, table } from './format.js';
 import { dbPath, isStudyFile, openExisting, openStudyToRead } from './locate.js';
 import type { Options } from './main.js';
-import { leaderboardCommand } from './query-commands.js';
+import { leaderboardCommand, type SourceNotes } from './query-commands.js';
 import { intOption } from './run-command.js';
 
 function byOption(options: Options): Aggregate | undefined {
@@ -32,6 +32,42 @@ function byOption(options: Options): Aggregate | undefined {
 
 const interval = (low: number, high: number) => `[${fmtSigned(low)}, ${fmtSigned(high)}]`;
 const subsetText = (sources: readonly string[]) => (sources.length > 0 ? sources.join(',') : '(target only)');
+
+/** Marks a harmful source wherever a leaderboard shows a subset. */
+const HARMFUL_MARK = '!';
+
+/**
+ * The sources `tasksieve sources` flags harmful over all targets (same attribution, same defaults, so
+ * the same flags). Empty when the study cannot tell: no sources, or every trial used one subset.
+ */
+export function harmfulSources(data: TrialTable): SourceEffect[] {
+  if (data.trials.length === 0 || data.sources.length === 0) return [];
+  if (new Set(data.trials.map((t) => t.sources.join('\u0000'))).size < 2) return [];
+  return attributeSources(data).overall.effects.filter((e) => e.flag === 'harmful');
+}
+
+/**
+ * A leaderboard ranks trials and subsets by their scores, and a subset with a harmful source can rank
+ * high on the strength of its recipe or of the sources next to it. Marking the source keeps the two
+ * views from contradicting each other silently.
+ */
+export function harmfulNotes(data: TrialTable): SourceNotes {
+  const harmful = harmfulSources(data);
+  const marked = new Set(harmful.map((e) => e.source));
+  return {
+    subsetText: (sources) =>
+      sources.length > 0 ? sources.map((s) => (marked.has(s) ? `${s}${HARMFUL_MARK}` : s)).join(',') : '(target only)',
+    footer:
+      harmful.length === 0
+        ? []
+        : [
+            `${HARMFUL_MARK} harmful (tasksieve sources): adding it lowers the gain on average over this study's trials — ` +
+              harmful.map((e) => `${e.source} ${fmtSigned(e.effect)} ${interval(e.interval.low, e.interval.high)}`).join(', ') +
+              `; a subset with it that ranks high does so in spite of it (its recipe, the sources next to it, or seed noise)`,
+          ],
+    json: { harmful_sources: harmful.map((e) => ({ source: e.source, effect: e.effect, interval: e.interval })) },
+  };
+}
 
 // ---- sources ---------------------------------------------------------------------------------------
 
@@ -100,24 +136,27 @@ function writeScope(scope: AttributionScope, metric: string, level: number): voi
 /** `leaderboard`: the plain leaderboard, or a robust re-ranking with --by and/or --subsets. */
 export async function leaderboardWithSelection(positionals: string[], options: Options): Promise<number> {
   const by = byOption(options);
-  if (by === undefined && !options.subsets) return leaderboardCommand(positionals, options);
+  if (by === undefined && !options.subsets) {
+    return leaderboardCommand(positionals, options, (store, record) => harmfulNotes(loadTrialTable(store, record)));
+  }
   const top = intOption(options, 'top') ?? 10;
   const { store, record } = openStudyToRead(positionals[0]!, options.db as string | undefined);
   try {
     const data = loadTrialTable(store, record);
     const spec = record.spec as unknown as ResolvedStudy;
+    const notes = harmfulNotes(data);
     if (options.subsets) {
       const ranking = rankSubsets(data, by !== undefined ? { by } : {});
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ study: record.name, ...ranking, subsets: ranking.subsets.slice(0, top) })}\n`);
+        process.stdout.write(`${JSON.stringify({ study: record.name, ...ranking, subsets: ranking.subsets.slice(0, top), ...notes.json })}\n`);
         return 0;
       }
-      writeSubsets(record, spec, ranking, top);
+      writeSubsets(record, spec, ranking, top, notes);
       return 0;
     }
     const rows = rerankTrials(data, by!).slice(0, top);
     if (options.json) {
-      process.stdout.write(`${JSON.stringify({ study: record.name, by, direction: record.direction, rows })}\n`);
+      process.stdout.write(`${JSON.stringify({ study: record.name, by, direction: record.direction, rows, ...notes.json })}\n`);
       return 0;
     }
     process.stdout.write(`study ${record.name}: trials ranked by ${describeObjective(spec.objective, by)} over their units (study objective: ${describeObjective(spec.objective)})\n`);
@@ -131,10 +170,11 @@ export async function leaderboardWithSelection(positionals: string[], options: O
       fmtNumber(r.score),
       fmtNumber(r.value),
       String(r.units),
-      subsetText(r.sources),
+      notes.subsetText(r.sources),
       Object.entries(r.params).map(([k, v]) => `${k}=${fmtParamValue(v)}`).join(' '),
     ]);
     process.stdout.write(`${table(['rank', 'trial', by!, 'objective', 'units', 'sources', 'params'], body)}\n`);
+    for (const line of notes.footer) process.stdout.write(`${line}\n`);
     return 0;
   } finally {
     store.close();
@@ -174,7 +214,7 @@ export function rerankTrials(data: TrialTable, by: Aggregate): RerankedTrial[] {
     .map((r, i) => ({ rank: i + 1, ...r }));
 }
 
-function writeSubsets(record: StudyRecord, spec: ResolvedStudy, ranking: SubsetRanking, top: number): void {
+function writeSubsets(record: StudyRecord, spec: ResolvedStudy, ranking: SubsetRanking, top: number, notes: SourceNotes): void {
   const what = describeObjective(spec.objective, ranking.by);
   process.stdout.write(`study ${record.name}: source subsets ranked by ${what} over all their units (every trial and recipe that used them)\n`);
   if (ranking.subsets.length === 0) {
@@ -183,7 +223,7 @@ function writeSubsets(record: StudyRecord, spec: ResolvedStudy, ranking: SubsetR
   }
   const body = ranking.subsets.slice(0, top).map((s) => [
     String(s.rank),
-    subsetText(s.sources),
+    notes.subsetText(s.sources),
     fmtNumber(s.score),
     interval(s.interval.low, s.interval.high),
     fmtSigned(s.meanGain),
@@ -198,11 +238,12 @@ function writeSubsets(record: StudyRecord, spec: ResolvedStudy, ranking: SubsetR
   process.stdout.write(
     rec === null
       ? `recommended: none (${ranking.rule})\n`
-      : `recommended: ${subsetText(rec.sources)} (rank ${rec.rank}; ${ranking.rule})\n`,
+      : `recommended: ${notes.subsetText(rec.sources)} (rank ${rec.rank}; ${ranking.rule})\n`,
   );
   if (objectiveOn(spec.objective) === 'metric') {
     process.stdout.write(`score: ${spec.objective.metric} per unit; mean gain: over the paired target-only baseline\n`);
   }
+  for (const line of notes.footer) process.stdout.write(`${line}\n`);
 }
 
 // ---- screen ----------------------------------------------------------------------------------------

@@ -121,6 +121,13 @@ describe('tasksieve leaderboard --by / --subsets', () => {
     const plain = cli(['leaderboard', file, '--db', db]);
     expect(plain.status).toBe(0);
     expect(plain.stdout).toContain('gain goal');
+    // The leaderboard's harmful marks are the flags of `tasksieve sources` (same attribution, same defaults).
+    const flagged = json(['sources', file, '--db', db, '--json'])
+      .attribution.overall.effects.filter((e: { flag: string }) => e.flag === 'harmful')
+      .map((e: { source: string }) => e.source);
+    const board = json(['leaderboard', file, '--db', db, '--json']);
+    expect(board.harmful_sources.map((e: { source: string }) => e.source)).toEqual(flagged);
+    for (const source of flagged) expect(plain.stdout).toContain(`${source}!`);
     const bad = cli(['leaderboard', file, '--db', db, '--by', 'best']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toBe('tasksieve leaderboard: --by: must be one of mean, median, worst, cvar, mean_minus_std (got "best")\n');
