@@ -55,9 +55,14 @@ export function findStudy(store: Store, name: string, path: string): StudyRecord
  * The store is closed again if the study is not there; otherwise the caller closes it.
  */
 export function openStudyToRead(target: string, db: string | undefined): { store: Store; record: StudyRecord } {
+  return openStudy(target, db, { readonly: true });
+}
+
+/** openStudyToRead, or writable (`readonly: false`) for commands that add to an existing study. */
+export function openStudy(target: string, db: string | undefined, { readonly }: { readonly readonly: boolean }): { store: Store; record: StudyRecord } {
   const study = isStudyFile(target) ? loadStudyFile(target) : null;
   const path = dbPath(db, study);
-  const store = openExisting(path, true);
+  const store = openExisting(path, readonly);
   try {
     return { store, record: findStudy(store, study?.name ?? target, path) };
   } catch (error) {

@@ -68,6 +68,13 @@ export const COMMANDS: Record<string, Command> = {
     options: { db, workers: { type: 'string' }, backend: { type: 'string' }, json },
     run: lazy(selection, (m) => m.screenCommand),
   },
+  suggest: {
+    summary: 'the source subsets worth evaluating next (predicted best, not tried yet); --enqueue adds them as trials the next run takes first',
+    usage: 'tasksieve suggest STUDY.yaml|NAME [--db PATH] [--count N] [--enqueue] [--json]',
+    positionals: 1,
+    options: { db, count: { type: 'string' }, enqueue: { type: 'boolean' }, json },
+    run: lazy(() => import('./suggest-command.js'), (m) => m.suggestCommand),
+  },
   studies: {
     summary: 'list the studies in a database',
     usage: 'tasksieve studies [--db PATH] [--json]',

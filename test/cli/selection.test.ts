@@ -1,5 +1,6 @@
 // `sources`, `leaderboard --by` / `--subsets` and `screen` through the real CLI, on a tiny real study
 // (synthetic family: a related, an anti-related and a half-related source; two targets, two seeds).
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, tempDir, writeStudy } from '../helpers/cli.js';
@@ -131,6 +132,57 @@ describe('tasksieve leaderboard --by / --subsets', () => {
     const bad = cli(['leaderboard', file, '--db', db, '--by', 'best']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toBe('tasksieve leaderboard: --by: must be one of mean, median, worst, cvar, mean_minus_std (got "best")\n');
+  });
+});
+
+describe('tasksieve suggest', () => {
+  const key = (sources: readonly string[]) => [...sources].sort().join(',');
+
+  it('lists untried subsets best first; --enqueue makes them trials the next run takes first, never twice', () => {
+    const copy = join(dir, 'suggest.db');
+    copyFileSync(db, copy);
+    const tried = new Set(
+      json(['leaderboard', file, '--db', copy, '--json', '--top', '100']).rows.map((r: { sources: string[] }) => key(r.sources)),
+    );
+    const out = json(['suggest', file, '--db', copy, '--json', '--count', '2']);
+    expect(out.trials).toBeGreaterThan(0);
+    // 8 seeded random trials over the 8 subsets repeat some, so some subsets are left untried.
+    expect(tried.size).toBeLessThan(8);
+    expect(out.suggestions.length).toBe(Math.min(2, 8 - tried.size));
+    for (const s of out.suggestions) expect(tried.has(key(s.sources))).toBe(false);
+    const gains = out.suggestions.map((s: { predicted_gain: number }) => s.predicted_gain);
+    expect([...gains].sort((a, b) => b - a)).toEqual(gains);
+    expect(out.enqueued).toEqual([]);
+
+    const enqueued = json(['suggest', file, '--db', copy, '--json', '--count', '2', '--enqueue']);
+    expect(enqueued.suggestions).toEqual(out.suggestions);
+    expect(enqueued.enqueued.map((e: { number: number }) => e.number)).toEqual(out.suggestions.map((_: unknown, i: number) => 8 + i));
+    // Waiting subsets are not suggested again.
+    const again = json(['suggest', file, '--db', copy, '--json', '--count', '2']);
+    for (const s of again.suggestions) expect(out.suggestions.map((o: { sources: string[] }) => key(o.sources))).not.toContain(key(s.sources));
+
+    const total = 8 + out.suggestions.length;
+    const run = cli(['run', file, '--db', copy, '--trials', String(total), '--quiet']);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const rows = json(['leaderboard', file, '--db', copy, '--json', '--top', '100']).rows as { number: number; sources: string[]; params: object }[];
+    expect(rows).toHaveLength(total);
+    for (const e of enqueued.enqueued as { number: number; params: { sources: string[] } }[]) {
+      const row = rows.find((r) => r.number === e.number)!;
+      expect(key(row.sources)).toBe(key(e.params.sources));
+    }
+  });
+
+  it('a study that does not search its sources has nothing to suggest (bad input)', () => {
+    const fixed = writeStudy(dir, STUDY.replace(/space:\n  sources: \{ type: subset \}\n/, 'space:\n  learning_rate: { type: float, low: 0.01, high: 0.1, log: true }\n').replace('screen_prior: logme\n', '').replace('name: selection-cli', 'name: fixed'), 'fixed.yaml');
+    const dbFixed = join(dir, 'fixed.db');
+    expect(cli(['run', fixed, '--db', dbFixed, '--trials', '1', '--quiet']).status).toBe(0);
+    const r = cli(['suggest', fixed, '--db', dbFixed]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('tasksieve suggest: study "fixed" does not search its sources (no space.sources subset parameter): there is no subset to suggest\n');
+    const bad = cli(['suggest', file, '--db', db, '--count', '0']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toBe('tasksieve suggest: --count: must be at least 1 (got 0)\n');
   });
 });
 
