@@ -9,7 +9,7 @@ import { aggregate as aggregateOf } from '../metrics/aggregate.js';
 import { PoolExecutor } from '../search/executor.js';
 import { describeObjective, objectiveOn } from '../search/objective.js';
 import { readScreenTable } from '../search/source-prior.js';
-import { attributeSources, type AttributionScope, type SourceEffect } from '../selection/attribution.js';
+import { attributeSources, harmfulSources, type AttributionScope } from '../selection/attribution.js';
 import { runScreens, type ScreenTable } from '../selection/screen.js';
 import { rankSubsets, type SubsetRanking } from '../selection/subsets.js';
 import { loadTrialTable, type TrialTable } from '../selection/trial-table.js';
@@ -35,16 +35,6 @@ const subsetText = (sources: readonly string[]) => (sources.length > 0 ? sources
 
 /** Marks a harmful source wherever a leaderboard shows a subset. */
 const HARMFUL_MARK = '!';
-
-/**
- * The sources `tasksieve sources` flags harmful over all targets (same attribution, same defaults, so
- * the same flags). Empty when the study cannot tell: no sources, or every trial used one subset.
- */
-export function harmfulSources(data: TrialTable): SourceEffect[] {
-  if (data.trials.length === 0 || data.sources.length === 0) return [];
-  if (new Set(data.trials.map((t) => t.sources.join('\u0000'))).size < 2) return [];
-  return attributeSources(data).overall.effects.filter((e) => e.flag === 'harmful');
-}
 
 /**
  * A leaderboard ranks trials and subsets by their scores, and a subset with a harmful source can rank

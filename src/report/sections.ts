@@ -2,7 +2,7 @@
 // leaderboard, parameter importance, source inclusion, source attribution, per-target gains, scheduler
 // rungs, failures. Main thread; pure (the snapshot is already read); must not import the store or CLI.
 import { describeObjective } from '../search/objective.js';
-import { attributeSources, type EffectFlag } from '../selection/index.js';
+import { attributeSources, harmfulSources, type Attribution, type EffectFlag } from '../selection/index.js';
 import type { ReportData, ReportTrial } from './collect.js';
 import {
   gainsChart,
@@ -31,16 +31,21 @@ const STATES = ['COMPLETE', 'PRUNED', 'FAIL', 'RUNNING', 'WAITING'] as const;
 
 export function buildPage(data: ReportData, options: SectionOptions = {}): PageModel {
   const metric = data.spec.objective.metric;
+  // One attribution for the page, with the defaults of `tasksieve sources`: the report, the CLI's
+  // flags and the leaderboards' harmful marks must agree, so no seed of the report's own.
+  const table = data.trialTable;
+  const attribution = 'error' in table || table.sources.length === 0 || table.trials.length === 0 ? null : attributeSources(table);
+  const harmful = new Set(attribution && !('error' in table) ? harmfulSources(table, attribution).map((e) => e.source) : []);
   return {
     title: `tasksieve report: ${data.name}`,
     subtitle: `snapshot of ${iso(data.takenAt)}; ${data.trials.length} trial(s); objective ${describeObjective(data.spec.objective)} (${data.direction})`,
     sections: [
       summarySection(data),
       historySection(data, metric),
-      leaderboardSection(data, options.top ?? 20),
+      leaderboardSection(data, options.top ?? 20, harmful),
       importanceSection(data, options.importanceSeed ?? data.spec.seed ?? 0),
       inclusionSection(data, metric),
-      attributionSection(data, metric, options.importanceSeed ?? data.spec.seed ?? 0),
+      attributionSection(data, metric, attribution),
       gainsSection(data, metric),
       rungsSection(data, options.maxRungLines ?? 300),
       failuresSection(data),
@@ -122,7 +127,7 @@ function historySection(data: ReportData, metric: string): Section {
   };
 }
 
-function leaderboardSection(data: ReportData, top: number): Section {
+function leaderboardSection(data: ReportData, top: number, harmful: ReadonlySet<string>): Section {
   const rows = data.leaderboard.slice(0, top);
   if (rows.length === 0) return { id: 'leaderboard', title: 'Leaderboard', blocks: [{ kind: 'note', text: 'No COMPLETE trial yet.' }] };
   const targets = data.spec.targets.map((t) => t.name);
@@ -130,7 +135,7 @@ function leaderboardSection(data: ReportData, top: number): Section {
     String(row.rank),
     `#${row.number}`,
     fmt(row.value),
-    row.sources.length > 0 ? row.sources.join(', ') : 'target only',
+    row.sources.length > 0 ? row.sources.map((source) => (harmful.has(source) ? `${source}!` : source)).join(', ') : 'target only',
     ...targets.map((target) => {
       const s = row.targets.find((x) => x.target === target);
       return s ? gainCell(s.gain) : '-';
@@ -141,6 +146,12 @@ function leaderboardSection(data: ReportData, top: number): Section {
     { kind: 'table', headers: ['rank', 'trial', data.spec.objective.metric, 'sources', ...targets.map((t) => `gain ${t}`), 'params'], rows: body },
     { kind: 'text', text: 'gain: the objective metric minus the target-only baseline trained with the same recipe, target and seed (mean over seeds).' },
   ];
+  if (harmful.size > 0) {
+    blocks.push({
+      kind: 'text',
+      text: `!: flagged harmful in Source attribution below (${[...harmful].join(', ')}); a trial with it that ranks high does so in spite of it (its recipe, the sources next to it, or seed noise).`,
+    });
+  }
   if (data.leaderboard.length > rows.length) {
     blocks.push({ kind: 'note', text: `${data.leaderboard.length - rows.length} more COMPLETE trials are not shown (tasksieve export lists every trial).` });
   }
@@ -231,14 +242,13 @@ function inclusionSection(data: ReportData, metric: string): Section {
   };
 }
 
-function attributionSection(data: ReportData, metric: string, seed: number): Section {
+function attributionSection(data: ReportData, metric: string, attribution: Attribution | null): Section {
   const title = 'Source attribution';
   const note = (text: string): Section => ({ id: 'attribution', title, blocks: [{ kind: 'note', text }] });
   const table = data.trialTable;
   if ('error' in table) return note(`No attribution: the stored units cannot be read for it (${table.error}).`);
   if (table.sources.length === 0) return note('The study has no candidate source.');
-  if (table.trials.length === 0) return note('No attribution yet: no COMPLETE trial with units.');
-  const attribution = attributeSources(table, { seed });
+  if (table.trials.length === 0 || attribution === null) return note('No attribution yet: no COMPLETE trial with units.');
   const tone = (flag: EffectFlag): IntervalRow['tone'] => (flag === 'harmful' ? 'bad' : flag === 'helpful' ? 'good' : 'muted');
   const interval = (i: { low: number; high: number } | null) => (i ? `${fmtSigned(i.low)} to ${fmtSigned(i.high)}` : '-');
   const rows: IntervalRow[] = attribution.overall.effects.map((e) => ({

@@ -108,6 +108,17 @@ export function attributeSources(table: TrialTable, options: AttributionOptions 
   };
 }
 
+/**
+ * The sources flagged harmful over all targets, with the defaults of `tasksieve sources` (so every
+ * view that marks them agrees with it). Empty when the study cannot tell: no sources, no trial, or
+ * every trial used one subset.
+ */
+export function harmfulSources(table: TrialTable, attribution?: Attribution): SourceEffect[] {
+  if (table.trials.length === 0 || table.sources.length === 0) return [];
+  if (new Set(table.trials.map((t) => t.sources.join('\u0000'))).size < 2) return [];
+  return (attribution ?? attributeSources(table)).overall.effects.filter((e) => e.flag === 'harmful');
+}
+
 function attributeScope(
   table: TrialTable,
   target: string | null,

@@ -6,6 +6,7 @@ export {
   ATTRIBUTION_DEFAULTS,
   attributeSources,
   fitOverallSurrogate,
+  harmfulSources,
   predictGain,
   type Attribution,
   type AttributionOptions,

@@ -1,8 +1,8 @@
 // The leaderboard's marks on harmful sources: the same flags as `tasksieve sources`, on a trial table
 // whose effects are known (one source hurts by construction, one helps, one does nothing).
 import { describe, expect, test } from 'vitest';
-import { harmfulNotes, harmfulSources } from '../../src/cli/selection-commands.js';
-import { attributeSources } from '../../src/selection/attribution.js';
+import { harmfulNotes } from '../../src/cli/selection-commands.js';
+import { attributeSources, harmfulSources } from '../../src/selection/attribution.js';
 import { allSubsets, table } from '../selection/tables.js';
 
 describe('harmful source notes', () => {

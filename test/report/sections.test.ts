@@ -6,7 +6,9 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collectReport, type ReportData } from '../../src/report/collect.js';
 import type { Block, PageModel } from '../../src/report/page-model.js';
+import { fmtSigned } from '../../src/report/format.js';
 import { buildPage } from '../../src/report/sections.js';
+import { attributeSources, type TrialTable } from '../../src/selection/index.js';
 import { sourceInclusion, tQuantile975, welchInterval } from '../../src/report/source-inclusion.js';
 import { StudyHandle } from '../../src/search/study-handle.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
@@ -83,6 +85,20 @@ describe('report sections', () => {
     expect(table(page, 'failures').rows).toHaveLength(6);
     expect(table(page, 'leaderboard').rows).toHaveLength(20);
     expect(blocks(page, 'leaderboard').some((b) => b.kind === 'note' && /more COMPLETE trials/.test(b.text))).toBe(true);
+
+    // The leaderboard marks b as the attribution flags it, in the same words as the CLI's leaderboards,
+    // and the flags are those of `tasksieve sources` (its defaults, not a seed of the report's own).
+    const shown = table(page, 'leaderboard').rows.map((r) => String(r[3]));
+    for (const sources of shown) {
+      const names = sources === 'target only' ? [] : sources.split(', ');
+      for (const name of names) expect(name.endsWith('!')).toBe(name.replace(/!$/, '') === 'b');
+    }
+    expect(shown.some((text) => text.split(', ').includes('b!'))).toBe(true);
+    expect(blocks(page, 'leaderboard').some((x) => x.kind === 'text' && x.text.startsWith('!: flagged harmful in Source attribution below (b)'))).toBe(true);
+    const snapshot = data({ name: 'rich2', trials: 60, failEvery: 10, rungs: true });
+    const cli = attributeSources(snapshot.trialTable as TrialTable).overall.effects.map((e) => [e.source, fmtSigned(e.effect), e.flag]);
+    const shownFlags = table(buildPage(snapshot), 'attribution').rows.map((r) => [r[0], r[1], (r[3] as { text: string }).text]);
+    expect(shownFlags).toEqual(cli);
   });
 
   it('says so instead of drawing when there is nothing to draw', () => {
