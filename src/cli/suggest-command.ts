@@ -7,6 +7,7 @@ import { bestTrial } from '../search/study.js';
 import { chosenSourceNames, SUBSET_PARAM } from '../search/space.js';
 import { suggestSubsets, type SubsetSuggestion } from '../selection/suggest.js';
 import { loadTrialTable, subsetKey } from '../selection/trial-table.js';
+import type { Params } from '../search/types.js';
 import type { Json, Store } from '../store/types.js';
 import { fmtParamValue, fmtSigned, table } from './format.js';
 import { isStudyFile, openStudy } from './locate.js';
@@ -37,7 +38,7 @@ export async function suggestCommand([target]: string[], options: Options): Prom
     // `suggest --enqueue`) would spend trials twice on one subset.
     const all = store.getTrials(record.id);
     const pending = new Set(
-      all.filter((t) => t.state === 'WAITING' || t.state === 'RUNNING').map((t) => subsetKey(chosenSourceNames(t.params as never), data.sources)),
+      all.filter((t) => t.state === 'WAITING' || t.state === 'RUNNING').map((t) => subsetKey(chosenSourceNames(t.params as Params), data.sources)),
     );
     const { min, max } = subset.distribution;
     const suggestions = suggestSubsets(data, count + pending.size, { min, max })
