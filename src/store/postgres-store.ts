@@ -29,6 +29,7 @@ import type {
   IntermediateRecord,
   Json,
   NewTrial,
+  ScreenRecord,
   Store,
   StudyIntermediateRecord,
   StudyRecord,
@@ -391,6 +392,32 @@ export class PostgresStore implements Store {
 
   getBaselines(studyId: number): BaselineRecord[] {
     return this.one('SELECT * FROM baselines WHERE study_id = $1 ORDER BY key', [studyId]).rows.map(decode.baseline);
+  }
+
+  putScreen(studyId: number, table: Json): void {
+    const text = toJsonText(table, 'screen table');
+    this.assertWritable();
+    // First write wins: every process of the study must sample with the same prior.
+    const inserted = this.one(
+      `INSERT INTO screens (study_id, result, created_at)
+       SELECT id, $2::jsonb, $3 FROM studies WHERE id = $1
+       ON CONFLICT (study_id) DO NOTHING
+       RETURNING study_id`,
+      [studyId, text, Date.now()],
+    );
+    if (inserted.rowCount > 0) return;
+    if (this.one('SELECT 1 FROM studies WHERE id = $1', [studyId]).rows.length === 0) {
+      throw new StoreError(`unknown study id ${studyId}`);
+    }
+  }
+
+  getScreen(studyId: number): Json | null {
+    return this.getScreenRecord(studyId)?.result ?? null;
+  }
+
+  getScreenRecord(studyId: number): ScreenRecord | null {
+    const row = this.one('SELECT * FROM screens WHERE study_id = $1', [studyId]).rows[0];
+    return row === undefined ? null : decode.screen(row);
   }
 
   snapshot<T>(fn: () => T): T {
