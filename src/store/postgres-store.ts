@@ -435,7 +435,7 @@ export class PostgresStore implements Store {
 
   /**
    * Copies whole studies into this database in ONE transaction: every study with its trials (same
-   * numbers, states, params, attempts and timestamps), units, intermediates and baselines, or nothing.
+   * numbers, states, params, attempts and timestamps), units, intermediates, baselines and screen, or nothing.
    * Refuses (StoreError, nothing written) if a study of the same name exists here. New ids are
    * assigned; numbers are what identifies a trial within its study. Returns the new study records.
    */
@@ -522,6 +522,14 @@ export class PostgresStore implements Store {
               FROM jsonb_to_recordset($2::jsonb) AS r(key text, result jsonb, created_at bigint)`,
         params: [id, toJsonText(baselines as unknown as Json, 'baselines')],
       },
+      ...(dump.screen === null
+        ? []
+        : [
+            {
+              sql: 'INSERT INTO screens (study_id, result, created_at) VALUES ($1, $2::jsonb, $3)',
+              params: [id, toJsonText(dump.screen.result, 'screen table'), dump.screen.createdAt],
+            },
+          ]),
     ]);
     return decode.study(created);
   }
