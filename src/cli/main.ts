@@ -112,7 +112,7 @@ export const COMMANDS: Record<string, Command> = {
     run: lazy(() => import('./worker-command.js'), (m) => m.workerCommand),
   },
   migrate: {
-    summary: 'copy studies (trials, units, baselines) from a SQLite file into PostgreSQL, in one transaction',
+    summary: 'copy studies (trials, units, baselines, screen) from a SQLite file into PostgreSQL, in one transaction',
     usage: 'tasksieve migrate --from sqlite:PATH --to postgres://USER@HOST/DB [--study NAME] [--json]',
     positionals: 0,
     options: { from: { type: 'string' }, to: { type: 'string' }, study: { type: 'string' }, json },

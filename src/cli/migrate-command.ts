@@ -50,7 +50,7 @@ export async function migrateCommand(_positionals: string[], options: Options): 
     for (const c of copied) {
       process.stdout.write(
         `copied study ${c.study}: ${c.trials} trials, ${c.units} units, ${c.intermediates} intermediate values, ` +
-          `${c.baselines} baselines → ${redactUrl(to)}\n`,
+          `${c.baselines} baselines${c.screen ? ', the screen table' : ''} → ${redactUrl(to)}\n`,
       );
     }
   }

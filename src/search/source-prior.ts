@@ -14,9 +14,6 @@ import type { Distribution } from './types.js';
  */
 export type SourcePrior = Readonly<Record<string, number>>;
 
-/** Where the screen table is kept: the study's keyed JSON results (shared with cached baselines). */
-export const SCREEN_KEY = 'screen:v1';
-
 /** Inclusion probabilities stay in [0.1, 0.9]: a screen can be wrong, so every source keeps being tried. */
 export const PRIOR_FLOOR = 0.1;
 
@@ -43,7 +40,7 @@ export function priorFromTable(table: ScreenTable, kind: ScreenKind): SourcePrio
 }
 
 export function readScreenTable(store: Store, studyId: number): ScreenTable | null {
-  return store.getBaseline(studyId, SCREEN_KEY) as unknown as ScreenTable | null;
+  return store.getScreen(studyId) as unknown as ScreenTable | null;
 }
 
 /** The study's source prior, or undefined when it has none (no screen_prior, or not screened yet). */
@@ -72,7 +69,7 @@ export async function ensureScreenPrior(
     throw new Error(`study "${study.name}" has screen_prior: ${study.screen_prior}, but its executor cannot run screens`);
   }
   const table = await runScreens(study, runner as ScreenRunner, signal);
-  store.putBaseline(studyId, SCREEN_KEY, table as unknown as Json);
+  store.putScreen(studyId, table as unknown as Json);
   return readScreenTable(store, studyId);
 }
 

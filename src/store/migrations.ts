@@ -121,6 +121,27 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       `);
     },
   },
+  {
+    version: 3,
+    name: 'screens-table',
+    up(db: MigrationDb): void {
+      // The screen table had been kept among the baselines under the key 'screen:v1' (the key the
+      // code used before this migration; nothing writes it any more). Baselines are target-only
+      // results keyed by recipe, target and seed, so the screen moves to a table of its own, one row
+      // per study, in this migration's transaction: a database never holds it in both places.
+      db.exec(`
+        CREATE TABLE screens (
+          study_id INTEGER PRIMARY KEY REFERENCES studies (id) ON DELETE CASCADE,
+          result TEXT NOT NULL CHECK (json_valid(result)),
+          created_at INTEGER NOT NULL
+        ) STRICT;
+
+        INSERT INTO screens (study_id, result, created_at)
+          SELECT study_id, result, created_at FROM baselines WHERE key = 'screen:v1';
+        DELETE FROM baselines WHERE key = 'screen:v1';
+      `);
+    },
+  },
 ]);
 
 /** A misnumbered list would silently skip or reorder schema changes: each backend fails at import instead. */

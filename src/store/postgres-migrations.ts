@@ -113,6 +113,26 @@ export const PG_MIGRATIONS: readonly Migration[] = Object.freeze([
       `);
     },
   },
+  {
+    version: 3,
+    name: 'screens-table',
+    up(db: MigrationDb): void {
+      // As in SQLite: the screen table moves out of the baselines (key 'screen:v1', which the code
+      // used before this migration) into a table of its own, one row per study, in the migration's
+      // transaction.
+      db.exec(`
+        CREATE TABLE screens (
+          study_id bigint PRIMARY KEY REFERENCES studies (id) ON DELETE CASCADE,
+          result jsonb NOT NULL,
+          created_at bigint NOT NULL
+        );
+
+        INSERT INTO screens (study_id, result, created_at)
+          SELECT study_id, result, created_at FROM baselines WHERE key = 'screen:v1';
+        DELETE FROM baselines WHERE key = 'screen:v1';
+      `);
+    },
+  },
 ]);
 
 // Both backends must describe one schema history: a migration added to one only is a bug.

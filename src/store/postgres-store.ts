@@ -29,6 +29,7 @@ import type {
   IntermediateRecord,
   Json,
   NewTrial,
+  ScreenRecord,
   Store,
   StudyIntermediateRecord,
   StudyRecord,
@@ -393,6 +394,32 @@ export class PostgresStore implements Store {
     return this.one('SELECT * FROM baselines WHERE study_id = $1 ORDER BY key', [studyId]).rows.map(decode.baseline);
   }
 
+  putScreen(studyId: number, table: Json): void {
+    const text = toJsonText(table, 'screen table');
+    this.assertWritable();
+    // First write wins: every process of the study must sample with the same prior.
+    const inserted = this.one(
+      `INSERT INTO screens (study_id, result, created_at)
+       SELECT id, $2::jsonb, $3 FROM studies WHERE id = $1
+       ON CONFLICT (study_id) DO NOTHING
+       RETURNING study_id`,
+      [studyId, text, Date.now()],
+    );
+    if (inserted.rowCount > 0) return;
+    if (this.one('SELECT 1 FROM studies WHERE id = $1', [studyId]).rows.length === 0) {
+      throw new StoreError(`unknown study id ${studyId}`);
+    }
+  }
+
+  getScreen(studyId: number): Json | null {
+    return this.getScreenRecord(studyId)?.result ?? null;
+  }
+
+  getScreenRecord(studyId: number): ScreenRecord | null {
+    const row = this.one('SELECT * FROM screens WHERE study_id = $1', [studyId]).rows[0];
+    return row === undefined ? null : decode.screen(row);
+  }
+
   snapshot<T>(fn: () => T): T {
     // REPEATABLE READ pins one snapshot at the first statement; READ ONLY never blocks a writer.
     return this.inTransaction('snapshot', 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', fn);
@@ -408,7 +435,7 @@ export class PostgresStore implements Store {
 
   /**
    * Copies whole studies into this database in ONE transaction: every study with its trials (same
-   * numbers, states, params, attempts and timestamps), units, intermediates and baselines, or nothing.
+   * numbers, states, params, attempts and timestamps), units, intermediates, baselines and screen, or nothing.
    * Refuses (StoreError, nothing written) if a study of the same name exists here. New ids are
    * assigned; numbers are what identifies a trial within its study. Returns the new study records.
    */
@@ -495,6 +522,14 @@ export class PostgresStore implements Store {
               FROM jsonb_to_recordset($2::jsonb) AS r(key text, result jsonb, created_at bigint)`,
         params: [id, toJsonText(baselines as unknown as Json, 'baselines')],
       },
+      ...(dump.screen === null
+        ? []
+        : [
+            {
+              sql: 'INSERT INTO screens (study_id, result, created_at) VALUES ($1, $2::jsonb, $3)',
+              params: [id, toJsonText(dump.screen.result, 'screen table'), dump.screen.createdAt],
+            },
+          ]),
     ]);
     return decode.study(created);
   }

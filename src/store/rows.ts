@@ -8,6 +8,7 @@ import type {
   BaselineRecord,
   IntermediateRecord,
   Json,
+  ScreenRecord,
   StudyIntermediateRecord,
   StudyRecord,
   TrialRecord,
@@ -28,6 +29,7 @@ export interface RowDecoders {
   /** An intermediates row joined with its trial's `number` and `state`. */
   readonly studyIntermediate: (row: Row) => StudyIntermediateRecord;
   readonly baseline: (row: Row) => BaselineRecord;
+  readonly screen: (row: Row) => ScreenRecord;
 }
 
 const nullableNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
@@ -80,6 +82,11 @@ export function rowDecoders(json: JsonCell): RowDecoders {
     baseline: (row) => ({
       studyId: Number(row['study_id']),
       key: String(row['key']),
+      result: json(row['result']),
+      createdAt: Number(row['created_at']),
+    }),
+    screen: (row) => ({
+      studyId: Number(row['study_id']),
       result: json(row['result']),
       createdAt: Number(row['created_at']),
     }),

@@ -29,6 +29,7 @@ import type {
   IntermediateRecord,
   Json,
   NewTrial,
+  ScreenRecord,
   Store,
   StudyIntermediateRecord,
   StudyRecord,
@@ -208,6 +209,13 @@ function prepareStatements(db: Database.Database) {
     ),
     baseline: db.prepare<[number, string], { result: string }>(
       'SELECT result FROM baselines WHERE study_id = ? AND key = ?',
+    ),
+
+    insertScreen: db.prepare<[number, string, number]>(
+      'INSERT OR IGNORE INTO screens (study_id, result, created_at) VALUES (?, ?, ?)',
+    ),
+    screen: db.prepare<[number], { study_id: number; result: string; created_at: number }>(
+      'SELECT * FROM screens WHERE study_id = ?',
     ),
   };
 }
@@ -455,6 +463,24 @@ export class SqliteStore implements Store {
 
   getBaselines(studyId: number): BaselineRecord[] {
     return this.read(() => this.statements.baselinesOfStudy.all(studyId)).map(decode.baseline);
+  }
+
+  putScreen(studyId: number, table: Json): void {
+    const text = toJsonText(table, 'screen table');
+    this.write(() => {
+      this.requireStudy(studyId);
+      // First write wins: every process of the study must sample with the same prior.
+      this.statements.insertScreen.run(studyId, text, Date.now());
+    });
+  }
+
+  getScreen(studyId: number): Json | null {
+    return this.getScreenRecord(studyId)?.result ?? null;
+  }
+
+  getScreenRecord(studyId: number): ScreenRecord | null {
+    const row = this.read(() => this.statements.screen.get(studyId));
+    return row === undefined ? null : decode.screen(row);
   }
 
   snapshot<T>(fn: () => T): T {

@@ -54,6 +54,13 @@ export interface BaselineRecord {
   readonly createdAt: number;
 }
 
+/** A study's transferability screen table (LEEP/LogME/H-score), computed once before its first trial. */
+export interface ScreenRecord {
+  readonly studyId: number;
+  readonly result: Json;
+  readonly createdAt: number;
+}
+
 export interface IntermediateRecord {
   readonly trialId: number;
   readonly step: number;
@@ -132,6 +139,16 @@ export interface Store {
   getBaseline(studyId: number, key: string): Json | null;
   /** Every baseline of the study, by key (moving a study to another database copies them). */
   getBaselines(studyId: number): BaselineRecord[];
+
+  /**
+   * The study's screen table; first write wins: concurrent runs of one study may each compute it, and
+   * every process must then sample with the same (first stored) scores.
+   */
+  putScreen(studyId: number, table: Json): void;
+  /** The study's screen table, or null when it was never screened. */
+  getScreen(studyId: number): Json | null;
+  /** The screen with its timestamp, or null (moving a study to another database copies it). */
+  getScreenRecord(studyId: number): ScreenRecord | null;
 
   /**
    * Runs `fn` inside one read transaction: every read it makes sees the same committed state, even

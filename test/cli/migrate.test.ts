@@ -21,8 +21,15 @@ function comparable(dump: StudyDump) {
       };
     }),
     baselines: dump.baselines.map(({ studyId: _b, ...b }) => b),
+    screen: dump.screen === null ? null : { result: dump.screen.result, createdAt: dump.screen.createdAt },
   };
 }
+
+/** A screen table as `screen_prior:` stores it (the shape does not matter to the store). */
+const SCREEN = {
+  sources: [{ source: 'a', score: { leep: -0.7, logme: 0.25, hscore: 1.5 } }],
+  ranking: { leep: ['a'], logme: ['a'], hscore: ['a'] },
+};
 
 describe('tasksieve migrate --from sqlite:… --to postgres://…', () => {
   const dir = tempDir('tasksieve-migrate-');
@@ -56,6 +63,7 @@ describe('tasksieve migrate --from sqlite:… --to postgres://…', () => {
       store.createTrial(study.id, 10, () => running({ lr: 0.5 }));
       store.createTrial(study.id, 10, () => ({ state: 'WAITING', owner: null, params: { lr: 0.6 } }));
       store.putBaseline(study.id, 'recipe:t1:0', { accuracy: 0.4 });
+      store.putScreen(study.id, SCREEN);
     } finally {
       store.close();
     }
@@ -74,14 +82,14 @@ describe('tasksieve migrate --from sqlite:… --to postgres://…', () => {
     expect(unknown.stderr).toBe(`tasksieve migrate: ${sqlite}: study "nope" not found (studies: real, states)\n`);
   });
 
-  it('copies every study whole (numbers, states, timestamps, units, intermediates, baselines), then refuses a second copy', () => {
+  it('copies every study whole (numbers, states, timestamps, units, intermediates, baselines, screen), then refuses a second copy', () => {
     const copied = cli(['migrate', '--from', `sqlite:${sqlite}`, '--to', database.url, '--json']);
     expect(copied.stderr).toBe('');
     expect(copied.status).toBe(0);
-    const report = JSON.parse(copied.stdout) as { copied: { study: string; trials: number; units: number }[] };
-    expect(report.copied.map((c) => [c.study, c.trials])).toEqual([
-      ['real', 2],
-      ['states', 6],
+    const report = JSON.parse(copied.stdout) as { copied: { study: string; trials: number; units: number; screen: boolean }[] };
+    expect(report.copied.map((c) => [c.study, c.trials, c.screen])).toEqual([
+      ['real', 2, false],
+      ['states', 6, true],
     ]);
 
     const source = SqliteStore.open(sqlite, { readonly: true });
@@ -94,6 +102,11 @@ describe('tasksieve migrate --from sqlite:… --to postgres://…', () => {
         expect(to.trials.length).toBeGreaterThan(0);
       }
       expect(dumpStudy(destination, 'real').baselines.length).toBeGreaterThan(0);
+      // The screen arrives in the screens table, not among the baselines.
+      const states = destination.getStudy('states')!;
+      expect(destination.getScreen(states.id)).toEqual(SCREEN);
+      expect(destination.getBaselines(states.id).map((b) => b.key)).toEqual(['recipe:t1:0']);
+      expect(destination.getScreen(destination.getStudy('real')!.id)).toBeNull();
     } finally {
       source.close();
       destination.close();
@@ -120,6 +133,10 @@ describe('tasksieve migrate --from sqlite:… --to postgres://…', () => {
       expect(board.status).toBe(0);
       const fromSqlite = cli(['leaderboard', 'real', '--db', sqlite, '--json']);
       expect(JSON.parse(board.stdout)).toEqual(JSON.parse(fromSqlite.stdout));
+      const screened = cli(['migrate', '--from', `sqlite:${sqlite}`, '--to', only.url, '--study', 'states']);
+      expect(screened.stderr).toBe('');
+      expect(screened.status).toBe(0);
+      expect(screened.stdout).toMatch(/^copied study states: 6 trials, 2 units, 2 intermediate values, 1 baselines, the screen table → postgres:\/\//);
     } finally {
       only.drop();
     }

@@ -528,6 +528,46 @@ export function storeContract(name: string, makeStore: () => { store: Store; cle
       });
     });
 
+    describe('screens', () => {
+      const table = { sources: [{ source: 'a', score: { leep: -0.5, logme: 1.25 } }], ranking: { leep: ['a'] } };
+
+      it('are null when absent and first write wins', () => {
+        const s = study();
+        expect(store.getScreen(s.id)).toBeNull();
+        expect(store.getScreenRecord(s.id)).toBeNull();
+        const before = Date.now();
+        store.putScreen(s.id, table);
+        // A second process that screened the same study concurrently: its table is not kept.
+        store.putScreen(s.id, { sources: [], ranking: {} });
+        expect(store.getScreen(s.id)).toEqual(table);
+        const record = store.getScreenRecord(s.id)!;
+        expect(record.studyId).toBe(s.id);
+        expect(record.result).toEqual(table);
+        expect(record.createdAt).toBeGreaterThanOrEqual(before);
+        expect(record.createdAt).toBeLessThanOrEqual(Date.now());
+      });
+
+      it('are kept per study, apart from the baselines', () => {
+        const a = study('a');
+        const b = study('b');
+        store.putScreen(a.id, table);
+        expect(store.getScreen(b.id)).toBeNull();
+        store.putScreen(b.id, [1, 2]);
+        expect(store.getScreen(a.id)).toEqual(table);
+        expect(store.getScreen(b.id)).toEqual([1, 2]);
+        expect(store.getBaselines(a.id)).toEqual([]);
+        expect(store.getScreen(987654)).toBeNull();
+      });
+
+      it('refuse an unknown study and non-finite numbers, storing nothing', () => {
+        const s = study();
+        expect(() => store.putScreen(987654, table)).toThrow(StoreError);
+        expect(() => store.putScreen(987654, table)).toThrow('unknown study id 987654');
+        expect(() => store.putScreen(s.id, { score: Number.NaN })).toThrow(StoreError);
+        expect(store.getScreen(s.id)).toBeNull();
+      });
+    });
+
     describe('JSON round-trip', () => {
       const nested = {
         lr: 0.1,

@@ -12,6 +12,7 @@ import { PG_MIGRATIONS } from '../../src/store/postgres-migrations.js';
 import { PostgresStore, redactUrl } from '../../src/store/postgres-store.js';
 import type { TrialRecord } from '../../src/store/types.js';
 import { runNode } from '../helpers/node-process.js';
+import { postgresAtVersion } from '../helpers/old-schema.js';
 import { storeContract } from '../helpers/store-contract.js';
 import { freshSchema, pgAdmin } from '../helpers/pg.js';
 
@@ -108,6 +109,41 @@ describe('PostgresStore (PostgreSQL specifics)', () => {
       expect(open).toThrow(StoreError);
       expect(open).toThrow(`schema migration ${SCHEMA_VERSION + 1}`);
       expect(open).toThrow('newer tasksieve');
+    }
+  });
+
+  it('opens a schema-2 database with its screen moved from the baselines to the screens table', () => {
+    postgresAtVersion(schema.url, 2);
+    const screen = { sources: [{ source: 'a', score: { leep: -0.4 } }], ranking: { leep: ['a'] } };
+    // What schema-2 tasksieve wrote: the screen as the baseline keyed 'screen:v1', beside real baselines.
+    const studyId = Number(
+      sql(`INSERT INTO $schema.studies (name, spec, direction, created_at) VALUES ('s', '{}', 'maximize', 1) RETURNING id`).rows[0]![
+        'id'
+      ],
+    );
+    sql('INSERT INTO $schema.baselines (study_id, key, result, created_at) VALUES ($1, $2, $3::jsonb, $4), ($1, $5, $6::jsonb, $7)', [
+      studyId,
+      'screen:v1',
+      JSON.stringify(screen),
+      1234,
+      'recipe:t1:0',
+      JSON.stringify({ accuracy: 0.4 }),
+      1235,
+    ]);
+    expect(() => PostgresStore.open(schema.url, { readonly: true })).toThrow('is at schema version 2');
+
+    const store = PostgresStore.open(schema.url);
+    try {
+      expect(store.getScreenRecord(studyId)).toEqual({ studyId, result: screen, createdAt: 1234 });
+      expect(store.getBaselines(studyId).map((b) => b.key)).toEqual(['recipe:t1:0']);
+    } finally {
+      store.close();
+    }
+    const reader = PostgresStore.open(schema.url, { readonly: true });
+    try {
+      expect(reader.getScreen(studyId)).toEqual(screen);
+    } finally {
+      reader.close();
     }
   });
 

@@ -12,6 +12,7 @@ import { StoreError } from '../../src/errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { runNode } from '../helpers/node-process.js';
+import { sqliteAtVersion } from '../helpers/old-schema.js';
 import { storeContract } from '../helpers/store-contract.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -104,6 +105,41 @@ describe('SqliteStore (SQLite specifics)', () => {
       expect(open).toThrow(StoreError);
       expect(open).toThrow(`schema migration ${SCHEMA_VERSION + 1}`);
       expect(open).toThrow('newer tasksieve');
+    }
+  });
+
+  it('opens a schema-2 database with its screen moved from the baselines to the screens table', () => {
+    sqliteAtVersion(dbPath, 2);
+    const screen = { sources: [{ source: 'a', score: { leep: -0.4 } }], ranking: { leep: ['a'] } };
+    const db = raw();
+    try {
+      // What schema-2 tasksieve wrote: the screen as the baseline keyed 'screen:v1', beside real baselines.
+      const studyId = db
+        .prepare("INSERT INTO studies (name, spec, direction, created_at) VALUES ('s', '{}', 'maximize', 1) RETURNING id")
+        .pluck()
+        .get() as number;
+      const baseline = db.prepare('INSERT INTO baselines (study_id, key, result, created_at) VALUES (?, ?, ?, ?)');
+      baseline.run(studyId, 'screen:v1', JSON.stringify(screen), 1234);
+      baseline.run(studyId, 'recipe:t1:0', JSON.stringify({ accuracy: 0.4 }), 1235);
+    } finally {
+      db.close();
+    }
+    // A reader cannot migrate: it asks for a read-write open first.
+    expect(() => SqliteStore.open(dbPath, { readonly: true })).toThrow('is at schema version 2');
+
+    const store = SqliteStore.open(dbPath);
+    try {
+      const id = store.getStudy('s')!.id;
+      expect(store.getScreenRecord(id)).toEqual({ studyId: id, result: screen, createdAt: 1234 });
+      expect(store.getBaselines(id).map((b) => b.key)).toEqual(['recipe:t1:0']);
+    } finally {
+      store.close();
+    }
+    const reader = SqliteStore.open(dbPath, { readonly: true });
+    try {
+      expect(reader.getScreen(reader.getStudy('s')!.id)).toEqual(screen);
+    } finally {
+      reader.close();
     }
   });
 
