@@ -10,21 +10,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as tfjs from '@tensorflow/tfjs';
-import type { Recipe } from '../src/config/types.js';
 import { generateSynthetic, loadCsv } from '../src/data/index.js';
-import type { Dataset, DatasetSpec, TargetSpec } from '../src/data/types.js';
+import type { Dataset, TargetSpec } from '../src/data/types.js';
 import { PoolExecutor } from '../src/search/executor.js';
 import { buildMlp } from '../src/strategies/mlp.js';
 import { trainMlp } from '../src/strategies/train-loop.js';
 import { Rng } from '../src/util/rng.js';
 import { initBackend, tf } from '../src/worker/backend.js';
-import { BACKENDS, type BackendName, type TrialUnit, type WorkerMemory } from '../src/worker/protocol.js';
+import { BACKENDS, type BackendName, type WorkerMemory } from '../src/worker/protocol.js';
+import { BATCH, LARGE_SPEC, LEARNING_RATE, poolBatch, ProcessPair, trainingUnit, warmPool, type PoolRun } from './pool-throughput.js';
 import { runPeer } from './python-peer.js';
 import type { Benchmark, BenchContext } from './registry.js';
 
 const DIGITS = fileURLToPath(new URL('../data/digits.csv.gz', import.meta.url));
-const LEARNING_RATE = 1e-3;
-const BATCH = 32;
 
 interface Options {
   readonly repeats: number;
@@ -108,9 +106,6 @@ async function timed(samples: number, run: () => unknown): Promise<Sample> {
   return { wall: samples / ((performance.now() - wall) / 1000), cpu: samples / ((used.user + used.system) / 1e6) };
 }
 
-const LARGE_SPEC = { kind: 'synthetic', features: 784, latent: 32, classes: 10, familySeed: 1, rho: 1, taskSeed: 1, noise: 0.1 } as const;
-/** The pool's target: the large case's rows (5,000 labelled) plus 500 to validate on. */
-const POOL_TARGET: TargetSpec = { name: 'large', dataset: { ...LARGE_SPEC, rows: 5500 } as DatasetSpec, transforms: [], labelled: 5000 };
 
 function firstRows(ds: Dataset, rows: number): Dataset {
   const n = Math.min(rows, ds.rows);
@@ -176,77 +171,6 @@ async function measureTorch(c: Case, path: string, seed: number): Promise<Sample
     'torch',
   );
   return outcome.ok ? { wall: outcome.data.samples_per_s[0]!, cpu: outcome.data.samples_per_cpu_s[0]! } : outcome.reason;
-}
-
-function trainingUnit(target: TargetSpec, hidden: readonly number[], seed: number): TrialUnit {
-  const recipe: Recipe = {
-    strategy: 'finetune',
-    optimizer: 'adam',
-    learning_rate: LEARNING_RATE,
-    batch_size: BATCH,
-    pretrain_epochs: 0,
-    epochs: 1,
-    freeze_layers: 0,
-    dropout: 0,
-  };
-  return { trialNumber: seed, target, sources: [], model: { kind: 'mlp', hidden, activation: 'relu', dropout: 0 }, recipe, seed, withBaseline: false };
-}
-
-interface PoolRun {
-  /**
-   * Training rows per second of wall time while the pool was saturated: from the W-th completion to
-   * the (N-W)-th, every worker busy throughout (a study's steady state). Leaves out the start, where
-   * every worker begins at once, and the drain, where the last units run while other workers idle.
-   */
-  readonly samplesPerS: number;
-  /** Training rows per second over the whole batch, drain included. */
-  readonly batchSamplesPerS: number;
-  readonly ms: number;
-  /** Training rows per second of this process's CPU time (every thread): the cost of a row. */
-  readonly samplesPerCpuS: number;
-  /** CPU seconds per wall second: how many cores the pool actually got. */
-  readonly parallelism: number;
-}
-
-/**
- * A pool of `workers` threads, warmed with `warmup` large-model units per thread. V8 keeps optimising
- * (and deoptimising) tfjs's code for the first ~30 units of a worker: a unit takes 460 ms after 8
- * units, 435 ms after 40. Timing both pools after as many units per thread compares them in the
- * same state, the one a long study runs in.
- */
-async function warmPool(workers: number, warmup: number): Promise<PoolExecutor> {
-  const executor = await PoolExecutor.start({ workers, backend: 'wasm' });
-  await Promise.all(Array.from({ length: workers * warmup }, (_, i) => executor.runUnit(trainingUnit(POOL_TARGET, [256, 256], 1000 + i))));
-  return executor;
-}
-
-/** `units` large-model units through a warm pool of `workers` threads, all queued at once. */
-async function poolBatch(executor: PoolExecutor, workers: number, units: number): Promise<PoolRun> {
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  const done: { at: number; samples: number }[] = [];
-  await Promise.all(
-    Array.from({ length: units }, (_, i) =>
-      executor.runUnit(trainingUnit(POOL_TARGET, [256, 256], i)).then((r) => {
-        done.push({ at: performance.now() - started, samples: r.transfer.cost.samples });
-      }),
-    ),
-  );
-  const used = process.cpuUsage(cpu);
-  const ms = performance.now() - started;
-  const cpuS = (used.user + used.system) / 1e6;
-  done.sort((a, b) => a.at - b.at);
-  const samples = done.reduce((sum, d) => sum + d.samples, 0);
-  const from = done[workers - 1]!;
-  const to = done[units - workers - 1]!;
-  const steadySamples = done.slice(workers, units - workers).reduce((sum, d) => sum + d.samples, 0);
-  return {
-    samplesPerS: steadySamples / ((to.at - from.at) / 1000),
-    batchSamplesPerS: samples / (ms / 1000),
-    ms,
-    samplesPerCpuS: samples / cpuS,
-    parallelism: cpuS / (ms / 1000),
-  };
 }
 
 interface MemoryTrace {
@@ -384,17 +308,30 @@ export const training: Benchmark = {
 
     if (!options.skip.has('pool')) {
       const { poolUnits, poolRounds, poolWarmup } = options;
-      log(`\npool on the large model (wasm, 1 epoch of 5,000 rows per unit; two warm pools, ${poolWarmup} untimed units per thread first, then ${poolRounds} interleaved rounds of ${poolUnits} units per worker)`);
+      log(`\npool on the large model (wasm, 1 epoch of 5,000 rows per unit; two warm pools and, as a control, two 1-worker processes; ${poolWarmup} untimed units per thread first, then ${poolRounds} interleaved rounds of ${poolUnits} units per worker)`);
       // Both pools stay up and alternate in short rounds (1 then 2 workers, then 2 then 1, ...): on a
       // shared 2-core VM the same work can take a third longer from one minute to the next, so only
       // ratios of neighbouring runs, and their median, mean anything.
       const pools = new Map<number, PoolExecutor>();
+      // The control (--skip pair to leave it out): two single-worker processes side by side.
+      let pair: ProcessPair | null = null;
       try {
         for (const workers of [1, 2]) pools.set(workers, await warmPool(workers, poolWarmup));
+        if (!options.skip.has('pair')) pair = await ProcessPair.start(poolWarmup);
         const runs = new Map<number, PoolRun[]>([[1, []], [2, []]]);
+        const pairRates: number[] = [];
+        const kinds = pair ? (['1', '2', 'pair'] as const) : (['1', '2'] as const);
         for (let round = 0; round < poolRounds; round++) {
-          for (const workers of round % 2 === 0 ? [1, 2] : [2, 1]) {
-            runs.get(workers)!.push(await poolBatch(pools.get(workers)!, workers, poolUnits * workers));
+          // Each round starts with the next kind, so none always runs first (or right after another).
+          for (let k = 0; k < kinds.length; k++) {
+            const kind = kinds[(round + k) % kinds.length]!;
+            if (kind === 'pair') {
+              const [a, b] = await pair!.run(poolUnits);
+              pairRates.push(a.samplesPerS + b.samplesPerS);
+            } else {
+              const workers = Number(kind);
+              runs.get(workers)!.push(await poolBatch(pools.get(workers)!, workers, poolUnits * workers));
+            }
           }
         }
         const ones = runs.get(1)!;
@@ -421,6 +358,12 @@ export const training: Benchmark = {
         // parallel units slow each other down: memory bandwidth, GC, the main thread's share).
         const idle = (2 * median(twos.map((r) => r.samplesPerCpuS))) / median(ones.map((r) => r.samplesPerCpuS));
         log(`speed-up with 2 free cores, from the CPU cost per row: ${x(idle)}`);
+        const pairRatios = pairRates.map((rate, i) => rate / ones[i]!.samplesPerS);
+        const poolOverPair = twos.map((t, i) => t.samplesPerS / pairRates[i]!).filter(Number.isFinite);
+        if (pair) {
+          log(`control, two 1-worker processes side by side over 1 worker: ${pairRatios.map(x).join(', ')}; median ${x(median(pairRatios))}`);
+          log(`the 2-worker pool over those two processes: median ${x(median(poolOverPair))} (1.00x: the pool loses nothing to sharing a process; what keeps both under 2x is the machine)`);
+        }
         summary.pool = {
           one_worker: Math.round(median(ones.map((r) => r.samplesPerS))),
           two_workers: Math.round(median(twos.map((r) => r.samplesPerS))),
@@ -431,9 +374,17 @@ export const training: Benchmark = {
           cores_used: [Number(median(ones.map((r) => r.parallelism)).toFixed(2)), Number(median(twos.map((r) => r.parallelism)).toFixed(2))],
           speedup_with_two_free_cores: Number(idle.toFixed(3)),
           goal_at_least_1_8x: medianRatio >= 1.8,
+          ...(pair
+            ? {
+                pair_round_ratios: pairRatios.map((r) => Number(r.toFixed(3))),
+                median_pair_ratio: Number(median(pairRatios).toFixed(3)),
+                median_pool_over_pair: Number(median(poolOverPair).toFixed(3)),
+              }
+            : {}),
         };
       } finally {
         for (const pool of pools.values()) await pool.close();
+        await pair?.close();
       }
     }
 
