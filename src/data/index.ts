@@ -4,5 +4,5 @@ export type { Dataset, DatasetSpec, TargetSpec, TargetSplit, TaskSpec, Transform
 export { loadCsv } from './csv.js';
 export { generateSynthetic, type SyntheticSpec } from './synthetic.js';
 export { applyTransform, applyTransforms, labelPermutation } from './transforms.js';
-export { concatDatasets, selectRows } from './rows.js';
+export { concatDatasets, selectRows, SplitBuffers, type RowArrays } from './rows.js';
 export { holdOutUnlabelled, materializeTask, splitTarget, type UnlabelledSplit } from './tasks.js';

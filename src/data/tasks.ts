@@ -4,7 +4,7 @@
 import { DataError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import { loadCsv } from './csv.js';
-import { selectRows } from './rows.js';
+import { selectRows, type SplitBuffers } from './rows.js';
 import { generateSynthetic } from './synthetic.js';
 import { applyTransforms } from './transforms.js';
 import type { Dataset, DatasetSpec, TaskSpec, TargetSplit } from './types.js';
@@ -84,8 +84,9 @@ function canonicalJson(value: unknown): string {
  * Splits a target task into `labelled` training rows and validation rows (everything else), seeded
  * and stratified: first one random row of every class present (so each present class is labelled at
  * least once), then rows drawn uniformly at random from the rest. Both parts keep the original row order.
+ * With `buffers` the rows are written into them (reused by the next split) instead of fresh arrays.
  */
-export function splitTarget(ds: Dataset, labelled: number, seed: number): TargetSplit {
+export function splitTarget(ds: Dataset, labelled: number, seed: number, buffers?: SplitBuffers): TargetSplit {
   if (!Number.isInteger(labelled) || labelled < 1) {
     throw new DataError(`labelled must be a positive integer (got ${labelled})`);
   }
@@ -115,7 +116,9 @@ export function splitTarget(ds: Dataset, labelled: number, seed: number): Target
   const train: number[] = [];
   const validation: number[] = [];
   for (let i = 0; i < ds.rows; i++) (inTrain[i] === 1 ? train : validation).push(i);
-  return { train: selectRows(ds, train), validation: selectRows(ds, validation) };
+  if (buffers === undefined) return { train: selectRows(ds, train), validation: selectRows(ds, validation) };
+  const [trainArrays, validationArrays] = buffers.reserve(train.length, validation.length, ds.cols);
+  return { train: selectRows(ds, train, trainArrays), validation: selectRows(ds, validation, validationArrays) };
 }
 
 /** A target's rows for semi-supervised training: an unlabelled pool and the rows that still validate. */

@@ -1,10 +1,16 @@
 // Runs one trial unit inside a worker: materialise the target and sources, split the target, train the
 // unit's strategy (and its target-only baseline). Worker side; gets tfjs passed in.
 // Must not import the store, the CLI, YAML parsing or src/config/load* (config types only).
-import { materializeTask, splitTarget } from '../data/index.js';
+import { materializeTask, SplitBuffers, splitTarget } from '../data/index.js';
 import { DataError } from '../errors.js';
 import { getStrategy, type Tf } from '../strategies/index.js';
 import type { BackendName, EvaluatedModel, RungReport, TrialUnit, UnitResult } from './protocol.js';
+
+/**
+ * This thread's split rows, reused unit after unit: a worker runs one unit at a time, and nothing of a
+ * unit's split outlives it (results are metrics; tensors made from the rows are disposed).
+ */
+const splitBuffers = new SplitBuffers();
 
 /** The live link of a running unit to whoever schedules it (the main thread, through a port). */
 export interface UnitControl {
@@ -34,7 +40,7 @@ export async function runUnit(tf: Tf, unit: TrialUnit, backend: BackendName, con
       );
     }
   });
-  const split = splitTarget(target, unit.target.labelled, unit.seed);
+  const split = splitTarget(target, unit.target.labelled, unit.seed, splitBuffers);
   const numClasses = Math.max(target.numClasses, ...sources.map((s) => s.numClasses));
   const strategy = getStrategy(unit.recipe.strategy);
   const common = {
