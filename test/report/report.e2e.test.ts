@@ -107,31 +107,42 @@ describe('tasksieve report in a real browser', () => {
     // Mid-study: once a trial is COMPLETE the runner is frozen (SIGSTOP, possibly inside a write
     // transaction), so the report is taken of a study that is certainly still running, and it must
     // not wait for the runner. Then the runner goes on and finishes normally.
-    const completeNow = (): number => {
-      if (!existsSync(db)) return 0;
+    const countsNow = (): { complete: number; running: number } => {
+      const none = { complete: 0, running: 0 };
+      if (!existsSync(db)) return none;
       let store: SqliteStore;
       try {
         store = SqliteStore.open(db, { readonly: true });
       } catch {
-        return 0; // the runner has created the file but not its tables yet
+        return none; // the runner has created the file but not its tables yet
       }
       try {
         const study = store.getStudy('report-e2e');
-        return study ? store.countTrials(study.id, ['COMPLETE']) : 0;
+        return study ? { complete: store.countTrials(study.id, ['COMPLETE']), running: store.countTrials(study.id, ['RUNNING']) } : none;
       } finally {
         store.close();
       }
     };
+    // Frozen with a trial COMPLETE and one RUNNING: between telling one trial and asking the next the
+    // study has no RUNNING trial for a moment, and a snapshot then would not show it as running.
     const deadline = Date.now() + 240_000;
-    while (completeNow() < 1) {
+    let frozenComplete = 0;
+    for (;;) {
       if (Date.now() > deadline) throw new Error('the study did not complete a trial in time');
-      await new Promise((r) => setTimeout(r, 50));
+      const seen = countsNow();
+      if (seen.complete >= 1 && seen.running >= 1) {
+        child.kill('SIGSTOP');
+        const frozen = countsNow();
+        if (frozen.complete >= 1 && frozen.running >= 1) {
+          frozenComplete = frozen.complete;
+          break;
+        }
+        child.kill('SIGCONT');
+      }
+      await new Promise((r) => setTimeout(r, 20));
     }
-    child.kill('SIGSTOP');
     let liveReport: ReturnType<typeof cli>;
-    let frozenComplete: number;
     try {
-      frozenComplete = completeNow();
       liveReport = cli(['report', file, '--db', db, '-o', live, '--json']);
     } finally {
       child.kill('SIGCONT');
