@@ -9,7 +9,7 @@ import { aggregate as aggregateOf } from '../metrics/aggregate.js';
 import { PoolExecutor } from '../search/executor.js';
 import { describeObjective, objectiveOn } from '../search/objective.js';
 import { readScreenTable } from '../search/source-prior.js';
-import { attributeSources, harmfulSources, type AttributionScope } from '../selection/attribution.js';
+import { attributeSources, HARMFUL_MARK, harmfulSources, type AttributionScope } from '../selection/attribution.js';
 import { runScreens, type ScreenTable } from '../selection/screen.js';
 import { rankSubsets, type SubsetRanking } from '../selection/subsets.js';
 import { loadTrialTable, type TrialTable } from '../selection/trial-table.js';
@@ -32,9 +32,6 @@ function byOption(options: Options): Aggregate | undefined {
 
 const interval = (low: number, high: number) => `[${fmtSigned(low)}, ${fmtSigned(high)}]`;
 const subsetText = (sources: readonly string[]) => (sources.length > 0 ? sources.join(',') : '(target only)');
-
-/** Marks a harmful source wherever a leaderboard shows a subset. */
-const HARMFUL_MARK = '!';
 
 /**
  * A leaderboard ranks trials and subsets by their scores, and a subset with a harmful source can rank

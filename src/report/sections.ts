@@ -2,7 +2,7 @@
 // leaderboard, parameter importance, source inclusion, source attribution, per-target gains, scheduler
 // rungs, failures. Main thread; pure (the snapshot is already read); must not import the store or CLI.
 import { describeObjective } from '../search/objective.js';
-import { attributeSources, harmfulSources, type Attribution, type EffectFlag } from '../selection/index.js';
+import { attributeSources, HARMFUL_MARK, harmfulSources, type Attribution, type EffectFlag } from '../selection/index.js';
 import type { ReportData, ReportTrial } from './collect.js';
 import {
   gainsChart,
@@ -135,7 +135,7 @@ function leaderboardSection(data: ReportData, top: number, harmful: ReadonlySet<
     String(row.rank),
     `#${row.number}`,
     fmt(row.value),
-    row.sources.length > 0 ? row.sources.map((source) => (harmful.has(source) ? `${source}!` : source)).join(', ') : 'target only',
+    row.sources.length > 0 ? row.sources.map((source) => (harmful.has(source) ? `${source}${HARMFUL_MARK}` : source)).join(', ') : 'target only',
     ...targets.map((target) => {
       const s = row.targets.find((x) => x.target === target);
       return s ? gainCell(s.gain) : '-';
@@ -149,7 +149,7 @@ function leaderboardSection(data: ReportData, top: number, harmful: ReadonlySet<
   if (harmful.size > 0) {
     blocks.push({
       kind: 'text',
-      text: `!: flagged harmful in Source attribution below (${[...harmful].join(', ')}); a trial with it that ranks high does so in spite of it (its recipe, the sources next to it, or seed noise).`,
+      text: `${HARMFUL_MARK}: flagged harmful in Source attribution below (${[...harmful].join(', ')}); a trial with it that ranks high does so in spite of it (its recipe, the sources next to it, or seed noise).`,
     });
   }
   if (data.leaderboard.length > rows.length) {

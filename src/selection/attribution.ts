@@ -108,6 +108,9 @@ export function attributeSources(table: TrialTable, options: AttributionOptions 
   };
 }
 
+/** How every leaderboard (CLI and report) marks a source flagged harmful. */
+export const HARMFUL_MARK = '!';
+
 /**
  * The sources flagged harmful over all targets, with the defaults of `tasksieve sources` (so every
  * view that marks them agrees with it). Empty when the study cannot tell: no sources, no trial, or

@@ -6,6 +6,7 @@ export {
   ATTRIBUTION_DEFAULTS,
   attributeSources,
   fitOverallSurrogate,
+  HARMFUL_MARK,
   harmfulSources,
   predictGain,
   type Attribution,
