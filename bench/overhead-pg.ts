@@ -2,22 +2,22 @@
 // and 4 processes on ONE study, on PostgreSQL (--db postgres://…, or a throwaway local server) and on
 // SQLite side by side, same study, same trial count. No training: this is the store and sampler cost
 // a trial pays. Main thread; the processes are bench/overhead-pg-child.ts.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { loadStudyFile } from '../src/config/index.js';
 import { StudyHandle } from '../src/search/study-handle.js';
 import { isPostgresUrl, openStore, redactUrl } from '../src/store/index.js';
 import { SyncPgClient } from '../src/store/postgres-sync-client.js';
+import { startPgServer } from './pg-server.js';
 import type { Benchmark, BenchContext } from './registry.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CHILD = join(HERE, 'overhead-pg-child.ts');
-const SERVER_SCRIPT = resolve(HERE, '..', 'scripts', 'pg-test-server.sh');
 
 interface Options {
   readonly db: string | null;
@@ -108,21 +108,11 @@ interface Row {
   readonly trialsPerS: number;
 }
 
-function startServer(): { url: string; stop(): void } {
-  const started = spawnSync('bash', [SERVER_SCRIPT, 'start'], { encoding: 'utf8' });
-  const url = /TASKSIEVE_TEST_PG_URL=(\S+)/.exec(started.stdout)?.[1];
-  const dir = /TASKSIEVE_TEST_PG_DIR=(\S+)/.exec(started.stdout)?.[1];
-  if (started.status !== 0 || !url || !dir) {
-    throw new Error(`no --db given and no local server could be started: ${started.stderr.trim()} (install postgresql)`);
-  }
-  return { url, stop: () => void spawnSync('bash', [SERVER_SCRIPT, 'stop', dir]) };
-}
-
 export const overheadPg: Benchmark = {
   summary: 'per-trial ask/tell overhead with 1, 2, 4 processes on one study: PostgreSQL beside SQLite',
   async run(args: readonly string[], { log }: BenchContext) {
     const options = parseOptions(args);
-    const server = options.db === null ? startServer() : null;
+    const server = options.db === null ? startPgServer() : null;
     const base = options.db ?? server!.url;
     const dir = mkdtempSync(join(tmpdir(), 'tasksieve-overhead-'));
     // A private schema per run, dropped after: the benchmark leaves nothing in the user's database.

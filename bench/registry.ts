@@ -1,4 +1,5 @@
 // The benchmarks `npm run bench -- NAME` knows. Add yours here.
+import { crashResume } from './crash-resume.js';
 import { halving } from './halving.js';
 import { overhead } from './overhead.js';
 import { overheadPg } from './overhead-pg.js';
@@ -19,6 +20,7 @@ export interface Benchmark {
 }
 
 export const BENCHMARKS: Record<string, Benchmark> = {
+  'crash-resume': crashResume,
   halving,
   overhead,
   'overhead-pg': overheadPg,

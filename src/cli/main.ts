@@ -1,5 +1,6 @@
 // The command-line interface: one typed table of commands; each parses its options, calls the
-// library, prints, and returns an exit code (0 ok, 1 internal error, 2 bad input, 130 interrupted).
+// library, prints, and returns an exit code (0 ok, 1 internal error, 2 bad input, 3 study not
+// finished (--no-wait), 130 interrupted).
 // Main thread.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { TasksieveError } from '../errors.js';
@@ -31,20 +32,22 @@ const db = { type: 'string' } as const;
 const json = { type: 'boolean' } as const;
 /** run/resume: continue a study whose file drifted, with its stored spec (the differences are printed). */
 const force = { type: 'boolean' } as const;
+/** run/resume: end once the budget is handed out instead of waiting for other runners' trials (exit 3 if any). */
+const noWait = { type: 'boolean' } as const;
 
 export const COMMANDS: Record<string, Command> = {
   run: {
     summary: 'create or continue a study from its file and run it to its total',
-    usage: 'tasksieve run STUDY.yaml [--db PATH] [--trials N] [--workers N] [--backend wasm|cpu|tensorflow] [--force] [--json] [--quiet]',
+    usage: 'tasksieve run STUDY.yaml [--db PATH] [--trials N] [--workers N] [--backend wasm|cpu|tensorflow] [--force] [--no-wait] [--json] [--quiet]',
     positionals: 1,
-    options: { db, trials: { type: 'string' }, workers: { type: 'string' }, backend: { type: 'string' }, force, json, quiet: { type: 'boolean' } },
+    options: { db, trials: { type: 'string' }, workers: { type: 'string' }, backend: { type: 'string' }, force, 'no-wait': noWait, json, quiet: { type: 'boolean' } },
     run: lazy(running, (m) => m.runCommand),
   },
   resume: {
     summary: 're-queue interrupted trials and run the study until it has its total',
-    usage: 'tasksieve resume STUDY.yaml|NAME [--db PATH] [--workers N] [--backend wasm|cpu|tensorflow] [--force] [--json] [--quiet]',
+    usage: 'tasksieve resume STUDY.yaml|NAME [--db PATH] [--workers N] [--backend wasm|cpu|tensorflow] [--force] [--no-wait] [--json] [--quiet]',
     positionals: 1,
-    options: { db, workers: { type: 'string' }, backend: { type: 'string' }, force, json, quiet: { type: 'boolean' } },
+    options: { db, workers: { type: 'string' }, backend: { type: 'string' }, force, 'no-wait': noWait, json, quiet: { type: 'boolean' } },
     run: lazy(running, (m) => m.resumeCommand),
   },
   leaderboard: {

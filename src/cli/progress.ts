@@ -1,6 +1,6 @@
 // Progress reporters for `tasksieve run`: a live bar on a terminal, a line per trial otherwise.
 // Main thread. Writes to stderr so stdout stays clean for results.
-import type { StudyEvent } from '../search/study.js';
+import type { StudyEvent, WaitedTrial } from '../search/study.js';
 import { fmtDuration, fmtNumber } from './format.js';
 
 export type Reporter = (event: StudyEvent) => void;
@@ -9,6 +9,8 @@ export function progressReporter(metric: string, stream: NodeJS.WriteStream = pr
   const started = Date.now();
   let startFinished = 0;
   const live = stream.isTTY === true;
+  let lastWaiting = '';
+  let waitingShown = false;
   return (event) => {
     if (event.type === 'start') {
       startFinished = event.finished;
@@ -17,7 +19,20 @@ export function progressReporter(metric: string, stream: NodeJS.WriteStream = pr
       stream.write(`${event.total} trials in the study${resumed}${requeued}\n`);
       return;
     }
+    if (event.type === 'waiting') {
+      // On a terminal a live line (heartbeat ages change every poll); in a log one line per change.
+      const text = waitingLine(event.trials);
+      if (live) stream.write(`\r${text}\x1b[K`);
+      else if (text !== lastWaiting) stream.write(`${text}\n`);
+      lastWaiting = waitingLine(event.trials, false);
+      waitingShown = live;
+      return;
+    }
     if (event.type !== 'trial-end') return;
+    if (waitingShown) {
+      stream.write('\n');
+      waitingShown = false;
+    }
     const doneHere = event.finished - startFinished;
     const elapsed = Date.now() - started;
     const eta = doneHere > 0 ? ((event.total - event.finished) * elapsed) / doneHere : NaN;
@@ -40,4 +55,14 @@ export function progressReporter(metric: string, stream: NodeJS.WriteStream = pr
       stream.write(`trial #${event.trial.number} ${outcome}  (${event.finished}/${event.total}, ETA ${fmtDuration(eta)}, ${best})\n`);
     }
   };
+}
+
+/** `waiting for trial #3 (host:123, heartbeat 2 s ago), …`; without ages for comparing two lines. */
+function waitingLine(trials: readonly WaitedTrial[], ages = true): string {
+  const shown = trials.slice(0, 4).map((t) => {
+    const age = ages && t.heartbeatAgeMs !== null ? `, heartbeat ${fmtDuration(t.heartbeatAgeMs)} ago` : '';
+    return `#${t.number} (${t.owner ?? 'no owner'}${age})`;
+  });
+  const more = trials.length > 4 ? ` and ${trials.length - 4} more` : '';
+  return `budget handed out; waiting for trial(s) still running elsewhere: ${shown.join(', ')}${more}`;
 }

@@ -5,7 +5,8 @@ import type { ResolvedStudy } from '../config/types.js';
 import { StudyConfigError } from '../errors.js';
 import { PoolExecutor, PoolStartAbortedError } from '../search/executor.js';
 import { StudyHandle } from '../search/study-handle.js';
-import { runStudy, type RunStudyOptions, type RunSummary } from '../search/study.js';
+import type { RunStudyOptions } from '../search/study.js';
+import { runUntilFinished, type LoopSummary, type UnfinishedTrial } from '../search/worker-loop.js';
 import type { SqliteStoreOptions } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { FAULT_INJECTION_ENV, parseFaultPlan, stallHook, workerFaults, type Fault } from '../util/fault-injection.js';
@@ -17,6 +18,8 @@ import type { Options } from './main.js';
 import { progressReporter } from './progress.js';
 
 export const EXIT_INTERRUPTED = 130;
+/** The runner ended (--no-wait) while trials of the study were still unfinished elsewhere. */
+export const EXIT_UNFINISHED = 3;
 
 export function intOption(options: Options, name: string): number | undefined {
   const raw = options[name];
@@ -74,10 +77,18 @@ function storeOptions(plan: readonly Fault[]): SqliteStoreOptions {
   return beforeCommit !== undefined ? { beforeCommit } : {};
 }
 
-/** How execute runs the study: runStudy for run and resume; `tasksieve worker` stays until it is finished. */
-export type Runner = (options: RunStudyOptions) => Promise<RunSummary>;
+/**
+ * How execute runs the study: until the whole study is finished (waiting for trials other runners
+ * hold), or with --no-wait one round only; `tasksieve worker` adds its --stale-after.
+ */
+export type Runner = (options: RunStudyOptions) => Promise<LoopSummary>;
 
-export async function runCommand([file]: string[], options: Options, runner: Runner = runStudy): Promise<number> {
+const defaultRunner =
+  (options: Options): Runner =>
+  (run) =>
+    runUntilFinished({ ...run, wait: options['no-wait'] !== true });
+
+export async function runCommand([file]: string[], options: Options, runner: Runner = defaultRunner(options)): Promise<number> {
   return withSignals(options, async (signal) => {
     const study = loadStudyFile(file!, { trials: intOption(options, 'trials'), workers: intOption(options, 'workers') });
     const backend = backendOption(options);
@@ -89,7 +100,7 @@ export async function runCommand([file]: string[], options: Options, runner: Run
   });
 }
 
-export async function resumeCommand([target]: string[], options: Options, runner: Runner = runStudy): Promise<number> {
+export async function resumeCommand([target]: string[], options: Options, runner: Runner = defaultRunner(options)): Promise<number> {
   return withSignals(options, async (signal) => {
     const workers = intOption(options, 'workers');
     const backend = backendOption(options);
@@ -166,14 +177,33 @@ async function execute(
     });
     if (options.json) process.stdout.write(`${JSON.stringify({ ...summary, workerThreadsReplaced: executor.replacedThreads })}\n`);
     else if (!options.quiet) process.stdout.write(`${describe(summary, handle.study)}\n`);
-    return summary.interrupted ? EXIT_INTERRUPTED : 0;
+    if (summary.interrupted) return EXIT_INTERRUPTED;
+    if (summary.unfinished.length > 0) {
+      // Never 0 while the study has a hole: every leaderboard after it would be computed on it.
+      process.stderr.write(`${unfinishedLine(summary)}\n`);
+      return EXIT_UNFINISHED;
+    }
+    return 0;
   } finally {
     await executor?.close();
     store.close();
   }
 }
 
-function describe(summary: RunSummary, study: ResolvedStudy): string {
+function unfinishedLine(summary: LoopSummary): string {
+  const named = (t: UnfinishedTrial) =>
+    t.state === 'WAITING'
+      ? `#${t.number} WAITING`
+      : `#${t.number} RUNNING under ${t.owner ?? 'no owner'}${t.heartbeatAgeMs !== null ? ` (heartbeat ${fmtDuration(t.heartbeatAgeMs)} ago)` : ''}`;
+  const shown = summary.unfinished.slice(0, 6).map(named).join(', ');
+  const more = summary.unfinished.length > 6 ? ` and ${summary.unfinished.length - 6} more` : '';
+  return (
+    `study ${summary.study} is not finished (${summary.finished}/${summary.total}): ${shown}${more}; ` +
+    `run \`tasksieve resume\` without --no-wait to wait for them`
+  );
+}
+
+function describe(summary: LoopSummary, study: ResolvedStudy): string {
   const lines = [
     `study ${summary.study}: ${summary.finished}/${summary.total} trials finished` +
       ` (this run: ${summary.completedThisRun} complete, ${summary.prunedThisRun > 0 ? `${summary.prunedThisRun} pruned, ` : ''}${summary.failedThisRun} failed)` +

@@ -11,6 +11,6 @@ export async function workerCommand([target]: string[], options: Options): Promi
   // Across machines only the heartbeat tells a dead worker: its trials wait this long before another
   // worker re-queues them (on one machine a dead process is noticed at once).
   const runner: Runner = (run) =>
-    runUntilFinished({ ...run, ...(staleAfterS !== undefined ? { staleAfterMs: staleAfterS * 1000 } : {}) });
+    runUntilFinished({ ...run, wait: true, ...(staleAfterS !== undefined ? { staleAfterMs: staleAfterS * 1000 } : {}) });
   return isStudyFile(target!) ? runCommand([target!], options, runner) : resumeCommand([target!], options, runner);
 }

@@ -26,7 +26,16 @@ export type StudyEvent =
       readonly best: TrialRecord | null;
       /** For a PRUNED trial: the rung (fine-tuning epoch) whose value stopped it. */
       readonly prunedAt?: number;
-    };
+    }
+  /** The budget is handed out and these trials still run under other runners: waiting for them. */
+  | { readonly type: 'waiting'; readonly trials: readonly WaitedTrial[] };
+
+/** A RUNNING trial of another runner that this one waits for. */
+export interface WaitedTrial {
+  readonly number: number;
+  readonly owner: string | null;
+  readonly heartbeatAgeMs: number | null;
+}
 
 export interface RunStudyOptions {
   readonly handle: StudyHandle;
