@@ -1,28 +1,21 @@
 // `tasksieve worker` end to end: three real worker processes share one PostgreSQL study; one is
 // SIGKILLed mid-trial; the survivors re-queue its trial once, re-run it, and finish the study exactly.
 import type { ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadStudyFile } from '../../src/config/index.js';
 import { StudyHandle } from '../../src/search/study-handle.js';
 import { PostgresStore } from '../../src/store/index.js';
 import type { TrialRecord } from '../../src/store/types.js';
 import { cli, cliAsync, syntheticStudyYaml, tempDir, writeStudy, type CliResult } from '../helpers/cli.js';
-import { freshDatabase, pgAdmin } from '../helpers/pg.js';
+import { freshDatabaseForSuite } from '../helpers/pg.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** `host:pid:nonce` → pid */
+/** `host:pid:start:nonce` → pid */
 const ownerPid = (owner: string | null): number | null => (owner === null ? null : Number(owner.split(':')[1]));
 
 describe('tasksieve worker', () => {
-  let database: ReturnType<typeof freshDatabase>;
-  beforeAll(() => {
-    database = freshDatabase();
-  });
-  afterAll(() => {
-    database.drop();
-    pgAdmin().close();
-  });
+  const database = freshDatabaseForSuite();
 
   it('refuses an unknown study name with exit 2, naming the database without its password', () => {
     const url = new URL(database.url);

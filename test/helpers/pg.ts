@@ -2,7 +2,7 @@
 // databases on it, so that tests never see each other's data. Importing this file marks a test file
 // as needing the server.
 import { randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { SyncPgClient } from '../../src/store/postgres-sync-client.js';
 
 export function pgUrl(): string {
@@ -57,6 +57,28 @@ export function freshDatabase(): { url: string; drop(): void } {
     url: url.toString(),
     drop: () => {
       pgAdmin().query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
+/**
+ * A fresh database for the enclosing describe block, dropped (and this file's admin connection
+ * closed) after it: `url` is valid inside its tests.
+ */
+export function freshDatabaseForSuite(): { readonly url: string } {
+  let database: ReturnType<typeof freshDatabase> | null = null;
+  beforeAll(() => {
+    database = freshDatabase();
+  });
+  afterAll(() => {
+    database?.drop();
+    admin?.close();
+    admin = null;
+  });
+  return {
+    get url(): string {
+      if (database === null) throw new Error('freshDatabaseForSuite: url read outside its describe block');
+      return database.url;
     },
   };
 }

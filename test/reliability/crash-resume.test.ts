@@ -5,18 +5,18 @@
 // kill -0, which is what made resume take its owner for alive); a trial held by a live process that
 // is not its owner (a reused pid); and one held by a runner on another host, which only its
 // heartbeat can judge. The full count is `npm run bench -- crash-resume`.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadStudyFile } from '../../src/config/index.js';
 import { StudyHandle } from '../../src/search/study-handle.js';
 import { SqliteStore } from '../../src/store/index.js';
 import { cli, cliAsync, syntheticStudyYaml, tempDir, writeStudy } from '../helpers/cli.js';
 import { crashSequence, type CrashSequenceOutcome } from '../helpers/crash-sequence.js';
-import { freshDatabase, pgAdmin } from '../helpers/pg.js';
+import { freshDatabaseForSuite } from '../helpers/pg.js';
+import { killedAfterEach, processStartTime as startOf } from '../helpers/processes.js';
 
 const TOTAL = 10;
 const KILLS = [2, 4, 6];
@@ -34,26 +34,10 @@ function studyFile(name: string): string {
   return writeStudy(tempDir('tasksieve-crash-'), syntheticStudyYaml({ name, trials: TOTAL, workers: 2, seeds: 2 }));
 }
 
-const spawned: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of spawned.splice(0)) {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-});
+const track = killedAfterEach();
 
 describe('one resume after repeated crashes finishes the study exactly', () => {
-  let database: ReturnType<typeof freshDatabase>;
-  beforeAll(() => {
-    database = freshDatabase();
-  });
-  afterAll(() => {
-    database.drop();
-    pgAdmin().close();
-  });
+  const database = freshDatabaseForSuite();
 
   it('SQLite, the killed runs left zombies until the end', async () => {
     const file = studyFile('crashed');
@@ -86,15 +70,9 @@ function studyHeldBy(owner: string, trials = 2): { file: string; db: string; tri
   }
 }
 
-const startOf = (pid: number): string => {
-  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return text.slice(text.lastIndexOf(')') + 2).split(' ')[19]!;
-};
-
 describe('owners that cannot finish, and owners that may', () => {
   it('a reused pid (a live process that is not the owner) does not keep its trial: re-queued at once and re-run', () => {
-    const impostor = spawn('sleep', ['1000'], { detached: true, stdio: 'ignore' });
-    spawned.push(impostor);
+    const impostor = track(spawn('sleep', ['1000'], { detached: true, stdio: 'ignore' }));
     const pid = impostor.pid!;
     // The owner had this pid but started at another time: the pid now belongs to the sleep.
     const { file, db, trialId } = studyHeldBy(`${hostname()}:${pid}:${Number(startOf(pid)) - 100}:dead`);
@@ -120,7 +98,7 @@ describe('owners that cannot finish, and owners that may', () => {
 
     // Waits: the remote runner is alive as far as anyone here can tell.
     const waiting = cliAsync(['resume', file, '--db', db]);
-    spawned.push(waiting.child);
+    track(waiting.child);
     let stderr = '';
     waiting.child.stderr!.on('data', (d) => (stderr += d));
     for (let i = 0; i < 600 && !stderr.includes('waiting for trial(s)'); i++) await new Promise((r) => setTimeout(r, 100));

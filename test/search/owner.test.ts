@@ -1,36 +1,13 @@
 // When is a trial's owner provably dead? Real processes: a live one, a zombie, a reused pid (a live
 // process that is not the owner), and an owner on another host (its heartbeat alone decides).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isStaleOwner, newOwnerId, ownerLiveness, parseOwner } from '../../src/search/owner.js';
+import { killedAfterEach, processStartTime as startOf, processState as stateOf, unreapedSleep } from '../helpers/processes.js';
 
-const startOf = (pid: number): string => {
-  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return text.slice(text.lastIndexOf(')') + 2).split(' ')[19]!;
-};
-const stateOf = (pid: number): string => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[0]!;
+const track = killedAfterEach();
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-const spawned: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of spawned.splice(0)) {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-});
-
-/** A `sleep` whose parent (a bash exec'd into sleep) never reaps it: its pid and that parent. */
-async function unreapedSleep(): Promise<number> {
-  const parent = spawn('bash', ['-c', 'set -m; sleep 1000 & echo $!; exec sleep 1000'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
-  spawned.push(parent);
-  const pid = await new Promise<number>((resolve) => parent.stdout!.on('data', (d) => resolve(Number(String(d).trim()))));
-  return pid;
-}
 
 describe('owners', () => {
   it('records host, pid and the process start time', () => {
@@ -42,8 +19,7 @@ describe('owners', () => {
   });
 
   it('a live process with the recorded start time is alive; the same pid with another start time is a reused pid: dead', () => {
-    const child = spawn('sleep', ['1000'], { detached: true, stdio: 'ignore' });
-    spawned.push(child);
+    const child = track(spawn('sleep', ['1000'], { detached: true, stdio: 'ignore' }));
     const pid = child.pid!;
     expect(ownerLiveness(`${hostname()}:${pid}:${startOf(pid)}:abcd`)).toBe('alive');
     // The pid runs, but a process that started at another time owned the trial.
@@ -54,7 +30,7 @@ describe('owners', () => {
   });
 
   it('a killed process that nobody reaped yet (a zombie, which still answers kill -0) is dead', async () => {
-    const pid = await unreapedSleep();
+    const pid = await unreapedSleep(track);
     const owner = `${hostname()}:${pid}:${startOf(pid)}:abcd`;
     expect(ownerLiveness(owner)).toBe('alive');
     process.kill(pid, 'SIGKILL');
