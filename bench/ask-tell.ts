@@ -3,9 +3,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ResolvedStudy, SamplerSpec } from '../src/config/types.js';
-import { StudyHandle } from '../src/search/study-handle.js';
-import type { Params, SearchSpace } from '../src/search/types.js';
+import type { ResolvedStudy, SamplerSpec } from '../src/spec/study.js';
+import { StudyHandle } from '../src/study/study-handle.js';
+import type { Params, SearchSpace } from '../src/spec/space.js';
 import { SqliteStore } from '../src/store/index.js';
 
 export interface BenchStudy {

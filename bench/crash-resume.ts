@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { redactUrl } from '../src/store/index.js';
-import { SyncPgClient } from '../src/store/postgres-sync-client.js';
+import { SyncPgClient } from '../src/store/postgres/sync-client.js';
 import { crashSequence, type CrashSequenceOutcome } from '../test/helpers/crash-sequence.js';
 import { startPgServer } from './pg-server.js';
 import type { Benchmark, BenchContext } from './registry.js';

@@ -4,7 +4,7 @@
 // argv: <store location> <study file>
 import { createInterface } from 'node:readline';
 import { loadStudyFile } from '../src/config/index.js';
-import { StudyHandle } from '../src/search/study-handle.js';
+import { StudyHandle } from '../src/study/study-handle.js';
 import { openStore } from '../src/store/index.js';
 
 const [location, file] = process.argv.slice(2) as [string, string];

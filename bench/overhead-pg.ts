@@ -10,9 +10,9 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { loadStudyFile } from '../src/config/index.js';
-import { StudyHandle } from '../src/search/study-handle.js';
+import { StudyHandle } from '../src/study/study-handle.js';
 import { isPostgresUrl, openStore, redactUrl } from '../src/store/index.js';
-import { SyncPgClient } from '../src/store/postgres-sync-client.js';
+import { SyncPgClient } from '../src/store/postgres/sync-client.js';
 import { startPgServer } from './pg-server.js';
 import type { Benchmark, BenchContext } from './registry.js';
 

@@ -5,10 +5,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BAYES_DEFAULTS } from '../src/config/sampler.js';
-import type { SamplerSpec } from '../src/config/types.js';
-import { StudyHandle } from '../src/search/study-handle.js';
-import type { SearchSpace } from '../src/search/types.js';
+import { BAYES_DEFAULTS } from '../src/spec/study.js';
+import type { SamplerSpec } from '../src/spec/study.js';
+import { StudyHandle } from '../src/study/study-handle.js';
+import type { SearchSpace } from '../src/spec/space.js';
 import { benchStudy, intOption, table, tempStore } from './ask-tell.js';
 import { runPeer } from './python-peer.js';
 import type { Benchmark } from './registry.js';

@@ -4,10 +4,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { Recipe } from '../src/config/types.js';
-import type { DatasetSpec, TargetSpec } from '../src/data/types.js';
-import { PoolExecutor } from '../src/search/executor.js';
-import type { TrialUnit } from '../src/worker/protocol.js';
+import type { Recipe } from '../src/spec/recipe.js';
+import type { DatasetSpec, TargetSpec } from '../src/spec/tasks.js';
+import { PoolExecutor } from '../src/study/pool-executor.js';
+import type { TrialUnit } from '../src/spec/units.js';
 
 export const LEARNING_RATE = 1e-3;
 export const BATCH = 32;

@@ -13,7 +13,7 @@ import { chartLibrary } from '../src/report/chart-library.js';
 import { collectReport } from '../src/report/collect.js';
 import { renderHtml } from '../src/report/html.js';
 import { buildPage } from '../src/report/sections.js';
-import { SqliteStore } from '../src/store/sqlite-store.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../test/helpers/browser.js';
 import { makeFakeStudy } from '../test/helpers/fake-study.js';
 import type { BenchContext, Benchmark } from './registry.js';

@@ -2,9 +2,9 @@
 // over a SQLite file, no training) on five standard test functions, against Optuna 3.1's
 // RandomSampler and TPESampler (default settings) run side by side by bench/peers/optuna_samplers.py.
 // Reports the median over seeds of log10(best-so-far regret) at 25, 50 and 100 trials.
-import { BAYES_DEFAULTS } from '../src/config/sampler.js';
-import type { SamplerSpec } from '../src/config/types.js';
-import type { SearchSpace } from '../src/search/types.js';
+import { BAYES_DEFAULTS } from '../src/spec/study.js';
+import type { SamplerSpec } from '../src/spec/study.js';
+import type { SearchSpace } from '../src/spec/space.js';
 import { benchStudy, intOption, median, runAskTell, table, tempStore } from './ask-tell.js';
 import { runPeer } from './python-peer.js';
 import type { Benchmark } from './registry.js';

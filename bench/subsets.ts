@@ -2,9 +2,9 @@
 // gains, harmful sources, pairwise synergies and conflicts, dilution; optimum by enumerating all
 // 4,096 subsets), through the real ask/tell API. Ours (the native subset parameter) vs Optuna's TPE
 // with one boolean categorical per source (bench/peers/optuna_subsets.py) vs random, same instances.
-import { BAYES_DEFAULTS } from '../src/config/sampler.js';
-import type { SamplerSpec } from '../src/config/types.js';
-import type { SearchSpace } from '../src/search/types.js';
+import { BAYES_DEFAULTS } from '../src/spec/study.js';
+import type { SamplerSpec } from '../src/spec/study.js';
+import type { SearchSpace } from '../src/spec/space.js';
 import { benchStudy, intOption, mean, median, runAskTell, table, tempStore } from './ask-tell.js';
 import { runPeer } from './python-peer.js';
 import type { Benchmark } from './registry.js';

@@ -1,5 +1,5 @@
 // Error classes with stable codes, shared by every module. An error's `exitCode` tells the CLI
-// whether it is the user's input (2) or ours (1).
+// whether it is the user's input (2) or ours (1); an interruption is 130. Imports nothing.
 
 export abstract class TasksieveError extends Error {
   abstract readonly code: string;
@@ -44,3 +44,9 @@ export class NonFiniteLossError extends TasksieveError {
   readonly code = 'E_NON_FINITE_LOSS';
   override readonly name = 'NonFiniteLossError';
 }
+
+/**
+ * The codes of the classes above whose exitCode is 2 (the user's input): an error that crossed a thread
+ * boundary as plain data ({ name, message, code }) keeps its exit code through them.
+ */
+export const INPUT_ERROR_CODES: ReadonlySet<string> = new Set(['E_STUDY_CONFIG', 'E_DATA', 'E_SPEC_DRIFT']);

@@ -1,16 +1,18 @@
 // The library API beside the CLI: load a study file, open a study in a store, ask/tell, or run it
 // with the warm worker pool. Main thread.
 export { loadStudyFile, parseStudy, studyJsonSchema } from './config/index.js';
-export type { ResolvedStudy, Recipe, ModelSpec, Objective, Budget, SchedulerSpec } from './config/types.js';
+export type { ResolvedStudy, ModelSpec, Objective, Budget, SchedulerSpec } from './spec/study.js';
+export type { Recipe } from './spec/recipe.js';
 export * from './errors.js';
 export { openStore, PostgresStore, SqliteStore } from './store/index.js';
-export type { Store, StudyRecord, TrialRecord, TrialState, UnitRecord } from './store/types.js';
-export { StudyHandle, type AskedTrial, type TellOutcome, type OpenStudyOptions } from './search/study-handle.js';
-export { runStudy, bestTrial, type RunStudyOptions, type RunSummary, type StudyEvent } from './search/study.js';
-export { PoolExecutor, UnitFailedError, type Executor, type ExecutorOptions } from './search/executor.js';
-export { leaderboard, trialRows, type LeaderboardRow, type TrialRow } from './search/leaderboard.js';
+export type { Store } from './store/types.js';
+export type { StudyRecord, TrialRecord, TrialState, UnitRecord } from './spec/records.js';
+export { StudyHandle, type AskedTrial, type TellOutcome, type OpenStudyOptions } from './study/study-handle.js';
+export { runStudy, bestTrial, type RunStudyOptions, type RunSummary, type StudyEvent } from './study/run-study.js';
+export { PoolExecutor, UnitFailedError, type Executor, type ExecutorOptions } from './study/pool-executor.js';
+export { leaderboard, trialRows, type LeaderboardRow, type TrialRow } from './study/leaderboard.js';
 export { RandomSampler, TpeSampler, createSampler, type Sampler, type SampleContext, type TrialSnapshot, type TpeSettings } from './search/samplers/index.js';
-export type { Params, ParamValue, SearchSpace, ParamSpec, Distribution } from './search/types.js';
+export type { Params, ParamValue, SearchSpace, ParamSpec, Distribution } from './spec/space.js';
 export {
   createScheduler,
   AshaScheduler,
@@ -18,10 +20,9 @@ export {
   type Scheduler,
   type RungValue,
 } from './search/schedulers/index.js';
-export type { BackendName, UnitResult, TrialUnit } from './worker/protocol.js';
+export type { BackendName, UnitResult, TrialUnit } from './spec/units.js';
 export {
   attributeSources,
-  loadTrialTable,
   planScreens,
   rankSubsets,
   runScreens,
@@ -37,8 +38,11 @@ export {
   type SubsetSuggestion,
   type TrialTable,
 } from './selection/index.js';
-export { priorFromScores, readSourcePrior, type SourcePrior } from './search/source-prior.js';
-export { aggregate, cvar, meanMinusStd, type AggregateKind } from './metrics/aggregate.js';
+export { loadTrialTable } from './study/trial-table.js';
+export { priorFromScores, type SourcePrior } from './search/source-prior.js';
+export { readSourcePrior } from './study/screen-prior.js';
+export { aggregate, cvar, meanMinusStd } from './metrics/aggregate.js';
+export { type AggregateKind } from './spec/metrics.js';
 export { hScore, leep, logme } from './metrics/transferability.js';
 export {
   studyReport,

@@ -1,11 +1,12 @@
-// Finding a study and its database from command-line arguments. Main thread.
+// Finding a study and its database from command-line arguments. Main thread. Loads the study-file
+// parser (src/config, YAML, the data checks) only when an argument is a study file.
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { loadStudyFile } from '../config/index.js';
-import type { ResolvedStudy } from '../config/types.js';
+import type { ResolvedStudy } from '../spec/study.js';
 import { StudyConfigError } from '../errors.js';
 import { isPostgresUrl, PostgresStore, redactUrl, SqliteStore, sqlitePath, type SqliteStoreOptions } from '../store/index.js';
-import type { Store, StudyRecord } from '../store/types.js';
+import type { Store } from '../store/types.js';
+import type { StudyRecord } from '../spec/records.js';
 
 export const DEFAULT_DB = 'tasksieve.db';
 
@@ -54,13 +55,17 @@ export function findStudy(store: Store, name: string, path: string): StudyRecord
  * Opens the database read-only and finds the study named by a file or a name (`--db` as in dbPath).
  * The store is closed again if the study is not there; otherwise the caller closes it.
  */
-export function openStudyToRead(target: string, db: string | undefined): { store: Store; record: StudyRecord } {
+export async function openStudyToRead(target: string, db: string | undefined): Promise<{ store: Store; record: StudyRecord }> {
   return openStudy(target, db, { readonly: true });
 }
 
 /** openStudyToRead, or writable (`readonly: false`) for commands that add to an existing study. */
-export function openStudy(target: string, db: string | undefined, { readonly }: { readonly readonly: boolean }): { store: Store; record: StudyRecord } {
-  const study = isStudyFile(target) ? loadStudyFile(target) : null;
+export async function openStudy(
+  target: string,
+  db: string | undefined,
+  { readonly }: { readonly readonly: boolean },
+): Promise<{ store: Store; record: StudyRecord }> {
+  const study = isStudyFile(target) ? (await import('../config/index.js')).loadStudyFile(target) : null;
   const path = dbPath(db, study);
   const store = openExisting(path, readonly);
   try {

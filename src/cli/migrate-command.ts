@@ -5,18 +5,17 @@ import { isPostgresUrl, PostgresStore, redactUrl } from '../store/index.js';
 import { dumpCounts, dumpStudy, type StudyDump } from '../store/study-dump.js';
 import type { Store } from '../store/types.js';
 import { dbPath, findStudy, openExisting } from './locate.js';
-import type { Options } from './main.js';
+import type { Args, Options } from './options.js';
+import { printJson, printLines } from './output.js';
 
-export async function migrateCommand(_positionals: string[], options: Options): Promise<number> {
-  const from = options.from;
-  const to = options.to;
-  if (typeof from !== 'string' || from.length === 0) throw new StudyConfigError('--from: required (sqlite:PATH or a database path)');
-  if (typeof to !== 'string' || !isPostgresUrl(to)) {
-    throw new StudyConfigError(`--to: must be a postgres:// or postgresql:// URL (got "${String(to ?? '')}")`);
+export async function migrateCommand(_: Args<'migrate'>, options: Options<'migrate'>): Promise<number> {
+  const { from, to } = options;
+  if (to === undefined || !isPostgresUrl(to)) {
+    throw new StudyConfigError(`--to: must be a postgres:// or postgresql:// URL (got "${to ?? ''}")`);
   }
   const source = dbPath(from);
   if (source === to) throw new StudyConfigError('--from and --to name the same database');
-  const name = typeof options.study === 'string' ? options.study : undefined;
+  const name = options.study;
 
   let dumps: StudyDump[];
   const reader: Store = openExisting(source, true);
@@ -45,12 +44,12 @@ export async function migrateCommand(_positionals: string[], options: Options): 
 
   const copied = dumps.map((d) => ({ study: d.study.name, ...dumpCounts(d) }));
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ from: source, to: redactUrl(to), copied })}\n`);
+    printJson({ from: source, to: redactUrl(to), copied });
   } else {
     for (const c of copied) {
-      process.stdout.write(
+      printLines(
         `copied study ${c.study}: ${c.trials} trials, ${c.units} units, ${c.intermediates} intermediate values, ` +
-          `${c.baselines} baselines${c.screen ? ', the screen table' : ''} → ${redactUrl(to)}\n`,
+          `${c.baselines} baselines${c.screen ? ', the screen table' : ''} → ${redactUrl(to)}`,
       );
     }
   }

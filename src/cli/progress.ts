@@ -1,7 +1,7 @@
 // Progress reporters for `tasksieve run`: a live bar on a terminal, a line per trial otherwise.
 // Main thread. Writes to stderr so stdout stays clean for results.
-import type { StudyEvent, WaitedTrial } from '../search/study.js';
-import { fmtDuration, fmtNumber } from './format.js';
+import type { StudyEvent, WaitedTrial } from '../study/run-study.js';
+import { fmtDuration, fmtNumber } from '../util/format.js';
 
 export type Reporter = (event: StudyEvent) => void;
 

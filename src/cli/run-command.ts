@@ -1,56 +1,43 @@
 // `tasksieve run` and `tasksieve resume`: load and validate everything before touching the database,
 // start the warm pool, run the study, stop cleanly on SIGINT/SIGTERM. Main thread.
 import { loadStudyFile } from '../config/index.js';
-import type { ResolvedStudy } from '../config/types.js';
+import type { ResolvedStudy } from '../spec/study.js';
 import { StudyConfigError } from '../errors.js';
-import { PoolExecutor, PoolStartAbortedError } from '../search/executor.js';
-import { StudyHandle } from '../search/study-handle.js';
-import type { RunStudyOptions } from '../search/study.js';
-import { runUntilFinished, type LoopSummary, type UnfinishedTrial } from '../search/worker-loop.js';
+import { PoolExecutor, PoolStartAbortedError } from '../study/pool-executor.js';
+import { StudyHandle } from '../study/study-handle.js';
+import type { RunStudyOptions } from '../study/run-study.js';
+import { runUntilFinished, type LoopSummary, type UnfinishedTrial } from '../study/run-until-finished.js';
 import type { SqliteStoreOptions } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { FAULT_INJECTION_ENV, parseFaultPlan, stallHook, workerFaults, type Fault } from '../util/fault-injection.js';
-import { BACKENDS, type BackendName } from '../worker/protocol.js';
+import type { BackendName } from '../spec/units.js';
+import { fmtDuration, fmtNumber } from '../util/format.js';
 import { driftLines } from './drift-report.js';
-import { fmtDuration, fmtNumber } from './format.js';
 import { dbPath, findStudy, isStudyFile, openExisting, openForWrite } from './locate.js';
-import type { Options } from './main.js';
+import type { Args, Options } from './options.js';
+import { printJson, printLines, printNote } from './output.js';
 import { progressReporter } from './progress.js';
+import { studySpecOf } from '../study/decoders.js';
 
 export const EXIT_INTERRUPTED = 130;
 /** The runner ended (--no-wait) while trials of the study were still unfinished elsewhere. */
 export const EXIT_UNFINISHED = 3;
 
-export function intOption(options: Options, name: string): number | undefined {
-  const raw = options[name];
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (typeof raw !== 'string' || !/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value)) {
-    throw new StudyConfigError(`--${name}: must be a whole number (got "${String(raw)}")`);
-  }
-  return value;
-}
-
-function backendOption(options: Options): BackendName | null {
-  const raw = options.backend;
-  if (raw === undefined) return null;
-  if (!BACKENDS.includes(raw as BackendName)) {
-    throw new StudyConfigError(`--backend: must be one of ${BACKENDS.join(', ')} (got "${String(raw)}")`);
-  }
-  return raw as BackendName;
-}
+/** What run, resume and worker share (resume has no --trials; worker no --trials, --force or --no-wait). */
+export type RunOptions = Pick<Options<'run'>, 'db' | 'workers' | 'backend' | 'json' | 'quiet'> &
+  Partial<Pick<Options<'run'>, 'trials' | 'force' | 'no-wait'>>;
 
 /**
  * Signal handling for run/resume, installed before anything is loaded: a first SIGINT/SIGTERM aborts
  * `signal` (start-up stops, running trials are handed back, exit 130); a second one exits at once.
  */
-async function withSignals(options: Options, body: (signal: AbortSignal) => Promise<number>): Promise<number> {
+async function withSignals(options: RunOptions, body: (signal: AbortSignal) => Promise<number>): Promise<number> {
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
     if (signals > 1) process.exit(EXIT_INTERRUPTED); // a second Ctrl-C means now
-    if (!options.quiet && !options.json) process.stderr.write(`\n${signal}: stopping; finished trials are kept, running ones re-run on resume\n`);
+    if (!options.quiet && !options.json) printNote(`\n${signal}: stopping; finished trials are kept, running ones re-run on resume`);
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -84,31 +71,31 @@ function storeOptions(plan: readonly Fault[]): SqliteStoreOptions {
 export type Runner = (options: RunStudyOptions) => Promise<LoopSummary>;
 
 const defaultRunner =
-  (options: Options): Runner =>
+  (options: RunOptions): Runner =>
   (run) =>
     runUntilFinished({ ...run, wait: options['no-wait'] !== true });
 
-export async function runCommand([file]: string[], options: Options, runner: Runner = defaultRunner(options)): Promise<number> {
+export async function runCommand([file]: Args<'run'>, options: RunOptions, runner: Runner = defaultRunner(options)): Promise<number> {
   return withSignals(options, async (signal) => {
-    const study = loadStudyFile(file!, { trials: intOption(options, 'trials'), workers: intOption(options, 'workers') });
-    const backend = backendOption(options);
+    const study = loadStudyFile(file, { trials: options.trials, workers: options.workers });
+    const backend = options.backend ?? null;
     const plan = faultPlan();
     // A signal that arrived while the study file and its data were checked: stop before any write.
     if (signal.aborted) return EXIT_INTERRUPTED;
-    const path = dbPath(options.db as string | undefined, study);
+    const path = dbPath(options.db, study);
     return execute(openForWrite(path, storeOptions(plan)), study, backend, options, plan, signal, runner);
   });
 }
 
-export async function resumeCommand([target]: string[], options: Options, runner: Runner = defaultRunner(options)): Promise<number> {
+export async function resumeCommand([target]: Args<'resume'>, options: RunOptions, runner: Runner = defaultRunner(options)): Promise<number> {
   return withSignals(options, async (signal) => {
-    const workers = intOption(options, 'workers');
-    const backend = backendOption(options);
+    const workers = options.workers;
+    const backend = options.backend ?? null;
     const plan = faultPlan();
-    if (isStudyFile(target!)) {
-      const study = loadStudyFile(target!, { workers });
+    if (isStudyFile(target)) {
+      const study = loadStudyFile(target, { workers });
       if (signal.aborted) return EXIT_INTERRUPTED;
-      const path = dbPath(options.db as string | undefined, study);
+      const path = dbPath(options.db, study);
       const store = openExisting(path, false, storeOptions(plan));
       try {
         findStudy(store, study.name, path);
@@ -118,11 +105,11 @@ export async function resumeCommand([target]: string[], options: Options, runner
       }
       return execute(store, study, backend, options, plan, signal, runner);
     }
-    const path = dbPath(options.db as string | undefined);
+    const path = dbPath(options.db);
     const store = openExisting(path, false, storeOptions(plan));
     let study: ResolvedStudy;
     try {
-      const stored = findStudy(store, target!, path).spec as unknown as ResolvedStudy;
+      const stored = studySpecOf(findStudy(store, target, path));
       study = workers === undefined ? stored : { ...stored, budget: { ...stored.budget, workers } };
     } catch (error) {
       store.close();
@@ -136,7 +123,7 @@ async function execute(
   store: Store,
   study: ResolvedStudy,
   backend: BackendName | null,
-  options: Options,
+  options: RunOptions,
   plan: readonly Fault[],
   signal: AbortSignal,
   runner: Runner,
@@ -147,14 +134,14 @@ async function execute(
     const handle = StudyHandle.open({ store, study, allowDrift: options.force === true });
     if (handle.drift.length > 0) {
       // Never silent, not even with --quiet or --json: the file the user passed is partly ignored.
-      process.stderr.write(
+      printNote(
         `--force: study "${study.name}" continues with its STORED spec; ${handle.drift.length} field(s) of the study file differ and are ignored ` +
           `(operational keys such as budget.trials and budget.workers still come from the file):\n` +
-          `${driftLines(handle.record.spec, study, handle.drift).join('\n')}\n`,
+          driftLines(handle.record.spec, study, handle.drift).join('\n'),
       );
     }
     const budget = handle.study.budget;
-    if (!quiet) process.stderr.write(`starting ${budget.workers} worker thread(s)…\n`);
+    if (!quiet) printNote(`starting ${budget.workers} worker thread(s)…`);
     try {
       executor = await PoolExecutor.start({
         workers: budget.workers,
@@ -175,12 +162,12 @@ async function execute(
       signal,
       onEvent: quiet ? undefined : progressReporter(study.objective.metric),
     });
-    if (options.json) process.stdout.write(`${JSON.stringify({ ...summary, workerThreadsReplaced: executor.replacedThreads })}\n`);
-    else if (!options.quiet) process.stdout.write(`${describe(summary, handle.study)}\n`);
+    if (options.json) printJson({ ...summary, workerThreadsReplaced: executor.replacedThreads });
+    else if (!options.quiet) printLines(describe(summary, handle.study));
     if (summary.interrupted) return EXIT_INTERRUPTED;
     if (summary.unfinished.length > 0) {
       // Never 0 while the study has a hole: every leaderboard after it would be computed on it.
-      process.stderr.write(`${unfinishedLine(summary)}\n`);
+      printNote(unfinishedLine(summary));
       return EXIT_UNFINISHED;
     }
     return 0;

@@ -1,44 +1,41 @@
 // `tasksieve suggest`: the source subsets worth evaluating next (those the surrogate fitted on every
 // finished trial predicts best among the subsets not tried yet), and with --enqueue, trials for them
 // that the study's next run claims before asking its sampler. Main thread; thin.
-import type { ResolvedStudy } from '../config/types.js';
+import type { ResolvedStudy } from '../spec/study.js';
 import { StudyConfigError } from '../errors.js';
-import { bestTrial } from '../search/study.js';
-import { chosenSourceNames, SUBSET_PARAM } from '../search/space.js';
-import { suggestSubsets, type SubsetSuggestion } from '../selection/suggest.js';
-import { loadTrialTable, subsetKey } from '../selection/trial-table.js';
-import type { Params } from '../search/types.js';
-import type { Json, Store } from '../store/types.js';
-import { fmtParamValue, fmtSigned, table } from './format.js';
+import { bestTrial } from '../study/leaderboard.js';
+import { chosenSourceNames, SUBSET_PARAM, type Params } from '../spec/space.js';
+import { harmfulNotes, subsetKey, suggestSubsets, type SubsetSuggestion } from '../selection/index.js';
+import { loadTrialTable } from '../study/trial-table.js';
+import type { Json, TrialRecord } from '../spec/records.js';
+import type { Store } from '../store/types.js';
+import { fmtParam, fmtSigned } from '../util/format.js';
 import { isStudyFile, openStudy } from './locate.js';
-import type { Options } from './main.js';
-import { intOption } from './run-command.js';
-import { harmfulNotes } from './selection-commands.js';
+import type { Args, Options } from './options.js';
+import { printJson, printLines, printTable } from './output.js';
+import { decodeParams, studySpecOf } from '../study/decoders.js';
 
-const DEFAULT_COUNT = 3;
-
-export async function suggestCommand([target]: string[], options: Options): Promise<number> {
-  const count = intOption(options, 'count') ?? DEFAULT_COUNT;
-  if (count < 1) throw new StudyConfigError(`--count: must be at least 1 (got ${count})`);
-  const enqueue = options.enqueue === true;
-  const { store, record } = openStudy(target!, options.db as string | undefined, { readonly: !enqueue });
+export async function suggestCommand([target]: Args<'suggest'>, options: Options<'suggest'>): Promise<number> {
+  const { count, enqueue } = options;
+  const { store, record } = await openStudy(target, options.db, { readonly: !enqueue });
   try {
-    const study = record.spec as unknown as ResolvedStudy;
+    const study = studySpecOf(record);
     const subset = study.space.find((p) => p.name === SUBSET_PARAM && p.distribution.type === 'subset');
     if (subset === undefined || subset.distribution.type !== 'subset') {
       throw new StudyConfigError(`study "${record.name}" does not search its sources (no space.${SUBSET_PARAM} subset parameter): there is no subset to suggest`);
     }
     const data = loadTrialTable(store, record);
     if (data.trials.length === 0) {
-      if (options.json) process.stdout.write(`${JSON.stringify({ study: record.name, trials: 0, suggestions: [], enqueued: [] })}\n`);
-      else process.stdout.write(`study ${record.name}: no COMPLETE trial yet, nothing to suggest from\n`);
+      if (options.json) printJson({ study: record.name, trials: 0, suggestions: [], enqueued: [] });
+      else printLines(`study ${record.name}: no COMPLETE trial yet, nothing to suggest from`);
       return 0;
     }
     // Subsets already waiting or running would be measured anyway: suggesting them again (a second
     // `suggest --enqueue`) would spend trials twice on one subset.
     const all = store.getTrials(record.id);
+    const paramsOf = (t: TrialRecord) => decodeParams(t.params, `study "${record.name}" trial #${t.number}: its params`);
     const pending = new Set(
-      all.filter((t) => t.state === 'WAITING' || t.state === 'RUNNING').map((t) => subsetKey(chosenSourceNames(t.params as Params), data.sources)),
+      all.filter((t) => t.state === 'WAITING' || t.state === 'RUNNING').map((t) => subsetKey(chosenSourceNames(paramsOf(t)), data.sources)),
     );
     const { min, max } = subset.distribution;
     const suggestions = suggestSubsets(data, count + pending.size, { min, max })
@@ -46,36 +43,34 @@ export async function suggestCommand([target]: string[], options: Options): Prom
       .slice(0, count);
     // The recipe of the best trial that chose its sources (a conditional subset may be absent from some).
     const best = bestTrial(
-      all.filter((t) => SUBSET_PARAM in (t.params as object)),
+      all.filter((t) => SUBSET_PARAM in paramsOf(t)),
       record.direction,
     );
-    const enqueued = enqueue && best !== null ? suggestions.map((s) => enqueueSuggestion(store, record.id, best.params, s)) : [];
+    const enqueued = enqueue && best !== null ? suggestions.map((s) => enqueueSuggestion(store, record.id, paramsOf(best), s)) : [];
     if (options.json) {
-      process.stdout.write(
-        `${JSON.stringify({
-          study: record.name,
-          trials: data.trials.length,
-          suggestions: suggestions.map((s) => ({ sources: s.sources, predicted_gain: s.predictedGain })),
-          enqueued: enqueued.map((number, i) => ({ number, params: { ...(best!.params as object), [SUBSET_PARAM]: suggestions[i]!.sources } })),
-        })}\n`,
-      );
+      printJson({
+        study: record.name,
+        trials: data.trials.length,
+        suggestions: suggestions.map((s) => ({ sources: s.sources, predicted_gain: s.predictedGain })),
+        enqueued: enqueued.map((number, i) => ({ number, params: { ...paramsOf(best!), [SUBSET_PARAM]: suggestions[i]!.sources } })),
+      });
       return 0;
     }
     writeSuggestions(record.name, data.trials.length, study, suggestions, harmfulNotes(data).subsetText);
     if (enqueue) {
       if (enqueued.length === 0) {
-        process.stdout.write('nothing enqueued: no suggestion, or no COMPLETE trial with a source subset to take a recipe from\n');
+        printLines('nothing enqueued: no suggestion, or no COMPLETE trial with a source subset to take a recipe from');
         return 0;
       }
-      const recipe = Object.entries(best!.params as Record<string, Json>)
+      const recipe = Object.entries(paramsOf(best!))
         .filter(([k]) => k !== SUBSET_PARAM)
-        .map(([k, v]) => `${k}=${fmtParamValue(v as never)}`)
+        .map(([k, v]) => `${k}=${fmtParam(v)}`)
         .join(' ');
       const total = all.length + enqueued.length;
-      const rerun = isStudyFile(target!) ? `tasksieve run ${target} --trials ${total}` : `tasksieve run STUDY.yaml --trials ${total}`;
-      process.stdout.write(
+      const rerun = isStudyFile(target) ? `tasksieve run ${target} --trials ${total}` : `tasksieve run STUDY.yaml --trials ${total}`;
+      printLines(
         `enqueued as trial${enqueued.length === 1 ? '' : 's'} ${enqueued.map((n) => `#${n}`).join(', ')} (WAITING) with the recipe of best trial #${best!.number}${recipe ? ` (${recipe})` : ''}; ` +
-          `the next run or resume claims them before asking the sampler, once budget.trials allows ${total} trials (${rerun})\n`,
+          `the next run or resume claims them before asking the sampler, once budget.trials allows ${total} trials (${rerun})`,
       );
     }
     return 0;
@@ -88,8 +83,8 @@ export async function suggestCommand([target]: string[], options: Options): Prom
  * One WAITING trial for a suggestion. It may go past budget.trials: the study then looks finished
  * until a run raises its budget (`--trials`), and that run claims these trials first.
  */
-function enqueueSuggestion(store: Store, studyId: number, recipe: Json, suggestion: SubsetSuggestion): number {
-  const params = { ...(recipe as Record<string, Json>), [SUBSET_PARAM]: [...suggestion.sources] };
+function enqueueSuggestion(store: Store, studyId: number, recipe: Params, suggestion: SubsetSuggestion): number {
+  const params: { readonly [k: string]: Json } = { ...recipe, [SUBSET_PARAM]: [...suggestion.sources] };
   // No budget cap here (the limit only bounds the count): see the comment above.
   const created = store.createTrial(studyId, Number.MAX_SAFE_INTEGER, () => ({ params, state: 'WAITING', owner: null }));
   return created!.number;
@@ -102,13 +97,13 @@ function writeSuggestions(
   suggestions: readonly SubsetSuggestion[],
   subsetText: (sources: readonly string[]) => string,
 ): void {
-  process.stdout.write(
-    `study ${name}: subsets not tried yet that the surrogate fitted on ${trials} trial(s) predicts best (${study.objective.metric} gain over the target-only baseline, averaged over targets, seeds and recipes)\n`,
+  printLines(
+    `study ${name}: subsets not tried yet that the surrogate fitted on ${trials} trial(s) predicts best (${study.objective.metric} gain over the target-only baseline, averaged over targets, seeds and recipes)`,
   );
   if (suggestions.length === 0) {
-    process.stdout.write('none: every allowed subset has been tried or is waiting to run\n');
+    printLines('none: every allowed subset has been tried or is waiting to run');
     return;
   }
   const body = suggestions.map((s, i) => [String(i + 1), subsetText(s.sources), fmtSigned(s.predictedGain)]);
-  process.stdout.write(`${table(['rank', 'sources', 'predicted gain'], body)}\n`);
+  printTable(['rank', 'sources', 'predicted gain'], body);
 }

@@ -6,7 +6,7 @@ import { materializeTask, splitTarget, type Dataset, type TaskSpec } from '../da
 import { DataError, StudyConfigError } from '../errors.js';
 import type { PathSegment } from './format.js';
 import type { ConfigIssue, StudyConfig } from './study-config.js';
-import type { ResolvedStudy } from './types.js';
+import type { ResolvedStudy } from '../spec/study.js';
 
 type Attempt<T> = { ok: true; value: T } | { ok: false; message: string };
 

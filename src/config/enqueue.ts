@@ -2,11 +2,11 @@
 // "all sources"), checked like values of the search space and resolved to full trial params. A
 // parameter an entry leaves out takes the recipe's value (`sources`: none). Main thread. Must not
 // import tfjs, the worker or the store.
-import type { Condition, Distribution, ParamSpec, ParamValue, Params, SearchSpace } from '../search/types.js';
+import type { Condition, Distribution, ParamSpec, ParamValue, Params, SearchSpace } from '../spec/space.js';
 import { didYouMean } from './did-you-mean.js';
 import { show, type PathSegment } from './format.js';
 import type { ConfigIssue, RawEnqueued, StudyConfig } from './study-config.js';
-import { withRecipeDefaults, type Recipe } from './types.js';
+import { withRecipeDefaults, type Recipe } from '../spec/recipe.js';
 
 /** The subset parameter's value that means every source it may choose from. */
 export const ALL_SOURCES = 'all';
@@ -41,7 +41,7 @@ function resolveEntry(entry: RawEnqueued, index: number, space: SearchSpace, rec
     return { issue: { path: at(key), at: 'key', message: `not a parameter of the space (${hint}${list})` } };
   }
   // Strategy keys a recipe leaves out have their defaults (the worker trains with those).
-  const defaults = withRecipeDefaults(recipe) as unknown as Readonly<Record<string, ParamValue | undefined>>;
+  const defaults: Readonly<Record<string, ParamValue | undefined>> = withRecipeDefaults(recipe);
   const params: Record<string, ParamValue> = {};
   for (const param of space) {
     const given = entry[param.name];

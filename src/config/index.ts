@@ -5,4 +5,4 @@ export { studyJsonSchema } from './schema.js';
 export { diffSpecs } from './spec-diff.js';
 export { deepFreeze } from './resolve.js';
 export type { StudyConfig } from './study-config.js';
-export * from './types.js';
+export * from '../spec/study.js';

@@ -9,7 +9,7 @@ import { formatPath } from './format.js';
 import { resolveStudy } from './resolve.js';
 import { overrideIssue, semanticIssue, type Overrides } from './semantic.js';
 import type { ConfigIssue, StudyConfig } from './study-config.js';
-import type { ResolvedStudy } from './types.js';
+import type { ResolvedStudy } from '../spec/study.js';
 import { schemaIssues } from './validate.js';
 import { YamlSource } from './yaml-source.js';
 

@@ -1,8 +1,8 @@
 // Turns a validated study file into the deeply frozen ResolvedStudy: defaults applied, paths absolute,
 // omitted seeds derived from the study seed. Main thread. Must not import tfjs, the worker or the store.
 import { dirname, resolve as resolvePath } from 'node:path';
-import type { DatasetSpec, TargetSpec, TaskSpec, TransformSpec } from '../data/types.js';
-import type { Condition, Distribution, ParamSpec } from '../search/types.js';
+import type { DatasetSpec, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
+import type { Condition, Distribution, ParamSpec } from '../spec/space.js';
 import { hashString, mixSeed } from '../util/rng.js';
 import { resolveEnqueue } from './enqueue.js';
 import { resolveSampler } from './sampler.js';
@@ -10,7 +10,8 @@ import { resolveScheduler } from './scheduler.js';
 import { DEFAULT_EPOCHS, DEFAULT_HIDDEN, type Overrides } from './semantic.js';
 import type { RawDataset, RawParam, RawTask, RawTransform, RawWhen, StudyConfig } from './study-config.js';
 import { DEFAULT_ALPHA, DEFAULT_LAMBDA } from '../metrics/aggregate.js';
-import { OPTIONAL_RECIPE_KEYS, type Objective, type Recipe, type ResolvedStudy } from './types.js';
+import { OPTIONAL_RECIPE_KEYS, type Recipe } from '../spec/recipe.js';
+import { type Objective, type ResolvedStudy } from '../spec/study.js';
 
 export const DEFAULT_NOISE = 0.1;
 

@@ -1,19 +1,7 @@
 // The `sampler:` key of a study file: its JSON Schema, cross-field checks and resolution to a
 // SamplerSpec with every setting written out. Main thread. Must not import tfjs, the worker or the store.
 import type { ConfigIssue, RawSampler, StudyConfig } from './study-config.js';
-import type { BayesSamplerSpec, SamplerSpec } from './types.js';
-
-export const SAMPLER_KINDS = ['random', 'bayes'] as const;
-
-/** Defaults of the bayes sampler, measured with `npm run bench -- samplers` and `-- subsets`. */
-export const BAYES_DEFAULTS: Omit<BayesSamplerSpec, 'kind'> = Object.freeze({
-  startup_trials: 5,
-  candidates: 24,
-  multivariate: true,
-  gamma: 0.25,
-  constant_liar: true,
-  source_design: true,
-});
+import { BAYES_DEFAULTS, SAMPLER_KINDS, type SamplerSpec } from '../spec/study.js';
 
 const BAYES_KEYS = Object.keys(BAYES_DEFAULTS) as (keyof typeof BAYES_DEFAULTS)[];
 

@@ -2,7 +2,7 @@
 // Main thread. Must not import tfjs, the worker or the store.
 import { show } from './format.js';
 import type { ConfigIssue, RawScheduler, StudyConfig } from './study-config.js';
-import type { SchedulerSpec } from './types.js';
+import type { SchedulerSpec } from '../spec/study.js';
 
 export const DEFAULT_MIN_EPOCHS = 1;
 export const DEFAULT_ETA = 3;

@@ -1,22 +1,11 @@
 // The JSON Schema (draft-07) of a study file: validated by Ajv at load time and exported for editor
 // completion (`tasksieve schema`). Main thread; plain data. Must not import tfjs, the worker or the store.
 // Cross-field rules (ranges against budget.epochs, `when` order, source names, …) live in semantic.ts.
-import { OBJECTIVE_METRICS } from '../metrics/types.js';
+import { OBJECTIVE_METRICS } from '../spec/metrics.js';
 import { ENQUEUE_SCHEMA } from './enqueue.js';
 import { SAMPLER_SCHEMA } from './sampler.js';
-import {
-  ACTIVATIONS,
-  AGGREGATES,
-  FEATURE_SELECTIONS,
-  OBJECTIVE_ON,
-  OPTIMIZERS,
-  QUANTIZATIONS,
-  RECIPE_KEYS,
-  SCHEDULER_KINDS,
-  SCREEN_KINDS,
-  STRATEGIES,
-  TASK_WEIGHTINGS,
-} from './types.js';
+import { ACTIVATIONS, AGGREGATES, OBJECTIVE_ON, SCHEDULER_KINDS, SCREEN_KINDS } from '../spec/study.js';
+import { RECIPE_KEYS, RECIPE_KEY_TABLE, type RecipeKey } from '../spec/recipe.js';
 
 /** Names of studies, datasets and tasks. */
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
@@ -26,43 +15,13 @@ const SEED = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } a
 
 const name = (description: string) => ({ type: 'string', pattern: NAME_PATTERN, description });
 
-/** Value schemas of the recipe keys: shared by `recipe:` and by the bounds/choices of `space:` parameters. */
-const RECIPE_VALUES = {
-  strategy: {
-    type: 'string',
-    enum: [...STRATEGIES],
-    description:
-      'How a unit trains: finetune = pre-train on the chosen sources, then fine-tune on the target; multitask = one shared trunk, a head per task, trained jointly; selftrain = finetune, then pseudo-label the unlabelled target rows; distill = a finetune teacher distilled into a smaller student.',
-  },
-  optimizer: { type: 'string', enum: [...OPTIMIZERS], description: 'Optimizer of both training phases.' },
-  learning_rate: { type: 'number', exclusiveMinimum: 0, maximum: 10, description: 'Learning rate, in (0, 10].' },
-  batch_size: { type: 'integer', minimum: 1, maximum: 4096, description: 'Mini-batch size, 1..4096.' },
-  pretrain_epochs: { type: 'integer', minimum: 0, maximum: 1000, description: 'Epochs of pre-training on the chosen sources, 0..budget.epochs (default budget.epochs).' },
-  epochs: { type: 'integer', minimum: 1, maximum: 1000, description: "Epochs of fine-tuning on the target's labelled rows, 1..budget.epochs (default budget.epochs)." },
-  freeze_layers: { type: 'integer', minimum: 0, maximum: 8, description: 'Hidden layers (from the input) kept frozen while fine-tuning, 0..number of hidden layers.' },
-  dropout: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Dropout rate after each hidden layer, in [0, 1) (default model.dropout).' },
-  transfer_lr_mult: { type: 'number', exclusiveMinimum: 0, maximum: 100, description: 'finetune, selftrain, distill: learning-rate multiplier of the pre-trained hidden layers while fine-tuning (discriminative learning rates), in (0, 100] (default 1).' },
-  task_weighting: { type: 'string', enum: [...TASK_WEIGHTINGS], description: 'multitask: task-loss weights: equal, uncertainty (Kendall et al. 2018), dwa (Liu et al. 2019) or gradnorm (Chen et al. 2018) (default equal).' },
-  dwa_temperature: { type: 'number', exclusiveMinimum: 0, maximum: 100, description: 'multitask with dwa: softmax temperature of the loss ratios, in (0, 100] (default 2).' },
-  gradnorm_alpha: { type: 'number', minimum: 0, maximum: 10, description: 'multitask with gradnorm: asymmetry alpha, in [0, 10] (default 1.5).' },
-  unlabelled_fraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: "selftrain: share of the target's non-labelled rows held out as unlabelled training rows (the rest validates), in (0, 1) (default 0.5)." },
-  confidence_threshold: { type: 'number', minimum: 0, maximum: 1, description: 'selftrain: smallest predicted probability that makes a pseudo-label, in [0, 1] (default 0.9).' },
-  selftrain_rounds: { type: 'integer', minimum: 0, maximum: 20, description: 'selftrain: pseudo-labelling rounds of `epochs` epochs each, 0..20 (default 2).' },
-  consistency_weight: { type: 'number', minimum: 0, maximum: 100, description: 'selftrain: weight of the consistency loss (agreement under input noise) on unlabelled rows, in [0, 100] (default 0: off).' },
-  consistency_noise: { type: 'number', minimum: 0, maximum: 1000, description: 'selftrain: std of the input noise for the consistency loss, in feature units (default 0.1).' },
-  distill_temperature: { type: 'number', exclusiveMinimum: 0, maximum: 100, description: 'distill: softmax temperature of the soft targets, in (0, 100] (default 4).' },
-  distill_alpha: { type: 'number', minimum: 0, maximum: 1, description: "distill: weight of the soft-target loss; the hard labels' loss gets 1 - alpha, in [0, 1] (default 0.7)." },
-  student_fraction: { type: 'number', exclusiveMinimum: 0, maximum: 1, description: "distill: the student's hidden widths as a fraction of model.hidden (rounded, at least 1), in (0, 1] (default 0.5)." },
-  augment_noise: { type: 'number', minimum: 0, maximum: 1000, description: 'Any strategy: std of Gaussian noise added to every training input, in feature units (default 0: off).' },
-  mixup_alpha: { type: 'number', minimum: 0, maximum: 100, description: 'Any strategy: mixup with lambda ~ Beta(alpha, alpha) per batch (default 0: off).' },
-  fgsm_epsilon: { type: 'number', minimum: 0, maximum: 1000, description: 'Any strategy: FGSM attack size in feature units; > 0 reports fgsm_accuracy and mixes FGSM examples into training (see fgsm_ratio) (default 0: off).' },
-  fgsm_ratio: { type: 'number', minimum: 0, maximum: 1, description: 'Any strategy: share of the loss on FGSM examples when fgsm_epsilon > 0; 0 only evaluates under attack, in [0, 1] (default 0.5).' },
-  feature_selection: { type: 'string', enum: [...FEATURE_SELECTIONS], description: "Any strategy: keep the feature_k features with the highest variance or mutual information with the label, measured on the target's labelled rows (default none)." },
-  feature_k: { type: 'integer', minimum: 1, maximum: 100000, description: 'Any strategy: features kept by feature_selection (at most all of them) (default 32).' },
-  prune_sparsity: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Any strategy: after training, zero this share of every kernel, smallest magnitudes first, in [0, 1) (default 0: off).' },
-  prune_epochs: { type: 'integer', minimum: 0, maximum: 1000, description: "Any strategy with prune_sparsity: epochs of retraining on the target's labelled rows after pruning, pruned weights held at zero, 0..1000 (default 5)." },
-  quantize: { type: 'string', enum: [...QUANTIZATIONS], description: 'Any strategy: after training, int8 post-training quantisation of the kernels (per output unit, symmetric) (default none).' },
-} as const satisfies Record<(typeof RECIPE_KEYS)[number], object>;
+/**
+ * Value schemas of the recipe keys, from the recipe-key table: shared by `recipe:` and by the
+ * bounds/choices of `space:` parameters.
+ */
+const RECIPE_VALUES = Object.fromEntries(
+  RECIPE_KEYS.map((key) => [key, { ...RECIPE_KEY_TABLE[key].schema, description: RECIPE_KEY_TABLE[key].description }]),
+) as { readonly [K in RecipeKey]: (typeof RECIPE_KEY_TABLE)[K]['schema'] & { readonly description: string } };
 
 const SCALAR = { type: ['string', 'number', 'boolean'] };
 
@@ -158,38 +117,20 @@ function param(description: string, branches: object[]) {
   return { type: 'object', description, required: ['type'], discriminator: { propertyName: 'type' }, oneOf: branches };
 }
 
+/**
+ * A `space:` parameter per recipe key: choice keys are categorical; number keys a float or int range
+ * (by their schema type), or categorical.
+ */
+function spaceParam(key: RecipeKey) {
+  const row = RECIPE_KEY_TABLE[key];
+  if (row.schema.type === 'string') return param(row.search, [categoricalParam(key)]);
+  return param(row.search, [row.schema.type === 'integer' ? intParam(key) : floatParam(key), categoricalParam(key)]);
+}
+
 const SPACE_PROPERTIES = {
-  strategy: param('Search over strategies.', [categoricalParam('strategy')]),
-  optimizer: param('Search over optimizers.', [categoricalParam('optimizer')]),
-  learning_rate: param('Search over the learning rate.', [floatParam('learning_rate'), categoricalParam('learning_rate')]),
-  batch_size: param('Search over the batch size.', [intParam('batch_size'), categoricalParam('batch_size')]),
-  pretrain_epochs: param('Search over pre-training epochs (<= budget.epochs).', [intParam('pretrain_epochs'), categoricalParam('pretrain_epochs')]),
-  epochs: param('Search over fine-tuning epochs (<= budget.epochs).', [intParam('epochs'), categoricalParam('epochs')]),
-  freeze_layers: param('Search over frozen layers (<= number of hidden layers).', [intParam('freeze_layers'), categoricalParam('freeze_layers')]),
-  dropout: param('Search over the dropout rate.', [floatParam('dropout'), categoricalParam('dropout')]),
-  transfer_lr_mult: param('Search over the learning-rate multiplier of transferred layers.', [floatParam('transfer_lr_mult'), categoricalParam('transfer_lr_mult')]),
-  task_weighting: param('Search over multitask loss weighting.', [categoricalParam('task_weighting')]),
-  dwa_temperature: param('Search over the DWA temperature.', [floatParam('dwa_temperature'), categoricalParam('dwa_temperature')]),
-  gradnorm_alpha: param('Search over the GradNorm alpha.', [floatParam('gradnorm_alpha'), categoricalParam('gradnorm_alpha')]),
-  unlabelled_fraction: param('Search over the unlabelled share of the target.', [floatParam('unlabelled_fraction'), categoricalParam('unlabelled_fraction')]),
-  confidence_threshold: param('Search over the pseudo-label confidence threshold.', [floatParam('confidence_threshold'), categoricalParam('confidence_threshold')]),
-  selftrain_rounds: param('Search over self-training rounds.', [intParam('selftrain_rounds'), categoricalParam('selftrain_rounds')]),
-  consistency_weight: param('Search over the consistency-loss weight.', [floatParam('consistency_weight'), categoricalParam('consistency_weight')]),
-  consistency_noise: param('Search over the consistency noise.', [floatParam('consistency_noise'), categoricalParam('consistency_noise')]),
-  distill_temperature: param('Search over the distillation temperature.', [floatParam('distill_temperature'), categoricalParam('distill_temperature')]),
-  distill_alpha: param('Search over the distillation alpha.', [floatParam('distill_alpha'), categoricalParam('distill_alpha')]),
-  student_fraction: param("Search over the student's size.", [floatParam('student_fraction'), categoricalParam('student_fraction')]),
-  augment_noise: param('Search over input-noise augmentation.', [floatParam('augment_noise'), categoricalParam('augment_noise')]),
-  mixup_alpha: param('Search over mixup.', [floatParam('mixup_alpha'), categoricalParam('mixup_alpha')]),
-  fgsm_epsilon: param('Search over the FGSM attack size.', [floatParam('fgsm_epsilon'), categoricalParam('fgsm_epsilon')]),
-  fgsm_ratio: param('Search over the share of FGSM examples.', [floatParam('fgsm_ratio'), categoricalParam('fgsm_ratio')]),
-  feature_selection: param('Search over feature selection.', [categoricalParam('feature_selection')]),
-  feature_k: param('Search over the number of features kept.', [intParam('feature_k'), categoricalParam('feature_k')]),
-  prune_sparsity: param('Search over the pruning sparsity.', [floatParam('prune_sparsity'), categoricalParam('prune_sparsity')]),
-  prune_epochs: param('Search over retraining epochs after pruning.', [intParam('prune_epochs'), categoricalParam('prune_epochs')]),
-  quantize: param('Search over quantisation.', [categoricalParam('quantize')]),
+  ...Object.fromEntries(RECIPE_KEYS.map((key) => [key, spaceParam(key)])),
   sources: param('Search over the subset of source tasks (the only subset parameter).', [SUBSET_PARAM]),
-} satisfies Record<(typeof RECIPE_KEYS)[number] | 'sources', object>;
+};
 
 const TRANSFORM = {
   type: 'object',

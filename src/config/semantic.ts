@@ -6,6 +6,7 @@ import { studyJsonSchema } from './schema.js';
 import { samplerIssue } from './sampler.js';
 import { schedulerIssue } from './scheduler.js';
 import type { ConfigIssue, RawParam, RawTask, Scalar, StudyConfig } from './study-config.js';
+import { RECIPE_KEYS, RECIPE_KEY_TABLE, type SelectingKey } from '../spec/recipe.js';
 
 export const DEFAULT_EPOCHS = 10;
 export const DEFAULT_HIDDEN: readonly number[] = [64];
@@ -39,21 +40,13 @@ function objectiveIssue(study: StudyConfig): ConfigIssue | null {
   return null;
 }
 
-/** Recipe keys read by some strategies or task weightings only, with the key that selects them. */
-const KEY_USERS: Readonly<Record<string, readonly [key: 'strategy' | 'task_weighting', values: readonly string[]]>> = {
-  transfer_lr_mult: ['strategy', ['finetune', 'selftrain', 'distill']],
-  task_weighting: ['strategy', ['multitask']],
-  dwa_temperature: ['task_weighting', ['dwa']],
-  gradnorm_alpha: ['task_weighting', ['gradnorm']],
-  unlabelled_fraction: ['strategy', ['selftrain']],
-  confidence_threshold: ['strategy', ['selftrain']],
-  selftrain_rounds: ['strategy', ['selftrain']],
-  consistency_weight: ['strategy', ['selftrain']],
-  consistency_noise: ['strategy', ['selftrain']],
-  distill_temperature: ['strategy', ['distill']],
-  distill_alpha: ['strategy', ['distill']],
-  student_fraction: ['strategy', ['distill']],
-};
+/** Recipe keys read by some strategies or task weightings only, with the key that selects them (the recipe-key table's usedBy). */
+const KEY_USERS: Readonly<Record<string, readonly [key: SelectingKey, values: readonly string[]]>> = Object.fromEntries(
+  RECIPE_KEYS.flatMap((key) => {
+    const users = RECIPE_KEY_TABLE[key].usedBy;
+    return users === undefined ? [] : [[key, [users.key, users.values] as const]];
+  }),
+);
 
 /**
  * A strategy's key set (in `recipe` or searched in `space`) where no trial can use that strategy

@@ -1,7 +1,7 @@
 // Compares two stored study specs (ResolvedStudy as JSON) to refuse resuming a study whose file changed
 // meaning. Pure; main thread. Must not import tfjs, the worker or the store.
 import { formatPath, type PathSegment } from './format.js';
-import { OPERATIONAL_KEYS } from './types.js';
+import { OPERATIONAL_KEYS } from '../spec/study.js';
 
 const IGNORED = new Set<string>(OPERATIONAL_KEYS);
 

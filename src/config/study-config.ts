@@ -1,7 +1,8 @@
 // The raw study file as written, after JSON Schema validation and before resolution (defaults, absolute
 // paths, derived seeds). Main thread only; types only. Must not import tfjs, the worker or the store.
-import type { Activation, Aggregate, ObjectiveOn, OptimizerName, Recipe, SchedulerKind, ScreenKind, StrategyName } from './types.js';
-import type { ObjectiveMetric } from '../metrics/types.js';
+import type { Activation, Aggregate, ObjectiveOn, SchedulerKind, ScreenKind } from '../spec/study.js';
+import type { OptimizerName, Recipe, StrategyName } from '../spec/recipe.js';
+import type { ObjectiveMetric } from '../spec/metrics.js';
 
 export type Scalar = string | number | boolean;
 

@@ -1,6 +1,7 @@
 // Public names of the data module: CSV loading, synthetic task families, transforms, tasks and splits.
 // Runs on both threads. Must not import tfjs, the store, the CLI or YAML parsing.
-export type { Dataset, DatasetSpec, TargetSpec, TargetSplit, TaskSpec, TransformSpec } from './types.js';
+export type { Dataset, TargetSplit } from './types.js';
+export type { DatasetSpec, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
 export { loadCsv } from './csv.js';
 export { generateSynthetic, type SyntheticSpec } from './synthetic.js';
 export { applyTransform, applyTransforms, labelPermutation } from './transforms.js';

@@ -2,7 +2,8 @@
 // Runs on both threads. Must not import tfjs, the store, the CLI or YAML parsing.
 import { DataError } from '../errors.js';
 import { Rng, mixSeed } from '../util/rng.js';
-import type { Dataset, DatasetSpec } from './types.js';
+import type { Dataset } from './types.js';
+import type { DatasetSpec } from '../spec/tasks.js';
 
 export type SyntheticSpec = Extract<DatasetSpec, { kind: 'synthetic' }>;
 

@@ -7,7 +7,8 @@ import { loadCsv } from './csv.js';
 import { selectRows, type SplitBuffers } from './rows.js';
 import { generateSynthetic } from './synthetic.js';
 import { applyTransforms } from './transforms.js';
-import type { Dataset, DatasetSpec, TaskSpec, TargetSplit } from './types.js';
+import type { Dataset, TargetSplit } from './types.js';
+import type { DatasetSpec, TaskSpec } from '../spec/tasks.js';
 
 export { concatDatasets } from './rows.js';
 

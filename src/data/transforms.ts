@@ -3,7 +3,8 @@
 import { DataError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import { selectRows } from './rows.js';
-import type { Dataset, TransformSpec } from './types.js';
+import type { Dataset } from './types.js';
+import type { TransformSpec } from '../spec/tasks.js';
 
 /**
  * Applies one transform and returns a new dataset with fresh arrays; the input is never modified.

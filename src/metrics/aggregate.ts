@@ -1,9 +1,6 @@
 // Robust aggregates of per-unit values (targets x seeds) into one objective value: mean, median, worst
 // case, CVaR at alpha, mean minus lambda x std. Pure; both threads. Must not import tfjs or the store.
-
-export const AGGREGATE_KINDS = ['mean', 'median', 'worst', 'cvar', 'mean_minus_std'] as const;
-export type AggregateKind = (typeof AGGREGATE_KINDS)[number];
-export type Direction = 'maximize' | 'minimize';
+import type { AggregateKind, Direction } from '../spec/metrics.js';
 
 /** Parameters of the aggregates that take one; the defaults apply when left out. */
 export interface AggregateParams {

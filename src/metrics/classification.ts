@@ -1,6 +1,6 @@
 // Classification metrics from true and predicted class indices: confusion matrix, accuracy, macro
 // F1 and macro recall. Pure (no tfjs); runs on both threads. Must not import tfjs, the store or the CLI.
-import type { ClassificationMetrics } from './types.js';
+import type { ClassificationMetrics } from '../spec/metrics.js';
 
 type Labels = ArrayLike<number>;
 

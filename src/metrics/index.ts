@@ -1,17 +1,7 @@
 // Public names of the metrics module: classification metrics and robust aggregates.
 // Pure functions; runs on both threads. Must not import tfjs, the store or the CLI.
-export type { ClassificationMetrics, ObjectiveMetric } from './types.js';
-export { OBJECTIVE_METRICS } from './types.js';
+export type { ClassificationMetrics, ObjectiveMetric } from '../spec/metrics.js';
+export { OBJECTIVE_METRICS } from '../spec/metrics.js';
 export { classificationMetrics, confusionMatrix } from './classification.js';
-export {
-  AGGREGATE_KINDS,
-  aggregate,
-  cvar,
-  mean,
-  meanMinusStd,
-  median,
-  sampleStd,
-  type AggregateKind,
-  type AggregateParams,
-  type Direction,
-} from './aggregate.js';
+export { AGGREGATE_KINDS, type AggregateKind, type Direction } from '../spec/metrics.js';
+export { aggregate, cvar, mean, meanMinusStd, median, sampleStd, type AggregateParams } from './aggregate.js';

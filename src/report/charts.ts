@@ -1,10 +1,10 @@
 // Chart.js configurations (plain JSON) for the report's charts: optimisation history, importance,
 // source inclusion, differences with intervals, per-target gains and scheduler rungs. Main thread;
 // pure; must not import the store or the CLI.
-import type { Json } from '../store/types.js';
+import type { Json } from '../spec/records.js';
 import { Rng, mixSeed } from '../util/rng.js';
 import type { ReportTrial } from './collect.js';
-import { fmt, fmtParam, fmtSigned } from './format.js';
+import { fmtNumber, fmtParam, fmtSigned, fmtSubset } from '../util/format.js';
 import type { ImportanceResult } from './importance.js';
 
 export const COLORS = {
@@ -60,8 +60,9 @@ function options(x: Axis, y: Axis, extra: { legend?: boolean; indexAxis?: 'y' } 
 }
 
 function trialTip(trial: ReportTrial): string {
-  const sources = trial.sources.length > 0 ? trial.sources.join(', ') : 'target only';
-  return `#${trial.number}: ${fmt(trial.value)} (${sources})`;
+  const sources = fmtSubset(trial.sources, ', ');
+  // Not in parentheses: the empty subset is written `(target only)`.
+  return `#${trial.number}: ${fmtNumber(trial.value)} — ${sources}`;
 }
 
 /** Each finished trial's value by trial number, and the best value so far. */
@@ -90,7 +91,7 @@ export function historyChart(trials: readonly ReportTrial[], direction: 'maximiz
     {
       label: 'best so far',
       data: best,
-      tips: best.map((p) => `best after #${p.x}: ${fmt(p.y)}`),
+      tips: best.map((p) => `best after #${p.x}: ${fmtNumber(p.y)}`),
       showLine: true,
       stepped: 'after',
       borderColor: COLORS.orange,
@@ -126,7 +127,7 @@ export function importanceChart(result: ImportanceResult): Json {
           label: 'share of importance (%)',
           data: result.params.map((p) => Number((p.share * 100).toFixed(2))),
           backgroundColor: alpha(COLORS.blue, 0.75),
-          tips: result.params.map((p) => `${p.param}: ${(p.share * 100).toFixed(1)}% (MSE +${fmt(p.mseIncrease)})`),
+          tips: result.params.map((p) => `${p.param}: ${(p.share * 100).toFixed(1)}% (MSE +${fmtNumber(p.mseIncrease)})`),
         },
       ],
     },
@@ -154,7 +155,7 @@ export function inclusionChart(trials: readonly ReportTrial[], sources: readonly
       const jitter = (new Rng(mixSeed(t.number, i, 0x5177)).next() - 0.5) * 0.22;
       const x = i + (included ? -0.2 : 0.2) + jitter;
       (included ? withPoints : withoutPoints).push({ x, y: t.value! });
-      (included ? withTips : withoutTips).push(`${source} ${included ? 'in' : 'not in'} #${t.number}: ${fmt(t.value)}`);
+      (included ? withTips : withoutTips).push(`${source} ${included ? 'in' : 'not in'} #${t.number}: ${fmtNumber(t.value)}`);
       const s = included ? sums.with : sums.without;
       s[0]! += t.value!;
       s[1]! += 1;
@@ -172,8 +173,8 @@ export function inclusionChart(trials: readonly ReportTrial[], sources: readonly
       datasets: [
         { label: 'trials with the source', data: withPoints, tips: withTips, backgroundColor: alpha(COLORS.blue, dense ? 0.3 : 0.55), borderColor: alpha(COLORS.blue, dense ? 0.4 : 0.8), ...dot },
         { label: 'trials without it', data: withoutPoints, tips: withoutTips, backgroundColor: alpha(COLORS.gray, dense ? 0.35 : 0.6), borderColor: alpha(COLORS.gray, dense ? 0.5 : 1), ...dot },
-        { label: 'mean with', data: withMeans, tips: withMeans.map((p) => `mean with: ${fmt((p as { y: number }).y)}`), borderColor: '#172554', backgroundColor: '#172554', ...meanStyle },
-        { label: 'mean without', data: withoutMeans, tips: withoutMeans.map((p) => `mean without: ${fmt((p as { y: number }).y)}`), borderColor: '#111827', backgroundColor: '#111827', ...meanStyle },
+        { label: 'mean with', data: withMeans, tips: withMeans.map((p) => `mean with: ${fmtNumber((p as { y: number }).y)}`), borderColor: '#172554', backgroundColor: '#172554', ...meanStyle },
+        { label: 'mean without', data: withoutMeans, tips: withoutMeans.map((p) => `mean without: ${fmtNumber((p as { y: number }).y)}`), borderColor: '#111827', backgroundColor: '#111827', ...meanStyle },
       ],
     },
     options: options({ title: 'source', min: -0.5, max: sources.length - 0.5, tickLabels: sources }, { title: `objective (${metric})` }),
@@ -235,7 +236,7 @@ export function gainsChart(trials: readonly ReportTrial[], targets: readonly str
     return {
       label: target,
       data: points.map((p) => ({ x: p.t.number, y: p.gain })),
-      tips: points.map((p) => `${target}, #${p.t.number}: ${fmtSigned(p.gain)} (${p.t.sources.join(', ') || 'target only'})`),
+      tips: points.map((p) => `${target}, #${p.t.number}: ${fmtSigned(p.gain)} (${fmtSubset(p.t.sources, ', ')})`),
       backgroundColor: alpha(seriesColor(i), 0.6),
       borderColor: seriesColor(i),
       pointRadius: done.length > 300 ? 2 : 3.5,
@@ -276,11 +277,11 @@ export function rungsChart(trials: readonly ReportTrial[], finalStep: (trial: Re
     type: 'scatter',
     data: {
       datasets: trials.map((t) => {
-        const points = t.intermediates.map(([x, y]) => ({ x, y, tip: `#${t.number} (${t.state}) step ${x}: ${fmt(y)}` }));
+        const points = t.intermediates.map(([x, y]) => ({ x, y, tip: `#${t.number} (${t.state}) step ${x}: ${fmtNumber(y)}` }));
         const last = finalStep(t);
         const lastStep = t.intermediates.length > 0 ? t.intermediates[t.intermediates.length - 1]![0] : -Infinity;
         if (t.state === 'COMPLETE' && t.value !== null && last !== null && last > lastStep) {
-          points.push({ x: last, y: t.value, tip: `#${t.number} final value at epoch ${last}: ${fmt(t.value)}` });
+          points.push({ x: last, y: t.value, tip: `#${t.number} final value at epoch ${last}: ${fmtNumber(t.value)}` });
         }
         return {
           label: `#${t.number} ${t.state}`,
@@ -300,6 +301,6 @@ export function rungsChart(trials: readonly ReportTrial[], finalStep: (trial: Re
 
 export function paramsText(params: Readonly<Record<string, unknown>>): string {
   return Object.entries(params)
-    .map(([k, v]) => `${k}=${fmtParam(v)}`)
+    .map(([k, v]) => `${k}=${fmtParam(v, ', ')}`)
     .join(' ');
 }

@@ -1,11 +1,14 @@
 // Reads everything a report shows from the store, inside ONE read transaction (Store.snapshot), into a
 // plain ReportData object: a running study is reported as of one instant and its runner is never
 // blocked. Main thread; reads the store only; must not import the CLI, the DOM side or worker code.
-import type { ResolvedStudy } from '../config/types.js';
-import { rankRows, trialRows, type LeaderboardRow, type TargetSummary } from '../search/leaderboard.js';
-import type { Params } from '../search/types.js';
-import { loadTrialTable, type TrialTable } from '../selection/index.js';
-import type { Json, Store, StudyRecord, TrialState } from '../store/types.js';
+import type { ResolvedStudy } from '../spec/study.js';
+import { rankRows, trialRows, type LeaderboardRow, type TargetSummary } from '../study/leaderboard.js';
+import type { Params } from '../spec/space.js';
+import type { TrialTable } from '../selection/index.js';
+import { loadTrialTable } from '../study/trial-table.js';
+import type { Json, StudyRecord, TrialState } from '../spec/records.js';
+import type { Store } from '../store/types.js';
+import { decodeParams, studySpecOf } from '../study/decoders.js';
 
 /** One unit as the report reads it: the numbers are null when a stored result lacks them. */
 export interface ReportUnit {
@@ -67,7 +70,7 @@ export function collectReport(store: Store, name: string, now: () => number = Da
 }
 
 function collectStudy(store: Store, record: StudyRecord, takenAt: number): ReportData {
-  const spec = record.spec as unknown as ResolvedStudy;
+  const spec = studySpecOf(record);
   const metric = spec.objective?.metric;
   const rows = trialRows(store, record);
   const records = store.getTrials(record.id);
@@ -83,7 +86,7 @@ function collectStudy(store: Store, record: StudyRecord, takenAt: number): Repor
     if (trial.number !== row.number) throw new Error(`report: trial order differs at #${row.number}`);
     return {
       ...row,
-      rawParams: trial.params as Params,
+      rawParams: decodeParams(trial.params, `study "${record.name}" trial #${trial.number}: its params`),
       units: unitsByTrial.get(trial.id) ?? [],
       intermediates: store.getIntermediates(trial.id).map((r) => [r.step, r.value] as const),
     };

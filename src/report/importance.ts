@@ -1,7 +1,7 @@
 // Parameter importance over finished trials: a small seeded random forest of regression trees and
 // each search-space parameter's out-of-bag permutation importance (Breiman 2001). Main thread; pure
 // (no store, no DOM); must not import the CLI or worker code.
-import type { Distribution, ParamSpec, ParamValue, Params, SearchSpace } from '../search/types.js';
+import type { Distribution, ParamSpec, ParamValue, Params, SearchSpace } from '../spec/space.js';
 import { sampleDistribution } from '../search/samplers/random-sampler.js';
 import { Rng, mixSeed } from '../util/rng.js';
 

@@ -1,7 +1,7 @@
 // The report page as plain JSON data: sections of blocks (text, key-value lists, tables, charts) that
 // the page's own script turns into DOM nodes with textContent and into Chart.js charts. Types only;
 // imported by the main-thread builders; the browser sees the same shapes as JSON.
-import type { Json } from '../store/types.js';
+import type { Json } from '../spec/records.js';
 
 /** A table cell: text, or text with a tone the page colours (good / bad / muted). */
 export type Cell = string | { readonly text: string; readonly tone: 'good' | 'bad' | 'muted' };

@@ -1,8 +1,9 @@
 // The report's sections, from a ReportData snapshot to a PageModel: summary, optimisation history,
 // leaderboard, parameter importance, source inclusion, source attribution, per-target gains, scheduler
 // rungs, failures. Main thread; pure (the snapshot is already read); must not import the store or CLI.
-import { describeObjective } from '../search/objective.js';
-import { attributeSources, HARMFUL_MARK, harmfulSources, type Attribution, type EffectFlag } from '../selection/index.js';
+import { describeObjective } from '../metrics/objective.js';
+import { attributeSources, HARMFUL_MARK, harmfulNotes, type Attribution, type EffectFlag, type HarmfulNotes } from '../selection/index.js';
+import { fmtDuration, fmtNumber, fmtSigned, fmtSubset } from '../util/format.js';
 import type { ReportData, ReportTrial } from './collect.js';
 import {
   gainsChart,
@@ -14,7 +15,7 @@ import {
   rungsChart,
   type IntervalRow,
 } from './charts.js';
-import { fmt, fmtCount, fmtDuration, fmtPercent, fmtSigned, iso } from './format.js';
+import { fmtCount, fmtPercent, iso } from './format.js';
 import { paramImportance } from './importance.js';
 import type { Block, Cell, PageModel, Section } from './page-model.js';
 import { sourceInclusion } from './source-inclusion.js';
@@ -35,14 +36,14 @@ export function buildPage(data: ReportData, options: SectionOptions = {}): PageM
   // flags and the leaderboards' harmful marks must agree, so no seed of the report's own.
   const table = data.trialTable;
   const attribution = 'error' in table || table.sources.length === 0 || table.trials.length === 0 ? null : attributeSources(table);
-  const harmful = new Set(attribution && !('error' in table) ? harmfulSources(table, attribution).map((e) => e.source) : []);
+  const notes = attribution && !('error' in table) ? harmfulNotes(table, attribution) : null;
   return {
     title: `tasksieve report: ${data.name}`,
     subtitle: `snapshot of ${iso(data.takenAt)}; ${data.trials.length} trial(s); objective ${describeObjective(data.spec.objective)} (${data.direction})`,
     sections: [
       summarySection(data),
       historySection(data, metric),
-      leaderboardSection(data, options.top ?? 20, harmful),
+      leaderboardSection(data, options.top ?? 20, notes),
       importanceSection(data, options.importanceSeed ?? data.spec.seed ?? 0),
       inclusionSection(data, metric),
       attributionSection(data, metric, attribution),
@@ -72,7 +73,7 @@ function summarySection(data: ReportData): Section {
   const wallEnd = running ? data.takenAt : ends.length > 0 ? Math.max(...ends) : null;
   const wall = starts.length > 0 && wallEnd !== null ? wallEnd - Math.min(...starts) : null;
   const best = data.leaderboard[0];
-  const scheduler = (spec as unknown as { scheduler?: unknown }).scheduler;
+  const scheduler = spec.scheduler;
   const rows: [string, string][] = [
     ['study', data.name],
     ['objective', `${describeObjective(spec.objective)}, ${data.direction}`],
@@ -83,7 +84,7 @@ function summarySection(data: ReportData): Section {
     ['sampler', spec.sampler.kind],
     ['scheduler', describeScheduler(scheduler)],
     ['trials', `${states.length > 0 ? states.join(', ') : 'none yet'} (budget ${spec.budget.trials})`],
-    ['best', best ? `${fmt(best.value)} (trial #${best.number}, sources: ${best.sources.join(', ') || 'target only'})` : 'no COMPLETE trial yet'],
+    ['best', best ? `${fmtNumber(best.value)} (trial #${best.number}); sources: ${fmtSubset(best.sources, ', ')}` : 'no COMPLETE trial yet'],
     ['backend', backends.size > 0 ? [...backends].map(([b, n]) => `${b} (${n} trials)`).join(', ') : '-'],
     ['wall time', `${fmtDuration(wall)}${running ? ' so far (the study is still running)' : ''} (first trial start to last finish)`],
     [
@@ -127,15 +128,16 @@ function historySection(data: ReportData, metric: string): Section {
   };
 }
 
-function leaderboardSection(data: ReportData, top: number, harmful: ReadonlySet<string>): Section {
+/** `notes`: the harmful sources, marked as the CLI's leaderboards mark them; null without attribution. */
+function leaderboardSection(data: ReportData, top: number, notes: HarmfulNotes | null): Section {
   const rows = data.leaderboard.slice(0, top);
   if (rows.length === 0) return { id: 'leaderboard', title: 'Leaderboard', blocks: [{ kind: 'note', text: 'No COMPLETE trial yet.' }] };
   const targets = data.spec.targets.map((t) => t.name);
   const body = rows.map((row): Cell[] => [
     String(row.rank),
     `#${row.number}`,
-    fmt(row.value),
-    row.sources.length > 0 ? row.sources.map((source) => (harmful.has(source) ? `${source}${HARMFUL_MARK}` : source)).join(', ') : 'target only',
+    fmtNumber(row.value),
+    notes ? notes.subsetText(row.sources, ', ') : fmtSubset(row.sources, ', '),
     ...targets.map((target) => {
       const s = row.targets.find((x) => x.target === target);
       return s ? gainCell(s.gain) : '-';
@@ -146,10 +148,10 @@ function leaderboardSection(data: ReportData, top: number, harmful: ReadonlySet<
     { kind: 'table', headers: ['rank', 'trial', data.spec.objective.metric, 'sources', ...targets.map((t) => `gain ${t}`), 'params'], rows: body },
     { kind: 'text', text: 'gain: the objective metric minus the target-only baseline trained with the same recipe, target and seed (mean over seeds).' },
   ];
-  if (harmful.size > 0) {
+  if (notes !== null && notes.harmful.length > 0) {
     blocks.push({
       kind: 'text',
-      text: `${HARMFUL_MARK}: flagged harmful in Source attribution below (${[...harmful].join(', ')}); a trial with it that ranks high does so in spite of it (its recipe, the sources next to it, or seed noise).`,
+      text: `${HARMFUL_MARK}: flagged harmful in Source attribution below (${notes.harmful.map((e) => e.source).join(', ')}); a trial with it that ranks high does so in spite of it (its recipe, the sources next to it, or seed noise).`,
     });
   }
   if (data.leaderboard.length > rows.length) {
@@ -178,7 +180,7 @@ function importanceSection(data: ReportData, seed: number): Section {
       {
         kind: 'table',
         headers: ['parameter', 'share', 'out-of-bag MSE increase when shuffled'],
-        rows: result.params.map((p) => [p.param, fmtPercent(p.share), fmt(p.mseIncrease, 6)]),
+        rows: result.params.map((p) => [p.param, fmtPercent(p.share), fmtNumber(p.mseIncrease, 6)]),
       },
     ],
   };
@@ -230,9 +232,9 @@ function inclusionSection(data: ReportData, metric: string): Section {
         rows: stats.map((s): Cell[] => [
           s.source,
           String(s.with.n),
-          fmt(s.with.mean),
+          fmtNumber(s.with.mean),
           String(s.without.n),
-          fmt(s.without.mean),
+          fmtNumber(s.without.mean),
           fmtSigned(s.difference),
           s.interval ? `${fmtSigned(s.interval[0])} to ${fmtSigned(s.interval[1])}` : '-',
           s.worse ? { text: 'worse with it', tone: 'bad' } : s.better ? { text: 'better with it', tone: 'good' } : { text: 'unclear', tone: 'muted' },
@@ -319,7 +321,7 @@ function gainsSection(data: ReportData, metric: string): Section {
     const meanGain = gains.reduce((a, g) => a + g.gain, 0) / gains.length;
     return [
       target,
-      baselines.length > 0 ? fmt(baselines.reduce((a, b) => a + b, 0) / baselines.length) : '-',
+      baselines.length > 0 ? fmtNumber(baselines.reduce((a, b) => a + b, 0) / baselines.length) : '-',
       String(gains.length),
       gainCell(meanGain),
       `${fmtSigned(top.gain)} (#${top.t.number})`,
@@ -371,7 +373,7 @@ function rungsSection(data: ReportData, maxLines: number): Section {
     const stoppedHere = pruned.filter((t) => t.intermediates[t.intermediates.length - 1]![0] === step).length;
     const best = data.direction === 'maximize' ? values[values.length - 1]! : values[0]!;
     const median = values.length % 2 === 1 ? values[values.length >> 1]! : (values[values.length / 2 - 1]! + values[values.length / 2]!) / 2;
-    return [String(step), String(values.length), fmt(best), fmt(median), stoppedHere > 0 ? { text: String(stoppedHere), tone: 'bad' } : '0'];
+    return [String(step), String(values.length), fmtNumber(best), fmtNumber(median), stoppedHere > 0 ? { text: String(stoppedHere), tone: 'bad' } : '0'];
   });
   const blocks: Block[] = [
     {
@@ -405,7 +407,7 @@ function failuresSection(data: ReportData): Section {
     {
       kind: 'table',
       headers: ['trial', 'attempts', 'sources', 'error'],
-      rows: shown.map((t) => [`#${t.number}`, String(t.attempts), t.sources.join(', ') || 'target only', truncate(t.error ?? 'unknown error', 400)]),
+      rows: shown.map((t) => [`#${t.number}`, String(t.attempts), fmtSubset(t.sources, ', '), truncate(t.error ?? 'unknown error', 400)]),
     },
   ];
   if (failed.length > shown.length) blocks.push({ kind: 'note', text: `${failed.length - shown.length} more failed trials (tasksieve export lists all).` });

@@ -1,11 +1,8 @@
-// Screen scores as a prior over which sources a trial includes (`screen_prior:` in a study file).
-// The screen runs once per study, before its first trial, and is stored with the study (first write
-// wins), so every process and every resume samples with the same prior. Main thread.
-import type { ResolvedStudy, ScreenKind } from '../config/types.js';
-import { runScreens, type ScreenRunner, type ScreenTable } from '../selection/screen.js';
-import type { Json, Store } from '../store/types.js';
+// Screen scores as a prior over which sources a trial includes (`screen_prior:` in a study file): the
+// maths of it (scores to inclusion probabilities, and subsets drawn from them). Main thread; pure.
+// How the screen is run, stored and read back: src/study/screen-prior.ts.
+import type { Distribution } from '../spec/space.js';
 import type { Rng } from '../util/rng.js';
-import type { Distribution } from './types.js';
 
 /**
  * Probability that a sampler includes each source in a proposal, by source name (in (0, 1)). A
@@ -33,44 +30,6 @@ export function priorFromScores(scores: Readonly<Record<string, number>>): Sourc
       return [n, Math.min(1 - PRIOR_FLOOR, Math.max(PRIOR_FLOOR, p))];
     }),
   );
-}
-
-export function priorFromTable(table: ScreenTable, kind: ScreenKind): SourcePrior {
-  return priorFromScores(Object.fromEntries(table.sources.map((s) => [s.source, s.score[kind]])));
-}
-
-export function readScreenTable(store: Store, studyId: number): ScreenTable | null {
-  return store.getScreen(studyId) as unknown as ScreenTable | null;
-}
-
-/** The study's source prior, or undefined when it has none (no screen_prior, or not screened yet). */
-export function readSourcePrior(store: Store, studyId: number, study: ResolvedStudy): SourcePrior | undefined {
-  if (study.screen_prior === undefined) return undefined;
-  const table = readScreenTable(store, studyId);
-  return table === null ? undefined : priorFromTable(table, study.screen_prior);
-}
-
-/**
- * Screens the study's sources once when it asks for a screen prior and none is stored yet. Returns
- * the stored table (another process may have stored its own first: that one wins), or null when the
- * study has no screen_prior.
- */
-export async function ensureScreenPrior(
-  store: Store,
-  studyId: number,
-  study: ResolvedStudy,
-  runner: Partial<ScreenRunner> & { readonly backend: string; readonly slots: number },
-  signal?: AbortSignal,
-): Promise<ScreenTable | null> {
-  if (study.screen_prior === undefined) return null;
-  const stored = readScreenTable(store, studyId);
-  if (stored !== null) return stored;
-  if (runner.runScreen === undefined) {
-    throw new Error(`study "${study.name}" has screen_prior: ${study.screen_prior}, but its executor cannot run screens`);
-  }
-  const table = await runScreens(study, runner as ScreenRunner, signal);
-  store.putScreen(studyId, table as unknown as Json);
-  return readScreenTable(store, studyId);
 }
 
 type SubsetDistribution = Extract<Distribution, { type: 'subset' }>;

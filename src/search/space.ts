@@ -1,11 +1,9 @@
 // Search-space helpers: which parameters are active, and how a trial's params become a recipe and a
 // source subset. Main thread; pure (no store, no tfjs).
-import { OPTIONAL_RECIPE_KEYS, type Recipe, type ResolvedStudy } from '../config/types.js';
-import type { TaskSpec } from '../data/types.js';
-import type { Condition, ParamSpec, ParamValue, Params } from './types.js';
-
-/** The name of the first-class subset parameter over the study's sources. */
-export const SUBSET_PARAM = 'sources';
+import { OPTIONAL_RECIPE_KEYS, type Recipe } from '../spec/recipe.js';
+import { type ResolvedStudy } from '../spec/study.js';
+import type { TaskSpec } from '../spec/tasks.js';
+import { SUBSET_PARAM, chosenSourceNames, type Condition, type ParamSpec, type ParamValue, type Params } from '../spec/space.js';
 
 /** A parameter is active when every parameter its `when` names has one of the listed values. */
 export function isActive(when: Condition | undefined, params: Params): boolean {
@@ -32,27 +30,18 @@ export function sampleSpace(
 
 /** The study's recipe with every recipe key the trial searched overridden. */
 export function recipeFor(study: ResolvedStudy, params: Params): Recipe {
-  const recipe: Record<string, unknown> = { ...study.recipe };
+  const overrides: Partial<Record<keyof Recipe, ParamValue>> = {};
   for (const [name, value] of Object.entries(params)) {
     // Optional (strategy) keys are searchable without appearing in the study's recipe block.
-    if (name !== SUBSET_PARAM && (name in recipe || (OPTIONAL_RECIPE_KEYS as readonly string[]).includes(name))) recipe[name] = value;
+    if (name !== SUBSET_PARAM && (name in study.recipe || (OPTIONAL_RECIPE_KEYS as readonly string[]).includes(name))) {
+      overrides[name as keyof Recipe] = value;
+    }
   }
-  return recipe as unknown as Recipe;
-}
-
-/** Names of the sources a trial transfers from (none when the space has no subset parameter). */
-export function chosenSourceNames(params: Params): readonly string[] {
-  const value = params[SUBSET_PARAM];
-  return Array.isArray(value) ? (value as readonly string[]) : [];
+  // The space's parameters were checked against their recipe keys' value types when the study loaded.
+  return { ...study.recipe, ...overrides } as Recipe;
 }
 
 export function chosenSources(study: ResolvedStudy, params: Params): readonly TaskSpec[] {
   const names = new Set(chosenSourceNames(params));
   return study.sources.filter((s) => names.has(s.name));
-}
-
-/** Recipe params only (the subset removed): what a target-only baseline shares with its trial. */
-export function recipeParams(params: Params): Params {
-  const { [SUBSET_PARAM]: _subset, ...rest } = params;
-  return rest;
 }

@@ -1,37 +1,16 @@
 // Transferability screens of a study's sources, before any fine-tuning: one worker task per source
 // trains a model on it and scores it on every target's labelled rows (LEEP, LogME, H-score); sources
 // are ranked by each score's mean over targets. Main thread; runs tasks through a pool.
-import { SCREEN_KINDS, type ResolvedStudy, type ScreenKind } from '../config/types.js';
+import { SCREEN_KINDS, type ResolvedStudy, type ScreenKind } from '../spec/study.js';
 import { mean } from '../metrics/aggregate.js';
-import { unitSeed } from '../search/units.js';
-import type { ScreenResult, ScreenTask } from '../worker/screen-types.js';
+import { unitSeed } from '../util/seeds.js';
+import type { ScreenResult, ScreenTable, ScreenTask, SourceScreen } from '../spec/screens.js';
 
 /** What runs screens: the warm pool (PoolExecutor). */
 export interface ScreenRunner {
   readonly backend: string;
   readonly slots: number;
   runScreen(task: ScreenTask, signal?: AbortSignal): Promise<ScreenResult>;
-}
-
-export interface SourceScreen {
-  readonly source: string;
-  /** Per kind, the mean over targets of the score. */
-  readonly score: Readonly<Record<ScreenKind, number>>;
-  /** Per target and kind. */
-  readonly targets: readonly { readonly target: string; readonly score: Readonly<Record<ScreenKind, number>> }[];
-  readonly trainMs: number;
-  /** Per kind: scoring time summed over targets (the forward pass on the target rows included). */
-  readonly scoreMs: Readonly<Record<ScreenKind, number>>;
-}
-
-export interface ScreenTable {
-  readonly sources: readonly SourceScreen[];
-  /** Per kind, source names best first. */
-  readonly ranking: Readonly<Record<ScreenKind, readonly string[]>>;
-  /** Per kind, seconds it costs to screen every source: the source models' training plus that score. */
-  readonly seconds: Readonly<Record<ScreenKind, number>>;
-  readonly backend: string;
-  readonly wallMs: number;
 }
 
 /** One task per source, on the study's default recipe and its seed-0 split of every target. */

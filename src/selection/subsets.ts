@@ -1,7 +1,7 @@
 // Source subsets ranked by a robust score of all their units (targets x seeds, over every trial that
 // used the subset), with bootstrap intervals and their support; the recommended selection is the best
 // subset with enough support on every target. Main thread; pure (the caller loads the table).
-import type { Aggregate } from '../config/types.js';
+import type { Aggregate } from '../spec/study.js';
 import { aggregate } from '../metrics/aggregate.js';
 import { Rng, hashString, mixSeed } from '../util/rng.js';
 import { percentileInterval, resampleCounts, type Interval } from './bootstrap.js';

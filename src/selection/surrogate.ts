@@ -7,7 +7,7 @@
 // the noise is common to all of them and comes out of the effects. Trials are the resampling clusters of the bootstrap, so each
 // trial's contribution to X'X and X'y is kept apart. Main thread; pure.
 import { gram, matrix, solveSpd, transposeTimes } from '../metrics/linalg.js';
-import type { ParamValue } from '../search/types.js';
+import type { ParamValue } from '../spec/space.js';
 import type { TrialRow } from './trial-table.js';
 
 export interface SurrogateDesign {

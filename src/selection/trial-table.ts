@@ -1,12 +1,8 @@
 // The finished trials of a study as the selection statistics see them: per trial its source subset,
 // its recipe params and its units (target x seed) with the objective's per-unit value and the gain
-// over the paired target-only baseline. Main thread; reads the store only.
-import type { Objective, ResolvedStudy } from '../config/types.js';
-import { unitValue } from '../search/objective.js';
-import { chosenSourceNames, recipeParams } from '../search/space.js';
-import type { Params } from '../search/types.js';
-import type { StoredUnit } from '../search/units.js';
-import type { Store, StudyRecord } from '../store/types.js';
+// over the paired target-only baseline. Main thread; pure (src/study/trial-table.ts reads it from a store).
+import type { Params } from '../spec/space.js';
+import type { Objective } from '../spec/study.js';
 
 export interface UnitRow {
   readonly target: string;
@@ -39,33 +35,6 @@ export interface TrialTable {
 export function subsetKey(subset: readonly string[], order: readonly string[]): string {
   const chosen = new Set(subset);
   return order.filter((s) => chosen.has(s)).join(',');
-}
-
-/** The table of a stored study: COMPLETE trials only (pruned trials stopped early and are not comparable). */
-export function loadTrialTable(store: Store, record: StudyRecord): TrialTable {
-  const study = record.spec as unknown as ResolvedStudy;
-  const sources = study.sources.map((s) => s.name);
-  const unitsByTrial = new Map<number, UnitRow[]>();
-  for (const unit of store.getStudyUnits(record.id)) {
-    const stored = unit.result as unknown as StoredUnit;
-    const list = unitsByTrial.get(unit.trialId) ?? [];
-    list.push({
-      target: unit.target,
-      seedIndex: unit.seed,
-      value: unitValue(study.objective, stored),
-      gain: stored.gain[study.objective.metric],
-    });
-    unitsByTrial.set(unit.trialId, list);
-  }
-  const trials: TrialRow[] = [];
-  for (const trial of store.getTrials(record.id, ['COMPLETE'])) {
-    const units = unitsByTrial.get(trial.id) ?? [];
-    if (units.length === 0) continue;
-    const params = trial.params as Params;
-    const chosen = new Set(chosenSourceNames(params));
-    trials.push({ number: trial.number, sources: sources.filter((s) => chosen.has(s)), recipe: recipeParams(params), units });
-  }
-  return { sources, targets: study.targets.map((t) => t.name), objective: study.objective, trials };
 }
 
 /**

@@ -1,8 +1,9 @@
 // Argument checks and JSON helpers every Store backend applies identically, so that SQLite and
 // PostgreSQL refuse the same inputs with the same messages. Main thread only; no driver imports.
 import { StoreError, TrialFinishedError } from '../errors.js';
-import { FINISHED_STATES, TRIAL_STATES } from './types.js';
-import type { FinishTrial, Json, NewTrial, TrialState } from './types.js';
+import { FINISHED_STATES, TRIAL_STATES } from '../spec/records.js';
+import type { FinishTrial, NewTrial } from './types.js';
+import type { Json, TrialState } from '../spec/records.js';
 
 export function checkStudy(name: string, direction: 'maximize' | 'minimize'): void {
   if (typeof name !== 'string' || name.length === 0) throw new StoreError('study name must be a non-empty string');

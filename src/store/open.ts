@@ -1,7 +1,7 @@
 // Opening a store by location: a `postgres://` / `postgresql://` URL opens PostgreSQL, anything else
 // (optionally prefixed `sqlite:`) is a SQLite file path. Main thread only; must not import tfjs.
-import { PostgresStore } from './postgres-store.js';
-import { SqliteStore } from './sqlite-store.js';
+import { PostgresStore } from './postgres/postgres-store.js';
+import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './types.js';
 
 export interface OpenStoreOptions {

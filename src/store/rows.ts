@@ -4,17 +4,7 @@
 // Cells are coerced rather than trusted: PostgreSQL returns bigint columns as strings, SQLite returns
 // numbers (Number() leaves those as they are). How a JSON column arrives differs by driver (text in
 // SQLite, already parsed jsonb in PostgreSQL), so each backend passes its own `json` decoder.
-import type {
-  BaselineRecord,
-  IntermediateRecord,
-  Json,
-  ScreenRecord,
-  StudyIntermediateRecord,
-  StudyRecord,
-  TrialRecord,
-  TrialState,
-  UnitRecord,
-} from './types.js';
+import type { BaselineRecord, IntermediateRecord, Json, ScreenRecord, StudyIntermediateRecord, StudyRecord, TrialRecord, TrialState, UnitRecord } from '../spec/records.js';
 
 export type Row = Readonly<Record<string, unknown>>;
 

@@ -2,7 +2,8 @@
 // table), read from any Store in one snapshot: what `tasksieve migrate` copies. Main thread only; no
 // driver imports.
 import { StoreError } from '../errors.js';
-import type { BaselineRecord, IntermediateRecord, ScreenRecord, Store, StudyRecord, TrialRecord, UnitRecord } from './types.js';
+import type { BaselineRecord, IntermediateRecord, ScreenRecord, StudyRecord, TrialRecord, UnitRecord } from '../spec/records.js';
+import type { Store } from './types.js';
 
 export interface TrialDump {
   readonly trial: TrialRecord;

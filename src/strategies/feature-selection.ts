@@ -1,7 +1,7 @@
 // Feature selection before training: the top-k columns by variance or by mutual information with the
 // label, scored on one dataset and applied to every dataset of a unit. Pure (no tfjs); worker side.
 // Must not import the store, the CLI or YAML parsing.
-import type { FeatureSelection } from '../config/types.js';
+import type { FeatureSelection } from '../spec/recipe.js';
 import type { Dataset } from '../data/types.js';
 
 /**

@@ -2,7 +2,7 @@
 // the head, freeze the first hidden layers (or give them their own learning rate) and fine-tune on
 // the target. Without sources it is the target-only baseline. Also the transfer step inside selftrain
 // and distill. Worker side; gets tfjs passed in. Must not import the store, the CLI or YAML parsing.
-import type { FullRecipe } from '../config/types.js';
+import type { FullRecipe } from '../spec/recipe.js';
 import { concatDatasets } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import { mixSeed } from '../util/rng.js';

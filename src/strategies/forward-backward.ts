@@ -7,7 +7,7 @@
 // ~10x slower on wasm than an explicit transpose followed by matMul, and the tape costs per op; the
 // pass is checked against tfjs autodiff in the tests.
 import type * as tfjs from '@tensorflow/tfjs';
-import type { Activation } from '../config/types.js';
+import type { Activation } from '../spec/study.js';
 import type { Tf } from './types.js';
 
 /** The weights one pass uses for a Dense layer (its variables, or any tensors of the same shapes). */

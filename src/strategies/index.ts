@@ -1,6 +1,6 @@
 // Public names of the strategies module and the registry units look their strategy up in.
 // Worker side; strategies get tfjs passed in. Must not import the store, the CLI or YAML parsing.
-import { STRATEGIES, type StrategyName } from '../config/types.js';
+import { STRATEGIES, type StrategyName } from '../spec/recipe.js';
 import { distill } from './distill.js';
 import { finetune } from './finetune.js';
 import { multitask } from './multitask.js';

@@ -1,7 +1,7 @@
 // The multilayer perceptron every strategy trains: a tf.Sequential of Dense layers (plus Dropout),
 // every initialiser seeded. Worker side; gets tfjs passed in. Must not import the store, the CLI or YAML.
 import type * as tfjs from '@tensorflow/tfjs';
-import type { Activation, ModelSpec } from '../config/types.js';
+import type { Activation, ModelSpec } from '../spec/study.js';
 import type { Dataset } from '../data/types.js';
 import { mixSeed } from '../util/rng.js';
 import { forwardLogits, type LayerWeights } from './forward-backward.js';

@@ -2,7 +2,7 @@
 // softmax head per task (the target and every chosen source), trained jointly with weighted task
 // losses (task-weighting.ts). Worker side; gets tfjs passed in. Must not import the store, the CLI or YAML.
 import type * as tfjs from '@tensorflow/tfjs';
-import type { FullRecipe } from '../config/types.js';
+import type { FullRecipe } from '../spec/recipe.js';
 import { NonFiniteLossError } from '../errors.js';
 import { Rng, mixSeed } from '../util/rng.js';
 import { addNoise, mixup } from './augment.js';

@@ -10,7 +10,7 @@
 // gradient: Adam and RMSprop divide by the gradient's running magnitude, so a scaled gradient would
 // give (almost) the same step.
 import type * as tfjs from '@tensorflow/tfjs';
-import type { OptimizerName } from '../config/types.js';
+import type { OptimizerName } from '../spec/recipe.js';
 import { adamKernel, heapOffset, markChanged, wasmInternals } from './adam-kernel.js';
 import type { Tf } from './types.js';
 

@@ -2,12 +2,12 @@
 // metrics, accuracy under attack and the model's size after it; the recipe's common training options;
 // the running count of target epochs for schedulers. Worker side; gets tfjs passed in.
 // Must not import the store, the CLI or YAML parsing.
-import { withRecipeDefaults, type FullRecipe, type StrategyName } from '../config/types.js';
+import { withRecipeDefaults, type FullRecipe, type StrategyName } from '../spec/recipe.js';
 import type { Dataset } from '../data/types.js';
 import { classificationMetrics } from '../metrics/classification.js';
-import type { ClassificationMetrics } from '../metrics/types.js';
+import type { ClassificationMetrics } from '../spec/metrics.js';
 import { mixSeed } from '../util/rng.js';
-import type { EvaluatedModel } from '../worker/protocol.js';
+import type { EvaluatedModel } from '../spec/units.js';
 import { fgsmAccuracy } from './adversarial.js';
 import { modelSize, pruneByMagnitude, quantizeInt8 } from './compression.js';
 import { projectColumns, selectFeatures } from './feature-selection.js';

@@ -3,7 +3,7 @@
 // confident predictions and keep training on both, round after round; optionally with consistency
 // regularisation (agreement under input noise) on the pool. Worker side; gets tfjs passed in.
 // Must not import the store, the CLI or YAML parsing.
-import type { FullRecipe } from '../config/types.js';
+import type { FullRecipe } from '../spec/recipe.js';
 import { concatDatasets, holdOutUnlabelled } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import { mixSeed } from '../util/rng.js';

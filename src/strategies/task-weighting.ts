@@ -2,7 +2,7 @@
 // Dynamic Weight Average (Liu et al. 2019) and GradNorm (Chen et al. 2018). Pure (no tfjs): the
 // weights are a handful of numbers updated from losses and gradient norms the training loop reads
 // back anyway. Worker side; must not import the store, the CLI or YAML parsing.
-import type { TaskWeighting } from '../config/types.js';
+import type { TaskWeighting } from '../spec/recipe.js';
 
 export interface TaskWeights {
   /** GradNorm needs per-task gradient norms of the last shared layer on every step. */

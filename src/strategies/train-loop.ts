@@ -8,7 +8,8 @@
 // explicit transpose, see forward-backward.ts), and tf.train.adam runs ~20 ops per variable where
 // the lean optimizers (optimizers.ts) run 12.
 import type * as tfjs from '@tensorflow/tfjs';
-import type { Activation, OptimizerName } from '../config/types.js';
+import type { Activation } from '../spec/study.js';
+import type { OptimizerName } from '../spec/recipe.js';
 import type { Dataset } from '../data/types.js';
 import { NonFiniteLossError } from '../errors.js';
 import { Rng, mixSeed } from '../util/rng.js';

@@ -2,10 +2,11 @@
 // Strategies get tfjs passed in (type-only import here) so that only src/worker/backend.ts loads it;
 // must not import the store, the CLI or YAML parsing.
 import type * as tfjs from '@tensorflow/tfjs';
-import type { ModelSpec, Recipe, StrategyName } from '../config/types.js';
+import type { ModelSpec } from '../spec/study.js';
+import type { Recipe, StrategyName } from '../spec/recipe.js';
 import type { Dataset } from '../data/types.js';
-import type { ClassificationMetrics } from '../metrics/types.js';
-import type { EvaluatedModel } from '../worker/protocol.js';
+import type { ClassificationMetrics } from '../spec/metrics.js';
+import type { EvaluatedModel } from '../spec/units.js';
 
 /** The tfjs namespace, with its backend already initialised by the caller. */
 export type Tf = typeof tfjs;

@@ -3,7 +3,7 @@
 // runtime; must not import the store, the CLI or YAML parsing.
 import { createRequire } from 'node:module';
 import type * as tfjs from '@tensorflow/tfjs';
-import { BACKENDS, type BackendName } from './protocol.js';
+import { BACKENDS, type BackendName } from '../spec/units.js';
 import { BackendUnavailableError } from './errors.js';
 
 // tfjs ships CommonJS bundles of several MB. require() loads them directly; an ESM import would

@@ -2,7 +2,8 @@
 // Worker threads only (refuses the main thread). Must not import the store, the CLI, YAML parsing or
 // src/config/load*; the main side loads it by path to the compiled dist/worker/entry.js.
 import { isMainThread, threadId, workerData } from 'node:worker_threads';
-import type { BackendName, SerializedError, WorkerData, WorkerRequest, WorkerResponse } from './protocol.js';
+import type { BackendName, SerializedError } from '../spec/units.js';
+import type { WorkerData, WorkerRequest, WorkerResponse } from './protocol.js';
 import { injectWorkerFault } from '../util/fault-injection.js';
 
 if (isMainThread) {

@@ -10,8 +10,8 @@ import { buildMlp, type Mlp } from '../strategies/mlp.js';
 import { trainMlp } from '../strategies/train-loop.js';
 import type { Tf } from '../strategies/types.js';
 import { mixSeed } from '../util/rng.js';
-import type { BackendName } from './protocol.js';
-import type { ScreenResult, ScreenScores, ScreenTask } from './screen-types.js';
+import type { BackendName } from '../spec/units.js';
+import type { ScreenResult, ScreenScores, ScreenTask } from '../spec/screens.js';
 
 const STREAM_MODEL = 11;
 const STREAM_TRAIN = 12;

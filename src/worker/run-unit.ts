@@ -4,7 +4,7 @@
 import { materializeTask, SplitBuffers, splitTarget } from '../data/index.js';
 import { DataError } from '../errors.js';
 import { getStrategy, type Tf } from '../strategies/index.js';
-import type { BackendName, EvaluatedModel, RungReport, TrialUnit, UnitResult } from './protocol.js';
+import type { BackendName, EvaluatedModel, RungReport, TrialUnit, UnitResult } from '../spec/units.js';
 
 /**
  * This thread's split rows, reused unit after unit: a worker runs one unit at a time, and nothing of a

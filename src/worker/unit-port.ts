@@ -2,7 +2,8 @@
 // command without blocking (receiveMessageOnPort), so the training loop never awaits. Worker side;
 // must not import the store, the CLI, YAML parsing or tfjs.
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import type { RungReport, UnitCommand, UnitMessage } from './protocol.js';
+import type { RungReport } from '../spec/units.js';
+import type { UnitCommand, UnitMessage } from './protocol.js';
 import type { UnitControl } from './run-unit.js';
 
 /** A UnitControl over `port`; `close()` when the unit is done, so no late message keeps the port. */

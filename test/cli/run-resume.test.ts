@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/index.js';
-import type { TrialRecord } from '../../src/store/types.js';
+import type { TrialRecord } from '../../src/spec/records.js';
 import { cli, cliAsync, syntheticStudyYaml, tempDir, writeStudy } from '../helpers/cli.js';
 
 function readTrials(db: string, name: string): TrialRecord[] {

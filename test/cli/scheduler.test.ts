@@ -6,9 +6,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HyperbandScheduler } from '../../src/search/schedulers/index.js';
-import type { StoredUnit } from '../../src/search/units.js';
+import type { StoredUnit } from '../../src/spec/units.js';
 import { SqliteStore } from '../../src/store/index.js';
-import type { IntermediateRecord, TrialRecord } from '../../src/store/types.js';
+import type { IntermediateRecord, TrialRecord } from '../../src/spec/records.js';
 import { cli, cliAsync, syntheticStudyYaml, tempDir, writeStudy } from '../helpers/cli.js';
 
 const EPOCHS = 32;

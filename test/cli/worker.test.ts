@@ -3,9 +3,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { loadStudyFile } from '../../src/config/index.js';
-import { StudyHandle } from '../../src/search/study-handle.js';
+import { StudyHandle } from '../../src/study/study-handle.js';
 import { PostgresStore } from '../../src/store/index.js';
-import type { TrialRecord } from '../../src/store/types.js';
+import type { TrialRecord } from '../../src/spec/records.js';
 import { cli, cliAsync, syntheticStudyYaml, tempDir, writeStudy, type CliResult } from '../helpers/cli.js';
 import { freshDatabaseForSuite } from '../helpers/pg.js';
 

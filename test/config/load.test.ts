@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadStudyFile, parseStudy, type ResolvedStudy } from '../../src/config/index.js';
 import { hashString, mixSeed } from '../../src/util/rng.js';
 import { DIGITS, errorOf, FIXTURES, MINIMAL, messageOf, REPO, Workspace } from './helpers.js';
-import { BAYES_DEFAULTS } from '../../src/config/sampler.js';
+import { BAYES_DEFAULTS } from '../../src/spec/study.js';
 
 function expectDeepFrozen(value: unknown, path = 'study'): void {
   if (typeof value !== 'object' || value === null) return;

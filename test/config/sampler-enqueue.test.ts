@@ -2,7 +2,7 @@
 // kind of mistake.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadStudyFile } from '../../src/config/index.js';
-import { BAYES_DEFAULTS } from '../../src/config/sampler.js';
+import { BAYES_DEFAULTS } from '../../src/spec/study.js';
 import { errorOf, Workspace } from './helpers.js';
 
 let ws: Workspace;

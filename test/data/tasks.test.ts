@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { concatDatasets, holdOutUnlabelled, materializeTask, splitTarget } from '../../src/data/tasks.js';
-import type { Dataset, TaskSpec } from '../../src/data/types.js';
+import type { Dataset } from '../../src/data/types.js';
+import type { TaskSpec } from '../../src/spec/tasks.js';
 import {
   DIGITS,
   classCounts,

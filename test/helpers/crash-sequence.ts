@@ -7,7 +7,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { isDeepStrictEqual } from 'node:util';
 import { openStore } from '../../src/store/index.js';
-import type { Store, TrialRecord, UnitRecord } from '../../src/store/types.js';
+import type { Store } from '../../src/store/types.js';
+import type { TrialRecord, UnitRecord } from '../../src/spec/records.js';
 import { BIN, ROOT } from './cli.js';
 
 export interface CrashSequenceOptions {

@@ -1,10 +1,11 @@
 // A stored study made quickly with the ask/tell API on a real SQLite store, with fake (seeded) values
 // and units in the runner's stored shape: for report rendering and size tests, where training would
 // only cost time. Source "b" is harmful by construction; learning_rate matters most.
-import type { ResolvedStudy } from '../../src/config/types.js';
-import { StudyHandle } from '../../src/search/study-handle.js';
-import type { StoredUnit } from '../../src/search/units.js';
-import type { Json, Store } from '../../src/store/types.js';
+import type { ResolvedStudy } from '../../src/spec/study.js';
+import { StudyHandle } from '../../src/study/study-handle.js';
+import type { StoredUnit } from '../../src/spec/units.js';
+import type { Json } from '../../src/spec/records.js';
+import type { Store } from '../../src/store/types.js';
 import { Rng } from '../../src/util/rng.js';
 import { resolvedStudy } from './resolved-study.js';
 

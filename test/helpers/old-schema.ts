@@ -3,9 +3,9 @@
 // what that version ran). Tests then put rows in as that version's code did and open the database
 // with this build, which must migrate it and keep the data.
 import Database from 'better-sqlite3';
-import { MIGRATIONS } from '../../src/store/migrations.js';
-import { PG_MIGRATIONS } from '../../src/store/postgres-migrations.js';
-import { SyncPgClient } from '../../src/store/postgres-sync-client.js';
+import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
+import { PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
+import { SyncPgClient } from '../../src/store/postgres/sync-client.js';
 
 function checkVersion(version: number): void {
   if (!Number.isInteger(version) || version < 1 || version >= MIGRATIONS.length) {

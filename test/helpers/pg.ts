@@ -3,7 +3,7 @@
 // as needing the server.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { SyncPgClient } from '../../src/store/postgres-sync-client.js';
+import { SyncPgClient } from '../../src/store/postgres/sync-client.js';
 
 export function pgUrl(): string {
   const url = inject('pgUrl');

@@ -1,6 +1,6 @@
 // A small ResolvedStudy built in code, for tests of the search core that need no data files.
-import type { ResolvedStudy } from '../../src/config/types.js';
-import type { SearchSpace } from '../../src/search/types.js';
+import type { ResolvedStudy } from '../../src/spec/study.js';
+import type { SearchSpace } from '../../src/spec/space.js';
 
 export const SMALL_SPACE: SearchSpace = [
   { name: 'learning_rate', distribution: { type: 'float', low: 1e-4, high: 1e-1, log: true } },

@@ -3,7 +3,8 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError, TrialFinishedError } from '../../src/errors.js';
-import type { Json, NewTrial, Store, StudyRecord, TrialRecord } from '../../src/store/types.js';
+import type { Json, StudyRecord, TrialRecord } from '../../src/spec/records.js';
+import type { NewTrial, Store } from '../../src/store/types.js';
 
 const SPEC: Json = { version: 1, targets: ['t1', 't2'], seeds: [0, 1] };
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { loadStudyFile } from '../../src/config/index.js';
-import { StudyHandle } from '../../src/search/study-handle.js';
+import { StudyHandle } from '../../src/study/study-handle.js';
 import { SqliteStore } from '../../src/store/index.js';
 import { cli, cliAsync, syntheticStudyYaml, tempDir, writeStudy } from '../helpers/cli.js';
 import { crashSequence, type CrashSequenceOutcome } from '../helpers/crash-sequence.js';

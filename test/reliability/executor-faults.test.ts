@@ -4,8 +4,8 @@
 // The hang runs in its own pool with a short timeout: how long a heap takes to fill depends on the
 // machine's load (seconds on a busy box), so the out-of-memory pool has no timeout to race it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PoolExecutor, UnitFailedError } from '../../src/search/executor.js';
-import type { UnitResult } from '../../src/worker/protocol.js';
+import { PoolExecutor, UnitFailedError } from '../../src/study/pool-executor.js';
+import type { UnitResult } from '../../src/spec/units.js';
 import { tinyUnit } from './helpers.js';
 
 let executor: PoolExecutor;

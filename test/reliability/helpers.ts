@@ -3,13 +3,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { ResolvedStudy } from '../../src/config/types.js';
-import type { TaskSpec } from '../../src/data/types.js';
-import { trialValue } from '../../src/search/study.js';
-import type { StoredUnit } from '../../src/search/units.js';
+import type { ResolvedStudy } from '../../src/spec/study.js';
+import type { TaskSpec } from '../../src/spec/tasks.js';
+import { trialValue } from '../../src/study/run-study.js';
+import type { StoredUnit } from '../../src/spec/units.js';
 import { SqliteStore } from '../../src/store/index.js';
-import type { TrialRecord, UnitRecord } from '../../src/store/types.js';
-import type { TrialUnit } from '../../src/worker/protocol.js';
+import type { TrialRecord, UnitRecord } from '../../src/spec/records.js';
+import type { TrialUnit } from '../../src/spec/units.js';
 import { BIN, ROOT } from '../helpers/cli.js';
 
 const synthetic = (rho: number, taskSeed: number): TaskSpec['dataset'] => ({

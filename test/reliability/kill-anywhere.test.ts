@@ -10,7 +10,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RandomSampler } from '../../src/search/samplers/index.js';
-import type { TrialRecord, UnitRecord } from '../../src/store/types.js';
+import type { TrialRecord, UnitRecord } from '../../src/spec/records.js';
 import { FAULT_INJECTION_ENV, STALL_MARKER } from '../../src/util/fault-injection.js';
 import { Rng } from '../../src/util/rng.js';
 import { cli, syntheticStudyYaml, tempDir, writeStudy } from '../helpers/cli.js';

@@ -5,8 +5,8 @@
 // never both retry one failure.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pendingRetry, StudyHandle } from '../../src/search/study-handle.js';
-import type { TrialRecord } from '../../src/store/types.js';
+import { pendingRetry, StudyHandle } from '../../src/study/study-handle.js';
+import type { TrialRecord } from '../../src/spec/records.js';
 import { tempDir } from '../helpers/cli.js';
 import { sqliteStoresClosedAfterEach } from '../helpers/sqlite-stores.js';
 import { resolvedStudy } from '../helpers/resolved-study.js';

@@ -74,8 +74,8 @@ describe('safety', () => {
   });
 
   it('every SQL statement in src/store is a fixed text with parameters', () => {
-    const files = readdirSync(STORE).filter((f) => f.endsWith('.ts'));
-    expect(files).toContain('sqlite-store.ts');
+    const files = (readdirSync(STORE, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
+    expect(files).toContain(join('sqlite', 'sqlite-store.ts'));
     let statements = 0;
     const problems: string[] = [];
     for (const file of files) {

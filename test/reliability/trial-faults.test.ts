@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseStudy } from '../../src/config/index.js';
 import { RandomSampler } from '../../src/search/samplers/index.js';
-import type { Params } from '../../src/search/types.js';
+import type { Params } from '../../src/spec/space.js';
 import { FAULT_INJECTION_ENV, type WorkerFault } from '../../src/util/fault-injection.js';
 import { cli, syntheticStudyYaml, tempDir, writeStudy } from '../helpers/cli.js';
 import { integrityCheck, readStudy, spawnCli, unitInconsistencies } from './helpers.js';

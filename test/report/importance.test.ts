@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { paramImportance, type ImportanceResult, type ImportanceTrial } from '../../src/report/importance.js';
 import { RandomSampler } from '../../src/search/samplers/index.js';
-import type { Params } from '../../src/search/types.js';
+import type { Params } from '../../src/spec/space.js';
 import { Rng } from '../../src/util/rng.js';
 import { SMALL_SPACE } from '../helpers/resolved-study.js';
 

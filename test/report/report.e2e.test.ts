@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PageModel } from '../../src/report/page-model.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { launchChromium, type Browser } from '../helpers/browser.js';
 import { cli, cliAsync, ROOT, syntheticStudyYaml, tempDir, writeStudy } from '../helpers/cli.js';
 import { makeFakeStudy } from '../helpers/fake-study.js';

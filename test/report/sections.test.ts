@@ -6,12 +6,12 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collectReport, type ReportData } from '../../src/report/collect.js';
 import type { Block, PageModel } from '../../src/report/page-model.js';
-import { fmtSigned } from '../../src/report/format.js';
+import { fmtSigned } from '../../src/util/format.js';
 import { buildPage } from '../../src/report/sections.js';
 import { attributeSources, type TrialTable } from '../../src/selection/index.js';
 import { sourceInclusion, tQuantile975, welchInterval } from '../../src/report/source-inclusion.js';
-import { StudyHandle } from '../../src/search/study-handle.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { StudyHandle } from '../../src/study/study-handle.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { fakeStudySpec, makeFakeStudy, type FakeStudyOptions } from '../helpers/fake-study.js';
 
 function blocks(page: PageModel, id: string): readonly Block[] {

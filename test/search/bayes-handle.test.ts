@@ -2,10 +2,10 @@
 // RUNNING trials (read inside the creating transaction), and a resumed study may switch sampler.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BAYES_DEFAULTS } from '../../src/config/sampler.js';
+import { BAYES_DEFAULTS } from '../../src/spec/study.js';
 import { createSampler } from '../../src/search/samplers/index.js';
-import { StudyHandle } from '../../src/search/study-handle.js';
-import type { SearchSpace } from '../../src/search/types.js';
+import { StudyHandle } from '../../src/study/study-handle.js';
+import type { SearchSpace } from '../../src/spec/space.js';
 import { tempDir } from '../helpers/cli.js';
 import { sqliteStoresClosedAfterEach } from '../helpers/sqlite-stores.js';
 import { resolvedStudy } from '../helpers/resolved-study.js';

@@ -2,7 +2,7 @@
 // however many processes open the fresh study at the same time.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { StudyHandle } from '../../src/search/study-handle.js';
+import { StudyHandle } from '../../src/study/study-handle.js';
 import { tempDir } from '../helpers/cli.js';
 import { sqliteStoresClosedAfterEach } from '../helpers/sqlite-stores.js';
 import { resolvedStudy } from '../helpers/resolved-study.js';

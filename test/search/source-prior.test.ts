@@ -4,17 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PoolExecutor } from '../../src/search/executor.js';
+import { PoolExecutor } from '../../src/study/pool-executor.js';
 import { RandomSampler } from '../../src/search/samplers/random-sampler.js';
 import type { SampleContext } from '../../src/search/samplers/types.js';
-import {
-  PRIOR_FLOOR,
-  ensureScreenPrior,
-  priorFromScores,
-  readSourcePrior,
-  samplePriorSubset,
-} from '../../src/search/source-prior.js';
-import { StudyHandle } from '../../src/search/study-handle.js';
+import { PRIOR_FLOOR, priorFromScores, samplePriorSubset } from '../../src/search/source-prior.js';
+import { ensureScreenPrior, readSourcePrior } from '../../src/study/screen-prior.js';
+import { StudyHandle } from '../../src/study/study-handle.js';
 import { SqliteStore } from '../../src/store/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { SMALL_SPACE, resolvedStudy } from '../helpers/resolved-study.js';

@@ -1,5 +1,5 @@
 // Hand-made trial tables with known source effects, for the selection statistics' tests.
-import type { Objective } from '../../src/config/types.js';
+import type { Objective } from '../../src/spec/study.js';
 import type { TrialRow, TrialTable } from '../../src/selection/trial-table.js';
 import { Rng } from '../../src/util/rng.js';
 

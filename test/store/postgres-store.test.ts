@@ -7,10 +7,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
-import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/migrations.js';
-import { PG_MIGRATIONS } from '../../src/store/postgres-migrations.js';
-import { PostgresStore, redactUrl } from '../../src/store/postgres-store.js';
-import type { TrialRecord } from '../../src/store/types.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/sqlite/migrations.js';
+import { PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
+import { PostgresStore, redactUrl } from '../../src/store/postgres/postgres-store.js';
+import type { TrialRecord } from '../../src/spec/records.js';
 import { runNode } from '../helpers/node-process.js';
 import { postgresAtVersion } from '../helpers/old-schema.js';
 import { storeContract } from '../helpers/store-contract.js';
@@ -290,7 +290,7 @@ describe('PostgresStore (PostgreSQL specifics)', () => {
 });
 
 describe('PostgresStore across processes', () => {
-  const storeModule = path.join(repoRoot, 'dist/store/postgres-store.js');
+  const storeModule = path.join(repoRoot, 'dist/store/postgres/postgres-store.js');
   const fixture = path.join(repoRoot, 'test/store/fixtures/pg-race.mjs');
   let dir: string;
   let schema: ReturnType<typeof freshSchema>;

@@ -9,8 +9,8 @@ import Database from 'better-sqlite3';
 import ts from 'typescript';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
-import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/migrations.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/sqlite/migrations.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { runNode } from '../helpers/node-process.js';
 import { sqliteAtVersion } from '../helpers/old-schema.js';
 import { storeContract } from '../helpers/store-contract.js';
@@ -297,12 +297,14 @@ describe('SqliteStore (SQLite specifics)', () => {
 });
 
 /**
- * Compiles src/store (and the errors it imports) to plain JS in `outDir`, type-stripped only, so the
- * child processes run the very code under test without a full project build (other folders may not
- * compile yet) and without a possibly stale dist/.
+ * Compiles src/store (and the errors, src/spec and src/util it may import) to plain JS in `outDir`,
+ * type-stripped only, so the child processes run the very code under test without a full project
+ * build (other folders may not compile yet) and without a possibly stale dist/.
  */
 function transpileStore(outDir: string): string {
-  const sources = ['src/errors.ts', ...fs.readdirSync(path.join(repoRoot, 'src/store')).map((f) => `src/store/${f}`)];
+  const under = (folder: string): string[] =>
+    (fs.readdirSync(path.join(repoRoot, folder), { recursive: true }) as string[]).map((f) => `${folder}/${f}`);
+  const sources = ['src/errors.ts', ...under('src/spec'), ...under('src/util'), ...under('src/store')];
   for (const rel of sources.filter((f) => f.endsWith('.ts'))) {
     const source = fs.readFileSync(path.join(repoRoot, rel), 'utf8');
     const { outputText } = ts.transpileModule(source, {
@@ -320,7 +322,7 @@ function transpileStore(outDir: string): string {
   fs.writeFileSync(path.join(outDir, 'package.json'), JSON.stringify({ type: 'module' }));
   // So the transpiled code resolves better-sqlite3 exactly as the project does.
   fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(outDir, 'node_modules'), 'dir');
-  return path.join(outDir, 'src/store/sqlite-store.js');
+  return path.join(outDir, 'src/store/sqlite/sqlite-store.js');
 }
 
 describe('SqliteStore across processes', () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Recipe } from '../../src/config/types.js';
+import type { Recipe } from '../../src/spec/recipe.js';
 import { NonFiniteLossError } from '../../src/errors.js';
 import { finetune, type LayerSnapshot, type StrategyInput, type TrainingPhase } from '../../src/strategies/index.js';
 import { initBackend, tf } from '../../src/worker/backend.js';

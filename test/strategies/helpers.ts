@@ -1,6 +1,7 @@
 // Shared helpers of the strategy tests: seeded Gaussian-blob datasets, synthetic task families, a default
 // model, recipe and strategy input.
-import type { ModelSpec, Recipe } from '../../src/config/types.js';
+import type { ModelSpec } from '../../src/spec/study.js';
+import type { Recipe } from '../../src/spec/recipe.js';
 import { generateSynthetic } from '../../src/data/index.js';
 import type { Dataset } from '../../src/data/types.js';
 import type { StrategyInput } from '../../src/strategies/index.js';

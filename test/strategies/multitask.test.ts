@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TaskWeighting } from '../../src/config/types.js';
+import type { TaskWeighting } from '../../src/spec/recipe.js';
 import { multitask } from '../../src/strategies/index.js';
 import { initBackend, tf } from '../../src/worker/backend.js';
 import { blobCentres, blobs, noisyLabels, strategyInput } from './helpers.js';

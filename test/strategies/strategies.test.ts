@@ -1,7 +1,7 @@
 // The contract every strategy keeps: the same metrics and size figures, onTargetEpoch after every
 // target epoch (1..epochs) with early stop, determinism, no tensor left behind, divergence reported.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { STRATEGIES, type Recipe } from '../../src/config/types.js';
+import { STRATEGIES, type Recipe } from '../../src/spec/recipe.js';
 import { NonFiniteLossError } from '../../src/errors.js';
 import { distill, finetune, getStrategy, multitask, selftrain, type StrategyInput } from '../../src/strategies/index.js';
 import { initBackend, tf } from '../../src/worker/backend.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as tfjs from '@tensorflow/tfjs';
-import type { Activation } from '../../src/config/types.js';
+import type { Activation } from '../../src/spec/study.js';
 import { buildMlp, freezeHidden, type Mlp } from '../../src/strategies/mlp.js';
 import { forwardBackward, rowLogLikelihood, trainMlp, type LayerWeights, type LoopConstants } from '../../src/strategies/train-loop.js';
 import { initBackend, tf } from '../../src/worker/backend.js';

@@ -3,10 +3,10 @@
 // anti-related one hurts, and the unit's gain against its target-only baseline shows it for every
 // strategy. Real training, one seed per case, asserted with margins.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { STRATEGIES, type Recipe } from '../../src/config/types.js';
+import { STRATEGIES, type Recipe } from '../../src/spec/recipe.js';
 import { splitTarget } from '../../src/data/index.js';
-import type { TargetSpec, TaskSpec } from '../../src/data/types.js';
-import { gainOf } from '../../src/search/units.js';
+import type { TargetSpec, TaskSpec } from '../../src/spec/tasks.js';
+import { gainOf } from '../../src/study/units.js';
 import { finetune, multitask, type LayerSnapshot } from '../../src/strategies/index.js';
 import { initBackend, tf } from '../../src/worker/backend.js';
 import { runUnit } from '../../src/worker/run-unit.js';

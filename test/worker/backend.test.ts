@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BackendUnavailableError } from '../../src/worker/errors.js';
 import { initBackend, tf } from '../../src/worker/backend.js';
-import type { BackendName } from '../../src/worker/protocol.js';
+import type { BackendName } from '../../src/spec/units.js';
 
 describe('initBackend', () => {
   it('picks the best available backend: wasm here, where tfjs-node is not installed', async () => {

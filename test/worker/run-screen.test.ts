@@ -1,11 +1,11 @@
 // Transferability screens in the worker: a model trained on each source, scored on the target's
 // labelled rows. Sources of a synthetic family whose relatedness to the target is known by construction.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DatasetSpec, TargetSpec, TaskSpec } from '../../src/data/types.js';
+import type { DatasetSpec, TargetSpec, TaskSpec } from '../../src/spec/tasks.js';
 import { DataError } from '../../src/errors.js';
 import { initBackend, tf } from '../../src/worker/backend.js';
 import { runScreen } from '../../src/worker/run-screen.js';
-import type { ScreenTask } from '../../src/worker/screen-types.js';
+import type { ScreenTask } from '../../src/spec/screens.js';
 import { SOURCE } from './units.js';
 
 beforeAll(async () => {

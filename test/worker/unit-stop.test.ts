@@ -5,15 +5,15 @@ import { existsSync } from 'node:fs';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PoolExecutor } from '../../src/search/executor.js';
+import { PoolExecutor } from '../../src/study/pool-executor.js';
 import {
   workerEntryPath,
-  type RungReport,
   type UnitCommand,
   type UnitMessage,
   type WorkerRequest,
   type WorkerResponse,
 } from '../../src/worker/index.js';
+import type { RungReport } from '../../src/spec/units.js';
 import { unit } from './units.js';
 
 const ENTRY = workerEntryPath();

@@ -1,8 +1,8 @@
 // Trial units on the shipped digits data for the worker tests.
 import { fileURLToPath } from 'node:url';
-import type { Recipe } from '../../src/config/types.js';
-import type { TargetSpec, TaskSpec } from '../../src/data/types.js';
-import type { TrialUnit } from '../../src/worker/protocol.js';
+import type { Recipe } from '../../src/spec/recipe.js';
+import type { TargetSpec, TaskSpec } from '../../src/spec/tasks.js';
+import type { TrialUnit } from '../../src/spec/units.js';
 
 export const DIGITS = fileURLToPath(new URL('../../data/digits.csv.gz', import.meta.url));
 

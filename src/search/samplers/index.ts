@@ -1,5 +1,5 @@
 // Sampler registry. Main thread.
-import type { ResolvedStudy } from '../../config/types.js';
+import type { ResolvedStudy } from '../../spec/study.js';
 import { RandomSampler } from './random-sampler.js';
 import { TpeSampler } from './tpe-sampler.js';
 import type { Sampler } from './types.js';

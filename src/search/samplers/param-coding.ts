@@ -1,6 +1,6 @@
 // How the bayes sampler sees a parameter: numeric and categorical values as coordinates of a Parzen
 // estimator (log scale logged, grids widened by half a step), subsets as 0/1 flags. Main thread; pure.
-import type { Distribution, ParamValue } from '../types.js';
+import type { Distribution, ParamValue } from '../../spec/space.js';
 import type { Dim } from './parzen-estimator.js';
 
 export type ScalarDistribution = Exclude<Distribution, { type: 'subset' }>;

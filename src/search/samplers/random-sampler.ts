@@ -3,7 +3,7 @@
 import { Rng, mixSeed } from '../../util/rng.js';
 import { sampleSpace } from '../space.js';
 import { samplePriorSubset } from '../source-prior.js';
-import type { Distribution, ParamValue } from '../types.js';
+import type { Distribution, ParamValue } from '../../spec/space.js';
 import type { SampleContext, Sampler } from './types.js';
 
 export class RandomSampler implements Sampler {

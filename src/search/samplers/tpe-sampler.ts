@@ -2,10 +2,10 @@
 // the observations into good and bad by a quantile, fits a Parzen estimator l to the good ones and g
 // to the bad ones (jointly over parameters that are active together, or one parameter at a time),
 // draws candidates from l and proposes the one with the largest l/g. Main thread; no store access.
-import { BAYES_DEFAULTS } from '../../config/sampler.js';
+import { BAYES_DEFAULTS } from '../../spec/study.js';
 import { Rng, mixSeed } from '../../util/rng.js';
 import { isActive } from '../space.js';
-import type { Condition, ParamSpec, ParamValue, Params, SearchSpace } from '../types.js';
+import type { Condition, ParamSpec, ParamValue, Params, SearchSpace } from '../../spec/space.js';
 import { decode, decodeSubset, dimOf, encode, encodeSubset, snap, type ScalarDistribution } from './param-coding.js';
 import { ParzenEstimator, type Dim, type ParzenOptions } from './parzen-estimator.js';
 import { RandomSampler } from './random-sampler.js';

@@ -1,6 +1,6 @@
 // The sampler contract. Main thread. Samplers see read-only trial snapshots and own their RNG.
 import type { SourcePrior } from '../source-prior.js';
-import type { Params, SearchSpace } from '../types.js';
+import type { Params, SearchSpace } from '../../spec/space.js';
 
 export interface TrialSnapshot {
   readonly number: number;

@@ -1,8 +1,7 @@
 // ASHA: asynchronous successive halving. A trial that reports at a rung goes on while it is in the top
 // 1/eta of the values recorded at that rung so far, else it stops. Main thread; reads the store only.
-import type { Store } from '../../store/types.js';
 import { promotable, rungLadder, type Direction } from './successive-halving.js';
-import type { RungValue, Scheduler } from './types.js';
+import type { RungHistory, RungValue, Scheduler } from './types.js';
 
 export interface AshaOptions {
   readonly minEpochs: number;
@@ -11,7 +10,7 @@ export interface AshaOptions {
 }
 
 export interface SchedulerContext {
-  readonly store: Store;
+  readonly store: RungHistory;
   readonly studyId: number;
   readonly direction: Direction;
 }

@@ -1,16 +1,15 @@
-// Scheduler registry: the study's `scheduler:` setting to a Scheduler over the store. Main thread.
-import type { ResolvedStudy } from '../../config/types.js';
-import type { Store } from '../../store/types.js';
+// Scheduler registry: the study's `scheduler:` setting to a Scheduler over the store's rung values. Main thread.
+import type { ResolvedStudy } from '../../spec/study.js';
 import { AshaScheduler } from './asha.js';
 import { HyperbandScheduler } from './hyperband.js';
-import type { Scheduler } from './types.js';
+import type { RungHistory, Scheduler } from './types.js';
 
 export { AshaScheduler, rungValues } from './asha.js';
 export type { AshaOptions, SchedulerContext } from './asha.js';
 export { HyperbandScheduler } from './hyperband.js';
 export type { HyperbandOptions } from './hyperband.js';
 export { promotable, rungLadder } from './successive-halving.js';
-export type { RungValue, Scheduler } from './types.js';
+export type { RungHistory, RungValue, Scheduler } from './types.js';
 
 /** No scheduler: no rungs, never stops anything (units then train without evaluating early). */
 export const NO_SCHEDULER: Scheduler = {
@@ -19,7 +18,7 @@ export const NO_SCHEDULER: Scheduler = {
   shouldStop: () => false,
 };
 
-export function createScheduler(study: ResolvedStudy, store: Store, studyId: number): Scheduler {
+export function createScheduler(study: ResolvedStudy, store: RungHistory, studyId: number): Scheduler {
   const spec = study.scheduler;
   if (spec === undefined) return NO_SCHEDULER;
   const context = { store, studyId, direction: study.objective.direction };

@@ -1,6 +1,12 @@
 // The scheduler contract: which fine-tuning epochs a trial reports at (rungs), and whether a trial
 // that just reported must stop. Main thread. Schedulers keep no state in memory: every decision reads
 // the rung values from the store, so a restarted process continues the same brackets.
+import type { StudyIntermediateRecord } from '../../spec/records.js';
+
+/** What a scheduler reads of the store: the values every trial of a study recorded at a step. */
+export interface RungHistory {
+  getStudyIntermediates(studyId: number, step: number): readonly StudyIntermediateRecord[];
+}
 
 /**
  * A trial's value at one rung: the value it recorded there (store.recordIntermediate), or, before all

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { designRuns, sourceDesign } from '../../../src/search/samplers/source-design.js';
 import { TpeSampler } from '../../../src/search/samplers/tpe-sampler.js';
 import type { SampleContext, TrialSnapshot } from '../../../src/search/samplers/types.js';
-import type { SearchSpace } from '../../../src/search/types.js';
+import type { SearchSpace } from '../../../src/spec/space.js';
 
 /** +1 when included, -1 when not: the coding in which a design's columns are orthogonal. */
 const coded = (runs: readonly Uint8Array[], s: number) => runs.map((r) => (r[s] === 1 ? 1 : -1));

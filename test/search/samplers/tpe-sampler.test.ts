@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RandomSampler } from '../../../src/search/samplers/random-sampler.js';
 import { TpeSampler } from '../../../src/search/samplers/tpe-sampler.js';
 import type { SampleContext, TrialSnapshot } from '../../../src/search/samplers/types.js';
-import type { Params, SearchSpace } from '../../../src/search/types.js';
+import type { Params, SearchSpace } from '../../../src/spec/space.js';
 import { SMALL_SPACE } from '../../helpers/resolved-study.js';
 
 const XY: SearchSpace = [

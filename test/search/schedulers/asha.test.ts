@@ -4,7 +4,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AshaScheduler, createScheduler, type Scheduler } from '../../../src/search/schedulers/index.js';
-import type { Store, TrialRecord } from '../../../src/store/types.js';
+import type { Store } from '../../../src/store/types.js';
+import type { TrialRecord } from '../../../src/spec/records.js';
 import { tempDir } from '../../helpers/cli.js';
 import { sqliteStoresClosedAfterEach } from '../../helpers/sqlite-stores.js';
 import { resolvedStudy } from '../../helpers/resolved-study.js';

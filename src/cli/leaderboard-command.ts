@@ -1,0 +1,153 @@
+// `tasksieve leaderboard`: best trials first with their per-target gains; with --by, trials re-ranked
+// by another aggregate of their units; with --subsets, source subsets ranked over every trial that
+// used them. Each marks the harmful sources (src/selection/harmful-notes.ts). Reads the database
+// read-only, so it never blocks or changes a running study. Main thread; must not load the pool.
+import { describeObjective, objectiveOn } from '../metrics/objective.js';
+import { harmfulNotes, rankSubsets, rerankTrials, type HarmfulNotes, type SubsetRanking, type TrialTable } from '../selection/index.js';
+import type { StudyRecord } from '../spec/records.js';
+import type { Aggregate, ResolvedStudy } from '../spec/study.js';
+import type { Store } from '../store/types.js';
+import { studySpecOf } from '../study/decoders.js';
+import { leaderboard, type TrialRow } from '../study/leaderboard.js';
+import { loadTrialTable } from '../study/trial-table.js';
+import { fmtInterval, fmtNumber, fmtParam, fmtSigned } from '../util/format.js';
+import { openStudyToRead } from './locate.js';
+import type { Args, Options } from './options.js';
+import { printJson, printLines, printTable } from './output.js';
+
+export async function leaderboardCommand([target]: Args<'leaderboard'>, options: Options<'leaderboard'>): Promise<number> {
+  const { store, record } = await openStudyToRead(target, options.db);
+  try {
+    if (options.subsets) return subsetBoard(record, loadTrialTable(store, record), options);
+    if (options.by !== undefined) return rerankedBoard(record, loadTrialTable(store, record), options.by, options);
+    return trialBoard(store, record, options);
+  } finally {
+    store.close();
+  }
+}
+
+/** COMPLETE trials by the study objective, with gains per target and the failed trials' reasons. */
+function trialBoard(store: Store, record: StudyRecord, options: Options<'leaderboard'>): number {
+  const rows = leaderboard(store, record, options.top);
+  const notes = harmfulNotes(loadTrialTable(store, record));
+  if (options.json) {
+    printJson({ study: record.name, direction: record.direction, rows, ...notes.json });
+    return 0;
+  }
+  const spec = studySpecOf(record);
+  printLines(`study ${record.name}: objective ${spec.objective.aggregate} ${spec.objective.metric} (${record.direction}); ${countStates(store, record)}`);
+  if (rows.length === 0) {
+    printLines('no COMPLETE trial yet');
+    writeFailures(store, record);
+    return 0;
+  }
+  const targets = spec.targets.map((t) => t.name);
+  const headers = ['rank', 'trial', spec.objective.metric, 'sources', ...targets.map((t) => `gain ${t}`), 'params'];
+  const body = rows.map((row) => [
+    String(row.rank),
+    `#${row.number}`,
+    fmtNumber(row.value),
+    notes.subsetText(row.sources),
+    ...targets.map((t) => {
+      const summary = row.targets.find((s) => s.target === t);
+      return summary ? fmtSigned(summary.gain) : '-';
+    }),
+    paramsText(row.params),
+  ]);
+  printTable(headers, body);
+  printLines(`gain: ${spec.objective.metric} minus the target-only baseline with the same recipe, target and seed (mean over seeds)`, ...notes.footer);
+  writeFailures(store, record);
+  return 0;
+}
+
+/** COMPLETE trials ranked by another aggregate of their per-unit values (--by). */
+function rerankedBoard(record: StudyRecord, data: TrialTable, by: Aggregate, options: Options<'leaderboard'>): number {
+  const spec = studySpecOf(record);
+  const notes = harmfulNotes(data);
+  const rows = rerankTrials(data, by).slice(0, options.top);
+  if (options.json) {
+    printJson({ study: record.name, by, direction: record.direction, rows, ...notes.json });
+    return 0;
+  }
+  printLines(`study ${record.name}: trials ranked by ${describeObjective(spec.objective, by)} over their units (study objective: ${describeObjective(spec.objective)})`);
+  if (rows.length === 0) {
+    printLines('no COMPLETE trial yet');
+    return 0;
+  }
+  const body = rows.map((r) => [
+    String(r.rank),
+    `#${r.number}`,
+    fmtNumber(r.score),
+    fmtNumber(r.value),
+    String(r.units),
+    notes.subsetText(r.sources),
+    paramsText(r.params),
+  ]);
+  printTable(['rank', 'trial', by, 'objective', 'units', 'sources', 'params'], body);
+  printLines(...notes.footer);
+  return 0;
+}
+
+/** Source subsets ranked over all their units (--subsets, optionally --by), with the recommended one. */
+function subsetBoard(record: StudyRecord, data: TrialTable, options: Options<'leaderboard'>): number {
+  const spec = studySpecOf(record);
+  const notes = harmfulNotes(data);
+  const ranking = rankSubsets(data, options.by !== undefined ? { by: options.by } : {});
+  if (options.json) {
+    printJson({ study: record.name, ...ranking, subsets: ranking.subsets.slice(0, options.top), ...notes.json });
+    return 0;
+  }
+  writeSubsets(record, spec, ranking, options.top, notes);
+  return 0;
+}
+
+function writeSubsets(record: StudyRecord, spec: ResolvedStudy, ranking: SubsetRanking, top: number, notes: HarmfulNotes): void {
+  const what = describeObjective(spec.objective, ranking.by);
+  printLines(`study ${record.name}: source subsets ranked by ${what} over all their units (every trial and recipe that used them)`);
+  if (ranking.subsets.length === 0) {
+    printLines('no COMPLETE trial yet');
+    return;
+  }
+  const body = ranking.subsets.slice(0, top).map((s) => [
+    String(s.rank),
+    notes.subsetText(s.sources),
+    fmtNumber(s.score),
+    fmtInterval(s.interval.low, s.interval.high),
+    fmtSigned(s.meanGain),
+    String(s.trials),
+    String(s.units),
+    String(s.minUnitsPerTarget),
+    s.supported ? 'yes' : 'no',
+  ]);
+  const headers = ['rank', 'sources', ranking.by, `${Math.round(ranking.level * 100)}% interval`, 'mean gain', 'trials', 'units', 'min units/target', 'supported'];
+  printTable(headers, body);
+  const rec = ranking.recommended;
+  printLines(rec === null ? `recommended: none (${ranking.rule})` : `recommended: ${notes.subsetText(rec.sources)} (rank ${rec.rank}; ${ranking.rule})`);
+  if (objectiveOn(spec.objective) === 'metric') {
+    printLines(`score: ${spec.objective.metric} per unit; mean gain: over the paired target-only baseline`);
+  }
+  printLines(...notes.footer);
+}
+
+/** Failed trials are not ranked, but their reasons must be visible where people look. */
+function writeFailures(store: Store, record: StudyRecord): void {
+  const failed = store.getTrials(record.id, ['FAIL']);
+  if (failed.length === 0) return;
+  const shown = failed.slice(0, 5).map((t) => `  #${t.number}: ${t.error ?? 'unknown error'}`);
+  const more = failed.length > 5 ? [`  … and ${failed.length - 5} more (tasksieve export shows all)`] : [];
+  printLines(`${failed.length} failed trial(s):`, ...shown, ...more);
+}
+
+function paramsText(params: TrialRow['params']): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${k}=${fmtParam(v)}`)
+    .join(' ');
+}
+
+function countStates(store: Store, record: StudyRecord): string {
+  const counts = new Map<string, number>();
+  for (const trial of store.getTrials(record.id)) counts.set(trial.state, (counts.get(trial.state) ?? 0) + 1);
+  const total = studySpecOf(record).budget.trials;
+  const parts = [...counts].map(([state, n]) => `${n} ${state}`);
+  return `${parts.length > 0 ? parts.join(', ') : 'no trials'} of ${total}`;
+}

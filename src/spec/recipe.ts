@@ -1,0 +1,305 @@
+// The training recipe: its keys, and one table row per key (value type, bounds, default, which
+// strategies read it, its description) from which the recipe's key lists, defaults, the study file's
+// JSON Schema, the unused-key check and the stored-spec decoder are all derived. Adding a key is a
+// line in `Recipe` and a row in RECIPE_KEY_TABLE; the compiler checks the rest. Part of src/spec.
+export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+export const STRATEGIES = ['finetune', 'multitask', 'selftrain', 'distill'] as const;
+export type StrategyName = (typeof STRATEGIES)[number];
+export const TASK_WEIGHTINGS = ['equal', 'uncertainty', 'dwa', 'gradnorm'] as const;
+export type TaskWeighting = (typeof TASK_WEIGHTINGS)[number];
+export const FEATURE_SELECTIONS = ['none', 'variance', 'mutual_info'] as const;
+export type FeatureSelection = (typeof FEATURE_SELECTIONS)[number];
+export const QUANTIZATIONS = ['none', 'int8'] as const;
+export type Quantization = (typeof QUANTIZATIONS)[number];
+
+/**
+ * The training recipe: every key has a default in the study file's `recipe:` block and may be
+ * overridden per trial by a search-space parameter of the same name.
+ */
+export interface Recipe {
+  readonly strategy: StrategyName;
+  readonly optimizer: OptimizerName;
+  readonly learning_rate: number;
+  readonly batch_size: number;
+  /** Epochs of pre-training on the union of the chosen sources. */
+  readonly pretrain_epochs: number;
+  /** Epochs of fine-tuning on the target's labelled rows. */
+  readonly epochs: number;
+  /** Hidden layers (counted from the input) whose pre-trained weights stay frozen while fine-tuning. */
+  readonly freeze_layers: number;
+  readonly dropout: number;
+  // Strategy keys (src/strategies; README "Strategies"). Optional: a resolved recipe holds them only
+  // when the study file or a trial sets them (so specs stored before they existed stay equal), and
+  // workers read them through withRecipeDefaults.
+  /** finetune (and the transfer inside selftrain/distill): learning-rate multiplier of transferred hidden layers. */
+  readonly transfer_lr_mult?: number;
+  /** multitask: how the task losses are weighted. */
+  readonly task_weighting?: TaskWeighting;
+  /** multitask with dwa: the softmax temperature of Dynamic Weight Average. */
+  readonly dwa_temperature?: number;
+  /** multitask with gradnorm: the restoring-force asymmetry alpha of GradNorm. */
+  readonly gradnorm_alpha?: number;
+  /** selftrain: share of the target's non-labelled rows held out as the unlabelled pool (the rest validates). */
+  readonly unlabelled_fraction?: number;
+  /** selftrain: smallest predicted probability for a pseudo-label. */
+  readonly confidence_threshold?: number;
+  /** selftrain: pseudo-labelling rounds after the initial training. */
+  readonly selftrain_rounds?: number;
+  /** selftrain: weight of the consistency loss on unlabelled rows (0: off). */
+  readonly consistency_weight?: number;
+  /** selftrain: std of the input noise the predictions must agree under. */
+  readonly consistency_noise?: number;
+  /** distill: softmax temperature of the soft targets. */
+  readonly distill_temperature?: number;
+  /** distill: weight of the soft-target loss (the hard-label loss gets 1 - alpha). */
+  readonly distill_alpha?: number;
+  /** distill: student hidden widths as a fraction of the model's. */
+  readonly student_fraction?: number;
+  /** Any strategy: std of Gaussian noise added to training inputs (0: off). */
+  readonly augment_noise?: number;
+  /** Any strategy: mixup Beta(alpha, alpha) (0: off). */
+  readonly mixup_alpha?: number;
+  /** Any strategy: FGSM attack size; > 0 reports fgsm_accuracy and trains on FGSM examples (fgsm_ratio). */
+  readonly fgsm_epsilon?: number;
+  /** Any strategy: share of the loss on FGSM examples (0: evaluate under attack only). */
+  readonly fgsm_ratio?: number;
+  /** Any strategy: feature selection before training, on the target's labelled rows. */
+  readonly feature_selection?: FeatureSelection;
+  /** Any strategy: features kept by feature_selection. */
+  readonly feature_k?: number;
+  /** Any strategy: magnitude pruning of every kernel after training (0: off). */
+  readonly prune_sparsity?: number;
+  /** Any strategy: epochs of retraining on the labelled target rows after pruning, pruned weights held at zero. */
+  readonly prune_epochs?: number;
+  /** Any strategy: post-training quantisation of the kernels. */
+  readonly quantize?: Quantization;
+}
+/** The JSON Schema of a number-valued key (the bounds a value must keep). */
+export interface NumberKeySchema {
+  readonly type: 'number' | 'integer';
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly exclusiveMinimum?: number;
+  readonly exclusiveMaximum?: number;
+}
+
+/** The JSON Schema of a key whose value is one of a list of names. */
+export interface ChoiceKeySchema<V extends string> {
+  readonly type: 'string';
+  readonly enum: readonly V[];
+}
+
+/** The keys whose value decides whether another recipe key is read at all. */
+export type SelectingKey = 'strategy' | 'task_weighting';
+
+export interface RecipeKeySpec<V> {
+  readonly schema: [V] extends [string] ? ChoiceKeySchema<V> : NumberKeySchema;
+  /** One line for the schema and the docs: what it does, its range, its default. */
+  readonly description: string;
+  /** The description of a `space:` parameter searching this key. */
+  readonly search: string;
+  /** Read only by trials whose `key` is one of `values` (absent: by every trial). */
+  readonly usedBy?: { readonly key: SelectingKey; readonly values: readonly string[] };
+}
+
+/** Optional keys carry the value a recipe that leaves them out means; required keys are resolved from the study. */
+type RecipeKeyRow<K extends keyof Recipe> = RecipeKeySpec<NonNullable<Recipe[K]>> &
+  (undefined extends Recipe[K] ? { readonly default: NonNullable<Recipe[K]> } : { readonly default?: never });
+
+export type RecipeKeyTable = { readonly [K in keyof Recipe]-?: RecipeKeyRow<K> };
+
+/** One row per recipe key, in the order of the study file's schema. */
+export const RECIPE_KEY_TABLE: RecipeKeyTable = {
+  strategy: {
+    schema: { type: 'string', enum: STRATEGIES },
+    description:
+      'How a unit trains: finetune = pre-train on the chosen sources, then fine-tune on the target; multitask = one shared trunk, a head per task, trained jointly; selftrain = finetune, then pseudo-label the unlabelled target rows; distill = a finetune teacher distilled into a smaller student.',
+    search: 'Search over strategies.',  },
+  optimizer: {
+    schema: { type: 'string', enum: OPTIMIZERS },
+    description: 'Optimizer of both training phases.',
+    search: 'Search over optimizers.',  },
+  learning_rate: {
+    schema: { type: 'number', exclusiveMinimum: 0, maximum: 10 },
+    description: 'Learning rate, in (0, 10].',
+    search: 'Search over the learning rate.',  },
+  batch_size: {
+    schema: { type: 'integer', minimum: 1, maximum: 4096 },
+    description: 'Mini-batch size, 1..4096.',
+    search: 'Search over the batch size.',  },
+  pretrain_epochs: {
+    schema: { type: 'integer', minimum: 0, maximum: 1000 },
+    description: 'Epochs of pre-training on the chosen sources, 0..budget.epochs (default budget.epochs).',
+    search: 'Search over pre-training epochs (<= budget.epochs).',  },
+  epochs: {
+    schema: { type: 'integer', minimum: 1, maximum: 1000 },
+    description:
+      "Epochs of fine-tuning on the target's labelled rows, 1..budget.epochs (default budget.epochs).",
+    search: 'Search over fine-tuning epochs (<= budget.epochs).',  },
+  freeze_layers: {
+    schema: { type: 'integer', minimum: 0, maximum: 8 },
+    description:
+      'Hidden layers (from the input) kept frozen while fine-tuning, 0..number of hidden layers.',
+    search: 'Search over frozen layers (<= number of hidden layers).',  },
+  dropout: {
+    schema: { type: 'number', minimum: 0, exclusiveMaximum: 1 },
+    description: 'Dropout rate after each hidden layer, in [0, 1) (default model.dropout).',
+    search: 'Search over the dropout rate.',  },
+  transfer_lr_mult: {
+    schema: { type: 'number', exclusiveMinimum: 0, maximum: 100 },
+    description:
+      'finetune, selftrain, distill: learning-rate multiplier of the pre-trained hidden layers while fine-tuning (discriminative learning rates), in (0, 100] (default 1).',
+    default: 1,
+    search: 'Search over the learning-rate multiplier of transferred layers.',
+    usedBy: { key: 'strategy', values: ['finetune', 'selftrain', 'distill'] },  },
+  task_weighting: {
+    schema: { type: 'string', enum: TASK_WEIGHTINGS },
+    description:
+      'multitask: task-loss weights: equal, uncertainty (Kendall et al. 2018), dwa (Liu et al. 2019) or gradnorm (Chen et al. 2018) (default equal).',
+    default: 'equal',
+    search: 'Search over multitask loss weighting.',
+    usedBy: { key: 'strategy', values: ['multitask'] },  },
+  dwa_temperature: {
+    schema: { type: 'number', exclusiveMinimum: 0, maximum: 100 },
+    description: 'multitask with dwa: softmax temperature of the loss ratios, in (0, 100] (default 2).',
+    default: 2,
+    search: 'Search over the DWA temperature.',
+    usedBy: { key: 'task_weighting', values: ['dwa'] },  },
+  gradnorm_alpha: {
+    schema: { type: 'number', minimum: 0, maximum: 10 },
+    description: 'multitask with gradnorm: asymmetry alpha, in [0, 10] (default 1.5).',
+    default: 1.5,
+    search: 'Search over the GradNorm alpha.',
+    usedBy: { key: 'task_weighting', values: ['gradnorm'] },  },
+  unlabelled_fraction: {
+    schema: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+    description:
+      "selftrain: share of the target's non-labelled rows held out as unlabelled training rows (the rest validates), in (0, 1) (default 0.5).",
+    default: 0.5,
+    search: 'Search over the unlabelled share of the target.',
+    usedBy: { key: 'strategy', values: ['selftrain'] },  },
+  confidence_threshold: {
+    schema: { type: 'number', minimum: 0, maximum: 1 },
+    description:
+      'selftrain: smallest predicted probability that makes a pseudo-label, in [0, 1] (default 0.9).',
+    default: 0.9,
+    search: 'Search over the pseudo-label confidence threshold.',
+    usedBy: { key: 'strategy', values: ['selftrain'] },  },
+  selftrain_rounds: {
+    schema: { type: 'integer', minimum: 0, maximum: 20 },
+    description: 'selftrain: pseudo-labelling rounds of `epochs` epochs each, 0..20 (default 2).',
+    default: 2,
+    search: 'Search over self-training rounds.',
+    usedBy: { key: 'strategy', values: ['selftrain'] },  },
+  consistency_weight: {
+    schema: { type: 'number', minimum: 0, maximum: 100 },
+    description:
+      'selftrain: weight of the consistency loss (agreement under input noise) on unlabelled rows, in [0, 100] (default 0: off).',
+    default: 0,
+    search: 'Search over the consistency-loss weight.',
+    usedBy: { key: 'strategy', values: ['selftrain'] },  },
+  consistency_noise: {
+    schema: { type: 'number', minimum: 0, maximum: 1000 },
+    description:
+      'selftrain: std of the input noise for the consistency loss, in feature units (default 0.1).',
+    default: 0.1,
+    search: 'Search over the consistency noise.',
+    usedBy: { key: 'strategy', values: ['selftrain'] },  },
+  distill_temperature: {
+    schema: { type: 'number', exclusiveMinimum: 0, maximum: 100 },
+    description: 'distill: softmax temperature of the soft targets, in (0, 100] (default 4).',
+    default: 4,
+    search: 'Search over the distillation temperature.',
+    usedBy: { key: 'strategy', values: ['distill'] },  },
+  distill_alpha: {
+    schema: { type: 'number', minimum: 0, maximum: 1 },
+    description:
+      "distill: weight of the soft-target loss; the hard labels' loss gets 1 - alpha, in [0, 1] (default 0.7).",
+    default: 0.7,
+    search: 'Search over the distillation alpha.',
+    usedBy: { key: 'strategy', values: ['distill'] },  },
+  student_fraction: {
+    schema: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+    description:
+      "distill: the student's hidden widths as a fraction of model.hidden (rounded, at least 1), in (0, 1] (default 0.5).",
+    default: 0.5,
+    search: "Search over the student's size.",
+    usedBy: { key: 'strategy', values: ['distill'] },  },
+  augment_noise: {
+    schema: { type: 'number', minimum: 0, maximum: 1000 },
+    description:
+      'Any strategy: std of Gaussian noise added to every training input, in feature units (default 0: off).',
+    default: 0,
+    search: 'Search over input-noise augmentation.',  },
+  mixup_alpha: {
+    schema: { type: 'number', minimum: 0, maximum: 100 },
+    description: 'Any strategy: mixup with lambda ~ Beta(alpha, alpha) per batch (default 0: off).',
+    default: 0,
+    search: 'Search over mixup.',  },
+  fgsm_epsilon: {
+    schema: { type: 'number', minimum: 0, maximum: 1000 },
+    description:
+      'Any strategy: FGSM attack size in feature units; > 0 reports fgsm_accuracy and mixes FGSM examples into training (see fgsm_ratio) (default 0: off).',
+    default: 0,
+    search: 'Search over the FGSM attack size.',  },
+  fgsm_ratio: {
+    schema: { type: 'number', minimum: 0, maximum: 1 },
+    description:
+      'Any strategy: share of the loss on FGSM examples when fgsm_epsilon > 0; 0 only evaluates under attack, in [0, 1] (default 0.5).',
+    default: 0.5,
+    search: 'Search over the share of FGSM examples.',  },
+  feature_selection: {
+    schema: { type: 'string', enum: FEATURE_SELECTIONS },
+    description:
+      "Any strategy: keep the feature_k features with the highest variance or mutual information with the label, measured on the target's labelled rows (default none).",
+    default: 'none',
+    search: 'Search over feature selection.',  },
+  feature_k: {
+    schema: { type: 'integer', minimum: 1, maximum: 100000 },
+    description: 'Any strategy: features kept by feature_selection (at most all of them) (default 32).',
+    default: 32,
+    search: 'Search over the number of features kept.',  },
+  prune_sparsity: {
+    schema: { type: 'number', minimum: 0, exclusiveMaximum: 1 },
+    description:
+      'Any strategy: after training, zero this share of every kernel, smallest magnitudes first, in [0, 1) (default 0: off).',
+    default: 0,
+    search: 'Search over the pruning sparsity.',  },
+  prune_epochs: {
+    schema: { type: 'integer', minimum: 0, maximum: 1000 },
+    description:
+      "Any strategy with prune_sparsity: epochs of retraining on the target's labelled rows after pruning, pruned weights held at zero, 0..1000 (default 5).",
+    default: 5,
+    search: 'Search over retraining epochs after pruning.',  },
+  quantize: {
+    schema: { type: 'string', enum: QUANTIZATIONS },
+    description:
+      'Any strategy: after training, int8 post-training quantisation of the kernels (per output unit, symmetric) (default none).',
+    default: 'none',
+    search: 'Search over quantisation.',  },
+};
+
+export type RecipeKey = keyof Recipe;
+export const RECIPE_KEYS = Object.keys(RECIPE_KEY_TABLE) as readonly RecipeKey[];
+
+/** The recipe keys that may be left out (the strategy keys), with the value that then applies. */
+export type OptionalRecipeKey = { [K in RecipeKey]-?: undefined extends Recipe[K] ? K : never }[RecipeKey];
+export const OPTIONAL_RECIPE_KEYS = RECIPE_KEYS.filter((key) => RECIPE_KEY_TABLE[key].default !== undefined) as readonly OptionalRecipeKey[];
+
+/** The values of the optional recipe keys when a recipe leaves them out. */
+export const RECIPE_DEFAULTS = Object.freeze(
+  Object.fromEntries(OPTIONAL_RECIPE_KEYS.map((key) => [key, RECIPE_KEY_TABLE[key].default])),
+) as { readonly [K in OptionalRecipeKey]-?: NonNullable<Recipe[K]> };
+
+/** A recipe with every key present. */
+export type FullRecipe = Required<Recipe>;
+
+/** The recipe with the defaults of the keys it leaves out. */
+export function withRecipeDefaults(recipe: Recipe): FullRecipe {
+  return { ...RECIPE_DEFAULTS, ...definedKeys(recipe) } as FullRecipe;
+}
+
+function definedKeys(recipe: Recipe): Partial<Recipe> {
+  return Object.fromEntries(Object.entries(recipe).filter(([, v]) => v !== undefined)) as Partial<Recipe>;
+}

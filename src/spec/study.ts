@@ -1,0 +1,149 @@
+// Resolved study types: what the rest of the engine trusts after validation at the edge (src/config).
+// A ResolvedStudy is deeply frozen and JSON-safe (it is stored with the study). Part of src/spec:
+// types, constant lists and defaults only; imports nothing of the project but spec.
+import type { TargetSpec, TaskSpec } from './tasks.js';
+import { AGGREGATE_KINDS, type AggregateKind, type ObjectiveMetric } from './metrics.js';
+import type { Recipe } from './recipe.js';
+import type { Params, SearchSpace } from './space.js';
+
+export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'elu'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+
+export interface ModelSpec {
+  readonly kind: 'mlp';
+  readonly hidden: readonly number[];
+  readonly activation: Activation;
+  readonly dropout: number;
+}
+
+export const AGGREGATES = AGGREGATE_KINDS;
+export type Aggregate = AggregateKind;
+/** What is aggregated per unit: the metric itself, or its gain over the paired target-only baseline. */
+export const OBJECTIVE_ON = ['metric', 'gain'] as const;
+export type ObjectiveOn = (typeof OBJECTIVE_ON)[number];
+
+export interface Objective {
+  readonly metric: ObjectiveMetric;
+  readonly direction: 'maximize' | 'minimize';
+  /** How a trial's units (target x seed) combine into its value; `worst`, `cvar`, `mean_minus_std` follow the direction. */
+  readonly aggregate: Aggregate;
+  /** Absent means `metric` (left out so specs stored before it existed stay equal). */
+  readonly on?: ObjectiveOn;
+  /** cvar only: the fraction of the worst units averaged, in (0, 1]. */
+  readonly alpha?: number;
+  /** mean_minus_std only: weight of the standard deviation, >= 0. */
+  readonly lambda?: number;
+}
+
+/** The random sampler, or the bayes (TPE) sampler with its settings (see src/config/sampler.ts). */
+export type SamplerSpec = { readonly kind: 'random' } | BayesSamplerSpec;
+
+export interface BayesSamplerSpec {
+  readonly kind: 'bayes';
+  /** Finished trials with a value before the model is used (random until then). */
+  readonly startup_trials: number;
+  /** Candidates drawn from the good-trial density per proposal. */
+  readonly candidates: number;
+  /** One joint model over the parameters active together (true), or one per parameter. */
+  readonly multivariate: boolean;
+  /** Fraction of the finished trials (at most 25) in the good group. */
+  readonly gamma: number;
+  /**
+   * Start with a resolution-IV fractional factorial design over the source subset (balanced, for the
+   * per-source effects) before the model is used; see src/search/samplers/source-design.ts.
+   */
+  readonly source_design: boolean;
+  /** Running trials count as bad ones, so parallel workers spread out. */
+  readonly constant_liar: boolean;
+}
+
+/** Screens whose scores can bias the sampler's source inclusion (`screen_prior` in a study file). */
+export const SCREEN_KINDS = ['leep', 'logme', 'hscore'] as const;
+export type ScreenKind = (typeof SCREEN_KINDS)[number];
+
+export const SCHEDULER_KINDS = ['none', 'asha', 'hyperband'] as const;
+export type SchedulerKind = (typeof SCHEDULER_KINDS)[number];
+
+/**
+ * An early-stopping scheduler on fine-tuning epochs. Rungs are at min_epochs * eta^k, below the
+ * trial's `epochs`; at each rung a trial outside the top 1/eta of the values recorded there is stopped
+ * (PRUNED), once at least `min_reports` trials reported at that rung. Hyperband runs several such
+ * ladders (brackets) with growing min_epochs and assigns each trial to one by its number.
+ */
+export interface SchedulerSpec {
+  readonly kind: 'asha' | 'hyperband';
+  readonly min_epochs: number;
+  readonly eta: number;
+  readonly min_reports: number;
+}
+
+export interface Budget {
+  /** Total trials of the study, across every process that runs it. */
+  readonly trials: number;
+  /** Parallel worker threads of one process. */
+  readonly workers: number;
+  /** Upper bound on `epochs` and `pretrain_epochs` of any trial. */
+  readonly epochs: number;
+  /** Seeds per target: each trial runs targets x seeds units. */
+  readonly seeds: number;
+  /** Seconds after which a running unit fails its trial (absent: no limit). */
+  readonly unitTimeoutS?: number;
+  /** Re-runs of a failed trial as new trials with the same params, counted in `trials` (absent: 0). */
+  readonly retries?: number;
+  /** JS heap limit of each worker thread, MB (absent: Node's default). */
+  readonly workerMemoryMb?: number;
+}
+
+export interface ResolvedStudy {
+  readonly name: string;
+  readonly seed: number;
+  /** Absolute path of the study file it came from, or null when built in code. */
+  readonly file: string | null;
+  readonly sources: readonly TaskSpec[];
+  readonly targets: readonly TargetSpec[];
+  readonly model: ModelSpec;
+  readonly recipe: Recipe;
+  /** Must contain exactly one `subset` parameter named `sources`, or none (then no source is used). */
+  readonly space: SearchSpace;
+  readonly sampler: SamplerSpec;
+  /**
+   * Trial params run first, once, in this order, when the study is created (`enqueue:`); absent
+   * when there are none (left out so older specs stay equal).
+   */
+  readonly enqueue?: readonly Params[];
+  readonly objective: Objective;
+  /**
+   * Transferability screen whose per-source scores bias how often the sampler includes each source
+   * (absent: no prior). See src/search/source-prior.ts.
+   */
+  readonly screen_prior?: ScreenKind;
+  /** Absent: no scheduler, every trial trains all its epochs (left out so older specs stay equal). */
+  readonly scheduler?: SchedulerSpec;
+  readonly budget: Budget;
+  /** Storage location from the study file (SQLite path, absolute), or null for the default. */
+  readonly storage: string | null;
+}
+
+/** Parts of a study that may change between runs without changing what the study means. */
+export const OPERATIONAL_KEYS = [
+  'file',
+  'storage',
+  // The sampler proposes; it does not change what a finished trial means, so a resumed study may switch it.
+  'sampler',
+  'budget.trials',
+  'budget.workers',
+  'budget.unitTimeoutS',
+  'budget.retries',
+  'budget.workerMemoryMb',
+] as const;
+
+export const SAMPLER_KINDS = ['random', 'bayes'] as const;
+/** Defaults of the bayes sampler, measured with `npm run bench -- samplers` and `-- subsets`. */
+export const BAYES_DEFAULTS: Omit<BayesSamplerSpec, 'kind'> = Object.freeze({
+  startup_trials: 5,
+  candidates: 24,
+  multivariate: true,
+  gamma: 0.25,
+  constant_liar: true,
+  source_design: true,
+});

@@ -1,0 +1,45 @@
+// The tasks of a study as specs: where a task's rows come from and the transforms applied to them.
+// Plain, JSON-safe data: stored with the study and sent to workers, which materialise the rows.
+// Part of src/spec: types only, imports nothing of the project.
+
+// Data types shared by the main thread (validation) and the workers (training).
+// Plain, JSON-safe specs cross the thread boundary; datasets are materialised on each side from them.
+
+/** Where a task's rows come from. Paths are absolute once resolved (relative to the study file). */
+export type DatasetSpec =
+  | { readonly kind: 'csv'; readonly path: string; readonly label: string }
+  | {
+      readonly kind: 'synthetic';
+      /** Observed feature count. */
+      readonly features: number;
+      /** Size of the hidden (shared) feature space all tasks of the family are built on. */
+      readonly latent: number;
+      readonly classes: number;
+      readonly rows: number;
+      /** Seed of the family: the shared projection and the reference weights. */
+      readonly familySeed: number;
+      /** Relatedness of this task's weights to the family's reference weights, in [-1, 1]. */
+      readonly rho: number;
+      /** Seed of this task's own component and rows. */
+      readonly taskSeed: number;
+      /** Std of the observation noise added to the features. */
+      readonly noise: number;
+    };
+/** Transforms applied in order to a dataset. Every random one carries its own seed. */
+export type TransformSpec =
+  | { readonly kind: 'rotate'; readonly degrees: number }
+  | { readonly kind: 'noise'; readonly std: number; readonly seed: number }
+  | { readonly kind: 'permute_labels'; readonly seed: number }
+  /** Replaces the label of a seeded `share` of the rows with a uniformly random class. */
+  | { readonly kind: 'random_labels'; readonly share: number; readonly seed: number }
+  | { readonly kind: 'classes'; readonly keep: readonly number[] }
+  | { readonly kind: 'sample'; readonly rows: number; readonly seed: number };
+export interface TaskSpec {
+  readonly name: string;
+  readonly dataset: DatasetSpec;
+  readonly transforms: readonly TransformSpec[];
+}
+export interface TargetSpec extends TaskSpec {
+  /** Labelled rows the target gets for training (few-shot); the remaining rows are for validation. */
+  readonly labelled: number;
+}

@@ -1,0 +1,524 @@
+// The PostgreSQL Store: the synchronous Store contract over one connection held by a bridge thread
+// (sync-client.ts). Numbering serialises on the study row, claiming uses SKIP LOCKED, and
+// every statement is parameterised. Main thread only; must not import tfjs or worker code.
+import { StoreError, TasksieveError } from '../../errors.js';
+import {
+  assertFinishable,
+  assertRecording,
+  checkAfterNumber,
+  checkBaselineKey,
+  checkFinish,
+  checkIntermediate,
+  checkMaxTrials,
+  checkOwner,
+  checkProposal,
+  checkStates,
+  checkStudy,
+  checkUnitKey,
+  messageOf,
+  toJsonText,
+} from '../checks.js';
+import { checkPostgresSchema, migratePostgres } from './migrations.js';
+import { PgRequestError, SyncPgClient, type QueryResult, type Statement } from './sync-client.js';
+import { rowDecoders } from '../rows.js';
+import type { StudyDump } from '../study-dump.js';
+import { importStudy, type ImportConnection } from './bulk-import.js';
+import type { BaselineRecord, IntermediateRecord, Json, ScreenRecord, StudyIntermediateRecord, StudyRecord, TrialRecord, TrialState, UnitRecord } from '../../spec/records.js';
+import type { FinishTrial, NewTrial, Store } from '../types.js';
+
+export interface PostgresStoreOptions {
+  /** Open an existing database for reading only: never migrates, every write is refused. */
+  readonly readonly?: boolean;
+  /** How long opening the connection may take; default 10 000 ms. */
+  readonly connectTimeoutMs?: number;
+  /** How long one call may block, lock waits included; default 120 000 ms. */
+  readonly requestTimeoutMs?: number;
+}
+
+// jsonb columns arrive parsed.
+const decode = rowDecoders((cell) => cell as Json);
+
+// Our transactions are never idle for more than a sampler's proposal (milliseconds).
+const IDLE_IN_TRANSACTION_MS = 60_000;
+const LOCK_TIMEOUT_MS = 60_000;
+
+const TRIAL_COLUMNS = `id, study_id, number, state, params, value, error, backend, owner, attempts,
+  created_at, started_at, finished_at, heartbeat_at`;
+
+/** The URL with its password masked, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+  }
+}
+
+export class PostgresStore implements Store {
+  private closed = false;
+  /** A transaction this store is inside of, and whether its BEGIN still waits for the first statement. */
+  private transaction: { readonly kind: 'write' | 'snapshot'; begun: boolean; committed: boolean; readonly begin: string } | null =
+    null;
+
+  private constructor(
+    private readonly db: SyncPgClient,
+    /** The URL as given to open(), password masked, for messages. */
+    readonly path: string,
+    readonly readonly: boolean,
+  ) {}
+
+  static open(url: string, options: PostgresStoreOptions = {}): PostgresStore {
+    const where = redactUrl(url);
+    const readonly = options.readonly ?? false;
+    let db: SyncPgClient;
+    try {
+      db = SyncPgClient.connect(url, {
+        connectTimeoutMs: options.connectTimeoutMs,
+        requestTimeoutMs: options.requestTimeoutMs,
+        onConnect: [
+          // Warnings such as "there is no transaction in progress" after a failed request are noise.
+          'SET client_min_messages = error',
+          // A process frozen inside a transaction (stopped, partitioned) must not hold the study's
+          // numbering lock for ever: the server ends its session, and a lock wait gives up with an
+          // error before this client's own request timeout.
+          `SET idle_in_transaction_session_timeout = ${IDLE_IN_TRANSACTION_MS}`,
+          `SET lock_timeout = ${LOCK_TIMEOUT_MS}`,
+          ...(readonly ? ['SET default_transaction_read_only = on'] : []),
+        ],
+      });
+    } catch (err) {
+      throw new StoreError(`cannot open database ${where}: ${messageOf(err)}`, { cause: err });
+    }
+    try {
+      if (readonly) checkPostgresSchema(db, where);
+      else migratePostgres(db, where);
+      return new PostgresStore(db, where, readonly);
+    } catch (err) {
+      db.close();
+      // A PgRequestError is a TasksieveError too, but its message alone does not say which database.
+      if (err instanceof TasksieveError && !(err instanceof PgRequestError)) throw err;
+      throw new StoreError(`cannot open database ${where}: ${messageOf(err)}`, { cause: err });
+    }
+  }
+
+  getOrCreateStudy(name: string, spec: Json, direction: 'maximize' | 'minimize'): { study: StudyRecord; created: boolean } {
+    checkStudy(name, direction);
+    const specText = toJsonText(spec, 'study spec');
+    this.assertWritable();
+    // ON CONFLICT waits for a concurrent creator and then yields to it; the SELECT sees its row.
+    const inserted = this.one(
+      `INSERT INTO studies (name, spec, direction, created_at) VALUES ($1, $2::jsonb, $3, $4)
+       ON CONFLICT (name) DO NOTHING RETURNING *`,
+      [name, specText, direction, Date.now()],
+    ).rows[0];
+    if (inserted !== undefined) return { study: decode.study(inserted), created: true };
+    const existing = this.one('SELECT * FROM studies WHERE name = $1', [name]).rows[0];
+    if (existing === undefined) throw new StoreError(`study "${name}" was deleted while it was being opened`);
+    return { study: decode.study(existing), created: false };
+  }
+
+  getStudy(name: string): StudyRecord | null {
+    const row = this.one('SELECT * FROM studies WHERE name = $1', [name]).rows[0];
+    return row === undefined ? null : decode.study(row);
+  }
+
+  listStudies(): StudyRecord[] {
+    return this.one('SELECT * FROM studies ORDER BY id').rows.map(decode.study);
+  }
+
+  createTrial(studyId: number, maxTrials: number, propose: (number: number) => NewTrial): TrialRecord | null {
+    checkMaxTrials(maxTrials);
+    return this.write(() => {
+      // The study row is the numbering lock: a second creator waits here, then counts after the first
+      // committed (a new statement, so a new snapshot). NO KEY UPDATE leaves the foreign-key locks
+      // of concurrent unit and baseline writes free.
+      const [lock, budget] = this.run([
+        { sql: 'SELECT id FROM studies WHERE id = $1 FOR NO KEY UPDATE', params: [studyId] },
+        {
+          sql: 'SELECT COUNT(*) AS n, COALESCE(MAX(number) + 1, 0) AS next FROM trials WHERE study_id = $1',
+          params: [studyId],
+        },
+      ]);
+      if (lock!.rows.length === 0) throw new StoreError(`unknown study id ${studyId}`);
+      // All states count: failed and re-queued trials used budget too.
+      const n = Number(budget!.rows[0]!['n']);
+      const next = Number(budget!.rows[0]!['next']);
+      if (n >= maxTrials) return null;
+      const row = checkProposal(propose(next));
+      const now = Date.now();
+      const running = row.state === 'RUNNING';
+      const [inserted] = this.run(
+        [
+          {
+            sql: `INSERT INTO trials (study_id, number, state, params, owner, attempts, created_at, started_at, heartbeat_at)
+                  VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9) RETURNING ${TRIAL_COLUMNS}`,
+            params: [studyId, next, row.state, row.params, row.owner, running ? 1 : 0, now, running ? now : null, running ? now : null],
+          },
+        ],
+        true,
+      );
+      return decode.trial(inserted!.rows[0]!);
+    });
+  }
+
+  claimWaitingTrial(studyId: number, owner: string): TrialRecord | null {
+    checkOwner(owner);
+    this.assertWritable();
+    // SKIP LOCKED: concurrent claimers each take a different WAITING trial instead of queueing on one.
+    const row = this.one(
+      `UPDATE trials
+       SET state = 'RUNNING', owner = $2, started_at = $3, heartbeat_at = $3, attempts = attempts + 1
+       WHERE id = (SELECT id FROM trials WHERE study_id = $1 AND state = 'WAITING'
+                   ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED)
+       RETURNING ${TRIAL_COLUMNS}`,
+      [studyId, owner, Date.now()],
+    ).rows[0];
+    return row === undefined ? null : decode.trial(row);
+  }
+
+  heartbeat(trialIds: readonly number[], owner: string): void {
+    checkOwner(owner);
+    if (trialIds.length === 0) return;
+    this.assertWritable();
+    this.one(
+      `UPDATE trials SET heartbeat_at = $1 WHERE id = ANY($2::bigint[]) AND owner = $3 AND state = 'RUNNING'`,
+      [Date.now(), [...trialIds], owner],
+    );
+  }
+
+  finishTrial(trialId: number, owner: string, outcome: FinishTrial): TrialRecord {
+    checkFinish(owner, outcome);
+    this.assertWritable();
+    // One statement on the usual path; only a refused finish reads the trial to say why.
+    const done = this.one(
+      `UPDATE trials SET state = $3, value = $4, error = $5, backend = $6, finished_at = $7
+       WHERE id = $1 AND state = 'RUNNING' AND owner = $2
+       RETURNING ${TRIAL_COLUMNS}`,
+      [trialId, owner, outcome.state, outcome.value, outcome.error, outcome.backend, Date.now()],
+    ).rows[0];
+    if (done !== undefined) return decode.trial(done);
+    const trial = this.requireTrial(trialId);
+    assertFinishable(trial, owner);
+    // Finishable now but not when the UPDATE ran: it was re-queued and claimed again in between.
+    throw new StoreError(`trial #${trial.number} is owned by ${String(trial.owner)}, not ${owner}; it cannot finish it`);
+  }
+
+  requeueStale(studyId: number, isStale: (trial: TrialRecord) => boolean): TrialRecord[] {
+    return this.write(() => {
+      // The rows stay locked until COMMIT, so no heartbeat can land between judging a trial stale and
+      // re-queueing it. SKIP LOCKED: a trial another process is re-queueing (or heartbeating, or
+      // finishing) right now is not ours to judge; whoever locked it first decides, once.
+      const running = this.one(
+        `SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = $1 AND state = 'RUNNING'
+         ORDER BY number FOR UPDATE SKIP LOCKED`,
+        [studyId],
+      ).rows.map(decode.trial);
+      const stale = running.filter((trial) => isStale(trial)).map((trial) => trial.id);
+      if (stale.length === 0) return [];
+      // A WAITING trial is "not started": the attempt's start and heartbeat go; `attempts` keeps history.
+      const [updated] = this.run(
+        [
+          {
+            sql: `UPDATE trials SET state = 'WAITING', owner = NULL, started_at = NULL, heartbeat_at = NULL
+                  WHERE id = ANY($1::bigint[]) AND state = 'RUNNING'
+                  RETURNING ${TRIAL_COLUMNS}`,
+            params: [stale],
+          },
+        ],
+        true,
+      );
+      const requeued = updated!.rows.map(decode.trial);
+      return requeued.sort((a, b) => a.number - b.number);
+    });
+  }
+
+  getTrial(trialId: number): TrialRecord | null {
+    const row = this.one(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE id = $1`, [trialId]).rows[0];
+    return row === undefined ? null : decode.trial(row);
+  }
+
+  getTrials(studyId: number, states?: readonly TrialState[]): TrialRecord[] {
+    const result =
+      states === undefined
+        ? this.one(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = $1 ORDER BY number`, [studyId])
+        : this.one(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = $1 AND state = ANY($2::text[]) ORDER BY number`, [
+            studyId,
+            [...checkStates(states)],
+          ]);
+    return result.rows.map(decode.trial);
+  }
+
+  getTrialsSince(studyId: number, afterNumber: number): TrialRecord[] {
+    checkAfterNumber(afterNumber);
+    return this.one(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = $1 AND number > $2 ORDER BY number`, [
+      studyId,
+      afterNumber,
+    ]).rows.map(decode.trial);
+  }
+
+  countTrials(studyId: number, states?: readonly TrialState[]): number {
+    const result =
+      states === undefined
+        ? this.one('SELECT COUNT(*) AS n FROM trials WHERE study_id = $1', [studyId])
+        : this.one('SELECT COUNT(*) AS n FROM trials WHERE study_id = $1 AND state = ANY($2::text[])', [
+            studyId,
+            [...checkStates(states)],
+          ]);
+    return Number(result.rows[0]!['n']);
+  }
+
+  recordUnit(trialId: number, target: string, seed: number, result: Json): void {
+    checkUnitKey(target, seed);
+    const text = toJsonText(result, 'unit result');
+    this.assertWritable();
+    // FOR SHARE holds the trial RUNNING until the insert commits: a concurrent finish waits for it.
+    const inserted = this.one(
+      `INSERT INTO units (trial_id, target, seed, result, created_at)
+       SELECT id, $2, $3, $4::jsonb, $5 FROM trials WHERE id = $1 AND state = 'RUNNING' FOR SHARE
+       ON CONFLICT (trial_id, target, seed) DO NOTHING
+       RETURNING trial_id`,
+      [trialId, target, seed, text, Date.now()],
+    );
+    if (inserted.rowCount > 0) return;
+    const row = this.one(
+      `SELECT t.number, t.state, u.result IS NOT NULL AS recorded, u.result = $4::jsonb AS same
+       FROM trials t LEFT JOIN units u ON u.trial_id = t.id AND u.target = $2 AND u.seed = $3
+       WHERE t.id = $1`,
+      [trialId, target, seed, text],
+    ).rows[0];
+    if (row === undefined) throw new StoreError(`unknown trial id ${trialId}`);
+    const trial = { number: Number(row['number']), state: row['state'] as TrialState };
+    assertRecording(trial);
+    // A re-queued trial re-runs: re-recording the same result is a harmless retry; a different one
+    // means the first result would silently be replaced in every aggregate. (jsonb compares
+    // structurally, key order aside.)
+    if (row['recorded'] === true && row['same'] === true) return;
+    throw new StoreError(
+      `trial #${trial.number} already has a different result for target "${target}" seed ${seed}; ` +
+        `a unit is recorded once (skip units already recorded when resuming)`,
+    );
+  }
+
+  getUnits(trialId: number): UnitRecord[] {
+    return this.one('SELECT * FROM units WHERE trial_id = $1 ORDER BY target, seed', [trialId]).rows.map(decode.unit);
+  }
+
+  getStudyUnits(studyId: number): UnitRecord[] {
+    return this.one(
+      `SELECT u.* FROM units u JOIN trials t ON t.id = u.trial_id
+       WHERE t.study_id = $1 ORDER BY t.number, u.target, u.seed`,
+      [studyId],
+    ).rows.map(decode.unit);
+  }
+
+  recordIntermediate(trialId: number, step: number, value: number): void {
+    checkIntermediate(step, value);
+    this.assertWritable();
+    const inserted = this.one(
+      `INSERT INTO intermediates (trial_id, step, value)
+       SELECT id, $2, $3 FROM trials WHERE id = $1 AND state = 'RUNNING' FOR SHARE
+       ON CONFLICT (trial_id, step) DO NOTHING
+       RETURNING trial_id`,
+      [trialId, step, value],
+    );
+    if (inserted.rowCount > 0) return;
+    const row = this.one(
+      `SELECT t.number, t.state, i.value AS existing
+       FROM trials t LEFT JOIN intermediates i ON i.trial_id = t.id AND i.step = $2
+       WHERE t.id = $1`,
+      [trialId, step],
+    ).rows[0];
+    if (row === undefined) throw new StoreError(`unknown trial id ${trialId}`);
+    const trial = { number: Number(row['number']), state: row['state'] as TrialState };
+    assertRecording(trial);
+    const existing = row['existing'] as number | null;
+    // Same rule as units: schedulers may already have ranked trials on the first value.
+    if (existing === value) return;
+    throw new StoreError(
+      `trial #${trial.number} already has value ${String(existing)} at step ${step}; an intermediate value is recorded once`,
+    );
+  }
+
+  getIntermediates(trialId: number): IntermediateRecord[] {
+    return this.one('SELECT trial_id, step, value FROM intermediates WHERE trial_id = $1 ORDER BY step', [trialId]).rows.map(
+      decode.intermediate,
+    );
+  }
+
+  getStudyIntermediates(studyId: number, step: number): StudyIntermediateRecord[] {
+    return this.one(
+      `SELECT i.trial_id, i.step, i.value, t.number, t.state FROM intermediates i JOIN trials t ON t.id = i.trial_id
+       WHERE t.study_id = $1 AND i.step = $2 ORDER BY t.number`,
+      [studyId, step],
+    ).rows.map(decode.studyIntermediate);
+  }
+
+  putBaseline(studyId: number, key: string, result: Json): void {
+    checkBaselineKey(key);
+    const text = toJsonText(result, 'baseline result');
+    this.assertWritable();
+    // First write wins: concurrent workers computing the same baseline agree by construction, and
+    // later comparisons must all pair with the same stored numbers.
+    const inserted = this.one(
+      `INSERT INTO baselines (study_id, key, result, created_at)
+       SELECT id, $2, $3::jsonb, $4 FROM studies WHERE id = $1
+       ON CONFLICT (study_id, key) DO NOTHING
+       RETURNING study_id`,
+      [studyId, key, text, Date.now()],
+    );
+    if (inserted.rowCount > 0) return;
+    if (this.one('SELECT 1 FROM studies WHERE id = $1', [studyId]).rows.length === 0) {
+      throw new StoreError(`unknown study id ${studyId}`);
+    }
+  }
+
+  getBaseline(studyId: number, key: string): Json | null {
+    const row = this.one('SELECT result FROM baselines WHERE study_id = $1 AND key = $2', [studyId, key]).rows[0];
+    return row === undefined ? null : (row['result'] as Json);
+  }
+
+  getBaselines(studyId: number): BaselineRecord[] {
+    return this.one('SELECT * FROM baselines WHERE study_id = $1 ORDER BY key', [studyId]).rows.map(decode.baseline);
+  }
+
+  putScreen(studyId: number, table: Json): void {
+    const text = toJsonText(table, 'screen table');
+    this.assertWritable();
+    // First write wins: every process of the study must sample with the same prior.
+    const inserted = this.one(
+      `INSERT INTO screens (study_id, result, created_at)
+       SELECT id, $2::jsonb, $3 FROM studies WHERE id = $1
+       ON CONFLICT (study_id) DO NOTHING
+       RETURNING study_id`,
+      [studyId, text, Date.now()],
+    );
+    if (inserted.rowCount > 0) return;
+    if (this.one('SELECT 1 FROM studies WHERE id = $1', [studyId]).rows.length === 0) {
+      throw new StoreError(`unknown study id ${studyId}`);
+    }
+  }
+
+  getScreen(studyId: number): Json | null {
+    return this.getScreenRecord(studyId)?.result ?? null;
+  }
+
+  getScreenRecord(studyId: number): ScreenRecord | null {
+    const row = this.one('SELECT * FROM screens WHERE study_id = $1', [studyId]).rows[0];
+    return row === undefined ? null : decode.screen(row);
+  }
+
+  snapshot<T>(fn: () => T): T {
+    // REPEATABLE READ pins one snapshot at the first statement; READ ONLY never blocks a writer.
+    return this.inTransaction('snapshot', 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', fn);
+  }
+
+  /**
+   * Runs `fn` in one transaction on this store's connection (used to import a whole study: all of it
+   * or nothing). `fn` may call any method of this store.
+   */
+  atomically<T>(fn: () => T): T {
+    return this.write(fn);
+  }
+
+  /**
+   * Copies whole studies into this database in ONE transaction: every study with its trials (same
+   * numbers, states, params, attempts and timestamps), units, intermediates, baselines and screen, or nothing.
+   * Refuses (StoreError, nothing written) if a study of the same name exists here. New ids are
+   * assigned; numbers are what identifies a trial within its study. Returns the new study records.
+   */
+  importStudies(dumps: readonly StudyDump[]): StudyRecord[] {
+    return this.write(() => {
+      const db: ImportConnection = { one: (sql, params) => this.one(sql, params), run: (statements) => this.run(statements) };
+      return dumps.map((dump) => decode.study(importStudy(db, dump, this.path)));
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  private write<T>(fn: () => T): T {
+    this.assertWritable();
+    return this.inTransaction('write', 'BEGIN', fn);
+  }
+
+  private inTransaction<T>(kind: 'write' | 'snapshot', begin: string, fn: () => T): T {
+    this.assertOpen();
+    if (this.transaction !== null) {
+      // A snapshot inside a snapshot, or any read inside a write, simply joins it.
+      if (kind === 'snapshot' || this.transaction.kind === 'write') return fn();
+      throw new StoreError('a write cannot run inside snapshot(): snapshots only read');
+    }
+    const transaction = { kind, begun: false, committed: false, begin };
+    this.transaction = transaction;
+    try {
+      const result = fn();
+      if (transaction.begun && !transaction.committed) this.one('COMMIT');
+      return result;
+    } catch (err) {
+      if (transaction.begun && !transaction.committed) {
+        try {
+          this.db.run([{ sql: 'ROLLBACK' }]);
+        } catch {
+          // The original error says more; a broken connection rolls back on its own.
+        }
+      }
+      throw err;
+    } finally {
+      this.transaction = null;
+    }
+  }
+
+  /**
+   * Runs statements in one trip to the bridge thread, prefixed with a pending BEGIN and, with
+   * `commit`, followed by the transaction's COMMIT: row locks are held for as few trips as possible.
+   */
+  private run(statements: readonly Statement[], commit = false): QueryResult[] {
+    this.assertOpen();
+    const transaction = this.transaction;
+    const begin = transaction !== null && !transaction.begun;
+    const end = commit && transaction !== null && transaction.kind === 'write';
+    if (begin) transaction.begun = true;
+    const all = [...(begin ? [{ sql: transaction.begin }] : []), ...statements, ...(end ? [{ sql: 'COMMIT' }] : [])];
+    try {
+      const results = this.db.run(all);
+      if (end) transaction.committed = true;
+      return results.slice(begin ? 1 : 0, begin ? statements.length + 1 : statements.length);
+    } catch (err) {
+      throw this.wrap(err);
+    }
+  }
+
+  private one(sql: string, params?: readonly unknown[]): QueryResult {
+    return this.run([{ sql, params }])[0]!;
+  }
+
+  private wrap(err: unknown): unknown {
+    if (!(err instanceof PgRequestError)) return err;
+    if (err.kind === 'database') {
+      // Trigger refusals keep their meaning: a finished trial is immutable.
+      return new StoreError(`${err.message} (${err.sqlState ?? 'unknown SQLSTATE'})`, { cause: err });
+    }
+    return new StoreError(`PostgreSQL ${this.path}: ${err.message}`, { cause: err });
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError(`store ${this.path} is closed`);
+  }
+
+  private assertWritable(): void {
+    this.assertOpen();
+    if (this.readonly) throw new StoreError(`database ${this.path} is open read-only`);
+    if (this.transaction?.kind === 'snapshot') throw new StoreError('a write cannot run inside snapshot(): snapshots only read');
+  }
+
+  private requireTrial(trialId: number): TrialRecord {
+    const trial = this.getTrial(trialId);
+    if (trial === null) throw new StoreError(`unknown trial id ${trialId}`);
+    return trial;
+  }
+}

@@ -1,0 +1,271 @@
+// Decoders of every JSON shape a store keeps: a study's spec, a trial's params, a unit's result, a
+// baseline, a screen table. Each is checked once, on read, against what this version writes, and a
+// record it cannot read is refused with one line naming the study, the field and the problem, rather
+// than trusted by a cast. Values come back as they were stored (checked, not rebuilt: baseline keys
+// hash the recipe's key order). Main thread; pure.
+import { TasksieveError } from '../errors.js';
+import { AGGREGATE_KINDS, OBJECTIVE_METRICS } from '../spec/metrics.js';
+import { RECIPE_KEYS, RECIPE_KEY_TABLE, type Recipe, type RecipeKey } from '../spec/recipe.js';
+import type { ClassificationMetrics, ExtraMetrics, ObjectiveMetric } from '../spec/metrics.js';
+import type { Json, StudyRecord } from '../spec/records.js';
+import type { ScreenTable, SourceScreen } from '../spec/screens.js';
+import type { Distribution, Params, ParamSpec, ParamValue } from '../spec/space.js';
+import {
+  ACTIVATIONS,
+  OBJECTIVE_ON,
+  SCREEN_KINDS,
+  type BayesSamplerSpec,
+  type Budget,
+  type ModelSpec,
+  type Objective,
+  type ResolvedStudy,
+  type SamplerSpec,
+  type SchedulerSpec,
+  type ScreenKind,
+} from '../spec/study.js';
+import type { DatasetSpec, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
+import type { EvaluatedModel, RungReport, StoredUnit, TrainingCost } from '../spec/units.js';
+import {
+  CheckError,
+  anyOf,
+  arrayOf,
+  boolean,
+  integer,
+  nullable,
+  number,
+  numberOrNull,
+  oneOf,
+  optional,
+  recordOf,
+  shape,
+  string,
+  tagged,
+  type Check,
+  type FieldChecks,
+} from '../util/check.js';
+
+/** A stored record that this version of tasksieve cannot read (corrupt, or written by a newer one). */
+export class StoredRecordError extends TasksieveError {
+  readonly code = 'E_STORED_RECORD';
+  // The database is the user's input: a record we cannot read is theirs to look at, not our crash.
+  override readonly exitCode = 2;
+  override readonly name = 'StoredRecordError';
+}
+
+function decode<T>(check: Check<T>, value: unknown, what: string): T {
+  try {
+    return check(value, '');
+  } catch (error) {
+    if (!(error instanceof CheckError)) throw error;
+    throw new StoredRecordError(`${what}: ${error.message}; this version of tasksieve cannot read it`);
+  }
+}
+
+// --- the study spec --------------------------------------------------------------------------------
+
+const scalar = anyOf<string | number | boolean>(string, number, boolean);
+
+type Csv = Extract<DatasetSpec, { kind: 'csv' }>;
+type Synthetic = Extract<DatasetSpec, { kind: 'synthetic' }>;
+const dataset = tagged<DatasetSpec>('kind', {
+  csv: shape<Csv>({ kind: oneOf(['csv']), path: string, label: string }),
+  synthetic: shape<Synthetic>({
+    kind: oneOf(['synthetic']),
+    features: integer,
+    latent: integer,
+    classes: integer,
+    rows: integer,
+    familySeed: integer,
+    rho: number,
+    taskSeed: integer,
+    noise: number,
+  }),
+});
+
+type Transform<K extends TransformSpec['kind']> = Extract<TransformSpec, { kind: K }>;
+const transform = tagged<TransformSpec>('kind', {
+  rotate: shape<Transform<'rotate'>>({ kind: oneOf(['rotate']), degrees: number }),
+  noise: shape<Transform<'noise'>>({ kind: oneOf(['noise']), std: number, seed: integer }),
+  permute_labels: shape<Transform<'permute_labels'>>({ kind: oneOf(['permute_labels']), seed: integer }),
+  random_labels: shape<Transform<'random_labels'>>({ kind: oneOf(['random_labels']), share: number, seed: integer }),
+  classes: shape<Transform<'classes'>>({ kind: oneOf(['classes']), keep: arrayOf(integer) }),
+  sample: shape<Transform<'sample'>>({ kind: oneOf(['sample']), rows: integer, seed: integer }),
+});
+
+const task = shape<TaskSpec>({ name: string, dataset, transforms: arrayOf(transform) });
+const target = shape<TargetSpec>({ name: string, dataset, transforms: arrayOf(transform), labelled: integer });
+
+/** A recipe value: of its key's type, within its key's bounds (the recipe-key table). */
+function recipeValue(key: RecipeKey): Check<string | number> {
+  const schema = RECIPE_KEY_TABLE[key].schema;
+  if (schema.type === 'string') return oneOf(schema.enum);
+  const base = schema.type === 'integer' ? integer : number;
+  return (v, path) => {
+    const n = base(v, path);
+    const outside =
+      (schema.minimum !== undefined && n < schema.minimum) ||
+      (schema.maximum !== undefined && n > schema.maximum) ||
+      (schema.exclusiveMinimum !== undefined && n <= schema.exclusiveMinimum) ||
+      (schema.exclusiveMaximum !== undefined && n >= schema.exclusiveMaximum);
+    if (outside) throw new CheckError(path, `${n} is outside the range of ${key}`);
+    return n;
+  };
+}
+
+// From the table, so a new key is decoded as soon as it has its row (its value type is the row's).
+const recipe = shape<Recipe>(
+  Object.fromEntries(
+    RECIPE_KEYS.map((key) => [key, RECIPE_KEY_TABLE[key].default === undefined ? recipeValue(key) : optional(recipeValue(key))]),
+  ) as FieldChecks<Recipe>,
+);
+
+type Dist<T extends Distribution['type']> = Extract<Distribution, { type: T }>;
+const distribution = tagged<Distribution>('type', {
+  float: shape<Dist<'float'>>({ type: oneOf(['float']), low: number, high: number, log: boolean }),
+  int: shape<Dist<'int'>>({ type: oneOf(['int']), low: integer, high: integer, log: boolean, step: integer }),
+  categorical: shape<Dist<'categorical'>>({ type: oneOf(['categorical']), choices: arrayOf(scalar) }),
+  subset: shape<Dist<'subset'>>({ type: oneOf(['subset']), items: arrayOf(string), min: integer, max: integer }),
+});
+
+const paramSpec = shape<ParamSpec>({ name: string, distribution, when: optional(recordOf(arrayOf(scalar))) });
+
+const paramValue = anyOf<ParamValue>(string, number, boolean, arrayOf(string));
+const params: Check<Params> = recordOf(paramValue);
+
+const sampler = tagged<SamplerSpec>('kind', {
+  random: shape<Extract<SamplerSpec, { kind: 'random' }>>({ kind: oneOf(['random']) }),
+  bayes: shape<BayesSamplerSpec>({
+    kind: oneOf(['bayes']),
+    startup_trials: integer,
+    candidates: integer,
+    multivariate: boolean,
+    gamma: number,
+    source_design: boolean,
+    constant_liar: boolean,
+  }),
+});
+
+const objective = shape<Objective>({
+  metric: oneOf(OBJECTIVE_METRICS),
+  direction: oneOf(['maximize', 'minimize']),
+  aggregate: oneOf(AGGREGATE_KINDS),
+  on: optional(oneOf(OBJECTIVE_ON)),
+  alpha: optional(number),
+  lambda: optional(number),
+});
+
+const scheduler = shape<SchedulerSpec>({ kind: oneOf(['asha', 'hyperband']), min_epochs: integer, eta: integer, min_reports: integer });
+
+const budget = shape<Budget>({
+  trials: integer,
+  workers: integer,
+  epochs: integer,
+  seeds: integer,
+  unitTimeoutS: optional(number),
+  retries: optional(integer),
+  workerMemoryMb: optional(integer),
+});
+
+const model = shape<ModelSpec>({ kind: oneOf(['mlp']), hidden: arrayOf(integer), activation: oneOf(ACTIVATIONS), dropout: number });
+
+const resolvedStudy = shape<ResolvedStudy>({
+  name: string,
+  seed: integer,
+  file: nullable(string),
+  sources: arrayOf(task),
+  targets: arrayOf(target),
+  model,
+  recipe,
+  space: arrayOf(paramSpec),
+  sampler,
+  enqueue: optional(arrayOf(params)),
+  objective,
+  screen_prior: optional(oneOf(SCREEN_KINDS)),
+  scheduler: optional(scheduler),
+  budget,
+  storage: nullable(string),
+});
+
+/** The resolved study a study record was created with. */
+export function studySpecOf(record: Pick<StudyRecord, 'name' | 'spec'>): ResolvedStudy {
+  return decode(resolvedStudy, record.spec, `study "${record.name}": its stored spec`);
+}
+
+/** A trial's params. */
+export function decodeParams(json: Json, where: string): Params {
+  return decode(params, json, where);
+}
+
+// --- results ----------------------------------------------------------------------------------------
+// Results are figures, not meaning: a newer version's extra fields are kept and ignored (open).
+
+const metrics = shape<ClassificationMetrics>(
+  { accuracy: number, macro_f1: number, macro_recall: number, confusion: arrayOf(arrayOf(integer)) as Check<number[][]> },
+  { open: true },
+);
+const cost = shape<TrainingCost>({ epochs: integer, samples: integer, ms: number }, { open: true });
+/** Extra figures: numbers, or null where the figure was NaN (JSON has no NaN). */
+const extra: Check<ExtraMetrics> = recordOf(numberOrNull);
+const rung = shape<RungReport>({ epoch: integer, metrics }, { open: true });
+const gain = shape<Record<ObjectiveMetric, number>>(
+  Object.fromEntries(OBJECTIVE_METRICS.map((m) => [m, number])) as FieldChecks<Record<ObjectiveMetric, number>>,
+  { open: true },
+);
+
+const storedUnit = shape<StoredUnit>(
+  {
+    seedIndex: integer,
+    seed: integer,
+    metrics,
+    cost,
+    baseline: metrics,
+    gain,
+    backend: string,
+    workerMs: number,
+    rungs: optional(arrayOf(rung)),
+    stoppedAt: optional(nullable(integer)),
+    extra: optional(extra),
+  },
+  { open: true },
+);
+
+const evaluatedModel = shape<EvaluatedModel>({ metrics, cost, extra: optional(extra) }, { open: true });
+
+/** A finished unit's stored result. */
+export function decodeStoredUnit(json: Json, where: string): StoredUnit {
+  return decode(storedUnit, json, where);
+}
+
+/** A stored target-only baseline. */
+export function decodeBaseline(json: Json, where: string): EvaluatedModel {
+  return decode(evaluatedModel, json, where);
+}
+
+type PerKind = Readonly<Record<ScreenKind, number>>;
+const perKind = shape<PerKind>(Object.fromEntries(SCREEN_KINDS.map((k) => [k, number])) as FieldChecks<PerKind>, { open: true });
+const sourceScreen = shape<SourceScreen>(
+  {
+    source: string,
+    score: perKind,
+    targets: arrayOf(shape<SourceScreen['targets'][number]>({ target: string, score: perKind }, { open: true })),
+    trainMs: number,
+    scoreMs: perKind,
+  },
+  { open: true },
+);
+type Ranking = ScreenTable['ranking'];
+const screenTable = shape<ScreenTable>(
+  {
+    sources: arrayOf(sourceScreen),
+    ranking: shape<Ranking>(Object.fromEntries(SCREEN_KINDS.map((k) => [k, arrayOf(string)])) as FieldChecks<Ranking>, { open: true }),
+    seconds: perKind,
+    backend: string,
+    wallMs: number,
+  },
+  { open: true },
+);
+
+/** A study's stored screen table. */
+export function decodeScreenTable(json: Json, where: string): ScreenTable {
+  return decode(screenTable, json, where);
+}

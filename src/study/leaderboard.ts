@@ -1,0 +1,104 @@
+// Leaderboard and export rows of a stored study: best trials first, with per-target gains over the
+// paired target-only baseline. Main thread; reads the store only.
+import { mean } from '../metrics/aggregate.js';
+import type { ObjectiveMetric } from '../spec/metrics.js';
+import type { Store } from '../store/types.js';
+import type { StudyRecord, TrialRecord, UnitRecord } from '../spec/records.js';
+import { chosenSourceNames, recipeParams } from '../spec/space.js';
+import type { Params } from '../spec/space.js';
+import type { StoredUnit } from '../spec/units.js';
+import { decodeParams, decodeStoredUnit, studySpecOf } from './decoders.js';
+
+export interface TargetSummary {
+  readonly target: string;
+  /** Mean over seeds of the objective metric. */
+  readonly metric: number;
+  /** Mean over seeds of the metric minus the paired baseline's. */
+  readonly gain: number;
+  readonly seeds: number;
+}
+
+export interface TrialRow {
+  readonly number: number;
+  readonly state: TrialRecord['state'];
+  readonly value: number | null;
+  readonly params: Params;
+  readonly sources: readonly string[];
+  readonly targets: readonly TargetSummary[];
+  readonly backend: string | null;
+  readonly attempts: number;
+  readonly error: string | null;
+  readonly startedAt: number | null;
+  readonly finishedAt: number | null;
+}
+
+export interface LeaderboardRow extends TrialRow {
+  readonly rank: number;
+}
+
+function summariseTargets(units: readonly UnitRecord[], metric: ObjectiveMetric): TargetSummary[] {
+  const byTarget = new Map<string, StoredUnit[]>();
+  for (const unit of units) {
+    const list = byTarget.get(unit.target) ?? [];
+    list.push(decodeStoredUnit(unit.result, `unit ${unit.target}/${unit.seed} of trial id ${unit.trialId}`));
+    byTarget.set(unit.target, list);
+  }
+  return [...byTarget].map(([target, list]) => ({
+    target,
+    metric: mean(list.map((u) => u.metrics[metric])),
+    gain: mean(list.map((u) => u.gain[metric])),
+    seeds: list.length,
+  }));
+}
+
+/** Every trial of the study in number order, with its per-target summaries. */
+export function trialRows(store: Store, record: StudyRecord): TrialRow[] {
+  const study = studySpecOf(record);
+  const unitsByTrial = new Map<number, UnitRecord[]>();
+  for (const unit of store.getStudyUnits(record.id)) {
+    const list = unitsByTrial.get(unit.trialId) ?? [];
+    list.push(unit);
+    unitsByTrial.set(unit.trialId, list);
+  }
+  return store.getTrials(record.id).map((trial) => {
+    const params = decodeParams(trial.params, `study "${record.name}" trial #${trial.number}: its params`);
+    return {
+      number: trial.number,
+      state: trial.state,
+      value: trial.value,
+      params: recipeParams(params),
+      sources: chosenSourceNames(params),
+      targets: summariseTargets(unitsByTrial.get(trial.id) ?? [], study.objective.metric),
+      backend: trial.backend,
+      attempts: trial.attempts,
+      error: trial.error,
+      startedAt: trial.startedAt,
+      finishedAt: trial.finishedAt,
+    };
+  });
+}
+
+/** COMPLETE trials, best first (ties: earlier trial first). */
+export function leaderboard(store: Store, record: StudyRecord, top = Infinity): LeaderboardRow[] {
+  return rankRows(trialRows(store, record), record.direction, top);
+}
+
+/** The leaderboard of rows already read (the report reads them once for all its sections). */
+export function rankRows(rows: readonly TrialRow[], direction: 'maximize' | 'minimize', top = Infinity): LeaderboardRow[] {
+  const sign = direction === 'maximize' ? -1 : 1;
+  return rows
+    .filter((row) => row.state === 'COMPLETE' && row.value !== null)
+    .sort((a, b) => sign * (a.value! - b.value!) || a.number - b.number)
+    .slice(0, top)
+    .map((row, i) => ({ rank: i + 1, ...row }));
+}
+
+/** The best COMPLETE trial (ties: the first in the given order, i.e. the lower number). */
+export function bestTrial(trials: readonly TrialRecord[], direction: 'maximize' | 'minimize'): TrialRecord | null {
+  let best: TrialRecord | null = null;
+  for (const trial of trials) {
+    if (trial.state !== 'COMPLETE' || trial.value === null) continue;
+    if (!best || (direction === 'maximize' ? trial.value > best.value! : trial.value < best.value!)) best = trial;
+  }
+  return best;
+}
