@@ -1,6 +1,6 @@
 // The `training` benchmark: samples per second of one unit's training on the digits MLP
 // (64-128-64-10, batch 32) and a larger one (784-256-256-10 on 5,000 synthetic rows) — our loop
-// (src/strategies/train-loop.ts) on every tfjs backend that loads, tfjs model.fit (the old
+// (src/training/epoch-loop.ts) on every tfjs backend that loads, tfjs model.fit (the old
 // reference), and PyTorch (Debian python3-torch, 1 thread) on the same model and rows, interleaved,
 // with ratios per second of process CPU time (robust on a shared machine) and of wall time; then the
 // pool: throughput of 2 workers over 1 on the large model, and the memory of a worker over 100 units
@@ -14,8 +14,8 @@ import { generateSynthetic, loadCsv } from '../src/data/index.js';
 import type { Dataset } from '../src/data/types.js';
 import type { TargetSpec } from '../src/spec/tasks.js';
 import { PoolExecutor } from '../src/study/pool-executor.js';
-import { buildMlp } from '../src/strategies/mlp.js';
-import { trainMlp } from '../src/strategies/train-loop.js';
+import { buildMlp } from '../src/training/mlp.js';
+import { trainModel } from '../src/training/epoch-loop.js';
 import { Rng } from '../src/util/rng.js';
 import { initBackend, tf } from '../src/worker/backend.js';
 import { BACKENDS, type BackendName, type WorkerMemory } from '../src/spec/units.js';
@@ -118,7 +118,7 @@ async function measureOurs(c: Case, data: Dataset, seed: number): Promise<Sample
   const mlp = buildMlp(tf, { inputs: data.cols, numClasses: data.numClasses, spec: { kind: 'mlp', hidden: c.hidden, activation: 'relu', dropout: 0 }, dropout: 0, seed });
   try {
     return await timed(data.rows * c.epochs, () =>
-      trainMlp(tf, mlp, data, { phase: 'target-only training', epochs: c.epochs, batchSize: BATCH, optimizer: 'adam', learningRate: LEARNING_RATE, seed, numClasses: data.numClasses }),
+      trainModel(mlp, data, { phase: 'target-only training', epochs: c.epochs, batchSize: BATCH, optimizer: 'adam', learningRate: LEARNING_RATE, seed, numClasses: data.numClasses }),
     );
   } finally {
     mlp.model.dispose();

@@ -1,11 +1,11 @@
-// Assembles src/strategies/adam-kernel.wat into the base64 bytes of src/strategies/adam-kernel.ts.
+// Assembles src/training/adam-kernel.wat into the base64 bytes of src/training/adam-kernel.ts.
 // Run after editing the .wat: `node scripts/build-adam-kernel.mjs` (wabt is a devDependency).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import createWabt from 'wabt';
 
-const WAT = fileURLToPath(new URL('../src/strategies/adam-kernel.wat', import.meta.url));
-const TS = fileURLToPath(new URL('../src/strategies/adam-kernel.ts', import.meta.url));
+const WAT = fileURLToPath(new URL('../src/training/adam-kernel.wat', import.meta.url));
+const TS = fileURLToPath(new URL('../src/training/adam-kernel.ts', import.meta.url));
 
 export async function assembleAdamKernel() {
   const wabt = await createWabt();

@@ -29,7 +29,7 @@ export interface Recipe {
   /** Hidden layers (counted from the input) whose pre-trained weights stay frozen while fine-tuning. */
   readonly freeze_layers: number;
   readonly dropout: number;
-  // Strategy keys (src/strategies; README "Strategies"). Optional: a resolved recipe holds them only
+  // Strategy keys (src/strategies; docs/strategies.md). Optional: a resolved recipe holds them only
   // when the study file or a trial sets them (so specs stored before they existed stay equal), and
   // workers read them through withRecipeDefaults.
   /** finetune (and the transfer inside selftrain/distill): learning-rate multiplier of transferred hidden layers. */
@@ -188,7 +188,7 @@ export const RECIPE_KEY_TABLE: RecipeKeyTable = {
     usedBy: { key: 'strategy', values: ['selftrain'] },  },
   selftrain_rounds: {
     schema: { type: 'integer', minimum: 0, maximum: 20 },
-    description: 'selftrain: pseudo-labelling rounds of `epochs` epochs each, 0..20 (default 2).',
+    description: 'selftrain: pseudo-labelling rounds, 0..20 (default 2); they share the second half of `epochs` (the first half is the warm-up on labelled rows).',
     default: 2,
     search: 'Search over self-training rounds.',
     usedBy: { key: 'strategy', values: ['selftrain'] },  },

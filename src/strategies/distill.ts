@@ -2,10 +2,9 @@
 // procedure) teaches a smaller student through its temperature-softened predictions on the target's
 // labelled rows. Worker side; gets tfjs passed in. Must not import the store, the CLI or YAML parsing.
 import { mixSeed } from '../util/rng.js';
-import { buildUnitMlp, pretrainAndFinetune } from './finetune.js';
-import { parameterCount, predictLogits, snapshotLayers, type Mlp } from './mlp.js';
+import { softmaxRows, trainModel, type TrainableModel } from '../training/index.js';
+import { buildUnitModel, pretrainAndFinetune } from './finetune.js';
 import { defineStrategy, phaseOptions } from './pipeline.js';
-import { softmaxRows, trainMlp } from './train-loop.js';
 
 const STREAM_STUDENT = 9;
 const STREAM_DISTILL = 10;
@@ -19,35 +18,35 @@ const STREAM_DISTILL = 10;
  * sources) distils a target-only teacher.
  */
 export const distill = defineStrategy('distill', async (input, { recipe, evaluate, targetEpochs }) => {
-  const { tf, numClasses: classes } = input;
-  const teacher = buildUnitMlp(input, recipe);
-  let student: Mlp | null = null;
+  const { numClasses: classes } = input;
+  const teacher = buildUnitModel(input, recipe);
+  let student: TrainableModel | null = null;
   try {
     const taught = pretrainAndFinetune(input, recipe, teacher, { seed: input.seed, epochs: recipe.epochs });
     const teacherAccuracy = evaluate(teacher).accuracy;
     const temperature = recipe.distill_temperature;
-    const soft = softmaxRows(predictLogits(tf, teacher, input.train), classes, temperature);
+    const soft = softmaxRows(teacher.predictLogits(input.train), classes, temperature);
     const hidden = studentHidden(input.model.hidden, recipe.student_fraction);
-    const built = buildUnitMlp(input, recipe, mixSeed(input.seed, STREAM_STUDENT), hidden);
+    const built = buildUnitModel(input, recipe, mixSeed(input.seed, STREAM_STUDENT), hidden);
     student = built;
     const afterEpoch = targetEpochs.afterEpoch(() => evaluate(built));
-    const stats = trainMlp(tf, built, input.train, {
+    const stats = trainModel(built, input.train, {
       ...phaseOptions(input, recipe, 'distillation', recipe.epochs, mixSeed(input.seed, STREAM_DISTILL)),
       distill: { soft, temperature, alpha: recipe.distill_alpha },
       ...(afterEpoch ? { afterEpoch } : {}),
     });
-    input.observer?.onPhaseEnd?.('distillation', snapshotLayers(built));
+    input.observer?.onPhaseEnd?.('distillation', built.snapshot());
     return {
-      mlp: built,
+      model: built,
       epochs: (taught.pre?.epochs ?? 0) + taught.fine.epochs + stats.epochs,
       samples: (taught.pre?.samples ?? 0) + taught.fine.samples + stats.samples,
-      extra: { teacher_accuracy: teacherAccuracy, teacher_params: parameterCount(teacher) },
+      extra: { teacher_accuracy: teacherAccuracy, teacher_params: teacher.parameterCount() },
     };
   } catch (error) {
-    student?.model.dispose();
+    student?.dispose();
     throw error;
   } finally {
-    teacher.model.dispose();
+    teacher.dispose();
   }
 });
 

@@ -1,4 +1,4 @@
-// The default transfer strategy: pre-train the MLP on the union of the chosen sources, re-initialise
+// The default transfer strategy: pre-train the model on the union of the chosen sources, re-initialise
 // the head, freeze the first hidden layers (or give them their own learning rate) and fine-tune on
 // the target. Without sources it is the target-only baseline. Also the transfer step inside selftrain
 // and distill. Worker side; gets tfjs passed in. Must not import the store, the CLI or YAML parsing.
@@ -6,9 +6,8 @@ import type { FullRecipe } from '../spec/recipe.js';
 import { concatDatasets } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import { mixSeed } from '../util/rng.js';
-import { buildMlp, freezeHidden, reinitHead, snapshotLayers, type Mlp } from './mlp.js';
+import { buildModel, trainModel, type TrainableModel, type TrainOptions, type TrainStats } from '../training/index.js';
 import { defineStrategy, phaseOptions } from './pipeline.js';
-import { trainMlp, type TrainOptions, type TrainStats } from './train-loop.js';
 import type { StrategyInput } from './types.js';
 
 /**
@@ -47,41 +46,40 @@ export function transfers(input: StrategyInput, recipe: FullRecipe): boolean {
  * Learning-rate multipliers per Dense layer while fine-tuning after transfer: the pre-trained hidden
  * layers get transfer_lr_mult, the fresh head 1.
  */
-export function transferLrScales(mlp: Mlp, recipe: FullRecipe): number[] {
-  return mlp.dense.map((_, i) => (i < mlp.dense.length - 1 ? recipe.transfer_lr_mult : 1));
+export function transferLrScales(model: TrainableModel, recipe: FullRecipe): number[] {
+  return Array.from({ length: model.layerCount }, (_, i) => (i < model.layerCount - 1 ? recipe.transfer_lr_mult : 1));
 }
 
 /**
- * Transfer (sources given and pretrain_epochs > 0): pre-train `mlp` on all sources' rows, draw a
+ * Transfer (sources given and pretrain_epochs > 0): pre-train `model` on all sources' rows, draw a
  * fresh head, freeze the first `freeze_layers` hidden layers, fine-tune the rest on the target with
- * transfer_lr_mult on the pre-trained layers. Otherwise train `mlp` from scratch on the target,
+ * transfer_lr_mult on the pre-trained layers. Otherwise train `model` from scratch on the target,
  * nothing frozen. Both phases honour the recipe's augmentation and FGSM options.
  */
-export function pretrainAndFinetune(input: StrategyInput, recipe: FullRecipe, mlp: Mlp, options: TransferOptions): TransferStats {
-  const { tf } = input;
+export function pretrainAndFinetune(input: StrategyInput, recipe: FullRecipe, model: TrainableModel, options: TransferOptions): TransferStats {
   const transferred = transfers(input, recipe);
   let pre: TrainStats | null = null;
   if (transferred) {
     const phase = 'pre-training';
-    pre = trainMlp(tf, mlp, concatDatasets(input.sources), phaseOptions(input, recipe, phase, recipe.pretrain_epochs, mixSeed(options.seed, STREAM_PRETRAIN)));
-    input.observer?.onPhaseEnd?.(phase, snapshotLayers(mlp));
-    reinitHead(tf, mlp, mixSeed(options.seed, STREAM_HEAD));
-    freezeHidden(mlp, recipe.freeze_layers);
+    pre = trainModel(model, concatDatasets(input.sources), phaseOptions(input, recipe, phase, recipe.pretrain_epochs, mixSeed(options.seed, STREAM_PRETRAIN)));
+    input.observer?.onPhaseEnd?.(phase, model.snapshot());
+    model.reinitHead(mixSeed(options.seed, STREAM_HEAD));
+    model.freezeBody(recipe.freeze_layers);
   }
   const phase = transferred ? 'fine-tuning' : 'target-only training';
-  const fine = trainMlp(tf, mlp, options.target ?? input.train, {
+  const fine = trainModel(model, options.target ?? input.train, {
     ...phaseOptions(input, recipe, phase, options.epochs, mixSeed(options.seed, STREAM_FINETUNE)),
-    ...(transferred && recipe.transfer_lr_mult !== 1 ? { lrScales: transferLrScales(mlp, recipe) } : {}),
+    ...(transferred && recipe.transfer_lr_mult !== 1 ? { lrScales: transferLrScales(model, recipe) } : {}),
     ...(options.afterEpoch ? { afterEpoch: options.afterEpoch } : {}),
     ...options.fineTuning,
   });
-  input.observer?.onPhaseEnd?.(phase, snapshotLayers(mlp));
+  input.observer?.onPhaseEnd?.(phase, model.snapshot());
   return { transferred, pre, fine };
 }
 
-/** Builds the unit's MLP from the model spec (seeded from the unit's model stream). */
-export function buildUnitMlp(input: StrategyInput, recipe: FullRecipe, seed = input.seed, hidden = input.model.hidden): Mlp {
-  return buildMlp(input.tf, {
+/** Builds the unit's model from the model spec (seeded from the unit's model stream). */
+export function buildUnitModel(input: StrategyInput, recipe: FullRecipe, seed = input.seed, hidden = input.model.hidden): TrainableModel {
+  return buildModel(input.tf, {
     inputs: input.train.cols,
     numClasses: input.numClasses,
     spec: { ...input.model, hidden },
@@ -95,16 +93,16 @@ export function buildUnitMlp(input: StrategyInput, recipe: FullRecipe, seed = in
  * is the same model trained from scratch on the target with the same seeds.
  */
 export const finetune = defineStrategy('finetune', async (input, { recipe, evaluate, targetEpochs }) => {
-  const mlp = buildUnitMlp(input, recipe);
+  const model = buildUnitModel(input, recipe);
   try {
-    const { pre, fine } = pretrainAndFinetune(input, recipe, mlp, {
+    const { pre, fine } = pretrainAndFinetune(input, recipe, model, {
       seed: input.seed,
       epochs: recipe.epochs,
-      afterEpoch: targetEpochs.afterEpoch(() => evaluate(mlp)),
+      afterEpoch: targetEpochs.afterEpoch(() => evaluate(model)),
     });
-    return { mlp, epochs: (pre?.epochs ?? 0) + fine.epochs, samples: (pre?.samples ?? 0) + fine.samples };
+    return { model, epochs: (pre?.epochs ?? 0) + fine.epochs, samples: (pre?.samples ?? 0) + fine.samples };
   } catch (error) {
-    mlp.model.dispose();
+    model.dispose();
     throw error;
   }
 });

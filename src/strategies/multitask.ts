@@ -1,16 +1,12 @@
 // Multi-task learning with hard parameter sharing (Caruana 1997): one trunk of hidden layers, one
 // softmax head per task (the target and every chosen source), trained jointly with weighted task
 // losses (task-weighting.ts). Worker side; gets tfjs passed in. Must not import the store, the CLI or YAML.
-import type * as tfjs from '@tensorflow/tfjs';
 import type { FullRecipe } from '../spec/recipe.js';
-import { NonFiniteLossError } from '../errors.js';
 import { Rng, mixSeed } from '../util/rng.js';
-import { addNoise, mixup } from './augment.js';
-import { STREAM_FINETUNE, buildUnitMlp } from './finetune.js';
-import { snapshotLayers, type Mlp } from './mlp.js';
+import { PoolCursor, addNoise, fgsmShift, mixup, runEpochs, trainModel, type TrainableModel } from '../training/index.js';
+import { STREAM_FINETUNE, buildUnitModel } from './finetune.js';
 import { defineStrategy, phaseOptions } from './pipeline.js';
 import { createTaskWeights } from './task-weighting.js';
-import { PoolCursor, Trainer, drawMasks, fgsmShift, trainMlp } from './train-loop.js';
 import type { StrategyInput } from './types.js';
 
 const STREAM_HEADS = 5;
@@ -27,24 +23,24 @@ const STREAM_AUGMENT = 3;
  * computation as finetune's target-only baseline.
  */
 export const multitask = defineStrategy('multitask', async (input, { recipe, evaluate, targetEpochs }) => {
-  const mlp = buildUnitMlp(input, recipe);
+  const model = buildUnitModel(input, recipe);
   try {
-    const afterEpoch = targetEpochs.afterEpoch(() => evaluate(mlp));
+    const afterEpoch = targetEpochs.afterEpoch(() => evaluate(model));
     if (input.sources.length === 0) {
       const phase = 'target-only training';
-      const stats = trainMlp(input.tf, mlp, input.train, {
+      const stats = trainModel(model, input.train, {
         ...phaseOptions(input, recipe, phase, recipe.epochs, mixSeed(input.seed, STREAM_FINETUNE)),
         ...(afterEpoch ? { afterEpoch } : {}),
       });
-      input.observer?.onPhaseEnd?.(phase, snapshotLayers(mlp));
-      return { mlp, epochs: stats.epochs, samples: stats.samples };
+      input.observer?.onPhaseEnd?.(phase, model.snapshot());
+      return { model, epochs: stats.epochs, samples: stats.samples };
     }
-    const joint = trainJointly(input, recipe, mlp, afterEpoch);
-    input.observer?.onPhaseEnd?.('joint training', snapshotLayers(mlp));
+    const joint = trainJointly(input, recipe, model, afterEpoch);
+    input.observer?.onPhaseEnd?.('joint training', model.snapshot());
     const extra = Object.fromEntries(joint.weights.map((w, t) => [`task_weight_${t}`, w]));
-    return { mlp, epochs: joint.epochs, samples: joint.samples, extra };
+    return { model, epochs: joint.epochs, samples: joint.samples, extra };
   } catch (error) {
-    mlp.model.dispose();
+    model.dispose();
     throw error;
   }
 });
@@ -59,28 +55,17 @@ interface JointStats {
 function trainJointly(
   input: StrategyInput,
   recipe: FullRecipe,
-  mlp: Mlp,
+  model: TrainableModel,
   afterEpoch: ((epoch: number) => boolean) | undefined,
 ): JointStats {
-  const { tf, numClasses: classes } = input;
+  const { numClasses: classes } = input;
   const tasks = [input.train, ...input.sources];
   const count = tasks.length;
   const width = classes * count;
-  const hidden = mlp.dense.slice(0, -1);
-  const head = mlp.dense[mlp.dense.length - 1]!;
   const seed = mixSeed(input.seed, STREAM_JOINT);
-  // All heads side by side in one [H, classes x tasks] kernel: one matMul serves every task.
-  const heads = tf.tidy(() => {
-    const shape = head.kernel.shape as [number, number];
-    const kernels = [head.kernel, ...input.sources.map((_, i) => tf.initializers.glorotUniform({ seed: mixSeed(input.seed, STREAM_HEADS, i + 1) }).apply(shape, 'float32') as tfjs.Tensor)];
-    return { kernel: tf.variable(tf.concat(kernels, 1), false), bias: tf.variable(tf.concat([head.bias, tf.zeros([width - classes])]), false) };
-  });
-  const trainer = new Trainer(
-    tf,
-    [...hidden.map((d) => ({ kernel: d.kernel, bias: d.bias, trainable: true })), { kernel: heads.kernel, bias: heads.bias, trainable: true }],
-    mlp.activation,
-    recipe.optimizer,
-    recipe.learning_rate,
+  const trainer = model.jointTrainer(
+    { optimizer: recipe.optimizer, learningRate: recipe.learning_rate },
+    input.sources.map((_, i) => mixSeed(input.seed, STREAM_HEADS, i + 1)),
   );
   const weighting = createTaskWeights(recipe.task_weighting, count, {
     learningRate: recipe.learning_rate,
@@ -91,23 +76,22 @@ function trainJointly(
   const dropoutRng = new Rng(mixSeed(seed, STREAM_DROPOUT));
   const augmentRng = new Rng(mixSeed(seed, STREAM_AUGMENT));
   const batchSize = Math.max(1, recipe.batch_size);
-  const steps = Math.ceil(Math.max(...tasks.map((ds) => ds.rows)) / batchSize);
-  const units = mlp.dense.map((d) => d.units);
   const cols = input.train.cols;
   const adversarial = recipe.fgsm_epsilon > 0 && recipe.fgsm_ratio > 0;
-  const copyTargetHead = () =>
-    tf.tidy(() => {
-      head.kernel.assign(tf.slice(heads.kernel, [0, 0], [-1, classes]));
-      head.bias.assign(tf.slice(heads.bias, 0, classes));
-    });
+  let epochLoss: number[] = [];
+  let epochRows: number[] = [];
 
-  let epochs = 0;
-  let samples = 0;
   try {
-    for (let epoch = 1; epoch <= recipe.epochs; epoch++) {
-      const epochLoss = new Array<number>(count).fill(0);
-      const epochRows = new Array<number>(count).fill(0);
-      for (let step = 0; step < steps; step++) {
+    const stats = runEpochs({
+      phase: 'joint training',
+      epochs: recipe.epochs,
+      trainer,
+      steps: Math.ceil(Math.max(...tasks.map((ds) => ds.rows)) / batchSize),
+      startEpoch: () => {
+        epochLoss = new Array<number>(count).fill(0);
+        epochRows = new Array<number>(count).fill(0);
+      },
+      batch: () => {
         const weights = weighting.weights();
         // Every task's clean block: rows, one-hot targets in the task's group, augmented.
         const blocks = tasks.map((ds, t) => {
@@ -139,43 +123,40 @@ function trainJointly(
               weights,
             )
           : clean;
-        samples += clean.n;
-        const result = trainer.step({
-          ...batch,
-          masks: drawMasks(units, mlp.dropout, batch.n, dropoutRng),
-          taskRows: weighting.needsGradNorms ? batch.taskRows : null,
-        });
-        // Each task's mean loss on its clean rows (adversarial copies follow them when present).
-        const losses = blocks.map((b, i) => {
-          const start = batch.taskRows[i]!;
+        return {
+          batch: {
+            ...batch,
+            masks: model.dropoutMasks(batch.n, dropoutRng),
+            taskRows: weighting.needsGradNorms ? batch.taskRows : null,
+          },
+          // Each task's clean rows open its range (adversarial copies follow them when present).
+          lossRows: blocks.map((b, i) => [batch.taskRows[i]!, batch.taskRows[i]! + b.n] as const),
+        };
+      },
+      afterStep: ({ lossRows }, result) => {
+        // Each task's mean loss on its clean rows.
+        const losses = lossRows.map(([start, end], t) => {
           let sum = 0;
-          for (let r = start; r < start + b.n; r++) sum -= result.logLikelihood[r] as number;
-          epochLoss[i]! += sum;
-          epochRows[i]! += b.n;
-          return sum / b.n;
+          for (let r = start; r < end; r++) sum -= result.logLikelihood[r] as number;
+          epochLoss[t]! += sum;
+          epochRows[t]! += end - start;
+          return sum / (end - start);
         });
-        if (!result.logLikelihood.every(Number.isFinite)) {
-          const bad = result.logLikelihood.find((v) => !Number.isFinite(v)) as number;
-          throw new NonFiniteLossError(`loss became ${Number.isNaN(bad) ? 'NaN' : 'Infinity'} at epoch ${epoch} of joint training`);
-        }
         weighting.afterStep(losses, result.taskGradNorms);
-      }
-      weighting.afterEpoch(epochLoss.map((l, t) => l / epochRows[t]!));
-      if (!trainer.finite()) throw new NonFiniteLossError(`weights became non-finite at epoch ${epoch} of joint training`);
-      epochs = epoch;
-      input.observer?.onTaskWeights?.(epoch, weighting.weights());
-      if (afterEpoch) {
+      },
+      afterEpoch: (epoch) => {
+        weighting.afterEpoch(epochLoss.map((l, t) => l / epochRows[t]!));
+        input.observer?.onTaskWeights?.(epoch, weighting.weights());
+        if (!afterEpoch) return true;
         // The hook evaluates the model: give it the target's head as trained so far.
-        copyTargetHead();
-        if (!afterEpoch(epoch)) break;
-      }
-    }
+        trainer.commitHead();
+        return afterEpoch(epoch);
+      },
+    });
+    return { epochs: stats.epochs, samples: stats.samples, weights: [...weighting.weights()] };
   } finally {
-    copyTargetHead();
     trainer.dispose();
-    tf.dispose([heads.kernel, heads.bias]);
   }
-  return { epochs, samples, weights: [...weighting.weights()] };
 }
 
 interface Block {

@@ -8,19 +8,16 @@ import { classificationMetrics } from '../metrics/classification.js';
 import type { ClassificationMetrics } from '../spec/metrics.js';
 import { mixSeed } from '../util/rng.js';
 import type { EvaluatedModel } from '../spec/units.js';
-import { fgsmAccuracy } from './adversarial.js';
-import { modelSize, pruneByMagnitude, quantizeInt8 } from './compression.js';
-import { projectColumns, selectFeatures } from './feature-selection.js';
-import { predictClasses, snapshotLayers, type Mlp } from './mlp.js';
-import { trainMlp, type TrainOptions } from './train-loop.js';
-import type { Strategy, StrategyInput, Tf, TrainingPhase } from './types.js';
+import { projectColumns, selectFeatures } from '../data/feature-selection.js';
+import { trainModel, type TrainableModel, type TrainOptions, type TrainingPhase } from '../training/index.js';
+import type { Strategy, StrategyInput } from './types.js';
 
 /** Seed stream of the retraining after pruning (strategies use 1-10). */
 const STREAM_PRUNE = 20;
 
 /** What a strategy's training hands back; the pipeline evaluates, compresses and disposes it. */
 export interface TrainedModel {
-  readonly mlp: Mlp;
+  readonly model: TrainableModel;
   /** Epochs and rows of every training phase, summed. */
   readonly epochs: number;
   readonly samples: number;
@@ -32,8 +29,8 @@ export interface TrainedModel {
 export interface StrategyContext {
   /** The recipe with every key present. */
   readonly recipe: FullRecipe;
-  /** Classification metrics of `mlp` on `ds` (default: the input's validation rows). */
-  evaluate(mlp: Mlp, ds?: Dataset): ClassificationMetrics;
+  /** Classification metrics of `model` on `ds` (default: the input's validation rows). */
+  evaluate(model: TrainableModel, ds?: Dataset): ClassificationMetrics;
   /** Counts target epochs across a strategy's phases and forwards them to onTargetEpoch. */
   readonly targetEpochs: TargetEpochs;
 }
@@ -51,7 +48,7 @@ export function defineStrategy(
     async run(original: StrategyInput): Promise<EvaluatedModel> {
       const started = performance.now();
       const recipe = withRecipeDefaults(original.recipe);
-      const { tf, numClasses } = original;
+      const { numClasses } = original;
       // Scored on the target's labelled rows only, so a transfer run and its baseline keep the same features.
       const kept = selectFeatures(recipe.feature_selection, recipe.feature_k, original.train);
       const input: StrategyInput = kept
@@ -62,7 +59,7 @@ export function defineStrategy(
             sources: original.sources.map((s) => projectColumns(s, kept)),
           }
         : original;
-      const evaluate = (mlp: Mlp, ds: Dataset = input.validation) => evaluateModel(tf, mlp, ds, numClasses);
+      const evaluate = (model: TrainableModel, ds: Dataset = input.validation) => evaluateModel(model, ds, numClasses);
       const trained = await train(input, { recipe, evaluate, targetEpochs: new TargetEpochs(input.onTargetEpoch) });
       try {
         const validation = trained.validation ?? input.validation;
@@ -71,37 +68,37 @@ export function defineStrategy(
         let { epochs, samples } = trained;
         const compressed = recipe.prune_sparsity > 0 || recipe.quantize === 'int8';
         if (compressed) {
-          extra.uncompressed_accuracy = evaluate(trained.mlp, validation).accuracy;
+          extra.uncompressed_accuracy = evaluate(trained.model, validation).accuracy;
           if (recipe.prune_sparsity > 0) {
-            const kernelMasks = pruneByMagnitude(tf, trained.mlp, recipe.prune_sparsity);
+            const kernelMasks = trained.model.prune(recipe.prune_sparsity);
             // Retraining with the pruned weights held at zero (Han et al. 2015) recovers what one-shot pruning loses.
-            const retrained = trainMlp(tf, trained.mlp, input.train, {
+            const retrained = trainModel(trained.model, input.train, {
               ...phaseOptions(input, recipe, 'pruning retraining', recipe.prune_epochs, mixSeed(input.seed, STREAM_PRUNE)),
               kernelMasks,
             });
             epochs += retrained.epochs;
             samples += retrained.samples;
-            input.observer?.onPhaseEnd?.('pruning retraining', snapshotLayers(trained.mlp));
+            input.observer?.onPhaseEnd?.('pruning retraining', trained.model.snapshot());
           }
-          if (recipe.quantize === 'int8') quantizeInt8(tf, trained.mlp);
+          if (recipe.quantize === 'int8') trained.model.quantizeInt8();
         }
-        const metrics = evaluate(trained.mlp, validation);
-        if (recipe.fgsm_epsilon > 0) extra.fgsm_accuracy = fgsmAccuracy(tf, trained.mlp, validation, recipe.fgsm_epsilon);
-        Object.assign(extra, modelSize(trained.mlp, recipe.quantize === 'int8'));
+        const metrics = evaluate(trained.model, validation);
+        if (recipe.fgsm_epsilon > 0) extra.fgsm_accuracy = trained.model.fgsmAccuracy(validation, recipe.fgsm_epsilon);
+        Object.assign(extra, trained.model.size(recipe.quantize === 'int8'));
         return {
           metrics,
           cost: { epochs, samples, ms: performance.now() - started },
           extra,
         };
       } finally {
-        trained.mlp.model.dispose();
+        trained.model.dispose();
       }
     },
   };
 }
 
-export function evaluateModel(tf: Tf, mlp: Mlp, ds: Dataset, numClasses: number): ClassificationMetrics {
-  return classificationMetrics(ds.labels, predictClasses(tf, mlp, ds), numClasses);
+export function evaluateModel(model: TrainableModel, ds: Dataset, numClasses: number): ClassificationMetrics {
+  return classificationMetrics(ds.labels, model.predictClasses(ds), numClasses);
 }
 
 /** The training options every phase takes from the recipe: batches, optimizer, augmentation, FGSM. */

@@ -7,10 +7,9 @@ import type { FullRecipe } from '../spec/recipe.js';
 import { concatDatasets, holdOutUnlabelled } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import { mixSeed } from '../util/rng.js';
-import { buildUnitMlp, pretrainAndFinetune, transferLrScales } from './finetune.js';
-import { predictLogits, snapshotLayers, type Mlp } from './mlp.js';
+import { softmaxRows, trainModel, type Consistency, type TrainableModel } from '../training/index.js';
+import { buildUnitModel, pretrainAndFinetune, transferLrScales } from './finetune.js';
 import { defineStrategy, phaseOptions } from './pipeline.js';
-import { softmaxRows, trainMlp, type Consistency } from './train-loop.js';
 
 const STREAM_POOL = 7;
 const STREAM_ROUND = 8;
@@ -25,17 +24,17 @@ const STREAM_ROUND = 8;
  * current weights. The baseline (no sources) runs the same rounds from a target-only start.
  */
 export const selftrain = defineStrategy('selftrain', async (input, { recipe, evaluate, targetEpochs }) => {
-  const { tf, numClasses: classes } = input;
+  const { numClasses: classes } = input;
   const { unlabelled, validation } = holdOutUnlabelled(input.validation, recipe.unlabelled_fraction, mixSeed(input.seed, STREAM_POOL));
-  const mlp = buildUnitMlp(input, recipe);
+  const model = buildUnitModel(input, recipe);
   try {
     const bounds = segments(recipe.epochs, recipe.selftrain_rounds);
     const consistency: Consistency | undefined =
       recipe.consistency_weight > 0
         ? { pool: unlabelled.features, rows: unlabelled.rows, weight: recipe.consistency_weight, noise: recipe.consistency_noise }
         : undefined;
-    const afterEpoch = targetEpochs.afterEpoch(() => evaluate(mlp, validation));
-    const first = pretrainAndFinetune(input, recipe, mlp, {
+    const afterEpoch = targetEpochs.afterEpoch(() => evaluate(model, validation));
+    const first = pretrainAndFinetune(input, recipe, model, {
       seed: input.seed,
       epochs: bounds[1]!,
       afterEpoch,
@@ -45,26 +44,26 @@ export const selftrain = defineStrategy('selftrain', async (input, { recipe, eva
     let samples = (first.pre?.samples ?? 0) + first.fine.samples;
     let pseudo: PseudoLabels | null = null;
     for (let round = 1; round + 1 < bounds.length && !targetEpochs.stopped; round++) {
-      pseudo = pseudoLabel(tf, mlp, unlabelled, classes, recipe);
+      pseudo = pseudoLabel(model, unlabelled, classes, recipe);
       const data = pseudo.rows.rows > 0 ? concatDatasets([input.train, pseudo.rows]) : input.train;
-      const stats = trainMlp(tf, mlp, data, {
+      const stats = trainModel(model, data, {
         ...phaseOptions(input, recipe, 'self-training', bounds[round + 1]! - bounds[round]!, mixSeed(input.seed, STREAM_ROUND, round)),
-        ...(first.transferred && recipe.transfer_lr_mult !== 1 ? { lrScales: transferLrScales(mlp, recipe) } : {}),
+        ...(first.transferred && recipe.transfer_lr_mult !== 1 ? { lrScales: transferLrScales(model, recipe) } : {}),
         ...(afterEpoch ? { afterEpoch } : {}),
         ...(consistency ? { consistency } : {}),
       });
       epochs += stats.epochs;
       samples += stats.samples;
     }
-    input.observer?.onPhaseEnd?.('self-training', snapshotLayers(mlp));
+    input.observer?.onPhaseEnd?.('self-training', model.snapshot());
     const extra: Record<string, number> = { unlabelled: unlabelled.rows, validation_rows: validation.rows };
     if (pseudo) {
       extra.pseudo_labelled = pseudo.rows.rows;
       if (pseudo.rows.rows > 0) extra.pseudo_label_accuracy = pseudo.correct / pseudo.rows.rows;
     }
-    return { mlp, epochs, samples, validation, extra };
+    return { model, epochs, samples, validation, extra };
   } catch (error) {
-    mlp.model.dispose();
+    model.dispose();
     throw error;
   }
 });
@@ -88,8 +87,8 @@ interface PseudoLabels {
   readonly correct: number;
 }
 
-function pseudoLabel(tf: Parameters<typeof predictLogits>[0], mlp: Mlp, pool: Dataset, classes: number, recipe: FullRecipe): PseudoLabels {
-  const probabilities = softmaxRows(predictLogits(tf, mlp, pool), classes);
+function pseudoLabel(model: TrainableModel, pool: Dataset, classes: number, recipe: FullRecipe): PseudoLabels {
+  const probabilities = softmaxRows(model.predictLogits(pool), classes);
   const picked: number[] = [];
   const labels: number[] = [];
   for (let r = 0; r < pool.rows; r++) {

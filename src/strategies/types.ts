@@ -1,39 +1,21 @@
 // The Strategy interface: how one unit trains and evaluates a model. Worker side.
-// Strategies get tfjs passed in (type-only import here) so that only src/worker/backend.ts loads it;
+// Strategies get tfjs passed in so that only src/worker/backend.ts loads it;
 // must not import the store, the CLI or YAML parsing.
-import type * as tfjs from '@tensorflow/tfjs';
 import type { ModelSpec } from '../spec/study.js';
 import type { Recipe, StrategyName } from '../spec/recipe.js';
 import type { Dataset } from '../data/types.js';
 import type { ClassificationMetrics } from '../spec/metrics.js';
 import type { EvaluatedModel } from '../spec/units.js';
+import type { LayerSnapshot, Tf, TrainingPhase } from '../training/types.js';
 
-/** The tfjs namespace, with its backend already initialised by the caller. */
-export type Tf = typeof tfjs;
-
-/** Which training phase a hook or an error refers to. */
-export type TrainingPhase =
-  | 'pre-training'
-  | 'fine-tuning'
-  | 'target-only training'
-  | 'joint training'
-  | 'self-training'
-  | 'distillation'
-  | 'pruning retraining';
-
-/** A copy of one Dense layer's weights, taken outside the training loop. */
-export interface LayerSnapshot {
-  readonly trainable: boolean;
-  readonly kernel: Float32Array;
-  readonly bias: Float32Array;
-}
+export type { LayerSnapshot, Tf, TrainingPhase } from '../training/types.js';
 
 /**
  * Optional observation points for tests and diagnostics. Snapshots copy every weight, so strategies
  * only take them when an observer is present; production units pass none.
  */
 export interface TrainingObserver {
-  /** After a phase ends: the Dense layers (hidden layers from the input, then the head). */
+  /** After a phase ends: the model's layers (from the input, then the head). */
   onPhaseEnd?(phase: TrainingPhase, layers: readonly LayerSnapshot[]): void;
   /** multitask: after every joint epoch, the tasks' loss weights (task 0 is the target). */
   onTaskWeights?(epoch: number, weights: readonly number[]): void;

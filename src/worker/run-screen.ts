@@ -1,14 +1,11 @@
 // Runs one transferability screen inside a worker: train the MLP on a source, then score it on each
 // target's labelled rows with LEEP, LogME and H-score (src/metrics/transferability.ts). Worker side;
 // gets tfjs passed in. Must not import the store, the CLI, YAML parsing or src/config/load*.
-import type * as tfjs from '@tensorflow/tfjs';
 import { materializeTask, splitTarget } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import { DataError } from '../errors.js';
 import { hScore, leep, logme } from '../metrics/transferability.js';
-import { buildMlp, type Mlp } from '../strategies/mlp.js';
-import { trainMlp } from '../strategies/train-loop.js';
-import type { Tf } from '../strategies/types.js';
+import { buildModel, trainModel, type Tf, type TrainableModel } from '../training/index.js';
 import { mixSeed } from '../util/rng.js';
 import type { BackendName } from '../spec/units.js';
 import type { ScreenResult, ScreenScores, ScreenTask } from '../spec/screens.js';
@@ -33,7 +30,7 @@ export async function runScreen(tf: Tf, task: ScreenTask, backend: BackendName):
     }
     return { spec, labelled: splitTarget(data, spec.labelled, task.seed).train };
   });
-  const mlp = buildMlp(tf, {
+  const model = buildModel(tf, {
     inputs: source.cols,
     numClasses: source.numClasses,
     spec: task.model,
@@ -42,7 +39,7 @@ export async function runScreen(tf: Tf, task: ScreenTask, backend: BackendName):
   });
   try {
     const t0 = performance.now();
-    trainMlp(tf, mlp, source, {
+    trainModel(model, source, {
       phase: 'pre-training',
       epochs: task.epochs,
       batchSize: task.recipe.batch_size,
@@ -52,16 +49,16 @@ export async function runScreen(tf: Tf, task: ScreenTask, backend: BackendName):
       numClasses: source.numClasses,
     });
     const trainMs = performance.now() - t0;
-    const scores = targets.map(({ spec, labelled }) => score(tf, mlp, spec.name, labelled, source.numClasses));
+    const scores = targets.map(({ spec, labelled }) => score(model, spec.name, labelled, source.numClasses));
     return { source: task.source.name, scores, trainMs, backend, workerMs: performance.now() - started };
   } finally {
-    mlp.model.dispose();
+    model.dispose();
   }
 }
 
-function score(tf: Tf, mlp: Mlp, target: string, rows: Dataset, sourceClasses: number): ScreenScores {
+function score(model: TrainableModel, target: string, rows: Dataset, sourceClasses: number): ScreenScores {
   const t0 = performance.now();
-  const { probabilities, features, width } = outputs(tf, mlp, rows);
+  const { probabilities, features, width } = model.representation(rows);
   const forwardMs = performance.now() - t0;
   const timed = (run: () => number) => {
     const t = performance.now();
@@ -81,40 +78,4 @@ function score(tf: Tf, mlp: Mlp, target: string, rows: Dataset, sourceClasses: n
     ms: { leep: l.ms, logme: m.ms, hscore: h.ms },
     forwardMs,
   };
-}
-
-/** The source model's class probabilities and last hidden layer's activations (inference: no dropout). */
-function outputs(tf: Tf, mlp: Mlp, ds: Dataset): { probabilities: Float32Array; features: Float32Array; width: number } {
-  const hidden = mlp.dense.slice(0, -1);
-  const head = mlp.dense[mlp.dense.length - 1]!;
-  const [features, probabilities] = tf.tidy(() => {
-    let h: tfjs.Tensor2D = tf.tensor2d(ds.features, [ds.rows, ds.cols]);
-    for (const layer of hidden) {
-      h = activate(tf, mlp.activation, tf.add(tf.matMul(h, layer.kernel as tfjs.Tensor2D), layer.bias));
-    }
-    const logits = tf.add(tf.matMul(h, head.kernel as tfjs.Tensor2D), head.bias);
-    return [h, tf.softmax(logits)];
-  });
-  try {
-    return {
-      features: features.dataSync() as Float32Array,
-      probabilities: probabilities.dataSync() as Float32Array,
-      width: features.shape[1] as number,
-    };
-  } finally {
-    tf.dispose([features, probabilities]);
-  }
-}
-
-function activate(tf: Tf, activation: Mlp['activation'], x: tfjs.Tensor2D): tfjs.Tensor2D {
-  switch (activation) {
-    case 'relu':
-      return tf.relu(x);
-    case 'tanh':
-      return tf.tanh(x);
-    case 'sigmoid':
-      return tf.sigmoid(x);
-    case 'elu':
-      return tf.elu(x);
-  }
 }

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type * as tfjs from '@tensorflow/tfjs';
-import { ADAM_KERNEL_WASM } from '../../src/strategies/adam-kernel.js';
-import { adam, createOptimizer } from '../../src/strategies/optimizers.js';
+import { ADAM_KERNEL_WASM } from '../../src/training/adam-kernel.js';
+import { adam, createOptimizer } from '../../src/training/optimizers.js';
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { assembleAdamKernel } from '../../scripts/build-adam-kernel.mjs';
 import { initBackend, tf } from '../../src/worker/backend.js';

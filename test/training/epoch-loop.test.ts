@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Activation } from '../../src/spec/study.js';
-import { buildMlp, freezeHidden, type Mlp } from '../../src/strategies/mlp.js';
-import { forwardBackward, rowLogLikelihood, trainMlp, type LayerWeights, type LoopConstants } from '../../src/strategies/train-loop.js';
+import { buildMlp, type Mlp } from '../../src/training/mlp.js';
+import { trainModel } from '../../src/training/epoch-loop.js';
+import { forwardBackward, rowLogLikelihood, type LayerWeights, type LoopConstants } from '../../src/training/forward-backward.js';
 import { initBackend, tf } from '../../src/worker/backend.js';
 import { Rng, mixSeed } from '../../src/util/rng.js';
-import { MODEL, blobCentres, blobs } from './helpers.js';
+import { MODEL, blobCentres, blobs } from '../strategies/helpers.js';
 
 let constants: LoopConstants;
 beforeAll(async () => {
@@ -83,7 +84,7 @@ describe('forwardBackward', () => {
 
   it('returns gradients of the trainable layers only when the first layers are frozen', () => {
     const mlp = mlpWith('relu', 0);
-    freezeHidden(mlp, 1);
+    mlp.freezeBody(1);
     const { x, y } = randomBatch(6);
     tf.tidy(() => {
       const xt = tf.tensor2d(x, [N, COLS]);
@@ -168,7 +169,7 @@ describe('forwardBackward, loss variants against autodiff', () => {
 
   it('the input gradient through frozen layers, without weight gradients', () => {
     const mlp = mlpWith('relu', 0);
-    freezeHidden(mlp, 2);
+    mlp.freezeBody(2);
     tf.tidy(() => {
       const x = tf.tensor2d(xs, [N, COLS]);
       const y = tf.tensor2d(ySoft, [N, CLASSES]);
@@ -232,7 +233,7 @@ describe('forwardBackward, loss variants against autodiff', () => {
   });
 });
 
-describe('trainMlp', () => {
+describe('trainModel', () => {
   const centres = blobCentres(CLASSES, COLS, 9);
   const data = blobs(centres, CLASSES, 90, 1);
   const options = {
@@ -247,8 +248,8 @@ describe('trainMlp', () => {
 
   it('lowers the loss and counts epochs and rows, including a partial last batch', () => {
     const mlp = mlpWith('relu', 0);
-    const first = trainMlp(tf, mlp, data, { ...options, epochs: 1 });
-    const later = trainMlp(tf, mlp, data, { ...options, epochs: 10 });
+    const first = trainModel(mlp, data, { ...options, epochs: 1 });
+    const later = trainModel(mlp, data, { ...options, epochs: 10 });
     expect(later.loss).toBeLessThan(first.loss);
     expect(later).toMatchObject({ epochs: 10, samples: 900 });
     mlp.model.dispose();
@@ -256,14 +257,14 @@ describe('trainMlp', () => {
 
   it('does nothing for zero epochs', () => {
     const mlp = mlpWith('relu', 0);
-    expect(trainMlp(tf, mlp, data, { ...options, epochs: 0 })).toMatchObject({ epochs: 0, samples: 0 });
+    expect(trainModel(mlp, data, { ...options, epochs: 0 })).toMatchObject({ epochs: 0, samples: 0 });
     mlp.model.dispose();
   });
 
   it('rejects data with another feature count', () => {
     const mlp = mlpWith('relu', 0);
     const wide = blobs(blobCentres(CLASSES, COLS + 1, 1), CLASSES, 10, 1);
-    expect(() => trainMlp(tf, mlp, wide, options)).toThrow('the data has 6 features but the model expects 5');
+    expect(() => trainModel(mlp, wide, options)).toThrow('the data has 6 features but the model expects 5');
     mlp.model.dispose();
   });
 
@@ -272,7 +273,7 @@ describe('trainMlp', () => {
     const before = tf.memory().numTensors;
     // A NaN in the head poisons the first batch's loss: deterministic on every backend.
     tf.tidy(() => mlp.dense[2]!.bias.assign(tf.fill([CLASSES], Number.NaN)));
-    expect(() => trainMlp(tf, mlp, data, { ...options, phase: 'pre-training' })).toThrow(
+    expect(() => trainModel(mlp, data, { ...options, phase: 'pre-training' })).toThrow(
       'loss became NaN at epoch 1 of pre-training',
     );
     expect(tf.memory().numTensors).toBe(before);
@@ -283,7 +284,7 @@ describe('trainMlp', () => {
     const mlp = mlpWith('relu', 0);
     // relu(NaN) is 0 on wasm, so a NaN hidden bias can leave the loss finite.
     tf.tidy(() => mlp.dense[1]!.bias.assign(tf.fill([4], Number.NaN)));
-    expect(() => trainMlp(tf, mlp, data, options)).toThrow(
+    expect(() => trainModel(mlp, data, options)).toThrow(
       /^(loss became NaN|weights became non-finite) at epoch 1 of fine-tuning$/,
     );
     mlp.model.dispose();
@@ -292,7 +293,7 @@ describe('trainMlp', () => {
   it('follows tfjs model.fit step for step (same rows in the same order, Adam, softmax cross-entropy)', async () => {
     const ours = mlpWith('relu', 0);
     const theirs = mlpWith('relu', 0);
-    trainMlp(tf, ours, data, { ...options, epochs: 2 });
+    trainModel(ours, data, { ...options, epochs: 2 });
     // The loop's row order: a permutation per epoch from the seed's order stream (stream 1).
     const orderRng = new Rng(mixSeed(options.seed, 1));
     theirs.model.compile({ optimizer: tf.train.adam(options.learningRate, 0.9, 0.999, 1e-7), loss: 'categoricalCrossentropy' });
@@ -331,7 +332,7 @@ describe('trainMlp', () => {
   it('discriminative learning rates: a layer scaled by 0 keeps its weights, the others train', () => {
     const mlp = mlpWith('relu', 0);
     const before = mlp.dense.map((d) => Float32Array.from(d.kernel.dataSync()));
-    trainMlp(tf, mlp, data, { ...options, lrScales: [0, 1, 1] });
+    trainModel(mlp, data, { ...options, lrScales: [0, 1, 1] });
     expect(Float32Array.from(mlp.dense[0]!.kernel.dataSync())).toEqual(before[0]);
     expect(Float32Array.from(mlp.dense[1]!.kernel.dataSync())).not.toEqual(before[1]);
     mlp.model.dispose();
@@ -341,7 +342,7 @@ describe('trainMlp', () => {
     const mlp = mlpWith('relu', 0);
     const mask = Float32Array.from({ length: COLS * 7 }, (_, i) => i % 2);
     tf.tidy(() => mlp.dense[0]!.kernel.assign(tf.mul(mlp.dense[0]!.kernel, tf.tensor2d(mask, [COLS, 7]))));
-    trainMlp(tf, mlp, data, { ...options, kernelMasks: [mask, null, null] });
+    trainModel(mlp, data, { ...options, kernelMasks: [mask, null, null] });
     const kernel = mlp.dense[0]!.kernel.dataSync();
     mask.forEach((m, i) => expect(kernel[i] === 0, `weight ${i}`).toBe(m === 0));
     mlp.model.dispose();
@@ -359,7 +360,7 @@ describe('trainMlp', () => {
     const finals = Object.entries(variants).map(([name, extra]) => {
       const run = () => {
         const mlp = mlpWith('relu', 0.2);
-        const stats = trainMlp(tf, mlp, data, { ...options, epochs: 2, ...extra });
+        const stats = trainModel(mlp, data, { ...options, epochs: 2, ...extra });
         const kernel = Float32Array.from(mlp.dense[0]!.kernel.dataSync());
         mlp.model.dispose();
         expect(Number.isFinite(stats.loss), name).toBe(true);

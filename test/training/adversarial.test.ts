@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fgsmAccuracy } from '../../src/strategies/adversarial.js';
+import { fgsmAccuracy } from '../../src/training/adversarial.js';
 import { finetune } from '../../src/strategies/index.js';
-import { buildMlp } from '../../src/strategies/mlp.js';
+import { buildMlp } from '../../src/training/mlp.js';
 import { evaluateModel } from '../../src/strategies/pipeline.js';
-import { trainMlp } from '../../src/strategies/train-loop.js';
+import { trainModel } from '../../src/training/epoch-loop.js';
 import { initBackend, tf } from '../../src/worker/backend.js';
-import { MODEL, blobCentres, blobs, strategyInput } from './helpers.js';
+import { MODEL, blobCentres, blobs, strategyInput } from '../strategies/helpers.js';
 
 const centres = blobCentres(4, 8, 11, 1.5);
 const train = blobs(centres, 4, 80, 1);
@@ -32,9 +32,9 @@ describe('FGSM', () => {
 
   it('moves every feature by epsilon against the true label: epsilon 0 is the clean accuracy, larger is worse', () => {
     const mlp = buildMlp(tf, { inputs: 8, numClasses: 4, spec: MODEL, dropout: 0, seed: 2 });
-    trainMlp(tf, mlp, train, { phase: 'fine-tuning', epochs: 10, batchSize: 16, optimizer: 'adam', learningRate: 0.01, seed: 3, numClasses: 4 });
+    trainModel(mlp, train, { phase: 'fine-tuning', epochs: 10, batchSize: 16, optimizer: 'adam', learningRate: 0.01, seed: 3, numClasses: 4 });
     const before = tf.memory().numTensors;
-    const clean = evaluateModel(tf, mlp, validation, 4).accuracy;
+    const clean = evaluateModel(mlp, validation, 4).accuracy;
     expect(fgsmAccuracy(tf, mlp, validation, 0)).toBe(clean);
     const weak = fgsmAccuracy(tf, mlp, validation, 0.3);
     const strong = fgsmAccuracy(tf, mlp, validation, 1.5);

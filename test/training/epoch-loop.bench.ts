@@ -1,12 +1,12 @@
 // Training throughput of the digits MLP (64-128-64-10, batch 32) on the wasm backend: the loop of
-// train-loop.ts against tfjs' model.fit on the same pre-shuffled rows.
-// Run: npx vitest bench --run test/strategies/train-loop.bench.ts  (samples/s = hz x 1797 x EPOCHS)
+// src/training/epoch-loop.ts against tfjs' model.fit on the same pre-shuffled rows.
+// Run: npx vitest bench --run test/training/epoch-loop.bench.ts  (samples/s = hz x 1797 x EPOCHS)
 import { beforeAll, bench, describe } from 'vitest';
 import type * as tfjs from '@tensorflow/tfjs';
 import { loadCsv } from '../../src/data/index.js';
 import type { Dataset } from '../../src/data/types.js';
-import { buildMlp } from '../../src/strategies/mlp.js';
-import { trainMlp } from '../../src/strategies/train-loop.js';
+import { buildMlp } from '../../src/training/mlp.js';
+import { trainModel } from '../../src/training/epoch-loop.js';
 import { initBackend, tf } from '../../src/worker/backend.js';
 import { Rng } from '../../src/util/rng.js';
 import { DIGITS } from '../worker/units.js';
@@ -28,7 +28,7 @@ describe(`digits MLP, ${EPOCHS} epochs, batch 32, wasm`, () => {
   bench('train-loop (adam)', () => {
     const mlp = buildMlp(tf, { inputs: 64, numClasses: 10, spec: SPEC, dropout: 0, seed: 1 });
     const started = performance.now();
-    trainMlp(tf, mlp, digits, { phase: 'fine-tuning', epochs: EPOCHS, batchSize: 32, optimizer: 'adam', learningRate: 1e-3, seed: 2, numClasses: 10 });
+    trainModel(mlp, digits, { phase: 'fine-tuning', epochs: EPOCHS, batchSize: 32, optimizer: 'adam', learningRate: 1e-3, seed: 2, numClasses: 10 });
     report('train-loop (adam)', performance.now() - started);
     mlp.model.dispose();
   });
@@ -36,7 +36,7 @@ describe(`digits MLP, ${EPOCHS} epochs, batch 32, wasm`, () => {
   bench('train-loop (adam, dropout 0.2)', () => {
     const mlp = buildMlp(tf, { inputs: 64, numClasses: 10, spec: SPEC, dropout: 0.2, seed: 1 });
     const started = performance.now();
-    trainMlp(tf, mlp, digits, { phase: 'fine-tuning', epochs: EPOCHS, batchSize: 32, optimizer: 'adam', learningRate: 1e-3, seed: 2, numClasses: 10 });
+    trainModel(mlp, digits, { phase: 'fine-tuning', epochs: EPOCHS, batchSize: 32, optimizer: 'adam', learningRate: 1e-3, seed: 2, numClasses: 10 });
     report('train-loop (adam, dropout 0.2)', performance.now() - started);
     mlp.model.dispose();
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addNoise, mixup, sampleBeta, sampleGamma } from '../../src/strategies/augment.js';
+import { addNoise, mixup, sampleBeta, sampleGamma } from '../../src/training/augment.js';
 import { Rng } from '../../src/util/rng.js';
 
 describe('augmentation', () => {

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src/data/types.js';
 import { finetune } from '../../src/strategies/index.js';
-import { mutualInfoScores, projectColumns, selectFeatures, topK, varianceScores } from '../../src/strategies/feature-selection.js';
+import { mutualInfoScores, projectColumns, selectFeatures, topK, varianceScores } from '../../src/data/feature-selection.js';
 import { Rng } from '../../src/util/rng.js';
 import { initBackend } from '../../src/worker/backend.js';
-import { strategyInput } from './helpers.js';
+import { strategyInput } from '../strategies/helpers.js';
 
 /**
  * 4 informative columns (class centre + small noise) interleaved with 4 columns of pure noise with a

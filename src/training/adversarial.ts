@@ -3,7 +3,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Dataset } from '../data/types.js';
 import { forwardBackward, forwardLogits } from './forward-backward.js';
-import { inferenceWeights, type Mlp } from './mlp.js';
+import { inferenceWeights, type DenseStack } from './dense.js';
 import type { Tf } from './types.js';
 
 const CHUNK = 1024;
@@ -13,7 +13,7 @@ const CHUNK = 1024;
  * sign(dCE/dx), the gradient taken at its true label under the model's current weights (white box,
  * one step, no clipping to a feature range). NaN for an empty dataset.
  */
-export function fgsmAccuracy(tf: Tf, mlp: Mlp, ds: Dataset, epsilon: number): number {
+export function fgsmAccuracy(tf: Tf, mlp: DenseStack, ds: Dataset, epsilon: number): number {
   if (ds.rows === 0) return Number.NaN;
   const width = mlp.dense[mlp.dense.length - 1]!.units;
   const weights = inferenceWeights(mlp);

@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCsv, splitTarget, type TargetSplit } from '../../src/data/index.js';
-import { modelSize, pruneByMagnitude, quantizeInt8 } from '../../src/strategies/compression.js';
+import { modelSize, pruneByMagnitude, quantizeInt8 } from '../../src/training/compression.js';
 import { finetune, type LayerSnapshot } from '../../src/strategies/index.js';
-import { buildMlp } from '../../src/strategies/mlp.js';
+import { buildMlp } from '../../src/training/mlp.js';
 import { initBackend, tf } from '../../src/worker/backend.js';
 import { DIGITS } from '../worker/units.js';
-import { strategyInput } from './helpers.js';
+import { strategyInput } from '../strategies/helpers.js';
 
 /** The digits MLP (64-128-64-10). */
 const DIGITS_MODEL = { kind: 'mlp', hidden: [128, 64], activation: 'relu', dropout: 0 } as const;

@@ -1,20 +1,8 @@
 // Compression after training: magnitude pruning and int8 post-training quantisation of the MLP's
 // kernels, in place, and the model's size (parameters, non-zeros, bytes). Worker side; gets tfjs
 // passed in. Must not import the store, the CLI or YAML parsing.
-import type { Mlp } from './mlp.js';
-import type { Tf } from './types.js';
-
-export interface ModelSize {
-  /** Weights and biases of every Dense layer. */
-  readonly params: number;
-  /** Of those, the ones that are not exactly zero (counted, not estimated). */
-  readonly nonzeros: number;
-  /**
-   * Bytes of the weights stored densely: 4 per float32 value; with int8 kernels, 1 per kernel weight
-   * plus a float32 scale per output unit, biases staying float32.
-   */
-  readonly bytes: number;
-}
+import type { DenseStack } from './dense.js';
+import type { ModelSize, Tf } from './types.js';
 
 /**
  * Layer-wise magnitude pruning (Han et al. 2015, without retraining): zeroes, in every kernel, the
@@ -23,7 +11,7 @@ export interface ModelSize {
  * initial scales differ (He vs Glorot, fan-in): a global threshold can wipe out the whole head.
  * Returns each kernel's mask (1 kept, 0 pruned) for retraining with the pruned weights held at zero.
  */
-export function pruneByMagnitude(tf: Tf, mlp: Mlp, sparsity: number): Float32Array[] {
+export function pruneByMagnitude(tf: Tf, mlp: DenseStack, sparsity: number): Float32Array[] {
   if (!(sparsity >= 0 && sparsity < 1)) throw new RangeError(`prune sparsity must be in [0, 1) (got ${sparsity})`);
   return mlp.dense.map((d) => {
     const values = Float32Array.from(d.kernel.dataSync());
@@ -46,7 +34,7 @@ export function pruneByMagnitude(tf: Tf, mlp: Mlp, sparsity: number): Float32Arr
  * weights replaced by their dequantised values, so the model then computes exactly what an int8
  * kernel would (zeros stay zeros). Biases are kept in float32.
  */
-export function quantizeInt8(tf: Tf, mlp: Mlp): void {
+export function quantizeInt8(tf: Tf, mlp: DenseStack): void {
   for (const d of mlp.dense) {
     const values = Float32Array.from(d.kernel.dataSync());
     const [rows, cols] = d.kernel.shape as [number, number];
@@ -65,7 +53,7 @@ export function quantizeInt8(tf: Tf, mlp: Mlp): void {
 }
 
 /** Parameters, non-zeros and storage bytes of the model (`int8`: its kernels are int8). */
-export function modelSize(mlp: Mlp, int8: boolean): ModelSize {
+export function modelSize(mlp: DenseStack, int8: boolean): ModelSize {
   let params = 0;
   let nonzeros = 0;
   let bytes = 0;

@@ -1,0 +1,21 @@
+// Public names of the training engine: the model interface, the MLP (its first implementation), the
+// epoch loop and the batch helpers strategies build on. Worker side; gets tfjs passed in.
+export type {
+  Batch,
+  FeatureRows,
+  JointTrainer,
+  LayerSnapshot,
+  ModelOptions,
+  ModelSize,
+  StepResult,
+  StepTrainer,
+  Tf,
+  TrainableModel,
+  TrainerOptions,
+  TrainingPhase,
+} from './types.js';
+export { buildModel } from './build-model.js';
+export { buildMlp, argmaxRows, type Mlp } from './mlp.js';
+export { runEpochs, trainModel, type EpochRun, type PlannedBatch, type TrainOptions, type TrainStats, type Augmentation } from './epoch-loop.js';
+export { PoolCursor, fgsmShift, softmaxRows, type Adversarial, type Consistency } from './batches.js';
+export { addNoise, mixup } from './augment.js';
