@@ -13,6 +13,7 @@ import { loadStudyFile } from '../src/config/index.js';
 import { StudyHandle } from '../src/study/study-handle.js';
 import { isPostgresUrl, openStore, redactUrl } from '../src/store/index.js';
 import { SyncPgClient } from '../src/store/postgres/sync-client.js';
+import { goal, type Goals } from './goals.js';
 import { startPgServer } from './pg-server.js';
 import type { Benchmark, BenchContext } from './registry.js';
 
@@ -108,6 +109,20 @@ interface Row {
   readonly trialsPerS: number;
 }
 
+/**
+ * The docs' claim for PostgreSQL: the backend for many processes on one study. Goal: its cost per
+ * trial grows from the fewest to the most processes by no more than SQLite's (its PostgreSQL/SQLite
+ * ratio at the most processes at most the one at the fewest); null with one process count only.
+ */
+function goalsMet(rows: readonly Row[], processes: readonly number[]): Goals {
+  const growth = (backend: Row['backend']) => {
+    const at = (p: number) => rows.find((r) => r.backend === backend && r.processes === p)!.msPerTrial;
+    const [fewest, most] = [Math.min(...processes), Math.max(...processes)];
+    return fewest === most ? null : at(most) / at(fewest);
+  };
+  return { postgres_scales_no_worse_than_sqlite: goal(growth('postgres'), growth('sqlite'), '<=') };
+}
+
 export const overheadPg: Benchmark = {
   summary: 'per-trial ask/tell overhead with 1, 2, 4 processes on one study: PostgreSQL beside SQLite',
   async run(args: readonly string[], { log }: BenchContext) {
@@ -158,7 +173,7 @@ export const overheadPg: Benchmark = {
         return { processes: p, postgresOverSqliteMsPerTrial: pg.msPerTrial / lite.msPerTrial };
       });
       for (const r of ratios) log(`${r.processes} process(es): PostgreSQL costs ${r.postgresOverSqliteMsPerTrial.toFixed(2)}x SQLite per trial`);
-      return { trials: options.trials, rows, ratios };
+      return { trials: options.trials, rows, ratios, goals_met: goalsMet(rows, options.processes) };
     } finally {
       admin.query(`DROP SCHEMA ${schema} CASCADE`);
       admin.close();

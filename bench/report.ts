@@ -16,6 +16,7 @@ import { buildPage } from '../src/report/sections.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../test/helpers/browser.js';
 import { makeFakeStudy } from '../test/helpers/fake-study.js';
+import { goal, type Goals } from './goals.js';
 import type { BenchContext, Benchmark } from './registry.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -36,7 +37,7 @@ function time<T>(fn: () => T): { value: T; ms: number } {
 
 async function browserRender(
   file: string,
-): Promise<{ ms: number; charts: number; requests: number; errors: number; perChart: Record<string, number> }> {
+): Promise<{ ms: number; charts: number; canvases: number; requests: number; errors: number; perChart: Record<string, number> }> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   const userDataDir = mkdtempSync(join(tmpdir(), 'tasksieve-bench-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
@@ -58,7 +59,8 @@ async function browserRender(
     const perChart = (await page.evaluate(
       `Object.fromEntries([...document.querySelectorAll('canvas')].map((c) => [c.getAttribute('data-chart'), Number(c.getAttribute('data-ms'))]))`,
     )) as Record<string, number>;
-    return { ms, charts, requests, errors, perChart };
+    const canvases = Number(await page.evaluate(`document.querySelectorAll('canvas').length`));
+    return { ms, charts, canvases, requests, errors, perChart };
   } finally {
     await context.close();
     rmSync(userDataDir, { recursive: true, force: true });
@@ -112,6 +114,13 @@ export const reportBench: Benchmark = {
         browserRequests: browser.requests,
         browserErrors: browser.errors,
         browserChartMs: browser.perChart,
+        // What docs/operations.md says of the report: it opens with no network (the only request is
+        // the file itself), and in chromium every chart draws (one per canvas) with no console error.
+        goals_met: {
+          browser_no_request_but_the_file: goal(browser.requests, 1, '<='),
+          browser_every_chart_drawn: goal(browser.canvases > 0 ? browser.charts : null, browser.canvases, '=='),
+          browser_no_error: goal(browser.errors, 0, '=='),
+        } satisfies Goals,
       };
       log(`report: ${(summary.bytes / 1024).toFixed(0)} KB (${(libraryBytes / 1024).toFixed(0)} KB of it Chart.js)`);
       log(`in process: snapshot ${summary.collectMs} ms, sections (importance, attribution, charts) ${summary.sectionsMs} ms, HTML ${summary.renderMs} ms`);

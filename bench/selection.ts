@@ -29,6 +29,7 @@ import { loadTrialTable } from '../src/study/trial-table.js';
 import { subsetKey, type TrialRow, type TrialTable, type UnitRow } from '../src/selection/trial-table.js';
 import { SqliteStore } from '../src/store/index.js';
 import { Rng, hashString } from '../src/util/rng.js';
+import { goal, type Goals } from './goals.js';
 import type { Benchmark, BenchContext } from './registry.js';
 import { FAMILIES, resolveFamily, type Family } from './selection-families.js';
 
@@ -504,6 +505,28 @@ function available(family: Family, variant: Variant): boolean {
   }
 }
 
+/**
+ * The goals of docs/source-selection.md for the default sampler (the `bayes` variant), per family of
+ * FAMILIES: regret <= GOALS.regret, Kendall tau >= GOALS.tau, harmful precision and recall >= 0.9,
+ * read on the mean over replays (the figures docs/benchmarks.md records), or on the real study when
+ * there are no replays. As in the replays' `met`: no recommendation misses the regret goal, no flag
+ * at all meets precision, no clearly harmful source meets recall. Null: the family or bayes not run.
+ */
+function goalsMet(searches: readonly SearchResult[], replays: readonly ReplaySummary[]): Goals {
+  const goals: Goals = {};
+  const name = (v: number) => String(v).replace('.', '_');
+  for (const family of FAMILIES) {
+    const pick = (r: { family: string; variant: string }) => r.family === family.name && r.variant === 'bayes';
+    const r = replays.find(pick) ?? searches.find(pick);
+    const judged = (met: (r: SearchResult | ReplaySummary) => boolean | null) => (r === undefined ? null : met(r));
+    goals[`${family.name}_regret_at_most_${name(GOALS.regret)}`] = judged((r) => (r.regret === null ? false : goal(r.regret, GOALS.regret, '<=')));
+    goals[`${family.name}_tau_at_least_${name(GOALS.tau)}`] = judged((r) => goal(r.tau, GOALS.tau, '>='));
+    goals[`${family.name}_harmful_precision_at_least_${name(GOALS.precision)}`] = judged((r) => (r.precision === null ? true : goal(r.precision, GOALS.precision, '>=')));
+    goals[`${family.name}_harmful_recall_at_least_${name(GOALS.recall)}`] = judged((r) => (r.recall === null ? true : goal(r.recall, GOALS.recall, '>=')));
+  }
+  return goals;
+}
+
 const fmt = (v: number | null, digits = 3) => (v === null || Number.isNaN(v) ? '-' : v.toFixed(digits));
 const mark = (ok: boolean | null) => (ok === null ? '' : ok ? ' ok' : ' MISS');
 const pct = (v: number) => `${Math.round(v * 100)}%`;
@@ -564,7 +587,7 @@ async function run(args: readonly string[], { log }: BenchContext): Promise<Reco
   } finally {
     await executor.close();
   }
-  if (options.truthOnly) return { benchmark: 'selection', truths };
+  if (options.truthOnly) return { benchmark: 'selection', truths, goals_met: goalsMet([], []) };
   log('\nReal studies (runStudy on the pool, one run each):');
   log('| family | study | regret (goal <= 0.05) | Kendall tau (>= 0.7) | harmful precision (>= 0.9) | harmful recall (>= 0.9) | trainings |');
   log('| --- | --- | --- | --- | --- | --- | --- |');
@@ -598,6 +621,7 @@ async function run(args: readonly string[], { log }: BenchContext): Promise<Reco
     replays,
     screens: screenRows,
     skipped,
+    goals_met: goalsMet(searches, replays),
   };
 }
 

@@ -6,6 +6,7 @@ import { BAYES_DEFAULTS } from '../src/spec/study.js';
 import type { SamplerSpec } from '../src/spec/study.js';
 import type { SearchSpace } from '../src/spec/space.js';
 import { benchStudy, intOption, mean, median, runAskTell, table, tempStore } from './ask-tell.js';
+import { goal as compare, type Goals } from './goals.js';
 import { runPeer } from './python-peer.js';
 import type { Benchmark } from './registry.js';
 import { evaluate, makeInstance, normalisedRegret, type SubsetInstance } from './subset-objective.js';
@@ -95,7 +96,7 @@ export const subsets: Benchmark = {
     const at = checkpoints.indexOf(GOAL_AT as (typeof CHECKPOINTS)[number]);
     const bayes = at >= 0 ? ours['bayes']!.median[at]! : null;
     const tpe = at >= 0 && optuna.ok ? theirs['tpe']!.median[at]! : null;
-    const goal = bayes !== null && tpe !== null ? bayes <= tpe / 2 : null;
+    const goal = compare(bayes, tpe === null ? null : tpe / 2, '<=');
     log(
       goal === null
         ? `goal (median regret at ${GOAL_AT} <= half of Optuna TPE's): n/a`
@@ -112,6 +113,9 @@ export const subsets: Benchmark = {
       optuna: optuna.ok ? { version: optuna.data.optuna, ...theirs } : { missing: optuna.reason },
       goalAt: GOAL_AT,
       goal,
+      // Median normalised regret at 60 trials: bayes <= half of Optuna TPE's (null: Optuna missing or
+      // fewer than 60 trials).
+      goals_met: { bayes_regret_at_60_at_most_half_optuna_tpe: goal } satisfies Goals,
       seconds,
     };
   },
