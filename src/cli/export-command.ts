@@ -31,16 +31,18 @@ function csvCell(value: unknown): string {
 
 export function toCsv(rows: readonly TrialRow[], targets: readonly string[]): string {
   const paramNames = [...new Set(rows.flatMap((r) => Object.keys(r.params)))].sort();
+  // Test columns only for studies whose targets hold out test rows (older exports keep their shape).
+  const tested = rows.some((r) => r.targets.some((t) => t.test !== null));
   const headers = [
     'number', 'state', 'value', 'sources', ...paramNames.map((p) => `param.${p}`),
-    ...targets.flatMap((t) => [`metric.${t}`, `gain.${t}`]),
+    ...targets.flatMap((t) => [`metric.${t}`, `gain.${t}`, ...(tested ? [`test.${t}`] : [])]),
     'backend', 'attempts', 'started_at', 'finished_at', 'error',
   ];
   const lines = rows.map((r) => {
     const cells: unknown[] = [r.number, r.state, r.value, r.sources, ...paramNames.map((p) => r.params[p])];
     for (const t of targets) {
       const s = r.targets.find((x) => x.target === t);
-      cells.push(s?.metric, s?.gain);
+      cells.push(s?.metric, s?.gain, ...(tested ? [s?.test] : []));
     }
     cells.push(r.backend, r.attempts, iso(r.startedAt), iso(r.finishedAt), r.error);
     return cells.map(csvCell).join(',');

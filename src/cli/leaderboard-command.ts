@@ -8,7 +8,7 @@ import type { StudyRecord } from '../spec/records.js';
 import type { Aggregate, ResolvedStudy } from '../spec/study.js';
 import type { Store } from '../store/types.js';
 import { studySpecOf } from '../study/decoders.js';
-import { leaderboard, type TrialRow } from '../study/leaderboard.js';
+import { leaderboard, testValue, type TrialRow } from '../study/leaderboard.js';
 import { loadTrialTable } from '../study/trial-table.js';
 import { fmtInterval, fmtNumber, fmtParam, fmtSigned } from '../util/format.js';
 import { openStudyToRead } from './locate.js';
@@ -42,11 +42,21 @@ function trialBoard(store: Store, record: StudyRecord, options: Options<'leaderb
     return 0;
   }
   const targets = spec.targets.map((t) => t.name);
-  const headers = ['rank', 'trial', spec.objective.metric, 'sources', ...targets.map((t) => `gain ${t}`), 'params'];
+  const tested = spec.targets.every((t) => t.test !== undefined);
+  const headers = [
+    'rank',
+    'trial',
+    tested ? `${spec.objective.metric} (validation)` : spec.objective.metric,
+    ...(tested ? [`test ${spec.objective.metric}`] : []),
+    'sources',
+    ...targets.map((t) => `gain ${t}`),
+    'params',
+  ];
   const body = rows.map((row) => [
     String(row.rank),
     `#${row.number}`,
     fmtNumber(row.value),
+    ...(tested ? [fmtNumber(testValue(row))] : []),
     notes.subsetText(row.sources),
     ...targets.map((t) => {
       const summary = row.targets.find((s) => s.target === t);
@@ -55,7 +65,15 @@ function trialBoard(store: Store, record: StudyRecord, options: Options<'leaderb
     paramsText(row.params),
   ]);
   printTable(headers, body);
-  printLines(`gain: ${spec.objective.metric} minus the target-only baseline with the same recipe, target and seed (mean over seeds)`, ...notes.footer);
+  printLines(
+    `gain: ${spec.objective.metric} minus the target-only baseline with the same recipe, target and seed (mean over seeds)`,
+    ...(tested
+      ? [
+          `test ${spec.objective.metric}: on each target's held-out test rows (mean over targets and seeds), never trained, ranked or stopped on; the validation column is what ranked the trials, so the best one's is optimistic`,
+        ]
+      : []),
+    ...notes.footer,
+  );
   writeFailures(store, record);
   return 0;
 }

@@ -2,7 +2,7 @@
 // overall and per target, and the recommended subset. Reads the database read-only. Main thread;
 // thin: src/selection computes, this prints.
 import { StudyConfigError } from '../errors.js';
-import { attributeSources, rankSubsets, type AttributionScope } from '../selection/index.js';
+import { attributeSources, rankSubsets, subsetTestValue, type AttributionScope } from '../selection/index.js';
 import { studySpecOf } from '../study/decoders.js';
 import { loadTrialTable } from '../study/trial-table.js';
 import { fmtInterval, fmtNumber, fmtSigned, fmtSubset } from '../util/format.js';
@@ -27,9 +27,11 @@ export async function sourcesCommand([target]: Args<'sources'>, options: Options
     const attribution = attributeSources(data, { ...(resamples !== undefined ? { resamples } : {}), ...(seed !== undefined ? { seed } : {}) });
     const ranking = rankSubsets(data, seed !== undefined ? { seed } : {});
     const metric = studySpecOf(record).objective.metric;
+    const test = ranking.recommended === null ? null : subsetTestValue(data, ranking.recommended.sources);
     if (options.json) {
       const scopes = only === undefined ? attribution : { ...attribution, targets: attribution.targets.filter((s) => s.target === only) };
-      printJson({ study: record.name, metric, attribution: scopes, recommended: ranking.recommended, rule: ranking.rule });
+      const recommended = ranking.recommended === null ? null : { ...ranking.recommended, ...(test !== null ? { test } : {}) };
+      printJson({ study: record.name, metric, attribution: scopes, recommended, rule: ranking.rule });
       return 0;
     }
     const scopes = only === undefined ? [attribution.overall, ...attribution.targets] : attribution.targets.filter((s) => s.target === only);
@@ -45,6 +47,9 @@ export async function sourcesCommand([target]: Args<'sources'>, options: Options
       rec === null
         ? `recommended: none yet (${ranking.rule})`
         : `recommended: ${fmtSubset(rec.sources)} — ${ranking.by} ${fmtNumber(rec.score)} ${fmtInterval(rec.interval.low, rec.interval.high)} over ${rec.units} units (${ranking.rule})`,
+      ...(test !== null
+        ? [`test ${metric} of the recommended subset: ${fmtNumber(test)} (mean over its units on the held-out test rows, which no trial was selected on; the figure above is on validation rows)`]
+        : []),
     );
     return 0;
   } finally {

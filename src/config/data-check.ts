@@ -2,7 +2,8 @@
 // target splits into labelled and validation rows, and all tasks share one feature count. Problems are
 // reported at the YAML node that causes them. Main thread. Must not import tfjs, the worker or the store.
 import { dirname, resolve as resolvePath } from 'node:path';
-import { materializeTask, splitTarget, type Dataset, type TaskSpec } from '../data/index.js';
+import { foreignClasses, holdOutTest, materializeTask, splitTarget, type Dataset, type TaskSpec } from '../data/index.js';
+import { HEAD_PROTOCOLS, withRecipeDefaults } from '../spec/recipe.js';
 import { DataError, StudyConfigError } from '../errors.js';
 import type { PathSegment } from './format.js';
 import type { ConfigIssue, StudyConfig } from './study-config.js';
@@ -76,10 +77,38 @@ export function dataIssue(study: ResolvedStudy, raw: StudyConfig): ConfigIssue |
 
   for (const [index, target] of study.targets.entries()) {
     const ds = datasets[study.sources.length + index] as Dataset;
-    const result = attempt(() => splitTarget(ds, target.labelled, study.seed));
+    if (target.test?.rows !== undefined && !Number.isInteger(target.test.rows)) {
+      return { path: ['targets', index, 'test'], message: `must be a share in (0, 1) or a whole number of rows (got ${target.test.rows})` };
+    }
+    const held = attempt(() => holdOutTest(ds, target.test));
+    if (!held.ok) return { path: ['targets', index, 'test'], message: clean(held.message, target.name) };
+    const result = attempt(() => splitTarget(held.value.rest, target.labelled, study.seed));
     if (!result.ok) return { path: ['targets', index, 'labelled'], message: clean(result.message, target.name) };
   }
+
+  // A kept head reads every source's labels as the target's: each must be among every target's.
+  if (keepsHead(study)) {
+    for (const [i, source] of study.sources.entries()) {
+      for (const [t, target] of study.targets.entries()) {
+        const foreign = foreignClasses(datasets[i] as Dataset, datasets[study.sources.length + t] as Dataset);
+        if (foreign.length > 0) {
+          const values = foreign.slice(0, 5).map((v) => JSON.stringify(v)).join(', ');
+          return {
+            path: ['sources', i],
+            message: `source ${JSON.stringify(source.name)} has labels ${values}${foreign.length > 5 ? ', …' : ''} that target ${JSON.stringify(target.name)} does not have: head: keep needs the target's classes (labels are matched by value)`,
+          };
+        }
+      }
+    }
+  }
   return null;
+}
+
+/** Whether any trial of the study can keep the pre-trained head (the recipe's, or a searched value). */
+function keepsHead(study: ResolvedStudy): boolean {
+  if (withRecipeDefaults(study.recipe).head === 'keep') return true;
+  const param = study.space.find((p) => p.name === 'head');
+  return param !== undefined && param.distribution.type === 'categorical' && param.distribution.choices.includes(HEAD_PROTOCOLS[1]);
 }
 
 /** The transform of a failing task that fails first (its prefix up to it fails), or the task itself. */

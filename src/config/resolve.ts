@@ -10,7 +10,7 @@ import { resolveScheduler } from './scheduler.js';
 import { DEFAULT_EPOCHS, DEFAULT_HIDDEN, type Overrides } from './semantic.js';
 import type { RawDataset, RawParam, RawTask, RawTransform, RawWhen, StudyConfig } from './study-config.js';
 import { DEFAULT_ALPHA, DEFAULT_LAMBDA } from '../metrics/aggregate.js';
-import { OPTIONAL_RECIPE_KEYS, type Recipe } from '../spec/recipe.js';
+import { OPTIONAL_RECIPE_KEYS, STUDY_DEFAULTS, type Recipe } from '../spec/recipe.js';
 import { type Objective, type ResolvedStudy } from '../spec/study.js';
 
 export const DEFAULT_NOISE = 0.1;
@@ -41,13 +41,24 @@ export function resolveStudy(raw: StudyConfig, file: string | null, overrides?: 
     freeze_layers: raw.recipe?.freeze_layers ?? 0,
     dropout: raw.recipe?.dropout ?? model.dropout,
     // The strategy keys only when set: their defaults apply in the worker (withRecipeDefaults), so
-    // specs stored before they existed stay equal.
+    // specs stored before they existed stay equal; except the keys whose default for new studies
+    // differs from what their absence means (scaling), written out so the stored spec says it.
+    ...STUDY_DEFAULTS,
     ...optionalRecipeKeys(raw),
   };
   const sources = (raw.sources ?? []).map((task) => resolveTask(raw, task, base, seed));
   const targets: TargetSpec[] = raw.targets.map((task) => ({
     ...resolveTask(raw, task, base, seed),
     labelled: task.labelled,
+    // Written only when set, so specs stored before `test` existed stay equal.
+    ...(task.test !== undefined
+      ? {
+          test: {
+            ...(task.test < 1 ? { share: task.test } : { rows: task.test }),
+            seed: task.test_seed ?? mixSeed(seed, hashString(task.name), STREAM_TEST),
+          },
+        }
+      : {}),
   }));
   const sourceNames = sources.map((s) => s.name);
   const scheduler = resolveScheduler(raw);
@@ -127,6 +138,9 @@ function resolveDataset(raw: RawDataset, task: RawTask, base: string, studySeed:
     noise: s.noise ?? DEFAULT_NOISE,
   };
 }
+
+/** Seed stream of a target's test draw (transforms use their index, 0, 1, …, from the same task hash). */
+const STREAM_TEST = 1_000_003;
 
 function resolveTask(raw: StudyConfig, task: RawTask, base: string, studySeed: number): TaskSpec {
   return {

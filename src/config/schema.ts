@@ -267,6 +267,13 @@ export const studyJsonSchema = {
         properties: {
           ...TASK_PROPERTIES,
           labelled: { type: 'integer', minimum: 1, description: 'Labelled training rows; the rest is validation.' },
+          test: {
+            type: 'number',
+            exclusiveMinimum: 0,
+            description:
+              'Rows held out for an honest test metric before the labelled/validation split, the same for every unit of the study and never trained, selected or stopped on: a share in (0, 1) of the rows, or a row count >= 1 (default: no test rows).',
+          },
+          test_seed: { ...SEED, description: 'Seed of the test draw (default: derived from the study seed and the target name).' },
         },
       },
     },

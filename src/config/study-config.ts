@@ -80,6 +80,9 @@ export interface RawTask {
 
 export interface RawTarget extends RawTask {
   labelled: number;
+  /** A share in (0, 1) or a row count. */
+  test?: number;
+  test_seed?: number;
 }
 
 export type RawWhen = Record<string, Scalar | Scalar[]>;

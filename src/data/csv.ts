@@ -165,7 +165,7 @@ function parseCsv(path: string, text: string, labelColumn: string): Dataset {
       `${path}: label column ${quote(labelColumn)} has a single class (${truncate(classNames[0] as string)})`,
     );
   }
-  return { features, labels, rows, cols, numClasses };
+  return { features, labels, rows, cols, numClasses, classNames };
 }
 
 /** Splits one line on commas; a field wrapped in double quotes may hold commas and `""` escapes. */

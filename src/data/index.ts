@@ -6,4 +6,6 @@ export { loadCsv } from './csv.js';
 export { generateSynthetic, type SyntheticSpec } from './synthetic.js';
 export { applyTransform, applyTransforms, labelPermutation } from './transforms.js';
 export { concatDatasets, selectRows, SplitBuffers, type RowArrays } from './rows.js';
-export { holdOutUnlabelled, materializeTask, splitTarget, type UnlabelledSplit } from './tasks.js';
+export { holdOutTest, holdOutUnlabelled, materializeTask, splitTarget, type TestHoldOut, type UnlabelledSplit } from './tasks.js';
+export { applyScaling, fitScaling, SCALING_CLIP } from './scaling.js';
+export { alignLabels, classValues, foreignClasses } from './labels.js';

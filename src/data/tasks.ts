@@ -8,7 +8,7 @@ import { selectRows, type SplitBuffers } from './rows.js';
 import { generateSynthetic } from './synthetic.js';
 import { applyTransforms } from './transforms.js';
 import type { Dataset, TargetSplit } from './types.js';
-import type { DatasetSpec, TaskSpec } from '../spec/tasks.js';
+import type { DatasetSpec, TaskSpec, TestSplit } from '../spec/tasks.js';
 
 export { concatDatasets } from './rows.js';
 
@@ -150,4 +150,37 @@ export function holdOutUnlabelled(validation: Dataset, fraction: number, seed: n
   const rest: number[] = [];
   for (let i = 0; i < validation.rows; i++) (pooled[i] === 1 ? pool : rest).push(i);
   return { unlabelled: selectRows(validation, pool), validation: selectRows(validation, rest) };
+}
+
+/** A target's rows with its test rows held out (test null when the target has none). */
+export interface TestHoldOut {
+  readonly test: Dataset | null;
+  /** The rows every unit splits into labelled and validation rows. */
+  readonly rest: Dataset;
+}
+
+/**
+ * Holds out a target's test rows: a seeded uniform draw of `split.rows` rows, made once per study
+ * (the seed is the study's, not a unit's), without looking at the labels, so every trial, seed and
+ * process of the study holds out the same rows. Both parts keep the original row order.
+ * Throws DataError when the split would leave no rows on either side.
+ */
+export function holdOutTest(ds: Dataset, split: TestSplit | undefined): TestHoldOut {
+  if (split === undefined) return { test: null, rest: ds };
+  const count = testRows(split, ds.rows);
+  if (!Number.isInteger(count) || count < 1) throw new DataError(`test must hold out at least one row (got ${count})`);
+  if (count >= ds.rows) throw new DataError(`test (${count} rows) leaves no rows to train on (the dataset has ${ds.rows} rows)`);
+  if (!Number.isSafeInteger(split.seed)) throw new DataError(`test seed must be an integer (got ${split.seed})`);
+  const order = new Rng(split.seed).permutation(ds.rows);
+  const inTest = new Uint8Array(ds.rows);
+  for (let i = 0; i < count; i++) inTest[order[i] as number] = 1;
+  const test: number[] = [];
+  const rest: number[] = [];
+  for (let i = 0; i < ds.rows; i++) (inTest[i] === 1 ? test : rest).push(i);
+  return { test: selectRows(ds, test), rest: selectRows(ds, rest) };
+}
+
+/** How many rows a test split holds out of `rows`: its count, or its share rounded (at least 1). */
+export function testRows(split: TestSplit, rows: number): number {
+  return split.rows ?? Math.max(1, Math.round((split.share ?? 0) * rows));
 }

@@ -6,6 +6,11 @@ export interface Dataset {
   readonly cols: number;
   /** Size of the label space (classes may be absent after a class-subset transform). */
   readonly numClasses: number;
+  /**
+   * The label value of each class index, as the CSV writes it (numbers canonical: `1`, not `1.0`);
+   * absent: the index is the value (synthetic tasks). Labels are matched across tasks by value.
+   */
+  readonly classNames?: readonly string[];
 }
 
 export interface TargetSplit {

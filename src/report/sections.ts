@@ -4,6 +4,7 @@
 import { describeObjective } from '../metrics/objective.js';
 import { attributeSources, HARMFUL_MARK, harmfulNotes, type Attribution, type EffectFlag, type HarmfulNotes } from '../selection/index.js';
 import { fmtDuration, fmtNumber, fmtSigned, fmtSubset } from '../util/format.js';
+import { testValue } from '../study/leaderboard.js';
 import type { ReportData, ReportTrial } from './collect.js';
 import {
   gainsChart,
@@ -85,6 +86,9 @@ function summarySection(data: ReportData): Section {
     ['scheduler', describeScheduler(scheduler)],
     ['trials', `${states.length > 0 ? states.join(', ') : 'none yet'} (budget ${spec.budget.trials})`],
     ['best', best ? `${fmtNumber(best.value)} (trial #${best.number}); sources: ${fmtSubset(best.sources, ', ')}` : 'no COMPLETE trial yet'],
+    ...(best && testValue(best) !== null
+      ? ([['best on test rows', `${spec.objective.metric} ${fmtNumber(testValue(best))} on the held-out test rows (mean over targets and seeds; the best value above is on the validation rows it was selected on)`]] as [string, string][])
+      : []),
     ['backend', backends.size > 0 ? [...backends].map(([b, n]) => `${b} (${n} trials)`).join(', ') : '-'],
     ['wall time', `${fmtDuration(wall)}${running ? ' so far (the study is still running)' : ''} (first trial start to last finish)`],
     [
@@ -133,10 +137,12 @@ function leaderboardSection(data: ReportData, top: number, notes: HarmfulNotes |
   const rows = data.leaderboard.slice(0, top);
   if (rows.length === 0) return { id: 'leaderboard', title: 'Leaderboard', blocks: [{ kind: 'note', text: 'No COMPLETE trial yet.' }] };
   const targets = data.spec.targets.map((t) => t.name);
+  const tested = data.spec.targets.every((t) => t.test !== undefined);
   const body = rows.map((row): Cell[] => [
     String(row.rank),
     `#${row.number}`,
     fmtNumber(row.value),
+    ...(tested ? [fmtNumber(testValue(row))] : []),
     notes ? notes.subsetText(row.sources, ', ') : fmtSubset(row.sources, ', '),
     ...targets.map((target) => {
       const s = row.targets.find((x) => x.target === target);
@@ -145,8 +151,23 @@ function leaderboardSection(data: ReportData, top: number, notes: HarmfulNotes |
     paramsText(row.params),
   ]);
   const blocks: Block[] = [
-    { kind: 'table', headers: ['rank', 'trial', data.spec.objective.metric, 'sources', ...targets.map((t) => `gain ${t}`), 'params'], rows: body },
+    {
+      kind: 'table',
+      headers: [
+        'rank',
+        'trial',
+        tested ? `${data.spec.objective.metric} (validation)` : data.spec.objective.metric,
+        ...(tested ? [`test ${data.spec.objective.metric}`] : []),
+        'sources',
+        ...targets.map((t) => `gain ${t}`),
+        'params',
+      ],
+      rows: body,
+    },
     { kind: 'text', text: 'gain: the objective metric minus the target-only baseline trained with the same recipe, target and seed (mean over seeds).' },
+    ...(tested
+      ? [{ kind: 'text' as const, text: "test: the metric on each target's held-out test rows (mean over targets and seeds), never trained, ranked or stopped on; the validation column ranked the trials, so the best one's is optimistic." }]
+      : []),
   ];
   if (notes !== null && notes.harmful.length > 0) {
     blocks.push({

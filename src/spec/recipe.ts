@@ -12,6 +12,12 @@ export const FEATURE_SELECTIONS = ['none', 'variance', 'mutual_info'] as const;
 export type FeatureSelection = (typeof FEATURE_SELECTIONS)[number];
 export const QUANTIZATIONS = ['none', 'int8'] as const;
 export type Quantization = (typeof QUANTIZATIONS)[number];
+export const SCALINGS = ['standard', 'minmax', 'none'] as const;
+export type Scaling = (typeof SCALINGS)[number];
+export const SCALING_FITS = ['pooled', 'target', 'per_task'] as const;
+export type ScalingFit = (typeof SCALING_FITS)[number];
+export const HEAD_PROTOCOLS = ['reinit', 'keep'] as const;
+export type HeadProtocol = (typeof HEAD_PROTOCOLS)[number];
 
 /**
  * The training recipe: every key has a default in the study file's `recipe:` block and may be
@@ -74,6 +80,15 @@ export interface Recipe {
   readonly prune_epochs?: number;
   /** Any strategy: post-training quantisation of the kernels. */
   readonly quantize?: Quantization;
+  /**
+   * Any strategy: feature scaling inside the unit, fitted on training rows only. Absent means none
+   * (what a spec stored before the key existed meant); a new study file gets `standard`.
+   */
+  readonly scaling?: Scaling;
+  /** Any strategy with scaling: which training rows the statistics come from. */
+  readonly scaling_fit?: ScalingFit;
+  /** finetune (and the transfer inside selftrain/distill): re-initialise the pre-trained head, or keep it. */
+  readonly head?: HeadProtocol;
 }
 /** The JSON Schema of a number-valued key (the bounds a value must keep). */
 export interface NumberKeySchema {
@@ -101,6 +116,12 @@ export interface RecipeKeySpec<V> {
   readonly search: string;
   /** Read only by trials whose `key` is one of `values` (absent: by every trial). */
   readonly usedBy?: { readonly key: SelectingKey; readonly values: readonly string[] };
+  /**
+   * What a new study file that leaves the key out gets, written into its resolved spec, when that
+   * differs from `default` (what a stored spec without the key means): a better default can then
+   * apply to new studies without changing the meaning of stored ones.
+   */
+  readonly studyDefault?: V;
 }
 
 /** Optional keys carry the value a recipe that leaves them out means; required keys are resolved from the study. */
@@ -278,7 +299,36 @@ export const RECIPE_KEY_TABLE: RecipeKeyTable = {
       'Any strategy: after training, int8 post-training quantisation of the kernels (per output unit, symmetric) (default none).',
     default: 'none',
     search: 'Search over quantisation.',  },
+  scaling: {
+    schema: { type: 'string', enum: SCALINGS },
+    description:
+      "Any strategy: feature scaling inside the unit, fitted on the rows it trains on, never on validation or test rows: standard (zero mean, unit variance), minmax ([0, 1]) or none; scaled values are clipped to [-10, 10] (default standard; a study stored before this key existed keeps none).",
+    default: 'none',
+    studyDefault: 'standard',
+    search: 'Search over feature scaling.',  },
+  scaling_fit: {
+    schema: { type: 'string', enum: SCALING_FITS },
+    description:
+      "Any strategy with scaling: pooled = statistics of every training row (the chosen sources and the target's labelled rows), target = the target's labelled rows only, per_task = each task scaled with its own statistics (default pooled).",
+    default: 'pooled',
+    search: 'Search over where the scaling statistics come from.',  },
+  head: {
+    schema: { type: 'string', enum: HEAD_PROTOCOLS },
+    description:
+      "finetune, selftrain, distill: after pre-training, reinit = a fresh head for the target, keep = fine-tune the pre-trained head too (full fine-tuning; needs every source's labels among the target's, matched by value) (default reinit).",
+    default: 'reinit',
+    usedBy: { key: 'strategy', values: ['finetune', 'selftrain', 'distill'] },
+    search: 'Search over the transfer protocol of the head.',  },
 };
+
+/** The recipe keys whose study-file default differs from what their absence in a stored spec means. */
+export const STUDY_DEFAULTS: Readonly<Partial<Recipe>> = Object.freeze(
+  Object.fromEntries(
+    Object.entries(RECIPE_KEY_TABLE as Readonly<Record<string, RecipeKeySpec<unknown>>>)
+      .filter(([, row]) => row.studyDefault !== undefined)
+      .map(([key, row]) => [key, row.studyDefault]),
+  ),
+);
 
 export type RecipeKey = keyof Recipe;
 export const RECIPE_KEYS = Object.keys(RECIPE_KEY_TABLE) as readonly RecipeKey[];

@@ -42,4 +42,17 @@ export interface TaskSpec {
 export interface TargetSpec extends TaskSpec {
   /** Labelled rows the target gets for training (few-shot); the remaining rows are for validation. */
   readonly labelled: number;
+  /**
+   * Rows held out from every unit of the study before the labelled/validation split, the same for
+   * every trial, seed and process: evaluated for the report, never trained, selected or stopped on.
+   */
+  readonly test?: TestSplit;
+}
+
+/** A target's test rows: `rows` of them, or round(share x rows) (at least 1), drawn with `seed`. */
+export interface TestSplit {
+  /** Exactly one of `rows` and `share` is set. */
+  readonly rows?: number;
+  readonly share?: number;
+  readonly seed: number;
 }

@@ -3,7 +3,7 @@
 // Part of src/spec: types and constant lists only, imports nothing of the project but spec.
 import type { ClassificationMetrics, ExtraMetrics, ObjectiveMetric } from './metrics.js';
 import type { ModelSpec } from './study.js';
-import type { Recipe } from './recipe.js';
+import type { Recipe, Scaling, ScalingFit } from './recipe.js';
 import type { TargetSpec, TaskSpec } from './tasks.js';
 
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -33,8 +33,28 @@ export interface TrainingCost {
   readonly samples: number;
   readonly ms: number;
 }
+/** A fitted feature scaling: x' = clip((x - offset) / scale), per feature. */
+export interface ScalingStats {
+  readonly kind: Exclude<Scaling, 'none'>;
+  readonly offset: readonly number[];
+  readonly scale: readonly number[];
+}
+
+/** What a unit did to the target's rows before the model saw them, in order (travels with a model). */
+export interface Preprocessing {
+  /** Feature selection: the columns kept, in order (absent: every column). */
+  readonly columns?: readonly number[];
+  /** Absent: no scaling. */
+  readonly scaling?: ScalingStats & { readonly fit: ScalingFit };
+}
+
 export interface EvaluatedModel {
+  /** On the target's validation rows (what selection and early stopping read). */
   readonly metrics: ClassificationMetrics;
+  /** On the target's held-out test rows, when the target has a `test` share: reported, never selected on. */
+  readonly test?: ClassificationMetrics;
+  /** Absent when the unit used the rows as they are. */
+  readonly preprocessing?: Preprocessing;
   readonly cost: TrainingCost;
   /** Figures beyond the classification metrics (model size, accuracy under attack, …). */
   readonly extra?: ExtraMetrics;
@@ -106,4 +126,10 @@ export interface StoredUnit {
   readonly stoppedAt?: number | null;
   /** The strategy's extra figures (model size, fgsm_accuracy, …; src/strategies). */
   readonly extra?: ExtraMetrics;
+  /** On the target's test rows (targets with a `test` share only): reported, never selected on. */
+  readonly test?: ClassificationMetrics;
+  /** The baseline's metrics on the same test rows. */
+  readonly baselineTest?: ClassificationMetrics;
+  /** What the unit did to the target's rows before its model saw them (absent: nothing). */
+  readonly preprocessing?: Preprocessing;
 }

@@ -52,7 +52,7 @@ export function transferLrScales(model: TrainableModel, recipe: FullRecipe): num
 
 /**
  * Transfer (sources given and pretrain_epochs > 0): pre-train `model` on all sources' rows, draw a
- * fresh head, freeze the first `freeze_layers` hidden layers, fine-tune the rest on the target with
+ * fresh head (unless the recipe keeps the pre-trained one), freeze the first `freeze_layers` hidden layers, fine-tune the rest on the target with
  * transfer_lr_mult on the pre-trained layers. Otherwise train `model` from scratch on the target,
  * nothing frozen. Both phases honour the recipe's augmentation and FGSM options.
  */
@@ -63,7 +63,8 @@ export function pretrainAndFinetune(input: StrategyInput, recipe: FullRecipe, mo
     const phase = 'pre-training';
     pre = trainModel(model, concatDatasets(input.sources), phaseOptions(input, recipe, phase, recipe.pretrain_epochs, mixSeed(options.seed, STREAM_PRETRAIN)));
     input.observer?.onPhaseEnd?.(phase, model.snapshot());
-    model.reinitHead(mixSeed(options.seed, STREAM_HEAD));
+    // keep: full fine-tuning, the pre-trained head included (its labels are the target's, matched by value).
+    if (recipe.head === 'reinit') model.reinitHead(mixSeed(options.seed, STREAM_HEAD));
     model.freezeBody(recipe.freeze_layers);
   }
   const phase = transferred ? 'fine-tuning' : 'target-only training';

@@ -7,9 +7,10 @@ import type { Dataset } from '../data/types.js';
 import { classificationMetrics } from '../metrics/classification.js';
 import type { ClassificationMetrics } from '../spec/metrics.js';
 import { mixSeed } from '../util/rng.js';
-import type { EvaluatedModel } from '../spec/units.js';
+import type { EvaluatedModel, Preprocessing } from '../spec/units.js';
 import { projectColumns, selectFeatures } from '../data/feature-selection.js';
 import { trainModel, type TrainableModel, type TrainOptions, type TrainingPhase } from '../training/index.js';
+import { preprocess } from './preprocess.js';
 import type { Strategy, StrategyInput } from './types.js';
 
 /** Seed stream of the retraining after pruning (strategies use 1-10). */
@@ -51,14 +52,17 @@ export function defineStrategy(
       const { numClasses } = original;
       // Scored on the target's labelled rows only, so a transfer run and its baseline keep the same features.
       const kept = selectFeatures(recipe.feature_selection, recipe.feature_k, original.train);
-      const input: StrategyInput = kept
+      const selected: StrategyInput = kept
         ? {
             ...original,
             train: projectColumns(original.train, kept),
             validation: projectColumns(original.validation, kept),
             sources: original.sources.map((s) => projectColumns(s, kept)),
+            ...(original.test ? { test: projectColumns(original.test, kept) } : {}),
           }
         : original;
+      // Scaling after feature selection: variance scores would be meaningless on standardised columns.
+      const { input, scaling } = preprocess(selected, recipe);
       const evaluate = (model: TrainableModel, ds: Dataset = input.validation) => evaluateModel(model, ds, numClasses);
       const trained = await train(input, { recipe, evaluate, targetEpochs: new TargetEpochs(input.onTargetEpoch) });
       try {
@@ -85,10 +89,13 @@ export function defineStrategy(
         const metrics = evaluate(trained.model, validation);
         if (recipe.fgsm_epsilon > 0) extra.fgsm_accuracy = trained.model.fgsmAccuracy(validation, recipe.fgsm_epsilon);
         Object.assign(extra, trained.model.size(recipe.quantize === 'int8'));
+        const preprocessing: Preprocessing = { ...(kept ? { columns: kept } : {}), ...(scaling ? { scaling } : {}) };
         return {
           metrics,
+          ...(input.test ? { test: evaluate(trained.model, input.test) } : {}),
           cost: { epochs, samples, ms: performance.now() - started },
           extra,
+          ...(kept || scaling ? { preprocessing } : {}),
         };
       } finally {
         trained.model.dispose();

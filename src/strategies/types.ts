@@ -28,6 +28,11 @@ export interface StrategyInput {
   /** The target's labelled rows. */
   readonly train: Dataset;
   readonly validation: Dataset;
+  /**
+   * The target's test rows, when it has any: the pipeline measures the final model on them for the
+   * report; strategies never read them (not for training, selection or early stopping).
+   */
+  readonly test?: Dataset;
   /** Size of the shared label space (the largest of the target's and the sources'). */
   readonly numClasses: number;
   readonly model: ModelSpec;

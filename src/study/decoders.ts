@@ -24,7 +24,8 @@ import {
   type ScreenKind,
 } from '../spec/study.js';
 import type { DatasetSpec, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
-import type { EvaluatedModel, RungReport, StoredUnit, TrainingCost } from '../spec/units.js';
+import type { EvaluatedModel, Preprocessing, RungReport, StoredUnit, TrainingCost } from '../spec/units.js';
+import { SCALING_FITS } from '../spec/recipe.js';
 import {
   CheckError,
   anyOf,
@@ -93,7 +94,8 @@ const transform = tagged<TransformSpec>('kind', {
 });
 
 const task = shape<TaskSpec>({ name: string, dataset, transforms: arrayOf(transform) });
-const target = shape<TargetSpec>({ name: string, dataset, transforms: arrayOf(transform), labelled: integer });
+const testSplit = shape<NonNullable<TargetSpec['test']>>({ rows: optional(integer), share: optional(number), seed: integer });
+const target = shape<TargetSpec>({ name: string, dataset, transforms: arrayOf(transform), labelled: integer, test: optional(testSplit) });
 
 /** A recipe value: of its key's type, within its key's bounds (the recipe-key table). */
 function recipeValue(key: RecipeKey): Check<string | number> {
@@ -212,6 +214,14 @@ const gain = shape<Record<ObjectiveMetric, number>>(
   { open: true },
 );
 
+const scaling = shape<NonNullable<Preprocessing['scaling']>>({
+  kind: oneOf(['standard', 'minmax']),
+  offset: arrayOf(number),
+  scale: arrayOf(number),
+  fit: oneOf(SCALING_FITS),
+});
+const preprocessing = shape<Preprocessing>({ columns: optional(arrayOf(integer)), scaling: optional(scaling) });
+
 const storedUnit = shape<StoredUnit>(
   {
     seedIndex: integer,
@@ -225,11 +235,17 @@ const storedUnit = shape<StoredUnit>(
     rungs: optional(arrayOf(rung)),
     stoppedAt: optional(nullable(integer)),
     extra: optional(extra),
+    test: optional(metrics),
+    baselineTest: optional(metrics),
+    preprocessing: optional(preprocessing),
   },
   { open: true },
 );
 
-const evaluatedModel = shape<EvaluatedModel>({ metrics, cost, extra: optional(extra) }, { open: true });
+const evaluatedModel = shape<EvaluatedModel>(
+  { metrics, cost, extra: optional(extra), test: optional(metrics), preprocessing: optional(preprocessing) },
+  { open: true },
+);
 
 /** A finished unit's stored result. */
 export function decodeStoredUnit(json: Json, where: string): StoredUnit {

@@ -16,6 +16,8 @@ export interface TargetSummary {
   /** Mean over seeds of the metric minus the paired baseline's. */
   readonly gain: number;
   readonly seeds: number;
+  /** Mean over seeds of the metric on the target's test rows; null: the target has none. */
+  readonly test: number | null;
 }
 
 export interface TrialRow {
@@ -48,7 +50,18 @@ function summariseTargets(units: readonly UnitRecord[], metric: ObjectiveMetric)
     metric: mean(list.map((u) => u.metrics[metric])),
     gain: mean(list.map((u) => u.gain[metric])),
     seeds: list.length,
+    test: list.every((u) => u.test !== undefined) ? mean(list.map((u) => u.test![metric])) : null,
   }));
+}
+
+/**
+ * The objective's metric on the test rows, as a mean over every target and seed (never the
+ * objective's aggregate: this figure is reported, not optimised); null unless every target has them.
+ */
+export function testValue(row: Pick<TrialRow, 'targets'>): number | null {
+  if (row.targets.length === 0 || row.targets.some((t) => t.test === null)) return null;
+  const seeds = row.targets.reduce((n, t) => n + t.seeds, 0);
+  return row.targets.reduce((sum, t) => sum + (t.test as number) * t.seeds, 0) / seeds;
 }
 
 /** Every trial of the study in number order, with its per-target summaries. */

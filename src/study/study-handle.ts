@@ -4,6 +4,7 @@
 import { deepFreeze } from '../config/resolve.js';
 import { diffSpecs } from '../config/spec-diff.js';
 import { OPERATIONAL_KEYS, type ResolvedStudy } from '../spec/study.js';
+import { STUDY_DEFAULTS } from '../spec/recipe.js';
 import { SpecDriftError, StoreError } from '../errors.js';
 import type { Json, StudyRecord, TrialRecord } from '../spec/records.js';
 import type { Store } from '../store/types.js';
@@ -83,6 +84,31 @@ export function pendingRetry(trials: readonly TrialRecord[], retries: number): T
 }
 
 /**
+ * The recipe keys that a study file now resolves to their study default (STUDY_DEFAULTS) while the
+ * stored spec, written before the key existed, leaves them out: not a change of the file's meaning.
+ */
+function legacyDefaults(stored: unknown, fresh: Json): string[] {
+  const storedRecipe = recipeOf(stored);
+  const freshRecipe = recipeOf(fresh);
+  if (storedRecipe === null || freshRecipe === null) return [];
+  return Object.entries(STUDY_DEFAULTS).filter(([key, value]) => !(key in storedRecipe) && freshRecipe[key] === value).map(([key]) => key);
+}
+
+function recipeOf(spec: unknown): Readonly<Record<string, unknown>> | null {
+  if (typeof spec !== 'object' || spec === null || !('recipe' in spec)) return null;
+  const recipe = (spec as { recipe: unknown }).recipe;
+  return typeof recipe === 'object' && recipe !== null ? (recipe as Record<string, unknown>) : null;
+}
+
+/** `spec` without the given recipe keys (a copy). */
+function withoutKeys(spec: Json, keys: readonly string[]): Json {
+  if (keys.length === 0) return spec;
+  const recipe = { ...(recipeOf(spec) ?? {}) };
+  for (const key of keys) delete recipe[key];
+  return { ...(spec as Record<string, Json>), recipe: recipe as Json };
+}
+
+/**
  * `stored` with the operational keys of `given` (file, storage, budget.trials, …): what a study runs
  * with when its file drifted and the caller allowed it.
  */
@@ -131,7 +157,8 @@ export class StudyHandle {
     const { store, study } = options;
     const spec = toJson(study, `study "${study.name}": its spec`);
     const { study: record, created } = store.getOrCreateStudy(study.name, spec, study.objective.direction);
-    const differences = created ? [] : diffSpecs(record.spec, spec);
+    const legacy = created ? [] : legacyDefaults(record.spec, spec);
+    const differences = created ? [] : diffSpecs(record.spec, withoutKeys(spec, legacy));
     if (differences.length > 0 && !options.allowDrift) {
       const shown = differences.slice(0, 8).join(', ');
       const more = differences.length > 8 ? ` and ${differences.length - 8} more` : '';
@@ -140,7 +167,9 @@ export class StudyHandle {
           `(use a new study name, or another database, or --force to continue with the stored spec)`,
       );
     }
-    const effective = differences.length > 0 ? withOperationalKeys(studySpecOf(record), study) : study;
+    // A study stored before a key with a new study default existed keeps what it meant (e.g. no
+    // scaling): its stored spec runs, so a resume never mixes two protocols in one study.
+    const effective = differences.length > 0 || legacy.length > 0 ? withOperationalKeys(studySpecOf(record), study) : study;
     const handle = new StudyHandle(
       store,
       effective,

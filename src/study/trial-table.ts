@@ -20,6 +20,7 @@ export function loadTrialTable(store: Store, record: StudyRecord): TrialTable {
       seedIndex: unit.seed,
       value: unitValue(study.objective, stored),
       gain: stored.gain[study.objective.metric],
+      ...(stored.test ? { test: stored.test[study.objective.metric] } : {}),
     });
     unitsByTrial.set(unit.trialId, list);
   }

@@ -81,6 +81,9 @@ export function storedUnit(plan: UnitPlan, result: UnitResult, cachedBaseline: E
     rungs: result.rungs,
     stoppedAt: result.stoppedAt,
     ...(result.transfer.extra ? { extra: result.transfer.extra } : {}),
+    ...(result.transfer.test ? { test: result.transfer.test } : {}),
+    ...(baseline.test ? { baselineTest: baseline.test } : {}),
+    ...(result.transfer.preprocessing ? { preprocessing: result.transfer.preprocessing } : {}),
   };
 }
 

@@ -1,7 +1,8 @@
 // Runs one transferability screen inside a worker: train the MLP on a source, then score it on each
 // target's labelled rows with LEEP, LogME and H-score (src/metrics/transferability.ts). Worker side;
 // gets tfjs passed in. Must not import the store, the CLI, YAML parsing or src/config/load*.
-import { materializeTask, splitTarget } from '../data/index.js';
+import { applyScaling, fitScaling, holdOutTest, materializeTask, splitTarget } from '../data/index.js';
+import { withRecipeDefaults, type FullRecipe } from '../spec/recipe.js';
 import type { Dataset } from '../data/types.js';
 import { DataError } from '../errors.js';
 import { hScore, leep, logme } from '../metrics/transferability.js';
@@ -20,16 +21,18 @@ const STREAM_TRAIN = 12;
  */
 export async function runScreen(tf: Tf, task: ScreenTask, backend: BackendName): Promise<ScreenResult> {
   const started = performance.now();
-  const source = materializeTask(task.source);
-  const targets = task.targets.map((spec) => {
+  const raw = materializeTask(task.source);
+  const labelledRows = task.targets.map((spec) => {
     const data = materializeTask(spec);
-    if (data.cols !== source.cols) {
+    if (data.cols !== raw.cols) {
       throw new DataError(
-        `source ${JSON.stringify(task.source.name)} has ${source.cols} features but target ${JSON.stringify(spec.name)} has ${data.cols}: a model cannot transfer between them`,
+        `source ${JSON.stringify(task.source.name)} has ${raw.cols} features but target ${JSON.stringify(spec.name)} has ${data.cols}: a model cannot transfer between them`,
       );
     }
-    return { spec, labelled: splitTarget(data, spec.labelled, task.seed).train };
+    // As a unit splits it: the test rows out first, then the labelled rows of the seed.
+    return { spec, labelled: splitTarget(holdOutTest(data, spec.test).rest, spec.labelled, task.seed).train };
   });
+  const { source, targets } = scaleScreen(raw, labelledRows, withRecipeDefaults(task.recipe));
   const model = buildModel(tf, {
     inputs: source.cols,
     numClasses: source.numClasses,
@@ -54,6 +57,21 @@ export async function runScreen(tf: Tf, task: ScreenTask, backend: BackendName):
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * The unit's scaling, with the screen's source as the one chosen source and each target's labelled
+ * rows as the rows a unit of that target trains on (the study's recipe says how it is fitted).
+ */
+function scaleScreen<T extends { readonly labelled: Dataset }>(source: Dataset, targets: readonly T[], recipe: FullRecipe): { source: Dataset; targets: T[] } {
+  if (recipe.scaling === 'none') return { source, targets: [...targets] };
+  const kind = recipe.scaling;
+  const fit = recipe.scaling_fit;
+  const sourceStats = fitScaling(kind, fit === 'target' ? targets.map((t) => t.labelled) : fit === 'pooled' ? [source, ...targets.map((t) => t.labelled)] : [source]);
+  return {
+    source: applyScaling(source, sourceStats),
+    targets: targets.map((t) => ({ ...t, labelled: applyScaling(t.labelled, fit === 'per_task' ? fitScaling(kind, [t.labelled]) : sourceStats) })),
+  };
 }
 
 function score(model: TrainableModel, target: string, rows: Dataset, sourceClasses: number): ScreenScores {

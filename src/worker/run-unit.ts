@@ -1,7 +1,8 @@
 // Runs one trial unit inside a worker: materialise the target and sources, split the target, train the
 // unit's strategy (and its target-only baseline). Worker side; gets tfjs passed in.
 // Must not import the store, the CLI, YAML parsing or src/config/load* (config types only).
-import { materializeTask, SplitBuffers, splitTarget } from '../data/index.js';
+import { alignLabels, holdOutTest, materializeTask, SplitBuffers, splitTarget } from '../data/index.js';
+import { withRecipeDefaults } from '../spec/recipe.js';
 import { DataError } from '../errors.js';
 import { getStrategy, type Tf } from '../strategies/index.js';
 import type { BackendName, EvaluatedModel, RungReport, TrialUnit, UnitResult } from '../spec/units.js';
@@ -30,23 +31,31 @@ export interface UnitControl {
  */
 export async function runUnit(tf: Tf, unit: TrialUnit, backend: BackendName, control?: UnitControl): Promise<UnitResult> {
   const started = performance.now();
-  const target = materializeTask(unit.target);
-  const sources = unit.sources.map((spec) => materializeTask(spec));
+  const whole = materializeTask(unit.target);
+  // A kept head reads the source's labels as the target's: match them by value, not by index.
+  const keepHead = withRecipeDefaults(unit.recipe).head === 'keep';
+  const sources = unit.sources.map((spec) => {
+    const source = materializeTask(spec);
+    return keepHead ? alignLabels(source, whole, spec.name) : source;
+  });
   unit.sources.forEach((spec, i) => {
     const cols = sources[i]!.cols;
-    if (cols !== target.cols) {
+    if (cols !== whole.cols) {
       throw new DataError(
-        `source ${JSON.stringify(spec.name)} has ${cols} features but target ${JSON.stringify(unit.target.name)} has ${target.cols}: a model cannot transfer between them`,
+        `source ${JSON.stringify(spec.name)} has ${cols} features but target ${JSON.stringify(unit.target.name)} has ${whole.cols}: a model cannot transfer between them`,
       );
     }
   });
-  const split = splitTarget(target, unit.target.labelled, unit.seed, splitBuffers);
-  const numClasses = Math.max(target.numClasses, ...sources.map((s) => s.numClasses));
+  // The test rows leave first, with the study's seed: no unit of the study ever sees them.
+  const { test, rest } = holdOutTest(whole, unit.target.test);
+  const split = splitTarget(rest, unit.target.labelled, unit.seed, splitBuffers);
+  const numClasses = Math.max(whole.numClasses, ...sources.map((s) => s.numClasses));
   const strategy = getStrategy(unit.recipe.strategy);
   const common = {
     tf,
     train: split.train,
     validation: split.validation,
+    ...(test ? { test } : {}),
     numClasses,
     model: unit.model,
     recipe: unit.recipe,

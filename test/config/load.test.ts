@@ -42,6 +42,8 @@ describe('a complete study file', () => {
       epochs: 10,
       freeze_layers: 0,
       dropout: 0,
+      // Written out for new studies: a stored spec without it means no scaling.
+      scaling: 'standard',
     });
     expect(study.space).toEqual([
       { name: 'strategy', distribution: { type: 'categorical', choices: ['finetune'] } },
@@ -129,6 +131,8 @@ describe('defaults and file-level errors', () => {
       epochs: 10,
       freeze_layers: 0,
       dropout: 0,
+      // Written out for new studies: a stored spec without it means no scaling.
+      scaling: 'standard',
     });
     expect(study.space).toEqual([]);
     expect(study.sampler).toEqual({ kind: 'bayes', ...BAYES_DEFAULTS });

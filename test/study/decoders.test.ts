@@ -78,8 +78,8 @@ describe('decoders', () => {
     );
     expect(bad((s) => (s.recipe!.learning_rate = 50))).toThrow('recipe.learning_rate: 50 is outside the range of learning_rate');
     expect(bad((s) => delete s.objective!.metric)).toThrow('study "old": its stored spec: objective.metric: missing');
-    expect(bad((s) => (s.recipe!.scaling = 'standard'))).toThrow(
-      'recipe.scaling: a key this version does not know (written by a newer tasksieve?)',
+    expect(bad((s) => (s.recipe!.zoom_factor = 2))).toThrow(
+      'recipe.zoom_factor: a key this version does not know (written by a newer tasksieve?)',
     );
     expect(bad((s) => (s.model!.kind = 'cnn'))).toThrow('model.kind: expected one of mlp (got "cnn")');
     expect(bad((s) => ((s.sources as unknown as Json[])[0] = { name: 'a' }))).toThrow('sources[0].dataset: missing');

@@ -1,0 +1,75 @@
+// Feature scaling fitted on training rows: standard (zero mean, unit variance) or min-max ([0, 1]),
+// the statistics kept so the same transform applies to validation, test and (later) new rows. Pure;
+// runs on both threads. Must not import tfjs, the store, the CLI or YAML parsing.
+import type { Scaling } from '../spec/recipe.js';
+import type { ScalingStats } from '../spec/units.js';
+import type { Dataset } from './types.js';
+
+/**
+ * Scaled values are clipped to this many fitted units on either side: a feature far outside the
+ * fitted range (a unit fitted on a few rows, a domain with another scale) then cannot blow up the
+ * activations, while every value inside the training range is left exactly as scaled.
+ */
+export const SCALING_CLIP = 10;
+
+/**
+ * The statistics of `kind` over every row of `datasets` (the same columns), in float64. A constant
+ * column (a single row included) gets scale 1, so it maps to 0 instead of dividing by zero.
+ */
+export function fitScaling(kind: Exclude<Scaling, 'none'>, datasets: readonly Dataset[]): ScalingStats {
+  const cols = datasets[0]?.cols ?? 0;
+  const rows = datasets.reduce((n, ds) => n + ds.rows, 0);
+  if (rows === 0) throw new RangeError('scaling needs at least one training row');
+  const offset = new Array<number>(cols).fill(0);
+  const scale = new Array<number>(cols).fill(1);
+  if (kind === 'standard') {
+    const sum = new Float64Array(cols);
+    for (const ds of datasets) for (let i = 0; i < ds.features.length; i++) sum[i % cols]! += ds.features[i] as number;
+    for (let c = 0; c < cols; c++) offset[c] = (sum[c] as number) / rows;
+    const squares = new Float64Array(cols);
+    for (const ds of datasets) {
+      for (let i = 0; i < ds.features.length; i++) {
+        const d = (ds.features[i] as number) - (offset[i % cols] as number);
+        squares[i % cols]! += d * d;
+      }
+    }
+    // Population std (as sklearn's StandardScaler): with one row every column is constant.
+    for (let c = 0; c < cols; c++) scale[c] = nonZero(Math.sqrt((squares[c] as number) / rows));
+  } else {
+    const low = new Float64Array(cols).fill(Infinity);
+    const high = new Float64Array(cols).fill(-Infinity);
+    for (const ds of datasets) {
+      for (let i = 0; i < ds.features.length; i++) {
+        const v = ds.features[i] as number;
+        const c = i % cols;
+        if (v < (low[c] as number)) low[c] = v;
+        if (v > (high[c] as number)) high[c] = v;
+      }
+    }
+    for (let c = 0; c < cols; c++) {
+      offset[c] = low[c] as number;
+      scale[c] = nonZero((high[c] as number) - (low[c] as number));
+    }
+  }
+  return { kind, offset, scale };
+}
+
+/** A scale of 0 (a constant column) or a non-finite one becomes 1. */
+function nonZero(scale: number): number {
+  return scale > 0 && Number.isFinite(scale) ? scale : 1;
+}
+
+/** `ds` with every feature x replaced by clip((x - offset) / scale); labels shared, not copied. */
+export function applyScaling(ds: Dataset, stats: ScalingStats): Dataset {
+  const { cols } = ds;
+  if (stats.offset.length !== cols) {
+    throw new RangeError(`scaling statistics have ${stats.offset.length} features but the rows have ${cols}`);
+  }
+  const features = new Float32Array(ds.features.length);
+  for (let i = 0; i < features.length; i++) {
+    const c = i % cols;
+    const v = ((ds.features[i] as number) - (stats.offset[c] as number)) / (stats.scale[c] as number);
+    features[i] = v > SCALING_CLIP ? SCALING_CLIP : v < -SCALING_CLIP ? -SCALING_CLIP : v;
+  }
+  return { ...ds, features };
+}
