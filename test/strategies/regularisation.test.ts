@@ -7,6 +7,8 @@ import { splitTarget } from '../../src/data/index.js';
 import { distill, finetune, multitask, selftrain, type LayerSnapshot, type Strategy } from '../../src/strategies/index.js';
 import type { TrainingPhase } from '../../src/training/index.js';
 import { initBackend } from '../../src/worker/backend.js';
+import { parseStudy } from '../../src/config/index.js';
+import { recipeFor } from '../../src/search/space.js';
 import { familyTask, strategyInput } from './helpers.js';
 
 beforeAll(async () => {
@@ -93,4 +95,44 @@ describe('weight_decay (decoupled, AdamW)', () => {
       after.forEach((layer, i) => expect(norm(layer.kernel), `${name} layer ${i}`).toBeLessThan(0.95 * norm(before[i]!.kernel)));
     });
   }
+});
+
+describe('the recipe keys', () => {
+  const STUDY = `name: regul
+seed: 1
+datasets:
+  family: { synthetic: { features: 8, latent: 4, classes: 3, rows: 120, noise: 0.2, seed: 2 } }
+sources:
+  - { name: close, dataset: family, rho: 0.9 }
+targets:
+  - { name: t, dataset: family, rho: 1, labelled: 24 }
+recipe: { epochs: 3 }
+space:
+  weight_decay: { type: float, low: 0.0001, high: 0.1, log: true }
+  l2sp: { type: float, low: 0.01, high: 10, log: true }
+  sources: { type: subset }
+budget: { trials: 2, epochs: 3 }
+`;
+
+  it('are searchable; left out, a resolved recipe holds neither (stored specs stay equal)', () => {
+    const study = parseStudy(STUDY, '/nowhere/s.yaml');
+    expect(study.recipe).not.toHaveProperty('weight_decay');
+    expect(study.recipe).not.toHaveProperty('l2sp');
+    expect(recipeFor(study, { weight_decay: 0.01, l2sp: 2, sources: [] })).toMatchObject({ weight_decay: 0.01, l2sp: 2 });
+    const fixed = parseStudy(STUDY.replace(/^space:[\s\S]*?^budget:/m, 'budget:'), '/nowhere/s.yaml');
+    expect(fixed.recipe).not.toHaveProperty('weight_decay');
+    expect(fixed.recipe).not.toHaveProperty('l2sp');
+  });
+
+  it('refuse l2sp where no trial transfers by fine-tuning (multitask only)', () => {
+    const multitask = STUDY.replace('recipe: { epochs: 3 }', 'recipe: { epochs: 3, strategy: multitask, l2sp: 1 }').replace(/^space:[\s\S]*?^budget:/m, 'budget:');
+    expect(() => parseStudy(multitask, 's.yaml')).toThrow(/recipe\.l2sp: only used with strategy finetune or selftrain or distill \(no trial of this study can use it\)/);
+  });
+
+  it('a recipe without them trains exactly as with both at 0', async () => {
+    const without = await phases(finetune, {});
+    const zero = await phases(finetune, { weight_decay: 0, l2sp: 0 });
+    expect(zero.result.metrics).toEqual(without.result.metrics);
+    expect(zero.seen).toEqual(without.seen);
+  });
 });
