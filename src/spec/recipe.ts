@@ -35,6 +35,10 @@ export interface Recipe {
   /** Hidden layers (counted from the input) whose pre-trained weights stay frozen while fine-tuning. */
   readonly freeze_layers: number;
   readonly dropout: number;
+  /** Any strategy: decoupled weight decay of the kernels (AdamW), every phase (0: off). Optional: old specs mean 0. */
+  readonly weight_decay?: number;
+  /** finetune, selftrain, distill: L2-SP weight alpha pulling transferred kernels to their pre-trained values (0: off). */
+  readonly l2sp?: number;
   // Strategy keys (src/strategies; docs/strategies.md). Optional: a resolved recipe holds them only
   // when the study file or a trial sets them (so specs stored before they existed stay equal), and
   // workers read them through withRecipeDefaults.
@@ -167,6 +171,19 @@ export const RECIPE_KEY_TABLE: RecipeKeyTable = {
     schema: { type: 'number', minimum: 0, exclusiveMaximum: 1 },
     description: 'Dropout rate after each hidden layer, in [0, 1) (default model.dropout).',
     search: 'Search over the dropout rate.',  },
+  weight_decay: {
+    schema: { type: 'number', minimum: 0, maximum: 1 },
+    description:
+      'Any strategy: decoupled weight decay of the kernels, not the biases (AdamW, Loshchilov and Hutter 2019): each step also does w -= learning_rate x weight_decay x w, in every phase and for every optimizer, in [0, 1] (default 0: off).',
+    default: 0,
+    search: 'Search over the weight decay.',  },
+  l2sp: {
+    schema: { type: 'number', minimum: 0, maximum: 100 },
+    description:
+      'finetune, selftrain, distill: L2-SP (Li, Grandvalet and Davoine 2018): fine-tuning after transfer adds alpha/2 ||w - w0||^2 over the pre-trained kernels (w0: their values after pre-training), in [0, 100] (default 0: off; no effect without transfer).',
+    default: 0,
+    search: 'Search over the L2-SP weight.',
+    usedBy: { key: 'strategy', values: ['finetune', 'selftrain', 'distill'] },  },
   transfer_lr_mult: {
     schema: { type: 'number', exclusiveMinimum: 0, maximum: 100 },
     description:

@@ -6,7 +6,7 @@ import type { FullRecipe } from '../spec/recipe.js';
 import { concatDatasets } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import { mixSeed } from '../util/rng.js';
-import { buildModel, trainModel, type TrainableModel, type TrainOptions, type TrainStats } from '../training/index.js';
+import { buildModel, trainModel, type LayerSnapshot, type TrainableModel, type TrainOptions, type TrainStats } from '../training/index.js';
 import { defineStrategy, phaseOptions } from './pipeline.js';
 import type { StrategyInput } from './types.js';
 
@@ -33,6 +33,8 @@ export interface TransferOptions {
 
 export interface TransferStats {
   readonly transferred: boolean;
+  /** L2-SP's per-layer anchors of fine-tuning (null: l2sp off or no transfer); later phases reuse them. */
+  readonly anchors: readonly (Float32Array | null)[] | null;
   readonly pre: TrainStats | null;
   readonly fine: TrainStats;
 }
@@ -51,18 +53,36 @@ export function transferLrScales(model: TrainableModel, recipe: FullRecipe): num
 }
 
 /**
+ * L2-SP's anchors per layer from the weights at the end of pre-training (Li et al. 2018): the
+ * pre-trained hidden layers' kernels; the head none when it is re-initialised (no pre-trained value
+ * to pull towards; its plain L2 is weight_decay's), its own kernel when it is kept.
+ */
+export function transferAnchors(pretrained: readonly LayerSnapshot[], keepHead = false): (Float32Array | null)[] {
+  return pretrained.map((layer, i) => (keepHead || i < pretrained.length - 1 ? layer.kernel : null));
+}
+
+/** The options of a phase on the target after transfer that keep L2-SP's pull (none when off). */
+export function l2spOptions(recipe: FullRecipe, anchors: TransferStats['anchors']): Partial<TrainOptions> {
+  return anchors ? { l2sp: recipe.l2sp, anchors } : {};
+}
+
+/**
  * Transfer (sources given and pretrain_epochs > 0): pre-train `model` on all sources' rows, draw a
- * fresh head (unless the recipe keeps the pre-trained one), freeze the first `freeze_layers` hidden layers, fine-tune the rest on the target with
- * transfer_lr_mult on the pre-trained layers. Otherwise train `model` from scratch on the target,
+ * fresh head (unless the recipe keeps the pre-trained one), freeze the first `freeze_layers`
+ * hidden layers, fine-tune the rest on the target with transfer_lr_mult on the pre-trained layers. Otherwise train `model` from scratch on the target,
  * nothing frozen. Both phases honour the recipe's augmentation and FGSM options.
+ * With l2sp > 0, fine-tuning after transfer pulls the kernels towards their pre-trained values (L2-SP).
  */
 export function pretrainAndFinetune(input: StrategyInput, recipe: FullRecipe, model: TrainableModel, options: TransferOptions): TransferStats {
   const transferred = transfers(input, recipe);
   let pre: TrainStats | null = null;
+  let anchors: (Float32Array | null)[] | null = null;
   if (transferred) {
     const phase = 'pre-training';
     pre = trainModel(model, concatDatasets(input.sources), phaseOptions(input, recipe, phase, recipe.pretrain_epochs, mixSeed(options.seed, STREAM_PRETRAIN)));
     input.observer?.onPhaseEnd?.(phase, model.snapshot());
+    // A kept head is pre-trained too: L2-SP then anchors it as well.
+    if (recipe.l2sp > 0) anchors = transferAnchors(model.snapshot(), recipe.head === 'keep');
     // keep: full fine-tuning, the pre-trained head included (its labels are the target's, matched by value).
     if (recipe.head === 'reinit') model.reinitHead(mixSeed(options.seed, STREAM_HEAD));
     model.freezeBody(recipe.freeze_layers);
@@ -71,11 +91,12 @@ export function pretrainAndFinetune(input: StrategyInput, recipe: FullRecipe, mo
   const fine = trainModel(model, options.target ?? input.train, {
     ...phaseOptions(input, recipe, phase, options.epochs, mixSeed(options.seed, STREAM_FINETUNE)),
     ...(transferred && recipe.transfer_lr_mult !== 1 ? { lrScales: transferLrScales(model, recipe) } : {}),
+    ...l2spOptions(recipe, anchors),
     ...(options.afterEpoch ? { afterEpoch: options.afterEpoch } : {}),
     ...options.fineTuning,
   });
   input.observer?.onPhaseEnd?.(phase, model.snapshot());
-  return { transferred, pre, fine };
+  return { transferred, anchors, pre, fine };
 }
 
 /** Builds the unit's model from the model spec (seeded from the unit's model stream). */

@@ -64,7 +64,7 @@ function trainJointly(
   const width = classes * count;
   const seed = mixSeed(input.seed, STREAM_JOINT);
   const trainer = model.jointTrainer(
-    { optimizer: recipe.optimizer, learningRate: recipe.learning_rate },
+    { optimizer: recipe.optimizer, learningRate: recipe.learning_rate, ...(recipe.weight_decay > 0 ? { weightDecay: recipe.weight_decay } : {}) },
     input.sources.map((_, i) => mixSeed(input.seed, STREAM_HEADS, i + 1)),
   );
   const weighting = createTaskWeights(recipe.task_weighting, count, {

@@ -108,7 +108,7 @@ export function evaluateModel(model: TrainableModel, ds: Dataset, numClasses: nu
   return classificationMetrics(ds.labels, model.predictClasses(ds), numClasses);
 }
 
-/** The training options every phase takes from the recipe: batches, optimizer, augmentation, FGSM. */
+/** The training options every phase takes from the recipe: batches, optimizer, weight decay, augmentation, FGSM. */
 export function phaseOptions(
   input: StrategyInput,
   recipe: FullRecipe,
@@ -122,6 +122,7 @@ export function phaseOptions(
     batchSize: recipe.batch_size,
     optimizer: recipe.optimizer,
     learningRate: recipe.learning_rate,
+    ...(recipe.weight_decay > 0 ? { weightDecay: recipe.weight_decay } : {}),
     seed,
     numClasses: input.numClasses,
     augment: { noise: recipe.augment_noise, mixupAlpha: recipe.mixup_alpha },

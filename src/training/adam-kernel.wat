@@ -1,9 +1,24 @@
 (module
   (import "env" "memory" (memory 1))
-  ;; Adam on n float32 values at byte offsets w, g, m, v (in place), optional per-element scale at s (0: none, use k).
+  ;; Adam on n float32 values at byte offsets w, g, m, v (in place), optional per-element scale at s (0: none, use k),
+  ;; optional L2-SP anchor at a (0: none) with weight alpha, decoupled weight decay d = lr x rate (0: none).
   ;; Same operation order as the tfjs-ops version, every op in float32:
-  ;;   m = m*b1 + g*c1; v = v*b2 + (g*g)*c2; u = (m / (sqrt(v) + eps)) * lr; u = u*scale; w = w - u
-  (func (export "adam") (param $w i32) (param $g i32) (param $m i32) (param $v i32) (param $s i32) (param $n i32)
+  ;;   g = g + (w - a)*alpha; m = m*b1 + g*c1; v = v*b2 + (g*g)*c2; u = ((m / (sqrt(v) + eps)) * lr) * scale;
+  ;;   w' = w - u; w' = w' - (w*d)*scale
+  ;; With a = 0 and d = 0 (every bias, and every kernel without regularisation) the plain loop runs,
+  ;; with no trace of the extra terms, so the weights and the speed are those of plain Adam.
+  (func (export "adam") (param $w i32) (param $g i32) (param $m i32) (param $v i32) (param $s i32) (param $a i32) (param $n i32)
+        (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32) (param $lr f32) (param $eps f32) (param $k f32)
+        (param $alpha f32) (param $d f32)
+    (if (i32.or (local.get $a) (f32.ne (local.get $d) (f32.const 0)))
+      (then (call $regularised (local.get $w) (local.get $g) (local.get $m) (local.get $v) (local.get $s) (local.get $a) (local.get $n)
+        (local.get $b1) (local.get $c1) (local.get $b2) (local.get $c2) (local.get $lr) (local.get $eps) (local.get $k)
+        (local.get $alpha) (local.get $d)))
+      (else (call $plain (local.get $w) (local.get $g) (local.get $m) (local.get $v) (local.get $s) (local.get $n)
+        (local.get $b1) (local.get $c1) (local.get $b2) (local.get $c2) (local.get $lr) (local.get $eps) (local.get $k)))))
+
+  ;; Plain Adam:  m = m*b1 + g*c1; v = v*b2 + (g*g)*c2; u = (m / (sqrt(v) + eps)) * lr; u = u*scale; w = w - u
+  (func $plain (param $w i32) (param $g i32) (param $m i32) (param $v i32) (param $s i32) (param $n i32)
         (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32) (param $lr f32) (param $eps f32) (param $k f32)
     (local $i i32) (local $end4 i32) (local $o i32)
     (local $gv v128) (local $mv v128) (local $vv v128) (local $uv v128)
@@ -44,6 +59,81 @@
         (then (local.set $us (f32.mul (local.get $us) (f32.load (i32.add (local.get $s) (local.get $o))))))
         (else (local.set $us (f32.mul (local.get $us) (local.get $k)))))
       (f32.store (i32.add (local.get $w) (local.get $o)) (f32.sub (f32.load (i32.add (local.get $w) (local.get $o))) (local.get $us)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l1)))
+  )
+
+  ;; Adam with the L2-SP gradient term (a != 0) and/or the decoupled decay (d != 0); splats hoisted.
+  (func $regularised (param $w i32) (param $g i32) (param $m i32) (param $v i32) (param $s i32) (param $a i32) (param $n i32)
+        (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32) (param $lr f32) (param $eps f32) (param $k f32)
+        (param $alpha f32) (param $d f32)
+    (local $i i32) (local $end4 i32) (local $o i32) (local $decay i32)
+    (local $b1v v128) (local $c1v v128) (local $b2v v128) (local $c2v v128) (local $lrv v128) (local $epsv v128)
+    (local $kv v128) (local $alphav v128) (local $dv v128)
+    (local $wv v128) (local $gv v128) (local $mv v128) (local $vv v128) (local $uv v128) (local $sv v128) (local $nv v128)
+    (local $ws f32) (local $gs f32) (local $ms f32) (local $vs f32) (local $us f32) (local $ss f32) (local $ns f32)
+    (local.set $end4 (i32.and (local.get $n) (i32.const -4)))
+    (local.set $decay (f32.ne (local.get $d) (f32.const 0)))
+    (local.set $b1v (f32x4.splat (local.get $b1)))
+    (local.set $c1v (f32x4.splat (local.get $c1)))
+    (local.set $b2v (f32x4.splat (local.get $b2)))
+    (local.set $c2v (f32x4.splat (local.get $c2)))
+    (local.set $lrv (f32x4.splat (local.get $lr)))
+    (local.set $epsv (f32x4.splat (local.get $eps)))
+    (local.set $kv (f32x4.splat (local.get $k)))
+    (local.set $alphav (f32x4.splat (local.get $alpha)))
+    (local.set $dv (f32x4.splat (local.get $d)))
+    (block $done4 (loop $l4
+      (br_if $done4 (i32.ge_u (local.get $i) (local.get $end4)))
+      (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+      (local.set $wv (v128.load (i32.add (local.get $w) (local.get $o))))
+      (local.set $gv (v128.load (i32.add (local.get $g) (local.get $o))))
+      (if (local.get $a)
+        (then (local.set $gv (f32x4.add (local.get $gv)
+          (f32x4.mul (f32x4.sub (local.get $wv) (v128.load (i32.add (local.get $a) (local.get $o)))) (local.get $alphav))))))
+      (local.set $mv (f32x4.add
+        (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $o))) (local.get $b1v))
+        (f32x4.mul (local.get $gv) (local.get $c1v))))
+      (local.set $vv (f32x4.add
+        (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $o))) (local.get $b2v))
+        (f32x4.mul (f32x4.mul (local.get $gv) (local.get $gv)) (local.get $c2v))))
+      (v128.store (i32.add (local.get $m) (local.get $o)) (local.get $mv))
+      (v128.store (i32.add (local.get $v) (local.get $o)) (local.get $vv))
+      (if (local.get $s)
+        (then (local.set $sv (v128.load (i32.add (local.get $s) (local.get $o)))))
+        (else (local.set $sv (local.get $kv))))
+      (local.set $uv (f32x4.mul
+        (f32x4.mul
+          (f32x4.div (local.get $mv) (f32x4.add (f32x4.sqrt (local.get $vv)) (local.get $epsv)))
+          (local.get $lrv))
+        (local.get $sv)))
+      (local.set $nv (f32x4.sub (local.get $wv) (local.get $uv)))
+      (if (local.get $decay)
+        (then (local.set $nv (f32x4.sub (local.get $nv)
+          (f32x4.mul (f32x4.mul (local.get $wv) (local.get $dv)) (local.get $sv))))))
+      (v128.store (i32.add (local.get $w) (local.get $o)) (local.get $nv))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $l4)))
+    (block $done (loop $l1
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+      (local.set $ws (f32.load (i32.add (local.get $w) (local.get $o))))
+      (local.set $gs (f32.load (i32.add (local.get $g) (local.get $o))))
+      (if (local.get $a)
+        (then (local.set $gs (f32.add (local.get $gs)
+          (f32.mul (f32.sub (local.get $ws) (f32.load (i32.add (local.get $a) (local.get $o)))) (local.get $alpha))))))
+      (local.set $ms (f32.add (f32.mul (f32.load (i32.add (local.get $m) (local.get $o))) (local.get $b1)) (f32.mul (local.get $gs) (local.get $c1))))
+      (local.set $vs (f32.add (f32.mul (f32.load (i32.add (local.get $v) (local.get $o))) (local.get $b2)) (f32.mul (f32.mul (local.get $gs) (local.get $gs)) (local.get $c2))))
+      (f32.store (i32.add (local.get $m) (local.get $o)) (local.get $ms))
+      (f32.store (i32.add (local.get $v) (local.get $o)) (local.get $vs))
+      (if (local.get $s)
+        (then (local.set $ss (f32.load (i32.add (local.get $s) (local.get $o)))))
+        (else (local.set $ss (local.get $k))))
+      (local.set $us (f32.mul (f32.mul (f32.div (local.get $ms) (f32.add (f32.sqrt (local.get $vs)) (local.get $eps))) (local.get $lr)) (local.get $ss)))
+      (local.set $ns (f32.sub (local.get $ws) (local.get $us)))
+      (if (local.get $decay)
+        (then (local.set $ns (f32.sub (local.get $ns) (f32.mul (f32.mul (local.get $ws) (local.get $d)) (local.get $ss))))))
+      (f32.store (i32.add (local.get $w) (local.get $o)) (local.get $ns))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $l1)))
   )

@@ -30,6 +30,14 @@ export interface TrainerLayer {
   readonly lrScale?: number;
   /** Per kernel weight: 0 freezes it (pruned weights stay zero), 1 trains it; default all 1. */
   readonly kernelMask?: Float32Array | null;
+  /** The kernel values L2-SP pulls this kernel towards (null or absent: none). */
+  readonly anchor?: Float32Array | null;
+}
+
+/** Regularisation of every trainable kernel (TrainerOptions' weightDecay and l2sp; 0 or absent: off). */
+export interface TrainerRegularisation {
+  readonly weightDecay?: number | undefined;
+  readonly l2sp?: number | undefined;
 }
 
 /**
@@ -55,6 +63,7 @@ export class DenseTrainer implements StepTrainer {
     private readonly activation: Activation,
     optimizer: OptimizerName,
     learningRate: number,
+    regularisation: TrainerRegularisation = {},
   ) {
     this.inputs = layers[0]!.kernel.shape[0] as number;
     this.width = layers[layers.length - 1]!.kernel.shape[1] as number;
@@ -66,7 +75,13 @@ export class DenseTrainer implements StepTrainer {
       const kernel = d.kernelMask ? d.kernelMask.map((m) => m * lr) : lr !== 1 ? Float32Array.of(lr) : null;
       return [kernel, lr !== 1 ? Float32Array.of(lr) : null];
     });
-    this.optimizer = createOptimizer(tf, optimizer, learningRate, this.variables, scales);
+    // Kernels decay and have anchors; biases neither (variables alternate kernel, bias).
+    const weightDecay = regularisation.weightDecay ?? 0;
+    const l2sp = regularisation.l2sp ?? 0;
+    this.optimizer = createOptimizer(tf, optimizer, learningRate, this.variables, scales, {
+      ...(weightDecay > 0 ? { weightDecay: trainable.flatMap(() => [weightDecay, 0]) } : {}),
+      ...(l2sp > 0 ? { l2sp, anchors: trainable.flatMap((d) => [d.anchor ?? null, null]) } : {}),
+    });
     this.constants = { zero: tf.keep(tf.scalar(0)), one: tf.keep(tf.scalar(1)) };
   }
 

@@ -45,6 +45,11 @@ export interface TrainOptions {
   readonly lrScales?: readonly number[];
   /** Per Dense layer, 0/1 per kernel weight: weights with 0 never change (retraining after pruning). */
   readonly kernelMasks?: readonly (Float32Array | null)[];
+  /** Decoupled weight decay of the kernels (TrainerOptions.weightDecay; default 0: off). */
+  readonly weightDecay?: number;
+  /** L2-SP weight and per-layer anchors (TrainerOptions.l2sp, .anchors; default off). */
+  readonly l2sp?: number;
+  readonly anchors?: readonly (Float32Array | null)[];
   readonly augment?: Augmentation;
   readonly adversarial?: Adversarial;
   readonly consistency?: Consistency;
@@ -154,6 +159,8 @@ export function trainModel(model: TrainableModel, data: Dataset, options: TrainO
     learningRate: options.learningRate,
     ...(options.lrScales ? { lrScales: options.lrScales } : {}),
     ...(options.kernelMasks ? { kernelMasks: options.kernelMasks } : {}),
+    ...(options.weightDecay ? { weightDecay: options.weightDecay } : {}),
+    ...(options.l2sp && options.anchors ? { l2sp: options.l2sp, anchors: options.anchors } : {}),
   });
   const orderRng = new Rng(mixSeed(options.seed, STREAM_ORDER));
   const dropoutRng = new Rng(mixSeed(options.seed, STREAM_DROPOUT));

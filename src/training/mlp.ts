@@ -67,14 +67,19 @@ export class Mlp implements TrainableModel {
         trainable: d.layer.trainable,
         lrScale: options.lrScales?.[i] ?? 1,
         kernelMask: options.kernelMasks?.[i] ?? null,
+        anchor: options.anchors?.[i] ?? null,
       })),
       this.activation,
       options.optimizer,
       options.learningRate,
+      { weightDecay: options.weightDecay, l2sp: options.l2sp },
     );
   }
 
-  /** Every hidden layer trains, whatever is frozen: joint training has no pre-trained body to keep. */
+  /**
+   * Every hidden layer trains, whatever is frozen: joint training has no pre-trained body to keep.
+   * Weight decay covers every kernel, the side-by-side heads included; anchors apply to hidden layers only.
+   */
   jointTrainer(options: TrainerOptions, headSeeds: readonly number[]): JointTrainer {
     const { tf } = this;
     const hidden = this.dense.slice(0, -1);
@@ -89,10 +94,14 @@ export class Mlp implements TrainableModel {
     });
     const trainer = new DenseTrainer(
       tf,
-      [...hidden.map((d) => ({ kernel: d.kernel, bias: d.bias, trainable: true })), { kernel: heads.kernel, bias: heads.bias, trainable: true }],
+      [
+        ...hidden.map((d, i) => ({ kernel: d.kernel, bias: d.bias, trainable: true, anchor: options.anchors?.[i] ?? null })),
+        { kernel: heads.kernel, bias: heads.bias, trainable: true },
+      ],
       this.activation,
       options.optimizer,
       options.learningRate,
+      { weightDecay: options.weightDecay, l2sp: options.l2sp },
     );
     const commitHead = () =>
       tf.tidy(() => {

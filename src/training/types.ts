@@ -87,6 +87,19 @@ export interface TrainerOptions {
   readonly lrScales?: readonly number[];
   /** Per layer, 0/1 per kernel weight: weights with 0 never change (retraining after pruning). */
   readonly kernelMasks?: readonly (Float32Array | null)[];
+  /**
+   * Decoupled weight decay of the trainable kernels, not the biases (AdamW): every step also does
+   * w <- w - learningRate x lrScale x weightDecay x w, for every optimizer (default 0: off).
+   */
+  readonly weightDecay?: number;
+  /**
+   * L2-SP weight alpha: the loss gains alpha/2 ||w - w0||^2 over the kernels that have an anchor w0,
+   * its gradient alpha x (w - w0) added to theirs (default 0: off). The reported loss stays the
+   * cross-entropy.
+   */
+  readonly l2sp?: number;
+  /** Per layer, the kernel L2-SP pulls towards (e.g. its pre-trained values); null: none (a fresh head). */
+  readonly anchors?: readonly (Float32Array | null)[];
 }
 
 /** What a model is built from. */
