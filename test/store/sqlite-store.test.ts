@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import ts from 'typescript';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StoreError } from '../../src/errors.js';
+import { DatabaseInputError, StoreError } from '../../src/errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { runNode } from '../helpers/node-process.js';
@@ -141,6 +141,28 @@ describe('SqliteStore (SQLite specifics)', () => {
     } finally {
       reader.close();
     }
+  });
+
+  it('refuses another program\'s tables before any write, and opens one that another tasksieve is creating', () => {
+    const db = raw();
+    db.exec("CREATE TABLE trials (x INTEGER); INSERT INTO trials VALUES (7)");
+    db.close();
+    const before = fs.readFileSync(dbPath);
+    expect(() => SqliteStore.open(dbPath)).toThrow(DatabaseInputError);
+    expect(() => SqliteStore.open(dbPath)).toThrow('is not a tasksieve database: it has tables trials');
+    expect(fs.readFileSync(dbPath).equals(before)).toBe(true);
+
+    // A process that opens a fresh database creates schema_migrations first, in its own transaction:
+    // a second process arriving then sees that table alone, empty, and must migrate, not refuse.
+    fs.rmSync(dbPath);
+    const fresh = raw();
+    fresh.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT');
+    fresh.close();
+    SqliteStore.open(dbPath).close();
+    const check = raw({ readonly: true });
+    const versions = check.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
+    check.close();
+    expect(versions).toEqual(MIGRATIONS.map((m) => m.version));
   });
 
   it('validates its options', () => {

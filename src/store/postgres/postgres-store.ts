@@ -1,7 +1,7 @@
 // The PostgreSQL Store: the synchronous Store contract over one connection held by a bridge thread
 // (sync-client.ts). Numbering serialises on the study row, claiming uses SKIP LOCKED, and
 // every statement is parameterised. Main thread only; must not import tfjs or worker code.
-import { StoreError, TasksieveError } from '../../errors.js';
+import { DatabaseInputError, StoreError, TasksieveError } from '../../errors.js';
 import {
   assertFinishable,
   assertRecording,
@@ -89,6 +89,9 @@ export class PostgresStore implements Store {
         ],
       });
     } catch (err) {
+      if (err instanceof PgRequestError && err.kind === 'url') {
+        throw new DatabaseInputError(`${where}: malformed PostgreSQL URL (${messageOf(err)})`, { cause: err });
+      }
       throw new StoreError(`cannot open database ${where}: ${messageOf(err)}`, { cause: err });
     }
     try {

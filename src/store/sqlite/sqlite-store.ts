@@ -3,7 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { StoreError, TasksieveError } from '../../errors.js';
+import { DatabaseInputError, StoreError, TasksieveError } from '../../errors.js';
 import {
   assertFinishable,
   assertRecording,
@@ -21,7 +21,7 @@ import {
   messageOf,
   toJsonText,
 } from '../checks.js';
-import { checkSchema, migrate } from './migrations.js';
+import { assertWritableDatabase, checkSchema, migrate } from './migrations.js';
 import { rowDecoders } from '../rows.js';
 import type { BaselineRecord, IntermediateRecord, Json, ScreenRecord, StudyIntermediateRecord, StudyRecord, TrialRecord, TrialState, UnitRecord } from '../../spec/records.js';
 import type { FinishTrial, NewTrial, Store } from '../types.js';
@@ -235,13 +235,14 @@ export class SqliteStore implements Store {
     try {
       db = new Database(path, readonly ? { readonly: true, fileMustExist: true, timeout: busyTimeoutMs } : { timeout: busyTimeoutMs });
     } catch (err) {
-      throw new StoreError(`cannot open database ${path}: ${messageOf(err)}`, { cause: err });
+      throw openError(path, err);
     }
     try {
       db.pragma('foreign_keys = ON');
       if (readonly) {
         checkSchema(db, path);
       } else {
+        assertWritableDatabase(db, path);
         // WAL lets leaderboard readers run while a search writes. It is a property of the file, so
         // read-only connections inherit it.
         db.pragma('journal_mode = WAL');
@@ -255,7 +256,7 @@ export class SqliteStore implements Store {
     } catch (err) {
       db.close();
       if (err instanceof TasksieveError) throw err;
-      throw new StoreError(`cannot open database ${path}: ${messageOf(err)}`, { cause: err });
+      throw openError(path, err);
     }
   }
 
@@ -531,6 +532,14 @@ export class SqliteStore implements Store {
     if (row === undefined) throw new StoreError(`unknown trial id ${trialId}`);
     return row;
   }
+}
+
+function openError(path: string, err: unknown): TasksieveError {
+  // The first read of a file that is not SQLite's: the user named the wrong file.
+  if (err instanceof Database.SqliteError && err.code === 'SQLITE_NOTADB') {
+    return new DatabaseInputError(`${path} is not a SQLite database (SQLite: ${messageOf(err)}); nothing was written`, { cause: err });
+  }
+  return new StoreError(`cannot open database ${path}: ${messageOf(err)}`, { cause: err });
 }
 
 function statesJson(states: readonly TrialState[]): string {
