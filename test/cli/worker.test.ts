@@ -33,6 +33,9 @@ describe('tasksieve worker', () => {
       cliAsync(['worker', file, '--db', database.url, '--workers', '1', '--json']),
     );
     const [first, victim, third] = workers as [(typeof workers)[0], (typeof workers)[0], (typeof workers)[0]];
+    // Migrated here, not by whichever worker gets there first: a reader cannot open an empty database
+    // (this test must not depend on the one before it having run).
+    PostgresStore.open(database.url).close();
     const store = PostgresStore.open(database.url, { readonly: true });
     let killed: TrialRecord | null = null;
     try {
