@@ -43,6 +43,12 @@ export class DatabaseInputError extends TasksieveError {
   override readonly name = 'DatabaseInputError';
 }
 
+/** The database stayed unreachable past --db-timeout (src/store/outage.ts); finished trials are kept. */
+export class DatabaseUnavailableError extends TasksieveError {
+  readonly code = 'E_DATABASE_UNAVAILABLE';
+  override readonly name = 'DatabaseUnavailableError';
+}
+
 /** A write to a finished trial: finished trials are immutable. */
 export class TrialFinishedError extends TasksieveError {
   readonly code = 'E_TRIAL_FINISHED';

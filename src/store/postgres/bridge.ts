@@ -85,7 +85,9 @@ async function run(request: Extract<BridgeRequest, { type: 'run' }>): Promise<Br
       results.push({ rows: result.rows as Record<string, unknown>[], rowCount: result.rowCount ?? 0 });
     } catch (error) {
       // Anything but a server's answer means the connection is no longer trustworthy.
-      if (!(error instanceof pg.DatabaseError) && client === db) {
+      // So does a server that is shutting down or restarting (57P01-57P03) or a connection exception (08).
+      const serverGone = error instanceof pg.DatabaseError && /^(08|57P0[123])/.test(error.code ?? '');
+      if ((!(error instanceof pg.DatabaseError) || serverGone) && client === db) {
         client = null;
         db.end().catch(() => {});
       }
