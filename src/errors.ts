@@ -49,6 +49,12 @@ export class DatabaseUnavailableError extends TasksieveError {
   override readonly name = 'DatabaseUnavailableError';
 }
 
+/** An output file (report, export, schema) could not be written; the previous file, if any, is unchanged. */
+export class OutputWriteError extends TasksieveError {
+  readonly code = 'E_OUTPUT_WRITE';
+  override readonly name = 'OutputWriteError';
+}
+
 /** A write to a finished trial: finished trials are immutable. */
 export class TrialFinishedError extends TasksieveError {
   readonly code = 'E_TRIAL_FINISHED';
