@@ -126,6 +126,8 @@ export async function soak(options: SoakOptions): Promise<SoakOutcome> {
       probe.prepare('COMMIT').run();
     } else {
       probe.run([{ sql: 'BEGIN' }, { sql: 'SELECT id FROM studies WHERE id = $1 FOR NO KEY UPDATE', params: [studyId] }, { sql: 'COMMIT' }]);
+      // The wait (one request: BEGIN, the lock, COMMIT, through the bridge thread), before the survey.
+      waits.push(performance.now() - t0);
       const row = probe.query(
         `SELECT COALESCE(MAX(EXTRACT(EPOCH FROM clock_timestamp() - xact_start) * 1000), 0)::float AS longest,
                 COUNT(*) FILTER (WHERE wait_event_type = 'Lock')::int AS waiting
@@ -133,6 +135,7 @@ export async function soak(options: SoakOptions): Promise<SoakOutcome> {
       ).rows[0]!;
       longestTransactionMs = Math.max(longestTransactionMs ?? 0, Number(row['longest']));
       maxLockWaiters = Math.max(maxLockWaiters ?? 0, Number(row['waiting']));
+      return;
     }
     waits.push(performance.now() - t0);
   };
