@@ -50,6 +50,9 @@ describe('tasksieve worker', () => {
         if (Date.now() > deadline) throw new Error('the victim never held a RUNNING trial');
         if (victimTrial() !== null) {
           victim.child.kill('SIGSTOP');
+          // A finish it sent just before it stopped still reaches the server: let it land, or the
+          // trial judged "held" would be one it had finished.
+          await sleep(100);
           killed = victimTrial();
           if (killed !== null) victim.child.kill('SIGKILL');
           else victim.child.kill('SIGCONT');
