@@ -3,13 +3,13 @@
 // one past --db-timeout ends the run with exit 1 and one line naming the database. Either way nothing
 // finished is lost or counted twice, and a resume finishes the study exactly. Real processes, a real
 // SQLite file, a throwaway PostgreSQL cluster of this file's own (stopped and started by the test).
-import { spawnSync } from 'node:child_process';
-import { renameSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStore, redactUrl, SqliteStore, type Store } from '../../src/store/index.js';
 import type { TrialRecord } from '../../src/spec/records.js';
-import { ROOT, syntheticStudyYaml, tempDir, writeStudy } from '../helpers/cli.js';
+import { BIN, ROOT, syntheticStudyYaml, tempDir, writeStudy } from '../helpers/cli.js';
 import { integrityCheck, isFinished, sleep, spawnCli, type Spawned } from './helpers.js';
 
 const SCRIPT = join(ROOT, 'scripts', 'pg-test-server.sh');
@@ -104,6 +104,38 @@ describe('SQLite: the file moved away mid-study', () => {
     expect(resumed.status).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ finished: TOTAL, total: TOTAL });
     expectExact(read(open, 'gone'), before);
+  });
+});
+
+// Root ignores permissions: the runner runs as `nobody` (runuser) so that a read-only folder binds it.
+const asNobody = process.getuid?.() === 0 && spawnSync('runuser', ['-u', 'nobody', '--', 'true']).status === 0;
+
+describe.skipIf(!asNobody)('SQLite: the database folder made unwritable mid-study (a runner as nobody)', () => {
+  it('changes nothing for the running process: it finishes the study exactly', async () => {
+    const dir = tempDir('tasksieve-outage-');
+    chmodSync(dir, 0o777);
+    const file = writeStudy(dir, syntheticStudyYaml({ name: 'readonly-dir', trials: TOTAL, workers: 1, seeds: 1 }));
+    chmodSync(file, 0o644);
+    const folder = join(dir, 'db');
+    mkdirSync(folder, { mode: 0o777 });
+    spawnSync('chown', ['nobody', folder]);
+    const db = join(folder, 'study.db');
+    const child = spawn('runuser', ['-u', 'nobody', '--', process.execPath, BIN, 'run', file, '--db', db, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const run = { child, stderr: () => stderr, done: done.then((status) => ({ status, signal: null, stdout: '', stderr })) } as Spawned;
+    const open = () => SqliteStore.open(db, { readonly: true });
+    await waitFinished(open, 'readonly-dir', 2, run);
+    chmodSync(folder, 0o555); // its owner, nobody, can no longer create or delete files in it
+    try {
+      expect(await done).toBe(0);
+      expect(stderr).toBe('');
+    } finally {
+      chmodSync(folder, 0o755);
+    }
+    expectExact(read(open, 'readonly-dir'));
+    expect(integrityCheck(db)).toEqual(['ok']);
   });
 });
 
