@@ -7,6 +7,7 @@ import { reportBench } from './report.js';
 import { samplers } from './samplers.js';
 import { subsets } from './subsets.js';
 import { selection } from './selection.js';
+import { soakBench } from './soak.js';
 import { training } from './training.js';
 export interface BenchContext {
   readonly json: boolean;
@@ -28,5 +29,6 @@ export const BENCHMARKS: Record<string, Benchmark> = {
   samplers,
   subsets,
   selection,
+  soak: soakBench,
   training,
 };

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A private, throwaway PostgreSQL server for the tests: `start` makes a cluster in a fresh temp dir,
 # serves it on 127.0.0.1 at a free port and prints `export TASKSIEVE_TEST_PG_URL=… TASKSIEVE_TEST_PG_DIR=…`
-# (use with eval); `stop DIR` stops it and deletes DIR. Used by .ci/run and by `npm test` (vitest
+# (use with eval); `stop DIR` stops it and deletes DIR; `halt DIR` stops the server but keeps its data
+# and `resume DIR` starts it again on the same port (the outage tests). Used by .ci/run and by `npm test` (vitest
 # globalSetup) alike, so both exercise the same server. Needs Debian's `postgresql` package.
 set -euo pipefail
 
@@ -65,8 +66,27 @@ stop() {
   rm -rf "$dir"
 }
 
+# A server made by start, stopped and started again with its data: what a restart of a real server is.
+halt() {
+  local dir=${1:-}
+  [ -n "$dir" ] && [ -d "$dir/data" ] || die "usage: $0 halt DIR (a server made by $0 start)"
+  # postmaster.opts holds the command line the server was started with; keep it for resume.
+  cp "$dir/data/postmaster.opts" "$dir/opts"
+  as_server_user "$(pg_bin)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+}
+
+resume() {
+  local dir=${1:-} opts
+  [ -n "$dir" ] && [ -f "$dir/opts" ] || die "usage: $0 resume DIR (a server stopped by $0 halt)"
+  # `/usr/lib/postgresql/N/bin/postgres "-D" "DIR" "-c" "port=…" …`: everything after the -D pair.
+  opts=$(sed -E 's/^[^ ]+ "-D" "[^"]*" ?//' "$dir/opts")
+  as_server_user "$(pg_bin)/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start -o "$opts" >/dev/null
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop "${2:-}" ;;
-  *) die "usage: $0 start | stop DIR" ;;
+  halt) halt "${2:-}" ;;
+  resume) resume "${2:-}" ;;
+  *) die "usage: $0 start | stop DIR | halt DIR | resume DIR" ;;
 esac

@@ -33,6 +33,28 @@ export class StoreError extends TasksieveError {
   override readonly name = 'StoreError';
 }
 
+/**
+ * The database named on the command line (or in `storage:`) is not one tasksieve may use: not a
+ * database at all, another program's database, or a malformed PostgreSQL URL. Nothing was written.
+ */
+export class DatabaseInputError extends TasksieveError {
+  readonly code = 'E_DATABASE_INPUT';
+  override readonly exitCode = 2;
+  override readonly name = 'DatabaseInputError';
+}
+
+/** The database stayed unreachable past --db-timeout (src/store/outage.ts); finished trials are kept. */
+export class DatabaseUnavailableError extends TasksieveError {
+  readonly code = 'E_DATABASE_UNAVAILABLE';
+  override readonly name = 'DatabaseUnavailableError';
+}
+
+/** An output file (report, export, schema) could not be written; the previous file, if any, is unchanged. */
+export class OutputWriteError extends TasksieveError {
+  readonly code = 'E_OUTPUT_WRITE';
+  override readonly name = 'OutputWriteError';
+}
+
 /** A write to a finished trial: finished trials are immutable. */
 export class TrialFinishedError extends TasksieveError {
   readonly code = 'E_TRIAL_FINISHED';
@@ -49,4 +71,9 @@ export class NonFiniteLossError extends TasksieveError {
  * The codes of the classes above whose exitCode is 2 (the user's input): an error that crossed a thread
  * boundary as plain data ({ name, message, code }) keeps its exit code through them.
  */
-export const INPUT_ERROR_CODES: ReadonlySet<string> = new Set(['E_STUDY_CONFIG', 'E_DATA', 'E_SPEC_DRIFT']);
+export const INPUT_ERROR_CODES: ReadonlySet<string> = new Set([
+  'E_STUDY_CONFIG',
+  'E_DATA',
+  'E_SPEC_DRIFT',
+  'E_DATABASE_INPUT',
+]);

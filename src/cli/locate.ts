@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ResolvedStudy } from '../spec/study.js';
 import { StudyConfigError } from '../errors.js';
-import { isPostgresUrl, PostgresStore, redactUrl, SqliteStore, sqlitePath, type SqliteStoreOptions } from '../store/index.js';
+import { isPostgresUrl, PostgresStore, redactUrl, SqliteStore, sqlitePath, type PostgresStoreOptions, type SqliteStoreOptions } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import type { StudyRecord } from '../spec/records.js';
 
@@ -31,14 +31,14 @@ export function dbLabel(path: string): string {
 }
 
 /** Opens, creating when needed, the database a run writes to (a SQLite file's folder is created too). */
-export function openForWrite(path: string, options: SqliteStoreOptions = {}): Store {
-  if (isPostgresUrl(path)) return PostgresStore.open(path);
+export function openForWrite(path: string, options: SqliteStoreOptions & PostgresStoreOptions = {}): Store {
+  if (isPostgresUrl(path)) return PostgresStore.open(path, { dbTimeoutMs: options.dbTimeoutMs, onOutage: options.onOutage });
   mkdirSync(dirname(path), { recursive: true });
   return SqliteStore.open(path, options);
 }
 
-export function openExisting(path: string, readonly: boolean, options: SqliteStoreOptions = {}): Store {
-  if (isPostgresUrl(path)) return PostgresStore.open(path, { readonly });
+export function openExisting(path: string, readonly: boolean, options: SqliteStoreOptions & PostgresStoreOptions = {}): Store {
+  if (isPostgresUrl(path)) return PostgresStore.open(path, { readonly, dbTimeoutMs: options.dbTimeoutMs, onOutage: options.onOutage });
   if (!existsSync(path)) throw new StudyConfigError(`${path}: database not found`);
   return SqliteStore.open(path, { ...options, readonly });
 }

@@ -51,11 +51,33 @@ export async function main(argv: readonly string[]): Promise<number> {
     printLines(commandHelp(name));
     return 0;
   }
+  const removeSignalExit = exitOnSignal();
+  // The runners install their own clean stop (src/cli/run-command.ts) once loaded.
+  if (STOPS_ITSELF.has(name)) removeSignalExit();
   try {
     return await dispatch(name, rest);
   } catch (error) {
     return reportError(name, error);
   }
+}
+
+/** run, resume and worker stop cleanly on a signal themselves (finished trials kept, running ones handed back). */
+const STOPS_ITSELF: ReadonlySet<CommandName> = new Set(['run', 'resume', 'worker']);
+
+/**
+ * Every other command ends at once on SIGINT/SIGTERM with exit 130: what it writes is one transaction
+ * (migrate, suggest --enqueue) or one atomic rename (report, export, schema), and both are
+ * synchronous, so a signal lands before or after a write, never inside it: the database and the output
+ * file are as they were, or complete. Installed first thing; returns its removal.
+ */
+function exitOnSignal(): () => void {
+  const stop = (): never => process.exit(130);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return () => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  };
 }
 
 /** Checks the arguments first (bad input loads no command module), then imports and runs. */

@@ -107,6 +107,14 @@ const noWait = {
   description: "end once the budget is handed out instead of waiting for other runners' trials (exit 3 if any is unfinished)",
 } as const;
 
+const dbTimeout = {
+  type: 'int',
+  placeholder: 'SECONDS',
+  min: 0,
+  description:
+    'while the database is unreachable (server stopped, file moved away), retry for up to this long, then end with exit 1 (default 30)',
+} as const;
+
 export const COMMANDS = {
   run: {
     summary: 'create or continue a study from its file and run it to its total',
@@ -118,6 +126,7 @@ export const COMMANDS = {
       backend,
       force,
       'no-wait': noWait,
+      'db-timeout': dbTimeout,
       json,
       quiet,
     },
@@ -125,7 +134,7 @@ export const COMMANDS = {
   resume: {
     summary: 're-queue interrupted trials and run the study until it has its total',
     positionals: [study],
-    options: { db, workers, backend, force, 'no-wait': noWait, json, quiet },
+    options: { db, workers, backend, force, 'no-wait': noWait, 'db-timeout': dbTimeout, json, quiet },
   },
   leaderboard: {
     summary: 'best trials first, with source subsets and per-target gains over the baseline',
@@ -212,6 +221,7 @@ export const COMMANDS = {
         placeholder: 'SECONDS',
         description: "re-queue another machine's trial once its heartbeat is this old (default 60)",
       },
+      'db-timeout': dbTimeout,
       json,
       quiet,
     },

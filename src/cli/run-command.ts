@@ -7,13 +7,13 @@ import { PoolExecutor, PoolStartAbortedError } from '../study/pool-executor.js';
 import { StudyHandle } from '../study/study-handle.js';
 import type { RunStudyOptions } from '../study/run-study.js';
 import { runUntilFinished, type LoopSummary, type UnfinishedTrial } from '../study/run-until-finished.js';
-import type { SqliteStoreOptions } from '../store/index.js';
+import { DEFAULT_DB_TIMEOUT_MS, type PostgresStoreOptions, type SqliteStoreOptions } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { FAULT_INJECTION_ENV, parseFaultPlan, stallHook, workerFaults, type Fault } from '../util/fault-injection.js';
 import type { BackendName } from '../spec/units.js';
 import { fmtDuration, fmtNumber } from '../util/format.js';
 import { driftLines } from './drift-report.js';
-import { dbPath, findStudy, isStudyFile, openExisting, openForWrite } from './locate.js';
+import { dbLabel, dbPath, findStudy, isStudyFile, openExisting, openForWrite } from './locate.js';
 import type { Args, Options } from './options.js';
 import { printJson, printLines, printNote } from './output.js';
 import { progressReporter } from './progress.js';
@@ -24,7 +24,7 @@ export const EXIT_INTERRUPTED = 130;
 export const EXIT_UNFINISHED = 3;
 
 /** What run, resume and worker share (resume has no --trials; worker no --trials, --force or --no-wait). */
-export type RunOptions = Pick<Options<'run'>, 'db' | 'workers' | 'backend' | 'json' | 'quiet'> &
+export type RunOptions = Pick<Options<'run'>, 'db' | 'workers' | 'backend' | 'db-timeout' | 'json' | 'quiet'> &
   Partial<Pick<Options<'run'>, 'trials' | 'force' | 'no-wait'>>;
 
 /**
@@ -59,9 +59,25 @@ function faultPlan(): readonly Fault[] {
   }
 }
 
-function storeOptions(plan: readonly Fault[]): SqliteStoreOptions {
+function storeOptions(plan: readonly Fault[], options: RunOptions, label: string): SqliteStoreOptions & PostgresStoreOptions {
   const beforeCommit = stallHook(plan, (line) => process.stderr.write(line));
-  return beforeCommit !== undefined ? { beforeCommit } : {};
+  const timeoutS = options['db-timeout'];
+  // A warning more than progress: on stderr with --json too (stdout stays one document), not with --quiet.
+  const notes = options.quiet !== true;
+  return {
+    ...(beforeCommit !== undefined ? { beforeCommit } : {}),
+    ...(timeoutS !== undefined ? { dbTimeoutMs: timeoutS * 1000 } : {}),
+    ...(notes
+      ? {
+          onOutage: (event) =>
+            printNote(
+              event.type === 'down'
+                ? `database ${label} unavailable (${event.reason}); retrying for up to ${timeoutS ?? DEFAULT_DB_TIMEOUT_MS / 1000} s (--db-timeout)`
+                : `database ${label} back after ${fmtDuration(event.downMs)}`,
+            ),
+        }
+      : {}),
+  };
 }
 
 /**
@@ -83,7 +99,7 @@ export async function runCommand([file]: Args<'run'>, options: RunOptions, runne
     // A signal that arrived while the study file and its data were checked: stop before any write.
     if (signal.aborted) return EXIT_INTERRUPTED;
     const path = dbPath(options.db, study);
-    return execute(openForWrite(path, storeOptions(plan)), study, backend, options, plan, signal, runner);
+    return execute(openForWrite(path, storeOptions(plan, options, dbLabel(path))), study, backend, options, plan, signal, runner);
   });
 }
 
@@ -96,7 +112,7 @@ export async function resumeCommand([target]: Args<'resume'>, options: RunOption
       const study = loadStudyFile(target, { workers });
       if (signal.aborted) return EXIT_INTERRUPTED;
       const path = dbPath(options.db, study);
-      const store = openExisting(path, false, storeOptions(plan));
+      const store = openExisting(path, false, storeOptions(plan, options, dbLabel(path)));
       try {
         findStudy(store, study.name, path);
       } catch (error) {
@@ -106,7 +122,7 @@ export async function resumeCommand([target]: Args<'resume'>, options: RunOption
       return execute(store, study, backend, options, plan, signal, runner);
     }
     const path = dbPath(options.db);
-    const store = openExisting(path, false, storeOptions(plan));
+    const store = openExisting(path, false, storeOptions(plan, options, dbLabel(path)));
     let study: ResolvedStudy;
     try {
       const stored = studySpecOf(findStudy(store, target, path));

@@ -12,3 +12,5 @@ export { isPostgresUrl, openStore, sqlitePath } from './open.js';
 export type { OpenStoreOptions } from './open.js';
 export { MIGRATIONS, SCHEMA_VERSION } from './sqlite/migrations.js';
 export type { Migration, MigrationDb } from './sqlite/migrations.js';
+export { DEFAULT_DB_TIMEOUT_MS, OutageGuard, TransientStoreError } from './outage.js';
+export type { OutageOptions } from './outage.js';

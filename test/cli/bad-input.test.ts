@@ -1,7 +1,9 @@
 // Bad input through the real CLI: one line on stderr naming the file (line:column) and the field,
 // exit code 2, and no database written.
-import { copyFileSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, DIGITS, syntheticStudyYaml, tempDir, writeStudy } from '../helpers/cli.js';
 
@@ -133,5 +135,65 @@ describe('bad input: one line, exit 2, no database', () => {
         '(use a new study name, or another database, or --force to continue with the stored spec)\n',
     );
     expect(statSync(db).mtimeMs).toBe(before);
+  });
+});
+
+describe('a database that is not tasksieve\'s: one line, exit 2, the file byte for byte as it was', () => {
+  const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+  /** Runs the command on the file and checks the refusal; returns the stderr line. */
+  function refused(args: string[], file: string): string {
+    const before = sha256(file);
+    const files = readdirSync(dirname(file)).sort();
+    const result = cli(args, dir);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(sha256(file)).toBe(before);
+    // No journal, WAL or shared-memory file appeared beside it either.
+    expect(readdirSync(dirname(file)).sort()).toEqual(files);
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    return lines[0]!;
+  }
+
+  it('another program\'s SQLite database with a trials table (run, resume, leaderboard)', () => {
+    const file = join(dir, 'foreign.db');
+    const db = new Database(file);
+    db.exec("CREATE TABLE trials (id INTEGER PRIMARY KEY, who TEXT); INSERT INTO trials (who) VALUES ('theirs'); CREATE TABLE notes (x)");
+    db.close();
+    writeFileSync(join(dir, 'ok.yaml'), BASE);
+    const line = `${file} is not a tasksieve database: it has tables notes, trials but no tasksieve migration record ` +
+      '(left unchanged; use a new database or a tasksieve one)';
+    expect(refused(['run', 'ok.yaml', '--db', file], file)).toBe(`tasksieve run: ${line}`);
+    expect(refused(['resume', 'bad', '--db', file], file)).toBe(`tasksieve resume: ${line}`);
+    expect(refused(['leaderboard', 'bad', '--db', file], file)).toBe(`tasksieve leaderboard: ${line}`);
+  });
+
+  it('another program\'s schema_migrations table is not tasksieve\'s', () => {
+    const file = join(dir, 'rails.db');
+    const db = new Database(file);
+    db.exec("CREATE TABLE schema_migrations (version TEXT PRIMARY KEY); INSERT INTO schema_migrations VALUES ('20240101')");
+    db.close();
+    writeFileSync(join(dir, 'ok.yaml'), BASE);
+    expect(refused(['run', 'ok.yaml', '--db', file], file)).toMatch(/^tasksieve run: \S+rails\.db is not a tasksieve database: it has tables schema_migrations but/);
+  });
+
+  it('a file that is not a database', () => {
+    const file = join(dir, 'notes.db');
+    writeFileSync(file, 'these are my notes, not a database\n'.repeat(200));
+    writeFileSync(join(dir, 'ok.yaml'), BASE);
+    const line = `${file} is not a SQLite database (SQLite: file is not a database); nothing was written`;
+    expect(refused(['run', 'ok.yaml', '--db', file], file)).toBe(`tasksieve run: ${line}`);
+    expect(refused(['leaderboard', 'bad', '--db', file], file)).toBe(`tasksieve leaderboard: ${line}`);
+  });
+
+  it('a malformed PostgreSQL URL, its password masked', () => {
+    writeFileSync(join(dir, 'ok.yaml'), BASE);
+    for (const command of [['run', 'ok.yaml'], ['leaderboard', 'bad']]) {
+      const result = cli([...command, '--db', 'postgres://u:s3cret@[::1/db'], dir);
+      expect(result.status).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(`tasksieve ${command[0]}: postgres://u:***@[::1/db: malformed PostgreSQL URL (Invalid URL)\n`);
+    }
   });
 });

@@ -33,6 +33,9 @@ describe('tasksieve worker', () => {
       cliAsync(['worker', file, '--db', database.url, '--workers', '1', '--json']),
     );
     const [first, victim, third] = workers as [(typeof workers)[0], (typeof workers)[0], (typeof workers)[0]];
+    // Migrated here, not by whichever worker gets there first: a reader cannot open an empty database
+    // (this test must not depend on the one before it having run).
+    PostgresStore.open(database.url).close();
     const store = PostgresStore.open(database.url, { readonly: true });
     let killed: TrialRecord | null = null;
     try {
@@ -47,6 +50,9 @@ describe('tasksieve worker', () => {
         if (Date.now() > deadline) throw new Error('the victim never held a RUNNING trial');
         if (victimTrial() !== null) {
           victim.child.kill('SIGSTOP');
+          // A finish it sent just before it stopped still reaches the server: let it land, or the
+          // trial judged "held" would be one it had finished.
+          await sleep(100);
           killed = victimTrial();
           if (killed !== null) victim.child.kill('SIGKILL');
           else victim.child.kill('SIGCONT');

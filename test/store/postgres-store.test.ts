@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StoreError } from '../../src/errors.js';
+import { DatabaseInputError, StoreError } from '../../src/errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/sqlite/migrations.js';
 import { PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { PostgresStore, redactUrl } from '../../src/store/postgres/postgres-store.js';
@@ -159,6 +159,32 @@ describe('PostgresStore (PostgreSQL specifics)', () => {
     expect((thrown as Error).message).not.toContain('s3cret');
     expect(redactUrl('postgresql://u:p%40ss@h/db?x=1')).toBe('postgresql://u:***@h/db?x=1');
     expect(redactUrl('postgres://u@h/db')).toBe('postgres://u@h/db');
+  });
+
+  it('refuses another program\'s tables before any write, read-write and read-only alike', () => {
+    sql(`CREATE TABLE $schema.trials (id int PRIMARY KEY, who text); INSERT INTO $schema.trials VALUES (1, 'theirs')`);
+    const tables = () => sql(`SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename`, [schema.name]).rows;
+    const before = tables();
+    for (const readonly of [false, true]) {
+      const open = () => PostgresStore.open(schema.url, { readonly });
+      expect(open).toThrow(DatabaseInputError);
+      expect(open).toThrow(
+        `${redactUrl(schema.url)} is not a tasksieve database: it has tables trials but no tasksieve migration record`,
+      );
+    }
+    expect(tables()).toEqual(before);
+    expect(sql(`SELECT who FROM $schema.trials`).rows).toEqual([{ who: 'theirs' }]);
+  });
+
+  it('refuses a malformed URL as bad input (exit 2), its password masked', () => {
+    let thrown: unknown;
+    try {
+      PostgresStore.open('postgres://u:s3cret@[::1/db');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(DatabaseInputError);
+    expect(thrown).toMatchObject({ exitCode: 2, message: 'postgres://u:***@[::1/db: malformed PostgreSQL URL (Invalid URL)' });
   });
 
   describe('read-only mode', () => {

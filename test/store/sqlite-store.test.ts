@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import ts from 'typescript';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StoreError } from '../../src/errors.js';
+import { spawn } from 'node:child_process';
+import { DatabaseInputError, DatabaseUnavailableError, StoreError } from '../../src/errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { runNode } from '../helpers/node-process.js';
@@ -138,6 +139,65 @@ describe('SqliteStore (SQLite specifics)', () => {
     const reader = SqliteStore.open(dbPath, { readonly: true });
     try {
       expect(reader.getScreen(reader.getStudy('s')!.id)).toEqual(screen);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('refuses another program\'s tables before any write, and opens one that another tasksieve is creating', () => {
+    const db = raw();
+    db.exec("CREATE TABLE trials (x INTEGER); INSERT INTO trials VALUES (7)");
+    db.close();
+    const before = fs.readFileSync(dbPath);
+    expect(() => SqliteStore.open(dbPath)).toThrow(DatabaseInputError);
+    expect(() => SqliteStore.open(dbPath)).toThrow('is not a tasksieve database: it has tables trials');
+    expect(fs.readFileSync(dbPath).equals(before)).toBe(true);
+
+    // A process that opens a fresh database creates schema_migrations first, in its own transaction:
+    // a second process arriving then sees that table alone, empty, and must migrate, not refuse.
+    fs.rmSync(dbPath);
+    const fresh = raw();
+    fresh.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT');
+    fresh.close();
+    SqliteStore.open(dbPath).close();
+    const check = raw({ readonly: true });
+    const versions = check.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
+    check.close();
+    expect(versions).toEqual(MIGRATIONS.map((m) => m.version));
+  });
+
+  it('a write waits while the file is moved away, goes on when it is back, and gives up past dbTimeoutMs', async () => {
+    const events: string[] = [];
+    const store = SqliteStore.open(dbPath, { dbTimeoutMs: 1_500, onOutage: (e) => events.push(e.type) });
+    try {
+      const { study } = store.getOrCreateStudy('s', {}, 'maximize');
+      fs.renameSync(dbPath, `${dbPath}.away`);
+      // Another process puts it back while this one is blocked in the write.
+      const mover = spawn('sh', ['-c', `sleep 0.4; mv '${dbPath}.away' '${dbPath}'`]);
+      const moved = new Promise((resolve) => mover.on('close', resolve));
+      const t0 = Date.now();
+      const trial = store.createTrial(study.id, 10, () => ({ state: 'WAITING', owner: null, params: { x: 1 } }));
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+      await moved;
+      expect(trial?.number).toBe(0);
+      expect(events).toEqual(['down', 'up']);
+
+      // Gone for good: past the limit one DatabaseUnavailableError, and every later call fails at once.
+      fs.renameSync(dbPath, `${dbPath}.away`);
+      const t1 = Date.now();
+      expect(() => store.createTrial(study.id, 10, () => ({ state: 'WAITING', owner: null, params: { x: 2 } }))).toThrow(DatabaseUnavailableError);
+      expect(Date.now() - t1).toBeGreaterThanOrEqual(1_400);
+      const t2 = Date.now();
+      expect(() => store.heartbeat([trial!.id], 'o')).toThrow(/unavailable for [\d.]+ s, past --db-timeout 1.5 s .*is gone/);
+      expect(Date.now() - t2).toBeLessThan(100);
+    } finally {
+      store.close();
+      if (fs.existsSync(`${dbPath}.away`)) fs.renameSync(`${dbPath}.away`, dbPath);
+    }
+    // Nothing was written to the file while it was away: one trial, the one made while it was back.
+    const reader = SqliteStore.open(dbPath, { readonly: true });
+    try {
+      expect(reader.getTrials(reader.getStudy('s')!.id).map((t) => t.params)).toEqual([{ x: 1 }]);
     } finally {
       reader.close();
     }

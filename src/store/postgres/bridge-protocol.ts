@@ -26,8 +26,11 @@ export interface QueryResult {
 }
 
 export interface BridgeError {
-  /** 'database': the server refused a statement (SQLSTATE in code); 'connection': no usable connection. */
-  readonly kind: 'database' | 'connection' | 'internal';
+  /**
+   * 'database': the server refused a statement (SQLSTATE in code); 'connection': no usable connection;
+   * 'url': pg could not parse the connection URL (nothing was sent anywhere).
+   */
+  readonly kind: 'database' | 'connection' | 'url' | 'internal';
   readonly message: string;
   readonly code?: string;
   readonly detail?: string;

@@ -20,16 +20,24 @@ types.setTypeParser(pg.types.builtins.INT8, (text: string) => Number(text));
 
 let client: pg.Client | null = null;
 
+class UrlError extends Error {}
+
 async function connection(): Promise<pg.Client> {
   if (client !== null) return client;
-  const fresh = new pg.Client({
-    connectionString: init.url,
-    connectionTimeoutMillis: init.connectTimeoutMs,
-    keepAlive: true,
-    // A URL's application_name wins (operators tell workers apart in pg_stat_activity).
-    fallback_application_name: 'tasksieve',
-    types,
-  });
+  let fresh: pg.Client;
+  try {
+    fresh = new pg.Client({
+      connectionString: init.url,
+      connectionTimeoutMillis: init.connectTimeoutMs,
+      keepAlive: true,
+      // A URL's application_name wins (operators tell workers apart in pg_stat_activity).
+      fallback_application_name: 'tasksieve',
+      types,
+    });
+  } catch (error) {
+    // The constructor only parses the URL: a malformed one is the user's input, not a lost server.
+    throw new UrlError(error instanceof Error ? error.message : String(error));
+  }
   // A connection that breaks between requests is dropped here; the next request opens a new one.
   fresh.on('error', () => {
     if (client === fresh) client = null;
@@ -58,6 +66,7 @@ function toBridgeError(error: unknown, index?: number): BridgeError {
       index,
     };
   }
+  if (error instanceof UrlError) return { kind: 'url', message: error.message, index };
   const message = error instanceof Error ? error.message || (error as NodeJS.ErrnoException).code || String(error) : String(error);
   return { kind: 'connection', message, index };
 }
@@ -76,7 +85,9 @@ async function run(request: Extract<BridgeRequest, { type: 'run' }>): Promise<Br
       results.push({ rows: result.rows as Record<string, unknown>[], rowCount: result.rowCount ?? 0 });
     } catch (error) {
       // Anything but a server's answer means the connection is no longer trustworthy.
-      if (!(error instanceof pg.DatabaseError) && client === db) {
+      // So does a server that is shutting down or restarting (57P01-57P03) or a connection exception (08).
+      const serverGone = error instanceof pg.DatabaseError && /^(08|57P0[123])/.test(error.code ?? '');
+      if ((!(error instanceof pg.DatabaseError) || serverGone) && client === db) {
         client = null;
         db.end().catch(() => {});
       }

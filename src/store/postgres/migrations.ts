@@ -1,9 +1,9 @@
 // Numbered schema migrations of the PostgreSQL store: the same versions and names as the SQLite ones
 // (../sqlite/migrations.ts owns SCHEMA_VERSION), in PostgreSQL DDL, applied under an advisory lock and
 // recorded in `schema_migrations`. Main thread only; must not import tfjs or worker code.
-import { StoreError } from '../../errors.js';
+import { DatabaseInputError } from '../../errors.js';
 import type { Migration, MigrationDb } from '../sqlite/migrations.js';
-import { assertNoUnknownMigration, assertNumbered, assertSchemaCurrent, SCHEMA_VERSION } from '../sqlite/migrations.js';
+import { assertNoUnknownMigration, assertNumbered, assertSchemaCurrent, foreignDatabase, SCHEMA_VERSION } from '../sqlite/migrations.js';
 import type { SyncPgClient } from './sync-client.js';
 
 const FINISHED = `('COMPLETE', 'PRUNED', 'FAIL')`;
@@ -156,12 +156,38 @@ function appliedVersions(db: SyncPgClient): number[] {
 }
 
 /**
+ * Whether the connection's schema holds tasksieve's tables, none, or someone else's (as for SQLite:
+ * "ours" means migration 1 is recorded in schema_migrations). Read before anything is written.
+ */
+function pgDatabaseKind(db: SyncPgClient): { kind: 'empty' | 'tasksieve' } | { kind: 'foreign'; tables: string[] } {
+  const tables = db
+    .query(
+      `SELECT table_name FROM information_schema.tables
+       WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`,
+    )
+    .rows.map((row) => String(row['table_name']));
+  if (tables.length === 0) return { kind: 'empty' };
+  if (!tables.includes('schema_migrations')) return { kind: 'foreign', tables };
+  let records: Record<string, unknown>[];
+  try {
+    records = db.query('SELECT version, name FROM schema_migrations').rows;
+  } catch {
+    return { kind: 'foreign', tables }; // another program's schema_migrations, with other columns
+  }
+  if (records.some((r) => Number(r['version']) === 1 && r['name'] === PG_MIGRATIONS[0]!.name)) return { kind: 'tasksieve' };
+  return { kind: 'foreign', tables };
+}
+
+/**
  * Brings the database up to SCHEMA_VERSION in one transaction (PostgreSQL DDL is transactional),
  * holding an advisory lock so that processes opening a fresh database at once migrate it once.
+ * Another program's tables are refused first, untouched.
  */
 export function migratePostgres(db: SyncPgClient, where: string): void {
-  // The usual case, a database already at this version, costs two reads and takes no lock.
-  if (db.query(`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`).rows[0]?.['present'] === true) {
+  const found = pgDatabaseKind(db);
+  if (found.kind === 'foreign') throw foreignDatabase(where, found.tables);
+  // The usual case, a database already at this version, costs three reads and takes no lock.
+  if (found.kind === 'tasksieve') {
     const applied = appliedVersions(db);
     assertNoUnknownMigration(applied, where);
     if (PG_MIGRATIONS.every((m) => applied.includes(m.version))) return;
@@ -194,7 +220,8 @@ export function migratePostgres(db: SyncPgClient, where: string): void {
 
 /** A read-only store cannot migrate: it only checks that the schema is exactly the known one. */
 export function checkPostgresSchema(db: SyncPgClient, where: string): void {
-  const found = db.query(`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`).rows[0]?.['present'];
-  if (found !== true) throw new StoreError(`${where} is not a tasksieve database (it has no schema_migrations table)`);
+  const found = pgDatabaseKind(db);
+  if (found.kind === 'foreign') throw foreignDatabase(where, found.tables);
+  if (found.kind === 'empty') throw new DatabaseInputError(`${where} is not a tasksieve database (it has no tasksieve migration record)`);
   assertSchemaCurrent(appliedVersions(db), where);
 }

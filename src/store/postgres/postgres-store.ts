@@ -1,7 +1,7 @@
 // The PostgreSQL Store: the synchronous Store contract over one connection held by a bridge thread
 // (sync-client.ts). Numbering serialises on the study row, claiming uses SKIP LOCKED, and
 // every statement is parameterised. Main thread only; must not import tfjs or worker code.
-import { StoreError, TasksieveError } from '../../errors.js';
+import { DatabaseInputError, StoreError, TasksieveError } from '../../errors.js';
 import {
   assertFinishable,
   assertRecording,
@@ -19,6 +19,7 @@ import {
   toJsonText,
 } from '../checks.js';
 import { checkPostgresSchema, migratePostgres } from './migrations.js';
+import { DEFAULT_DB_TIMEOUT_MS, OutageGuard, TransientStoreError, type OutageOptions } from '../outage.js';
 import { PgRequestError, SyncPgClient, type QueryResult, type Statement } from './sync-client.js';
 import { rowDecoders } from '../rows.js';
 import type { StudyDump } from '../study-dump.js';
@@ -33,6 +34,18 @@ export interface PostgresStoreOptions {
   readonly connectTimeoutMs?: number;
   /** How long one call may block, lock waits included; default 120 000 ms. */
   readonly requestTimeoutMs?: number;
+  /**
+   * How long the server may be unreachable (stopped, restarting, connections dropped) before the store
+   * gives up with a DatabaseUnavailableError; calls block and retry meanwhile. Default 30 000 ms.
+   */
+  readonly dbTimeoutMs?: number;
+  /** Told when an outage starts and ends. */
+  readonly onOutage?: OutageOptions['onOutage'];
+}
+
+/** The server went away or is restarting: class 08 (connection exception), 57P01-57P03 (shutdown, startup). */
+function isTransientSqlState(code: string | undefined): boolean {
+  return code !== undefined && (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03');
 }
 
 // jsonb columns arrive parsed.
@@ -61,12 +74,16 @@ export class PostgresStore implements Store {
   /** A transaction this store is inside of, and whether its BEGIN still waits for the first statement. */
   private transaction: { readonly kind: 'write' | 'snapshot'; begun: boolean; committed: boolean; readonly begin: string } | null =
     null;
+  /** Inside an OutageGuard call: nested calls do not retry on their own, the outermost one does. */
+  private guarding = false;
+  private lastNow = 0;
 
   private constructor(
     private readonly db: SyncPgClient,
     /** The URL as given to open(), password masked, for messages. */
     readonly path: string,
     readonly readonly: boolean,
+    private readonly guard: OutageGuard,
   ) {}
 
   static open(url: string, options: PostgresStoreOptions = {}): PostgresStore {
@@ -89,12 +106,16 @@ export class PostgresStore implements Store {
         ],
       });
     } catch (err) {
+      if (err instanceof PgRequestError && err.kind === 'url') {
+        throw new DatabaseInputError(`${where}: malformed PostgreSQL URL (${messageOf(err)})`, { cause: err });
+      }
       throw new StoreError(`cannot open database ${where}: ${messageOf(err)}`, { cause: err });
     }
     try {
       if (readonly) checkPostgresSchema(db, where);
       else migratePostgres(db, where);
-      return new PostgresStore(db, where, readonly);
+      const guard = new OutageGuard({ timeoutMs: options.dbTimeoutMs ?? DEFAULT_DB_TIMEOUT_MS, label: where, onOutage: options.onOutage });
+      return new PostgresStore(db, where, readonly, guard);
     } catch (err) {
       db.close();
       // A PgRequestError is a TasksieveError too, but its message alone does not say which database.
@@ -130,6 +151,10 @@ export class PostgresStore implements Store {
 
   createTrial(studyId: number, maxTrials: number, propose: (number: number) => NewTrial): TrialRecord | null {
     checkMaxTrials(maxTrials);
+    // The attempt's timestamp and owner identify its row if the connection broke after COMMIT.
+    const now = this.now();
+    let owner: string | null = null;
+    const recover = () => (owner === null ? undefined : this.ownAttempt(studyId, owner, now));
     return this.write(() => {
       // The study row is the numbering lock: a second creator waits here, then counts after the first
       // committed (a new statement, so a new snapshot). NO KEY UPDATE leaves the foreign-key locks
@@ -147,7 +172,7 @@ export class PostgresStore implements Store {
       const next = Number(budget!.rows[0]!['next']);
       if (n >= maxTrials) return null;
       const row = checkProposal(propose(next));
-      const now = Date.now();
+      owner = row.owner;
       const running = row.state === 'RUNNING';
       const [inserted] = this.run(
         [
@@ -160,22 +185,28 @@ export class PostgresStore implements Store {
         true,
       );
       return decode.trial(inserted!.rows[0]!);
-    });
+    }, recover);
   }
 
   claimWaitingTrial(studyId: number, owner: string): TrialRecord | null {
     checkOwner(owner);
     this.assertWritable();
-    // SKIP LOCKED: concurrent claimers each take a different WAITING trial instead of queueing on one.
-    const row = this.one(
-      `UPDATE trials
-       SET state = 'RUNNING', owner = $2, started_at = $3, heartbeat_at = $3, attempts = attempts + 1
-       WHERE id = (SELECT id FROM trials WHERE study_id = $1 AND state = 'WAITING'
-                   ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED)
-       RETURNING ${TRIAL_COLUMNS}`,
-      [studyId, owner, Date.now()],
-    ).rows[0];
-    return row === undefined ? null : decode.trial(row);
+    const now = this.now();
+    return this.guarded(
+      () => {
+        // SKIP LOCKED: concurrent claimers each take a different WAITING trial instead of queueing on one.
+        const row = this.one(
+          `UPDATE trials
+           SET state = 'RUNNING', owner = $2, started_at = $3, heartbeat_at = $3, attempts = attempts + 1
+           WHERE id = (SELECT id FROM trials WHERE study_id = $1 AND state = 'WAITING'
+                       ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED)
+           RETURNING ${TRIAL_COLUMNS}`,
+          [studyId, owner, now],
+        ).rows[0];
+        return row === undefined ? null : decode.trial(row);
+      },
+      () => this.ownAttempt(studyId, owner, now),
+    );
   }
 
   heartbeat(trialIds: readonly number[], owner: string): void {
@@ -191,13 +222,19 @@ export class PostgresStore implements Store {
   finishTrial(trialId: number, owner: string, outcome: FinishTrial): TrialRecord {
     checkFinish(owner, outcome);
     this.assertWritable();
+    const now = this.now();
     // One statement on the usual path; only a refused finish reads the trial to say why.
-    const done = this.one(
-      `UPDATE trials SET state = $3, value = $4, error = $5, backend = $6, finished_at = $7
-       WHERE id = $1 AND state = 'RUNNING' AND owner = $2
-       RETURNING ${TRIAL_COLUMNS}`,
-      [trialId, owner, outcome.state, outcome.value, outcome.error, outcome.backend, Date.now()],
-    ).rows[0];
+    const done = this.guarded(
+      () =>
+        this.one(
+          `UPDATE trials SET state = $3, value = $4, error = $5, backend = $6, finished_at = $7
+           WHERE id = $1 AND state = 'RUNNING' AND owner = $2
+           RETURNING ${TRIAL_COLUMNS}`,
+          [trialId, owner, outcome.state, outcome.value, outcome.error, outcome.backend, now],
+        ).rows[0],
+      // This very finish committed before the connection broke: its timestamp says so.
+      () => this.one(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE id = $1 AND owner = $2 AND finished_at = $3`, [trialId, owner, now]).rows[0],
+    );
     if (done !== undefined) return decode.trial(done);
     const trial = this.requireTrial(trialId);
     assertFinishable(trial, owner);
@@ -411,7 +448,7 @@ export class PostgresStore implements Store {
 
   snapshot<T>(fn: () => T): T {
     // REPEATABLE READ pins one snapshot at the first statement; READ ONLY never blocks a writer.
-    return this.inTransaction('snapshot', 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', fn);
+    return this.guarded(() => this.inTransaction('snapshot', 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', fn));
   }
 
   /**
@@ -441,9 +478,38 @@ export class PostgresStore implements Store {
     this.db.close();
   }
 
-  private write<T>(fn: () => T): T {
+  private write<T>(fn: () => T, recover?: () => T | undefined): T {
     this.assertWritable();
-    return this.inTransaction('write', 'BEGIN', fn);
+    return this.guarded(() => this.inTransaction('write', 'BEGIN', fn), recover);
+  }
+
+  /**
+   * The outermost call retries through an outage (OutageGuard): a whole transaction from BEGIN, or
+   * one autocommit statement. Calls inside a transaction or another guarded call only throw.
+   */
+  private guarded<T>(fn: () => T, recover?: () => T | undefined): T {
+    if (this.guarding || this.transaction !== null) return fn();
+    this.guarding = true;
+    try {
+      return this.guard.run(fn, recover);
+    } finally {
+      this.guarding = false;
+    }
+  }
+
+  /** The trial this owner started at `at` (a claim or a creation whose answer was lost), if it committed. */
+  private ownAttempt(studyId: number, owner: string, at: number): TrialRecord | undefined {
+    const row = this.one(
+      `SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = $1 AND owner = $2 AND started_at = $3 AND state = 'RUNNING'`,
+      [studyId, owner, at],
+    ).rows[0];
+    return row === undefined ? undefined : decode.trial(row);
+  }
+
+  /** Date.now(), strictly increasing per store: a timestamp names one attempt of this store's owner(s). */
+  private now(): number {
+    this.lastNow = Math.max(Date.now(), this.lastNow + 1);
+    return this.lastNow;
   }
 
   private inTransaction<T>(kind: 'write' | 'snapshot', begin: string, fn: () => T): T {
@@ -479,6 +545,10 @@ export class PostgresStore implements Store {
    */
   private run(statements: readonly Statement[], commit = false): QueryResult[] {
     this.assertOpen();
+    return this.guarded(() => this.runOnce(statements, commit));
+  }
+
+  private runOnce(statements: readonly Statement[], commit: boolean): QueryResult[] {
     const transaction = this.transaction;
     const begin = transaction !== null && !transaction.begun;
     const end = commit && transaction !== null && transaction.kind === 'write';
@@ -499,6 +569,9 @@ export class PostgresStore implements Store {
 
   private wrap(err: unknown): unknown {
     if (!(err instanceof PgRequestError)) return err;
+    if (err.kind === 'connection' || (err.kind === 'database' && isTransientSqlState(err.sqlState))) {
+      return new TransientStoreError(`PostgreSQL ${this.path}: ${err.message}`);
+    }
     if (err.kind === 'database') {
       // Trigger refusals keep their meaning: a finished trial is immutable.
       return new StoreError(`${err.message} (${err.sqlState ?? 'unknown SQLSTATE'})`, { cause: err });

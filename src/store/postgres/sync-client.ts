@@ -97,7 +97,8 @@ export class SyncPgClient {
 
   /** Runs the statements in order on the one connection: one thread hop, one round trip each. */
   run(statements: readonly Statement[]): QueryResult[] {
-    if (this.closed) throw new PgRequestError({ kind: 'connection', message: 'the PostgreSQL client is closed' });
+    // 'internal', not 'connection': no retry can bring a closed client (closed, or given up after a timeout) back.
+    if (this.closed) throw new PgRequestError({ kind: 'internal', message: 'the PostgreSQL client is closed' });
     const response = this.request({ type: 'run', statements });
     if (!response.ok) throw new PgRequestError(response.error);
     return [...response.results];

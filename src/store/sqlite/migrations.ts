@@ -2,7 +2,7 @@
 // recorded in `schema_migrations`. Main thread only; must not import tfjs or worker code.
 
 import type Database from 'better-sqlite3';
-import { StoreError } from '../../errors.js';
+import { DatabaseInputError, StoreError } from '../../errors.js';
 
 /** The part of the driver a migration may use: plain DDL, so a migration cannot depend on app code. */
 export interface MigrationDb {
@@ -206,13 +206,51 @@ export function migrate(db: Database.Database, path: string): void {
   }
 }
 
+/**
+ * Whether the file holds tasksieve's tables, none at all, or someone else's. Read before anything is
+ * written (the WAL switch and the migrations both write), so a foreign database is refused unchanged.
+ * "Ours" means migration 1 is recorded in our schema_migrations table; a lone empty schema_migrations
+ * is a database another tasksieve process is creating right now (it creates that table first).
+ */
+export function databaseKind(db: Database.Database): { kind: 'empty' | 'tasksieve' } | { kind: 'foreign'; tables: string[] } {
+  const tables = db
+    .prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name`)
+    .all()
+    .map((row) => row.name);
+  if (tables.length === 0) return { kind: 'empty' };
+  if (!tables.includes('schema_migrations')) return { kind: 'foreign', tables };
+  let records: { version: unknown; name: unknown }[];
+  try {
+    records = db.prepare<[], { version: unknown; name: unknown }>('SELECT version, name FROM schema_migrations').all();
+  } catch {
+    return { kind: 'foreign', tables }; // another program's schema_migrations, with other columns
+  }
+  if (records.some((r) => r.version === 1 && r.name === MIGRATIONS[0]!.name)) return { kind: 'tasksieve' };
+  if (records.length === 0 && tables.length === 1) return { kind: 'tasksieve' };
+  return { kind: 'foreign', tables };
+}
+
+/** The one-line refusal of a database that is not tasksieve's; the same words for both backends. */
+export function foreignDatabase(path: string, tables: readonly string[]): DatabaseInputError {
+  const shown = tables.length > 5 ? [...tables.slice(0, 5), '…'] : tables;
+  return new DatabaseInputError(
+    `${path} is not a tasksieve database: it has tables ${shown.join(', ')} but no tasksieve migration record ` +
+      `(left unchanged; use a new database or a tasksieve one)`,
+  );
+}
+
+/** Refuses, before any write, a database holding another program's tables. */
+export function assertWritableDatabase(db: Database.Database, path: string): void {
+  const found = databaseKind(db);
+  if (found.kind === 'foreign') throw foreignDatabase(path, found.tables);
+}
+
 /** A read-only connection cannot migrate: it only checks that the schema is exactly the known one. */
 export function checkSchema(db: Database.Database, path: string): void {
-  const hasTable = db
-    .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`)
-    .get();
-  if (hasTable === undefined) {
-    throw new StoreError(`${path} is not a tasksieve database (it has no schema_migrations table)`);
+  const found = databaseKind(db);
+  if (found.kind === 'foreign') throw foreignDatabase(path, found.tables);
+  if (found.kind === 'empty' || appliedVersions(db).length === 0) {
+    throw new DatabaseInputError(`${path} is not a tasksieve database (it has no tasksieve migration record)`);
   }
   assertSchemaCurrent(appliedVersions(db), path);
 }

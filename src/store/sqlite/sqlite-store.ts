@@ -1,9 +1,9 @@
 // The SQLite Store: one connection per process, WAL, every state change one BEGIN IMMEDIATE
 // transaction. Main thread only; must not import tfjs or worker code.
 
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { StoreError, TasksieveError } from '../../errors.js';
+import { DatabaseInputError, StoreError, TasksieveError } from '../../errors.js';
 import {
   assertFinishable,
   assertRecording,
@@ -21,7 +21,8 @@ import {
   messageOf,
   toJsonText,
 } from '../checks.js';
-import { checkSchema, migrate } from './migrations.js';
+import { assertWritableDatabase, checkSchema, migrate } from './migrations.js';
+import { DEFAULT_DB_TIMEOUT_MS, OutageGuard, TransientStoreError, type OutageOptions } from '../outage.js';
 import { rowDecoders } from '../rows.js';
 import type { BaselineRecord, IntermediateRecord, Json, ScreenRecord, StudyIntermediateRecord, StudyRecord, TrialRecord, TrialState, UnitRecord } from '../../spec/records.js';
 import type { FinishTrial, NewTrial, Store } from '../types.js';
@@ -36,6 +37,13 @@ export interface SqliteStoreOptions {
    * Reliability tests stall there (src/util/fault-injection.ts) to SIGKILL a process mid-write.
    */
   readonly beforeCommit?: () => void;
+  /**
+   * How long the file may be unusable (moved or deleted, I/O errors) before the store gives up with a
+   * DatabaseUnavailableError; calls block and retry meanwhile. Default 30 000 ms (--db-timeout).
+   */
+  readonly dbTimeoutMs?: number;
+  /** Told when an outage starts and ends. */
+  readonly onOutage?: OutageOptions['onOutage'];
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
@@ -219,6 +227,9 @@ export class SqliteStore implements Store {
     /** The path as given to open(), for messages. */
     readonly path: string,
     readonly readonly: boolean,
+    private readonly guard: OutageGuard,
+    /** The file this connection has open; a write checks the path still names it. */
+    private readonly file: FileId | null,
     private readonly beforeCommit?: () => void,
   ) {}
 
@@ -235,13 +246,14 @@ export class SqliteStore implements Store {
     try {
       db = new Database(path, readonly ? { readonly: true, fileMustExist: true, timeout: busyTimeoutMs } : { timeout: busyTimeoutMs });
     } catch (err) {
-      throw new StoreError(`cannot open database ${path}: ${messageOf(err)}`, { cause: err });
+      throw openError(path, err);
     }
     try {
       db.pragma('foreign_keys = ON');
       if (readonly) {
         checkSchema(db, path);
       } else {
+        assertWritableDatabase(db, path);
         // WAL lets leaderboard readers run while a search writes. It is a property of the file, so
         // read-only connections inherit it.
         db.pragma('journal_mode = WAL');
@@ -251,11 +263,12 @@ export class SqliteStore implements Store {
         db.pragma('synchronous = NORMAL');
         migrate(db, path);
       }
-      return new SqliteStore(db, prepareStatements(db), path, readonly, options.beforeCommit);
+      const guard = new OutageGuard({ timeoutMs: options.dbTimeoutMs ?? DEFAULT_DB_TIMEOUT_MS, label: path, onOutage: options.onOutage });
+      return new SqliteStore(db, prepareStatements(db), path, readonly, guard, fileId(path), options.beforeCommit);
     } catch (err) {
       db.close();
       if (err instanceof TasksieveError) throw err;
-      throw new StoreError(`cannot open database ${path}: ${messageOf(err)}`, { cause: err });
+      throw openError(path, err);
     }
   }
 
@@ -475,11 +488,7 @@ export class SqliteStore implements Store {
     this.assertOpen();
     // A deferred transaction takes no lock until its first read; in WAL mode that read pins a
     // snapshot for the rest of the transaction and never blocks writers.
-    try {
-      return this.db.transaction(fn).deferred();
-    } catch (err) {
-      throw wrapSqliteError(err);
-    }
+    return this.guarded(() => this.db.transaction(fn).deferred());
   }
 
   close(): void {
@@ -490,10 +499,35 @@ export class SqliteStore implements Store {
 
   private read<T>(fn: () => T): T {
     this.assertOpen();
-    try {
-      return fn();
-    } catch (err) {
-      throw wrapSqliteError(err);
+    return this.guarded(fn);
+  }
+
+  /**
+   * Runs a whole call, retried through an outage (OutageGuard). Inside a transaction a failure is
+   * only wrapped: the outermost call retries the transaction from its start.
+   */
+  private guarded<T>(fn: () => T, checkFile = false): T {
+    const once = (): T => {
+      try {
+        if (checkFile) this.assertSameFile();
+        return fn();
+      } catch (err) {
+        throw wrapSqliteError(err, this.path);
+      }
+    };
+    return this.db.inTransaction ? once() : this.guard.run(once);
+  }
+
+  /**
+   * A connection keeps writing to its file after the path is deleted or moved, and everything it
+   * wrote would be lost with it: while the path does not name the file opened, writes wait.
+   */
+  private assertSameFile(): void {
+    if (this.file === null) return;
+    const now = fileId(this.path);
+    if (now === null) throw new TransientStoreError(`${this.path} is gone (deleted or moved away)`);
+    if (now.dev !== this.file.dev || now.ino !== this.file.ino) {
+      throw new TransientStoreError(`${this.path} is now another file (replaced)`);
     }
   }
 
@@ -505,17 +539,13 @@ export class SqliteStore implements Store {
   private write<T>(fn: () => T): T {
     this.assertOpen();
     if (this.readonly) throw new StoreError(`database ${this.path} is open read-only`);
-    try {
-      const hook = this.beforeCommit;
-      const body = hook === undefined ? fn : () => {
-        const result = fn();
-        hook();
-        return result;
-      };
-      return this.db.transaction(body).immediate();
-    } catch (err) {
-      throw wrapSqliteError(err);
-    }
+    const hook = this.beforeCommit;
+    const body = hook === undefined ? fn : () => {
+      const result = fn();
+      hook();
+      return result;
+    };
+    return this.guarded(() => this.db.transaction(body).immediate(), true);
   }
 
   private assertOpen(): void {
@@ -533,13 +563,41 @@ export class SqliteStore implements Store {
   }
 }
 
+function openError(path: string, err: unknown): TasksieveError {
+  // The first read of a file that is not SQLite's: the user named the wrong file.
+  if (err instanceof Database.SqliteError && err.code === 'SQLITE_NOTADB') {
+    return new DatabaseInputError(`${path} is not a SQLite database (SQLite: ${messageOf(err)}); nothing was written`, { cause: err });
+  }
+  return new StoreError(`cannot open database ${path}: ${messageOf(err)}`, { cause: err });
+}
+
 function statesJson(states: readonly TrialState[]): string {
   return JSON.stringify(checkStates(states));
 }
 
-function wrapSqliteError(err: unknown): unknown {
-  if (err instanceof Database.SqliteError) {
-    return new StoreError(`${err.message} (${err.code})`, { cause: err });
+interface FileId {
+  readonly dev: number;
+  readonly ino: number;
+}
+
+function fileId(path: string): FileId | null {
+  try {
+    const { dev, ino } = statSync(path);
+    return { dev, ino };
+  } catch {
+    return null;
   }
-  return err;
+}
+
+/** I/O errors and a file that cannot be opened may pass (a moved file comes back, a disk is remounted). */
+function isTransientSqlite(code: string): boolean {
+  return code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN';
+}
+
+function wrapSqliteError(err: unknown, path: string): unknown {
+  if (!(err instanceof Database.SqliteError)) return err;
+  if (isTransientSqlite(err.code)) return new TransientStoreError(`${path}: ${err.message} (${err.code})`);
+  // Not retried: the run ends, and a resume continues once space is freed.
+  if (err.code === 'SQLITE_FULL') return new StoreError(`database ${path} is full: ${err.message} (SQLITE_FULL)`, { cause: err });
+  return new StoreError(`${err.message} (${err.code})`, { cause: err });
 }

@@ -1,0 +1,118 @@
+// Signals during the commands that write something other than trials: `report` (an HTML file),
+// `migrate` (a whole study into PostgreSQL) and `screen` (a pool of workers). SIGTERM exits 130;
+// SIGKILL or SIGTERM at any moment leaves the previous output or a complete one, never a torn file,
+// and a migrated study is there whole or not at all. Signals are sent at a spread of delays so that
+// some land mid-command; the test checks that some did. (A signal in the first few tens of ms, while
+// Node itself starts, has its default action: the CLI has written nothing by then.)
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresStore } from '../../src/store/index.js';
+import { cli, syntheticStudyYaml, tempDir, writeStudy } from '../helpers/cli.js';
+import { freshDatabase, pgAdmin } from '../helpers/pg.js';
+import { sleep, spawnCli } from './helpers.js';
+
+/**
+ * How a signalled CLI may end: done (0); SIGTERM: 130, or killed by it while Node was still starting,
+ * before the CLI's handler existed (nothing written by then); SIGKILL: killed.
+ */
+function ended(signal: NodeJS.Signals, result: { status: number | null; signal: NodeJS.Signals | null }): boolean {
+  return result.status === 0 || result.signal === signal || (signal === 'SIGTERM' && result.status === 130);
+}
+
+const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+let dir: string;
+let db: string;
+beforeAll(() => {
+  dir = tempDir('tasksieve-outsig-');
+  const file = writeStudy(dir, syntheticStudyYaml({ name: 'sig', trials: 4, workers: 1, seeds: 1 }));
+  db = join(dir, 'sig.db');
+  expect(cli(['run', file, '--db', db, '--quiet']).status).toBe(0);
+});
+
+/** Spawns the command, sends `signal` after `delayMs`, and returns how it ended. */
+async function interrupted(args: string[], signal: NodeJS.Signals, delayMs: number) {
+  const run = spawnCli(args);
+  await sleep(delayMs);
+  run.child.kill(signal);
+  return run.done;
+}
+
+describe('signals during report, migrate and screen', () => {
+  it('report: SIGTERM exits 130 (or the report was already written); SIGKILL leaves the previous report or the new one, whole', async () => {
+    const out = join(dir, 'out', 'report.html');
+    mkdirSync(join(dir, 'out'));
+    expect(cli(['report', 'sig', '--db', db, '-o', out]).status).toBe(0);
+    const complete = readFileSync(out, 'utf8');
+    expect(complete).toMatch(/<\/html>\s*$/);
+    const statuses: (number | null)[] = [];
+    for (const [signal, delay] of [
+      ['SIGTERM', 300], ['SIGTERM', 450], ['SIGTERM', 600], ['SIGTERM', 800], ['SIGTERM', 1000],
+      ['SIGKILL', 200], ['SIGKILL', 400], ['SIGKILL', 600], ['SIGKILL', 800],
+    ] as const) {
+      const before = sha(out);
+      const result = await interrupted(['report', 'sig', '--db', db, '-o', out], signal, delay);
+      statuses.push(result.status);
+      expect(ended(signal, result)).toBe(true);
+      // Never torn: the same bytes as before, or a whole report (the same study gives the same page
+      // apart from its timestamps, so compare the shape).
+      const now = readFileSync(out, 'utf8');
+      if (sha(out) !== before) {
+        expect(now).toMatch(/<\/html>\s*$/);
+        expect(Math.abs(now.length - complete.length)).toBeLessThan(200);
+      }
+      // A SIGTERM never leaves the temporary file (the write is synchronous, the exit comes after).
+      if (signal === 'SIGTERM') expect(readdirSync(join(dir, 'out')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    }
+    // The delays must have caught some reports mid-way, or this proved nothing.
+    expect(statuses.filter((s) => s === 130).length).toBeGreaterThan(0);
+  });
+
+  describe('migrate', () => {
+    const targets: ReturnType<typeof freshDatabase>[] = [];
+    afterAll(() => {
+      for (const t of targets) t.drop();
+      pgAdmin().close();
+    });
+
+    it('SIGTERM and SIGKILL at any moment: exit 130 (or done), and the study is in PostgreSQL whole or not at all', async () => {
+      const statuses: (number | null)[] = [];
+      for (const [signal, delay] of [
+        ['SIGTERM', 300], ['SIGTERM', 450], ['SIGTERM', 600], ['SIGTERM', 900],
+        ['SIGKILL', 300], ['SIGKILL', 600],
+      ] as const) {
+        const target = freshDatabase();
+        targets.push(target);
+        const result = await interrupted(['migrate', '--from', `sqlite:${db}`, '--to', target.url], signal, delay);
+        statuses.push(result.status);
+        expect(ended(signal, result)).toBe(true);
+        let trials = 0;
+        try {
+          const reader = PostgresStore.open(target.url, { readonly: true });
+          try {
+            const study = reader.getStudy('sig');
+            trials = study === null ? 0 : reader.getTrials(study.id).length;
+          } finally {
+            reader.close();
+          }
+        } catch (error) {
+          // Killed before it migrated the empty database: nothing there at all.
+          expect((error as Error).message).toMatch(/is not a tasksieve database/);
+        }
+        expect([0, 4]).toContain(trials);
+        if (result.status === 0) expect(trials).toBe(4);
+      }
+      expect(statuses.filter((s) => s === 130).length).toBeGreaterThan(0);
+    });
+  });
+
+  it('screen: SIGTERM while the pool screens exits 130', async () => {
+    const file = join(dir, 'study.yaml');
+    expect(existsSync(file)).toBe(true);
+    const result = await interrupted(['screen', file, '--db', join(dir, 'none.db')], 'SIGTERM', 1500);
+    expect(result.status).toBe(130);
+    expect(result.stdout).toBe('');
+  });
+});
