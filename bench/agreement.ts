@@ -251,6 +251,8 @@ interface Options {
   readonly workers: number;
   readonly budget: number;
   readonly rebuild: boolean;
+  /** Leave PyTorch and its cached tables out, as on a machine without it. */
+  readonly noTorch: boolean;
 }
 
 function parseOptions(args: readonly string[]): Options {
@@ -262,7 +264,7 @@ function parseOptions(args: readonly string[]): Options {
   if (!(budget > 0 && budget <= 1)) throw new Error('--budget: a share of the exhaustive trainings in (0, 1]');
   const workers = Number(value('workers') ?? 2);
   if (!(Number.isInteger(workers) && workers >= 1)) throw new Error('--workers: a positive integer');
-  return { workers, budget, rebuild: args.includes('--rebuild') };
+  return { workers, budget, rebuild: args.includes('--rebuild'), noTorch: args.includes('--no-torch') };
 }
 
 const f3 = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '-' : v.toFixed(3));
@@ -324,10 +326,13 @@ async function run(args: readonly string[], { log }: BenchContext): Promise<Reco
 
   // In the fallback, PyTorch also runs the issue's protocol (what tasksieve cannot express yet costs
   // this much), in a second 1-thread process beside the first: the pool is closed by now.
-  const [same, issue] = await Promise.all([
-    torchTruth(protocol, log, options.rebuild),
-    protocol.name === 'issue' ? Promise.resolve(null) : torchTruth(ISSUE_PROTOCOL, log, options.rebuild),
-  ]);
+  const [same, issue] = options.noTorch
+    ? [null, null]
+    : await Promise.all([
+        torchTruth(protocol, log, options.rebuild),
+        protocol.name === 'issue' ? Promise.resolve(null) : torchTruth(ISSUE_PROTOCOL, log, options.rebuild),
+      ]);
+  if (options.noTorch) log('PyTorch left out (--no-torch)');
 
   const ourEffects = summariseTruth(ours, study, MARGINS).effect;
   const ourMeans = meanAccuracy(ours.units);
@@ -352,7 +357,7 @@ async function run(args: readonly string[], { log }: BenchContext): Promise<Reco
   log(`(${keys.length} subsets; the 8 best and the 4 worst)`);
 
   if (sameAgreement === null) {
-    log('\nPyTorch is missing and no cached PyTorch table matches: no agreement figures, goals not judged (null).');
+    log('\nNo PyTorch truth (PyTorch missing and no cached table matching, or --no-torch): no agreement figures, goals not judged (null).');
   } else {
     log(`\nAgreement, both frameworks with the same protocol (${protocol.name}):`);
     logAgreement(sameAgreement, log);
@@ -373,7 +378,7 @@ async function run(args: readonly string[], { log }: BenchContext): Promise<Reco
     backend: ours.backend,
     torch: same?.torch ?? null,
     goals: GOALS,
-    ...figures(sameAgreement),
+    ...(figures(sameAgreement) ?? { pearson: null, tau: null, flags_agree: null, regret: null, recommended }),
     effects: ourEffects,
     flagged: { harmful: attribution.overall.effects.filter((e) => e.flag === 'harmful').map((e) => e.source), helpful: attribution.overall.effects.filter((e) => e.flag === 'helpful').map((e) => e.source) },
     study: { trials: searched.trials, budget_share: searched.budgetShare, mismatches: searched.mismatches, seconds: searched.seconds },
