@@ -1,4 +1,5 @@
 // The benchmarks `npm run bench -- NAME` knows. Add yours here.
+import { agreement } from './agreement.js';
 import { crashResume } from './crash-resume.js';
 import { halving } from './halving.js';
 import { overhead } from './overhead.js';
@@ -21,6 +22,7 @@ export interface Benchmark {
 }
 
 export const BENCHMARKS: Record<string, Benchmark> = {
+  agreement,
   'crash-resume': crashResume,
   halving,
   overhead,

@@ -56,13 +56,19 @@ export interface Truth {
   readonly trainings: number;
 }
 
-/** What the exhaustive table depends on: if any of it changes, the cache is stale. */
-function truthKey(study: ResolvedStudy, backend: string): string {
+/**
+ * What the exhaustive table depends on: if any of it changes, the cache is stale. `digestOf` stands
+ * for a CSV path in it (default: the absolute path itself), e.g. the file's content digest so that
+ * the key is the same in every checkout.
+ */
+export function truthKey(study: ResolvedStudy, backend: string, digestOf?: (path: string) => string): string {
+  const portable = (tasks: ResolvedStudy['sources']) =>
+    digestOf === undefined ? tasks : tasks.map((t) => (t.dataset.kind === 'csv' ? { ...t, dataset: { ...t.dataset, path: digestOf(t.dataset.path) } } : t));
   const meaning = {
     v: CACHE_VERSION,
     seed: study.seed,
-    sources: study.sources,
-    targets: study.targets,
+    sources: portable(study.sources),
+    targets: portable(study.targets),
     model: study.model,
     recipe: study.recipe,
     seeds: study.budget.seeds,
@@ -72,17 +78,39 @@ function truthKey(study: ResolvedStudy, backend: string): string {
   return createHash('sha256').update(JSON.stringify(meaning)).digest('hex').slice(0, 16);
 }
 
-function allSubsets(sources: readonly string[]): string[][] {
+export function allSubsets(sources: readonly string[]): string[][] {
   return Array.from({ length: 2 ** sources.length }, (_, mask) => sources.filter((_, i) => (mask >> i) & 1));
 }
 
+/** A case whose exhaustive table is computed and cached: a family of this benchmark, or another benchmark's case. */
+export interface TruthCase {
+  readonly family: Family;
+  /** Where the table is cached. */
+  readonly file: string;
+  /** What the cache depends on (the study with every subset as its trials). */
+  key(study: ResolvedStudy, backend: string): string;
+}
+
+function familyCase(family: Family): TruthCase {
+  return { family, file: join(DATA, `selection-${family.name}.json`), key: (study, backend) => truthKey(study, backend) };
+}
+
 /** The exhaustive table of `family`: read from bench/data when it is current, else computed and written. */
-async function exhaustive(family: Family, executor: PoolExecutor, log: (line: string) => void, rebuild: boolean): Promise<Truth> {
+function exhaustive(family: Family, executor: PoolExecutor, log: (line: string) => void, rebuild: boolean): Promise<Truth> {
+  return exhaustiveTruth(familyCase(family), executor, log, rebuild);
+}
+
+/**
+ * The exhaustive table of a case (every subset of its sources on every target and seed, through
+ * runStudy on the pool): read from its file when the key matches and a spot check trains the same
+ * units again, else computed and written.
+ */
+export async function exhaustiveTruth(truthCase: TruthCase, executor: PoolExecutor, log: (line: string) => void, rebuild: boolean): Promise<Truth> {
+  const { family, file } = truthCase;
   const probe = resolveFamily(family, `${family.name}-exhaustive`, 1);
   const n = 2 ** probe.sources.length;
   const study = resolveFamily(family, `${family.name}-exhaustive`, n);
-  const key = truthKey(study, executor.backend);
-  const file = join(DATA, `selection-${family.name}.json`);
+  const key = truthCase.key(study, executor.backend);
   if (!rebuild && existsSync(file)) {
     const cached = JSON.parse(readFileSync(file, 'utf8')) as Truth;
     if (cached.key !== key) {
@@ -219,7 +247,7 @@ export function summariseTruth(truth: Truth, study: ResolvedStudy, margins: Marg
 
 // ---- the search -----------------------------------------------------------------------------------
 
-interface Variant {
+export interface Variant {
   readonly name: string;
   /** Extra study-file keys. */
   readonly extra: string;
@@ -272,6 +300,8 @@ export function judge(table: TrialTable, truth: Truth, summary: TruthSummary): J
 }
 
 export interface SearchResult extends Judgement {
+  /** The study's finished trials, for statistics of other benchmarks (left out of this one's summary). */
+  readonly table: TrialTable;
   readonly family: string;
   readonly variant: string;
   readonly trials: number;
@@ -289,7 +319,7 @@ export interface SearchResult extends Judgement {
  * One real study: `trials` trials through runStudy on the pool; with verification, the last share of
  * them in rounds, each enqueueing the subsets the surrogate of everything so far predicts best.
  */
-async function search(
+export async function search(
   family: Family,
   variant: Variant,
   trials: number,
@@ -326,6 +356,7 @@ async function search(
       mismatches: countMismatches(table, truth),
       seconds,
       screen: readScreenTable(store, handle.id),
+      table,
     };
   } finally {
     store.close();
@@ -617,7 +648,7 @@ async function run(args: readonly string[], { log }: BenchContext): Promise<Reco
     backend: executor.backend,
     margins: options.margins,
     truths,
-    searches: searches.map(({ screen: _screen, ...rest }) => rest),
+    searches: searches.map(({ screen: _screen, table: _table, ...rest }) => rest),
     replays,
     screens: screenRows,
     skipped,
