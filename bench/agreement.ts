@@ -3,6 +3,7 @@
 // through the real pool and by PyTorch (bench/peers/torch_agreement.py), with the same protocol;
 // then a 25%-budget bayes study (real runStudy) judged by the PyTorch truth. Both truths are cached
 // in bench/data/. Main thread; drives real worker threads and one Python process.
+import { optionValue } from './args.js';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -287,10 +288,7 @@ interface Options {
 }
 
 function parseOptions(args: readonly string[]): Options {
-  const value = (name: string) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
+  const value = (name: string) => optionValue(args, name);
   const budget = Number(value('budget') ?? 0.25);
   if (!(budget > 0 && budget <= 1)) throw new Error('--budget: a share of the exhaustive trainings in (0, 1]');
   const workers = Number(value('workers') ?? 2);

@@ -3,6 +3,7 @@
 // repeated on SQLite and on PostgreSQL. Goal: every try ends after that one resume with exactly N
 // finished trials, unique numbers, every finished trial unchanged, nothing left RUNNING, and a
 // summary that says what the database holds.
+import { optionValue, wholeOption } from './args.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -26,15 +27,8 @@ interface Options {
 }
 
 function parseOptions(args: readonly string[]): Options {
-  const value = (name: string): string | undefined => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const int = (name: string, fallback: number): number => {
-    const n = Number(value(name) ?? fallback);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name}: must be a whole number`);
-    return n;
-  };
+  const value = (name: string) => optionValue(args, name);
+  const int = (name: string, fallback: number) => wholeOption(args, name, fallback);
   return {
     sqliteTries: int('sqlite-tries', 20),
     pgTries: int('pg-tries', 10),

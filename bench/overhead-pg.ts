@@ -2,6 +2,7 @@
 // and 4 processes on ONE study, on PostgreSQL (--db postgres://…, or a throwaway local server) and on
 // SQLite side by side, same study, same trial count. No training: this is the store and sampler cost
 // a trial pays. Main thread; the processes are bench/overhead-pg-child.ts.
+import { optionValue } from './args.js';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,10 +28,7 @@ interface Options {
 }
 
 function parseOptions(args: readonly string[]): Options {
-  const value = (name: string): string | undefined => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
+  const value = (name: string) => optionValue(args, name);
   const db = value('db') ?? null;
   if (db !== null && !isPostgresUrl(db)) throw new Error('--db: must be a postgres:// or postgresql:// URL');
   const processes = (value('processes') ?? '1,2,4').split(',').map(Number);

@@ -5,6 +5,7 @@
 // subset, Kendall tau of its per-source effects against the true ones, precision and recall of its
 // harmful flags; and the same tau for each transferability screen with its cost.
 // Main thread; drives real worker threads.
+import { optionValue } from './args.js';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -502,10 +503,7 @@ interface Options {
 }
 
 function parseOptions(args: readonly string[]): Options {
-  const value = (name: string) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
+  const value = (name: string) => optionValue(args, name);
   const family = value('family') ?? 'all';
   const families = family === 'all' ? FAMILIES : FAMILIES.filter((f) => f.name === family);
   if (families.length === 0) throw new Error(`--family: one of ${FAMILIES.map((f) => f.name).join(', ')} or all`);

@@ -4,6 +4,7 @@
 // (test/helpers/soak.ts). Goals: exactly 500 finished trials, unique numbers, no finished trial
 // changed, every killed trial re-run once per kill, no surviving runner exiting non-zero. Prints the
 // lock waits a probe writer saw and, on PostgreSQL, the longest transaction.
+import { optionValue, wholeOption } from './args.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,15 +17,8 @@ import { startPgServer } from './pg-server.js';
 import type { Benchmark } from './registry.js';
 
 function parseOptions(args: readonly string[]) {
-  const value = (name: string): string | undefined => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const int = (name: string, fallback: number): number => {
-    const n = Number(value(name) ?? fallback);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name}: must be a whole number`);
-    return n;
-  };
+  const value = (name: string) => optionValue(args, name);
+  const int = (name: string, fallback: number) => wholeOption(args, name, fallback);
   const backends = (value('backends') ?? 'sqlite,postgres').split(',');
   for (const b of backends) if (b !== 'sqlite' && b !== 'postgres') throw new Error(`--backends: sqlite and/or postgres (got "${b}")`);
   return {
