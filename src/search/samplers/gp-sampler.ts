@@ -229,7 +229,7 @@ class Acquisition {
       seeds.push({ x, s: this.score(x) });
     }
     pool.sort((a, b) => b.s - a.s);
-    const results = [...seeds, ...pool.slice(0, settings.localSearches - starts)].map((start) => this.localSearch(start.x, start.s));
+    const results = [...seeds, ...pool.slice(0, settings.localSearches - starts)].map((start) => this.localSearch(start.x, start.s, 12));
     results.push(...pool);
     results.sort((a, b) => b.s - a.s);
     for (const r of results) {
@@ -241,18 +241,18 @@ class Acquisition {
   }
 
   /** Hill climbing: gradient steps on the float coordinates, then the best discrete move, until neither helps. */
-  private localSearch(start: Float64Array, startScore: number): { x: Float64Array; s: number } {
+  private localSearch(start: Float64Array, startScore: number, steps: number): { x: Float64Array; s: number } {
     const x = Float64Array.from(start);
     let s = startScore;
     const trial = new Float64Array(x.length);
-    for (let round = 0; round < 4; round++) {
+    for (let round = 0; round < 3; round++) {
       let improved = false;
       this.space.activity(x, this.active);
       const dims = this.space.floatCoordinates(this.space.conditional ? this.active : null);
       if (dims.length > 0) {
         let step = 0.1;
         const g = new Float64Array(dims.length);
-        for (let it = 0; it < 20 && step > 1e-5; it++) {
+        for (let it = 0; it < steps && step > 1e-6; it++) {
           if (!this.gradient(x, dims, g)) break;
           let norm = 0;
           for (const v of g) norm += v * v;
