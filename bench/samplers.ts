@@ -135,8 +135,11 @@ export const samplers: Benchmark = {
     const peerProblems = [...problems, ...(problems.some((p) => p.name === costProblem.name) ? [] : [costProblem])];
     const checkable = problems.filter((p) => p.family !== 'subset');
     const check = Object.fromEntries(checkable.map((p) => [p.name, checkPoints(p, 5)]));
+    const posed = new Map(peerProblems.map((p) => [p.name, { name: p.name, ...p.peer(seedList) }]));
     const request = (samplerKinds: string[]) => ({
-      problems: peerProblems.map((p) => ({ name: p.name, ...p.peer(seedList) })),
+      problems: problems.map((p) => posed.get(p.name)!),
+      /** Every problem, for the cost run and the cross-check (a GPSampler process gets only its share of `problems`). */
+      all_problems: [...posed.values()],
       samplers: samplerKinds,
       seeds: seedList,
       trials,
@@ -146,7 +149,28 @@ export const samplers: Benchmark = {
     // Next to ours: GPSampler in one process (the longest), the two TPEs one after the other in
     // another; torch and BLAS on one thread each, as Optuna's GPSampler documentation recommends.
     const env = { OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' };
-    const gpPeer = runPeer<SuiteResult>('optuna_suite.py', request(['gp']), { python: VENV_PYTHON, env });
+    // GPSampler is the slow one: --gp-processes splits its problems over that many processes (the
+    // cost run goes to the first), and their results are merged.
+    const gpProcesses = intOption(args, 'gp-processes', 1);
+    const gpPeer = Promise.all(
+      Array.from({ length: gpProcesses }, (_, k) => {
+        const part = request(['gp']);
+        const mine = part.problems.filter((_, i) => i % gpProcesses === k);
+        return runPeer<SuiteResult>(
+          'optuna_suite.py',
+          { ...part, problems: mine, cost: k === 0 ? part.cost : null, check: k === 0 ? part.check : {} },
+          { python: VENV_PYTHON, env },
+        );
+      }),
+    ).then((parts): PeerOutcome<SuiteResult> => {
+      const failed = parts.find((p) => !p.ok);
+      if (failed !== undefined) return failed;
+      const data = parts.map((p) => (p as { ok: true; data: SuiteResult }).data);
+      return {
+        ok: true,
+        data: { ...data[0]!, results: data.flatMap((d) => d.results), cost: data.flatMap((d) => d.cost), check: Object.assign({}, ...data.map((d) => d.check)) },
+      };
+    });
     const tpePeers = (async () => {
       const old = await runPeer<SuiteResult>('optuna_suite.py', request(['tpe']), { python: PYTHON, env });
       const current = await runPeer<SuiteResult>('optuna_suite.py', request(['tpe']), { python: VENV_PYTHON, env });
@@ -159,7 +183,12 @@ export const samplers: Benchmark = {
     try {
       for (const [kind, sampler] of Object.entries(OURS)) {
         for (const problem of problems) {
-          const runs = seedList.map((seed) => runOurs(store, problem, kind, sampler, seed, trials));
+          const runs: { curve: number[]; ms: number[] }[] = [];
+          for (const seed of seedList) {
+            runs.push(runOurs(store, problem, kind, sampler, seed, trials));
+            // Let the event loop run: it writes the peers' requests and reads their answers.
+            await new Promise((resolve) => setImmediate(resolve));
+          }
           const ms = runs[0]!.ms.map((_, t) => runs.reduce((a, r) => a + r.ms[t]!, 0) / runs.length);
           (ours[problem.name] ??= {})[kind] = { curves: runs.map((r) => r.curve), ms };
         }

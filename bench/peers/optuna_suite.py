@@ -115,7 +115,7 @@ def main():
     samplers = [s for s in request["samplers"] if s != "gp" or hasattr(optuna.samplers, "GPSampler")]
     out = {"optuna": optuna.__version__, "samplers": samplers, "results": [], "cost": [], "check": {}}
     for name, points in request.get("check", {}).items():
-        problem = next(p for p in request["problems"] if p["name"] == name)
+        problem = next(p for p in request["all_problems"] if p["name"] == name)
         inst = problem["instances"][str(request["seeds"][0])] if "instances" in problem else problem.get("instance")
         if problem["kind"] == "bbob":
             out["check"][name] = [bbob_value(inst, x) for x in points]
@@ -134,7 +134,7 @@ def main():
             out["results"].append({"problem": problem["name"], "sampler": kind, "curves": curves, "ms": mean_ms})
     cost = request.get("cost")
     if cost:
-        problem = next(p for p in request["problems"] if p["name"] == cost["problem"])
+        problem = next(p for p in request["all_problems"] if p["name"] == cost["problem"])
         for kind in samplers:
             _, times = run(problem, kind, request["seeds"][0], cost["trials"])
             out["cost"].append({"sampler": kind, "ms": times})
