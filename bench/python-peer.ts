@@ -6,27 +6,46 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PYTHON = '/usr/bin/python3';
+/** The venv with the newest Optuna (5.x) and a CPU torch, made from PYTHON with --system-site-packages. */
+export const VENV_PYTHON = '/work/venv/bin/python';
+
+export interface PeerOptions {
+  /** Module whose import proves the peer can run (default optuna). */
+  readonly module?: string;
+  /** Interpreter (default PYTHON). */
+  readonly python?: string;
+  /** Extra environment variables of the peer process (e.g. OMP_NUM_THREADS). */
+  readonly env?: Readonly<Record<string, string>>;
+}
 const PEERS = join(dirname(fileURLToPath(import.meta.url)), 'peers');
 
 export type PeerOutcome<T> = { readonly ok: true; readonly data: T } | { readonly ok: false; readonly reason: string };
 
-/** Null when `/usr/bin/python3` imports `module`; else why not, in one line. */
-export function peerMissing(module: string): string | null {
-  const probe = spawnSync(PYTHON, ['-c', `import ${module}; print(${module}.__version__)`], { encoding: 'utf8' });
-  if (probe.error) return `${PYTHON} cannot run (${probe.error.message})`;
+/** Null when `python` imports `module`; else why not, in one line. */
+export function peerMissing(module: string, python = PYTHON): string | null {
+  const probe = spawnSync(python, ['-c', `import ${module}; print(${module}.__version__)`], { encoding: 'utf8' });
+  if (probe.error) return `${python} cannot run (${probe.error.message})`;
   if (probe.status !== 0) {
     const last = probe.stderr.trim().split('\n').pop() ?? '';
-    return `${PYTHON} cannot import ${module} (${last}); install the Debian package python3-${module}`;
+    const hint = python === PYTHON ? `install the Debian package python3-${module}` : 'see docs/benchmarks.md for the venv';
+    return `${python} cannot import ${module} (${last}); ${hint}`;
   }
   return null;
 }
 
+/** The version `python` reports for `module`, or null when it cannot import it. */
+export function peerVersion(module: string, python = PYTHON): string | null {
+  const probe = spawnSync(python, ['-c', `import ${module}; print(${module}.__version__)`], { encoding: 'utf8' });
+  return probe.status === 0 ? probe.stdout.trim() : null;
+}
+
 /** Starts `script` at once and resolves with its parsed JSON output (or why there is none). */
-export function runPeer<T>(script: string, request: unknown, module = 'optuna'): Promise<PeerOutcome<T>> {
-  const missing = peerMissing(module);
+export function runPeer<T>(script: string, request: unknown, options: string | PeerOptions = 'optuna'): Promise<PeerOutcome<T>> {
+  const { module = 'optuna', python = PYTHON, env = {} } = typeof options === 'string' ? { module: options } : options;
+  const missing = peerMissing(module, python);
   if (missing !== null) return Promise.resolve({ ok: false, reason: missing });
   return new Promise((resolve) => {
-    const child = spawn(PYTHON, [join(PEERS, script)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(python, [join(PEERS, script)], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));

@@ -1,15 +1,25 @@
 // The `sampler:` key of a study file: its JSON Schema, cross-field checks and resolution to a
 // SamplerSpec with every setting written out. Main thread. Must not import tfjs, the worker or the store.
 import type { ConfigIssue, RawSampler, StudyConfig } from './study-config.js';
-import { BAYES_DEFAULTS, SAMPLER_KINDS, type SamplerSpec } from '../spec/study.js';
+import { BAYES_DEFAULTS, GP_DEFAULTS, SAMPLER_KINDS, type SamplerSpec } from '../spec/study.js';
 
-const BAYES_KEYS = Object.keys(BAYES_DEFAULTS) as (keyof typeof BAYES_DEFAULTS)[];
+type SettingKey = Exclude<keyof RawSampler, 'kind'>;
+/** Which kinds use each setting: one given to another kind would be silently ignored. */
+const SETTING_KINDS: Record<SettingKey, readonly RawSampler['kind'][]> = {
+  startup_trials: ['bayes', 'gp'],
+  candidates: ['bayes'],
+  multivariate: ['bayes'],
+  gamma: ['bayes'],
+  constant_liar: ['bayes', 'gp'],
+  source_design: ['bayes'],
+  tpe_after: ['gp'],
+};
 
 export const SAMPLER_SCHEMA = {
   description:
-    'How trials are proposed (default bayes): bayes (a Tree-structured Parzen Estimator with default settings), random, or a mapping { kind, startup_trials, candidates, multivariate, gamma, constant_liar, source_design }. The sampler may change when a study is resumed.',
+    'How trials are proposed (default bayes): bayes (a Tree-structured Parzen Estimator with default settings), gp (a Gaussian process), random, or a mapping { kind, startup_trials, candidates, multivariate, gamma, constant_liar, source_design, tpe_after }. The sampler may change when a study is resumed.',
   anyOf: [
-    { type: 'string', enum: [...SAMPLER_KINDS], description: 'bayes or random, with default settings.' },
+    { type: 'string', enum: [...SAMPLER_KINDS], description: 'bayes, gp or random, with default settings.' },
     {
       type: 'object',
       additionalProperties: false,
@@ -19,13 +29,13 @@ export const SAMPLER_SCHEMA = {
           type: 'string',
           enum: [...SAMPLER_KINDS],
           description:
-            'random: every trial drawn independently; bayes: after startup_trials random trials, proposes the candidate with the best ratio of good to bad density (TPE).',
+            'random: every trial drawn independently; bayes: after startup_trials random trials, proposes the candidate with the best ratio of good to bad density (TPE); gp: after startup_trials random trials, proposes the point of largest expected improvement under a Gaussian process (Matérn 5/2), and hands over to bayes after tpe_after trials.',
         },
         startup_trials: {
           type: 'integer',
           minimum: 1,
           maximum: 10000,
-          description: `bayes: finished trials with a value before the model is used; random until then (default ${BAYES_DEFAULTS.startup_trials}).`,
+          description: `bayes, gp: finished trials with a value before the model is used; random until then (default ${BAYES_DEFAULTS.startup_trials} for bayes, ${GP_DEFAULTS.startup_trials} for gp).`,
         },
         candidates: {
           type: 'integer',
@@ -45,7 +55,13 @@ export const SAMPLER_SCHEMA = {
         },
         constant_liar: {
           type: 'boolean',
-          description: `bayes: count running trials as bad ones, so parallel workers propose different points (default ${BAYES_DEFAULTS.constant_liar}).`,
+          description: `bayes: count running trials as bad ones; gp: give running trials the mean observed value (or the model's prediction where lower); either way parallel workers propose different points (default ${BAYES_DEFAULTS.constant_liar}).`,
+        },
+        tpe_after: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 100000,
+          description: `gp: from this many finished trials on, the bayes (TPE) sampler proposes instead, so a long study does not slow down (default ${GP_DEFAULTS.tpe_after}).`,
         },
         source_design: {
           type: 'boolean',
@@ -62,12 +78,14 @@ function rawSampler(study: StudyConfig): RawSampler | null {
   return typeof raw === 'string' ? { kind: raw } : raw;
 }
 
-/** A bayes setting given to the random sampler would be silently ignored. */
+/** A setting given to a kind that does not use it would be silently ignored. */
 export function samplerIssue(study: StudyConfig): ConfigIssue | null {
   const raw = rawSampler(study);
-  if (raw === null || raw.kind === 'bayes') return null;
-  const extra = BAYES_KEYS.find((key) => raw[key] !== undefined);
-  return extra === undefined ? null : { path: ['sampler', extra], message: 'only used with kind bayes (kind is random)' };
+  if (raw === null) return null;
+  const extra = (Object.keys(SETTING_KINDS) as SettingKey[]).find((key) => raw[key] !== undefined && !SETTING_KINDS[key].includes(raw.kind));
+  if (extra === undefined) return null;
+  const kinds = SETTING_KINDS[extra];
+  return { path: ['sampler', extra], message: `only used with kind ${kinds.join(' or ')} (kind is ${raw.kind})` };
 }
 
 /**
@@ -77,6 +95,14 @@ export function samplerIssue(study: StudyConfig): ConfigIssue | null {
 export function resolveSampler(study: StudyConfig): SamplerSpec {
   const raw = rawSampler(study) ?? { kind: 'bayes' };
   if (raw.kind === 'random') return { kind: 'random' };
+  if (raw.kind === 'gp') {
+    return {
+      kind: 'gp',
+      startup_trials: raw.startup_trials ?? GP_DEFAULTS.startup_trials,
+      tpe_after: raw.tpe_after ?? GP_DEFAULTS.tpe_after,
+      constant_liar: raw.constant_liar ?? GP_DEFAULTS.constant_liar,
+    };
+  }
   return {
     kind: 'bayes',
     startup_trials: raw.startup_trials ?? BAYES_DEFAULTS.startup_trials,

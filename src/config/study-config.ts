@@ -101,12 +101,13 @@ export interface ConfigIssue {
   readonly at?: 'key' | 'value';
 }
 
-export type SamplerKind = 'random' | 'bayes';
+export type SamplerKind = 'random' | 'bayes' | 'gp';
 
-/** `sampler:` as a mapping; the settings other than kind are for bayes only (see sampler.ts). */
+/** `sampler:` as a mapping; each setting other than kind belongs to bayes, gp or both (see sampler.ts). */
 export interface RawSampler {
   kind: SamplerKind;
   startup_trials?: number;
+  tpe_after?: number;
   candidates?: number;
   multivariate?: boolean;
   gamma?: number;

@@ -35,8 +35,19 @@ export interface Objective {
   readonly lambda?: number;
 }
 
-/** The random sampler, or the bayes (TPE) sampler with its settings (see src/config/sampler.ts). */
-export type SamplerSpec = { readonly kind: 'random' } | BayesSamplerSpec;
+/** The random sampler, or the bayes (TPE) or gp sampler with its settings (see src/config/sampler.ts). */
+export type SamplerSpec = { readonly kind: 'random' } | BayesSamplerSpec | GpSamplerSpec;
+
+/** Bayesian optimisation with a Gaussian process (src/search/samplers/gp-sampler.ts). */
+export interface GpSamplerSpec {
+  readonly kind: 'gp';
+  /** Finished trials with a value before the model is used (random until then). */
+  readonly startup_trials: number;
+  /** From this many finished trials on, the bayes (TPE) sampler proposes: its cost does not grow with the history. */
+  readonly tpe_after: number;
+  /** Running trials enter the model with the mean observed value (a constant liar), so parallel workers spread out. */
+  readonly constant_liar: boolean;
+}
 
 export interface BayesSamplerSpec {
   readonly kind: 'bayes';
@@ -137,7 +148,7 @@ export const OPERATIONAL_KEYS = [
   'budget.workerMemoryMb',
 ] as const;
 
-export const SAMPLER_KINDS = ['random', 'bayes'] as const;
+export const SAMPLER_KINDS = ['random', 'bayes', 'gp'] as const;
 /** Defaults of the bayes sampler, measured with `npm run bench -- samplers` and `-- subsets`. */
 export const BAYES_DEFAULTS: Omit<BayesSamplerSpec, 'kind'> = Object.freeze({
   startup_trials: 5,
@@ -146,4 +157,10 @@ export const BAYES_DEFAULTS: Omit<BayesSamplerSpec, 'kind'> = Object.freeze({
   gamma: 0.25,
   constant_liar: true,
   source_design: true,
+});
+/** Defaults of the gp sampler, measured with `npm run bench -- samplers`. */
+export const GP_DEFAULTS: Omit<GpSamplerSpec, 'kind'> = Object.freeze({
+  startup_trials: 10,
+  tpe_after: 300,
+  constant_liar: true,
 });

@@ -15,6 +15,7 @@ import {
   OBJECTIVE_ON,
   SCREEN_KINDS,
   type BayesSamplerSpec,
+  type GpSamplerSpec,
   type Budget,
   type ModelSpec,
   type Objective,
@@ -145,6 +146,7 @@ const sampler = tagged<SamplerSpec>('kind', {
     source_design: boolean,
     constant_liar: boolean,
   }),
+  gp: shape<GpSamplerSpec>({ kind: oneOf(['gp']), startup_trials: integer, tpe_after: integer, constant_liar: boolean }),
 });
 
 const objective = shape<Objective>({

@@ -2,7 +2,7 @@
 // kind of mistake.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadStudyFile } from '../../src/config/index.js';
-import { BAYES_DEFAULTS } from '../../src/spec/study.js';
+import { BAYES_DEFAULTS, GP_DEFAULTS } from '../../src/spec/study.js';
 import { errorOf, Workspace } from './helpers.js';
 
 let ws: Workspace;
@@ -35,10 +35,21 @@ const withLine = (line: string, study = STUDY) => `${study}${line}\n`;
 const load = (text: string) => loadStudyFile(ws.write('s.yaml', text), { checkData: false });
 
 describe('sampler', () => {
-  test('absent is bayes with every default, written out; random and bayes alone', () => {
+  test('absent is bayes with every default, written out; random, bayes and gp alone', () => {
     expect(load(STUDY).sampler).toEqual({ kind: 'bayes', ...BAYES_DEFAULTS });
     expect(load(withLine('sampler: random')).sampler).toEqual({ kind: 'random' });
     expect(load(withLine('sampler: bayes')).sampler).toEqual({ kind: 'bayes', ...BAYES_DEFAULTS });
+    expect(load(withLine('sampler: gp')).sampler).toEqual({ kind: 'gp', ...GP_DEFAULTS });
+  });
+
+  test('gp: its settings are kept, the others default', () => {
+    expect(load(withLine('sampler: { kind: gp, startup_trials: 6, tpe_after: 120, constant_liar: false }')).sampler).toEqual({
+      kind: 'gp',
+      startup_trials: 6,
+      tpe_after: 120,
+      constant_liar: false,
+    });
+    expect(load(withLine('sampler: { kind: gp, tpe_after: 50 }')).sampler).toEqual({ kind: 'gp', ...GP_DEFAULTS, tpe_after: 50 });
   });
 
   test('given settings are kept, the others default', () => {
@@ -57,7 +68,7 @@ describe('sampler', () => {
   });
 
   test('bad input: unknown kind or key, out-of-range setting, a bayes setting for random', () => {
-    expect(errorOf(ws, withLine('sampler: baye'))).toBe('s.yaml:19:10: sampler: must be one of random, bayes (got "baye"; did you mean "bayes"?)');
+    expect(errorOf(ws, withLine('sampler: baye'))).toBe('s.yaml:19:10: sampler: must be one of random, bayes, gp (got "baye"; did you mean "bayes"?)');
     expect(errorOf(ws, withLine('sampler: { kind: bayes, candidate: 3 }'))).toBe(
       's.yaml:19:25: sampler.candidate: unknown key (did you mean "candidates"?)',
     );
@@ -65,6 +76,8 @@ describe('sampler', () => {
     expect(errorOf(ws, withLine('sampler: { kind: random, candidates: 3 }'))).toBe(
       's.yaml:19:38: sampler.candidates: only used with kind bayes (kind is random)',
     );
+    expect(errorOf(ws, withLine('sampler: { kind: gp, gamma: 0.3 }'))).toBe('s.yaml:19:29: sampler.gamma: only used with kind bayes (kind is gp)');
+    expect(errorOf(ws, withLine('sampler: { kind: bayes, tpe_after: 30 }'))).toBe('s.yaml:19:36: sampler.tpe_after: only used with kind gp (kind is bayes)');
   });
 });
 

@@ -1,9 +1,11 @@
 // Sampler registry. Main thread.
 import type { ResolvedStudy } from '../../spec/study.js';
+import { GpSampler } from './gp-sampler.js';
 import { RandomSampler } from './random-sampler.js';
 import { TpeSampler } from './tpe-sampler.js';
 import type { Sampler } from './types.js';
 
+export { DEFAULT_GP_SETTINGS, GpSampler, type GpSettings } from './gp-sampler.js';
 export { RandomSampler, sampleDistribution } from './random-sampler.js';
 export { DEFAULT_TPE_SETTINGS, TpeSampler, type TpeSettings } from './tpe-sampler.js';
 export type { SampleContext, Sampler, TrialSnapshot } from './types.js';
@@ -21,6 +23,13 @@ export function createSampler(study: ResolvedStudy): Sampler {
         gamma: spec.gamma,
         constantLiar: spec.constant_liar,
         sourceDesign: spec.source_design,
+        budgetTrials: study.budget.trials,
+      });
+    case 'gp':
+      return new GpSampler(study.seed, {
+        startupTrials: spec.startup_trials,
+        tpeAfter: spec.tpe_after,
+        constantLiar: spec.constant_liar,
         budgetTrials: study.budget.trials,
       });
   }

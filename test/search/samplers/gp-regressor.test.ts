@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import {
+  GpData,
+  GpPosterior,
+  HAMMING,
+  MarginalLikelihood,
+  NUMERIC,
+  choleskyInPlace,
+  defaultKernelParams,
+  fitKernelParams,
+  matern52,
+  squaredDistance,
+  standardLogEi,
+  toRaw,
+} from '../../../src/search/samplers/gp-regressor.js';
+import { Rng } from '../../../src/util/rng.js';
+
+describe('GP regressor', () => {
+  it('posterior mean and variance match the closed form of a two-point process', () => {
+    // 1-D, length scale 0.5 (inverse square 4), signal variance 2, noise 0.1; points 0 and 1.
+    const params = { inverseSquaredLengthScales: Float64Array.of(4), scale: 2, noise: 0.1 };
+    const posterior = GpPosterior.fit(Float64Array.of(0, 1), 2, Uint8Array.of(NUMERIC), Float64Array.of(1, -0.5), params);
+    const k = (a: number, b: number) => {
+      const r = Math.sqrt(5 * 4 * (a - b) ** 2);
+      return 2 * (1 + r + (r * r) / 3) * Math.exp(-r);
+    };
+    const a = k(0, 0) + 0.1;
+    const b = k(0, 1);
+    const det = a * a - b * b;
+    const inv = [a / det, -b / det, -b / det, a / det];
+    const x = 0.3;
+    const ks = [k(x, 0), k(x, 1)];
+    const alpha = [inv[0]! * 1 + inv[1]! * -0.5, inv[2]! * 1 + inv[3]! * -0.5];
+    const mean = ks[0]! * alpha[0]! + ks[1]! * alpha[1]!;
+    const variance = 2 - (ks[0]! * (inv[0]! * ks[0]! + inv[1]! * ks[1]!) + ks[1]! * (inv[2]! * ks[0]! + inv[3]! * ks[1]!));
+    const got = posterior.predict([x]);
+    expect(got.mean).toBeCloseTo(mean, 12);
+    expect(got.variance).toBeCloseTo(variance, 12);
+    // Far from the data the process reverts to its prior: mean 0, variance = signal variance.
+    const far = GpPosterior.fit(Float64Array.of(0), 1, Uint8Array.of(NUMERIC), Float64Array.of(1), { ...params, inverseSquaredLengthScales: Float64Array.of(1e4) });
+    expect(far.predict([1]).mean).toBeCloseTo(0, 10);
+    expect(far.predict([1]).variance).toBeCloseTo(2, 10);
+  });
+
+  it('distances: Hamming dims count a difference as 1, inactive (NaN) coordinates coincide and sit apart from active ones', () => {
+    expect(squaredDistance(HAMMING, 2, 2)).toBe(0);
+    expect(squaredDistance(HAMMING, 0, 2)).toBe(1);
+    expect(squaredDistance(HAMMING, Number.NaN, 1)).toBe(1);
+    expect(squaredDistance(NUMERIC, 0.2, 0.7)).toBeCloseTo(0.25, 15);
+    expect(squaredDistance(NUMERIC, Number.NaN, Number.NaN)).toBe(0);
+    expect(squaredDistance(NUMERIC, Number.NaN, 0.5)).toBeCloseTo(0.25, 15);
+    expect(squaredDistance(NUMERIC, 1, Number.NaN)).toBeCloseTo(0.5, 15);
+    expect(matern52(0)).toBe(1);
+  });
+
+  it('the marginal likelihood gradient matches finite differences', () => {
+    const rng = new Rng(3);
+    const n = 12;
+    const x = Float64Array.from({ length: n * 3 }, (_, i) => (i % 3 === 2 ? rng.int(0, 2) : rng.next()));
+    const y = Float64Array.from({ length: n }, () => rng.normal());
+    const data = new GpData(x, n, Uint8Array.of(NUMERIC, NUMERIC, HAMMING), y);
+    const ml = new MarginalLikelihood(data);
+    const raw = toRaw({ inverseSquaredLengthScales: Float64Array.of(2, 0.5, 1.5), scale: 0.8, noise: 0.05 });
+    const grad = new Float64Array(raw.length);
+    ml.evaluate(raw, grad);
+    const scratch = new Float64Array(raw.length);
+    for (let i = 0; i < raw.length; i++) {
+      const up = Float64Array.from(raw);
+      const down = Float64Array.from(raw);
+      up[i] = up[i]! + 1e-6;
+      down[i] = down[i]! - 1e-6;
+      const fd = (ml.evaluate(up, scratch) - ml.evaluate(down, scratch)) / 2e-6;
+      expect(grad[i]).toBeCloseTo(fd, 4);
+    }
+  });
+
+  it('fitting recovers a known length scale, and a long one for a dimension the function ignores', () => {
+    // y is a draw of a Matérn-5/2 process with length scale 0.15 in x0 and none in x1.
+    const rng = new Rng(11);
+    const n = 80;
+    const x = new Float64Array(n * 2);
+    for (let i = 0; i < n * 2; i++) x[i] = rng.next();
+    const cov = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) cov[i * n + j] = matern52(((x[i * 2]! - x[j * 2]!) / 0.15) ** 2) + (i === j ? 1e-8 : 0);
+    }
+    expect(choleskyInPlace(cov, n)).toBe(true);
+    const z = Float64Array.from({ length: n }, () => rng.normal());
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) y[i] = y[i]! + cov[i * n + j]! * z[j]!;
+    const mean = y.reduce((a, v) => a + v, 0) / n;
+    const sd = Math.sqrt(y.reduce((a, v) => a + (v - mean) ** 2, 0) / n);
+    const ys = y.map((v) => (v - mean) / sd);
+    const fitted = fitKernelParams(new GpData(x, n, Uint8Array.of(NUMERIC, NUMERIC), ys), defaultKernelParams(2), 200);
+    const lengths = Array.from(fitted.inverseSquaredLengthScales, (v) => 1 / Math.sqrt(v));
+    expect(lengths[0]).toBeGreaterThan(0.1);
+    expect(lengths[0]).toBeLessThan(0.22);
+    expect(lengths[1]).toBeGreaterThan(1);
+    expect(fitted.noise).toBeLessThan(0.01);
+  });
+
+  it('log EI is log(z Phi(z) + phi(z)) and stays finite and increasing far in the tail', () => {
+    const phi = (z: number) => Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
+    // Phi by Simpson's rule on [-14, z].
+    const Phi = (z: number) => {
+      const steps = 20000;
+      const h = (z + 14) / steps;
+      let s = phi(-14) + phi(z);
+      for (let i = 1; i < steps; i++) s += (i % 2 === 1 ? 4 : 2) * phi(-14 + i * h);
+      return (s * h) / 3;
+    };
+    for (const z of [-3, -0.5, 0, 1.2]) expect(standardLogEi(z)).toBeCloseTo(Math.log(z * Phi(z) + phi(z)), 5);
+    let previous = -Infinity;
+    for (const z of [-60, -30, -21, -19, -10, -1.01, -0.99]) {
+      const v = standardLogEi(z);
+      expect(Number.isFinite(v)).toBe(true);
+      expect(v).toBeGreaterThan(previous);
+      previous = v;
+    }
+  });
+});
