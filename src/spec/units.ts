@@ -5,6 +5,7 @@ import type { ClassificationMetrics, ExtraMetrics, ObjectiveMetric } from './met
 import type { ModelSpec } from './study.js';
 import type { Recipe, Scaling, ScalingFit } from './recipe.js';
 import type { TargetSpec, TaskSpec } from './tasks.js';
+import type { ModelArtifact } from './artifacts.js';
 
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -26,6 +27,11 @@ export interface TrialUnit {
    * scheduler's rungs, ascending). Absent or empty: no evaluation before the end.
    */
   readonly rungs?: readonly number[];
+  /**
+   * Return the transfer model as a ModelArtifact (UnitResult.artifact): its weights after
+   * compression, preprocessing and label mapping. Never the baseline's. Absent or false: no export.
+   */
+  readonly artifact?: boolean;
 }
 export interface TrainingCost {
   readonly epochs: number;
@@ -79,6 +85,12 @@ export interface UnitResult {
   readonly backend: BackendName;
   /** Time from the task arriving in the worker to its result leaving it. */
   readonly workerMs: number;
+  /**
+   * The transfer model, when the unit was asked for it (TrialUnit.artifact); its `origin` is the
+   * main thread's to fill in. Its weights cross the thread boundary by structured clone (a copy of a
+   * few hundred KB at most for the MLPs here: not worth a transfer list through piscina).
+   */
+  readonly artifact?: ModelArtifact;
 }
 /** Errors cross the thread boundary as plain data. */
 export interface SerializedError {
