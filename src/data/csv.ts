@@ -165,7 +165,8 @@ function parseCsv(path: string, text: string, labelColumn: string): Dataset {
       `${path}: label column ${quote(labelColumn)} has a single class (${truncate(classNames[0] as string)})`,
     );
   }
-  return { features, labels, rows, cols, numClasses, classNames };
+  const featureNames = header.filter((_, i) => i !== labelIndex);
+  return { features, labels, rows, cols, numClasses, classNames, featureNames };
 }
 
 /** Splits one line on commas; a field wrapped in double quotes may hold commas and `""` escapes. */
