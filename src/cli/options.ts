@@ -5,7 +5,7 @@
 // lists of src/spec: every run of the CLI loads this module.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { StudyConfigError } from '../errors.js';
-import { AGGREGATES } from '../spec/study.js';
+import { AGGREGATES, ARTIFACT_POLICIES } from '../spec/study.js';
 import { BACKENDS } from '../spec/units.js';
 
 interface OptionBase {
@@ -98,6 +98,11 @@ const backend = {
   description: 'the TensorFlow.js backend of the worker threads (default: the first of these that loads)',
 } as const;
 const workers = { type: 'int', placeholder: 'N', description: "worker threads (default: the study's budget.workers)" } as const;
+const artifacts = {
+  type: 'enum',
+  values: ARTIFACT_POLICIES,
+  description: "which trained models the database keeps: none, best (the current best trial's) or all (default: the study's artifacts, else best)",
+} as const;
 const force = {
   type: 'boolean',
   description: 'continue a study whose file drifted from the stored study, with the stored spec (the differences are printed)',
@@ -116,6 +121,7 @@ export const COMMANDS = {
       trials: { type: 'int', placeholder: 'N', description: "the study's total of trials (default: budget.trials of the file)" },
       workers,
       backend,
+      artifacts,
       force,
       'no-wait': noWait,
       json,
@@ -125,7 +131,7 @@ export const COMMANDS = {
   resume: {
     summary: 're-queue interrupted trials and run the study until it has its total',
     positionals: [study],
-    options: { db, workers, backend, force, 'no-wait': noWait, json, quiet },
+    options: { db, workers, backend, artifacts, force, 'no-wait': noWait, json, quiet },
   },
   leaderboard: {
     summary: 'best trials first, with source subsets and per-target gains over the baseline',
@@ -207,6 +213,7 @@ export const COMMANDS = {
       db: { ...db, placeholder: 'postgres://USER@HOST/DB', description: "the database every worker shares (default: the study file's storage)" },
       workers,
       backend,
+      artifacts,
       'stale-after': {
         type: 'int',
         placeholder: 'SECONDS',

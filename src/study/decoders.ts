@@ -12,6 +12,7 @@ import type { ScreenTable, SourceScreen } from '../spec/screens.js';
 import type { Distribution, Params, ParamSpec, ParamValue } from '../spec/space.js';
 import {
   ACTIVATIONS,
+  ARTIFACT_POLICIES,
   OBJECTIVE_ON,
   SCREEN_KINDS,
   type BayesSamplerSpec,
@@ -25,6 +26,8 @@ import {
 } from '../spec/study.js';
 import type { DatasetSpec, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
 import type { EvaluatedModel, Preprocessing, RungReport, StoredUnit, TrainingCost } from '../spec/units.js';
+import { BACKENDS } from '../spec/preprocessing.js';
+import { ARTIFACT_FORMAT, type ModelArtifact, type ModelMeta, type WeightSpec } from '../spec/artifacts.js';
 import { SCALING_FITS } from '../spec/recipe.js';
 import {
   CheckError,
@@ -185,6 +188,7 @@ const resolvedStudy = shape<ResolvedStudy>({
   screen_prior: optional(oneOf(SCREEN_KINDS)),
   scheduler: optional(scheduler),
   budget,
+  artifacts: optional(oneOf(ARTIFACT_POLICIES)),
   storage: nullable(string),
 });
 
@@ -284,4 +288,64 @@ const screenTable = shape<ScreenTable>(
 /** A study's stored screen table. */
 export function decodeScreenTable(json: Json, where: string): ScreenTable {
   return decode(screenTable, json, where);
+}
+
+// --- model artifacts --------------------------------------------------------------------------------
+// A stored model is meaning, not figures: it is decoded closed, and another format version is refused.
+
+/** The JSON part of a stored model artifact: everything but the weights' bytes. */
+export type StoredModelJson = Omit<ModelArtifact, 'weights'>;
+
+const quantization = shape<NonNullable<WeightSpec['quantization']>>({ dtype: oneOf(['uint8', 'uint16']), scale: number, min: number });
+const weightSpec = shape<WeightSpec>({
+  name: string,
+  shape: arrayOf(integer),
+  dtype: oneOf(['float32', 'int32']),
+  quantization: optional(quantization),
+});
+const origin = shape<NonNullable<ModelMeta['origin']>>({ study: string, trial: integer, target: string, seedIndex: integer });
+const modelMeta = shape<ModelMeta>({
+  format: oneOf([ARTIFACT_FORMAT]),
+  kind: string,
+  featureNames: nullable(arrayOf(string)),
+  classNames: arrayOf(string),
+  preprocessing,
+  recipe,
+  metrics,
+  test: optional(metrics),
+  backend: oneOf(BACKENDS),
+  origin: optional(origin),
+  sparsity: optional(number),
+});
+/** The topology is TF.js's to read; here it must at least be a mapping. */
+const topology: Check<unknown> = (v, path) => recordOf((x) => x)(v, path);
+// `unknown` admits undefined, so FieldChecks takes an optional check; the topology is required all the same.
+const storedModelFields = shape<StoredModelJson>({ meta: modelMeta, topology: optional(topology), weightSpecs: arrayOf(weightSpec) });
+const storedModel: Check<StoredModelJson> = (v, path) => {
+  const model = storedModelFields(v, path);
+  if (model.topology === undefined) throw new CheckError(path ? `${path}.topology` : 'topology', 'missing');
+  return model;
+};
+
+/** The JSON part of a stored model (meta, topology, weight specs). */
+export function decodeStoredModel(json: Json, where: string): StoredModelJson {
+  return decode(storedModel, json, where);
+}
+
+/** Bytes the weights of these specs take in weights.bin (quantised ones: 1 or 2 bytes a value). */
+export function weightBytes(specs: readonly WeightSpec[]): number {
+  let total = 0;
+  for (const spec of specs) {
+    const count = spec.shape.reduce((a, b) => a * b, 1);
+    total += count * (spec.quantization === undefined ? 4 : spec.quantization.dtype === 'uint8' ? 1 : 2);
+  }
+  return total;
+}
+
+/** A stored model whose weights are not the size its specs say: refused like any unreadable record. */
+export function checkWeightBytes(specs: readonly WeightSpec[], weights: Uint8Array, where: string): void {
+  const expected = weightBytes(specs);
+  if (weights.byteLength !== expected) {
+    throw new StoredRecordError(`${where}: weights hold ${weights.byteLength} bytes, the weight specs need ${expected}; it cannot be read`);
+  }
 }
