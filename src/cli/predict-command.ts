@@ -4,7 +4,7 @@
 import { canonicalLabel, loadFeatureRows } from '../data/index.js';
 import { DataError } from '../errors.js';
 import { classificationMetrics } from '../metrics/classification.js';
-import { loadArtifact, predict, readModelDir } from '../model/index.js';
+import { loadArtifact, predict, readModelDir, topologyShape } from '../model/index.js';
 import type { ClassificationMetrics } from '../spec/metrics.js';
 import { writeAtomically } from '../util/atomic-write.js';
 import { fmtNumber } from '../util/format.js';
@@ -19,7 +19,7 @@ export async function predictCommand([dir, data]: Args<'predict'>, options: Opti
     names: meta.featureNames,
     // The training CSV itself also holds the columns feature selection dropped.
     allowExtra: meta.preprocessing.columns !== undefined,
-    cols: meta.featureNames === null && meta.preprocessing.columns === undefined ? inputsOf(artifact.weightSpecs) : null,
+    cols: meta.featureNames === null && meta.preprocessing.columns === undefined ? (topologyShape(artifact.topology)?.inputs ?? null) : null,
     ...(options.label !== undefined ? { label: options.label } : {}),
   });
   const truth = file.labels === null ? null : classIndices(file.labels, meta.classNames, data, options.label as string);
@@ -62,10 +62,6 @@ export async function predictCommand([dir, data]: Args<'predict'>, options: Opti
 /** A float32 value with the 9 significant digits that identify it. */
 function float(p: number): number {
   return Number(p.toPrecision(9));
-}
-
-function inputsOf(specs: readonly { readonly name: string; readonly shape: readonly number[] }[]): number {
-  return specs.find((s) => s.name.endsWith('/kernel'))?.shape[0] ?? 0;
 }
 
 /** The class index of every label cell: by the model's label values, numbers in their canonical form. */

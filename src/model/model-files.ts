@@ -140,22 +140,36 @@ export function readModelDir(dir: string): ModelArtifact {
   if (weights.byteLength !== expected) {
     throw new DataError(`${weightsPath}: ${weights.byteLength} bytes, the weights manifest in ${MODEL_JSON} needs ${expected} (corrupt or from another model)`);
   }
-  checkConsistent(meta, group.weights, dir);
+  checkConsistent(meta, model.modelTopology, dir);
   return { meta, topology: model.modelTopology, weightSpecs: group.weights, weights: new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength) };
 }
 
-/** The meta agrees with the weights: as many class names as outputs, as many feature names as inputs. */
-function checkConsistent(meta: ModelMeta, specs: readonly WeightSpec[], dir: string): void {
-  const kernels = specs.filter((s) => s.name.endsWith('/kernel') && s.shape.length === 2);
-  const first = kernels[0];
-  const last = kernels[kernels.length - 1];
-  if (first === undefined || last === undefined) return;
+/**
+ * Inputs and outputs of a Sequential Layers topology (the first layer's batch input shape, the last
+ * Dense layer's units); null when the topology is not one tasksieve writes. Not from the weight
+ * specs: tfjs lists trainable weights first, so a frozen first layer's kernel comes last.
+ */
+export function topologyShape(topology: unknown): { readonly inputs: number; readonly outputs: number } | null {
+  const config = (topology as { config?: { layers?: unknown } } | null)?.config;
+  const layers = Array.isArray(config?.layers) ? (config.layers as { class_name?: unknown; config?: Record<string, unknown> }[]) : null;
+  if (layers === null || layers.length === 0) return null;
+  const input = layers[0]?.config?.batch_input_shape;
+  const dense = layers.filter((l) => l.class_name === 'Dense');
+  const units = dense[dense.length - 1]?.config?.units;
+  if (!Array.isArray(input) || typeof input[1] !== 'number' || typeof units !== 'number') return null;
+  return { inputs: input[1], outputs: units };
+}
+
+/** The meta agrees with the network: as many class names as outputs, as many feature names as inputs. */
+function checkConsistent(meta: ModelMeta, topology: unknown, dir: string): void {
+  const shape = topologyShape(topology);
+  if (shape === null) return;
   const where = join(dir, META_JSON);
-  if (last.shape[1] !== meta.classNames.length) {
-    throw new DataError(`${where}: ${meta.classNames.length} class names for a model of ${last.shape[1]} outputs`);
+  if (shape.outputs !== meta.classNames.length) {
+    throw new DataError(`${where}: ${meta.classNames.length} class names for a model of ${shape.outputs} outputs`);
   }
-  if (meta.featureNames !== null && meta.featureNames.length !== first.shape[0]) {
-    throw new DataError(`${where}: ${meta.featureNames.length} feature names for a model of ${first.shape[0]} inputs`);
+  if (meta.featureNames !== null && meta.featureNames.length !== shape.inputs) {
+    throw new DataError(`${where}: ${meta.featureNames.length} feature names for a model of ${shape.inputs} inputs`);
   }
 }
 
