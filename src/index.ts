@@ -52,3 +52,6 @@ export {
   type ReportData,
   type SectionOptions,
 } from './report/index.js';
+// Models out: a trained model as TF.js Layers files plus its meta, loaded back to predict on raw rows.
+export { loadModel, predict, saveModel, readModelDir, writeModelDir, type LoadedModel, type Prediction, type PredictRows } from './model/index.js';
+export type { ModelArtifact, ModelMeta, WeightSpec } from './spec/artifacts.js';

@@ -233,6 +233,38 @@ export const COMMANDS = {
       json,
     },
   },
+  model: {
+    summary:
+      "write a trial's model as TF.js Layers files (model.json, weights.bin) plus tasksieve-model.json; retrains it through the pool when it is not stored",
+    positionals: [study],
+    options: {
+      db,
+      trial: { type: 'string', placeholder: 'N|best|recommended', description: 'a trial number, the best trial, or the recommended source subset with the best recipe (default best)' },
+      target: { type: 'string', placeholder: 'T', description: "the target the model is for (default: the study's first target)" },
+      seed: { type: 'int', placeholder: 'S', min: 0, description: "the seed index of the unit (default 0)" },
+      output: {
+        type: 'string',
+        short: 'o',
+        placeholder: 'DIR',
+        required: 'the model folder to write is required (tasksieve model STUDY -o model/)',
+        description: 'the model folder to write, replaced atomically',
+      },
+      backend,
+      json,
+    },
+  },
+  predict: {
+    summary: 'predict the rows of a CSV with a model folder: label and per-class probabilities; with --label, accuracy, macro-F1, recall and the confusion matrix',
+    positionals: [
+      { name: 'DIR', description: 'a model folder written by tasksieve model' },
+      { name: 'DATA.csv', description: 'rows with the columns the model was trained on, by name' },
+    ],
+    options: {
+      output: { type: 'string', short: 'o', placeholder: 'OUT.csv', description: 'write the predictions to this file (default: stdout)' },
+      label: { type: 'string', placeholder: 'COLUMN', description: 'the CSV column with the true labels: also print the metrics' },
+      json,
+    },
+  },
   schema: {
     summary: 'print the JSON Schema of study files (for editor completion)',
     positionals: [],

@@ -29,6 +29,8 @@ import type { EvaluatedModel, Preprocessing, RungReport, StoredUnit, TrainingCos
 import { BACKENDS } from '../spec/preprocessing.js';
 import { ARTIFACT_FORMAT, type ModelArtifact, type ModelMeta, type WeightSpec } from '../spec/artifacts.js';
 import { SCALING_FITS } from '../spec/recipe.js';
+import { ARTIFACT_FORMAT, type ModelMeta } from '../spec/artifacts.js';
+import { BACKENDS } from '../spec/preprocessing.js';
 import {
   CheckError,
   anyOf,
@@ -259,6 +261,32 @@ export function decodeStoredUnit(json: Json, where: string): StoredUnit {
 /** A stored target-only baseline. */
 export function decodeBaseline(json: Json, where: string): EvaluatedModel {
   return decode(evaluatedModel, json, where);
+}
+
+// --- model artifacts ---------------------------------------------------------------------------------
+// The meta of a model (tasksieve-model.json, a stored artifact): closed, since a field this version
+// does not know may change what predictions mean (a preprocessing step it would skip).
+
+const modelMeta = shape<ModelMeta>({
+  format: oneOf([ARTIFACT_FORMAT]),
+  kind: string,
+  featureNames: nullable(arrayOf(string)),
+  classNames: arrayOf(string),
+  preprocessing,
+  recipe,
+  metrics,
+  test: optional(metrics),
+  backend: oneOf(BACKENDS),
+  origin: optional(shape<NonNullable<ModelMeta['origin']>>({ study: string, trial: integer, target: string, seedIndex: integer })),
+  sparsity: optional(number),
+});
+
+/** The check of a model's meta, for readers that report their own error (a model folder is the user's file). */
+export const modelMetaCheck: Check<ModelMeta> = modelMeta;
+
+/** A stored model's meta. */
+export function decodeModelMeta(json: Json, where: string): ModelMeta {
+  return decode(modelMeta, json, where);
 }
 
 type PerKind = Readonly<Record<ScreenKind, number>>;
