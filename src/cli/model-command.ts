@@ -15,6 +15,7 @@ import type { TargetSpec, TaskSpec } from '../spec/tasks.js';
 import { BACKENDS, type BackendName, type StoredUnit, type TrialUnit } from '../spec/units.js';
 import type { Store } from '../store/index.js';
 import { decodeParams, decodeStoredUnit, studySpecOf } from '../study/decoders.js';
+import { readStoredArtifact } from '../study/artifacts.js';
 import { bestTrial } from '../study/leaderboard.js';
 import { loadTrialTable } from '../study/trial-table.js';
 import { planUnits } from '../study/units.js';
@@ -90,11 +91,12 @@ export async function modelCommand([target]: Args<'model'>, options: Options<'mo
 }
 
 /**
- * The stored model of `choice`'s unit, or null when the study does not keep it (artifacts: none, an
- * older database). The store half of issue 15 reads the artifacts table here.
+ * The stored model of `choice`'s unit, or null when the study does not keep it (artifacts: none, a
+ * trial superseded under `best`, an older database): read from the artifacts table, decoded and
+ * size-checked (src/study/artifacts.ts).
  */
-export function storedArtifact(_store: Store, _record: StudyRecord, _choice: ModelChoice): ModelArtifact | null {
-  return null;
+export function storedArtifact(store: Store, record: StudyRecord, choice: ModelChoice): ModelArtifact | null {
+  return readStoredArtifact(store, record, choice.trial.number, choice.target.name, choice.seedIndex);
 }
 
 /** --trial N|best|recommended, --target, --seed: the unit, with what the study stored of it. */

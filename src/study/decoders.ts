@@ -26,10 +26,8 @@ import {
 } from '../spec/study.js';
 import type { DatasetSpec, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
 import type { EvaluatedModel, Preprocessing, RungReport, StoredUnit, TrainingCost } from '../spec/units.js';
-import { BACKENDS } from '../spec/preprocessing.js';
-import { ARTIFACT_FORMAT, type ModelArtifact, type ModelMeta, type WeightSpec } from '../spec/artifacts.js';
 import { SCALING_FITS } from '../spec/recipe.js';
-import { ARTIFACT_FORMAT, type ModelMeta } from '../spec/artifacts.js';
+import { ARTIFACT_FORMAT, type ModelArtifact, type ModelMeta, type WeightSpec } from '../spec/artifacts.js';
 import { BACKENDS } from '../spec/preprocessing.js';
 import {
   CheckError,
@@ -331,20 +329,7 @@ const weightSpec = shape<WeightSpec>({
   dtype: oneOf(['float32', 'int32']),
   quantization: optional(quantization),
 });
-const origin = shape<NonNullable<ModelMeta['origin']>>({ study: string, trial: integer, target: string, seedIndex: integer });
-const modelMeta = shape<ModelMeta>({
-  format: oneOf([ARTIFACT_FORMAT]),
-  kind: string,
-  featureNames: nullable(arrayOf(string)),
-  classNames: arrayOf(string),
-  preprocessing,
-  recipe,
-  metrics,
-  test: optional(metrics),
-  backend: oneOf(BACKENDS),
-  origin: optional(origin),
-  sparsity: optional(number),
-});
+// The meta is modelMeta above (shared with model folders).
 /** The topology is TF.js's to read; here it must at least be a mapping. */
 const topology: Check<unknown> = (v, path) => recordOf((x) => x)(v, path);
 // `unknown` admits undefined, so FieldChecks takes an optional check; the topology is required all the same.

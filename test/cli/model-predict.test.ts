@@ -1,5 +1,5 @@
 // Models out, end to end through the CLI: a small study on a CSV with named features and text labels,
-// `model --trial best` (retrained through the pool: the study stores no models yet), then `predict
+// `model --trial best` (retrained through the pool: the study runs with --artifacts none), then `predict
 // --label` on the target's validation rows of that unit: the accuracy printed is the unit's. And the
 // bad inputs: each one line, exit 2.
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
@@ -58,7 +58,8 @@ beforeAll(() => {
   writeFileSync(join(dir, 'animals.csv'), animalsCsv(300, 9));
   const study = writeStudy(dir, STUDY);
   db = join(dir, 'study.db');
-  const run = cli(['run', study, '--db', db, '--quiet', '--backend', 'wasm'], dir);
+  // --artifacts none: this file tests the retrain path (model-stored.test.ts the stored one).
+  const run = cli(['run', study, '--db', db, '--quiet', '--backend', 'wasm', '--artifacts', 'none'], dir);
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
   modelDir = join(dir, 'model');
