@@ -1,4 +1,5 @@
 // The benchmarks `npm run bench -- NAME` knows. Add yours here.
+import { artifacts } from './artifacts.js';
 import { crashResume } from './crash-resume.js';
 import { halving } from './halving.js';
 import { overhead } from './overhead.js';
@@ -20,6 +21,7 @@ export interface Benchmark {
 }
 
 export const BENCHMARKS: Record<string, Benchmark> = {
+  artifacts,
   'crash-resume': crashResume,
   halving,
   overhead,
