@@ -224,7 +224,7 @@ export const COMMANDS = {
     },
   },
   migrate: {
-    summary: 'copy studies (trials, units, baselines, screen) from a SQLite file into PostgreSQL, in one transaction',
+    summary: 'copy studies (trials, units, stored models, baselines, screen) from a SQLite file into PostgreSQL, in one transaction',
     positionals: [],
     options: {
       from: { type: 'string', placeholder: 'sqlite:PATH', required: 'required (sqlite:PATH or a database path)', description: 'the SQLite database to copy from' },
