@@ -102,6 +102,16 @@ describe('tasksieve model and predict', () => {
     expect(meta.origin).toMatchObject({ study: 'animals', target: 'few', seedIndex: 0 });
   });
 
+  it('model --trial recommended trains the recommended subset with its best trial recipe', () => {
+    const out = cli(['model', 'animals', '--db', db, '--trial', 'recommended', '-o', join(dir, 'recommended'), '--json'], dir);
+    expect(out.status).toBe(0);
+    expect(out.stderr).toMatch(/the recommended subset \{[^}]*\} with its best trial's recipe/);
+    const summary = JSON.parse(out.stdout);
+    expect(summary).toMatchObject({ study: 'animals', target: 'few', seedIndex: 0, retrained: true, backend: 'wasm' });
+    const meta = JSON.parse(readFileSync(join(dir, 'recommended', 'tasksieve-model.json'), 'utf8'));
+    expect(meta.origin.trial).toBe(summary.trial);
+  });
+
   it('predict --label on the unit validation rows prints the accuracy the unit stored', () => {
     const out = cli(['predict', modelDir, validationCsv, '--label', 'animal', '--json'], dir);
     expect(out.stderr).toBe('');
