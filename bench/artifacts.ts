@@ -17,7 +17,10 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadStudyFile } from '../src/config/index.js';
 import type { ArtifactPolicy } from '../src/spec/study.js';
-import { SqliteStore } from '../src/store/index.js';
+import { PostgresStore, SqliteStore } from '../src/store/index.js';
+import { SyncPgClient } from '../src/store/postgres/sync-client.js';
+import type { NewArtifact, Store } from '../src/store/types.js';
+import type { Json } from '../src/spec/records.js';
 import { artifactToStore } from '../src/study/artifacts.js';
 import { PoolExecutor } from '../src/study/pool-executor.js';
 import { planUnits } from '../src/study/units.js';
@@ -85,11 +88,30 @@ interface UnitCost {
   readonly writeMsWithout: number;
   readonly writeMsWith: number;
   readonly storeMs: number;
+  /** The same write on PostgreSQL (--pg URL), or null. */
+  readonly pg: { readonly writeMsWithout: number; readonly writeMsWith: number; readonly storeMs: number } | null;
   readonly totalMs: number;
   readonly share: number;
 }
 
-async function unitCost(pairs: number, writes: number, dir: string): Promise<UnitCost> {
+/** Milliseconds of `writes` unit writes without and then with the model, each its own transaction (after a warm-up). */
+function timeWrites(store: Store, writes: number, target: string, stored: Json, model: NewArtifact): { without: number[]; with: number[] } {
+  const series = (name: string, withArtifact: boolean): number[] => {
+    const { study: record } = store.getOrCreateStudy(name, {}, 'maximize');
+    const out: number[] = [];
+    for (let i = 0; i < writes; i++) {
+      const trial = store.createTrial(record.id, 1_000_000, () => ({ state: 'RUNNING', owner: 'bench', params: {} }))!;
+      const t0 = performance.now();
+      store.recordUnit(trial.id, target, 0, stored, withArtifact ? model : undefined);
+      out.push(performance.now() - t0);
+    }
+    return out;
+  };
+  series('warm-up', false);
+  return { without: series('without', false), with: series('with', true) };
+}
+
+async function unitCost(pairs: number, writes: number, dir: string, pgUrl: string | null): Promise<UnitCost> {
   const study = loadStudyFile(QUICKSTART);
   // A quickstart unit with two sources (pre-training on 1200 rows, then fine-tuning), seed index 0.
   const plan = planUnits(study, 0, { ...study.recipe, learning_rate: 0.01 }, study.sources.slice(0, 2))[0]!;
@@ -128,27 +150,36 @@ async function unitCost(pairs: number, writes: number, dir: string): Promise<Uni
 
   // The store write, each its own transaction as in a run: one unit per trial, so nothing but the
   // model differs between the two series.
-  const store = SqliteStore.open(join(dir, 'writes.db'));
-  const stored = JSON.parse(JSON.stringify({ metrics: result.transfer.metrics, cost: result.transfer.cost }));
-  const timeWrites = (withArtifact: boolean): number[] => {
-    const { study: record } = store.getOrCreateStudy(withArtifact ? 'with' : 'without', {}, 'maximize');
-    const out: number[] = [];
-    for (let i = 0; i < writes; i++) {
-      const trial = store.createTrial(record.id, 1_000_000, () => ({ state: 'RUNNING', owner: 'bench', params: {} }))!;
-      const t0 = performance.now();
-      store.recordUnit(trial.id, plan.target.name, 0, stored, withArtifact ? model : undefined);
-      out.push(performance.now() - t0);
-    }
-    return out;
-  };
-  let writeWithout: number[];
-  let writeWith: number[];
+  const stored = JSON.parse(JSON.stringify({ metrics: result.transfer.metrics, cost: result.transfer.cost })) as Json;
+  const sqlite = SqliteStore.open(join(dir, 'writes.db'));
+  let writes1: { without: number[]; with: number[] };
   try {
-    timeWrites(false); // warm-up
-    writeWithout = timeWrites(false);
-    writeWith = timeWrites(true);
+    writes1 = timeWrites(sqlite, writes, plan.target.name, stored, model);
   } finally {
-    store.close();
+    sqlite.close();
+  }
+  const writeWithout = writes1.without;
+  const writeWith = writes1.with;
+  let pg: UnitCost['pg'] = null;
+  if (pgUrl !== null) {
+    // A schema of its own, dropped after: the benchmark leaves the database as it found it.
+    const schema = `bench_artifacts_${process.pid}_${Date.now()}`;
+    const admin = SyncPgClient.connect(pgUrl);
+    admin.query(`CREATE SCHEMA ${schema}`);
+    try {
+      const url = new URL(pgUrl);
+      url.searchParams.set('options', `-c search_path=${schema}`);
+      const store = PostgresStore.open(url.toString());
+      try {
+        const timed = timeWrites(store, writes, plan.target.name, stored, model);
+        pg = { writeMsWithout: median(timed.without), writeMsWith: median(timed.with), storeMs: median(timed.with) - median(timed.without) };
+      } finally {
+        store.close();
+      }
+    } finally {
+      admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      admin.close();
+    }
   }
   const exportMs = median(diffs);
   const storeMs = median(writeWith) - median(writeWithout);
@@ -164,6 +195,7 @@ async function unitCost(pairs: number, writes: number, dir: string): Promise<Uni
     writeMsWithout: median(writeWithout),
     writeMsWith: median(writeWith),
     storeMs,
+    pg,
     totalMs,
     share: totalMs / median(unitMs),
   };
@@ -191,13 +223,19 @@ export const artifacts: Benchmark = {
         }
         log('');
       }
-      const cost = await unitCost(pairs, writes, dir);
+      const pgAt = args.indexOf('--pg');
+      const pgUrl = pgAt >= 0 ? (args[pgAt + 1] ?? null) : null;
+      if (pgAt >= 0 && (pgUrl === null || !/^postgres(ql)?:\/\//.test(pgUrl))) throw new Error('--pg: must be a postgres:// URL');
+      const cost = await unitCost(pairs, writes, dir, pgUrl);
       log(`Artifact cost per quickstart unit (${cost.pairs} paired runs, ${writes} writes each way; medians)`);
       for (const line of table(
         ['part', 'without', 'with model', 'cost'],
         [
           ['worker: non-training time (export)', `${cost.workerMsWithout.toFixed(1)} ms`, `${cost.workerMsWith.toFixed(1)} ms`, `${cost.exportMs.toFixed(2)} ms`],
           ['main: store write of the unit', `${cost.writeMsWithout.toFixed(3)} ms`, `${cost.writeMsWith.toFixed(3)} ms`, `${cost.storeMs.toFixed(3)} ms`],
+          ...(cost.pg === null
+            ? []
+            : [['  the same on PostgreSQL', `${cost.pg.writeMsWithout.toFixed(3)} ms`, `${cost.pg.writeMsWith.toFixed(3)} ms`, `${cost.pg.storeMs.toFixed(3)} ms`]]),
           ['total', '', '', `${cost.totalMs.toFixed(2)} ms (${(100 * cost.share).toFixed(1)}% of a ${cost.unitMs.toFixed(0)} ms unit)`],
         ],
       )) {
