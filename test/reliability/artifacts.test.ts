@@ -1,15 +1,18 @@
 // Stored models and kills (issue 15): a SIGKILL inside the transaction that writes a unit with its
 // model leaves neither a unit without its model nor a model without its unit; under `best` the best
-// trial's models are never deleted, also while two runners finish trials of one SQLite file; and
-// `artifacts: none` stores nothing. Real CLI processes, real workers, a tiny synthetic study.
+// trial's models are never deleted, also while two runners finish trials of one SQLite file or one
+// PostgreSQL database; and `artifacts: none` stores nothing. Real CLI processes, real workers, a
+// tiny synthetic study.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SqliteStore } from '../../src/store/index.js';
+import { openStore, SqliteStore } from '../../src/store/index.js';
+import type { Store } from '../../src/store/types.js';
 import type { TrialRecord } from '../../src/spec/records.js';
 import { readStoredArtifact } from '../../src/study/artifacts.js';
 import { bestTrial } from '../../src/study/leaderboard.js';
 import { FAULT_INJECTION_ENV, STALL_MARKER } from '../../src/util/fault-injection.js';
 import { syntheticStudyYaml, tempDir, writeStudy } from '../helpers/cli.js';
+import { freshDatabaseForSuite } from '../helpers/pg.js';
 import { integrityCheck, readStudy, sleep, spawnCli, unitInconsistencies, waitForStderr } from './helpers.js';
 
 interface Models {
@@ -19,23 +22,75 @@ interface Models {
   readonly models: string[];
 }
 
-/** Units and models of a study, read in one snapshot (a runner may be writing). */
+/** Units and models of a study, read in one snapshot of an open store (a runner may be writing). */
+function modelsIn(store: Store, name: string): Models | null {
+  return store.snapshot(() => {
+    const study = store.getStudy(name);
+    if (study === null) return null;
+    const key = (u: { trialId: number; target: string; seed: number }) => `${u.trialId}:${u.target}:${u.seed}`;
+    return {
+      trials: store.getTrials(study.id),
+      units: store.getStudyUnits(study.id).map(key).sort(),
+      models: store.getStudyArtifacts(study.id).map(key).sort(),
+    };
+  });
+}
+
 function models(db: string, name: string): Models | null {
-  const store = SqliteStore.open(db, { readonly: true });
+  const store = openStore(db, { readonly: true });
   try {
-    return store.snapshot(() => {
-      const study = store.getStudy(name);
-      if (study === null) return null;
-      const key = (u: { trialId: number; target: string; seed: number }) => `${u.trialId}:${u.target}:${u.seed}`;
-      return {
-        trials: store.getTrials(study.id),
-        units: store.getStudyUnits(study.id).map(key).sort(),
-        models: store.getStudyArtifacts(study.id).map(key).sort(),
-      };
-    });
+    return modelsIn(store, name);
   } finally {
     store.close();
   }
+}
+
+/**
+ * `artifacts: best` with two `tasksieve run` processes on one study at `db`: every committed state
+ * seen while they run has the best COMPLETE trial's model, and the end state holds exactly its model.
+ */
+async function raceOnBest(db: string, name: string, dir: string): Promise<void> {
+  const trials = 12;
+  const file = writeStudy(dir, syntheticStudyYaml({ name, trials, workers: 1, seeds: 1, extra: 'artifacts: best' }));
+  const runs = [0, 1].map(() => spawnCli(['run', file, '--db', db, '--quiet']));
+  let running = true;
+  void Promise.all(runs.map((r) => r.done)).then(() => (running = false));
+  const violations: string[] = [];
+  let looks = 0;
+  let withBest = 0;
+  let reader: Store | null = null;
+  try {
+    while (running) {
+      await sleep(15);
+      let state: Models | null = null;
+      try {
+        reader ??= openStore(db, { readonly: true });
+        state = modelsIn(reader, name);
+      } catch {
+        continue; // the database is not created or migrated yet
+      }
+      if (state === null) continue;
+      looks++;
+      const best = bestTrial(state.trials, 'maximize');
+      if (best === null) continue;
+      withBest++;
+      const ofBest = state.models.filter((k) => k.startsWith(`${best.id}:`));
+      if (ofBest.length !== 1) violations.push(`best trial #${best.number} has ${ofBest.length} models`);
+    }
+  } finally {
+    (reader as Store | null)?.close();
+  }
+  for (const result of await Promise.all(runs.map((r) => r.done))) expect(result.status, result.stderr).toBe(0);
+  expect(violations).toEqual([]);
+  expect(looks).toBeGreaterThan(3);
+  expect(withBest).toBeGreaterThan(0);
+
+  const end = models(db, name)!;
+  expect(end.trials).toHaveLength(trials);
+  // Both runners took part, so their finishes really raced on the deletes.
+  expect(new Set(end.trials.map((t) => t.owner)).size).toBe(2);
+  const best = bestTrial(end.trials, 'maximize')!;
+  expect(end.models).toEqual([`${best.id}:goal:0`]);
 }
 
 describe('stored models survive kills and concurrent runners', () => {
@@ -84,44 +139,12 @@ describe('stored models survive kills and concurrent runners', () => {
 
   it('best: two runners on one SQLite file never delete the only models of the best trial, and end with exactly its models', async () => {
     const dir = tempDir('tasksieve-artifact-best-');
-    const name = 'models-best';
-    const trials = 12;
-    const file = writeStudy(dir, syntheticStudyYaml({ name, trials, workers: 1, seeds: 1, extra: 'artifacts: best' }));
-    const db = join(dir, 'best.db');
-    const runs = [0, 1].map(() => spawnCli(['run', file, '--db', db, '--quiet']));
-    let running = true;
-    void Promise.all(runs.map((r) => r.done)).then(() => (running = false));
-    // Watch every committed state while they run: the best COMPLETE trial has all its models.
-    const violations: string[] = [];
-    let looks = 0;
-    let withBest = 0;
-    while (running) {
-      await sleep(15);
-      let state: Models | null = null;
-      try {
-        state = models(db, name);
-      } catch {
-        continue; // the database is not created or migrated yet
-      }
-      if (state === null) continue;
-      looks++;
-      const best = bestTrial(state.trials, 'maximize');
-      if (best === null) continue;
-      withBest++;
-      const ofBest = state.models.filter((k) => k.startsWith(`${best.id}:`));
-      if (ofBest.length !== 1) violations.push(`best trial #${best.number} has ${ofBest.length} models`);
-    }
-    for (const result of await Promise.all(runs.map((r) => r.done))) expect(result.status, result.stderr).toBe(0);
-    expect(violations).toEqual([]);
-    expect(looks).toBeGreaterThan(3);
-    expect(withBest).toBeGreaterThan(0);
+    await raceOnBest(join(dir, 'best.db'), 'models-best', dir);
+  }, 300_000);
 
-    const end = models(db, name)!;
-    expect(end.trials).toHaveLength(trials);
-    // Both runners took part, so their finishes really raced on the deletes.
-    expect(new Set(end.trials.map((t) => t.owner)).size).toBe(2);
-    const best = bestTrial(end.trials, 'maximize')!;
-    expect(end.models).toEqual([`${best.id}:goal:0`]);
+  const pg = freshDatabaseForSuite();
+  it('best: the same with two runners on one PostgreSQL database', async () => {
+    await raceOnBest(pg.url, 'models-best-pg', tempDir('tasksieve-artifact-best-pg-'));
   }, 300_000);
 
   it('artifacts: none (here from --artifacts over the file) stores no model at all', async () => {
