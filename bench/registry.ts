@@ -1,5 +1,6 @@
 // The benchmarks `npm run bench -- NAME` knows. Add yours here.
 import { agreement } from './agreement.js';
+import { artifacts } from './artifacts.js';
 import { crashResume } from './crash-resume.js';
 import { halving } from './halving.js';
 import { overhead } from './overhead.js';
@@ -23,6 +24,7 @@ export interface Benchmark {
 
 export const BENCHMARKS: Record<string, Benchmark> = {
   agreement,
+  artifacts,
   'crash-resume': crashResume,
   halving,
   overhead,

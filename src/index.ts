@@ -1,7 +1,7 @@
 // The library API beside the CLI: load a study file, open a study in a store, ask/tell, or run it
 // with the warm worker pool. Main thread.
 export { loadStudyFile, parseStudy, studyJsonSchema } from './config/index.js';
-export type { ResolvedStudy, ModelSpec, Objective, Budget, SchedulerSpec } from './spec/study.js';
+export type { ResolvedStudy, ModelSpec, Objective, Budget, SchedulerSpec, ArtifactPolicy } from './spec/study.js';
 export type { Recipe } from './spec/recipe.js';
 export * from './errors.js';
 export { openStore, PostgresStore, SqliteStore } from './store/index.js';
@@ -11,6 +11,8 @@ export { StudyHandle, type AskedTrial, type TellOutcome, type OpenStudyOptions }
 export { runStudy, bestTrial, type RunStudyOptions, type RunSummary, type StudyEvent } from './study/run-study.js';
 export { PoolExecutor, UnitFailedError, type Executor, type ExecutorOptions } from './study/pool-executor.js';
 export { leaderboard, trialRows, type LeaderboardRow, type TrialRow } from './study/leaderboard.js';
+// A unit's stored model (artifacts: best | all), decoded, or null; writeModelDir writes it as a model folder.
+export { readStoredArtifact } from './study/artifacts.js';
 export { RandomSampler, TpeSampler, createSampler, type Sampler, type SampleContext, type TrialSnapshot, type TpeSettings } from './search/samplers/index.js';
 export type { Params, ParamValue, SearchSpace, ParamSpec, Distribution } from './spec/space.js';
 export {
@@ -52,3 +54,6 @@ export {
   type ReportData,
   type SectionOptions,
 } from './report/index.js';
+// Models out: a trained model as TF.js Layers files plus its meta, loaded back to predict on raw rows.
+export { loadModel, predict, saveModel, readModelDir, writeModelDir, type LoadedModel, type Prediction, type PredictRows } from './model/index.js';
+export type { ModelArtifact, ModelMeta, WeightSpec } from './spec/artifacts.js';

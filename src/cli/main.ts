@@ -28,6 +28,8 @@ const RUN: { readonly [N in CommandName]: () => Promise<Run<N>> } = {
   worker: async () => (await import('./worker-command.js')).workerCommand,
   migrate: async () => (await import('./migrate-command.js')).migrateCommand,
   schema: async () => (await import('./schema-command.js')).schemaCommand,
+  model: async () => (await import('./model-command.js')).modelCommand,
+  predict: async () => (await import('./predict-command.js')).predictCommand,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

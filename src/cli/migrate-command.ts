@@ -48,7 +48,7 @@ export async function migrateCommand(_: Args<'migrate'>, options: Options<'migra
   } else {
     for (const c of copied) {
       printLines(
-        `copied study ${c.study}: ${c.trials} trials, ${c.units} units, ${c.intermediates} intermediate values, ` +
+        `copied study ${c.study}: ${c.trials} trials, ${c.units} units, ${c.artifacts} stored models, ${c.intermediates} intermediate values, ` +
           `${c.baselines} baselines${c.screen ? ', the screen table' : ''} → ${redactUrl(to)}`,
       );
     }

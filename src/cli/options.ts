@@ -5,7 +5,7 @@
 // lists of src/spec: every run of the CLI loads this module.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { StudyConfigError } from '../errors.js';
-import { AGGREGATES } from '../spec/study.js';
+import { AGGREGATES, ARTIFACT_POLICIES } from '../spec/study.js';
 import { BACKENDS } from '../spec/units.js';
 
 interface OptionBase {
@@ -98,6 +98,11 @@ const backend = {
   description: 'the TensorFlow.js backend of the worker threads (default: the first of these that loads)',
 } as const;
 const workers = { type: 'int', placeholder: 'N', description: "worker threads (default: the study's budget.workers)" } as const;
+const artifacts = {
+  type: 'enum',
+  values: ARTIFACT_POLICIES,
+  description: "which trained models the database keeps: none, best (the current best trial's) or all (default: the study's artifacts, else best)",
+} as const;
 const force = {
   type: 'boolean',
   description: 'continue a study whose file drifted from the stored study, with the stored spec (the differences are printed)',
@@ -124,6 +129,7 @@ export const COMMANDS = {
       trials: { type: 'int', placeholder: 'N', description: "the study's total of trials (default: budget.trials of the file)" },
       workers,
       backend,
+      artifacts,
       force,
       'no-wait': noWait,
       'db-timeout': dbTimeout,
@@ -134,7 +140,7 @@ export const COMMANDS = {
   resume: {
     summary: 're-queue interrupted trials and run the study until it has its total',
     positionals: [study],
-    options: { db, workers, backend, force, 'no-wait': noWait, 'db-timeout': dbTimeout, json, quiet },
+    options: { db, workers, backend, artifacts, force, 'no-wait': noWait, 'db-timeout': dbTimeout, json, quiet },
   },
   leaderboard: {
     summary: 'best trials first, with source subsets and per-target gains over the baseline',
@@ -216,6 +222,7 @@ export const COMMANDS = {
       db: { ...db, placeholder: 'postgres://USER@HOST/DB', description: "the database every worker shares (default: the study file's storage)" },
       workers,
       backend,
+      artifacts,
       'stale-after': {
         type: 'int',
         placeholder: 'SECONDS',
@@ -227,12 +234,44 @@ export const COMMANDS = {
     },
   },
   migrate: {
-    summary: 'copy studies (trials, units, baselines, screen) from a SQLite file into PostgreSQL, in one transaction',
+    summary: 'copy studies (trials, units, stored models, baselines, screen) from a SQLite file into PostgreSQL, in one transaction',
     positionals: [],
     options: {
       from: { type: 'string', placeholder: 'sqlite:PATH', required: 'required (sqlite:PATH or a database path)', description: 'the SQLite database to copy from' },
       to: { type: 'string', placeholder: 'postgres://USER@HOST/DB', required: true, description: 'the PostgreSQL database to copy into' },
       study: { type: 'string', placeholder: 'NAME', description: 'only this study (default: every study)' },
+      json,
+    },
+  },
+  model: {
+    summary:
+      "write a trial's model as TF.js Layers files (model.json, weights.bin) plus tasksieve-model.json; retrains it through the pool when it is not stored",
+    positionals: [study],
+    options: {
+      db,
+      trial: { type: 'string', placeholder: 'N|best|recommended', description: 'a trial number, the best trial, or the recommended source subset with the best recipe (default best)' },
+      target: { type: 'string', placeholder: 'T', description: "the target the model is for (default: the study's first target)" },
+      seed: { type: 'int', placeholder: 'S', min: 0, description: "the seed index of the unit (default 0)" },
+      output: {
+        type: 'string',
+        short: 'o',
+        placeholder: 'DIR',
+        required: 'the model folder to write is required (tasksieve model STUDY -o model/)',
+        description: 'the model folder to write, replaced atomically',
+      },
+      backend,
+      json,
+    },
+  },
+  predict: {
+    summary: 'predict the rows of a CSV with a model folder: label and per-class probabilities; with --label, accuracy, macro-F1, recall and the confusion matrix',
+    positionals: [
+      { name: 'DIR', description: 'a model folder written by tasksieve model' },
+      { name: 'DATA.csv', description: 'rows with the columns the model was trained on, by name' },
+    ],
+    options: {
+      output: { type: 'string', short: 'o', placeholder: 'OUT.csv', description: 'write the predictions to this file (default: stdout)' },
+      label: { type: 'string', placeholder: 'COLUMN', description: 'the CSV column with the true labels: also print the metrics' },
       json,
     },
   },

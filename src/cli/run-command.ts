@@ -24,7 +24,7 @@ export const EXIT_INTERRUPTED = 130;
 export const EXIT_UNFINISHED = 3;
 
 /** What run, resume and worker share (resume has no --trials; worker no --trials, --force or --no-wait). */
-export type RunOptions = Pick<Options<'run'>, 'db' | 'workers' | 'backend' | 'db-timeout' | 'json' | 'quiet'> &
+export type RunOptions = Pick<Options<'run'>, 'db' | 'workers' | 'backend' | 'artifacts' | 'db-timeout' | 'json' | 'quiet'> &
   Partial<Pick<Options<'run'>, 'trials' | 'force' | 'no-wait'>>;
 
 /**
@@ -137,7 +137,7 @@ export async function resumeCommand([target]: Args<'resume'>, options: RunOption
 
 async function execute(
   store: Store,
-  study: ResolvedStudy,
+  given: ResolvedStudy,
   backend: BackendName | null,
   options: RunOptions,
   plan: readonly Fault[],
@@ -145,6 +145,8 @@ async function execute(
   runner: Runner,
 ): Promise<number> {
   const quiet = options.quiet === true || options.json === true;
+  // --artifacts replaces the study's `artifacts` (an operational key: never spec drift).
+  const study = options.artifacts === undefined ? given : { ...given, artifacts: options.artifacts };
   let executor: PoolExecutor | null = null;
   try {
     const handle = StudyHandle.open({ store, study, allowDrift: options.force === true });

@@ -89,6 +89,8 @@ export function resolveStudy(raw: StudyConfig, file: string | null, overrides?: 
       ...(raw.budget.retries !== undefined ? { retries: raw.budget.retries } : {}),
       ...(raw.budget.worker_memory_mb !== undefined ? { workerMemoryMb: raw.budget.worker_memory_mb } : {}),
     },
+    // Written only when set (absent: best), so specs stored before `artifacts` existed stay equal.
+    ...(raw.artifacts !== undefined ? { artifacts: raw.artifacts } : {}),
     storage: raw.storage === undefined ? null : resolveStorage(base, raw.storage),
   });
 }

@@ -4,7 +4,7 @@
 import { OBJECTIVE_METRICS } from '../spec/metrics.js';
 import { ENQUEUE_SCHEMA } from './enqueue.js';
 import { SAMPLER_SCHEMA } from './sampler.js';
-import { ACTIVATIONS, AGGREGATES, OBJECTIVE_ON, SCHEDULER_KINDS, SCREEN_KINDS } from '../spec/study.js';
+import { ACTIVATIONS, AGGREGATES, ARTIFACT_POLICIES, OBJECTIVE_ON, SCHEDULER_KINDS, SCREEN_KINDS } from '../spec/study.js';
 import { RECIPE_KEYS, RECIPE_KEY_TABLE, type RecipeKey } from '../spec/recipe.js';
 
 /** Names of studies, datasets and tasks. */
@@ -383,6 +383,12 @@ export const studyJsonSchema = {
           },
         },
       ],
+    },
+    artifacts: {
+      type: 'string',
+      enum: [...ARTIFACT_POLICIES],
+      description:
+        "Which trained models the database keeps, for `tasksieve model` (default best): none; best, the models of the current best trial (a better trial's replace them); all, every unit's model. May change between runs.",
     },
     budget: {
       type: 'object',

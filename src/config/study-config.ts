@@ -1,6 +1,6 @@
 // The raw study file as written, after JSON Schema validation and before resolution (defaults, absolute
 // paths, derived seeds). Main thread only; types only. Must not import tfjs, the worker or the store.
-import type { Activation, Aggregate, ObjectiveOn, SchedulerKind, ScreenKind } from '../spec/study.js';
+import type { Activation, Aggregate, ArtifactPolicy, ObjectiveOn, SchedulerKind, ScreenKind } from '../spec/study.js';
 import type { OptimizerName, Recipe, StrategyName } from '../spec/recipe.js';
 import type { ObjectiveMetric } from '../spec/metrics.js';
 
@@ -47,6 +47,7 @@ export interface StudyConfig {
     retries?: number;
     worker_memory_mb?: number;
   };
+  artifacts?: ArtifactPolicy;
 }
 
 export interface RawScheduler {

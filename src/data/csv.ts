@@ -165,7 +165,99 @@ function parseCsv(path: string, text: string, labelColumn: string): Dataset {
       `${path}: label column ${quote(labelColumn)} has a single class (${truncate(classNames[0] as string)})`,
     );
   }
-  return { features, labels, rows, cols, numClasses, classNames };
+  const featureNames = header.filter((_, i) => i !== labelIndex);
+  return { features, labels, rows, cols, numClasses, classNames, featureNames };
+}
+
+/** Raw rows to predict on: the features in the model's column order, and the label cells if asked for. */
+export interface FeatureRowsFile {
+  readonly features: Float32Array;
+  readonly rows: number;
+  readonly cols: number;
+  /** The label column's cells as written (see canonicalLabel); null without a label column. */
+  readonly labels: readonly string[] | null;
+}
+
+export interface FeatureRowsOptions {
+  /** The model's feature columns in order, matched by name (any order in the file); null: unnamed. */
+  readonly names: readonly string[] | null;
+  /** Named: columns that are neither features nor the label are ignored instead of refused. */
+  readonly allowExtra?: boolean;
+  /** Unnamed: how many features (every column but the label, in file order); null: any number. */
+  readonly cols?: number | null;
+  readonly label?: string;
+}
+
+/**
+ * Loads the rows of `path` (CSV as loadCsv reads it) that a model predicts on. Not cached. Throws
+ * DataError (one line naming the file and the column) for a missing or unexpected column, a
+ * non-numeric value, or a label column that is not there.
+ */
+export function loadFeatureRows(path: string, options: FeatureRowsOptions): FeatureRowsFile {
+  const { names, label: labelColumn } = options;
+  const cols = options.cols ?? null;
+  statFile(path);
+  const text = decode(path, readBytes(path));
+  const lines = text.split(/\r?\n/);
+  let end = lines.length;
+  while (end > 0 && (lines[end - 1] as string).trim() === '') end--;
+  if (end === 0) throw new DataError(`${path}: empty (no header row)`);
+  const header = splitFields(path, lines[0] as string, 1).map((name) => name.trim());
+  const seen = new Set<string>();
+  header.forEach((name, index) => {
+    if (name === '') throw new DataError(`${path}: header column ${index + 1} has no name`);
+    if (seen.has(name)) throw new DataError(`${path}: duplicate column ${quote(name)}`);
+    seen.add(name);
+  });
+  const labelIndex = labelColumn === undefined ? -1 : header.indexOf(labelColumn);
+  if (labelColumn !== undefined && labelIndex < 0) {
+    throw new DataError(`${path}: label column ${quote(labelColumn)} not found (columns: ${listColumns(header)})`);
+  }
+  // source[j]: the file column of the model's feature j.
+  let source: number[];
+  if (names !== null) {
+    const missing = names.filter((name) => !seen.has(name));
+    if (missing.length > 0) {
+      throw new DataError(`${path}: missing column ${quote(missing[0] as string)}${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ''}: the model reads ${names.length} features by name`);
+    }
+    const wanted = new Set(names);
+    const extra = header.filter((name, i) => i !== labelIndex && !wanted.has(name));
+    if (extra.length > 0 && !options.allowExtra) {
+      const hint = labelColumn === undefined ? ' (a label column? name it with --label)' : '';
+      throw new DataError(`${path}: unexpected column ${quote(extra[0] as string)}${hint}: the model was not trained on it`);
+    }
+    source = names.map((name) => header.indexOf(name));
+  } else {
+    source = header.map((_, i) => i).filter((i) => i !== labelIndex);
+    if (cols !== null && source.length !== cols) {
+      throw new DataError(`${path}: ${source.length} feature columns, the model reads ${cols} (its features have no names: every column but the label, in order)`);
+    }
+  }
+  const rows = end - 1;
+  if (rows === 0) throw new DataError(`${path}: no data rows`);
+  const features = new Float32Array(rows * source.length);
+  const labels: string[] | null = labelIndex < 0 ? null : new Array<string>(rows);
+  for (let row = 0; row < rows; row++) {
+    const lineNumber = row + 2;
+    const line = lines[row + 1] as string;
+    if (line.trim() === '') throw new DataError(`${path}: row ${lineNumber} is empty`);
+    const fields = splitFields(path, line, lineNumber);
+    if (fields.length !== header.length) throw new DataError(`${path}: row ${lineNumber} has ${fields.length} fields, header has ${header.length}`);
+    source.forEach((col, j) => {
+      features[row * source.length + j] = parseNumber(path, (fields[col] as string).trim(), lineNumber, header[col] as string);
+    });
+    if (labels !== null) {
+      const cell = (fields[labelIndex] as string).trim();
+      if (cell === '') throw new DataError(`${path}: row ${lineNumber} column ${quote(labelColumn as string)} is empty`);
+      labels[row] = cell;
+    }
+  }
+  return { features, rows, cols: source.length, labels };
+}
+
+/** A label cell as class names write it: a number in its canonical form (`1.0` → `1`), other text as it is. */
+export function canonicalLabel(cell: string): string {
+  return DECIMAL.test(cell) ? String(Number(cell)) : cell;
 }
 
 /** Splits one line on commas; a field wrapped in double quotes may hold commas and `""` escapes. */

@@ -78,7 +78,7 @@ export function mutualInfoScores(ds: Dataset, bins?: number): Float64Array {
   return out;
 }
 
-/** The dataset restricted to `columns` (in that order); fresh arrays. */
+/** The dataset restricted to `columns` (in that order), its feature names too; fresh arrays. */
 export function projectColumns(ds: Dataset, columns: readonly number[]): Dataset {
   const features = new Float32Array(ds.rows * columns.length);
   for (let r = 0; r < ds.rows; r++) {
@@ -86,5 +86,6 @@ export function projectColumns(ds: Dataset, columns: readonly number[]): Dataset
       features[r * columns.length + j] = ds.features[r * ds.cols + c] as number;
     });
   }
-  return { ...ds, features, cols: columns.length };
+  const names = ds.featureNames;
+  return { ...ds, features, cols: columns.length, ...(names ? { featureNames: columns.map((c) => names[c] as string) } : {}) };
 }

@@ -9,7 +9,10 @@ export interface RowArrays {
   readonly labels: Int32Array;
 }
 
-/** A new dataset made of the given rows of `ds`, in the given order (fresh arrays, or `into`). */
+/**
+ * A new dataset made of the given rows of `ds`, in the given order (fresh arrays, or `into`); the
+ * class and feature names carry over (same label space, same columns).
+ */
 export function selectRows(ds: Dataset, rows: readonly number[], into?: RowArrays): Dataset {
   if (into && (into.features.length !== rows.length * ds.cols || into.labels.length !== rows.length)) {
     throw new RangeError(`selectRows: arrays for ${into.labels.length} rows of ${into.features.length / Math.max(1, into.labels.length)} values, not ${rows.length} of ${ds.cols}`);
@@ -20,7 +23,15 @@ export function selectRows(ds: Dataset, rows: readonly number[], into?: RowArray
     features.set(ds.features.subarray(row * ds.cols, (row + 1) * ds.cols), i * ds.cols);
     labels[i] = ds.labels[row] as number;
   });
-  return { features, labels, rows: rows.length, cols: ds.cols, numClasses: ds.numClasses };
+  return {
+    features,
+    labels,
+    rows: rows.length,
+    cols: ds.cols,
+    numClasses: ds.numClasses,
+    ...(ds.classNames ? { classNames: ds.classNames } : {}),
+    ...(ds.featureNames ? { featureNames: ds.featureNames } : {}),
+  };
 }
 
 /**

@@ -11,6 +11,8 @@ export interface Dataset {
    * absent: the index is the value (synthetic tasks). Labels are matched across tasks by value.
    */
   readonly classNames?: readonly string[];
+  /** The name of each feature column in order, as the CSV header writes it; absent: unnamed (synthetic tasks). */
+  readonly featureNames?: readonly string[];
 }
 
 export interface TargetSplit {

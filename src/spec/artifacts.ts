@@ -3,7 +3,7 @@
 // weights as bytes. Part of src/spec: types only, imports nothing of the project but spec.
 import type { ClassificationMetrics } from './metrics.js';
 import type { Recipe } from './recipe.js';
-import type { BackendName, Preprocessing } from './units.js';
+import type { BackendName, Preprocessing } from './preprocessing.js';
 
 /** Version of the artifact format; a reader refuses another. */
 export const ARTIFACT_FORMAT = 'tasksieve-model/1';

@@ -66,3 +66,27 @@ export interface StudyIntermediateRecord extends IntermediateRecord {
   /** The trial's state now (a value recorded by a trial that later failed is still returned). */
   readonly state: TrialState;
 }
+/**
+ * A unit's stored model (artifacts: best | all): the JSON part of its ModelArtifact (meta, topology,
+ * weight specs; src/spec/artifacts.ts) and the weights' bytes. Decoded by src/study/decoders.ts.
+ */
+export interface ArtifactRecord {
+  readonly trialId: number;
+  readonly target: string;
+  readonly seed: number;
+  readonly model: Json;
+  readonly weights: Uint8Array;
+  readonly createdAt: number;
+}
+/** A stored model without its bytes: what listing a study's models returns. */
+export interface ArtifactInfo {
+  readonly trialId: number;
+  readonly trialNumber: number;
+  readonly target: string;
+  readonly seed: number;
+  /** Size of the weights, bytes. */
+  readonly weightBytes: number;
+  /** Size of the JSON part as stored (text), bytes. */
+  readonly modelBytes: number;
+  readonly createdAt: number;
+}

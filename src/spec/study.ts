@@ -131,9 +131,19 @@ export interface ResolvedStudy {
   /** Absent: no scheduler, every trial trains all its epochs (left out so older specs stay equal). */
   readonly scheduler?: SchedulerSpec;
   readonly budget: Budget;
+  /** Which trained models the database keeps; absent: best (DEFAULT_ARTIFACTS). Operational. */
+  readonly artifacts?: ArtifactPolicy;
   /** Storage location from the study file (SQLite path, absolute), or null for the default. */
   readonly storage: string | null;
 }
+
+/**
+ * Which trained models a study keeps in its database (`artifacts:`): none; the models of the current
+ * best trial (superseded ones are deleted as a better trial finishes); or every unit's model.
+ */
+export const ARTIFACT_POLICIES = ['none', 'best', 'all'] as const;
+export type ArtifactPolicy = (typeof ARTIFACT_POLICIES)[number];
+export const DEFAULT_ARTIFACTS: ArtifactPolicy = 'best';
 
 /** Parts of a study that may change between runs without changing what the study means. */
 export const OPERATIONAL_KEYS = [
@@ -146,6 +156,8 @@ export const OPERATIONAL_KEYS = [
   'budget.unitTimeoutS',
   'budget.retries',
   'budget.workerMemoryMb',
+  // Which models are kept is storage, not meaning: the trials and their values are the same.
+  'artifacts',
 ] as const;
 
 export const SAMPLER_KINDS = ['random', 'bayes', 'gp'] as const;

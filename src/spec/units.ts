@@ -3,11 +3,13 @@
 // Part of src/spec: types and constant lists only, imports nothing of the project but spec.
 import type { ClassificationMetrics, ExtraMetrics, ObjectiveMetric } from './metrics.js';
 import type { ModelSpec } from './study.js';
-import type { Recipe, Scaling, ScalingFit } from './recipe.js';
+import type { Recipe } from './recipe.js';
 import type { TargetSpec, TaskSpec } from './tasks.js';
+import type { ModelArtifact } from './artifacts.js';
+import type { BackendName, Preprocessing } from './preprocessing.js';
 
-export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
+// Declared beside the artifact types (which units.ts imports), re-exported here where they always were.
+export { BACKENDS, type BackendName, type Preprocessing, type ScalingStats } from './preprocessing.js';
 
 /** One unit of work: a trial's recipe and source subset, evaluated on one target with one seed. */
 export interface TrialUnit {
@@ -26,6 +28,11 @@ export interface TrialUnit {
    * scheduler's rungs, ascending). Absent or empty: no evaluation before the end.
    */
   readonly rungs?: readonly number[];
+  /**
+   * Return the transfer model as a ModelArtifact (UnitResult.artifact): its weights after
+   * compression, preprocessing and label mapping. Never the baseline's. Absent or false: no export.
+   */
+  readonly artifact?: boolean;
 }
 export interface TrainingCost {
   readonly epochs: number;
@@ -33,21 +40,6 @@ export interface TrainingCost {
   readonly samples: number;
   readonly ms: number;
 }
-/** A fitted feature scaling: x' = clip((x - offset) / scale), per feature. */
-export interface ScalingStats {
-  readonly kind: Exclude<Scaling, 'none'>;
-  readonly offset: readonly number[];
-  readonly scale: readonly number[];
-}
-
-/** What a unit did to the target's rows before the model saw them, in order (travels with a model). */
-export interface Preprocessing {
-  /** Feature selection: the columns kept, in order (absent: every column). */
-  readonly columns?: readonly number[];
-  /** Absent: no scaling. */
-  readonly scaling?: ScalingStats & { readonly fit: ScalingFit };
-}
-
 export interface EvaluatedModel {
   /** On the target's validation rows (what selection and early stopping read). */
   readonly metrics: ClassificationMetrics;
@@ -79,6 +71,12 @@ export interface UnitResult {
   readonly backend: BackendName;
   /** Time from the task arriving in the worker to its result leaving it. */
   readonly workerMs: number;
+  /**
+   * The transfer model, when the unit was asked for it (TrialUnit.artifact); its `origin` is the
+   * main thread's to fill in. Its weights cross the thread boundary by structured clone (a copy of a
+   * few hundred KB at most for the MLPs here: not worth a transfer list through piscina).
+   */
+  readonly artifact?: ModelArtifact;
 }
 /** Errors cross the thread boundary as plain data. */
 export interface SerializedError {

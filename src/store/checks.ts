@@ -2,7 +2,7 @@
 // PostgreSQL refuse the same inputs with the same messages. Main thread only; no driver imports.
 import { StoreError, TrialFinishedError } from '../errors.js';
 import { FINISHED_STATES, TRIAL_STATES } from '../spec/records.js';
-import type { FinishTrial, NewTrial } from './types.js';
+import type { FinishTrial, NewArtifact, NewTrial } from './types.js';
 import type { Json, TrialState } from '../spec/records.js';
 
 export function checkStudy(name: string, direction: 'maximize' | 'minimize'): void {
@@ -43,6 +43,23 @@ export function assertFinishable(
 export function checkUnitKey(target: string, seed: number): void {
   if (typeof target !== 'string' || target.length === 0) throw new StoreError('unit target must be a non-empty string');
   if (!Number.isSafeInteger(seed)) throw new StoreError(`unit seed must be an integer, got ${String(seed)}`);
+}
+
+/** The artifact's JSON part as text and its bytes, or null without an artifact. */
+export function checkArtifact(artifact: NewArtifact | undefined): { model: string; weights: Uint8Array } | null {
+  if (artifact === undefined) return null;
+  const { model, weights } = artifact;
+  if (model === null || typeof model !== 'object' || Array.isArray(model)) throw new StoreError('artifact model must be a JSON object');
+  if (!(weights instanceof Uint8Array)) throw new StoreError('artifact weights must be a Uint8Array');
+  return { model: toJsonText(model, 'artifact model'), weights };
+}
+
+/** Trial ids for a bulk delete: integers, any number. */
+export function checkTrialIds(trialIds: readonly number[]): readonly number[] {
+  if (!Array.isArray(trialIds) || !trialIds.every((id) => Number.isSafeInteger(id))) {
+    throw new StoreError('trial ids must be a list of integers');
+  }
+  return trialIds;
 }
 
 export function checkIntermediate(step: number, value: number): void {

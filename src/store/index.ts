@@ -2,8 +2,8 @@
 // must not import tfjs or worker code.
 
 export { FINISHED_STATES, TRIAL_STATES } from '../spec/records.js';
-export type { BaselineRecord, IntermediateRecord, StudyIntermediateRecord, Json, StudyRecord, TrialRecord, TrialState, UnitRecord } from '../spec/records.js';
-export type { FinishTrial, NewTrial, Store } from './types.js';
+export type { ArtifactInfo, ArtifactRecord, BaselineRecord, IntermediateRecord, StudyIntermediateRecord, Json, StudyRecord, TrialRecord, TrialState, UnitRecord } from '../spec/records.js';
+export type { FinishTrial, KeptArtifacts, NewArtifact, NewTrial, Store } from './types.js';
 export { SqliteStore } from './sqlite/sqlite-store.js';
 export type { SqliteStoreOptions } from './sqlite/sqlite-store.js';
 export { PostgresStore, redactUrl } from './postgres/postgres-store.js';

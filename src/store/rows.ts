@@ -4,7 +4,7 @@
 // Cells are coerced rather than trusted: PostgreSQL returns bigint columns as strings, SQLite returns
 // numbers (Number() leaves those as they are). How a JSON column arrives differs by driver (text in
 // SQLite, already parsed jsonb in PostgreSQL), so each backend passes its own `json` decoder.
-import type { BaselineRecord, IntermediateRecord, Json, ScreenRecord, StudyIntermediateRecord, StudyRecord, TrialRecord, TrialState, UnitRecord } from '../spec/records.js';
+import type { ArtifactInfo, ArtifactRecord, BaselineRecord, IntermediateRecord, Json, ScreenRecord, StudyIntermediateRecord, StudyRecord, TrialRecord, TrialState, UnitRecord } from '../spec/records.js';
 
 export type Row = Readonly<Record<string, unknown>>;
 
@@ -20,6 +20,15 @@ export interface RowDecoders {
   readonly studyIntermediate: (row: Row) => StudyIntermediateRecord;
   readonly baseline: (row: Row) => BaselineRecord;
   readonly screen: (row: Row) => ScreenRecord;
+  readonly artifact: (row: Row) => ArtifactRecord;
+  /** An artifacts row without the weights, with its trial's `number` and the sizes `weight_bytes`, `model_bytes`. */
+  readonly artifactInfo: (row: Row) => ArtifactInfo;
+}
+
+/** A blob cell as a plain Uint8Array view (drivers hand out Buffers, or Uint8Arrays across threads). */
+function bytes(cell: unknown): Uint8Array {
+  if (!(cell instanceof Uint8Array)) throw new TypeError(`a blob column holds ${typeof cell}, not bytes`);
+  return cell.constructor === Uint8Array ? cell : new Uint8Array(cell.buffer, cell.byteOffset, cell.byteLength);
 }
 
 const nullableNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
@@ -78,6 +87,23 @@ export function rowDecoders(json: JsonCell): RowDecoders {
     screen: (row) => ({
       studyId: Number(row['study_id']),
       result: json(row['result']),
+      createdAt: Number(row['created_at']),
+    }),
+    artifact: (row) => ({
+      trialId: Number(row['trial_id']),
+      target: String(row['target']),
+      seed: Number(row['seed']),
+      model: json(row['model']),
+      weights: bytes(row['weights']),
+      createdAt: Number(row['created_at']),
+    }),
+    artifactInfo: (row) => ({
+      trialId: Number(row['trial_id']),
+      trialNumber: Number(row['number']),
+      target: String(row['target']),
+      seed: Number(row['seed']),
+      weightBytes: Number(row['weight_bytes']),
+      modelBytes: Number(row['model_bytes']),
       createdAt: Number(row['created_at']),
     }),
   };

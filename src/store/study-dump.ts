@@ -1,13 +1,15 @@
-// A whole study as plain records (trials with their units and intermediates, baselines, the screen
-// table), read from any Store in one snapshot: what `tasksieve migrate` copies. Main thread only; no
+// A whole study as plain records (trials with their units, stored models and intermediates, baselines,
+// the screen table), read from any Store in one snapshot: what `tasksieve migrate` copies. Main thread only; no
 // driver imports.
 import { StoreError } from '../errors.js';
-import type { BaselineRecord, IntermediateRecord, ScreenRecord, StudyRecord, TrialRecord, UnitRecord } from '../spec/records.js';
+import type { ArtifactRecord, BaselineRecord, IntermediateRecord, ScreenRecord, StudyRecord, TrialRecord, UnitRecord } from '../spec/records.js';
 import type { Store } from './types.js';
 
 export interface TrialDump {
   readonly trial: TrialRecord;
   readonly units: readonly UnitRecord[];
+  /** The units' stored models (artifacts: best | all), with their bytes. */
+  readonly artifacts: readonly ArtifactRecord[];
   readonly intermediates: readonly IntermediateRecord[];
 }
 
@@ -24,11 +26,14 @@ export function dumpStudy(store: Store, name: string): StudyDump {
   return store.snapshot(() => {
     const study = store.getStudy(name);
     if (study === null) throw new StoreError(`study "${name}" not found`);
-    const trials = store.getTrials(study.id).map((trial) => ({
-      trial,
-      units: store.getUnits(trial.id),
-      intermediates: store.getIntermediates(trial.id),
-    }));
+    const withModels = new Set(store.getStudyArtifacts(study.id).map((a) => a.trialId));
+    const trials = store.getTrials(study.id).map((trial) => {
+      const units = store.getUnits(trial.id);
+      const artifacts = withModels.has(trial.id)
+        ? units.flatMap((u) => store.getArtifact(trial.id, u.target, u.seed) ?? [])
+        : [];
+      return { trial, units, artifacts, intermediates: store.getIntermediates(trial.id) };
+    });
     return { study, trials, baselines: store.getBaselines(study.id), screen: store.getScreenRecord(study.id) };
   });
 }
@@ -36,6 +41,7 @@ export function dumpStudy(store: Store, name: string): StudyDump {
 export function dumpCounts(dump: StudyDump): {
   trials: number;
   units: number;
+  artifacts: number;
   intermediates: number;
   baselines: number;
   screen: boolean;
@@ -43,6 +49,7 @@ export function dumpCounts(dump: StudyDump): {
   return {
     trials: dump.trials.length,
     units: dump.trials.reduce((n, t) => n + t.units.length, 0),
+    artifacts: dump.trials.reduce((n, t) => n + t.artifacts.length, 0),
     intermediates: dump.trials.reduce((n, t) => n + t.intermediates.length, 0),
     baselines: dump.baselines.length,
     screen: dump.screen !== null,

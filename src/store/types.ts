@@ -2,6 +2,8 @@
 // Main thread only. Implementations: sqlite/sqlite-store.ts and postgres/postgres-store.ts; one contract
 // suite (test/helpers/store-contract.ts) runs against both.
 import type {
+  ArtifactInfo,
+  ArtifactRecord,
   BaselineRecord,
   IntermediateRecord,
   Json,
@@ -15,6 +17,8 @@ import type {
 
 export { FINISHED_STATES, TRIAL_STATES } from '../spec/records.js';
 export type {
+  ArtifactInfo,
+  ArtifactRecord,
   BaselineRecord,
   IntermediateRecord,
   Json,
@@ -38,6 +42,20 @@ export interface FinishTrial {
   readonly value: number | null;
   readonly error: string | null;
   readonly backend: string | null;
+}
+
+/** A unit's model as the store writes it: the JSON part and the weights' bytes (src/study/artifacts.ts). */
+export interface NewArtifact {
+  readonly model: Json;
+  readonly weights: Uint8Array;
+}
+
+/** What keepBestArtifacts decided, inside its transaction. */
+export interface KeptArtifacts {
+  /** The best COMPLETE trial of the study at that moment (its models were kept), or null. */
+  readonly best: TrialRecord | null;
+  /** Models deleted. */
+  readonly deleted: number;
 }
 
 export interface Store {
@@ -76,10 +94,30 @@ export interface Store {
   getTrialsSince(studyId: number, afterNumber: number): TrialRecord[];
   countTrials(studyId: number, states?: readonly TrialState[]): number;
 
-  /** Records a finished unit of a RUNNING trial; (trial, target, seed) is unique. */
-  recordUnit(trialId: number, target: string, seed: number, result: Json): void;
+  /**
+   * Records a finished unit of a RUNNING trial; (trial, target, seed) is unique. With `artifact`, the
+   * unit's model goes in in the SAME transaction: a unit is never stored without the model it was
+   * recorded with, nor a model without its unit. Re-recording an identical unit adds its model if it
+   * had none and otherwise keeps the first (a model is written once).
+   */
+  recordUnit(trialId: number, target: string, seed: number, result: Json, artifact?: NewArtifact): void;
   getUnits(trialId: number): UnitRecord[];
   getStudyUnits(studyId: number): UnitRecord[];
+
+  /** The stored model of one unit (trial id, target, seed index), or null when none is stored. */
+  getArtifact(trialId: number, target: string, seed: number): ArtifactRecord | null;
+  /** The study's stored models without their bytes, by trial number, target and seed. */
+  getStudyArtifacts(studyId: number): ArtifactInfo[];
+  /** Deletes every stored model of these trials (any state); returns how many went. */
+  deleteArtifacts(trialIds: readonly number[]): number;
+  /**
+   * artifacts: best. In ONE write transaction: re-reads the study's best COMPLETE trial (highest value
+   * for maximize, lowest for minimize, ties to the lower number, as bestTrial) and deletes the models
+   * of every other FINISHED trial. Models of unfinished trials are never touched: one of them may yet
+   * become the best, and a trial another process finishes concurrently is either seen finished (and
+   * judged with its value) or not at all, so the best trial's models are never deleted.
+   */
+  keepBestArtifacts(studyId: number): KeptArtifacts;
 
   recordIntermediate(trialId: number, step: number, value: number): void;
   getIntermediates(trialId: number): IntermediateRecord[];

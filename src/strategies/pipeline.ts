@@ -3,15 +3,16 @@
 // the running count of target epochs for schedulers. Worker side; gets tfjs passed in.
 // Must not import the store, the CLI or YAML parsing.
 import { withRecipeDefaults, type FullRecipe, type StrategyName } from '../spec/recipe.js';
+import { ARTIFACT_FORMAT } from '../spec/artifacts.js';
 import type { Dataset } from '../data/types.js';
 import { classificationMetrics } from '../metrics/classification.js';
 import type { ClassificationMetrics } from '../spec/metrics.js';
 import { mixSeed } from '../util/rng.js';
-import type { EvaluatedModel, Preprocessing } from '../spec/units.js';
+import type { Preprocessing } from '../spec/units.js';
 import { projectColumns, selectFeatures } from '../data/feature-selection.js';
 import { trainModel, type TrainableModel, type TrainOptions, type TrainingPhase } from '../training/index.js';
 import { preprocess } from './preprocess.js';
-import type { Strategy, StrategyInput } from './types.js';
+import type { Strategy, StrategyArtifact, StrategyInput, StrategyResult } from './types.js';
 
 /** Seed stream of the retraining after pruning (strategies use 1-10). */
 const STREAM_PRUNE = 20;
@@ -46,7 +47,7 @@ export function defineStrategy(
 ): Strategy {
   return {
     name,
-    async run(original: StrategyInput): Promise<EvaluatedModel> {
+    async run(original: StrategyInput): Promise<StrategyResult> {
       const started = performance.now();
       const recipe = withRecipeDefaults(original.recipe);
       const { numClasses } = original;
@@ -90,13 +91,37 @@ export function defineStrategy(
         if (recipe.fgsm_epsilon > 0) extra.fgsm_accuracy = trained.model.fgsmAccuracy(validation, recipe.fgsm_epsilon);
         Object.assign(extra, trained.model.size(recipe.quantize === 'int8'));
         const preprocessing: Preprocessing = { ...(kept ? { columns: kept } : {}), ...(scaling ? { scaling } : {}) };
-        return {
+        const test = input.test ? evaluate(trained.model, input.test) : undefined;
+        const cost = { epochs, samples, ms: performance.now() - started };
+        const result: StrategyResult = {
           metrics,
-          ...(input.test ? { test: evaluate(trained.model, input.test) } : {}),
-          cost: { epochs, samples, ms: performance.now() - started },
+          ...(test ? { test } : {}),
+          cost,
           extra,
           ...(kept || scaling ? { preprocessing } : {}),
         };
+        if (!original.artifact) return result;
+        // Exported after the cost is taken: the unit's training time stays comparable with or without it.
+        const exported = await trained.model.exportArtifact();
+        const classNames = original.train.classNames ?? [];
+        const artifact: StrategyArtifact = {
+          meta: {
+            format: ARTIFACT_FORMAT,
+            kind: trained.model.kind,
+            featureNames: input.train.featureNames ?? null,
+            // The shared label space can be wider than the target's own classes (sources with more).
+            classNames: Array.from({ length: numClasses }, (_, i) => classNames[i] ?? String(i)),
+            preprocessing,
+            recipe: original.recipe,
+            metrics,
+            ...(test ? { test } : {}),
+            ...(exported.sparsity > 0 ? { sparsity: exported.sparsity } : {}),
+          },
+          topology: exported.topology,
+          weightSpecs: exported.weightSpecs,
+          weights: exported.weights,
+        };
+        return { ...result, artifact };
       } finally {
         trained.model.dispose();
       }

@@ -6,6 +6,7 @@ import type { Recipe, StrategyName } from '../spec/recipe.js';
 import type { Dataset } from '../data/types.js';
 import type { ClassificationMetrics } from '../spec/metrics.js';
 import type { EvaluatedModel } from '../spec/units.js';
+import type { ModelArtifact, ModelMeta } from '../spec/artifacts.js';
 import type { LayerSnapshot, Tf, TrainingPhase } from '../training/types.js';
 
 export type { LayerSnapshot, Tf, TrainingPhase } from '../training/types.js';
@@ -47,6 +48,18 @@ export interface StrategyInput {
    * (successive halving, Hyperband) read rung values and stop units.
    */
   readonly onTargetEpoch?: (epoch: number, evaluate: () => ClassificationMetrics) => boolean;
+  /** Also hand back the final model (StrategyResult.artifact), exported before it is disposed. */
+  readonly artifact?: boolean;
+}
+
+/** A strategy's model as data; the backend is the caller's to add (the worker knows it). */
+export interface StrategyArtifact extends Omit<ModelArtifact, 'meta'> {
+  readonly meta: Omit<ModelMeta, 'backend' | 'origin'>;
+}
+
+export interface StrategyResult extends EvaluatedModel {
+  /** Present when the input asked for it. */
+  readonly artifact?: StrategyArtifact;
 }
 
 /**
@@ -55,5 +68,5 @@ export interface StrategyInput {
  */
 export interface Strategy {
   readonly name: StrategyName;
-  run(input: StrategyInput): Promise<EvaluatedModel>;
+  run(input: StrategyInput): Promise<StrategyResult>;
 }

@@ -12,6 +12,7 @@ import type { ScreenTable, SourceScreen } from '../spec/screens.js';
 import type { Distribution, Params, ParamSpec, ParamValue } from '../spec/space.js';
 import {
   ACTIVATIONS,
+  ARTIFACT_POLICIES,
   OBJECTIVE_ON,
   SCREEN_KINDS,
   type BayesSamplerSpec,
@@ -27,6 +28,8 @@ import {
 import type { DatasetSpec, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
 import type { EvaluatedModel, Preprocessing, RungReport, StoredUnit, TrainingCost } from '../spec/units.js';
 import { SCALING_FITS } from '../spec/recipe.js';
+import { ARTIFACT_FORMAT, type ModelArtifact, type ModelMeta, type WeightSpec } from '../spec/artifacts.js';
+import { BACKENDS } from '../spec/preprocessing.js';
 import {
   CheckError,
   anyOf,
@@ -187,6 +190,7 @@ const resolvedStudy = shape<ResolvedStudy>({
   screen_prior: optional(oneOf(SCREEN_KINDS)),
   scheduler: optional(scheduler),
   budget,
+  artifacts: optional(oneOf(ARTIFACT_POLICIES)),
   storage: nullable(string),
 });
 
@@ -259,6 +263,32 @@ export function decodeBaseline(json: Json, where: string): EvaluatedModel {
   return decode(evaluatedModel, json, where);
 }
 
+// --- model artifacts ---------------------------------------------------------------------------------
+// The meta of a model (tasksieve-model.json, a stored artifact): closed, since a field this version
+// does not know may change what predictions mean (a preprocessing step it would skip).
+
+const modelMeta = shape<ModelMeta>({
+  format: oneOf([ARTIFACT_FORMAT]),
+  kind: string,
+  featureNames: nullable(arrayOf(string)),
+  classNames: arrayOf(string),
+  preprocessing,
+  recipe,
+  metrics,
+  test: optional(metrics),
+  backend: oneOf(BACKENDS),
+  origin: optional(shape<NonNullable<ModelMeta['origin']>>({ study: string, trial: integer, target: string, seedIndex: integer })),
+  sparsity: optional(number),
+});
+
+/** The check of a model's meta, for readers that report their own error (a model folder is the user's file). */
+export const modelMetaCheck: Check<ModelMeta> = modelMeta;
+
+/** A stored model's meta. */
+export function decodeModelMeta(json: Json, where: string): ModelMeta {
+  return decode(modelMeta, json, where);
+}
+
 type PerKind = Readonly<Record<ScreenKind, number>>;
 const perKind = shape<PerKind>(Object.fromEntries(SCREEN_KINDS.map((k) => [k, number])) as FieldChecks<PerKind>, { open: true });
 const sourceScreen = shape<SourceScreen>(
@@ -286,4 +316,51 @@ const screenTable = shape<ScreenTable>(
 /** A study's stored screen table. */
 export function decodeScreenTable(json: Json, where: string): ScreenTable {
   return decode(screenTable, json, where);
+}
+
+// --- model artifacts --------------------------------------------------------------------------------
+// A stored model is meaning, not figures: it is decoded closed, and another format version is refused.
+
+/** The JSON part of a stored model artifact: everything but the weights' bytes. */
+export type StoredModelJson = Omit<ModelArtifact, 'weights'>;
+
+const quantization = shape<NonNullable<WeightSpec['quantization']>>({ dtype: oneOf(['uint8', 'uint16']), scale: number, min: number });
+const weightSpec = shape<WeightSpec>({
+  name: string,
+  shape: arrayOf(integer),
+  dtype: oneOf(['float32', 'int32']),
+  quantization: optional(quantization),
+});
+// The meta is modelMeta above (shared with model folders).
+/** The topology is TF.js's to read; here it must at least be a mapping. */
+const topology: Check<unknown> = (v, path) => recordOf((x) => x)(v, path);
+// `unknown` admits undefined, so FieldChecks takes an optional check; the topology is required all the same.
+const storedModelFields = shape<StoredModelJson>({ meta: modelMeta, topology: optional(topology), weightSpecs: arrayOf(weightSpec) });
+const storedModel: Check<StoredModelJson> = (v, path) => {
+  const model = storedModelFields(v, path);
+  if (model.topology === undefined) throw new CheckError(path ? `${path}.topology` : 'topology', 'missing');
+  return model;
+};
+
+/** The JSON part of a stored model (meta, topology, weight specs). */
+export function decodeStoredModel(json: Json, where: string): StoredModelJson {
+  return decode(storedModel, json, where);
+}
+
+/** Bytes the weights of these specs take in weights.bin (quantised ones: 1 or 2 bytes a value). */
+export function weightBytes(specs: readonly WeightSpec[]): number {
+  let total = 0;
+  for (const spec of specs) {
+    const count = spec.shape.reduce((a, b) => a * b, 1);
+    total += count * (spec.quantization === undefined ? 4 : spec.quantization.dtype === 'uint8' ? 1 : 2);
+  }
+  return total;
+}
+
+/** A stored model whose weights are not the size its specs say: refused like any unreadable record. */
+export function checkWeightBytes(specs: readonly WeightSpec[], weights: Uint8Array, where: string): void {
+  const expected = weightBytes(specs);
+  if (weights.byteLength !== expected) {
+    throw new StoredRecordError(`${where}: weights hold ${weights.byteLength} bytes, the weight specs need ${expected}; it cannot be read`);
+  }
 }

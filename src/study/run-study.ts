@@ -4,7 +4,7 @@
 // Main thread. All state that must survive a crash lives in the store; what is here is bookkeeping,
 // held by one StudyRun whose phase moves asking -> draining (budget handed out) or -> stopping (the
 // signal), and which ends when nothing is in flight and it is no longer asking.
-import type { ResolvedStudy } from '../spec/study.js';
+import { DEFAULT_ARTIFACTS, type ArtifactPolicy, type ResolvedStudy } from '../spec/study.js';
 import type { ClassificationMetrics } from '../spec/metrics.js';
 import type { TrialRecord } from '../spec/records.js';
 import type { RungReport } from '../spec/units.js';
@@ -17,6 +17,7 @@ import { activeTrial, unitKey, type ActiveTrial } from './active-trial.js';
 import type { AskedTrial, StudyHandle } from './study-handle.js';
 import { asJson, storedUnit, type UnitPlan } from './units.js';
 import { decodeBaseline } from './decoders.js';
+import { artifactToStore, keepArtifacts } from './artifacts.js';
 
 export { bestTrial } from './leaderboard.js';
 
@@ -106,6 +107,8 @@ class StudyRun {
   private readonly executor: Executor;
   private readonly study: ResolvedStudy;
   private readonly scheduler: Scheduler;
+  /** Which models go into the store with their units (the study's `artifacts`, an operational key). */
+  private readonly artifacts: ArtifactPolicy;
   private readonly emit: (event: StudyEvent) => void;
   private readonly active = new Map<number, ActiveTrial>();
   private phase: Phase = 'asking';
@@ -120,6 +123,7 @@ class StudyRun {
     this.executor = options.executor;
     this.study = options.handle.study;
     this.scheduler = options.scheduler ?? createScheduler(this.study, this.handle.store, this.handle.id);
+    this.artifacts = this.study.artifacts ?? DEFAULT_ARTIFACTS;
     this.emit = options.onEvent ?? (() => {});
   }
 
@@ -133,6 +137,8 @@ class StudyRun {
       }
     }, options.heartbeatMs ?? 2_000);
     heartbeat.unref();
+    // A runner killed between finishing a trial and dropping the models it superseded left them: now.
+    keepArtifacts(handle.store, handle.id, this.artifacts);
     const onAbort = () => this.stop();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) onAbort();
@@ -219,8 +225,14 @@ class StudyRun {
     this.report(record, epoch);
   }
 
-  /** The progress line after a trial ended: counts and best from the handle's incremental history. */
+  /**
+   * After a trial ended: under `artifacts: best` the models it superseded (or its own, when it is not
+   * the best) are dropped, then the progress line, with counts and best from the handle's history.
+   */
   private report(record: TrialRecord, prunedAt?: number): void {
+    const t0 = performance.now();
+    keepArtifacts(this.handle.store, this.handle.id, this.artifacts);
+    this.tally.overheadMs += performance.now() - t0;
     const { finished, best } = this.handle.progress();
     this.emit({
       type: 'trial-end',
@@ -300,7 +312,12 @@ class StudyRun {
   private async runUnit(trial: ActiveTrial, plan: UnitPlan): Promise<void> {
     const { store } = this.handle;
     const cached = plan.unit.sources.length > 0 ? this.storedBaseline(plan.baselineKey) : null;
-    const unit = { ...plan.unit, withBaseline: plan.unit.sources.length > 0 && cached === null };
+    const unit = {
+      ...plan.unit,
+      withBaseline: plan.unit.sources.length > 0 && cached === null,
+      // Asked for here, not in the plan: what is hashed or stored of a planned unit stays as it was.
+      ...(this.artifacts !== 'none' ? { artifact: true } : {}),
+    };
     const key = unitKey(plan.target.name, plan.seedIndex);
     const stop = new AbortController();
     trial.stops.set(key, stop);
@@ -338,7 +355,10 @@ class StudyRun {
     const fresh = plan.unit.sources.length === 0 ? result.transfer : result.baseline;
     // A unit stopped early trained a short baseline: never the recipe's shared one.
     if (fresh && result.stoppedAt === null) store.putBaseline(this.handle.id, plan.baselineKey, asJson(fresh));
-    store.recordUnit(trial.asked.id, plan.target.name, plan.seedIndex, asJson(stored));
+    const origin = { study: this.study.name, trial: trial.asked.number, target: plan.target.name, seedIndex: plan.seedIndex };
+    const model = result.artifact !== undefined && this.artifacts !== 'none' ? artifactToStore(result.artifact, origin) : undefined;
+    // The unit and its model in one transaction: a kill leaves both or neither.
+    store.recordUnit(trial.asked.id, plan.target.name, plan.seedIndex, asJson(stored), model);
     trial.results.push(stored);
     trial.stops.delete(key);
     // Rungs whose live report has not arrived (ports and results travel separately) count now.

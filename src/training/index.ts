@@ -2,6 +2,7 @@
 // epoch loop and the batch helpers strategies build on. Worker side; gets tfjs passed in.
 export type {
   Batch,
+  ExportedModel,
   FeatureRows,
   JointTrainer,
   LayerSnapshot,

@@ -13,7 +13,8 @@ import { modelSize, pruneByMagnitude, quantizeInt8 } from './compression.js';
 import { DenseTrainer } from './dense-trainer.js';
 import { activate, inferenceWeights, type DenseParams } from './dense.js';
 import { forwardLogits } from './forward-backward.js';
-import type { FeatureRows, ModelOptions, JointTrainer, LayerSnapshot, ModelSize, StepTrainer, Tf, TrainableModel, TrainerOptions } from './types.js';
+import { exportLayersModel } from './export.js';
+import type { ExportedModel, FeatureRows, ModelOptions, JointTrainer, LayerSnapshot, ModelSize, StepTrainer, Tf, TrainableModel, TrainerOptions } from './types.js';
 
 /** The MLP behind the model interface; its Dense layers are open to the MLP's own helpers and tests. */
 export class Mlp implements TrainableModel {
@@ -21,6 +22,8 @@ export class Mlp implements TrainableModel {
   readonly inputs: number;
   readonly classes: number;
   readonly layerCount: number;
+  /** Whether quantizeInt8 ran: the export then writes uint8-quantised kernels. */
+  private int8 = false;
 
   constructor(
     private readonly tf: Tf,
@@ -178,6 +181,18 @@ export class Mlp implements TrainableModel {
 
   quantizeInt8(): void {
     quantizeInt8(this.tf, this);
+    this.int8 = true;
+  }
+
+  /**
+   * The tf.Sequential as TF.js Layers data. An int8 model's kernels are written with TF.js's uint8
+   * weight quantisation (one affine scale per tensor; biases stay float32), so weights.bin is about a
+   * quarter of the float32 size. That re-quantises our per-output-unit int8 kernels per tensor: the
+   * loaded model is within one uint8 step (range / 255) of the unit's weights, not bit-equal.
+   */
+  exportArtifact(): Promise<ExportedModel> {
+    const int8 = this.int8;
+    return exportLayersModel(this.model, (name) => int8 && name.endsWith('/kernel'));
   }
 
   size(int8: boolean): ModelSize {

@@ -8,6 +8,7 @@ import type { OptimizerName } from '../spec/recipe.js';
 import type { ModelSpec } from '../spec/study.js';
 import type { Dataset } from '../data/types.js';
 import type { Rng } from '../util/rng.js';
+import type { WeightSpec } from '../spec/artifacts.js';
 
 /** The tfjs namespace, with its backend already initialised by the caller. */
 export type Tf = typeof tfjs;
@@ -112,6 +113,17 @@ export interface ModelOptions {
   readonly seed: number;
 }
 
+/** A model as TF.js Layers data: what tf.loadLayersModel reads back (model.json's parts + weights.bin). */
+export interface ExportedModel {
+  /** model.json's modelTopology. */
+  readonly topology: unknown;
+  readonly weightSpecs: readonly WeightSpec[];
+  /** The weights' bytes, in weightSpecs order. */
+  readonly weights: Uint8Array;
+  /** Share of kernel weights that are exactly zero (0 for a dense model). */
+  readonly sparsity: number;
+}
+
 /** Parameters, non-zeros and storage bytes of a model. */
 export interface ModelSize {
   /** Every weight and bias. */
@@ -166,6 +178,11 @@ export interface TrainableModel {
   /** Replaces every kernel by its int8-quantised value (per output unit scale). */
   quantizeInt8(): void;
   size(int8: boolean): ModelSize;
+  /**
+   * The model in the TF.js Layers format, as it predicts now (after compression). A model that was
+   * quantised to int8 writes its kernels with TF.js's uint8 weight quantisation.
+   */
+  exportArtifact(): Promise<ExportedModel>;
   parameterCount(): number;
   /** Copies of every layer's weights (for observers; costs a read of every weight). */
   snapshot(): LayerSnapshot[];

@@ -26,7 +26,13 @@ export interface StallInWriteFault {
   readonly write: number;
 }
 
-export type Fault = WorkerFault | StallInWriteFault;
+/** On the main thread: the `artifact`-th write transaction that stores a unit with its model stalls before COMMIT. */
+export interface StallInArtifactWriteFault {
+  readonly kind: 'stall-in-artifact-write';
+  readonly artifact: number;
+}
+
+export type Fault = WorkerFault | StallInWriteFault | StallInArtifactWriteFault;
 
 /** Marker printed to stderr when a write stalls, so a test harness can SIGKILL the process right then. */
 export const STALL_MARKER = 'fault-injection: stalled inside write transaction';
@@ -53,8 +59,13 @@ export function parseFaultPlan(text: string | undefined): readonly Fault[] {
       if (!Number.isSafeInteger(write) || (write as number) < 1) throw new Error(`${where}.write: must be an integer >= 1`);
       return { kind, write: write as number };
     }
+    if (kind === 'stall-in-artifact-write') {
+      const artifact = (item as { artifact?: unknown }).artifact;
+      if (!Number.isSafeInteger(artifact) || (artifact as number) < 1) throw new Error(`${where}.artifact: must be an integer >= 1`);
+      return { kind, artifact: artifact as number };
+    }
     if (!WORKER_FAULTS.includes(kind as WorkerFaultKind)) {
-      throw new Error(`${where}.kind: must be one of ${[...WORKER_FAULTS, 'stall-in-write'].join(', ')}`);
+      throw new Error(`${where}.kind: must be one of ${[...WORKER_FAULTS, 'stall-in-write', 'stall-in-artifact-write'].join(', ')}`);
     }
     const trial = (item as { trial?: unknown }).trial;
     if (!Number.isSafeInteger(trial) || (trial as number) < 0) throw new Error(`${where}.trial: must be an integer >= 0`);
@@ -63,22 +74,30 @@ export function parseFaultPlan(text: string | undefined): readonly Fault[] {
 }
 
 export function workerFaults(plan: readonly Fault[]): WorkerFault[] {
-  return plan.filter((f): f is WorkerFault => f.kind !== 'stall-in-write');
+  return plan.filter((f): f is WorkerFault => f.kind !== 'stall-in-write' && f.kind !== 'stall-in-artifact-write');
 }
 
 /**
- * A store commit hook for the plan's `stall-in-write` faults, or undefined when there is none. The hook
- * counts write transactions; at the chosen one it prints STALL_MARKER and blocks the thread (the
- * transaction's statements have run, COMMIT has not), so the process can be killed inside the write.
+ * A store commit hook for the plan's `stall-in-write` and `stall-in-artifact-write` faults, or undefined
+ * when there is none. The hook counts write transactions (and those that store a model); at a chosen
+ * one it prints STALL_MARKER and blocks the thread (the transaction's statements have run, COMMIT has
+ * not), so the process can be killed inside the write.
  */
-export function stallHook(plan: readonly Fault[], write: (line: string) => void): (() => void) | undefined {
+export function stallHook(
+  plan: readonly Fault[],
+  write: (line: string) => void,
+): ((what?: { readonly artifact: boolean }) => void) | undefined {
   const stalls = new Set(plan.flatMap((f) => (f.kind === 'stall-in-write' ? [f.write] : [])));
-  if (stalls.size === 0) return undefined;
+  const artifactStalls = new Set(plan.flatMap((f) => (f.kind === 'stall-in-artifact-write' ? [f.artifact] : [])));
+  if (stalls.size === 0 && artifactStalls.size === 0) return undefined;
   let count = 0;
-  return () => {
+  let artifacts = 0;
+  return (what) => {
     count++;
-    if (!stalls.has(count)) return;
-    write(`${STALL_MARKER} #${count}\n`);
+    if (what?.artifact === true) artifacts++;
+    const hit = stalls.has(count) || (what?.artifact === true && artifactStalls.has(artifacts));
+    if (!hit) return;
+    write(`${STALL_MARKER} #${count}${what?.artifact === true ? ` (model write #${artifacts})` : ''}\n`);
     // Blocks without spinning; a minute is far longer than any harness waits before its SIGKILL.
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
   };

@@ -80,7 +80,12 @@ export async function runUnit(tf: Tf, unit: TrialUnit, backend: BackendName, con
           }
           return true;
         };
-  const transfer = await strategy.run({ ...common, sources, ...(onTargetEpoch ? { onTargetEpoch } : {}) });
+  const { artifact: exported, ...transfer } = await strategy.run({
+    ...common,
+    sources,
+    ...(onTargetEpoch ? { onTargetEpoch } : {}),
+    ...(unit.artifact ? { artifact: true } : {}),
+  });
   let baseline: EvaluatedModel | null = null;
   if (stoppedAt !== null) {
     // A unit stopped early is paired with a baseline fine-tuned for as many epochs, whatever the
@@ -91,5 +96,6 @@ export async function runUnit(tf: Tf, unit: TrialUnit, backend: BackendName, con
     // Without sources the baseline is the very same computation: strategies are deterministic.
     baseline = sources.length === 0 ? transfer : await strategy.run({ ...common, sources: [] });
   }
-  return { transfer, baseline, rungs, stoppedAt, backend, workerMs: performance.now() - started };
+  const artifact = exported ? { ...exported, meta: { ...exported.meta, backend } } : undefined;
+  return { transfer, baseline, rungs, stoppedAt, backend, workerMs: performance.now() - started, ...(artifact ? { artifact } : {}) };
 }

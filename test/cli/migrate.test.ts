@@ -12,11 +12,13 @@ function comparable(dump: StudyDump) {
   const { id: _id, ...study } = dump.study;
   return {
     study,
-    trials: dump.trials.map(({ trial, units, intermediates }) => {
+    trials: dump.trials.map(({ trial, units, artifacts, intermediates }) => {
       const { id: _t, studyId: _s, ...rest } = trial;
       return {
         trial: rest,
         units: units.map(({ trialId: _u, ...u }) => u),
+        // Stored models, their weights compared byte for byte.
+        artifacts: artifacts.map(({ trialId: _a, weights, ...a }) => ({ ...a, weights: Buffer.from(weights).toString('hex') })),
         intermediates: intermediates.map(({ trialId: _i, ...i }) => i),
       };
     }),
@@ -86,10 +88,11 @@ describe('tasksieve migrate --from sqlite:… --to postgres://…', () => {
     const copied = cli(['migrate', '--from', `sqlite:${sqlite}`, '--to', database.url, '--json']);
     expect(copied.stderr).toBe('');
     expect(copied.status).toBe(0);
-    const report = JSON.parse(copied.stdout) as { copied: { study: string; trials: number; units: number; screen: boolean }[] };
-    expect(report.copied.map((c) => [c.study, c.trials, c.screen])).toEqual([
-      ['real', 2, false],
-      ['states', 6, true],
+    const report = JSON.parse(copied.stdout) as { copied: { study: string; trials: number; units: number; artifacts: number; screen: boolean }[] };
+    // The real study ran with artifacts: best, so it keeps its best trial's one model.
+    expect(report.copied.map((c) => [c.study, c.trials, c.artifacts, c.screen])).toEqual([
+      ['real', 2, 1, false],
+      ['states', 6, 0, true],
     ]);
 
     const source = SqliteStore.open(sqlite, { readonly: true });
@@ -123,7 +126,7 @@ describe('tasksieve migrate --from sqlite:… --to postgres://…', () => {
       const copied = cli(['migrate', '--from', `sqlite:${sqlite}`, '--to', only.url, '--study', 'real']);
       expect(copied.stderr).toBe('');
       expect(copied.status).toBe(0);
-      expect(copied.stdout).toMatch(/^copied study real: 2 trials, 2 units, \d+ intermediate values, \d+ baselines → postgres:\/\//);
+      expect(copied.stdout).toMatch(/^copied study real: 2 trials, 2 units, 1 stored models, \d+ intermediate values, \d+ baselines → postgres:\/\//);
       const studies = cli(['studies', '--db', only.url, '--json']);
       expect(studies.stderr).toBe('');
       expect(studies.status).toBe(0);
@@ -136,7 +139,7 @@ describe('tasksieve migrate --from sqlite:… --to postgres://…', () => {
       const screened = cli(['migrate', '--from', `sqlite:${sqlite}`, '--to', only.url, '--study', 'states']);
       expect(screened.stderr).toBe('');
       expect(screened.status).toBe(0);
-      expect(screened.stdout).toMatch(/^copied study states: 6 trials, 2 units, 2 intermediate values, 1 baselines, the screen table → postgres:\/\//);
+      expect(screened.stdout).toMatch(/^copied study states: 6 trials, 2 units, 0 stored models, 2 intermediate values, 1 baselines, the screen table → postgres:\/\//);
     } finally {
       only.drop();
     }

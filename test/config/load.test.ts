@@ -138,6 +138,17 @@ describe('defaults and file-level errors', () => {
     expect(study.sampler).toEqual({ kind: 'bayes', ...BAYES_DEFAULTS });
     expect(study.objective).toEqual({ metric: 'accuracy', direction: 'maximize', aggregate: 'mean' });
     expect(study.budget).toEqual({ trials: 4, workers: 2, epochs: 10, seeds: 1 });
+    // Left out (best) so specs stored before the key existed stay equal.
+    expect('artifacts' in study).toBe(false);
+  });
+
+  test('artifacts: none | best | all is kept as written; anything else is refused at its line', () => {
+    for (const policy of ['none', 'best', 'all'] as const) {
+      expect(loadStudyFile(ws.write(`a-${policy}.yaml`, `${MINIMAL}artifacts: ${policy}\n`)).artifacts).toBe(policy);
+    }
+    const message = messageOf(() => loadStudyFile(ws.write('a-bad.yaml', `${MINIMAL}artifacts: some\n`)));
+    expect(message).toMatch(/artifacts/);
+    expect(message).toMatch(/none, best, all|none|best/);
   });
 
   test('recipe defaults follow budget.epochs and model.dropout; subset defaults to every source', () => {

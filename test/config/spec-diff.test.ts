@@ -20,6 +20,14 @@ describe('diffSpecs', () => {
     expect(diffSpecs(study, b)).toEqual([]);
   });
 
+  test('artifacts is operational: set, changed or left out, it is not spec drift', () => {
+    const none = { ...copy(), artifacts: 'none' };
+    const all = { ...copy(), artifacts: 'all' };
+    expect(diffSpecs(study, none)).toEqual([]);
+    expect(diffSpecs(none, all)).toEqual([]);
+    expect(diffSpecs(all, study)).toEqual([]);
+  });
+
   test('lists dotted paths of changed values', () => {
     const b = copy();
     b.targets[0].labelled = 60;

@@ -426,6 +426,113 @@ export function storeContract(name: string, makeStore: () => { store: Store; cle
       });
     });
 
+    describe('artifacts', () => {
+      // Every byte value, an odd length, and an offset view into a larger buffer: what goes in comes out.
+      const weightsOf = (n: number, salt = 0): Uint8Array => {
+        const backing = new Uint8Array(n + 8);
+        for (let i = 0; i < backing.length; i++) backing[i] = (i * 31 + salt) % 256;
+        return backing.subarray(3, 3 + n);
+      };
+      const model = (tag: string): Json => ({ meta: { format: 'tasksieve-model/1', tag }, topology: { layers: [1, 2] }, weightSpecs: [] });
+
+      it('are written with their unit and read back byte-equal, by trial, target and seed', () => {
+        const s = study();
+        const t = create(s.id, running('o'));
+        const weights = weightsOf(1001);
+        store.recordUnit(t.id, 't1', 0, { accuracy: 0.5 }, { model: model('a'), weights });
+        store.recordUnit(t.id, 't1', 1, { accuracy: 0.6 }, { model: model('b'), weights: new Uint8Array(0) });
+        store.recordUnit(t.id, 't2', 0, { accuracy: 0.7 });
+        const a = store.getArtifact(t.id, 't1', 0);
+        expect(a).toMatchObject({ trialId: t.id, target: 't1', seed: 0, model: model('a') });
+        expect(a?.weights).toBeInstanceOf(Uint8Array);
+        expect(Buffer.compare(Buffer.from(a!.weights), Buffer.from(weights))).toBe(0);
+        expect(a!.weights.byteLength).toBe(1001);
+        expect(store.getArtifact(t.id, 't1', 1)?.weights.byteLength).toBe(0);
+        expect(store.getArtifact(t.id, 't2', 0)).toBeNull();
+        expect(store.getArtifact(t.id, 't1', 7)).toBeNull();
+        expect(store.getUnits(t.id)).toHaveLength(3);
+        expect(store.getStudyArtifacts(s.id).map((i) => [i.trialNumber, i.target, i.seed, i.weightBytes])).toEqual([
+          [0, 't1', 0, 1001],
+          [0, 't1', 1, 0],
+        ]);
+        expect(store.getStudyArtifacts(s.id)[0]!.modelBytes).toBeGreaterThan(20);
+      });
+
+      it('are never written without their unit: a refused unit stores no model, and a finished trial takes none', () => {
+        const s = study();
+        const t = create(s.id, running('o'));
+        store.recordUnit(t.id, 't1', 0, { a: 1 });
+        expect(() => store.recordUnit(t.id, 't1', 0, { a: 2 }, { model: model('x'), weights: weightsOf(10) })).toThrow(StoreError);
+        expect(store.getArtifact(t.id, 't1', 0)).toBeNull();
+        // An identical re-record adds the model a unit lacked; a second model is ignored (written once).
+        store.recordUnit(t.id, 't1', 0, { a: 1 }, { model: model('first'), weights: weightsOf(10, 1) });
+        store.recordUnit(t.id, 't1', 0, { a: 1 }, { model: model('second'), weights: weightsOf(10, 2) });
+        expect(store.getArtifact(t.id, 't1', 0)?.model).toEqual(model('first'));
+        store.finishTrial(t.id, 'o', complete);
+        expect(() => store.recordUnit(t.id, 't1', 1, { a: 1 }, { model: model('y'), weights: weightsOf(4) })).toThrow(TrialFinishedError);
+        expect(() => store.recordUnit(t.id, 't1', 0, { a: 1 }, { model: model('y'), weights: weightsOf(4) })).toThrow(TrialFinishedError);
+        expect(store.getArtifact(t.id, 't1', 1)).toBeNull();
+        const w = create(s.id, waiting());
+        expect(() => store.recordUnit(w.id, 't1', 0, { a: 1 }, { model: model('z'), weights: weightsOf(4) })).toThrow(StoreError);
+        expect(store.getStudyArtifacts(s.id)).toHaveLength(1);
+      });
+
+      it('refuse a model that is not a JSON object or weights that are not bytes', () => {
+        const t = create(study().id, running('o'));
+        expect(() => store.recordUnit(t.id, 't1', 0, { a: 1 }, { model: [1] as Json, weights: weightsOf(1) })).toThrow(StoreError);
+        expect(() => store.recordUnit(t.id, 't1', 0, { a: 1 }, { model: {}, weights: [1, 2] as unknown as Uint8Array })).toThrow(StoreError);
+        expect(store.getUnits(t.id)).toEqual([]);
+      });
+
+      it('deleteArtifacts drops the models of the given trials only, finished or not, and keeps their units', () => {
+        const s = study();
+        const t0 = create(s.id, running('o'));
+        const t1 = create(s.id, running('o'));
+        store.recordUnit(t0.id, 't1', 0, { v: 0 }, { model: model('0'), weights: weightsOf(5) });
+        store.recordUnit(t1.id, 't1', 0, { v: 1 }, { model: model('1'), weights: weightsOf(5) });
+        store.finishTrial(t0.id, 'o', complete);
+        expect(store.deleteArtifacts([])).toBe(0);
+        expect(store.deleteArtifacts([t0.id, 987654])).toBe(1);
+        expect(store.getArtifact(t0.id, 't1', 0)).toBeNull();
+        expect(store.getUnits(t0.id)).toHaveLength(1);
+        expect(store.getArtifact(t1.id, 't1', 0)?.model).toEqual(model('1'));
+        expect(store.deleteArtifacts([t1.id])).toBe(1);
+        expect(store.getStudyArtifacts(s.id)).toEqual([]);
+      });
+
+      it('keepBestArtifacts keeps the best COMPLETE trial and every unfinished one, drops the other finished ones', () => {
+        const s = study();
+        const minimized = store.getOrCreateStudy('low', SPEC, 'minimize').study;
+        const withModel = (studyId: number, finish: { state: 'COMPLETE' | 'PRUNED' | 'FAIL'; value: number | null } | null): TrialRecord => {
+          const t = create(studyId, running('o'));
+          store.recordUnit(t.id, 't1', 0, { n: t.number }, { model: model(String(t.number)), weights: weightsOf(3) });
+          store.recordUnit(t.id, 't1', 1, { n: t.number }, { model: model(String(t.number)), weights: weightsOf(3) });
+          if (finish !== null) store.finishTrial(t.id, 'o', { ...finish, error: finish.state === 'FAIL' ? 'x' : null, backend: null });
+          return t;
+        };
+        expect(store.keepBestArtifacts(s.id)).toEqual({ best: null, deleted: 0 });
+        const a = withModel(s.id, { state: 'COMPLETE', value: 0.5 });
+        const b = withModel(s.id, { state: 'COMPLETE', value: 0.7 });
+        const c = withModel(s.id, { state: 'COMPLETE', value: 0.7 }); // a tie: the lower number wins
+        const d = withModel(s.id, { state: 'PRUNED', value: 0.9 });
+        const e = withModel(s.id, { state: 'FAIL', value: null });
+        const f = withModel(s.id, null); // still running: it may become the best
+        const lowA = withModel(minimized.id, { state: 'COMPLETE', value: 0.5 });
+        const lowB = withModel(minimized.id, { state: 'COMPLETE', value: 0.2 });
+        const kept = store.keepBestArtifacts(s.id);
+        expect(kept.best?.id).toBe(b.id);
+        expect(kept.deleted).toBe(8);
+        const left = (studyId: number) => [...new Set(store.getStudyArtifacts(studyId).map((i) => i.trialId))];
+        expect(left(s.id)).toEqual([b.id, f.id]);
+        expect(left(minimized.id)).toEqual([lowA.id, lowB.id]);
+        expect(store.keepBestArtifacts(s.id)).toMatchObject({ deleted: 0 });
+        expect(store.keepBestArtifacts(minimized.id)).toMatchObject({ best: { id: lowB.id }, deleted: 2 });
+        expect(left(minimized.id)).toEqual([lowB.id]);
+        for (const t of [a, c, d, e]) expect(store.getUnits(t.id)).toHaveLength(2);
+        expect(() => store.keepBestArtifacts(987654)).toThrow(StoreError);
+      });
+    });
+
     describe('intermediates', () => {
       it('round-trip, ordered by step', () => {
         const s = study();

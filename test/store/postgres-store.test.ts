@@ -230,6 +230,38 @@ describe('PostgresStore (PostgreSQL specifics)', () => {
       for (const statement of refused) expect(() => sql(statement, [trialId])).toThrow('trial is finished');
     });
 
+    it('a unit and its model are one transaction: a refused model leaves no unit; models are guarded and tied to their unit', () => {
+      const store = PostgresStore.open(schema.url);
+      try {
+        const { study } = store.getOrCreateStudy('s', {}, 'maximize');
+        const trial = store.createTrial(study.id, 10, () => ({ state: 'RUNNING', owner: 'o', params: {} }))!;
+        const model = { model: { meta: {} }, weights: new Uint8Array([1, 2, 3]) };
+        // Make the model's INSERT fail on the server, after the unit's went in: both must go.
+        sql(`CREATE FUNCTION $schema.refuse() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN RAISE EXCEPTION 'no model today'; END $f$`);
+        sql('CREATE TRIGGER refuse BEFORE INSERT ON $schema.artifacts FOR EACH ROW EXECUTE FUNCTION $schema.refuse()');
+        expect(() => store.recordUnit(trial.id, 't', 0, { acc: 0.5 }, model)).toThrow('no model today');
+        expect(store.getUnits(trial.id)).toEqual([]);
+        sql('DROP TRIGGER refuse ON $schema.artifacts');
+        store.recordUnit(trial.id, 't', 0, { acc: 0.5 }, model);
+        expect([...store.getArtifact(trial.id, 't', 0)!.weights]).toEqual([1, 2, 3]);
+        expect(() => sql(`UPDATE $schema.artifacts SET weights = '\\x00' WHERE trial_id = $1`, [trial.id])).toThrow('written once');
+        expect(() =>
+          sql(`INSERT INTO $schema.artifacts (trial_id, target, seed, model, weights, created_at) VALUES ($1, 't', 9, '{}', '\\x00', 0)`, [trial.id]),
+        ).toThrow(/foreign key/);
+        store.finishTrial(trial.id, 'o', { state: 'COMPLETE', value: 0.5, error: null, backend: 'cpu' });
+        sql(`DELETE FROM $schema.artifacts WHERE trial_id = $1`, [trial.id]);
+        expect(() =>
+          sql(`INSERT INTO $schema.artifacts (trial_id, target, seed, model, weights, created_at) VALUES ($1, 't', 0, '{}', '\\x00', 0)`, [trial.id]),
+        ).toThrow('trial is finished');
+        // Deleting the study takes its units and their models with it.
+        store.recordUnit(store.createTrial(study.id, 10, () => ({ state: 'RUNNING', owner: 'o', params: {} }))!.id, 't', 0, { acc: 1 }, model);
+        sql('DELETE FROM $schema.studies');
+        expect(sql('SELECT COUNT(*) AS n FROM $schema.artifacts').rows[0]).toEqual({ n: 0 });
+      } finally {
+        store.close();
+      }
+    });
+
     it('a trigger keeps the number and params of a running trial; CHECKs refuse bad states, owners and NaN', () => {
       const store = PostgresStore.open(schema.url);
       const { study } = store.getOrCreateStudy('s', {}, 'maximize');

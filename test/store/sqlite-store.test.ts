@@ -109,6 +109,29 @@ describe('SqliteStore (SQLite specifics)', () => {
     }
   });
 
+  it('opens a schema-3 database (no stored models): its units are kept, and a model can go in beside a new unit', () => {
+    sqliteAtVersion(dbPath, 3);
+    const db = raw();
+    try {
+      db.exec(`INSERT INTO studies (id, name, spec, direction, created_at) VALUES (1, 's', '{}', 'maximize', 1);
+               INSERT INTO trials (id, study_id, number, state, params, owner, attempts, created_at, started_at, heartbeat_at)
+                 VALUES (1, 1, 0, 'RUNNING', '{}', 'o', 1, 1, 1, 1);
+               INSERT INTO units (trial_id, target, seed, result, created_at) VALUES (1, 't', 0, '{"acc":0.5}', 1);`);
+    } finally {
+      db.close();
+    }
+    expect(() => SqliteStore.open(dbPath, { readonly: true })).toThrow('is at schema version 3');
+    const store = SqliteStore.open(dbPath);
+    try {
+      expect(store.getUnits(1).map((u) => u.result)).toEqual([{ acc: 0.5 }]);
+      expect(store.getArtifact(1, 't', 0)).toBeNull();
+      store.recordUnit(1, 't', 1, { acc: 0.6 }, { model: { meta: {} }, weights: new Uint8Array([7]) });
+      expect(store.getStudyArtifacts(1).map((a) => [a.target, a.seed, a.weightBytes])).toEqual([['t', 1, 1]]);
+    } finally {
+      store.close();
+    }
+  });
+
   it('opens a schema-2 database with its screen moved from the baselines to the screens table', () => {
     sqliteAtVersion(dbPath, 2);
     const screen = { sources: [{ source: 'a', score: { leep: -0.4 } }], ranking: { leep: ['a'] } };
@@ -312,6 +335,31 @@ describe('SqliteStore (SQLite specifics)', () => {
         expect(() => db.prepare('UPDATE intermediates SET value = 0.9 WHERE trial_id = ?').run(trialId)).toThrow(
           'trial is finished',
         );
+      } finally {
+        db.close();
+      }
+    });
+
+    it('models are tied to their unit, written once, and refused for a finished trial; deleting a study deletes them', () => {
+      const store = SqliteStore.open(dbPath);
+      const { study } = store.getOrCreateStudy('s', {}, 'maximize');
+      const trial = store.createTrial(study.id, 10, () => ({ state: 'RUNNING', owner: 'o', params: {} }))!;
+      store.recordUnit(trial.id, 't', 0, { acc: 0.5 }, { model: { meta: {} }, weights: new Uint8Array([1, 2, 3]) });
+      const kept = store.createTrial(study.id, 10, () => ({ state: 'RUNNING', owner: 'o', params: {} }))!;
+      store.recordUnit(kept.id, 't', 0, { acc: 0.6 }, { model: { meta: {} }, weights: new Uint8Array([4]) });
+      store.close();
+      const db = raw();
+      try {
+        db.pragma('foreign_keys = ON');
+        const insert = db.prepare(`INSERT INTO artifacts (trial_id, target, seed, model, weights, created_at) VALUES (?, 't', ?, '{}', x'00', 0)`);
+        expect(() => insert.run(trial.id, 9)).toThrow(/FOREIGN KEY/);
+        expect(() => db.prepare(`UPDATE artifacts SET weights = x'00' WHERE trial_id = ?`).run(trial.id)).toThrow('written once');
+        db.prepare(`UPDATE trials SET state = 'COMPLETE', value = 0.5, finished_at = 1 WHERE id = ?`).run(trial.id);
+        db.prepare('DELETE FROM artifacts WHERE trial_id = ?').run(trial.id);
+        expect(() => insert.run(trial.id, 0)).toThrow('trial is finished');
+        expect(db.prepare('SELECT COUNT(*) AS n FROM artifacts').get()).toEqual({ n: 1 });
+        db.prepare('DELETE FROM studies').run();
+        expect(db.prepare('SELECT COUNT(*) AS n FROM artifacts').get()).toEqual({ n: 0 });
       } finally {
         db.close();
       }

@@ -19,7 +19,7 @@ export interface ImportConnection {
 
 /**
  * Inserts one study with its trials (same numbers, states, params, attempts and timestamps), units,
- * intermediates, baselines and screen; throws StoreError if a study of that name exists in `where`.
+ * stored models, intermediates, baselines and screen; throws StoreError if a study of that name exists in `where`.
  * Returns the new studies row. Must run inside a transaction: a failure leaves partial rows behind.
  */
 export function importStudy(db: ImportConnection, dump: StudyDump, where: string): Row {
@@ -48,6 +48,17 @@ export function importStudy(db: ImportConnection, dump: StudyDump, where: string
   }));
   const units = dump.trials.flatMap(({ trial, units: list }) =>
     list.map((u) => ({ number: trial.number, target: u.target, seed: u.seed, result: u.result, created_at: u.createdAt })),
+  );
+  // Weights travel as base64 text inside the jsonb array and are decoded back to bytea in SQL.
+  const artifacts = dump.trials.flatMap(({ trial, artifacts: list }) =>
+    list.map((a) => ({
+      number: trial.number,
+      target: a.target,
+      seed: a.seed,
+      model: a.model,
+      weights: Buffer.from(a.weights.buffer, a.weights.byteOffset, a.weights.byteLength).toString('base64'),
+      created_at: a.createdAt,
+    })),
   );
   const intermediates = dump.trials.flatMap(({ trial, intermediates: list }) =>
     list.map((i) => ({ number: trial.number, step: i.step, value: i.value })),
@@ -79,6 +90,14 @@ export function importStudy(db: ImportConnection, dump: StudyDump, where: string
             FROM jsonb_to_recordset($2::jsonb) AS r(number integer, target text, seed bigint, result jsonb, created_at bigint)
             JOIN trials t ON t.study_id = $1 AND t.number = r.number`,
       params: [id, toJsonText(toJson(units, 'unit results'), 'unit results')],
+    },
+    {
+      // Before the trials finish below: the guard refuses models of a finished trial.
+      sql: `INSERT INTO artifacts (trial_id, target, seed, model, weights, created_at)
+            SELECT t.id, r.target, r.seed, r.model, decode(r.weights, 'base64'), r.created_at
+            FROM jsonb_to_recordset($2::jsonb) AS r(number integer, target text, seed bigint, model jsonb, weights text, created_at bigint)
+            JOIN trials t ON t.study_id = $1 AND t.number = r.number`,
+      params: [id, toJsonText(toJson(artifacts, 'stored models'), 'stored models')],
     },
     {
       sql: `INSERT INTO intermediates (trial_id, step, value)

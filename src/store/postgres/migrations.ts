@@ -133,6 +133,40 @@ export const PG_MIGRATIONS: readonly Migration[] = Object.freeze([
       `);
     },
   },
+  {
+    version: 4,
+    name: 'artifacts-table',
+    up(db: MigrationDb): void {
+      // As in SQLite: a unit's model in a table of its own, tied to its unit by a foreign key; bytea
+      // weights (TOASTed out of line, so scans of this table stay cheap too). Inserting a model of a
+      // finished trial, or changing one, is refused; deleting is allowed (artifacts: best).
+      db.exec(`
+        CREATE TABLE artifacts (
+          trial_id bigint NOT NULL,
+          target text NOT NULL,
+          seed bigint NOT NULL,
+          model jsonb NOT NULL CHECK (jsonb_typeof(model) = 'object'),
+          weights bytea NOT NULL,
+          created_at bigint NOT NULL,
+          PRIMARY KEY (trial_id, target, seed),
+          FOREIGN KEY (trial_id, target, seed) REFERENCES units (trial_id, target, seed) ON DELETE CASCADE
+        );
+
+        CREATE FUNCTION tasksieve_artifacts_guard() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+        BEGIN
+          IF TG_OP = 'UPDATE' THEN
+            RAISE EXCEPTION 'an artifact is written once';
+          END IF;
+          IF EXISTS (SELECT 1 FROM trials WHERE id = NEW.trial_id AND state IN ${FINISHED}) THEN
+            RAISE EXCEPTION 'trial is finished';
+          END IF;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER artifacts_guard BEFORE INSERT OR UPDATE ON artifacts
+          FOR EACH ROW EXECUTE FUNCTION tasksieve_artifacts_guard();
+      `);
+    },
+  },
 ]);
 
 // Both backends must describe one schema history: a migration added to one only is a bug.

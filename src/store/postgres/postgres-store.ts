@@ -6,6 +6,7 @@ import {
   assertFinishable,
   assertRecording,
   checkAfterNumber,
+  checkArtifact,
   checkBaselineKey,
   checkFinish,
   checkIntermediate,
@@ -14,6 +15,7 @@ import {
   checkProposal,
   checkStates,
   checkStudy,
+  checkTrialIds,
   checkUnitKey,
   messageOf,
   toJsonText,
@@ -24,8 +26,8 @@ import { PgRequestError, SyncPgClient, type QueryResult, type Statement } from '
 import { rowDecoders } from '../rows.js';
 import type { StudyDump } from '../study-dump.js';
 import { importStudy, type ImportConnection } from './bulk-import.js';
-import type { BaselineRecord, IntermediateRecord, Json, ScreenRecord, StudyIntermediateRecord, StudyRecord, TrialRecord, TrialState, UnitRecord } from '../../spec/records.js';
-import type { FinishTrial, NewTrial, Store } from '../types.js';
+import type { ArtifactInfo, ArtifactRecord, BaselineRecord, IntermediateRecord, Json, ScreenRecord, StudyIntermediateRecord, StudyRecord, TrialRecord, TrialState, UnitRecord } from '../../spec/records.js';
+import type { FinishTrial, KeptArtifacts, NewArtifact, NewTrial, Store } from '../types.js';
 
 export interface PostgresStoreOptions {
   /** Open an existing database for reading only: never migrates, every write is refused. */
@@ -306,18 +308,44 @@ export class PostgresStore implements Store {
     return Number(result.rows[0]!['n']);
   }
 
-  recordUnit(trialId: number, target: string, seed: number, result: Json): void {
+  recordUnit(trialId: number, target: string, seed: number, result: Json, artifact?: NewArtifact): void {
     checkUnitKey(target, seed);
     const text = toJsonText(result, 'unit result');
+    const model = checkArtifact(artifact);
     this.assertWritable();
     // FOR SHARE holds the trial RUNNING until the insert commits: a concurrent finish waits for it.
-    const inserted = this.one(
-      `INSERT INTO units (trial_id, target, seed, result, created_at)
-       SELECT id, $2, $3, $4::jsonb, $5 FROM trials WHERE id = $1 AND state = 'RUNNING' FOR SHARE
-       ON CONFLICT (trial_id, target, seed) DO NOTHING
-       RETURNING trial_id`,
-      [trialId, target, seed, text, Date.now()],
-    );
+    const unit: Statement = {
+      sql: `INSERT INTO units (trial_id, target, seed, result, created_at)
+            SELECT id, $2, $3, $4::jsonb, $5 FROM trials WHERE id = $1 AND state = 'RUNNING' FOR SHARE
+            ON CONFLICT (trial_id, target, seed) DO NOTHING
+            RETURNING trial_id`,
+      params: [trialId, target, seed, text, Date.now()],
+    };
+    let inserted: QueryResult;
+    if (model === null) {
+      inserted = this.one(unit.sql, unit.params);
+    } else {
+      // The unit and its model in one transaction, in one trip: BEGIN, unit, model, COMMIT. The model
+      // goes in only beside a unit with exactly this result on a RUNNING trial (a fresh unit, or an
+      // identical re-record that had no model yet); a refused unit leaves no model behind.
+      inserted = this.write(
+        () =>
+          this.run(
+            [
+              unit,
+              {
+                sql: `INSERT INTO artifacts (trial_id, target, seed, model, weights, created_at)
+                      SELECT u.trial_id, u.target, u.seed, $5::jsonb, $6, $7
+                      FROM units u JOIN trials t ON t.id = u.trial_id AND t.state = 'RUNNING'
+                      WHERE u.trial_id = $1 AND u.target = $2 AND u.seed = $3 AND u.result = $4::jsonb
+                      ON CONFLICT (trial_id, target, seed) DO NOTHING`,
+                params: [trialId, target, seed, text, model.model, model.weights, Date.now()],
+              },
+            ],
+            true,
+          )[0]!,
+      );
+    }
     if (inserted.rowCount > 0) return;
     const row = this.one(
       `SELECT t.number, t.state, u.result IS NOT NULL AS recorded, u.result = $4::jsonb AS same
@@ -348,6 +376,56 @@ export class PostgresStore implements Store {
        WHERE t.study_id = $1 ORDER BY t.number, u.target, u.seed`,
       [studyId],
     ).rows.map(decode.unit);
+  }
+
+  getArtifact(trialId: number, target: string, seed: number): ArtifactRecord | null {
+    checkUnitKey(target, seed);
+    const row = this.one('SELECT * FROM artifacts WHERE trial_id = $1 AND target = $2 AND seed = $3', [trialId, target, seed]).rows[0];
+    return row === undefined ? null : decode.artifact(row);
+  }
+
+  getStudyArtifacts(studyId: number): ArtifactInfo[] {
+    return this.one(
+      `SELECT a.trial_id, t.number, a.target, a.seed, octet_length(a.weights) AS weight_bytes,
+              octet_length(a.model::text) AS model_bytes, a.created_at
+       FROM artifacts a JOIN trials t ON t.id = a.trial_id
+       WHERE t.study_id = $1 ORDER BY t.number, a.target, a.seed`,
+      [studyId],
+    ).rows.map(decode.artifactInfo);
+  }
+
+  deleteArtifacts(trialIds: readonly number[]): number {
+    checkTrialIds(trialIds);
+    if (trialIds.length === 0) return 0;
+    this.assertWritable();
+    return this.one('DELETE FROM artifacts WHERE trial_id = ANY($1::bigint[])', [[...trialIds]]).rowCount;
+  }
+
+  keepBestArtifacts(studyId: number): KeptArtifacts {
+    this.assertWritable();
+    // ONE statement, so one snapshot: the best and the finished trials whose models go are read
+    // together. A trial another process finishes after that snapshot is not finished in it and keeps
+    // its models; the next keepBestArtifacts (its finisher's) judges it.
+    const row = this.one(
+      `WITH study AS (SELECT id, direction FROM studies WHERE id = $1),
+       best AS (
+         SELECT t.id FROM trials t JOIN study s ON s.id = t.study_id
+         WHERE t.state = 'COMPLETE' AND t.value IS NOT NULL
+         ORDER BY CASE WHEN s.direction = 'maximize' THEN -t.value ELSE t.value END, t.number
+         LIMIT 1
+       ),
+       gone AS (
+         DELETE FROM artifacts a USING trials t
+         WHERE a.trial_id = t.id AND t.study_id = $1 AND t.state IN ('COMPLETE', 'PRUNED', 'FAIL')
+           AND t.id NOT IN (SELECT id FROM best)
+         RETURNING 1
+       )
+       SELECT (SELECT direction FROM study) AS direction, (SELECT id FROM best) AS best, (SELECT COUNT(*) FROM gone) AS deleted`,
+      [studyId],
+    ).rows[0]!;
+    if (row['direction'] === null) throw new StoreError(`unknown study id ${studyId}`);
+    const best = row['best'] === null ? null : this.getTrial(Number(row['best']));
+    return { best, deleted: Number(row['deleted']) };
   }
 
   recordIntermediate(trialId: number, step: number, value: number): void {

@@ -142,6 +142,36 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       `);
     },
   },
+  {
+    version: 4,
+    name: 'artifacts-table',
+    up(db: MigrationDb): void {
+      // A unit's trained model (issue 15): its JSON part (meta, topology, weight specs) and its weights,
+      // in a table of their own so that reading units never pages through blobs. The foreign key to the
+      // unit makes "a model without its unit" impossible, and the store writes both in one transaction;
+      // deleting the unit (or its trial, or study) deletes the model. Models of finished trials may be
+      // deleted (artifacts: best drops superseded ones) but never inserted or changed.
+      db.exec(`
+        CREATE TABLE artifacts (
+          trial_id INTEGER NOT NULL,
+          target TEXT NOT NULL,
+          seed INTEGER NOT NULL,
+          model TEXT NOT NULL CHECK (json_valid(model) AND json_type(model) = 'object'),
+          weights BLOB NOT NULL,
+          created_at INTEGER NOT NULL,
+          PRIMARY KEY (trial_id, target, seed),
+          FOREIGN KEY (trial_id, target, seed) REFERENCES units (trial_id, target, seed) ON DELETE CASCADE
+        ) STRICT;
+
+        CREATE TRIGGER artifacts_finished_insert BEFORE INSERT ON artifacts
+        WHEN (SELECT state FROM trials WHERE id = NEW.trial_id) IN ${FINISHED}
+        BEGIN SELECT RAISE(ABORT, 'trial is finished'); END;
+
+        CREATE TRIGGER artifacts_immutable BEFORE UPDATE ON artifacts
+        BEGIN SELECT RAISE(ABORT, 'an artifact is written once'); END;
+      `);
+    },
+  },
 ]);
 
 /** A misnumbered list would silently skip or reorder schema changes: each backend fails at import instead. */

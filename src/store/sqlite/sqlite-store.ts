@@ -8,6 +8,7 @@ import {
   assertFinishable,
   assertRecording,
   checkAfterNumber,
+  checkArtifact,
   checkBaselineKey,
   checkFinish,
   checkIntermediate,
@@ -16,6 +17,7 @@ import {
   checkProposal,
   checkStates,
   checkStudy,
+  checkTrialIds,
   checkUnitKey,
   jsonEqual,
   messageOf,
@@ -24,8 +26,8 @@ import {
 import { assertWritableDatabase, checkSchema, migrate } from './migrations.js';
 import { DEFAULT_DB_TIMEOUT_MS, OutageGuard, TransientStoreError, type OutageOptions } from '../outage.js';
 import { rowDecoders } from '../rows.js';
-import type { BaselineRecord, IntermediateRecord, Json, ScreenRecord, StudyIntermediateRecord, StudyRecord, TrialRecord, TrialState, UnitRecord } from '../../spec/records.js';
-import type { FinishTrial, NewTrial, Store } from '../types.js';
+import type { ArtifactInfo, ArtifactRecord, BaselineRecord, IntermediateRecord, Json, ScreenRecord, StudyIntermediateRecord, StudyRecord, TrialRecord, TrialState, UnitRecord } from '../../spec/records.js';
+import type { FinishTrial, KeptArtifacts, NewArtifact, NewTrial, Store } from '../types.js';
 
 export interface SqliteStoreOptions {
   /** How long a write waits for another process's lock before failing; default 10 000 ms. */
@@ -33,10 +35,11 @@ export interface SqliteStoreOptions {
   /** Open an existing database for reading only (leaderboards, export): never creates or migrates. */
   readonly readonly?: boolean;
   /**
-   * TEST-ONLY seam: runs inside every write transaction, after its statements and before COMMIT.
+   * TEST-ONLY seam: runs inside every write transaction, after its statements and before COMMIT;
+   * `write.artifact` says whether the transaction stored a model (a unit with its artifact).
    * Reliability tests stall there (src/util/fault-injection.ts) to SIGKILL a process mid-write.
    */
-  readonly beforeCommit?: () => void;
+  readonly beforeCommit?: (write: { readonly artifact: boolean }) => void;
   /**
    * How long the file may be unusable (moved or deleted, I/O errors) before the store gives up with a
    * DatabaseUnavailableError; calls block and retry meanwhile. Default 30 000 ms (--db-timeout).
@@ -47,6 +50,8 @@ export interface SqliteStoreOptions {
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
+const NO_ARTIFACT = Object.freeze({ artifact: false });
+const WITH_ARTIFACT = Object.freeze({ artifact: true });
 
 // JSON columns are TEXT in SQLite.
 const decode = rowDecoders((cell) => JSON.parse(cell as string) as Json);
@@ -207,6 +212,30 @@ function prepareStatements(db: Database.Database) {
       'SELECT result FROM baselines WHERE study_id = ? AND key = ?',
     ),
 
+    insertArtifact: db.prepare<[number, string, number, string, Buffer, number]>(
+      'INSERT OR IGNORE INTO artifacts (trial_id, target, seed, model, weights, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    artifact: db.prepare<[number, string, number], Record<string, unknown>>(
+      'SELECT * FROM artifacts WHERE trial_id = ? AND target = ? AND seed = ?',
+    ),
+    artifactsOfStudy: db.prepare<[number], Record<string, unknown>>(
+      `SELECT a.trial_id, t.number, a.target, a.seed, length(a.weights) AS weight_bytes, length(CAST(a.model AS BLOB)) AS model_bytes,
+              a.created_at
+       FROM artifacts a JOIN trials t ON t.id = a.trial_id
+       WHERE t.study_id = ? ORDER BY t.number, a.target, a.seed`,
+    ),
+    deleteArtifacts: db.prepare<[string]>('DELETE FROM artifacts WHERE trial_id IN (SELECT value FROM json_each(?))'),
+    bestMaximize: db.prepare<[number], TrialRow>(
+      `SELECT * FROM trials WHERE study_id = ? AND state = 'COMPLETE' AND value IS NOT NULL ORDER BY value DESC, number LIMIT 1`,
+    ),
+    bestMinimize: db.prepare<[number], TrialRow>(
+      `SELECT * FROM trials WHERE study_id = ? AND state = 'COMPLETE' AND value IS NOT NULL ORDER BY value ASC, number LIMIT 1`,
+    ),
+    deleteArtifactsExcept: db.prepare<[number, number]>(
+      `DELETE FROM artifacts WHERE trial_id IN (
+         SELECT id FROM trials WHERE study_id = ? AND state IN ('COMPLETE', 'PRUNED', 'FAIL') AND id <> ?)`,
+    ),
+
     insertScreen: db.prepare<[number, string, number]>(
       'INSERT OR IGNORE INTO screens (study_id, result, created_at) VALUES (?, ?, ?)',
     ),
@@ -230,7 +259,7 @@ export class SqliteStore implements Store {
     private readonly guard: OutageGuard,
     /** The file this connection has open; a write checks the path still names it. */
     private readonly file: FileId | null,
-    private readonly beforeCommit?: () => void,
+    private readonly beforeCommit?: (write: { readonly artifact: boolean }) => void,
   ) {}
 
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -392,9 +421,17 @@ export class SqliteStore implements Store {
     return row!.n;
   }
 
-  recordUnit(trialId: number, target: string, seed: number, result: Json): void {
+  recordUnit(trialId: number, target: string, seed: number, result: Json, artifact?: NewArtifact): void {
     checkUnitKey(target, seed);
     const text = toJsonText(result, 'unit result');
+    const model = checkArtifact(artifact);
+    // The unit and its model in one IMMEDIATE transaction: a kill leaves both or neither.
+    const insertModel = () => {
+      if (model !== null) {
+        const blob = Buffer.from(model.weights.buffer, model.weights.byteOffset, model.weights.byteLength);
+        this.statements.insertArtifact.run(trialId, target, seed, model.model, blob, Date.now());
+      }
+    };
     this.write(() => {
       const trial = this.requireTrial(trialId);
       assertRecording(trial);
@@ -402,13 +439,43 @@ export class SqliteStore implements Store {
       if (existing !== undefined) {
         // A re-queued trial re-runs: re-recording the same result is a harmless retry; a different
         // one means the first result would silently be replaced in every aggregate.
-        if (jsonEqual(JSON.parse(existing.result) as Json, JSON.parse(text) as Json)) return;
+        if (jsonEqual(JSON.parse(existing.result) as Json, JSON.parse(text) as Json)) return insertModel();
         throw new StoreError(
           `trial #${trial.number} already has a different result for target "${target}" seed ${seed}; ` +
             `a unit is recorded once (skip units already recorded when resuming)`,
         );
       }
       this.statements.insertUnit.run(trialId, target, seed, text, Date.now());
+      insertModel();
+    }, model === null ? NO_ARTIFACT : WITH_ARTIFACT);
+  }
+
+  getArtifact(trialId: number, target: string, seed: number): ArtifactRecord | null {
+    checkUnitKey(target, seed);
+    const row = this.read(() => this.statements.artifact.get(trialId, target, seed));
+    return row === undefined ? null : decode.artifact(row);
+  }
+
+  getStudyArtifacts(studyId: number): ArtifactInfo[] {
+    return this.read(() => this.statements.artifactsOfStudy.all(studyId)).map(decode.artifactInfo);
+  }
+
+  deleteArtifacts(trialIds: readonly number[]): number {
+    const ids = JSON.stringify(checkTrialIds(trialIds));
+    if (trialIds.length === 0) return 0;
+    return this.write(() => this.statements.deleteArtifacts.run(ids).changes);
+  }
+
+  keepBestArtifacts(studyId: number): KeptArtifacts {
+    // The write lock is taken before the best is read: no trial can finish between the two.
+    return this.write(() => {
+      const study = this.statements.studyById.get(studyId);
+      if (study === undefined) throw new StoreError(`unknown study id ${studyId}`);
+      const row = (study.direction === 'maximize' ? this.statements.bestMaximize : this.statements.bestMinimize).get(studyId);
+      const best = row === undefined ? null : decode.trial(row);
+      // -1 matches no trial: with no COMPLETE trial yet, every finished trial's models go.
+      const deleted = this.statements.deleteArtifactsExcept.run(studyId, best?.id ?? -1).changes;
+      return { best, deleted };
     });
   }
 
@@ -536,13 +603,13 @@ export class SqliteStore implements Store {
    * cannot wait for the lock (SQLITE_BUSY at once, the busy timeout does not apply), so concurrent
    * processes would fail instead of queueing.
    */
-  private write<T>(fn: () => T): T {
+  private write<T>(fn: () => T, what: { readonly artifact: boolean } = NO_ARTIFACT): T {
     this.assertOpen();
     if (this.readonly) throw new StoreError(`database ${this.path} is open read-only`);
     const hook = this.beforeCommit;
     const body = hook === undefined ? fn : () => {
       const result = fn();
-      hook();
+      hook(what);
       return result;
     };
     return this.guarded(() => this.db.transaction(body).immediate(), true);
