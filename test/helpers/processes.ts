@@ -36,5 +36,11 @@ export function killedAfterEach(): (child: ChildProcess) => ChildProcess {
 /** A `sleep` whose parent (a bash exec'd into sleep) never reaps it, so that once killed it stays a zombie. */
 export async function unreapedSleep(track: (child: ChildProcess) => ChildProcess): Promise<number> {
   const parent = track(spawn('bash', ['-c', 'set -m; sleep 1000 & echo $!; exec sleep 1000'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] }));
-  return new Promise<number>((resolve) => parent.stdout!.on('data', (d) => resolve(Number(String(d).trim()))));
+  const pid = await new Promise<number>((resolve) => parent.stdout!.on('data', (d) => resolve(Number(String(d).trim()))));
+  // The pid is printed before the exec: until bash has become `sleep` it would still reap a killed
+  // child (on a loaded machine the test can kill it in that window), and no zombie would be left.
+  for (let i = 0; i < 500 && readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim() !== 'sleep'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return pid;
 }

@@ -32,6 +32,14 @@ beforeAll(() => {
   expect(cli(['run', file, '--db', db, '--quiet']).status).toBe(0);
 });
 
+/** Wall milliseconds of the command run to its end (to place the signals inside it on this machine). */
+async function duration(args: string[]): Promise<number> {
+  const started = performance.now();
+  const result = await spawnCli(args).done;
+  expect(result.status).toBe(0);
+  return performance.now() - started;
+}
+
 /** Spawns the command, sends `signal` after `delayMs`, and returns how it ended. */
 async function interrupted(args: string[], signal: NodeJS.Signals, delayMs: number) {
   const run = spawnCli(args);
@@ -44,14 +52,16 @@ describe('signals during report, migrate and screen', () => {
   it('report: SIGTERM exits 130 (or the report was already written); SIGKILL leaves the previous report or the new one, whole', async () => {
     const out = join(dir, 'out', 'report.html');
     mkdirSync(join(dir, 'out'));
-    expect(cli(['report', 'sig', '--db', db, '-o', out]).status).toBe(0);
+    // Delays as shares of an uninterrupted report on this machine, so some land mid-command.
+    const whole = await duration(['report', 'sig', '--db', db, '-o', out]);
     const complete = readFileSync(out, 'utf8');
     expect(complete).toMatch(/<\/html>\s*$/);
     const statuses: (number | null)[] = [];
-    for (const [signal, delay] of [
-      ['SIGTERM', 300], ['SIGTERM', 450], ['SIGTERM', 600], ['SIGTERM', 800], ['SIGTERM', 1000],
-      ['SIGKILL', 200], ['SIGKILL', 400], ['SIGKILL', 600], ['SIGKILL', 800],
+    for (const [signal, share] of [
+      ['SIGTERM', 0.5], ['SIGTERM', 0.6], ['SIGTERM', 0.7], ['SIGTERM', 0.8], ['SIGTERM', 0.9],
+      ['SIGKILL', 0.4], ['SIGKILL', 0.6], ['SIGKILL', 0.75], ['SIGKILL', 0.9],
     ] as const) {
+      const delay = share * whole;
       const before = sha(out);
       const result = await interrupted(['report', 'sig', '--db', db, '-o', out], signal, delay);
       statuses.push(result.status);
@@ -79,10 +89,17 @@ describe('signals during report, migrate and screen', () => {
 
     it('SIGTERM and SIGKILL at any moment: exit 130 (or done), and the study is in PostgreSQL whole or not at all', async () => {
       const statuses: (number | null)[] = [];
-      for (const [signal, delay] of [
-        ['SIGTERM', 300], ['SIGTERM', 450], ['SIGTERM', 600], ['SIGTERM', 900],
-        ['SIGKILL', 300], ['SIGKILL', 600],
-      ] as const) {
+      // Delays as shares of an uninterrupted migrate on this machine (Node's start-up is most of it),
+      // so that some land mid-command however fast or loaded the machine is.
+      const timing = freshDatabase();
+      targets.push(timing);
+      const whole = await duration(['migrate', '--from', `sqlite:${db}`, '--to', timing.url]);
+      const shares = [
+        ['SIGTERM', 0.5], ['SIGTERM', 0.65], ['SIGTERM', 0.8], ['SIGTERM', 0.9],
+        ['SIGKILL', 0.6], ['SIGKILL', 0.85], ['SIGTERM', 0.7], ['SIGTERM', 0.95],
+      ] as const;
+      for (const [signal, share] of shares) {
+        const delay = share * whole;
         const target = freshDatabase();
         targets.push(target);
         const result = await interrupted(['migrate', '--from', `sqlite:${db}`, '--to', target.url], signal, delay);
@@ -111,8 +128,21 @@ describe('signals during report, migrate and screen', () => {
   it('screen: SIGTERM while the pool screens exits 130', async () => {
     const file = join(dir, 'study.yaml');
     expect(existsSync(file)).toBe(true);
-    const result = await interrupted(['screen', file, '--db', join(dir, 'none.db')], 'SIGTERM', 1500);
-    expect(result.status).toBe(130);
-    expect(result.stdout).toBe('');
+    // A fresh database each time: a stored screen would let a later run end at once.
+    let runs = 0;
+    const args = () => ['screen', file, '--db', join(dir, `screen-${runs++}.db`)];
+    const whole = await duration(args());
+    // Late in the run (past Node's start-up), and earlier if the run was already over.
+    const statuses: (number | null)[] = [];
+    for (const share of [0.8, 0.65, 0.5, 0.9]) {
+      const result = await interrupted(args(), 'SIGTERM', share * whole);
+      expect(ended('SIGTERM', result)).toBe(true);
+      statuses.push(result.status);
+      if (result.status === 130) {
+        expect(result.stdout).toBe('');
+        break;
+      }
+    }
+    expect(statuses).toContain(130);
   });
 });
