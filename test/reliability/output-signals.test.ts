@@ -1,5 +1,5 @@
 // Signals during the commands that write something other than trials: `report` (an HTML file),
-// `migrate` (a whole study into PostgreSQL) and `screen` (a pool of workers). SIGTERM exits 130;
+// `migrate` (a whole study into PostgreSQL), `model` (a model folder) and `screen` (a pool of workers). SIGTERM exits 130;
 // SIGKILL or SIGTERM at any moment leaves the previous output or a complete one, never a torn file,
 // and a migrated study is there whole or not at all. Signals are sent at a spread of delays so that
 // some land mid-command; the test checks that some did. (A signal in the first few tens of ms, while
@@ -32,12 +32,19 @@ beforeAll(() => {
   expect(cli(['run', file, '--db', db, '--quiet']).status).toBe(0);
 });
 
-/** Wall milliseconds of the command run to its end (to place the signals inside it on this machine). */
-async function duration(args: string[]): Promise<number> {
-  const started = performance.now();
-  const result = await spawnCli(args).done;
-  expect(result.status).toBe(0);
-  return performance.now() - started;
+/**
+ * Wall milliseconds of the command run to its end (to place the signals inside it on this machine):
+ * the faster of two runs, since the first one is slowed by cold caches the later ones do not see.
+ */
+async function duration(args: () => string[]): Promise<number> {
+  let best = Infinity;
+  for (let i = 0; i < 2; i++) {
+    const started = performance.now();
+    const result = await spawnCli(args()).done;
+    expect(result.status).toBe(0);
+    best = Math.min(best, performance.now() - started);
+  }
+  return best;
 }
 
 /** Spawns the command, sends `signal` after `delayMs`, and returns how it ended. */
@@ -53,7 +60,7 @@ describe('signals during report, migrate and screen', () => {
     const out = join(dir, 'out', 'report.html');
     mkdirSync(join(dir, 'out'));
     // Delays as shares of an uninterrupted report on this machine, so some land mid-command.
-    const whole = await duration(['report', 'sig', '--db', db, '-o', out]);
+    const whole = await duration(() => ['report', 'sig', '--db', db, '-o', out]);
     const complete = readFileSync(out, 'utf8');
     expect(complete).toMatch(/<\/html>\s*$/);
     const statuses: (number | null)[] = [];
@@ -91,9 +98,11 @@ describe('signals during report, migrate and screen', () => {
       const statuses: (number | null)[] = [];
       // Delays as shares of an uninterrupted migrate on this machine (Node's start-up is most of it),
       // so that some land mid-command however fast or loaded the machine is.
-      const timing = freshDatabase();
-      targets.push(timing);
-      const whole = await duration(['migrate', '--from', `sqlite:${db}`, '--to', timing.url]);
+      const whole = await duration(() => {
+        const timing = freshDatabase();
+        targets.push(timing);
+        return ['migrate', '--from', `sqlite:${db}`, '--to', timing.url];
+      });
       const shares = [
         ['SIGTERM', 0.5], ['SIGTERM', 0.65], ['SIGTERM', 0.8], ['SIGTERM', 0.9],
         ['SIGKILL', 0.6], ['SIGKILL', 0.85], ['SIGTERM', 0.7], ['SIGTERM', 0.95],
@@ -125,13 +134,35 @@ describe('signals during report, migrate and screen', () => {
     });
   });
 
+  it('model: SIGTERM exits 130, and SIGKILL or SIGTERM at any moment leaves no folder or a whole model, never a torn one', async () => {
+    // A study that stores no model: `model` then retrains through the pool, long enough to be signalled.
+    const plain = join(dir, 'plain.db');
+    expect(cli(['run', join(dir, 'study.yaml'), '--db', plain, '--quiet', '--artifacts', 'none']).status).toBe(0);
+    let runs = 0;
+    const args = () => ['model', 'sig', '--db', plain, '--trial', 'best', '-o', join(dir, `model-${runs++}`)];
+    const whole = await duration(args);
+    const statuses: (number | null)[] = [];
+    for (const [signal, share] of [
+      ['SIGTERM', 0.6], ['SIGTERM', 0.8], ['SIGTERM', 0.9], ['SIGKILL', 0.5], ['SIGKILL', 0.8], ['SIGKILL', 0.95],
+    ] as const) {
+      const out = join(dir, `model-${runs}`);
+      const result = await interrupted(args(), signal, share * whole);
+      statuses.push(result.status);
+      expect(ended(signal, result)).toBe(true);
+      // The folder appears by one rename: absent, or with all three files.
+      if (existsSync(out)) expect(readdirSync(out).sort()).toEqual(['model.json', 'tasksieve-model.json', 'weights.bin']);
+      if (result.status === 0) expect(existsSync(out)).toBe(true);
+    }
+    expect(statuses).toContain(130);
+  });
+
   it('screen: SIGTERM while the pool screens exits 130', async () => {
     const file = join(dir, 'study.yaml');
     expect(existsSync(file)).toBe(true);
     // A fresh database each time: a stored screen would let a later run end at once.
     let runs = 0;
     const args = () => ['screen', file, '--db', join(dir, `screen-${runs++}.db`)];
-    const whole = await duration(args());
+    const whole = await duration(args);
     // Late in the run (past Node's start-up), and earlier if the run was already over.
     const statuses: (number | null)[] = [];
     for (const share of [0.8, 0.65, 0.5, 0.9]) {
