@@ -6,27 +6,27 @@ import { describe, expect, it } from 'vitest';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 
-/** Runtime (non type-only) import specifiers of a TypeScript file: static, dynamic and require(). */
-function runtimeImports(file: string): string[] {
+/** Runtime (non type-only) import specifiers of a TypeScript file: static, require() and (unless `loadTime`) dynamic. */
+function runtimeImports(file: string, loadTime = false): string[] {
   const code = readFileSync(file, 'utf8');
   const found: string[] = [];
   for (const m of code.matchAll(/^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+'([^']+)'/gm)) {
     if (m[2] === undefined) found.push(m[3]!);
   }
   for (const m of code.matchAll(/^\s*import\s+'([^']+)'/gm)) found.push(m[1]!);
-  for (const m of code.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)) found.push(m[1]!);
+  if (!loadTime) for (const m of code.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)) found.push(m[1]!);
   for (const m of code.matchAll(/\brequire\(\s*'([^']+)'\s*\)/g)) found.push(m[1]!);
   return found;
 }
 
-/** Every source file and package reachable from `entry` through runtime imports. */
-function closure(entry: string): { files: string[]; packages: string[] } {
+/** Every source file and package reachable from `entry` through runtime imports (`loadTime`: those loaded with it). */
+function closure(entry: string, loadTime = false): { files: string[]; packages: string[] } {
   const files = new Set<string>();
   const packages = new Set<string>();
   const visit = (file: string) => {
     if (files.has(file)) return;
     files.add(file);
-    for (const spec of runtimeImports(file)) {
+    for (const spec of runtimeImports(file, loadTime)) {
       if (spec.startsWith('.')) visit(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
       else packages.add(spec);
     }
@@ -49,9 +49,11 @@ describe('worker imports', () => {
     expect(withTf).toEqual(['worker/backend.ts']);
   });
 
-  it('leave the main-side index free of tfjs and worker code', () => {
-    const { files, packages } = closure('worker/index.ts');
+  it('leave the main-side index free of tfjs and worker code when it loads', () => {
+    const { files, packages } = closure('worker/index.ts', true);
     expect(files).toEqual(['errors.ts', 'worker/errors.ts', 'worker/index.ts', 'worker/protocol.ts']);
     expect(packages.filter((p) => !p.startsWith('node:'))).toEqual([]);
+    // tfjs only through loadTf's import() on its first call (predict, loadModel).
+    expect(closure('worker/index.ts').packages).toContain('@tensorflow/tfjs');
   });
 });
