@@ -8,6 +8,7 @@ import { DataError } from '../errors.js';
 import { ARTIFACT_FORMAT, type ModelArtifact, type ModelMeta, type WeightSpec } from '../spec/artifacts.js';
 import { modelMetaCheck } from '../study/decoders.js';
 import { arrayOf, CheckError, integer, number, oneOf, optional, shape, string, type Check } from '../util/check.js';
+import { syncFolder } from '../util/atomic-write.js';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
@@ -218,18 +219,5 @@ function writeDurably(path: string, data: string | Uint8Array): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
-  }
-}
-
-/** Makes the rename durable; best effort (some systems cannot open a folder to sync it). */
-function syncFolder(folder: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(folder, 'r');
-    fsyncSync(fd);
-  } catch {
-    // The folder is complete and in place either way.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }

@@ -27,14 +27,14 @@ export function writeAtomically(path: string, text: string): void {
   syncFolder(dirname(path));
 }
 
-/** Makes the rename itself durable; best effort (some systems cannot open a folder to sync it). */
-function syncFolder(folder: string): void {
+/** Makes a rename into `folder` durable; best effort (some systems cannot open a folder to sync it). */
+export function syncFolder(folder: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(folder, 'r');
     fsyncSync(fd);
   } catch {
-    // The file is complete and in place either way.
+    // What was renamed is complete and in place either way.
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
