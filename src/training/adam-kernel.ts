@@ -20,7 +20,8 @@ interface WasmApi {
   readonly Module: new (bytes: Uint8Array) => object;
   readonly Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
 }
-const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+// Reflect.get: the global exists in every Node and browser tfjs runs in; the lib has no type for it.
+const WebAssemblyApi: WasmApi = Reflect.get(globalThis, 'WebAssembly');
 
 /** What the kernel needs of the tfjs wasm backend: its memory and where each tensor lives in it. */
 interface WasmBackendInternals {
@@ -44,7 +45,9 @@ const kernels = new WeakMap<WasmMemory, AdamKernel>();
 /** The active backend's internals when it is wasm and exposes its memory, else null. */
 export function wasmInternals(tf: Tf): WasmBackendInternals | null {
   if (tf.getBackend() !== 'wasm') return null;
-  const backend = tf.backend() as unknown as Partial<WasmBackendInternals>;
+  // Every field is checked below before the kernel trusts it.
+  const active: object = tf.backend();
+  const backend = active as Partial<WasmBackendInternals>;
   const ok =
     backend.wasm?.asm?.memory instanceof WebAssemblyApi.Memory &&
     typeof backend.wasm.tfjs?.registerTensor === 'function' &&
