@@ -12,6 +12,7 @@ import { subsets } from './subsets.js';
 import { selection } from './selection.js';
 import { soakBench } from './soak.js';
 import { training } from './training.js';
+import { warmstart } from './warmstart.js';
 export interface BenchContext {
   readonly json: boolean;
   /** Human-readable output (tables); silent with --json. */
@@ -37,4 +38,5 @@ export const BENCHMARKS: Record<string, Benchmark> = {
   selection,
   soak: soakBench,
   training,
+  warmstart,
 };

@@ -76,6 +76,10 @@ export function resolveStudy(raw: StudyConfig, file: string | null, overrides?: 
     sampler: resolveSampler(raw),
     // Left out when empty, so specs stored before `enqueue` existed stay equal.
     ...(enqueue.length > 0 ? { enqueue } : {}),
+    // Likewise for `warm_start`.
+    ...(raw.warm_start !== undefined && raw.warm_start.length > 0
+      ? { warm_start: raw.warm_start.map((w) => ({ study: w.study, ...(w.db !== undefined ? { db: resolveStorage(base, w.db) } : {}) })) }
+      : {}),
     objective: resolveObjective(raw),
     ...(raw.screen_prior !== undefined ? { screen_prior: raw.screen_prior } : {}),
     ...(scheduler !== null ? { scheduler } : {}),

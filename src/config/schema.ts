@@ -308,6 +308,24 @@ export const studyJsonSchema = {
     },
     sampler: SAMPLER_SCHEMA,
     enqueue: ENQUEUE_SCHEMA,
+    warm_start: {
+      type: 'array',
+      description:
+        "Earlier studies whose COMPLETE trials the bayes sampler uses as prior observations: parameters matched by name and distribution, sources by name; weighted below this study's own trials, fading as they arrive, and dropped when this study's trials disagree with their ranking. They are not copied into this study.",
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['study'],
+        properties: {
+          study: { type: 'string', minLength: 1, description: 'Name of the earlier study.' },
+          db: {
+            type: 'string',
+            minLength: 1,
+            description: "Its database: a SQLite path (relative to this file) or a postgres:// URL (default: this study's database).",
+          },
+        },
+      },
+    },
     objective: {
       type: 'object',
       description: "What a trial's value is.",

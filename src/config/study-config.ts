@@ -28,6 +28,7 @@ export interface StudyConfig {
   space?: Record<string, RawParam>;
   sampler?: SamplerKind | RawSampler;
   enqueue?: RawEnqueued[];
+  warm_start?: { study: string; db?: string }[];
   objective?: {
     metric?: ObjectiveMetric;
     direction?: 'maximize' | 'minimize';
