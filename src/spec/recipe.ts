@@ -4,7 +4,7 @@
 // line in `Recipe` and a row in RECIPE_KEY_TABLE; the compiler checks the rest. Part of src/spec.
 export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
-export const STRATEGIES = ['finetune', 'multitask', 'selftrain', 'distill'] as const;
+export const STRATEGIES = ['finetune', 'multitask', 'selftrain', 'distill', 'align', 'dann'] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
 export const TASK_WEIGHTINGS = ['equal', 'uncertainty', 'dwa', 'gradnorm'] as const;
 export type TaskWeighting = (typeof TASK_WEIGHTINGS)[number];
@@ -17,6 +17,10 @@ export type Scaling = (typeof SCALINGS)[number];
 export const SCALING_FITS = ['pooled', 'target', 'per_task'] as const;
 export type ScalingFit = (typeof SCALING_FITS)[number];
 export const HEAD_PROTOCOLS = ['reinit', 'keep'] as const;
+export const ALIGNMENTS = ['coral', 'mmd'] as const;
+export type AlignmentLoss = (typeof ALIGNMENTS)[number];
+export const LABEL_SHIFTS = ['none', 'bbse'] as const;
+export type LabelShift = (typeof LABEL_SHIFTS)[number];
 export type HeadProtocol = (typeof HEAD_PROTOCOLS)[number];
 
 /**
@@ -93,6 +97,12 @@ export interface Recipe {
   readonly scaling_fit?: ScalingFit;
   /** finetune (and the transfer inside selftrain/distill): re-initialise the pre-trained head, or keep it. */
   readonly head?: HeadProtocol;
+  /** align: the feature-alignment loss between source and unlabelled target rows. */
+  readonly alignment?: AlignmentLoss;
+  /** align, dann: weight of the alignment (or domain-adversarial) loss. */
+  readonly alignment_weight?: number;
+  /** finetune, align, dann: re-weight the source loss by estimated target class priors (BBSE). */
+  readonly label_shift?: LabelShift;
 }
 /** The JSON Schema of a number-valued key (the bounds a value must keep). */
 export interface NumberKeySchema {
@@ -139,7 +149,7 @@ export const RECIPE_KEY_TABLE: RecipeKeyTable = {
   strategy: {
     schema: { type: 'string', enum: STRATEGIES },
     description:
-      'How a unit trains: finetune = pre-train on the chosen sources, then fine-tune on the target; multitask = one shared trunk, a head per task, trained jointly; selftrain = finetune, then pseudo-label the unlabelled target rows; distill = a finetune teacher distilled into a smaller student.',
+      'How a unit trains: finetune = pre-train on the chosen sources, then fine-tune on the target; multitask = one shared trunk, a head per task, trained jointly; selftrain = finetune, then pseudo-label the unlabelled target rows; distill = a finetune teacher distilled into a smaller student; align = finetune whose pre-training also aligns the last hidden layer of source and unlabelled target rows (CORAL or MMD); dann = finetune whose pre-training also trains a domain classifier through gradient reversal (DANN).',
     search: 'Search over strategies.',  },
   optimizer: {
     schema: { type: 'string', enum: OPTIMIZERS },
@@ -213,10 +223,10 @@ export const RECIPE_KEY_TABLE: RecipeKeyTable = {
   unlabelled_fraction: {
     schema: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
     description:
-      "selftrain: share of the target's non-labelled rows held out as unlabelled training rows (the rest validates), in (0, 1) (default 0.5).",
+      "selftrain, align, dann, and finetune with label_shift bbse: share of the target's non-labelled rows held out as unlabelled training rows (the rest validates), in (0, 1) (default 0.5).",
     default: 0.5,
     search: 'Search over the unlabelled share of the target.',
-    usedBy: { key: 'strategy', values: ['selftrain'] },  },
+    usedBy: { key: 'strategy', values: ['selftrain', 'align', 'dann', 'finetune'] },  },
   confidence_threshold: {
     schema: { type: 'number', minimum: 0, maximum: 1 },
     description:
@@ -336,6 +346,27 @@ export const RECIPE_KEY_TABLE: RecipeKeyTable = {
     default: 'reinit',
     usedBy: { key: 'strategy', values: ['finetune', 'selftrain', 'distill'] },
     search: 'Search over the transfer protocol of the head.',  },
+  alignment: {
+    schema: { type: 'string', enum: ALIGNMENTS },
+    description:
+      'align: the loss aligning the last hidden layer of source rows and unlabelled target rows during pre-training: coral = squared distance of their covariances / (4 d^2) (Sun and Saenko 2016), mmd = multi-kernel Gaussian maximum mean discrepancy (Long et al. 2015) (default coral).',
+    default: 'coral',
+    search: 'Search over the alignment loss.',
+    usedBy: { key: 'strategy', values: ['align'] },  },
+  alignment_weight: {
+    schema: { type: 'number', minimum: 0, maximum: 1000 },
+    description:
+      "align: weight of the alignment loss; dann: weight of the reversed domain loss (times Ganin's schedule 2/(1+exp(-10 p)) - 1 over pre-training), in [0, 1000] (default 1; 0: plain finetune on the same rows).",
+    default: 1,
+    search: 'Search over the alignment weight.',
+    usedBy: { key: 'strategy', values: ['align', 'dann'] },  },
+  label_shift: {
+    schema: { type: 'string', enum: LABEL_SHIFTS },
+    description:
+      "finetune, align, dann: bbse = black-box shift estimation (Lipton, Wang and Smola 2018): after the first half of pre-training, estimate the target's class priors from the model's confusion on the labelled target rows and its predictions on the unlabelled ones, then weight the source rows by target prior / source prior for the rest of pre-training (most useful with head keep); none = no correction (default none).",
+    default: 'none',
+    search: 'Search over label-shift correction.',
+    usedBy: { key: 'strategy', values: ['finetune', 'align', 'dann'] },  },
 };
 
 /** The recipe keys whose study-file default differs from what their absence in a stored spec means. */
