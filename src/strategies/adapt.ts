@@ -5,7 +5,7 @@
 // target rows is finetune's. Worker side; gets tfjs passed in. Must not import the store, the CLI or YAML.
 import type { StrategyName } from '../spec/recipe.js';
 import { mixSeed } from '../util/rng.js';
-import { DomainClassifier, coralGradient, mmdGradient, type Alignment } from '../training/index.js';
+import { DomainClassifier, MmdCoefficients, coralGradient, mmdGradient, type Alignment } from '../training/index.js';
 import { buildUnitModel, holdOutPool, labelShiftExtra, poolExtra, pretrainAndFinetune } from './finetune.js';
 import { defineStrategy, type StrategyContext, type TrainedModel } from './pipeline.js';
 import type { StrategyInput } from './types.js';
@@ -26,6 +26,7 @@ async function adapt(kind: Extract<StrategyName, 'align' | 'dann'>, input: Strat
   const split = holdOutPool(input, recipe);
   const model = buildUnitModel(input, recipe);
   let classifier: DomainClassifier | null = null;
+  const coefficients = new MmdCoefficients();
   try {
     if (model.kind !== 'mlp' || model.layerCount < 2) {
       throw new RangeError(`strategy ${kind} needs an MLP with at least one hidden layer (the alignment is on the last one); got ${model.kind} with ${model.layerCount - 1}`);
@@ -50,7 +51,9 @@ async function adapt(kind: Extract<StrategyName, 'align' | 'dann'>, input: Strat
         gradient: (labelledRows, progress) =>
           domain
             ? domain.gradient(labelledRows, start + progress * (end - start), recipe.alignment_weight)
-            : (recipe.alignment === 'mmd' ? mmdGradient : coralGradient)(recipe.alignment_weight, labelledRows),
+            : recipe.alignment === 'mmd'
+              ? mmdGradient(recipe.alignment_weight, labelledRows, coefficients)
+              : coralGradient(recipe.alignment_weight, labelledRows),
       };
       return { alignment };
     };
@@ -69,6 +72,7 @@ async function adapt(kind: Extract<StrategyName, 'align' | 'dann'>, input: Strat
     throw error;
   } finally {
     classifier?.dispose();
+    coefficients.dispose();
   }
 }
 

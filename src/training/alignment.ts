@@ -76,32 +76,60 @@ export function coralLoss(tf: Tf, source: tfjs.Tensor2D, target: tfjs.Tensor2D):
 export const MMD_BANDWIDTHS = [0.125, 0.25, 0.5, 1, 2] as const;
 
 /**
+ * The MMD estimator's coefficient matrices by batch shape, kept across steps (every full batch has
+ * the same shape); the caller disposes it when the phase ends.
+ */
+export class MmdCoefficients {
+  private readonly kept = new Map<string, tfjs.Tensor2D>();
+
+  get(tf: Tf, ns: number, nt: number): tfjs.Tensor2D {
+    const key = `${ns},${nt}`;
+    let c = this.kept.get(key);
+    if (c === undefined) {
+      c = tf.keep(mmdCoefficients(tf, ns, nt));
+      this.kept.set(key, c);
+    }
+    return c;
+  }
+
+  dispose(): void {
+    for (const c of this.kept.values()) c.dispose();
+    this.kept.clear();
+  }
+}
+
+/**
  * Multi-kernel MMD's gradient: weight x d/dZ of sum_ij M_ij sum_k exp(-||z_i - z_j||^2 / (2 s_k)),
  * M the unbiased estimator's coefficients (1/(n_s(n_s-1)) within the source, 1/(n_t(n_t-1)) within
  * the target, diagonals excluded, -1/(n_s n_t) across). The bandwidths s_k are multiples of the
- * batch's mean squared distance, held constant (not differentiated, as in TLlib). With
+ * batch's mean squared distance b, held constant (not differentiated, as in TLlib). With
  * A_ij = -2 M_ij sum_k K_k,ij / s_k the gradient is rowSum(A) z_i - (A Z)_i.
+ *
+ * The bandwidths being b x 2^k, one exp serves all five kernels: with u = exp(-D / 4b) (the widest),
+ * the others are u^2, u^4, u^8, u^16, so sum_k K_k / s_k = (u/2 + u^2 + 2u^4 + 4u^8 + 8u^16) / b:
+ * about half the tfjs ops of one exp per kernel, which is what a small batch's step costs on wasm.
  */
-export function mmdGradient(weight: number, sourceRows: number): FeatureGradient {
+export function mmdGradient(weight: number, sourceRows: number, cache?: MmdCoefficients): FeatureGradient {
   return (tf, features) => {
     const n = features.shape[0];
     const nt = n - sourceRows;
     if (sourceRows < 2 || nt < 2) return tf.zerosLike(features);
     const distances = squaredDistances(tf, features);
     const base = tf.mean(distances);
-    const coefficients = mmdCoefficients(tf, sourceRows, nt);
-    let a: tfjs.Tensor2D | null = null;
-    for (const m of MMD_BANDWIDTHS) {
-      const s = tf.mul(base, m);
-      const term = tf.div(tf.exp(tf.neg(tf.div(distances, tf.mul(s, 2)))), s) as tfjs.Tensor2D;
-      a = a ? (tf.add(a, term) as tfjs.Tensor2D) : term;
-    }
-    const weighted = tf.mul(tf.mul(a!, coefficients), -2 * weight) as tfjs.Tensor2D;
+    const coefficients = cache ? cache.get(tf, sourceRows, nt) : mmdCoefficients(tf, sourceRows, nt);
+    const u = tf.exp(tf.mul(distances, tf.div(-0.25, base))) as tfjs.Tensor2D;
+    const u2 = tf.mul(u, u);
+    const u4 = tf.mul(u2, u2);
+    const u8 = tf.mul(u4, u4);
+    const u16 = tf.mul(u8, u8);
+    const kernels = tf.addN([tf.mul(u, 0.5), u2, tf.mul(u4, 2), tf.mul(u8, 4), tf.mul(u16, 8)]);
+    const weighted = tf.mul(tf.mul(kernels, coefficients), tf.div(-2 * weight, base)) as tfjs.Tensor2D;
     return tf.sub(tf.mul(tf.sum(weighted, 1, true), features), tf.matMul(weighted, features)) as tfjs.Tensor2D;
   };
 }
 
 /** The multi-kernel MMD^2 estimate itself (bandwidths from `bandwidthBase`, a constant), for tests. */
+/** Written kernel by kernel, as the definition reads: the reference the tests check mmdGradient against. */
 export function mmdLoss(tf: Tf, features: tfjs.Tensor2D, sourceRows: number, bandwidthBase: number): tfjs.Scalar {
   const distances = squaredDistances(tf, features);
   const coefficients = mmdCoefficients(tf, sourceRows, features.shape[0] - sourceRows);

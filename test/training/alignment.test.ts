@@ -3,7 +3,7 @@
 // and the activations below), and DANN's reversal schedule.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as tfjs from '@tensorflow/tfjs';
-import { coralGradient, coralLoss, mmdGradient, mmdLoss, squaredDistances } from '../../src/training/alignment.js';
+import { MmdCoefficients, coralGradient, coralLoss, mmdGradient, mmdLoss, squaredDistances } from '../../src/training/alignment.js';
 import { dannLambda } from '../../src/training/domain-classifier.js';
 import { buildMlp } from '../../src/training/mlp.js';
 import { forwardBackward, type LayerWeights, type LoopConstants } from '../../src/training/forward-backward.js';
@@ -55,6 +55,18 @@ describe('alignment gradients', () => {
       expect(maxDiff(reference, tf.zerosLike(reference))).toBeGreaterThan(1e-3);
       expect(maxDiff(ours, reference)).toBeLessThan(1e-5);
     });
+    // With the coefficients kept across steps: the same gradient, and nothing left once disposed.
+    const before = tf.memory().numTensors;
+    const cache = new MmdCoefficients();
+    for (let step = 0; step < 3; step++) {
+      tf.tidy(() => {
+        const z = tf.tensor2d(randomRows(NS + NT, D, 2, 0), [NS + NT, D]);
+        expect(maxDiff(mmdGradient(WEIGHT, NS, cache)(tf, z), mmdGradient(WEIGHT, NS)(tf, z))).toBe(0);
+      });
+    }
+    expect(tf.memory().numTensors).toBe(before + 1);
+    cache.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('joins the pass: the MLP weights get the gradient of CE(source rows) + weight x CORAL(last hidden layer)', () => {
