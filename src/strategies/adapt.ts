@@ -65,7 +65,9 @@ async function adapt(kind: Extract<StrategyName, 'align' | 'dann'>, input: Strat
       unlabelled: pool,
     });
     const extra: Record<string, number> = { ...poolExtra(split), ...labelShiftExtra(labelShift) };
-    if (domain) extra.domain_loss = domain.readLoss();
+    // NaN when it never stepped (pretrain_epochs 0): left out, as stored JSON has no NaN.
+    const domainLoss = domain?.readLoss() ?? Number.NaN;
+    if (Number.isFinite(domainLoss)) extra.domain_loss = domainLoss;
     return { model, epochs: (pre?.epochs ?? 0) + fine.epochs, samples: (pre?.samples ?? 0) + fine.samples, validation: split.validation, extra };
   } catch (error) {
     model.dispose();

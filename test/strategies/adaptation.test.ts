@@ -167,6 +167,8 @@ describe('align and dann in the pipeline', () => {
     const baseline = await dann.run({ ...small({ strategy: 'dann' }), sources: [] });
     expect(baseline.cost).toMatchObject({ epochs: 4, samples: 80 });
     expect(baseline.extra!.domain_loss).toBeUndefined();
+    const noPretraining = await dann.run(small({ strategy: 'dann', pretrain_epochs: 0 }));
+    expect(noPretraining.extra!.domain_loss).toBeUndefined();
     await expect(align.run({ ...small({ strategy: 'align' }), model: { ...MODEL, hidden: [] } })).rejects.toThrow(/at least one hidden layer/);
   });
 });
