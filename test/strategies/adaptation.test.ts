@@ -163,6 +163,17 @@ describe('align and dann in the pipeline', () => {
     expect(exported.artifact!.weightSpecs.length).toBe(6); // 3 Dense layers: the domain classifier is not part of the model
   });
 
+  it('combines with label_shift bbse: priors estimated once, the domain classifier stepping through both halves', async () => {
+    const result = await dann.run(small({ strategy: 'dann', label_shift: 'bbse', pretrain_epochs: 3 }));
+    const priors = [0, 1, 2, 3].map((k) => result.extra![`bbse_prior_${k}`]!);
+    expect(priors.every((q) => q >= 0)).toBe(true);
+    expect(priors.reduce((a, b) => a + b)).toBeCloseTo(1, 6);
+    expect(result.extra!.domain_loss).toBeGreaterThan(0.1);
+    // Pre-training's two halves: 2 epochs on the 240 rows not held out for the confusion, 1 on all 300.
+    expect(result.cost.samples).toBe(240 * 2 + 300 + 20 * 4);
+    expect(JSON.parse(JSON.stringify(result))).toEqual(result);
+  });
+
   it('without sources it is the target-only baseline, and refuses a model without hidden layers', async () => {
     const baseline = await dann.run({ ...small({ strategy: 'dann' }), sources: [] });
     expect(baseline.cost).toMatchObject({ epochs: 4, samples: 80 });
