@@ -4,6 +4,7 @@ import { agreement } from './agreement.js';
 import { artifacts } from './artifacts.js';
 import { crashResume } from './crash-resume.js';
 import { halving } from './halving.js';
+import { memory } from './memory.js';
 import { overhead } from './overhead.js';
 import { overheadPg } from './overhead-pg.js';
 import { reportBench } from './report.js';
@@ -29,6 +30,7 @@ export const BENCHMARKS: Record<string, Benchmark> = {
   artifacts,
   'crash-resume': crashResume,
   halving,
+  memory,
   overhead,
   'overhead-pg': overheadPg,
   report: reportBench,
