@@ -41,12 +41,12 @@ export interface Recipe {
   readonly dropout: number;
   /** Any strategy: decoupled weight decay of the kernels (AdamW), every phase (0: off). Optional: old specs mean 0. */
   readonly weight_decay?: number;
-  /** finetune, selftrain, distill: L2-SP weight alpha pulling transferred kernels to their pre-trained values (0: off). */
+  /** finetune, selftrain, distill, align, dann: L2-SP weight alpha pulling transferred kernels to their pre-trained values (0: off). */
   readonly l2sp?: number;
   // Strategy keys (src/strategies; docs/strategies.md). Optional: a resolved recipe holds them only
   // when the study file or a trial sets them (so specs stored before they existed stay equal), and
   // workers read them through withRecipeDefaults.
-  /** finetune (and the transfer inside selftrain/distill): learning-rate multiplier of transferred hidden layers. */
+  /** finetune (and the transfer inside selftrain/distill/align/dann): learning-rate multiplier of transferred hidden layers. */
   readonly transfer_lr_mult?: number;
   /** multitask: how the task losses are weighted. */
   readonly task_weighting?: TaskWeighting;
@@ -95,7 +95,7 @@ export interface Recipe {
   readonly scaling?: Scaling;
   /** Any strategy with scaling: which training rows the statistics come from. */
   readonly scaling_fit?: ScalingFit;
-  /** finetune (and the transfer inside selftrain/distill): re-initialise the pre-trained head, or keep it. */
+  /** finetune (and the transfer inside selftrain/distill/align/dann): re-initialise the pre-trained head, or keep it. */
   readonly head?: HeadProtocol;
   /** align: the feature-alignment loss between source and unlabelled target rows. */
   readonly alignment?: AlignmentLoss;
@@ -190,17 +190,17 @@ export const RECIPE_KEY_TABLE: RecipeKeyTable = {
   l2sp: {
     schema: { type: 'number', minimum: 0, maximum: 100 },
     description:
-      'finetune, selftrain, distill: L2-SP (Li, Grandvalet and Davoine 2018): fine-tuning after transfer adds alpha/2 ||w - w0||^2 over the pre-trained kernels (w0: their values after pre-training), in [0, 100] (default 0: off; no effect without transfer).',
+      'finetune, selftrain, distill, align, dann: L2-SP (Li, Grandvalet and Davoine 2018): fine-tuning after transfer adds alpha/2 ||w - w0||^2 over the pre-trained kernels (w0: their values after pre-training), in [0, 100] (default 0: off; no effect without transfer).',
     default: 0,
     search: 'Search over the L2-SP weight.',
-    usedBy: { key: 'strategy', values: ['finetune', 'selftrain', 'distill'] },  },
+    usedBy: { key: 'strategy', values: ['finetune', 'selftrain', 'distill', 'align', 'dann'] },  },
   transfer_lr_mult: {
     schema: { type: 'number', exclusiveMinimum: 0, maximum: 100 },
     description:
-      'finetune, selftrain, distill: learning-rate multiplier of the pre-trained hidden layers while fine-tuning (discriminative learning rates), in (0, 100] (default 1).',
+      'finetune, selftrain, distill, align, dann: learning-rate multiplier of the pre-trained hidden layers while fine-tuning (discriminative learning rates), in (0, 100] (default 1).',
     default: 1,
     search: 'Search over the learning-rate multiplier of transferred layers.',
-    usedBy: { key: 'strategy', values: ['finetune', 'selftrain', 'distill'] },  },
+    usedBy: { key: 'strategy', values: ['finetune', 'selftrain', 'distill', 'align', 'dann'] },  },
   task_weighting: {
     schema: { type: 'string', enum: TASK_WEIGHTINGS },
     description:
@@ -342,9 +342,9 @@ export const RECIPE_KEY_TABLE: RecipeKeyTable = {
   head: {
     schema: { type: 'string', enum: HEAD_PROTOCOLS },
     description:
-      "finetune, selftrain, distill: after pre-training, reinit = a fresh head for the target, keep = fine-tune the pre-trained head too (full fine-tuning; needs every source's labels among the target's, matched by value) (default reinit).",
+      "finetune, selftrain, distill, align, dann: after pre-training, reinit = a fresh head for the target, keep = fine-tune the pre-trained head too (full fine-tuning; needs every source's labels among the target's, matched by value) (default reinit).",
     default: 'reinit',
-    usedBy: { key: 'strategy', values: ['finetune', 'selftrain', 'distill'] },
+    usedBy: { key: 'strategy', values: ['finetune', 'selftrain', 'distill', 'align', 'dann'] },
     search: 'Search over the transfer protocol of the head.',  },
   alignment: {
     schema: { type: 'string', enum: ALIGNMENTS },
@@ -363,7 +363,7 @@ export const RECIPE_KEY_TABLE: RecipeKeyTable = {
   label_shift: {
     schema: { type: 'string', enum: LABEL_SHIFTS },
     description:
-      "finetune, align, dann: bbse = black-box shift estimation (Lipton, Wang and Smola 2018): after the first half of pre-training, estimate the target's class priors from the model's confusion on the labelled target rows and its predictions on the unlabelled ones, then weight the source rows by target prior / source prior for the rest of pre-training (most useful with head keep); none = no correction (default none).",
+      "finetune, align, dann: bbse = black-box shift estimation (Lipton, Wang and Smola 2018): after the first half of pre-training (without a held-out 20% of the source rows), estimate the target's class priors from the model's confusion on the held-out source rows and the labelled target rows and its predictions on the unlabelled ones, then weight the source rows by target prior / source prior for the rest of pre-training (most useful with head keep); none = no correction (default none).",
     default: 'none',
     search: 'Search over label-shift correction.',
     usedBy: { key: 'strategy', values: ['finetune', 'align', 'dann'] },  },

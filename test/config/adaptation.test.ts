@@ -36,6 +36,11 @@ describe('domain adaptation in the study file', () => {
     expect(() => studySpecOf({ name: 'adapt', spec: JSON.parse(JSON.stringify(spec).replace('"kind":"shift","amount":1.5', '"kind":"shift","amount":"far"')) })).toThrow(/amount/);
   });
 
+  it('accepts the transfer keys finetune shares with align and dann (head, l2sp, transfer_lr_mult)', () => {
+    const alignOnly = STUDY.replace('unlabelled_fraction: 0.4 }', 'unlabelled_fraction: 0.4, head: keep, l2sp: 0.1, transfer_lr_mult: 0.5 }').replace(/space:[\s\S]*?budget/, 'budget');
+    expect(parseStudy(alignOnly, 'adapt.yaml').recipe).toMatchObject({ strategy: 'align', head: 'keep', l2sp: 0.1, transfer_lr_mult: 0.5 });
+  });
+
   it('refuses an alignment key no trial can use, and a bad alignment, with the file and line', () => {
     const finetuneOnly = STUDY.replace('strategy: align, alignment: mmd', 'strategy: finetune, alignment: mmd').replace(/space:[\s\S]*?budget/, 'budget');
     expect(() => parseStudy(finetuneOnly, 'adapt.yaml')).toThrow(/^adapt\.yaml:\d+:\d+: recipe\.alignment: only used with strategy align/);
