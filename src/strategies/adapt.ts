@@ -29,7 +29,7 @@ async function adapt(kind: Extract<StrategyName, 'align' | 'dann'>, input: Strat
   const coefficients = new MmdCoefficients();
   try {
     if (model.kind !== 'mlp' || model.layerCount < 2) {
-      throw new RangeError(`strategy ${kind} needs an MLP with at least one hidden layer (the alignment is on the last one); got ${model.kind} with ${model.layerCount - 1}`);
+      throw new RangeError(`strategy ${kind} needs an MLP with at least one hidden layer (the alignment is on the last one); got a ${model.kind} with ${model.layerCount - 1} hidden layers`);
     }
     const pool = split.unlabelled;
     const width = input.model.hidden[input.model.hidden.length - 1]!;
