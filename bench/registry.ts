@@ -1,4 +1,5 @@
 // The benchmarks `npm run bench -- NAME` knows. Add yours here.
+import { adaptation } from './adaptation.js';
 import { agreement } from './agreement.js';
 import { artifacts } from './artifacts.js';
 import { crashResume } from './crash-resume.js';
@@ -25,6 +26,7 @@ export interface Benchmark {
 }
 
 export const BENCHMARKS: Record<string, Benchmark> = {
+  adaptation,
   agreement,
   artifacts,
   'crash-resume': crashResume,

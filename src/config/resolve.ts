@@ -172,6 +172,16 @@ function resolveTransform(t: RawTransform, derived: number): TransformSpec {
       : { kind: 'random_labels', share: 1, seed: r === true ? derived : r };
   }
   if ('classes' in t) return { kind: 'classes', keep: [...t.classes] };
+  if ('shift' in t) {
+    return typeof t.shift === 'number'
+      ? { kind: 'shift', amount: t.shift, seed: derived }
+      : { kind: 'shift', amount: t.shift.amount, seed: t.shift.seed ?? derived };
+  }
+  if ('priors' in t) {
+    return Array.isArray(t.priors)
+      ? { kind: 'priors', priors: [...t.priors], seed: derived }
+      : { kind: 'priors', priors: [...t.priors.priors], seed: t.priors.seed ?? derived };
+  }
   return typeof t.sample === 'number'
     ? { kind: 'sample', rows: t.sample, seed: derived }
     : { kind: 'sample', rows: t.sample.rows, seed: t.sample.seed ?? derived };

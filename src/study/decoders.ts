@@ -96,6 +96,8 @@ const transform = tagged<TransformSpec>('kind', {
   random_labels: shape<Transform<'random_labels'>>({ kind: oneOf(['random_labels']), share: number, seed: integer }),
   classes: shape<Transform<'classes'>>({ kind: oneOf(['classes']), keep: arrayOf(integer) }),
   sample: shape<Transform<'sample'>>({ kind: oneOf(['sample']), rows: integer, seed: integer }),
+  shift: shape<Transform<'shift'>>({ kind: oneOf(['shift']), amount: number, seed: integer }),
+  priors: shape<Transform<'priors'>>({ kind: oneOf(['priors']), priors: arrayOf(number), seed: integer }),
 });
 
 const task = shape<TaskSpec>({ name: string, dataset, transforms: arrayOf(transform) });
