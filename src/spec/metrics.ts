@@ -12,7 +12,7 @@ export interface ClassificationMetrics {
 /**
  * Optional figures of a trained model beyond the classification metrics, by name (docs/strategies.md,
  * "Extra figures"): always `params`, `nonzeros`, `bytes`; `fgsm_accuracy` when the recipe sets
- * fgsm_epsilon; `uncompressed_accuracy` when it prunes or quantises; strategy-specific ones
+ * fgsm_epsilon (and `pgd_accuracy` with pgd_steps); `uncompressed_accuracy` when it prunes or quantises; strategy-specific ones
  * (`teacher_accuracy`, `pseudo_labelled`, `task_weight_0`, …). A figure that is NaN (fgsm_accuracy of
  * no rows) is null once stored: JSON has no NaN.
  */

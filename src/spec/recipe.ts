@@ -78,6 +78,8 @@ export interface Recipe {
   readonly fgsm_epsilon?: number;
   /** Any strategy: share of the loss on FGSM examples (0: evaluate under attack only). */
   readonly fgsm_ratio?: number;
+  /** Any strategy with fgsm_epsilon: PGD steps of the attack trained against and reported as pgd_accuracy (0: FGSM only). */
+  readonly pgd_steps?: number;
   /** Any strategy: feature selection before training, on the target's labelled rows. */
   readonly feature_selection?: FeatureSelection;
   /** Any strategy: features kept by feature_selection. */
@@ -297,6 +299,12 @@ export const RECIPE_KEY_TABLE: RecipeKeyTable = {
       'Any strategy: share of the loss on FGSM examples when fgsm_epsilon > 0; 0 only evaluates under attack, in [0, 1] (default 0.5).',
     default: 0.5,
     search: 'Search over the share of FGSM examples.',  },
+  pgd_steps: {
+    schema: { type: 'integer', minimum: 0, maximum: 100 },
+    description:
+      'Any strategy with fgsm_epsilon > 0: PGD (Madry et al. 2018) with this many steps instead of FGSM: the adversarial training examples (share fgsm_ratio) are x moved by steps of 2.5 x fgsm_epsilon / pgd_steps along sign(dLoss/dx), clipped to the L-infinity ball of radius fgsm_epsilon around x after each step (no random start), and pgd_accuracy is reported under that attack next to fgsm_accuracy, 0..100 (default 0: FGSM only).',
+    default: 0,
+    search: 'Search over the PGD steps.',  },
   feature_selection: {
     schema: { type: 'string', enum: FEATURE_SELECTIONS },
     description:

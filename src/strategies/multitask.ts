@@ -3,7 +3,7 @@
 // losses (task-weighting.ts). Worker side; gets tfjs passed in. Must not import the store, the CLI or YAML.
 import type { FullRecipe } from '../spec/recipe.js';
 import { Rng, mixSeed } from '../util/rng.js';
-import { PoolCursor, addNoise, fgsmShift, mixup, runEpochs, trainModel, type TrainableModel } from '../training/index.js';
+import { PoolCursor, addNoise, adversarialShift, mixup, runEpochs, trainModel, type TrainableModel } from '../training/index.js';
 import { STREAM_FINETUNE, buildUnitModel } from './finetune.js';
 import { defineStrategy, phaseOptions } from './pipeline.js';
 import { createTaskWeights } from './task-weighting.js';
@@ -108,8 +108,8 @@ function trainJointly(
           return { t, n, x, y };
         });
         const clean = stack(blocks, cols, width, classes, count, weights);
-        // FGSM copies of every block against the current weights, kept next to their task's rows.
-        const adv = adversarial ? fgsmShift(clean.x, trainer.inputGradient(clean), recipe.fgsm_epsilon) : null;
+        // FGSM (or PGD) copies of every block against the current weights, kept next to their task's rows.
+        const adv = adversarial ? adversarialShift(trainer, clean, { epsilon: recipe.fgsm_epsilon, ratio: recipe.fgsm_ratio, steps: recipe.pgd_steps }) : null;
         const batch = adv
           ? stack(
               blocks.flatMap((b, i) => [

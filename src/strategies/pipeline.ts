@@ -10,7 +10,7 @@ import type { ClassificationMetrics } from '../spec/metrics.js';
 import { mixSeed } from '../util/rng.js';
 import type { Preprocessing } from '../spec/units.js';
 import { projectColumns, selectFeatures } from '../data/feature-selection.js';
-import { trainModel, type TrainableModel, type TrainOptions, type TrainingPhase } from '../training/index.js';
+import { pgdAccuracy, trainModel, type TrainableModel, type TrainOptions, type TrainingPhase } from '../training/index.js';
 import { preprocess } from './preprocess.js';
 import type { Strategy, StrategyArtifact, StrategyInput, StrategyResult } from './types.js';
 
@@ -89,6 +89,9 @@ export function defineStrategy(
         }
         const metrics = evaluate(trained.model, validation);
         if (recipe.fgsm_epsilon > 0) extra.fgsm_accuracy = trained.model.fgsmAccuracy(validation, recipe.fgsm_epsilon);
+        if (recipe.fgsm_epsilon > 0 && recipe.pgd_steps > 0) {
+          extra.pgd_accuracy = pgdAccuracy(trained.model, validation, recipe.fgsm_epsilon, recipe.pgd_steps);
+        }
         Object.assign(extra, trained.model.size(recipe.quantize === 'int8'));
         const preprocessing: Preprocessing = { ...(kept ? { columns: kept } : {}), ...(scaling ? { scaling } : {}) };
         const test = input.test ? evaluate(trained.model, input.test) : undefined;
@@ -151,7 +154,7 @@ export function phaseOptions(
     seed,
     numClasses: input.numClasses,
     augment: { noise: recipe.augment_noise, mixupAlpha: recipe.mixup_alpha },
-    adversarial: { epsilon: recipe.fgsm_epsilon, ratio: recipe.fgsm_ratio },
+    adversarial: { epsilon: recipe.fgsm_epsilon, ratio: recipe.fgsm_ratio, steps: recipe.pgd_steps },
   };
 }
 

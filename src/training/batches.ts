@@ -4,6 +4,7 @@
 // store, the CLI or YAML parsing.
 import type { Rng } from '../util/rng.js';
 import { addNoise } from './augment.js';
+import { pgdShift } from './pgd.js';
 import type { Batch, StepTrainer } from './types.js';
 
 /** FGSM examples (Goodfellow et al. 2015) mixed into training. */
@@ -12,6 +13,8 @@ export interface Adversarial {
   readonly epsilon: number;
   /** Share of the loss on the adversarial copies (Goodfellow's 1 - alpha); 0: off. */
   readonly ratio: number;
+  /** PGD steps (Madry et al. 2018, pgd.ts) instead of the one FGSM step; 0 or absent: FGSM. */
+  readonly steps?: number;
 }
 
 /** Consistency regularisation: agreement of the predictions on unlabelled rows under input noise. */
@@ -48,13 +51,21 @@ export function fgsmShift(x: Float32Array, gradient: Float32Array, epsilon: numb
   return out;
 }
 
+/** The batch's adversarial copies against the current weights: PGD when `steps` > 0, else FGSM. */
+export function adversarialShift(trainer: StepTrainer, batch: Batch, adversarial: Adversarial): Float32Array {
+  const steps = adversarial.steps ?? 0;
+  return steps > 0
+    ? pgdShift(trainer, batch, adversarial.epsilon, steps)
+    : fgsmShift(batch.x, trainer.inputGradient(batch), adversarial.epsilon);
+}
+
 /**
- * The batch followed by its FGSM copies: the clean rows keep (1 - ratio) of their loss weight, the
- * copies (made against the current weights) get ratio of it (Goodfellow et al.: 0.5 each).
+ * The batch followed by its FGSM (or PGD) copies: the clean rows keep (1 - ratio) of their loss
+ * weight, the copies (made against the current weights) get ratio of it (Goodfellow et al.: 0.5 each).
  */
 export function withAdversarial(trainer: StepTrainer, batch: Batch, adversarial: Adversarial): Batch {
   if (batch.groups || batch.taskRows) throw new RangeError('withAdversarial takes a single-task batch');
-  const adv = fgsmShift(batch.x, trainer.inputGradient(batch), adversarial.epsilon);
+  const adv = adversarialShift(trainer, batch, adversarial);
   const scale = scaleOf(batch);
   const r = adversarial.ratio;
   return {

@@ -19,7 +19,8 @@ export type {
 export { buildModel } from './build-model.js';
 export { buildMlp, argmaxRows, type Mlp } from './mlp.js';
 export { runEpochs, trainModel, type EpochRun, type PlannedBatch, type TrainOptions, type TrainStats, type Augmentation } from './epoch-loop.js';
-export { PoolCursor, fgsmShift, softmaxRows, type Adversarial, type Consistency } from './batches.js';
+export { PoolCursor, adversarialShift, fgsmShift, softmaxRows, type Adversarial, type Consistency } from './batches.js';
 export { addNoise, mixup } from './augment.js';
 export { MmdCoefficients, coralGradient, mmdGradient, type Alignment } from './alignment.js';
 export { DomainClassifier, dannLambda } from './domain-classifier.js';
+export { pgdAccuracy, pgdShift, pgdStepSize } from './pgd.js';
