@@ -6,7 +6,7 @@ import { loadStudyFile } from '../config/index.js';
 import { StudyConfigError } from '../errors.js';
 import { runScreens } from '../selection/index.js';
 import type { ScreenTable } from '../spec/screens.js';
-import type { ResolvedStudy } from '../spec/study.js';
+import type { ResolvedStudy, ScreenKind } from '../spec/study.js';
 import { studySpecOf } from '../study/decoders.js';
 import { PoolExecutor } from '../study/pool-executor.js';
 import { readScreenTable } from '../study/screen-prior.js';
@@ -57,7 +57,7 @@ export async function screenCommand([target]: Args<'screen'>, options: Options<'
     return 0;
   }
   const ranking = screens.ranking;
-  const rank = (kind: 'leep' | 'logme' | 'hscore', source: string) => ranking[kind].indexOf(source) + 1;
+  const rank = (kind: ScreenKind, source: string) => ranking[kind].indexOf(source) + 1;
   const body = [...screens.sources]
     .sort((a, b) => rank('logme', a.source) - rank('logme', b.source))
     .map((s) => [
@@ -65,14 +65,16 @@ export async function screenCommand([target]: Args<'screen'>, options: Options<'
       `${fmtNumber(s.score.leep)} (#${rank('leep', s.source)})`,
       `${fmtNumber(s.score.logme)} (#${rank('logme', s.source)})`,
       `${fmtNumber(s.score.hscore)} (#${rank('hscore', s.source)})`,
+      // A table stored before NCE existed has none: NaN, unranked.
+      Number.isNaN(s.score.nce) ? '-' : `${fmtNumber(s.score.nce)} (#${rank('nce', s.source)})`,
       `${fmtNumber(s.trainMs / 1000, 2)}s`,
     ]);
   const origin = stored !== null ? 'stored with the study (screen_prior)' : `computed now on ${screens.backend}`;
   printLines(`study ${study.name}: transferability of ${screens.sources.length} sources to ${study.targets.map((t) => t.name).join(', ')} (${origin})`);
-  printTable(['source', 'LEEP', 'LogME', 'H-score', 'train'], body);
+  printTable(['source', 'LEEP', 'LogME', 'H-score', 'NCE', 'train'], body);
   printLines(
     `higher is better; mean over targets of scores on each target's labelled rows (seed 0 split) from a model trained on the source with the study's recipe`,
-    `cost: LEEP ${fmtNumber(screens.seconds.leep, 2)}s, LogME ${fmtNumber(screens.seconds.logme, 2)}s, H-score ${fmtNumber(screens.seconds.hscore, 2)}s of worker time (training included); wall ${fmtNumber(screens.wallMs / 1000, 2)}s`,
+    `cost: LEEP ${fmtNumber(screens.seconds.leep, 2)}s, LogME ${fmtNumber(screens.seconds.logme, 2)}s, H-score ${fmtNumber(screens.seconds.hscore, 2)}s, NCE ${fmtNumber(screens.seconds.nce, 2)}s of worker time (training included); wall ${fmtNumber(screens.wallMs / 1000, 2)}s`,
   );
   return 0;
 }

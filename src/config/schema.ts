@@ -385,7 +385,7 @@ export const studyJsonSchema = {
       type: 'string',
       enum: [...SCREEN_KINDS],
       description:
-        'Bias how often the sampler includes each source by its transferability screen score (leep, logme or hscore), computed once before the first trial (default: no prior).',
+        'Bias how often the sampler includes each source by its transferability screen score (leep, logme, hscore or nce), computed once before the first trial (default: no prior).',
     },
     scheduler: {
       description:

@@ -1,6 +1,7 @@
 // Transferability screens: how well a model trained on a source should transfer to a target, scored
 // from its outputs on the target's labelled rows, without any fine-tuning. LEEP (Nguyen et al. 2020),
-// LogME (You et al. 2021), H-score (Bao et al. 2019). Higher is better for all three. Pure; both
+// LogME (You et al. 2021), H-score (Bao et al. 2019), NCE (Tran, Nguyen and Hassner 2019). Higher is
+// better for all four. Pure; both
 // threads (the worker computes them next to the source model). Must not import tfjs or the store.
 import { gram, matrix, symmetricEigen, transposeTimes, type Matrix } from './linalg.js';
 
@@ -42,6 +43,34 @@ export function leep(probabilities: Rows, labels: ArrayLike<number>, numClasses:
     total += Math.log(Math.max(p, 1e-300));
   }
   return total / n;
+}
+
+/**
+ * Negative Conditional Entropy -H(Y | Z) (Tran, Nguyen and Hassner 2019), in nats. Z is the source
+ * model's hard label of each target row (the argmax of `probabilities`, n x Z source classes; the
+ * first on ties), Y the target label: with the empirical joint P(y, z) of the n rows,
+ * NCE = sum_{y,z} P(y, z) log P(y | z). At most 0 (Z determines Y); -H(Y) when Z says nothing about Y.
+ * LEEP is its soft version (Nguyen et al. 2020 show LEEP >= NCE).
+ */
+export function nce(probabilities: Rows, labels: ArrayLike<number>, numClasses: number): number {
+  checkLabels(probabilities, labels, 'nce');
+  const { n, d: z, data } = probabilities;
+  const joint = new Float64Array(numClasses * z);
+  const marginal = new Float64Array(z);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let k = 1; k < z; k++) if (data[i * z + k]! > data[i * z + best]!) best = k;
+    joint[labels[i]! * z + best]! += 1;
+    marginal[best]! += 1;
+  }
+  let total = 0;
+  for (let y = 0; y < numClasses; y++) {
+    for (let k = 0; k < z; k++) {
+      const count = joint[y * z + k]!;
+      if (count > 0) total += (count / n) * Math.log(count / marginal[k]!);
+    }
+  }
+  return total;
 }
 
 /**

@@ -1,5 +1,5 @@
 // Transferability screens of a study's sources, before any fine-tuning: one worker task per source
-// trains a model on it and scores it on every target's labelled rows (LEEP, LogME, H-score); sources
+// trains a model on it and scores it on every target's labelled rows (LEEP, LogME, H-score, NCE); sources
 // are ranked by each score's mean over targets. Main thread; runs tasks through a pool.
 import { SCREEN_KINDS, type ResolvedStudy, type ScreenKind } from '../spec/study.js';
 import { mean } from '../metrics/aggregate.js';

@@ -25,8 +25,9 @@ export interface ScreenScores {
   readonly leep: number;
   readonly logme: number;
   readonly hscore: number;
+  readonly nce: number;
   /** Milliseconds each score took from the model's outputs (forward pass excluded). */
-  readonly ms: { readonly leep: number; readonly logme: number; readonly hscore: number };
+  readonly ms: Readonly<Record<ScreenKind, number>>;
   /** Milliseconds of the forward pass on the target rows (probabilities and penultimate features). */
   readonly forwardMs: number;
 }

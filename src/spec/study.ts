@@ -69,7 +69,7 @@ export interface BayesSamplerSpec {
 }
 
 /** Screens whose scores can bias the sampler's source inclusion (`screen_prior` in a study file). */
-export const SCREEN_KINDS = ['leep', 'logme', 'hscore'] as const;
+export const SCREEN_KINDS = ['leep', 'logme', 'hscore', 'nce'] as const;
 export type ScreenKind = (typeof SCREEN_KINDS)[number];
 
 export const SCHEDULER_KINDS = ['none', 'asha', 'hyperband'] as const;

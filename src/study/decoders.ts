@@ -294,22 +294,41 @@ export function decodeModelMeta(json: Json, where: string): ModelMeta {
 }
 
 type PerKind = Readonly<Record<ScreenKind, number>>;
-const perKind = shape<PerKind>(Object.fromEntries(SCREEN_KINDS.map((k) => [k, number])) as FieldChecks<PerKind>, { open: true });
-const sourceScreen = shape<SourceScreen>(
+/** Screens a table stored before they existed does not have (completed as NaN scores, an empty ranking). */
+const LATER_KINDS: readonly ScreenKind[] = ['nce'];
+type Stored<T> = Partial<T>;
+const perKind = shape<Stored<PerKind>>(
+  Object.fromEntries(SCREEN_KINDS.map((k) => [k, LATER_KINDS.includes(k) ? optional(number) : number])) as FieldChecks<Stored<PerKind>>,
+  { open: true },
+);
+type StoredSourceScreen = Omit<SourceScreen, 'score' | 'targets' | 'scoreMs'> & {
+  readonly score: Stored<PerKind>;
+  readonly targets: readonly { readonly target: string; readonly score: Stored<PerKind> }[];
+  readonly scoreMs: Stored<PerKind>;
+};
+const sourceScreen = shape<StoredSourceScreen>(
   {
     source: string,
     score: perKind,
-    targets: arrayOf(shape<SourceScreen['targets'][number]>({ target: string, score: perKind }, { open: true })),
+    targets: arrayOf(shape<StoredSourceScreen['targets'][number]>({ target: string, score: perKind }, { open: true })),
     trainMs: number,
     scoreMs: perKind,
   },
   { open: true },
 );
 type Ranking = ScreenTable['ranking'];
-const screenTable = shape<ScreenTable>(
+type StoredScreenTable = Omit<ScreenTable, 'sources' | 'ranking' | 'seconds'> & {
+  readonly sources: readonly StoredSourceScreen[];
+  readonly ranking: Stored<Ranking>;
+  readonly seconds: Stored<PerKind>;
+};
+const screenTable = shape<StoredScreenTable>(
   {
     sources: arrayOf(sourceScreen),
-    ranking: shape<Ranking>(Object.fromEntries(SCREEN_KINDS.map((k) => [k, arrayOf(string)])) as FieldChecks<Ranking>, { open: true }),
+    ranking: shape<Stored<Ranking>>(
+      Object.fromEntries(SCREEN_KINDS.map((k) => [k, LATER_KINDS.includes(k) ? optional(arrayOf(string)) : arrayOf(string)])) as FieldChecks<Stored<Ranking>>,
+      { open: true },
+    ),
     seconds: perKind,
     backend: string,
     wallMs: number,
@@ -317,9 +336,40 @@ const screenTable = shape<ScreenTable>(
   { open: true },
 );
 
-/** A study's stored screen table. */
+function fullPerKind(stored: Stored<PerKind>): PerKind {
+  return Object.fromEntries(SCREEN_KINDS.map((k) => [k, stored[k] ?? Number.NaN])) as PerKind;
+}
+
+const hasEveryKind = (p: Stored<PerKind> | Stored<Ranking>): boolean => SCREEN_KINDS.every((k) => p[k] !== undefined);
+
+/** Whether a stored table has every screen of this version (then it is a ScreenTable as it stands). */
+function isComplete(t: StoredScreenTable): t is StoredScreenTable & ScreenTable {
+  return (
+    hasEveryKind(t.ranking) &&
+    hasEveryKind(t.seconds) &&
+    t.sources.every((s) => hasEveryKind(s.score) && hasEveryKind(s.scoreMs) && s.targets.every((x) => hasEveryKind(x.score)))
+  );
+}
+
+/**
+ * A study's stored screen table. What this version writes reads back as the same object; a table
+ * stored before a screen existed (LATER_KINDS) is completed: NaN scores and an empty ranking for it.
+ */
 export function decodeScreenTable(json: Json, where: string): ScreenTable {
-  return decode(screenTable, json, where);
+  const stored = decode(screenTable, json, where);
+  if (isComplete(stored)) return stored;
+  const { ranking } = stored;
+  return {
+    ...stored,
+    sources: stored.sources.map((s) => ({
+      ...s,
+      score: fullPerKind(s.score),
+      scoreMs: fullPerKind(s.scoreMs),
+      targets: s.targets.map((t) => ({ ...t, score: fullPerKind(t.score) })),
+    })),
+    ranking: Object.fromEntries(SCREEN_KINDS.map((k) => [k, ranking[k] ?? []])) as Ranking,
+    seconds: fullPerKind(stored.seconds),
+  };
 }
 
 // --- model artifacts --------------------------------------------------------------------------------

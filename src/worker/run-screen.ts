@@ -1,11 +1,11 @@
 // Runs one transferability screen inside a worker: train the MLP on a source, then score it on each
-// target's labelled rows with LEEP, LogME and H-score (src/metrics/transferability.ts). Worker side;
+// target's labelled rows with LEEP, LogME, H-score and NCE (src/metrics/transferability.ts). Worker side;
 // gets tfjs passed in. Must not import the store, the CLI, YAML parsing or src/config/load*.
 import { applyScaling, fitScaling, holdOutTest, materializeTask, splitTarget } from '../data/index.js';
 import { withRecipeDefaults, type FullRecipe } from '../spec/recipe.js';
 import type { Dataset } from '../data/types.js';
 import { DataError } from '../errors.js';
-import { hScore, leep, logme } from '../metrics/transferability.js';
+import { hScore, leep, logme, nce } from '../metrics/transferability.js';
 import { buildModel, trainModel, type Tf, type TrainableModel } from '../training/index.js';
 import { mixSeed } from '../util/rng.js';
 import type { BackendName } from '../spec/units.js';
@@ -87,13 +87,15 @@ function score(model: TrainableModel, target: string, rows: Dataset, sourceClass
   const l = timed(() => leep({ n: rows.rows, d: sourceClasses, data: probabilities }, rows.labels, numClasses));
   const m = timed(() => logme({ n: rows.rows, d: width, data: features }, rows.labels, numClasses));
   const h = timed(() => hScore({ n: rows.rows, d: width, data: features }, rows.labels, numClasses));
+  const c = timed(() => nce({ n: rows.rows, d: sourceClasses, data: probabilities }, rows.labels, numClasses));
   return {
     target,
     rows: rows.rows,
     leep: l.value,
     logme: m.value,
     hscore: h.value,
-    ms: { leep: l.ms, logme: m.ms, hscore: h.ms },
+    nce: c.value,
+    ms: { leep: l.ms, logme: m.ms, hscore: h.ms, nce: c.ms },
     forwardMs,
   };
 }

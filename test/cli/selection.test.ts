@@ -191,14 +191,14 @@ describe('tasksieve screen', () => {
     const stored = json(['screen', file, '--db', db, '--json']);
     expect(stored.stored).toBe(true);
     expect(stored.sources.map((s: { source: string }) => s.source)).toEqual(['near', 'anti', 'half']);
-    for (const kind of ['leep', 'logme', 'hscore']) {
+    for (const kind of ['leep', 'logme', 'hscore', 'nce']) {
       expect([...stored.ranking[kind]].sort()).toEqual(['anti', 'half', 'near']);
       expect(stored.seconds[kind]).toBeGreaterThan(0);
     }
     const text = cli(['screen', 'selection-cli', '--db', db]);
     expect(text.status).toBe(0);
     expect(text.stdout).toContain('(stored with the study (screen_prior))');
-    expect(text.stdout).toMatch(/^source +LEEP +LogME +H-score +train$/m);
+    expect(text.stdout).toMatch(/^source +LEEP +LogME +H-score +NCE +train$/m);
   });
 
   it('computes the screen from a study file without a database, on the pool, reproducibly', () => {
@@ -210,6 +210,7 @@ describe('tasksieve screen', () => {
     expect(fresh.sources.map((s: { score: object }) => s.score)).toEqual(stored.sources.map((s: { score: object }) => s.score));
     // The related source is ranked above the anti-related one by LEEP (which sees the label mapping).
     expect(fresh.ranking.leep.indexOf('near')).toBeLessThan(fresh.ranking.leep.indexOf('anti'));
+    expect(fresh.ranking.nce.indexOf('near')).toBeLessThan(fresh.ranking.nce.indexOf('anti'));
   });
 
   it('a study without sources cannot be screened', () => {

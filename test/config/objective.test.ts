@@ -91,7 +91,7 @@ describe('screen_prior', () => {
 
   test('an unknown screen', () => {
     expect(errorOf(ws, `${WITH_SOURCES}screen_prior: leap\n`)).toBe(
-      's.yaml:13:15: screen_prior: must be one of leep, logme, hscore (got "leap"; did you mean "leep"?)',
+      's.yaml:13:15: screen_prior: must be one of leep, logme, hscore, nce (got "leap"; did you mean "leep"?)',
     );
   });
 

@@ -2,7 +2,7 @@
 // and orderings known by construction (informative features and predictions score higher).
 import { describe, expect, test } from 'vitest';
 import { matrix } from '../../src/metrics/linalg.js';
-import { hScore, ledoitWolf, leep, logme, type Rows } from '../../src/metrics/transferability.js';
+import { hScore, ledoitWolf, leep, logme, nce, type Rows } from '../../src/metrics/transferability.js';
 import { Rng } from '../../src/util/rng.js';
 
 const rows = (n: number, d: number, data: number[]): Rows => ({ n, d, data });
@@ -33,6 +33,27 @@ describe('leep', () => {
     expect(leep(sharp, y, 3)).toBeCloseTo(0, 12);
     const uniform = rows(6, 3, y.flatMap(() => [1 / 3, 1 / 3, 1 / 3]));
     expect(leep(uniform, y, 3)).toBeCloseTo(Math.log(1 / 3), 12);
+  });
+});
+
+describe('nce', () => {
+  test('a four-row example by hand', () => {
+    // Hard source labels z = [0, 0, 1, 1], target labels y = [0, 1, 1, 1]: P(y, z) = 1/4 at (0, 0)
+    // and (1, 0), 1/2 at (1, 1); NCE = 1/4 log 1/2 + 1/4 log 1/2 + 1/2 log 1 = -log(2) / 2.
+    const value = nce(rows(4, 2, [0.9, 0.1, 0.6, 0.4, 0.3, 0.7, 0.45, 0.55]), [0, 1, 1, 1], 2);
+    expect(value).toBeCloseTo(-Math.log(2) / 2, 12);
+    // Only the argmax counts: sharpening the same predictions changes nothing (LEEP would change).
+    expect(nce(rows(4, 2, [1, 0, 1, 0, 0, 1, 0, 1]), [0, 1, 1, 1], 2)).toBe(value);
+  });
+
+  test('hard labels that determine the target (under any relabelling) score 0; constant ones score -H(Y)', () => {
+    const y = [0, 1, 2, 0, 1, 2, 2, 2];
+    const sharp = rows(8, 3, y.flatMap((c) => [0, 1, 2].map((z) => (z === (c + 2) % 3 ? 0.8 : 0.1))));
+    expect(nce(sharp, y, 3)).toBeCloseTo(0, 12);
+    const constant = rows(8, 3, y.flatMap(() => [0.2, 0.5, 0.3]));
+    const entropy = -(2 / 8) * Math.log(2 / 8) * 2 - (4 / 8) * Math.log(4 / 8);
+    expect(nce(constant, y, 3)).toBeCloseTo(-entropy, 12);
+    expect(() => nce(rows(0, 3, []), [], 3)).toThrow(RangeError);
   });
 });
 

@@ -49,15 +49,31 @@ describe('decoders', () => {
     expect(decodeBaseline(baseline, 'b')).toBe(baseline);
     const params = json({ learning_rate: 0.01, optimizer: 'adam', sources: ['a', 'b'] });
     expect(decodeParams(params, 'p')).toBe(params);
-    const perKind = { leep: -1, logme: 0.5, hscore: 2 };
+    const perKind = { leep: -1, logme: 0.5, hscore: 2, nce: -0.4 };
     const table = json({
       sources: [{ source: 'a', score: perKind, targets: [{ target: 't', score: perKind }], trainMs: 3, scoreMs: perKind }],
-      ranking: { leep: ['a'], logme: ['a'], hscore: ['a'] },
+      ranking: { leep: ['a'], logme: ['a'], hscore: ['a'], nce: ['a'] },
       seconds: perKind,
       backend: 'wasm',
       wallMs: 9,
     });
     expect(decodeScreenTable(table, 's')).toBe(table);
+    // A table stored before NCE existed reads back with NaN NCE scores and no NCE ranking.
+    const { nce: _n, ...older } = perKind;
+    const old = decodeScreenTable(
+      json({
+        sources: [{ source: 'a', score: older, targets: [{ target: 't', score: older }], trainMs: 3, scoreMs: older }],
+        ranking: { leep: ['a'], logme: ['a'], hscore: ['a'] },
+        seconds: older,
+        backend: 'wasm',
+        wallMs: 9,
+      }),
+      's',
+    );
+    expect(old.sources[0]!.score).toEqual({ ...older, nce: Number.NaN });
+    expect(old.ranking.nce).toEqual([]);
+    expect(old.ranking.logme).toEqual(['a']);
+    expect(() => decodeScreenTable(json({ ...(table as object), seconds: { ...older, nce: 'x' } }), 's')).toThrow(/seconds\.nce/);
   });
 
   it('a NaN figure, which JSON wrote as null, reads back as null', () => {

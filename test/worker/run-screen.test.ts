@@ -5,6 +5,7 @@ import type { DatasetSpec, TargetSpec, TaskSpec } from '../../src/spec/tasks.js'
 import { DataError } from '../../src/errors.js';
 import { initBackend, tf } from '../../src/worker/backend.js';
 import { runScreen } from '../../src/worker/run-screen.js';
+import { screenTable } from '../../src/selection/screen.js';
 import type { ScreenTask } from '../../src/spec/screens.js';
 import { SOURCE } from './units.js';
 
@@ -60,10 +61,18 @@ describe('runScreen', () => {
         expect(r.leep, `leep seed ${seed} ${target}`).toBeGreaterThan(u.leep);
         expect(r.logme, `logme seed ${seed} ${target}`).toBeGreaterThan(u.logme);
         expect(r.hscore, `hscore seed ${seed} ${target}`).toBeGreaterThan(u.hscore);
+        expect(r.nce, `nce seed ${seed} ${target}`).toBeGreaterThan(u.nce);
         // LEEP sees the label mapping; LogME and H-score only see how separable the target classes
         // are in the source model's features, which an anti-related task of this family shares.
         expect(r.leep, `leep vs anti seed ${seed} ${target}`).toBeGreaterThan(anti!.scores[i]!.leep);
+        // NCE, LEEP's hard-label sibling, too: measured -0.69..-0.83 related, -0.93..-1.15 anti-related.
+        expect(r.nce, `nce vs anti seed ${seed} ${target}`).toBeGreaterThan(anti!.scores[i]!.nce + 0.1);
       }
+      // The screen table ranks the helpful source first and the harmful one below it on NCE.
+      const table = screenTable([anti!, unrelated!, related!], 'wasm', 1);
+      expect(table.ranking.nce[0]).toBe('rho0.95');
+      expect(table.ranking.nce.indexOf('rho-0.9')).toBeGreaterThan(0);
+      expect(table.seconds.nce).toBeGreaterThan(0);
     }
   });
 
@@ -72,12 +81,16 @@ describe('runScreen', () => {
     const a = await runScreen(tf, task(source(0.9), 3), 'wasm');
     const b = await runScreen(tf, task(source(0.9), 3), 'wasm');
     expect(tf.memory().numTensors).toBe(before);
-    expect(b.scores.map((s) => [s.leep, s.logme, s.hscore])).toEqual(a.scores.map((s) => [s.leep, s.logme, s.hscore]));
+    expect(b.scores.map((s) => [s.leep, s.logme, s.hscore, s.nce])).toEqual(a.scores.map((s) => [s.leep, s.logme, s.hscore, s.nce]));
     expect(a.source).toBe('rho0.9');
     expect(a.scores.map((s) => s.rows)).toEqual([60, 60]);
     expect(a.trainMs).toBeGreaterThan(0);
     expect(a.workerMs).toBeGreaterThanOrEqual(a.trainMs);
     expect(a.scores[0]!.leep).toBeLessThanOrEqual(0);
+    // NCE is at most 0 and at least -log(4) (4 target classes).
+    expect(a.scores[0]!.nce).toBeLessThanOrEqual(0);
+    expect(a.scores[0]!.nce).toBeGreaterThanOrEqual(-Math.log(4) - 1e-12);
+    expect(a.scores[0]!.ms.nce).toBeGreaterThanOrEqual(0);
     expect(a.scores[0]!.hscore).toBeGreaterThan(0);
     expect(a.scores[0]!.hscore).toBeLessThanOrEqual(3 + 1e-6); // at most K - 1
     expect(JSON.parse(JSON.stringify(a))).toEqual(a);
