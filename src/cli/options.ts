@@ -165,7 +165,7 @@ export const COMMANDS = {
     },
   },
   screen: {
-    summary: 'rank sources by transferability screens (LEEP, LogME, H-score) before any fine-tuning',
+    summary: 'rank sources by transferability screens (LEEP, LogME, H-score, NCE) before any fine-tuning',
     positionals: [study],
     options: {
       db,

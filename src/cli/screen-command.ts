@@ -1,4 +1,4 @@
-// `tasksieve screen`: rank the sources by transferability screens (LEEP, LogME, H-score) before any
+// `tasksieve screen`: rank the sources by transferability screens (LEEP, LogME, H-score, NCE) before any
 // fine-tuning: the screen stored with the study (screen_prior), or computed now on the worker pool.
 // Main thread; thin: src/selection computes, this prints.
 import { existsSync } from 'node:fs';

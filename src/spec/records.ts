@@ -49,7 +49,7 @@ export interface BaselineRecord {
   readonly result: Json;
   readonly createdAt: number;
 }
-/** A study's transferability screen table (LEEP/LogME/H-score), computed once before its first trial. */
+/** A study's transferability screen table (LEEP/LogME/H-score/NCE), computed once before its first trial. */
 export interface ScreenRecord {
   readonly studyId: number;
   readonly result: Json;
