@@ -105,6 +105,10 @@ export interface Recipe {
   readonly alignment_weight?: number;
   /** finetune, align, dann: re-weight the source loss by estimated target class priors (BBSE). */
   readonly label_shift?: LabelShift;
+  /** finetune, selftrain, distill, align, dann: BSS weight eta on the k smallest feature singular values while fine-tuning (0: off). */
+  readonly bss?: number;
+  /** With bss: how many of the smallest singular values are shrunk. */
+  readonly bss_k?: number;
 }
 /** The JSON Schema of a number-valued key (the bounds a value must keep). */
 export interface NumberKeySchema {
@@ -375,6 +379,19 @@ export const RECIPE_KEY_TABLE: RecipeKeyTable = {
     default: 'none',
     search: 'Search over label-shift correction.',
     usedBy: { key: 'strategy', values: ['finetune', 'align', 'dann'] },  },
+  bss: {
+    schema: { type: 'number', minimum: 0, maximum: 100 },
+    description:
+      "finetune, selftrain, distill, align, dann: batch spectral shrinkage (Chen et al. 2019): fine-tuning after transfer adds eta x the sum of the bss_k smallest squared singular values of each batch's last-hidden-layer feature matrix (adversarial copies included), in [0, 100] (default 0: off; the paper's eta is 0.001; no effect without transfer).",
+    default: 0,
+    search: 'Search over the BSS weight.',
+    usedBy: { key: 'strategy', values: ['finetune', 'selftrain', 'distill', 'align', 'dann'] },  },
+  bss_k: {
+    schema: { type: 'integer', minimum: 1, maximum: 1024 },
+    description: 'With bss > 0: how many of the smallest singular values BSS shrinks (at most the batch size and the last hidden width), 1..1024 (default 1, as in the paper).',
+    default: 1,
+    search: 'Search over the number of singular values BSS shrinks.',
+    usedBy: { key: 'strategy', values: ['finetune', 'selftrain', 'distill', 'align', 'dann'] },  },
 };
 
 /** The recipe keys whose study-file default differs from what their absence in a stored spec means. */

@@ -6,7 +6,7 @@ import type { FullRecipe } from '../spec/recipe.js';
 import { concatDatasets, holdOutUnlabelled, type UnlabelledSplit } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import { mixSeed } from '../util/rng.js';
-import { buildModel, trainModel, type LayerSnapshot, type TrainableModel, type TrainOptions, type TrainStats } from '../training/index.js';
+import { bssGradient, buildModel, trainModel, type LayerSnapshot, type TrainableModel, type TrainOptions, type TrainStats } from '../training/index.js';
 import { estimateTargetPriors, sourceRowWeights, type PriorEstimate } from './label-shift.js';
 import { defineStrategy, phaseOptions } from './pipeline.js';
 import type { StrategyInput } from './types.js';
@@ -79,6 +79,11 @@ export function l2spOptions(recipe: FullRecipe, anchors: TransferStats['anchors'
   return anchors ? { l2sp: recipe.l2sp, anchors } : {};
 }
 
+/** The options of a phase on the target after transfer that add BSS's feature gradient (none when off). */
+export function bssOptions(recipe: FullRecipe, transferred: boolean): Partial<TrainOptions> {
+  return transferred && recipe.bss > 0 ? { featureGradient: bssGradient(recipe.bss, recipe.bss_k) } : {};
+}
+
 /**
  * Transfer (sources given and pretrain_epochs > 0): pre-train `model` on all sources' rows, draw a
  * fresh head (unless the recipe keeps the pre-trained one), freeze the first `freeze_layers`
@@ -133,6 +138,7 @@ export function pretrainAndFinetune(input: StrategyInput, recipe: FullRecipe, mo
     ...phaseOptions(input, recipe, phase, options.epochs, mixSeed(options.seed, STREAM_FINETUNE)),
     ...(transferred && recipe.transfer_lr_mult !== 1 ? { lrScales: transferLrScales(model, recipe) } : {}),
     ...l2spOptions(recipe, anchors),
+    ...bssOptions(recipe, transferred),
     ...(options.afterEpoch ? { afterEpoch: options.afterEpoch } : {}),
     ...options.fineTuning,
   });

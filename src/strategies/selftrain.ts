@@ -8,7 +8,7 @@ import { concatDatasets, holdOutUnlabelled } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import { mixSeed } from '../util/rng.js';
 import { softmaxRows, trainModel, type Consistency, type TrainableModel } from '../training/index.js';
-import { buildUnitModel, l2spOptions, pretrainAndFinetune, transferLrScales } from './finetune.js';
+import { bssOptions, buildUnitModel, l2spOptions, pretrainAndFinetune, transferLrScales } from './finetune.js';
 import { defineStrategy, phaseOptions } from './pipeline.js';
 
 const STREAM_POOL = 7;
@@ -50,6 +50,7 @@ export const selftrain = defineStrategy('selftrain', async (input, { recipe, eva
         ...phaseOptions(input, recipe, 'self-training', bounds[round + 1]! - bounds[round]!, mixSeed(input.seed, STREAM_ROUND, round)),
         ...(first.transferred && recipe.transfer_lr_mult !== 1 ? { lrScales: transferLrScales(model, recipe) } : {}),
         ...l2spOptions(recipe, first.anchors),
+        ...bssOptions(recipe, first.transferred),
         ...(afterEpoch ? { afterEpoch } : {}),
         ...(consistency ? { consistency } : {}),
       });

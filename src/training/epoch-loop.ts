@@ -10,7 +10,7 @@ import { Rng, mixSeed } from '../util/rng.js';
 import { addNoise, mixup } from './augment.js';
 import { PoolCursor, withAdversarial, withConsistency, type Adversarial, type Consistency } from './batches.js';
 import { withAlignment, type Alignment } from './alignment.js';
-import type { Batch, StepResult, StepTrainer, TrainableModel, TrainingPhase } from './types.js';
+import type { Batch, FeatureGradient, StepResult, StepTrainer, TrainableModel, TrainingPhase } from './types.js';
 
 /** Input-noise and mixup augmentation of every training batch (0: off). */
 export interface Augmentation {
@@ -56,6 +56,8 @@ export interface TrainOptions {
   readonly consistency?: Consistency;
   /** Unlabelled target rows appended to every batch (as many as its labelled rows) and the loss aligning them (alignment.ts). */
   readonly alignment?: Alignment;
+  /** An extra loss on the last hidden layer of every batch (BSS, bss.ts); not with `alignment`. */
+  readonly featureGradient?: FeatureGradient;
 }
 
 /** One step of an epoch: the batch, and which of its rows count towards the loss (clean rows). */
@@ -177,6 +179,7 @@ export function trainModel(model: TrainableModel, data: Dataset, options: TrainO
   const pool = consistency && consistency.weight > 0 && consistency.rows > 0 ? new PoolCursor(consistency.rows, consistencyRng) : null;
   const { alignment } = options;
   const aligned = alignment && alignment.rows > 0 ? new PoolCursor(alignment.rows, new Rng(mixSeed(options.seed, STREAM_ALIGNMENT))) : null;
+  if (aligned && options.featureGradient) throw new RangeError('a phase takes feature alignment or a feature gradient, not both');
   const steps = Math.ceil(rows / batchSize);
   let epochsStarted = 0;
   // One set of batch buffers for the whole run: a tensor made from them lives only inside the
@@ -224,6 +227,7 @@ export function trainModel(model: TrainableModel, data: Dataset, options: TrainO
       planned = withAdversarial(trainer, planned, adversarial);
     }
     if (pool) planned = withConsistency(trainer, planned, consistency!, pool.next(n), consistencyRng, classes);
+    if (options.featureGradient) planned = { ...planned, featureGradient: options.featureGradient };
     if (aligned) {
       const progress = ((epochsStarted - 1) * steps + step) / (options.epochs * steps);
       planned = withAlignment(planned, alignment!, aligned.next(n), progress, cols, classes);

@@ -24,3 +24,4 @@ export { addNoise, mixup } from './augment.js';
 export { MmdCoefficients, coralGradient, mmdGradient, type Alignment } from './alignment.js';
 export { DomainClassifier, dannLambda } from './domain-classifier.js';
 export { pgdAccuracy, pgdShift, pgdStepSize } from './pgd.js';
+export { bssGradient, bssPenalty } from './bss.js';
