@@ -20,6 +20,7 @@ export function semanticIssue(study: StudyConfig): ConfigIssue | null {
     recipeIssue(study) ??
     spaceIssue(study) ??
     strategyKeyIssue(study) ??
+    lwfIssue(study) ??
     objectiveIssue(study) ??
     screenIssue(study) ??
     warmStartIssue(study) ??
@@ -56,7 +57,7 @@ const KEY_USERS: Readonly<Record<string, readonly [key: SelectingKey, values: re
 function strategyKeyIssue(study: StudyConfig): ConfigIssue | null {
   const recipe = (study.recipe ?? {}) as Record<string, unknown>;
   const space = study.space ?? {};
-  const defaults: Record<string, string> = { strategy: 'finetune', task_weighting: 'equal' };
+  const defaults: Record<string, string> = { strategy: 'finetune', task_weighting: 'equal', head: 'reinit' };
   /** Values a selecting key can take in some trial: the recipe's (or default) and the space's choices. */
   const possibleValues = (key: string): Set<unknown> => {
     const values = new Set<unknown>([recipe[key] ?? defaults[key]]);
@@ -82,6 +83,15 @@ function strategyKeyIssue(study: StudyConfig): ConfigIssue | null {
     }
   }
   return null;
+}
+
+/** LwF's soft targets and selftrain's consistency rows cannot share a batch (trainModel refuses it). */
+function lwfIssue(study: StudyConfig): ConfigIssue | null {
+  const recipe = (study.recipe ?? {}) as Record<string, unknown>;
+  const on = (key: string) => typeof recipe[key] === 'number' && (recipe[key] as number) > 0;
+  return on('lwf') && on('consistency_weight')
+    ? issue(['recipe', 'lwf'], 'cannot be combined with consistency_weight > 0 (consistency rows take no soft targets)')
+    : null;
 }
 
 /** A screen prior biases the choice of sources: without a subset to choose there is nothing to bias. */

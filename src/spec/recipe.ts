@@ -109,6 +109,8 @@ export interface Recipe {
   readonly bss?: number;
   /** With bss: how many of the smallest singular values are shrunk. */
   readonly bss_k?: number;
+  /** With head keep: LwF weight of the pre-trained model's own outputs while fine-tuning (0: off). */
+  readonly lwf?: number;
 }
 /** The JSON Schema of a number-valued key (the bounds a value must keep). */
 export interface NumberKeySchema {
@@ -126,7 +128,7 @@ export interface ChoiceKeySchema<V extends string> {
 }
 
 /** The keys whose value decides whether another recipe key is read at all. */
-export type SelectingKey = 'strategy' | 'task_weighting';
+export type SelectingKey = 'strategy' | 'task_weighting' | 'head';
 
 export interface RecipeKeySpec<V> {
   readonly schema: [V] extends [string] ? ChoiceKeySchema<V> : NumberKeySchema;
@@ -392,6 +394,13 @@ export const RECIPE_KEY_TABLE: RecipeKeyTable = {
     default: 1,
     search: 'Search over the number of singular values BSS shrinks.',
     usedBy: { key: 'strategy', values: ['finetune', 'selftrain', 'distill', 'align', 'dann'] },  },
+  lwf: {
+    schema: { type: 'number', minimum: 0, maximum: 100 },
+    description:
+      "With head keep (finetune, selftrain without consistency_weight, distill's teacher, align, dann): LwF-style output distillation (Li and Hoiem 2016): the pre-trained model's outputs on the labelled target rows at temperature 2, recorded after pre-training, are soft targets while fine-tuning; the loss is (CE + lwf x 4 x KL) / (1 + lwf), in [0, 100] (default 0: off; no effect without transfer).",
+    default: 0,
+    search: 'Search over the LwF weight.',
+    usedBy: { key: 'head', values: ['keep'] },  },
 };
 
 /** The recipe keys whose study-file default differs from what their absence in a stored spec means. */

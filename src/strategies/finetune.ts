@@ -7,6 +7,7 @@ import { concatDatasets, holdOutUnlabelled, type UnlabelledSplit } from '../data
 import type { Dataset } from '../data/types.js';
 import { mixSeed } from '../util/rng.js';
 import { bssGradient, buildModel, trainModel, type LayerSnapshot, type TrainableModel, type TrainOptions, type TrainStats } from '../training/index.js';
+import { lwfOptions } from './lwf.js';
 import { estimateTargetPriors, sourceRowWeights, type PriorEstimate } from './label-shift.js';
 import { defineStrategy, phaseOptions } from './pipeline.js';
 import type { StrategyInput } from './types.js';
@@ -134,11 +135,15 @@ export function pretrainAndFinetune(input: StrategyInput, recipe: FullRecipe, mo
     model.freezeBody(recipe.freeze_layers);
   }
   const phase = transferred ? 'fine-tuning' : 'target-only training';
-  const fine = trainModel(model, options.target ?? input.train, {
+  const target = options.target ?? input.train;
+  const lwf = lwfOptions(recipe, transferred, model, target);
+  if (lwf.distill && options.fineTuning?.consistency) throw new RangeError('lwf cannot be combined with consistency_weight (both add rows or targets to the batch)');
+  const fine = trainModel(model, target, {
     ...phaseOptions(input, recipe, phase, options.epochs, mixSeed(options.seed, STREAM_FINETUNE)),
     ...(transferred && recipe.transfer_lr_mult !== 1 ? { lrScales: transferLrScales(model, recipe) } : {}),
     ...l2spOptions(recipe, anchors),
     ...bssOptions(recipe, transferred),
+    ...lwf,
     ...(options.afterEpoch ? { afterEpoch: options.afterEpoch } : {}),
     ...options.fineTuning,
   });
