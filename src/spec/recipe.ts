@@ -21,6 +21,8 @@ export const ALIGNMENTS = ['coral', 'mmd'] as const;
 export type AlignmentLoss = (typeof ALIGNMENTS)[number];
 export const LABEL_SHIFTS = ['none', 'bbse'] as const;
 export type LabelShift = (typeof LABEL_SHIFTS)[number];
+export const PSEUDO_LABELS = ['confidence', 'clusters'] as const;
+export type PseudoLabelKind = (typeof PSEUDO_LABELS)[number];
 export type HeadProtocol = (typeof HEAD_PROTOCOLS)[number];
 
 /**
@@ -109,6 +111,8 @@ export interface Recipe {
   readonly bss?: number;
   /** With bss: how many of the smallest singular values are shrunk. */
   readonly bss_k?: number;
+  /** selftrain: where pseudo-labels come from: the model's confident predictions, or k-means clusters. */
+  readonly pseudo_labels?: PseudoLabelKind;
   /** With head keep: LwF weight of the pre-trained model's own outputs while fine-tuning (0: off). */
   readonly lwf?: number;
 }
@@ -394,6 +398,13 @@ export const RECIPE_KEY_TABLE: RecipeKeyTable = {
     default: 1,
     search: 'Search over the number of singular values BSS shrinks.',
     usedBy: { key: 'strategy', values: ['finetune', 'selftrain', 'distill', 'align', 'dann'] },  },
+  pseudo_labels: {
+    schema: { type: 'string', enum: PSEUDO_LABELS },
+    description:
+      "selftrain: confidence = every pool row whose top predicted probability reaches confidence_threshold, labelled with its argmax; clusters = k-means (k = the number of classes, k-means++ start) on the model's last hidden layer over the labelled and pool rows at each round, every pool row labelled with its cluster's majority label among the labelled rows (clusters without one label nothing) (default confidence).",
+    default: 'confidence',
+    search: 'Search over the source of pseudo-labels.',
+    usedBy: { key: 'strategy', values: ['selftrain'] },  },
   lwf: {
     schema: { type: 'number', minimum: 0, maximum: 100 },
     description:

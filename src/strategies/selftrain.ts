@@ -10,9 +10,11 @@ import { mixSeed } from '../util/rng.js';
 import { softmaxRows, trainModel, type Consistency, type TrainableModel } from '../training/index.js';
 import { bssOptions, buildUnitModel, l2spOptions, pretrainAndFinetune, transferLrScales } from './finetune.js';
 import { defineStrategy, phaseOptions } from './pipeline.js';
+import { clusterPseudoLabels } from './cluster-labels.js';
 
 const STREAM_POOL = 7;
 const STREAM_ROUND = 8;
+const STREAM_CLUSTER = 9;
 
 /**
  * The target's non-labelled rows are split (seeded, labels unseen) into an unlabelled pool
@@ -44,7 +46,10 @@ export const selftrain = defineStrategy('selftrain', async (input, { recipe, eva
     let samples = (first.pre?.samples ?? 0) + first.fine.samples;
     let pseudo: PseudoLabels | null = null;
     for (let round = 1; round + 1 < bounds.length && !targetEpochs.stopped; round++) {
-      pseudo = pseudoLabel(model, unlabelled, classes, recipe);
+      pseudo =
+        recipe.pseudo_labels === 'clusters'
+          ? clusterPseudoLabels(first.transferred ? model : null, input.train, unlabelled, classes, mixSeed(input.seed, STREAM_CLUSTER, round))
+          : pseudoLabel(model, unlabelled, classes, recipe);
       const data = pseudo.rows.rows > 0 ? concatDatasets([input.train, pseudo.rows]) : input.train;
       const stats = trainModel(model, data, {
         ...phaseOptions(input, recipe, 'self-training', bounds[round + 1]! - bounds[round]!, mixSeed(input.seed, STREAM_ROUND, round)),
