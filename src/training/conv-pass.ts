@@ -1,0 +1,229 @@
+// The CNN's forward and backward pass: convolution blocks (conv2d with 'same' padding, max pooling,
+// the activation) below the Dense layers of forward-backward.ts, with the gradients of the trainable
+// conv kernels and biases and of the input (FGSM). Worker side; gets tfjs passed in. Must not import
+// the store, the CLI or YAML parsing.
+//
+// Why by hand, not tfjs autodiff: the wasm backend has no Conv2DBackpropFilter kernel (autodiff of
+// conv2d fails there), and its Conv2DBackpropInput is a plain loop several times slower than a
+// convolution. Both gradients are written as forward convolutions (XNNPACK on wasm): the kernel
+// gradient as a convolution of the input with the output gradient (batch and channel axes swapped),
+// the input gradient (stride 1) as a convolution with the flipped kernel. The activation runs after
+// the pooling (it is monotone, so max-then-activate equals activate-then-max exactly), so its
+// gradient is taken on the pooled, 4x smaller tensor. The pass is checked against tfjs autodiff (on
+// the cpu backend) in the tests.
+import type * as tfjs from '@tensorflow/tfjs';
+import type { Activation } from '../spec/study.js';
+import { activate } from './dense.js';
+import { activationGrad, forwardBackward, forwardLogits, type LayerWeights, type LoopConstants, type PassOptions, type PassResult, type PassTargets } from './forward-backward.js';
+import type { Tf } from './types.js';
+
+/** The weights one pass uses for a conv block, and its geometry. */
+export interface ConvWeights {
+  /** [kernel, kernel, in channels, filters]. */
+  readonly kernel: tfjs.Tensor4D;
+  readonly bias: tfjs.Tensor1D;
+  readonly trainable: boolean;
+  readonly stride: number;
+  /** Max-pooling window and stride (1: none). */
+  readonly pool: number;
+}
+
+/** The conv blocks and Dense layers of a pass, and the image shape rows are reshaped to. */
+export interface CnnWeights {
+  readonly inputShape: readonly [number, number, number];
+  readonly conv: readonly ConvWeights[];
+  /** Dense hidden layers, then the head. */
+  readonly dense: readonly LayerWeights[];
+  readonly activation: Activation;
+}
+
+/** What the backward pass of one block needs from its forward pass. */
+interface BlockTrace {
+  readonly input: tfjs.Tensor4D;
+  /** The convolution's output (with bias, before pooling and activation); null without pooling. */
+  readonly z: tfjs.Tensor4D | null;
+  /** The pooled z; null without pooling. */
+  readonly pooled: tfjs.Tensor4D | null;
+  /** The block's output (after the activation). */
+  readonly output: tfjs.Tensor4D;
+}
+
+/** One block forward; `trace` records what its backward pass needs. Call inside tf.tidy. */
+function blockForward(tf: Tf, x: tfjs.Tensor4D, w: ConvWeights, activation: Activation): BlockTrace {
+  if (w.pool > 1) {
+    const z = tf.fused.conv2d({ x, filter: w.kernel, strides: w.stride, pad: 'same', bias: w.bias }) as tfjs.Tensor4D;
+    const pooled = tf.maxPool(z, w.pool, w.pool, 'valid');
+    return { input: x, z, pooled, output: activate(tf, activation, pooled) };
+  }
+  const output =
+    activation === 'tanh'
+      ? tf.tanh(tf.fused.conv2d({ x, filter: w.kernel, strides: w.stride, pad: 'same', bias: w.bias }) as tfjs.Tensor4D)
+      : (tf.fused.conv2d({ x, filter: w.kernel, strides: w.stride, pad: 'same', bias: w.bias, activation }) as tfjs.Tensor4D);
+  return { input: x, z: null, pooled: null, output };
+}
+
+/** The conv blocks' output, flattened to rows (what the first Dense layer reads). Call inside tf.tidy. */
+export function convFeatures(tf: Tf, weights: CnnWeights, x: tfjs.Tensor2D): tfjs.Tensor2D {
+  let h = tf.reshape(x, [x.shape[0], ...weights.inputShape]) as tfjs.Tensor4D;
+  for (const w of weights.conv) h = blockForward(tf, h, w, weights.activation).output;
+  return tf.reshape(h, [x.shape[0], -1]) as tfjs.Tensor2D;
+}
+
+/** The head's logits for `x` (no dropout: inference). Call inside tf.tidy. */
+export function cnnLogits(tf: Tf, weights: CnnWeights, x: tfjs.Tensor2D): tfjs.Tensor2D {
+  return forwardLogits(tf, weights.dense, weights.activation, convFeatures(tf, weights, x));
+}
+
+/**
+ * One forward and backward pass of a batch: conv blocks, then forwardBackward over the Dense layers
+ * (`masks` are the Dense layers' dropout masks). The gradients come as [kernel, bias] of each
+ * trainable layer from the input, conv blocks first; blocks below the lowest one that needs a
+ * gradient only run forward. Call inside tf.tidy.
+ */
+export function cnnForwardBackward(
+  tf: Tf,
+  weights: CnnWeights,
+  x: tfjs.Tensor2D,
+  targets: PassTargets,
+  masks: readonly (Float32Array | null)[],
+  constants: LoopConstants,
+  options: PassOptions = {},
+): PassResult {
+  const n = x.shape[0];
+  const weightGrads = options.weightGrads ?? true;
+  const lowestTrainable = weightGrads ? weights.conv.findIndex((w) => w.trainable) : -1;
+  const lowest = options.inputGrad ? 0 : lowestTrainable;
+  const traces: BlockTrace[] = [];
+  let h = tf.reshape(x, [n, ...weights.inputShape]) as tfjs.Tensor4D;
+  for (const w of weights.conv) {
+    const trace = blockForward(tf, h, w, weights.activation);
+    traces.push(trace);
+    h = trace.output;
+  }
+  const flat = tf.reshape(h, [n, -1]) as tfjs.Tensor2D;
+  const needConv = lowest >= 0;
+  const dense = forwardBackward(tf, weights.dense, weights.activation, flat, targets, masks, constants, {
+    ...options,
+    inputGrad: needConv,
+  });
+  if (!needConv) return { ...dense, inputGrad: null };
+  const convGrads: tfjs.Tensor[][] = [];
+  let grad = tf.reshape(dense.inputGrad!, h.shape) as tfjs.Tensor4D;
+  let inputGrad: tfjs.Tensor2D | null = null;
+  for (let i = weights.conv.length - 1; i >= lowest; i--) {
+    const w = weights.conv[i]!;
+    const trace = traces[i]!;
+    // Through the activation (on the pooled tensor), then the pooling (to the max of each window).
+    const dPooled = activationGrad(tf, grad, trace.output, weights.activation, constants);
+    const dz = trace.z !== null ? maxPoolGrad(tf, dPooled, trace.z, trace.pooled!, w.pool) : dPooled;
+    if (weightGrads && w.trainable) {
+      // Pooling routes each gradient to exactly one position: the bias gradient is the pooled sum.
+      convGrads.unshift([kernelGrad(tf, trace.input, dz, w), tf.sum(dPooled, [0, 1, 2])]);
+    }
+    if (i === lowest) {
+      if (options.inputGrad) inputGrad = tf.reshape(inputGradOf(tf, dz, w, trace.input.shape), [n, -1]) as tfjs.Tensor2D;
+      break;
+    }
+    grad = inputGradOf(tf, dz, w, trace.input.shape);
+  }
+  return { ...dense, grads: [...convGrads.flat(), ...dense.grads], inputGrad };
+}
+
+/**
+ * The gradient of max pooling (window and stride `pool`, 'valid'): each window's gradient goes to the
+ * first position (row-major in the window) holding its max, as tfjs's cpu kernel does. In plain
+ * JavaScript on the read-back arrays: the wasm backend's MaxPoolGrad kernel loses windows (it
+ * disagrees with the cpu kernel on some images with a batch > 1) and is slower than this loop, and
+ * the first-max rule matters on images with flat regions, where a window holds several equal maxima.
+ */
+function maxPoolGrad(tf: Tf, dy: tfjs.Tensor4D, input: tfjs.Tensor4D, pooled: tfjs.Tensor4D, pool: number): tfjs.Tensor4D {
+  const [n, height, width, channels] = input.shape;
+  const dx = poolGradient(input.dataSync() as Float32Array, pooled.dataSync() as Float32Array, dy.dataSync() as Float32Array, [n, height, width, channels], pool);
+  return tf.tensor4d(dx, input.shape);
+}
+
+/** poolGradient's loop over row-major [n, H, W, C] arrays (exported for its test). */
+export function poolGradient(
+  input: Float32Array,
+  pooled: Float32Array,
+  dy: Float32Array,
+  [n, height, width, channels]: readonly [number, number, number, number],
+  pool: number,
+): Float32Array {
+  const outH = Math.floor(height / pool);
+  const outW = Math.floor(width / pool);
+  const dx = new Float32Array(input.length);
+  const rowStride = width * channels;
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < outH; i++) {
+      for (let j = 0; j < outW; j++) {
+        const out = ((b * outH + i) * outW + j) * channels;
+        const corner = ((b * height + i * pool) * width + j * pool) * channels;
+        for (let c = 0; c < channels; c++) {
+          const max = pooled[out + c] as number;
+          let at = -1;
+          for (let a = 0; a < pool && at < 0; a++) {
+            for (let d = 0; d < pool; d++) {
+              const k = corner + a * rowStride + d * channels + c;
+              if ((input[k] as number) === max) {
+                at = k;
+                break;
+              }
+            }
+          }
+          // A NaN max matches nothing: its gradient is dropped (the loss check stops the run anyway).
+          if (at >= 0) dx[at] = (dx[at] as number) + (dy[out + c] as number);
+        }
+      }
+    }
+  }
+  return dx;
+}
+
+/** 'same' padding of one spatial axis as TensorFlow computes it: [before, after]. */
+function samePadding(size: number, kernel: number, stride: number): [number, number] {
+  const out = Math.ceil(size / stride);
+  const total = Math.max((out - 1) * stride + kernel - size, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+/**
+ * dLoss/dKernel of a 'same' convolution: dW[a, b, c, f] = sum over n, i, j of
+ * xpad[n, i*s + a, j*s + b, c] dz[n, i, j, f], computed as one convolution of the padded input with
+ * the batch and channel axes swapped ([c, H, W, n]) by the output gradient as the filter
+ * ([oh, ow, n, f], dilated by the stride).
+ */
+function kernelGrad(tf: Tf, x: tfjs.Tensor4D, dz: tfjs.Tensor4D, w: ConvWeights): tfjs.Tensor4D {
+  const [k, , inC, filters] = w.kernel.shape;
+  const [, height, width] = x.shape;
+  const [top, bottom] = samePadding(height, k, w.stride);
+  const [left, right] = samePadding(width, k, w.stride);
+  const padded = top + bottom + left + right > 0 ? tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]) : x;
+  const swapped = tf.transpose(padded, [3, 1, 2, 0]);
+  const filter = tf.transpose(dz, [1, 2, 0, 3]);
+  let out = tf.conv2d(swapped, filter, 1, 'valid', 'NHWC', w.stride) as tfjs.Tensor4D; // [c, >= k, >= k, f]
+  if (out.shape[1] !== k || out.shape[2] !== k) out = tf.slice(out, [0, 0, 0, 0], [inC, k, k, filters]);
+  return tf.transpose(out, [1, 2, 0, 3]);
+}
+
+/**
+ * dLoss/dInput of a 'same' convolution. Stride 1: a convolution of dz with the kernel flipped in
+ * space and its channel axes swapped, padded by what the forward padding left over. Larger strides:
+ * tfjs's Conv2DBackpropInput kernel.
+ */
+function inputGradOf(tf: Tf, dz: tfjs.Tensor4D, w: ConvWeights, inputShape: readonly number[]): tfjs.Tensor4D {
+  const [k] = w.kernel.shape;
+  const shape = inputShape as [number, number, number, number];
+  if (w.stride === 1) {
+    const [top, bottom] = samePadding(shape[1], k, 1);
+    const [left, right] = samePadding(shape[2], k, 1);
+    const flipped = tf.transpose(tf.reverse(w.kernel, [0, 1]), [0, 1, 3, 2]);
+    const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [bottom, top], [right, left], [0, 0]];
+    return tf.conv2d(dz, flipped, 1, top === bottom && left === right ? 'same' : pad);
+  }
+  return tf.engine().runKernel(
+    'Conv2DBackpropInput',
+    { dy: dz, filter: w.kernel },
+    { strides: [w.stride, w.stride], pad: 'same', dataFormat: 'NHWC', inputShape: shape },
+  ) as tfjs.Tensor4D;
+}
