@@ -4,7 +4,7 @@
 import { OBJECTIVE_METRICS } from '../spec/metrics.js';
 import { ENQUEUE_SCHEMA } from './enqueue.js';
 import { SAMPLER_SCHEMA } from './sampler.js';
-import { ACTIVATIONS, AGGREGATES, ARTIFACT_POLICIES, OBJECTIVE_ON, SCHEDULER_KINDS, SCREEN_KINDS } from '../spec/study.js';
+import { ACTIVATIONS, AGGREGATES, ARTIFACT_POLICIES, MODEL_KINDS, OBJECTIVE_ON, SCHEDULER_KINDS, SCREEN_KINDS } from '../spec/study.js';
 import { RECIPE_KEYS, RECIPE_KEY_TABLE, type RecipeKey } from '../spec/recipe.js';
 
 /** Names of studies, datasets and tasks. */
@@ -279,15 +279,40 @@ export const studyJsonSchema = {
     },
     model: {
       type: 'object',
-      description: 'The network (an MLP).',
+      description: 'The network: an MLP (default), or a CNN for rows that are images.',
       additionalProperties: false,
       properties: {
+        kind: { type: 'string', enum: [...MODEL_KINDS], description: 'mlp: dense layers (default); cnn: conv blocks, then dense layers.' },
+        input_shape: {
+          type: 'array',
+          minItems: 3,
+          maxItems: 3,
+          items: { type: 'integer', minimum: 1, maximum: 4096 },
+          description: "kind cnn: the image [H, W, C] a row's features are, in row-major (height, width, channel) order; H x W x C must be the feature count.",
+        },
+        conv: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 8,
+          description: 'kind cnn: the conv blocks from the input, each a convolution with zero "same" padding, the activation, then optional max pooling.',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['filters', 'kernel'],
+            properties: {
+              filters: { type: 'integer', minimum: 1, maximum: 1024, description: 'Output channels.' },
+              kernel: { type: 'integer', minimum: 1, maximum: 15, description: 'Kernel height and width.' },
+              stride: { type: 'integer', minimum: 1, maximum: 8, description: 'Stride of the convolution (default 1).' },
+              pool: { type: 'integer', minimum: 1, maximum: 8, description: 'Max pooling over pool x pool windows with stride pool after the activation (default 1: none).' },
+            },
+          },
+        },
         hidden: {
           type: 'array',
           minItems: 1,
           maxItems: 8,
           items: { type: 'integer', minimum: 1, maximum: 4096 },
-          description: 'Hidden layer widths (default [64]).',
+          description: 'Dense hidden layer widths (default [64]); for kind cnn, after the conv blocks.',
         },
         activation: { type: 'string', enum: [...ACTIVATIONS], description: 'Hidden activation (default relu).' },
         dropout: { ...RECIPE_VALUES.dropout, description: 'Dropout rate, in [0, 1) (default 0).' },

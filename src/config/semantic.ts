@@ -17,6 +17,7 @@ const EPOCH_KEYS = new Set(['epochs', 'pretrain_epochs']);
 export function semanticIssue(study: StudyConfig): ConfigIssue | null {
   return (
     taskIssue(study) ??
+    modelIssue(study) ??
     recipeIssue(study) ??
     spaceIssue(study) ??
     strategyKeyIssue(study) ??
@@ -124,10 +125,50 @@ function taskIssue(study: StudyConfig): ConfigIssue | null {
   return null;
 }
 
+/** Layers below the head that freeze_layers counts (a CNN's conv blocks, then the hidden layers), and their name. */
+function bodyDepthOf(study: StudyConfig): [number, string] {
+  const model = study.model ?? {};
+  const hidden = (model.hidden ?? DEFAULT_HIDDEN).length;
+  return model.kind === 'cnn' ? [(model.conv ?? []).length + hidden, 'the number of conv blocks plus hidden layers'] : [hidden, 'the number of hidden layers'];
+}
+
+/** A CNN needs its image shape and conv blocks, an MLP has neither; the blocks must leave an image. */
+function modelIssue(study: StudyConfig): ConfigIssue | null {
+  const model = study.model;
+  if (model === undefined) return null;
+  const kind = model.kind ?? 'mlp';
+  if (kind === 'mlp') {
+    for (const key of ['input_shape', 'conv'] as const) {
+      if (model[key] !== undefined) return issue(['model', key], 'only used with kind: cnn (this model is an mlp)');
+    }
+    return null;
+  }
+  if (model.input_shape === undefined) return issue(['model'], 'kind cnn needs input_shape: [H, W, C] (the image a row is)');
+  if (model.conv === undefined) return issue(['model'], 'kind cnn needs conv: a list of { filters, kernel, stride?, pool? } blocks');
+  let [height, width] = model.input_shape;
+  for (const [index, block] of model.conv.entries()) {
+    const stride = block.stride ?? 1;
+    const pool = block.pool ?? 1;
+    height = Math.floor(Math.ceil(height / stride) / pool);
+    width = Math.floor(Math.ceil(width / stride) / pool);
+    if (height < 1 || width < 1) {
+      return issue(['model', 'conv', index], `shrinks the image to nothing (stride ${stride}, pool ${pool} on what the blocks above leave)`);
+    }
+  }
+  // Feature selection drops columns: the rows would no longer be input_shape images.
+  for (const place of ['recipe', 'space'] as const) {
+    const selection = place === 'recipe' ? study.recipe?.feature_selection : study.space?.feature_selection;
+    if (selection !== undefined && !(place === 'recipe' && selection === 'none')) {
+      return issue([place, 'feature_selection'], 'cannot be used with model.kind cnn (dropping features breaks the input_shape images)');
+    }
+  }
+  return null;
+}
+
 function recipeIssue(study: StudyConfig): ConfigIssue | null {
   const recipe = study.recipe ?? {};
   const epochs = study.budget.epochs ?? DEFAULT_EPOCHS;
-  const depth = (study.model?.hidden ?? DEFAULT_HIDDEN).length;
+  const [depth, depthName] = bodyDepthOf(study);
   for (const key of ['pretrain_epochs', 'epochs'] as const) {
     const value = recipe[key];
     if (value !== undefined && value > epochs) {
@@ -135,7 +176,7 @@ function recipeIssue(study: StudyConfig): ConfigIssue | null {
     }
   }
   if (recipe.freeze_layers !== undefined && recipe.freeze_layers > depth) {
-    return issue(['recipe', 'freeze_layers'], `must be <= the number of hidden layers (${depth}) (got ${recipe.freeze_layers})`);
+    return issue(['recipe', 'freeze_layers'], `must be <= ${depthName} (${depth}) (got ${recipe.freeze_layers})`);
   }
   return null;
 }
@@ -143,7 +184,7 @@ function recipeIssue(study: StudyConfig): ConfigIssue | null {
 /** Upper bound of a recipe key that depends on the rest of the study, with its name. */
 function studyBound(study: StudyConfig, key: string): [number, string] | null {
   if (EPOCH_KEYS.has(key)) return [study.budget.epochs ?? DEFAULT_EPOCHS, 'budget.epochs'];
-  if (key === 'freeze_layers') return [(study.model?.hidden ?? DEFAULT_HIDDEN).length, 'the number of hidden layers'];
+  if (key === 'freeze_layers') return bodyDepthOf(study);
   return null;
 }
 

@@ -52,6 +52,14 @@ export function bodyDepth(model: ModelSpec): number {
   return (model.kind === 'cnn' ? model.conv.length : 0) + model.hidden.length;
 }
 
+/** One line for reports: `MLP hidden [64], relu` or `CNN 8x8x1, conv 16 3x3 pool 2; hidden [64], relu`. */
+export function describeModel(model: ModelSpec): string {
+  const dense = `hidden [${model.hidden.join(', ')}], ${model.activation}`;
+  if (model.kind === 'mlp') return `MLP ${dense}`;
+  const blocks = model.conv.map((b) => `${b.filters} ${b.kernel}x${b.kernel}${b.stride > 1 ? ` stride ${b.stride}` : ''}${b.pool > 1 ? ` pool ${b.pool}` : ''}`);
+  return `CNN ${model.input_shape.join('x')}, conv ${blocks.join(', ')}; ${dense}`;
+}
+
 /** Height and width after a conv block ('same' padding, then floor division by the pool). */
 export function convOutputSize(size: number, block: ConvBlockSpec): number {
   return Math.floor(Math.ceil(size / block.stride) / block.pool);

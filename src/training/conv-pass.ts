@@ -154,25 +154,44 @@ export function poolGradient(
   const outW = Math.floor(width / pool);
   const dx = new Float32Array(input.length);
   const rowStride = width * channels;
+  if (pool === 2) {
+    // The common case unrolled: the window's four positions in row-major order, the first max wins.
+    for (let b = 0; b < n; b++) {
+      for (let i = 0; i < outH; i++) {
+        for (let j = 0; j < outW; j++) {
+          const out = ((b * outH + i) * outW + j) * channels;
+          const corner = ((b * height + 2 * i) * width + 2 * j) * channels;
+          for (let c = 0; c < channels; c++) {
+            const max = pooled[out + c];
+            const k = corner + c;
+            const at =
+              input[k] === max ? k : input[k + channels] === max ? k + channels : input[k + rowStride] === max ? k + rowStride : input[k + rowStride + channels] === max ? k + rowStride + channels : -1;
+            if (at >= 0) dx[at] = dy[out + c] as number;
+          }
+        }
+      }
+    }
+    return dx;
+  }
+  // Channels innermost (contiguous in memory); `found` marks the channels whose max is placed.
+  const found = new Uint8Array(channels);
   for (let b = 0; b < n; b++) {
     for (let i = 0; i < outH; i++) {
       for (let j = 0; j < outW; j++) {
         const out = ((b * outH + i) * outW + j) * channels;
         const corner = ((b * height + i * pool) * width + j * pool) * channels;
-        for (let c = 0; c < channels; c++) {
-          const max = pooled[out + c] as number;
-          let at = -1;
-          for (let a = 0; a < pool && at < 0; a++) {
-            for (let d = 0; d < pool; d++) {
-              const k = corner + a * rowStride + d * channels + c;
-              if ((input[k] as number) === max) {
-                at = k;
-                break;
+        found.fill(0);
+        for (let a = 0; a < pool; a++) {
+          for (let d = 0; d < pool; d++) {
+            const base = corner + a * rowStride + d * channels;
+            for (let c = 0; c < channels; c++) {
+              // A NaN max matches nothing: its gradient is dropped (the loss check stops the run anyway).
+              if (found[c] === 0 && input[base + c] === pooled[out + c]) {
+                dx[base + c] = dy[out + c] as number;
+                found[c] = 1;
               }
             }
           }
-          // A NaN max matches nothing: its gradient is dropped (the loss check stops the run anyway).
-          if (at >= 0) dx[at] = (dx[at] as number) + (dy[out + c] as number);
         }
       }
     }
