@@ -58,7 +58,7 @@ export function resolveStudy(raw: StudyConfig, file: string | null, overrides?: 
   const sourceNames = sources.map((s) => s.name);
   const scheduler = resolveScheduler(raw);
   const space = Object.entries(raw.space ?? {}).map(([name, param]) => resolveParam(name, param, sourceNames));
-  const enqueue = resolveEnqueue(raw, space, recipe);
+  const enqueue = resolveEnqueue(raw, space, recipe, model);
   return deepFreeze({
     name: raw.name,
     seed,

@@ -7,6 +7,7 @@ import { samplerIssue } from './sampler.js';
 import { schedulerIssue } from './scheduler.js';
 import type { ConfigIssue, RawParam, RawTask, Scalar, StudyConfig } from './study-config.js';
 import { RECIPE_KEYS, RECIPE_KEY_TABLE, type SelectingKey } from '../spec/recipe.js';
+import { ARCHITECTURE_KEY_TABLE, isArchitectureKey, layerOfKey } from '../spec/architecture.js';
 
 export const DEFAULT_EPOCHS = 10;
 export const DEFAULT_HIDDEN: readonly number[] = [64];
@@ -125,11 +126,36 @@ function taskIssue(study: StudyConfig): ConfigIssue | null {
   return null;
 }
 
-/** Layers below the head that freeze_layers counts (a CNN's conv blocks, then the hidden layers), and their name. */
+/**
+ * Layers below the head that freeze_layers counts (a CNN's conv blocks, then the hidden layers) in
+ * the deepest model a trial can have, and their name.
+ */
 function bodyDepthOf(study: StudyConfig): [number, string] {
+  const hidden = mostLayers(study, 'hidden_layers');
+  return study.model?.kind === 'cnn' ? [mostLayers(study, 'conv_blocks') + hidden, 'the number of conv blocks plus hidden layers'] : [hidden, 'the number of hidden layers'];
+}
+
+/** The most dense hidden layers (or conv blocks) a trial's model can have: the model's, or the space's largest. */
+function mostLayers(study: StudyConfig, key: 'hidden_layers' | 'conv_blocks'): number {
   const model = study.model ?? {};
-  const hidden = (model.hidden ?? DEFAULT_HIDDEN).length;
-  return model.kind === 'cnn' ? [(model.conv ?? []).length + hidden, 'the number of conv blocks plus hidden layers'] : [hidden, 'the number of hidden layers'];
+  const own = key === 'hidden_layers' ? (model.hidden ?? DEFAULT_HIDDEN).length : (model.conv ?? []).length;
+  const param = study.space?.[key];
+  if (param === undefined) return own;
+  const most = param.type === 'categorical' ? Math.max(...param.choices.filter((c): c is number => typeof c === 'number')) : param.type === 'int' ? param.high : own;
+  // conv_blocks takes the first blocks of model.conv: never more than it has.
+  return key === 'conv_blocks' ? Math.min(most, own) : most;
+}
+
+/** Architecture parameters the study's model cannot use: they would be silently ignored. */
+function architectureIssue(study: StudyConfig, name: string): ConfigIssue | null {
+  if (!isArchitectureKey(name)) return null;
+  const cnn = study.model?.kind === 'cnn';
+  if (ARCHITECTURE_KEY_TABLE[name]!.cnnOnly && !cnn) return issue(['space', name], 'only used with model.kind cnn (this model is an mlp)');
+  const layer = layerOfKey(name);
+  if (layer === null) return null;
+  const [key, what] = name.startsWith('conv_') ? (['conv_blocks', 'conv blocks'] as const) : (['hidden_layers', 'hidden layers'] as const);
+  const most = mostLayers(study, key);
+  return layer > most ? issue(['space', name], `no trial of this study has ${layer} ${what} (at most ${most}): it would never be used`) : null;
 }
 
 /** A CNN needs its image shape and conv blocks, an MLP has neither; the blocks must leave an image. */
@@ -185,6 +211,7 @@ function recipeIssue(study: StudyConfig): ConfigIssue | null {
 function studyBound(study: StudyConfig, key: string): [number, string] | null {
   if (EPOCH_KEYS.has(key)) return [study.budget.epochs ?? DEFAULT_EPOCHS, 'budget.epochs'];
   if (key === 'freeze_layers') return bodyDepthOf(study);
+  if (key === 'conv_blocks') return [(study.model?.conv ?? []).length, 'the number of model.conv blocks'];
   return null;
 }
 
@@ -193,7 +220,7 @@ function spaceIssue(study: StudyConfig): ConfigIssue | null {
   const names = Object.keys(space);
   for (const [index, name] of names.entries()) {
     const param = space[name] as RawParam;
-    const found = paramIssue(study, name, param) ?? whenIssue(space, names, index);
+    const found = architectureIssue(study, name) ?? paramIssue(study, name, param) ?? whenIssue(space, names, index);
     if (found !== null) return found;
   }
   return null;
