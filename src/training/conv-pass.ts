@@ -142,7 +142,7 @@ function maxPoolGrad(tf: Tf, dy: tfjs.Tensor4D, input: tfjs.Tensor4D, pooled: tf
   return tf.tensor4d(dx, input.shape);
 }
 
-/** poolGradient's loop over row-major [n, H, W, C] arrays (exported for its test). */
+/** maxPoolGrad's loop over row-major [n, H, W, C] arrays: the first max of each pool x pool window gets its gradient. */
 export function poolGradient(
   input: Float32Array,
   pooled: Float32Array,

@@ -80,6 +80,15 @@ describe('the CNN on the digits', () => {
     });
   }
 
+  it('the transfer protocol works per layer: transfer_lr_mult, L2-SP anchors, a kept head; FGSM and mixup train it too', async () => {
+    const kept = await getStrategy('finetune').run(input({ transfer_lr_mult: 0.3, l2sp: 0.1, head: 'keep', freeze_layers: 2 }));
+    expect(kept.metrics.accuracy).toBeGreaterThan(0.85);
+    const robust = await getStrategy('finetune').run(input({ fgsm_epsilon: 0.05, fgsm_ratio: 0.5, mixup_alpha: 0.2 }));
+    expect(robust.metrics.accuracy).toBeGreaterThan(0.8);
+    expect(robust.extra!.fgsm_accuracy).toBeGreaterThan(0.3);
+    expect(robust.extra!.fgsm_accuracy).toBeLessThanOrEqual(robust.metrics.accuracy);
+  });
+
   it('pruning per kernel (retrained) and int8 keep the accuracy; sizes count conv kernels too', async () => {
     const pruned = await getStrategy('finetune').run(input({ prune_sparsity: 0.5, prune_epochs: 5 }));
     expect(pruned.metrics.accuracy).toBeGreaterThan(pruned.extra!.uncompressed_accuracy! - 0.03);

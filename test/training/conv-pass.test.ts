@@ -40,6 +40,7 @@ const CASES: readonly Case[] = [
   { name: 'odd sizes, uneven pooling, tanh', spec: cnn([7, 9, 2], [{ filters: 3, kernel: 3, stride: 1, pool: 2 }, { filters: 4, kernel: 2, stride: 1, pool: 1 }], [5], 'tanh') },
   { name: 'stride 2 and an even kernel, elu, no hidden layer', spec: cnn([8, 8, 1], [{ filters: 3, kernel: 4, stride: 2, pool: 1 }, { filters: 4, kernel: 3, stride: 2, pool: 2 }], [], 'elu') },
   { name: 'flat images (tied maxima), relu', spec: cnn([8, 8, 1], [{ filters: 3, kernel: 3, stride: 1, pool: 2 }, { filters: 4, kernel: 3, stride: 1, pool: 2 }], [6], 'relu'), flat: true },
+  { name: '3x3 pooling (the general loop), relu', spec: cnn([9, 9, 1], [{ filters: 3, kernel: 3, stride: 1, pool: 3 }], [5], 'relu'), flat: true },
   { name: 'sigmoid, first block frozen', spec: cnn([6, 6, 3], [{ filters: 2, kernel: 3, stride: 1, pool: 2 }, { filters: 3, kernel: 3, stride: 1, pool: 1 }], [4], 'sigmoid'), frozen: 1 },
 ];
 
