@@ -89,11 +89,17 @@ describe('a CNN study searching its architecture', () => {
     expect(b).toEqual(a);
   });
 
-  it('the leaderboard shows the architecture parameters', () => {
+  it('the leaderboard and the report show the architecture parameters, the report the CNN', () => {
     const board = cli(['leaderboard', 'cnn-arch', '--db', straight]);
     expect(board.status).toBe(0);
     expect(board.stdout).toMatch(/hidden_layers=\d/);
     expect(board.stdout).toMatch(/conv_filters_1=\d/);
+    const html = join(dir, 'report.html');
+    const report = cli(['report', 'cnn-arch', '--db', straight, '-o', html]);
+    expect(report.status).toBe(0);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('CNN 8x8x1, conv 8 3x3 pool 2, 16 3x3 pool 2; hidden [32], relu');
+    expect(page).toMatch(/hidden_units=(16|32)/);
   });
 
   it('model writes the best trial CNN with its searched architecture; predict gives the unit accuracy', () => {
