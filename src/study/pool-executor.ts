@@ -6,7 +6,7 @@ import { Piscina } from 'piscina';
 import { INPUT_ERROR_CODES, TasksieveError } from '../errors.js';
 import type { WorkerFault } from '../util/fault-injection.js';
 import { openUnitLink, type UnitChannel } from './unit-link.js';
-import { workerEntryPath } from '../worker/index.js';
+import { sharedDatasetsFor, workerEntryPath } from '../worker/index.js';
 import type { BackendName, SerializedError, TrialUnit, UnitResult, WorkerInfo } from '../spec/units.js';
 import type { WorkerData, WorkerRequest, WorkerResponse } from '../worker/protocol.js';
 import type { ScreenResult, ScreenTask } from '../spec/screens.js';
@@ -208,8 +208,10 @@ export class PoolExecutor implements Executor {
     // A unit with a channel gets its own port: rung reports out, a stop request in (never a task abort).
     const link = channel !== undefined ? openUnitLink(channel) : null;
     try {
+      // The main thread's parses of the unit's data files go along: the worker reads them in place.
+      const datasets = sharedDatasetsFor([unit.target, ...unit.sources]);
       reply = await this.pool.run(
-        link !== null ? { type: 'unit', unit, port: link.port } : { type: 'unit', unit },
+        link !== null ? { type: 'unit', unit, port: link.port, datasets } : { type: 'unit', unit, datasets },
         { signal: combined, ...(link !== null ? { transferList: [link.port] } : {}) },
       );
     } catch (error) {
@@ -240,7 +242,8 @@ export class PoolExecutor implements Executor {
   async runScreen(task: ScreenTask, signal?: AbortSignal): Promise<ScreenResult> {
     let reply: WorkerResponse;
     try {
-      reply = await this.pool.run({ type: 'screen', task }, { signal: signal ?? null });
+      const datasets = sharedDatasetsFor([task.source, ...task.targets]);
+      reply = await this.pool.run({ type: 'screen', task, datasets }, { signal: signal ?? null });
     } catch (error) {
       if (signal?.aborted) throw error;
       throw new UnitFailedError(deathReason(error, this.options.workerMemoryMb));

@@ -64,7 +64,11 @@ export class CnnTrainer implements StepTrainer {
     const probabilities = tf.tidy(() => {
       // Dropout masks are per layer from the input; the pass applies the Dense layers' ones.
       const masks = (batch.masks ?? []).slice(this.conv.length);
-      const pass = this.pass(batch, masks, batch.taskRows ? { taskRows: batch.taskRows } : {});
+      const pass = this.pass(batch, masks, {
+        ...(batch.taskRows ? { taskRows: batch.taskRows } : {}),
+        // Domain adaptation's loss on the last hidden layer: the Dense part of the pass adds it.
+        ...(batch.featureGradient ? { featureGradient: batch.featureGradient } : {}),
+      });
       if (pass.grads.length > 0) this.optimizer.step(pass.grads);
       if (pass.taskGradNorms) norms = tf.keep(pass.taskGradNorms);
       return pass.probabilities;

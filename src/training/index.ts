@@ -3,6 +3,7 @@
 export type {
   Batch,
   ExportedModel,
+  FeatureGradient,
   FeatureRows,
   JointTrainer,
   LayerSnapshot,
@@ -20,3 +21,5 @@ export { buildMlp, argmaxRows, type Mlp } from './mlp.js';
 export { runEpochs, trainModel, type EpochRun, type PlannedBatch, type TrainOptions, type TrainStats, type Augmentation } from './epoch-loop.js';
 export { PoolCursor, fgsmShift, softmaxRows, type Adversarial, type Consistency } from './batches.js';
 export { addNoise, mixup } from './augment.js';
+export { MmdCoefficients, coralGradient, mmdGradient, type Alignment } from './alignment.js';
+export { DomainClassifier, dannLambda } from './domain-classifier.js';
