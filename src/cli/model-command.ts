@@ -11,7 +11,7 @@ import type { ModelArtifact } from '../spec/artifacts.js';
 import type { StudyRecord, TrialRecord } from '../spec/records.js';
 import type { Recipe } from '../spec/recipe.js';
 import type { ResolvedStudy } from '../spec/study.js';
-import type { TargetSpec, TaskSpec } from '../spec/tasks.js';
+import type { TargetSpec, SourceSpec } from '../spec/tasks.js';
 import { BACKENDS, type BackendName, type StoredUnit, type TrialUnit } from '../spec/units.js';
 import type { Store } from '../store/index.js';
 import { decodeParams, decodeStoredUnit, studySpecOf } from '../study/decoders.js';
@@ -28,7 +28,7 @@ import { printJson, printLines, printNote } from './output.js';
 export interface ModelChoice {
   readonly trial: TrialRecord;
   readonly recipe: Recipe;
-  readonly sources: readonly TaskSpec[];
+  readonly sources: readonly SourceSpec[];
   readonly target: TargetSpec;
   readonly seedIndex: number;
   /** What the study stored for that unit (absent: the trial has no such unit, e.g. --seed beyond the study's seeds). */

@@ -2,7 +2,7 @@
 // source subset. Main thread; pure (no store, no tfjs).
 import { OPTIONAL_RECIPE_KEYS, type Recipe } from '../spec/recipe.js';
 import { type ResolvedStudy } from '../spec/study.js';
-import type { TaskSpec } from '../spec/tasks.js';
+import type { SourceSpec } from '../spec/tasks.js';
 import { SUBSET_PARAM, chosenSourceNames, type Condition, type ParamSpec, type ParamValue, type Params } from '../spec/space.js';
 
 /** A parameter is active when every parameter its `when` names has one of the listed values. */
@@ -41,7 +41,7 @@ export function recipeFor(study: ResolvedStudy, params: Params): Recipe {
   return { ...study.recipe, ...overrides } as Recipe;
 }
 
-export function chosenSources(study: ResolvedStudy, params: Params): readonly TaskSpec[] {
+export function chosenSources(study: ResolvedStudy, params: Params): readonly SourceSpec[] {
   const names = new Set(chosenSourceNames(params));
   return study.sources.filter((s) => names.has(s.name));
 }

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Recipe } from '../spec/recipe.js';
 import type { ResolvedStudy } from '../spec/study.js';
-import type { TargetSpec, TaskSpec } from '../spec/tasks.js';
+import type { TargetSpec, SourceSpec } from '../spec/tasks.js';
 import { OBJECTIVE_METRICS, type ClassificationMetrics, type ObjectiveMetric } from '../spec/metrics.js';
 import type { Json } from '../spec/records.js';
 import type { EvaluatedModel, StoredUnit, TrialUnit, UnitResult } from '../spec/units.js';
@@ -27,7 +27,7 @@ export function planUnits(
   study: ResolvedStudy,
   trialNumber: number,
   recipe: Recipe,
-  sources: readonly TaskSpec[],
+  sources: readonly SourceSpec[],
   rungs: readonly number[] = [],
 ): UnitPlan[] {
   const plans: UnitPlan[] = [];
