@@ -119,6 +119,8 @@ function modelSourceIssue(study: ResolvedStudy, cols: number, targets: readonly 
   for (const [i, source] of study.sources.entries()) {
     if (!('model' in source)) continue;
     const where: PathSegment[] = ['sources', i, 'model'];
+    const refused = unusableWith(study);
+    if (refused !== null) return { path: where, message: refused };
     const read = attempt(() => readModelFolder(source.model.path));
     if (!read.ok) return { path: where, message: clean(read.message) };
     const folder = read.value;
@@ -155,6 +157,18 @@ function modelSourceIssue(study: ResolvedStudy, cols: number, targets: readonly 
       }
     }
   }
+  return null;
+}
+
+/**
+ * What a model source cannot be combined with, when the study's recipe fixes it: multitask trains on
+ * rows only, and feature selection would feed the model's first layer other columns than it reads.
+ * A searched value meets the same refusal in the worker (the trial fails with it).
+ */
+function unusableWith(study: ResolvedStudy): string | null {
+  if (study.recipe.strategy === 'multitask') return 'strategy multitask cannot use a model source (it trains on rows; use finetune, selftrain, distill, align or dann)';
+  const selection = withRecipeDefaults(study.recipe).feature_selection;
+  if (selection !== 'none') return `feature_selection ${selection} cannot be used with a model source: its first layer reads every feature`;
   return null;
 }
 

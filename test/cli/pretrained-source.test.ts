@@ -116,6 +116,11 @@ budget: { trials: 1, workers: 1 }
     expect(width.status).toBe(2);
     expect(width.stderr).toMatch(/wide\.yaml:\d+:\d+: sources\[0\]\.model: layer "dense_Dense\d+" reads 64 features but the targets have 12/);
 
+    const multitask = secondStudy({ name: 'joint' }).replace('head: keep }', 'strategy: multitask }');
+    const joint = cli(['run', writeStudy(dir, multitask, 'joint.yaml'), '--db', join(dir, 'joint.db')], dir);
+    expect(joint.status).toBe(2);
+    expect(joint.stderr).toMatch(/joint\.yaml:\d+:\d+: sources\[0\]\.model: strategy multitask cannot use a model source/);
+
     // A CNN's model.json (here: the MLP's first layer relabelled): refused until a CNN engine reads it.
     const conv = join(dir, 'conv');
     cpSync(join(dir, 'model'), conv, { recursive: true });
@@ -150,6 +155,29 @@ budget: { trials: 1, workers: 1 }
     for (const kind of ['logme', 'hscore']) {
       expect(Number.isFinite(a!.score[kind]) && Number.isFinite(b!.score[kind])).toBe(true);
       expect(a!.score[kind]).not.toBe(b!.score[kind]);
+    }
+  });
+
+  it('mixed with a dataset source: the unit starts from the model, then pre-trains on the dataset rows', () => {
+    const sources = '  - { name: upright-model, model: model }\n  - { name: noisy, dataset: digits, transforms: [ { noise: 2 }, { sample: 300 } ] }';
+    const text = secondStudy({ name: 'digits-second', sources })
+      .replace('{ type: subset, min: 1, max: 1 }', '{ type: subset, min: 2, max: 2 }')
+      .replace('head: keep }', 'head: keep, pretrain_epochs: 3 }')
+      .replace('seeds: 2', 'seeds: 1');
+    const db = join(dir, 'mixed.db');
+    const run = cli(['run', writeStudy(dir, text, 'mixed.yaml'), '--db', db, '--quiet', '--backend', 'wasm'], dir);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const store = SqliteStore.open(db);
+    try {
+      const trial = store.getTrials(store.getStudy('digits-second')!.id)[0]!;
+      const unit = decodeStoredUnit(store.getUnits(trial.id)[0]!.result, 'test');
+      // 3 pre-training epochs on the 300 noisy rows, then 30 on the 30 labelled rows.
+      expect(unit.cost.epochs).toBe(33);
+      expect(unit.cost.samples).toBe(3 * 300 + 30 * 30);
+      expect(unit.gain.accuracy).toBeGreaterThan(0);
+    } finally {
+      store.close();
     }
   });
 });
