@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { decodeStoredUnit } from '../../src/study/decoders.js';
+import { decodeStoredUnit, studySpecOf } from '../../src/study/decoders.js';
 import { cli, DIGITS, tempDir, writeStudy } from '../helpers/cli.js';
 
 const FIRST = `name: digits-first
@@ -81,6 +81,13 @@ describe('a pretrained model as a source', () => {
     const run = cli(['run', study, '--db', db, '--quiet', '--backend', 'wasm'], dir);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
+    // The stored spec decodes with the model source as the tagged member of the union.
+    const store = SqliteStore.open(db);
+    const spec = studySpecOf(store.getStudy('digits-second')!);
+    store.close();
+    const source = spec.sources[0]!;
+    expect('model' in source && source.model).toMatchObject({ path: mine, inputs: 64, units: [32, 10], classNames: Array.from({ length: 10 }, (_, k) => String(k)) });
+    expect('model' in source && source.model.digest).toMatch(/^[0-9a-f]{64}$/);
     const { gain, units } = meanGain(db);
     expect(units).toBe(2);
     // Observed +0.16 (0.805 and 0.835 against 0.668 and 0.645; the baseline learns rotated digits from 30 rows; the model starts from 900 upright ones).
