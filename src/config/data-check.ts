@@ -77,7 +77,7 @@ export function dataIssue(study: ResolvedStudy, raw: StudyConfig): ConfigIssue |
       return { path: ['targets', 0, 'dataset'], message: `${reference.cols} features, but ${name} has ${ds.cols}` };
     }
   }
-  const modelProblem = modelSourceIssue(study, reference.cols, study.targets.map((_, t) => targetData(t)));
+  const modelProblem = modelSourceIssue(study, raw, base, reference.cols, study.targets.map((_, t) => targetData(t)));
   if (modelProblem !== null) return modelProblem;
 
   for (const [index, target] of study.targets.entries()) {
@@ -115,14 +115,20 @@ export function dataIssue(study: ResolvedStudy, raw: StudyConfig): ConfigIssue |
  * hidden layers (units and activation, layer by layer), and under a kept head only classes the
  * targets have (matched by value). Each problem one line at the source's `model` key, naming the layer.
  */
-function modelSourceIssue(study: ResolvedStudy, cols: number, targets: readonly Dataset[]): ConfigIssue | null {
+function modelSourceIssue(study: ResolvedStudy, raw: StudyConfig, base: string, cols: number, targets: readonly Dataset[]): ConfigIssue | null {
   for (const [i, source] of study.sources.entries()) {
     if (!('model' in source)) continue;
     const where: PathSegment[] = ['sources', i, 'model'];
     const refused = unusableWith(study);
     if (refused !== null) return { path: where, message: refused };
     const read = attempt(() => readModelFolder(source.model.path));
-    if (!read.ok) return { path: where, message: clean(read.message) };
+    if (!read.ok) {
+      // The path as the study file writes it, as for csv datasets.
+      const message = clean(read.message);
+      const written = (raw.sources?.[i] as { model?: string } | undefined)?.model;
+      const shown = written !== undefined && resolvePath(base, written) === source.model.path && message.startsWith(source.model.path) ? written + message.slice(source.model.path.length) : message;
+      return { path: where, message: shown };
+    }
     const folder = read.value;
     if (folder.digest !== source.model.digest) return { path: where, message: `${source.model.path} changed while the study loaded` };
     const first = folder.layers[0]!;
