@@ -165,16 +165,24 @@ budget: { trials: 1, workers: 1 }
     }
   });
 
-  it('mixed with a dataset source: the unit starts from the model, then pre-trains on the dataset rows', () => {
+  it('mixed with a dataset source: the unit starts from the model, then pre-trains on the dataset rows; screen_prior screens both', () => {
     const sources = '  - { name: upright-model, model: model }\n  - { name: noisy, dataset: digits, transforms: [ { noise: 2 }, { sample: 300 } ] }';
     const text = secondStudy({ name: 'digits-second', sources })
       .replace('{ type: subset, min: 1, max: 1 }', '{ type: subset, min: 2, max: 2 }')
       .replace('head: keep }', 'head: keep, pretrain_epochs: 3 }')
-      .replace('seeds: 2', 'seeds: 1');
+      .replace('seeds: 2', 'seeds: 1')
+      .replace('sampler: random', 'sampler: random\nscreen_prior: leep');
     const db = join(dir, 'mixed.db');
-    const run = cli(['run', writeStudy(dir, text, 'mixed.yaml'), '--db', db, '--quiet', '--backend', 'wasm'], dir);
+    const file = writeStudy(dir, text, 'mixed.yaml');
+    const run = cli(['run', file, '--db', db, '--quiet', '--backend', 'wasm'], dir);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
+    // screen_prior screened both sources before the first trial and stored the table with the study.
+    const screen = cli(['screen', file, '--db', db, '--json'], dir);
+    expect(screen.status).toBe(0);
+    const table = JSON.parse(screen.stdout) as { stored: boolean; sources: { source: string; trainMs: number }[] };
+    expect(table.stored).toBe(true);
+    expect(table.sources.map((s) => [s.source, s.trainMs > 0]).sort()).toEqual([['noisy', true], ['upright-model', false]]);
     const store = SqliteStore.open(db);
     try {
       const trial = store.getTrials(store.getStudy('digits-second')!.id)[0]!;
