@@ -71,6 +71,45 @@ function meanGain(db: string): { gain: number; units: number } {
   }
 }
 
+function floats(path: string): Float32Array {
+  const bytes = readFileSync(path);
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+/** The trained model's folder with other float32 weights (same topology and meta). */
+function modelWith(name: string, weights: (trained: Float32Array) => Float32Array): string {
+  const out = join(dir, name);
+  cpSync(join(dir, 'model'), out, { recursive: true });
+  const trained = floats(join(out, 'weights.bin'));
+  writeFileSync(join(out, 'weights.bin'), new Uint8Array(weights(trained).buffer));
+  return out;
+}
+
+/** Seeded random weights: a model that learned nothing. */
+function randomModel(name: string): string {
+  return modelWith(name, (trained) => {
+    let s = 7;
+    return trained.map(() => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 0.5);
+  });
+}
+
+/** The accuracy of the one trial of a second study with these sources, all chosen. */
+function trialAccuracy(name: string, sources: readonly string[]): number {
+  const lines = sources.map((s) => `  - { name: ${s}, model: ${s} }`).join('\n');
+  const text = secondStudy({ name, sources: lines })
+    .replace('{ type: subset, min: 1, max: 1 }', `{ type: subset, min: ${sources.length}, max: ${sources.length} }`)
+    .replace('seeds: 2', 'seeds: 1');
+  const db = join(dir, `${name}.db`);
+  const run = cli(['run', writeStudy(dir, text, `${name}.yaml`), '--db', db, '--quiet', '--backend', 'wasm'], dir);
+  expect(run.stderr).toBe('');
+  const store = SqliteStore.open(db);
+  try {
+    return store.getTrials(store.getStudy(name)!.id)[0]!.value!;
+  } finally {
+    store.close();
+  }
+}
+
 describe('a pretrained model as a source', () => {
   it("improves the second study's few-shot target over its target-only baseline, and a changed model is refused on resume", () => {
     // A copy of the model this test may change after the run.
@@ -139,14 +178,7 @@ budget: { trials: 1, workers: 1 }
   });
 
   it("screens model sources without training them: LEEP ranks the trained model above one with random weights", () => {
-    // The same topology and meta with seeded random weights: a model that learned nothing.
-    const random = join(dir, 'random');
-    cpSync(join(dir, 'model'), random, { recursive: true });
-    const bytes = readFileSync(join(random, 'weights.bin'));
-    const values = new Float32Array(bytes.byteLength / 4);
-    let s = 7;
-    for (let i = 0; i < values.length; i++) values[i] = ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 0.5;
-    writeFileSync(join(random, 'weights.bin'), new Uint8Array(values.buffer));
+    const random = randomModel('random');
     const sources = '  - { name: upright-model, model: model }\n  - { name: random-model, model: random }';
     const study = writeStudy(dir, secondStudy({ name: 'screened', sources }), 'screened.yaml');
     const screen = cli(['screen', study, '--db', join(dir, 'screened.db'), '--backend', 'wasm', '--json'], dir);
@@ -194,5 +226,18 @@ budget: { trials: 1, workers: 1 }
     } finally {
       store.close();
     }
+  });
+
+  it('several chosen model sources mean their averaged weights: the same unit as one model holding the average', () => {
+    const random = randomModel('noise');
+    const trained = floats(join(dir, 'model', 'weights.bin'));
+    const noise = floats(join(random, 'weights.bin'));
+    // Every weight is float32 and the class names are the same, so the average of the files is the average of the layers.
+    modelWith('mean', (w) => w.map((_, i) => trained[i]! / 2 + noise[i]! / 2));
+    const both = trialAccuracy('both', ['model', 'noise']);
+    const mean = trialAccuracy('mean', ['mean']);
+    expect(both).toBe(mean);
+    // And not the first model alone: the average is another start.
+    expect(trialAccuracy('first', ['model'])).not.toBe(both);
   });
 });
