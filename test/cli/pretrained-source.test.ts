@@ -3,7 +3,8 @@
 // on the other half, rotated, few-shot, chooses that model as its source and beats its target-only
 // baseline. A model that does not fit (hidden width, input width, a non-Dense layer) is refused at
 // load time, exit 2, one line naming the layer; a model changed since the study ran is refused on
-// resume; `screen` scores model sources without training them.
+// resume; `screen` and `screen_prior` score model sources without training them; a model mixed with a
+// dataset source pre-trains on its rows; two chosen models train as one holding their average.
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
