@@ -11,7 +11,7 @@ import type { ModelArtifact } from '../spec/artifacts.js';
 import type { StudyRecord, TrialRecord } from '../spec/records.js';
 import type { Recipe } from '../spec/recipe.js';
 import type { ModelSpec, ResolvedStudy } from '../spec/study.js';
-import type { TargetSpec, TaskSpec } from '../spec/tasks.js';
+import type { SourceSpec, TargetSpec } from '../spec/tasks.js';
 import { BACKENDS, type BackendName, type StoredUnit, type TrialUnit } from '../spec/units.js';
 import type { Store } from '../store/index.js';
 import { decodeParams, decodeStoredUnit, studySpecOf } from '../study/decoders.js';
@@ -30,7 +30,7 @@ export interface ModelChoice {
   readonly recipe: Recipe;
   /** The trial's model (the study's, with the trial's architecture parameters applied). */
   readonly model: ModelSpec;
-  readonly sources: readonly TaskSpec[];
+  readonly sources: readonly SourceSpec[];
   readonly target: TargetSpec;
   readonly seedIndex: number;
   /** What the study stored for that unit (absent: the trial has no such unit, e.g. --seed beyond the study's seeds). */

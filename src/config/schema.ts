@@ -295,7 +295,20 @@ export const studyJsonSchema = {
     sources: {
       type: 'array',
       description: 'Source tasks a trial may transfer from (may be empty).',
-      items: { type: 'object', additionalProperties: false, required: ['name', 'dataset'], properties: TASK_PROPERTIES },
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name'],
+        properties: {
+          ...TASK_PROPERTIES,
+          model: {
+            type: 'string',
+            minLength: 1,
+            description:
+              'A pretrained model instead of a dataset: a TF.js Layers MLP folder (what `tasksieve model -o` writes) or its model.json, relative to the study file. Its layers must fit the study\'s model; choosing it initialises the trunk from its weights (several chosen: averaged). Exactly one of `dataset` and `model`.',
+          },
+        },
+      },
     },
     targets: {
       type: 'array',

@@ -5,7 +5,7 @@ import { show, type PathSegment } from './format.js';
 import { studyJsonSchema } from './schema.js';
 import { samplerIssue } from './sampler.js';
 import { schedulerIssue } from './scheduler.js';
-import type { ConfigIssue, RawParam, RawTask, Scalar, StudyConfig } from './study-config.js';
+import type { ConfigIssue, RawParam, RawSource, RawTask, Scalar, StudyConfig } from './study-config.js';
 import { RECIPE_KEYS, RECIPE_KEY_TABLE, type SelectingKey } from '../spec/recipe.js';
 import { ARCHITECTURE_KEY_TABLE, isArchitectureKey, layerOfKey } from '../spec/architecture.js';
 
@@ -114,18 +114,27 @@ function issue(path: readonly PathSegment[], message: string): ConfigIssue {
 function taskIssue(study: StudyConfig): ConfigIssue | null {
   const datasetNames = Object.keys(study.datasets);
   const seen = new Map<string, string>();
-  const groups: [string, readonly RawTask[]][] = [
+  const groups: [string, readonly RawSource[]][] = [
     ['sources', study.sources ?? []],
     ['targets', study.targets],
   ];
-  for (const [group, tasks] of groups) {
-    for (const [index, task] of tasks.entries()) {
+  for (const [group, entries] of groups) {
+    for (const [index, entry] of entries.entries()) {
       const where = `${group}[${index}]`;
-      const first = seen.get(task.name);
+      const first = seen.get(entry.name);
       if (first !== undefined) {
-        return issue([group, index, 'name'], `duplicate task name ${show(task.name)} (already used by ${first})`);
+        return issue([group, index, 'name'], `duplicate task name ${show(entry.name)} (already used by ${first})`);
       }
-      seen.set(task.name, where);
+      seen.set(entry.name, where);
+      if ('model' in entry) {
+        // A model source is weights, not rows: nothing to transform, no dataset besides it.
+        for (const key of ['dataset', 'transforms', 'rho'] as const) {
+          if (key in entry) return issue([group, index, key], `not allowed with \`model\` (a model source is a pretrained model, not a dataset)`);
+        }
+        continue;
+      }
+      if (!('dataset' in entry)) return issue([group, index], 'needs `dataset` (a dataset task) or `model` (a pretrained model folder)');
+      const task: RawTask = entry;
       const dataset = study.datasets[task.dataset];
       if (dataset === undefined || !Object.hasOwn(study.datasets, task.dataset)) {
         return issue([group, index, 'dataset'], `unknown dataset ${show(task.dataset)} (datasets: ${datasetNames.join(', ')})`);

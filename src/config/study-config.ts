@@ -11,7 +11,7 @@ export interface StudyConfig {
   seed?: number;
   storage?: string;
   datasets: Record<string, RawDataset>;
-  sources?: RawTask[];
+  sources?: RawSource[];
   targets: RawTarget[];
   model?: RawModel;
   recipe?: Partial<{
@@ -97,6 +97,14 @@ export interface RawTask {
   transforms?: RawTransform[];
   rho?: number;
 }
+
+/** A pretrained model as a source: `model` is a model folder (or its model.json), relative to the study file. */
+export interface RawModelSource {
+  name: string;
+  model: string;
+}
+/** A source entry: a dataset task or a model (the schema allows both keys; semantic.ts requires exactly one). */
+export type RawSource = RawTask | RawModelSource;
 
 export interface RawTarget extends RawTask {
   labelled: number;

@@ -3,7 +3,7 @@
 import { OPTIONAL_RECIPE_KEYS, type Recipe } from '../spec/recipe.js';
 import { type ModelSpec, type ResolvedStudy } from '../spec/study.js';
 import { architectureFor } from '../spec/architecture.js';
-import type { TaskSpec } from '../spec/tasks.js';
+import type { SourceSpec } from '../spec/tasks.js';
 import { SUBSET_PARAM, chosenSourceNames, type Condition, type ParamSpec, type ParamValue, type Params } from '../spec/space.js';
 
 /** A parameter is active when every parameter its `when` names has one of the listed values. */
@@ -47,7 +47,7 @@ export function modelFor(study: ResolvedStudy, params: Params): ModelSpec {
   return architectureFor(study.model, params);
 }
 
-export function chosenSources(study: ResolvedStudy, params: Params): readonly TaskSpec[] {
+export function chosenSources(study: ResolvedStudy, params: Params): readonly SourceSpec[] {
   const names = new Set(chosenSourceNames(params));
   return study.sources.filter((s) => names.has(s.name));
 }

@@ -1,7 +1,7 @@
 // Resolved study types: what the rest of the engine trusts after validation at the edge (src/config).
 // A ResolvedStudy is deeply frozen and JSON-safe (it is stored with the study). Part of src/spec:
 // types, constant lists and defaults only; imports nothing of the project but spec.
-import type { TargetSpec, TaskSpec } from './tasks.js';
+import type { SourceSpec, TargetSpec } from './tasks.js';
 import { AGGREGATE_KINDS, type AggregateKind, type ObjectiveMetric } from './metrics.js';
 import type { Recipe } from './recipe.js';
 import type { Params, SearchSpace } from './space.js';
@@ -166,7 +166,7 @@ export interface ResolvedStudy {
   readonly seed: number;
   /** Absolute path of the study file it came from, or null when built in code. */
   readonly file: string | null;
-  readonly sources: readonly TaskSpec[];
+  readonly sources: readonly SourceSpec[];
   readonly targets: readonly TargetSpec[];
   readonly model: ModelSpec;
   readonly recipe: Recipe;

@@ -53,9 +53,14 @@ export interface TransferStats {
   readonly labelShift: PriorEstimate | null;
 }
 
-/** Whether a recipe transfers at all: sources given and pre-training epochs to spend on them. */
-export function transfers(input: StrategyInput, recipe: FullRecipe): boolean {
+/** Whether a recipe pre-trains: dataset sources given and pre-training epochs to spend on them. */
+export function pretrains(input: StrategyInput, recipe: FullRecipe): boolean {
   return input.sources.length > 0 && recipe.pretrain_epochs > 0;
+}
+
+/** Whether a unit transfers at all: it starts from model sources' weights, or pre-trains on dataset sources. */
+export function transfers(input: StrategyInput, recipe: FullRecipe): boolean {
+  return input.pretrained !== undefined || pretrains(input, recipe);
 }
 
 /**
@@ -92,7 +97,10 @@ export function pretrainAndFinetune(input: StrategyInput, recipe: FullRecipe, mo
   let pre: TrainStats | null = null;
   let anchors: (Float32Array | null)[] | null = null;
   let labelShift: PriorEstimate | null = null;
-  if (transferred) {
+  // Model sources: the trunk (and head) start from their averaged weights, then dataset sources
+  // pre-train on top, then the one transfer protocol below (head keep|reinit, freeze, lr mult, L2-SP).
+  if (input.pretrained !== undefined) model.setLayers(input.pretrained.layers);
+  if (pretrains(input, recipe)) {
     const phase = 'pre-training';
     const sources = concatDatasets(input.sources);
     const bbse = recipe.label_shift === 'bbse' && options.unlabelled !== undefined && options.unlabelled.rows > 0;
@@ -123,6 +131,8 @@ export function pretrainAndFinetune(input: StrategyInput, recipe: FullRecipe, mo
       pre = { epochs: pre.epochs + rest.epochs, samples: pre.samples + rest.samples, loss: rest.epochs > 0 ? rest.loss : pre.loss };
     }
     input.observer?.onPhaseEnd?.(phase, model.snapshot());
+  }
+  if (transferred) {
     // A kept head is pre-trained too: L2-SP then anchors it as well.
     if (recipe.l2sp > 0) anchors = transferAnchors(model.snapshot(), recipe.head === 'keep');
     // keep: full fine-tuning, the pre-trained head included (its labels are the target's, matched by value).

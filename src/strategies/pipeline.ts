@@ -2,6 +2,7 @@
 // metrics, accuracy under attack and the model's size after it; the recipe's common training options;
 // the running count of target epochs for schedulers. Worker side; gets tfjs passed in.
 // Must not import the store, the CLI or YAML parsing.
+import { DataError } from '../errors.js';
 import { withRecipeDefaults, type FullRecipe, type StrategyName } from '../spec/recipe.js';
 import { ARTIFACT_FORMAT } from '../spec/artifacts.js';
 import type { Dataset } from '../data/types.js';
@@ -53,6 +54,10 @@ export function defineStrategy(
       const { numClasses } = original;
       // Scored on the target's labelled rows only, so a transfer run and its baseline keep the same features.
       const kept = selectFeatures(recipe.feature_selection, recipe.feature_k, original.train);
+      if (kept && original.pretrained !== undefined) {
+        // A model source's first layer reads every column in order: selecting columns would misalign it.
+        throw new DataError('feature_selection cannot be used with a model source: its first layer reads every feature');
+      }
       const selected: StrategyInput = kept
         ? {
             ...original,

@@ -4,6 +4,7 @@
 import type { ModelSpec } from '../spec/study.js';
 import type { Recipe, StrategyName } from '../spec/recipe.js';
 import type { Dataset } from '../data/types.js';
+import type { PretrainedLayers } from '../data/model-folder.js';
 import type { ClassificationMetrics } from '../spec/metrics.js';
 import type { EvaluatedModel } from '../spec/units.js';
 import type { ModelArtifact, ModelMeta } from '../spec/artifacts.js';
@@ -26,6 +27,11 @@ export interface StrategyInput {
   readonly tf: Tf;
   /** The chosen sources, materialised (empty: the target-only baseline). */
   readonly sources: readonly Dataset[];
+  /**
+   * The chosen model sources' weights, averaged (src/data/model-folder.ts): the model starts from
+   * them, then pre-trains on `sources` if any, then the transfer protocol. Absent: none chosen.
+   */
+  readonly pretrained?: PretrainedLayers;
   /** The target's labelled rows. */
   readonly train: Dataset;
   readonly validation: Dataset;

@@ -29,7 +29,7 @@ import {
   type SchedulerSpec,
   type ScreenKind,
 } from '../spec/study.js';
-import type { DatasetSpec, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
+import type { DatasetSpec, ModelSourceSpec, PretrainedModelSpec, SourceSpec, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
 import type { EvaluatedModel, Preprocessing, RungReport, StoredUnit, TrainingCost } from '../spec/units.js';
 import { SCALING_FITS } from '../spec/recipe.js';
 import { ARTIFACT_FORMAT, type ModelArtifact, type ModelMeta, type WeightSpec } from '../spec/artifacts.js';
@@ -104,6 +104,10 @@ const transform = tagged<TransformSpec>('kind', {
 });
 
 const task = shape<TaskSpec>({ name: string, dataset, transforms: arrayOf(transform) });
+const pretrainedModel = shape<PretrainedModelSpec>({ path: string, digest: string, inputs: integer, units: arrayOf(integer), classNames: arrayOf(string) });
+const modelSource = shape<ModelSourceSpec>({ name: string, model: pretrainedModel });
+/** A stored source: a model source when it has `model`, else a dataset task (as every spec before model sources). */
+const source: Check<SourceSpec> = (v, path) => (typeof v === 'object' && v !== null && 'model' in v ? modelSource(v, path) : task(v, path));
 const testSplit = shape<NonNullable<TargetSpec['test']>>({ rows: optional(integer), share: optional(number), seed: integer });
 const target = shape<TargetSpec>({ name: string, dataset, transforms: arrayOf(transform), labelled: integer, test: optional(testSplit) });
 
@@ -200,7 +204,7 @@ const resolvedStudy = shape<ResolvedStudy>({
   name: string,
   seed: integer,
   file: nullable(string),
-  sources: arrayOf(task),
+  sources: arrayOf(source),
   targets: arrayOf(target),
   model,
   recipe,

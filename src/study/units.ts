@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Recipe } from '../spec/recipe.js';
 import type { ModelSpec, ResolvedStudy } from '../spec/study.js';
-import type { TargetSpec, TaskSpec } from '../spec/tasks.js';
+import type { SourceSpec, TargetSpec, TaskSpec } from '../spec/tasks.js';
 import { OBJECTIVE_METRICS, type ClassificationMetrics, type ObjectiveMetric } from '../spec/metrics.js';
 import type { Json } from '../spec/records.js';
 import type { EvaluatedModel, StoredUnit, TrialUnit, UnitResult } from '../spec/units.js';
@@ -31,7 +31,7 @@ export function planUnits(
   study: ResolvedStudy,
   trialNumber: number,
   recipe: Recipe,
-  sources: readonly TaskSpec[],
+  sources: readonly SourceSpec[],
   rungs: readonly number[] = [],
   model: ModelSpec = study.model,
 ): UnitPlan[] {

@@ -69,6 +69,25 @@ export class Cnn implements TrainableModel {
     });
   }
 
+  /**
+   * Every layer's weights as snapshot() gives them (conv blocks, then dense layers, the head last).
+   * Model sources are Dense layers for an MLP and refused for a CNN at load time (config/data-check.ts);
+   * this serves the engine contract and copies between CNNs of one architecture.
+   */
+  setLayers(layers: readonly { readonly kernel: Float32Array; readonly bias: Float32Array }[]): void {
+    const { tf } = this;
+    const own = this.layers();
+    if (layers.length !== own.length) throw new Error(`${layers.length} layers of weights for a model of ${own.length}`);
+    own.forEach((d, i) => {
+      const { kernel, bias } = layers[i]!;
+      if (kernel.length !== d.kernel.size || bias.length !== d.bias.size) throw new Error(`layer ${i}: weights of ${kernel.length}+${bias.length} values for ${d.kernel.size}+${d.bias.size}`);
+      tf.tidy(() => {
+        d.kernel.assign(tf.tensor(kernel, d.kernel.shape));
+        d.bias.assign(tf.tensor1d(bias));
+      });
+    });
+  }
+
   reinitHead(seed: number): void {
     const { tf } = this;
     const head = this.dense[this.dense.length - 1]!;

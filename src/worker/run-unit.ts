@@ -1,7 +1,8 @@
 // Runs one trial unit inside a worker: materialise the target and sources, split the target, train the
 // unit's strategy (and its target-only baseline). Worker side; gets tfjs passed in.
 // Must not import the store, the CLI, YAML parsing or src/config/load* (config types only).
-import { alignLabels, holdOutTest, materializeTask, SplitBuffers, splitTarget } from '../data/index.js';
+import { alignLabels, averagedLayers, classValues, holdOutTest, materializeTask, readModelFolder, SplitBuffers, splitTarget, type ModelFolder } from '../data/index.js';
+import type { ModelSourceSpec, TaskSpec } from '../spec/tasks.js';
 import { withRecipeDefaults } from '../spec/recipe.js';
 import { DataError } from '../errors.js';
 import { getStrategy, type Tf } from '../strategies/index.js';
@@ -34,11 +35,13 @@ export async function runUnit(tf: Tf, unit: TrialUnit, backend: BackendName, con
   const whole = materializeTask(unit.target);
   // A kept head reads the source's labels as the target's: match them by value, not by index.
   const keepHead = withRecipeDefaults(unit.recipe).head === 'keep';
-  const sources = unit.sources.map((spec) => {
+  const datasetSources = unit.sources.filter((s): s is TaskSpec => !('model' in s));
+  const modelSources = unit.sources.filter((s): s is ModelSourceSpec => 'model' in s);
+  const sources = datasetSources.map((spec) => {
     const source = materializeTask(spec);
     return keepHead ? alignLabels(source, whole, spec.name) : source;
   });
-  unit.sources.forEach((spec, i) => {
+  datasetSources.forEach((spec, i) => {
     const cols = sources[i]!.cols;
     if (cols !== whole.cols) {
       throw new DataError(
@@ -50,6 +53,7 @@ export async function runUnit(tf: Tf, unit: TrialUnit, backend: BackendName, con
   const { test, rest } = holdOutTest(whole, unit.target.test);
   const split = splitTarget(rest, unit.target.labelled, unit.seed, splitBuffers);
   const numClasses = Math.max(whole.numClasses, ...sources.map((s) => s.numClasses));
+  const pretrained = modelSources.length > 0 ? averagedLayers(modelSources.map(readChecked), classValues(whole), numClasses) : undefined;
   const strategy = getStrategy(unit.recipe.strategy);
   const common = {
     tf,
@@ -83,6 +87,7 @@ export async function runUnit(tf: Tf, unit: TrialUnit, backend: BackendName, con
   const { artifact: exported, ...transfer } = await strategy.run({
     ...common,
     sources,
+    ...(pretrained ? { pretrained } : {}),
     ...(onTargetEpoch ? { onTargetEpoch } : {}),
     ...(unit.artifact ? { artifact: true } : {}),
   });
@@ -91,11 +96,20 @@ export async function runUnit(tf: Tf, unit: TrialUnit, backend: BackendName, con
     // A unit stopped early is paired with a baseline fine-tuned for as many epochs, whatever the
     // cache holds: the shared full-length baseline would make the early stop look like negative transfer.
     const short = { ...unit.recipe, epochs: stoppedAt };
-    baseline = sources.length === 0 ? transfer : await strategy.run({ ...common, recipe: short, sources: [] });
+    baseline = unit.sources.length === 0 ? transfer : await strategy.run({ ...common, recipe: short, sources: [] });
   } else if (unit.withBaseline) {
     // Without sources the baseline is the very same computation: strategies are deterministic.
-    baseline = sources.length === 0 ? transfer : await strategy.run({ ...common, sources: [] });
+    baseline = unit.sources.length === 0 ? transfer : await strategy.run({ ...common, sources: [] });
   }
   const artifact = exported ? { ...exported, meta: { ...exported.meta, backend } } : undefined;
   return { transfer, baseline, rungs, stoppedAt, backend, workerMs: performance.now() - started, ...(artifact ? { artifact } : {}) };
+}
+
+/** A model source's folder as load time saw it: a folder changed since (another digest) is refused. */
+function readChecked(spec: ModelSourceSpec): ModelFolder {
+  const folder = readModelFolder(spec.model.path);
+  if (folder.digest !== spec.model.digest) {
+    throw new DataError(`model source ${JSON.stringify(spec.name)}: ${spec.model.path} changed since the study was loaded (its digest differs); resume refuses a changed model`);
+  }
+  return folder;
 }

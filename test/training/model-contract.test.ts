@@ -82,6 +82,20 @@ describe.each(ENGINES)('model contract: $name', ({ spec }) => {
     }
   });
 
+  it("setLayers puts another model's weights in: it then predicts as that model; a wrong shape throws", () => {
+    const [a, b] = [build(1), build(2)];
+    try {
+      trainModel(a, data, options);
+      b.setLayers(a.snapshot());
+      expect(b.snapshot().map((l) => [l.kernel, l.bias])).toEqual(a.snapshot().map((l) => [l.kernel, l.bias]));
+      expect(b.predictLogits(data)).toEqual(a.predictLogits(data));
+      expect(() => b.setLayers(a.snapshot().slice(1))).toThrow(/layers of weights/);
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  });
+
   it('a joint trainer steps the body and commits head 0 back; every tensor it made is freed', () => {
     const model = build();
     try {
