@@ -2,9 +2,9 @@
 // procedure) teaches a smaller student through its temperature-softened predictions on the target's
 // labelled rows. Worker side; gets tfjs passed in. Must not import the store, the CLI or YAML parsing.
 import { mixSeed } from '../util/rng.js';
-import { softmaxRows, trainModel, type TrainableModel } from '../training/index.js';
+import { softmaxRows, type TrainableModel } from '../training/index.js';
 import { buildUnitModel, pretrainAndFinetune } from './finetune.js';
-import { defineStrategy, phaseOptions } from './pipeline.js';
+import { defineStrategy, phaseOptions, trainPhase } from './pipeline.js';
 
 const STREAM_STUDENT = 9;
 const STREAM_DISTILL = 10;
@@ -22,7 +22,7 @@ export const distill = defineStrategy('distill', async (input, { recipe, evaluat
   const teacher = buildUnitModel(input, recipe);
   let student: TrainableModel | null = null;
   try {
-    const taught = pretrainAndFinetune(input, recipe, teacher, { seed: input.seed, epochs: recipe.epochs });
+    const taught = await pretrainAndFinetune(input, recipe, teacher, { seed: input.seed, epochs: recipe.epochs });
     const teacherAccuracy = evaluate(teacher).accuracy;
     const temperature = recipe.distill_temperature;
     const soft = softmaxRows(teacher.predictLogits(input.train), classes, temperature);
@@ -30,7 +30,7 @@ export const distill = defineStrategy('distill', async (input, { recipe, evaluat
     const built = buildUnitModel(input, recipe, mixSeed(input.seed, STREAM_STUDENT), hidden);
     student = built;
     const afterEpoch = targetEpochs.afterEpoch(() => evaluate(built));
-    const stats = trainModel(built, input.train, {
+    const stats = await trainPhase(input, built, input.train, {
       ...phaseOptions(input, recipe, 'distillation', recipe.epochs, mixSeed(input.seed, STREAM_DISTILL)),
       distill: { soft, temperature, alpha: recipe.distill_alpha },
       ...(afterEpoch ? { afterEpoch } : {}),

@@ -6,8 +6,8 @@ import type { FullRecipe } from '../spec/recipe.js';
 import { concatDatasets } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import { mixSeed } from '../util/rng.js';
-import { buildModel, trainModel, type LayerSnapshot, type TrainableModel, type TrainOptions, type TrainStats } from '../training/index.js';
-import { defineStrategy, phaseOptions } from './pipeline.js';
+import { buildModel, type LayerSnapshot, type TrainableModel, type TrainOptions, type TrainStats } from '../training/index.js';
+import { defineStrategy, phaseOptions, trainPhase } from './pipeline.js';
 import type { StrategyInput } from './types.js';
 
 /**
@@ -73,13 +73,13 @@ export function l2spOptions(recipe: FullRecipe, anchors: TransferStats['anchors'
  * nothing frozen. Both phases honour the recipe's augmentation and FGSM options.
  * With l2sp > 0, fine-tuning after transfer pulls the kernels towards their pre-trained values (L2-SP).
  */
-export function pretrainAndFinetune(input: StrategyInput, recipe: FullRecipe, model: TrainableModel, options: TransferOptions): TransferStats {
+export async function pretrainAndFinetune(input: StrategyInput, recipe: FullRecipe, model: TrainableModel, options: TransferOptions): Promise<TransferStats> {
   const transferred = transfers(input, recipe);
   let pre: TrainStats | null = null;
   let anchors: (Float32Array | null)[] | null = null;
   if (transferred) {
     const phase = 'pre-training';
-    pre = trainModel(model, concatDatasets(input.sources), phaseOptions(input, recipe, phase, recipe.pretrain_epochs, mixSeed(options.seed, STREAM_PRETRAIN)));
+    pre = await trainPhase(input, model, concatDatasets(input.sources), phaseOptions(input, recipe, phase, recipe.pretrain_epochs, mixSeed(options.seed, STREAM_PRETRAIN)));
     input.observer?.onPhaseEnd?.(phase, model.snapshot());
     // A kept head is pre-trained too: L2-SP then anchors it as well.
     if (recipe.l2sp > 0) anchors = transferAnchors(model.snapshot(), recipe.head === 'keep');
@@ -88,7 +88,7 @@ export function pretrainAndFinetune(input: StrategyInput, recipe: FullRecipe, mo
     model.freezeBody(recipe.freeze_layers);
   }
   const phase = transferred ? 'fine-tuning' : 'target-only training';
-  const fine = trainModel(model, options.target ?? input.train, {
+  const fine = await trainPhase(input, model, options.target ?? input.train, {
     ...phaseOptions(input, recipe, phase, options.epochs, mixSeed(options.seed, STREAM_FINETUNE)),
     ...(transferred && recipe.transfer_lr_mult !== 1 ? { lrScales: transferLrScales(model, recipe) } : {}),
     ...l2spOptions(recipe, anchors),
@@ -117,7 +117,7 @@ export function buildUnitModel(input: StrategyInput, recipe: FullRecipe, seed = 
 export const finetune = defineStrategy('finetune', async (input, { recipe, evaluate, targetEpochs }) => {
   const model = buildUnitModel(input, recipe);
   try {
-    const { pre, fine } = pretrainAndFinetune(input, recipe, model, {
+    const { pre, fine } = await pretrainAndFinetune(input, recipe, model, {
       seed: input.seed,
       epochs: recipe.epochs,
       afterEpoch: targetEpochs.afterEpoch(() => evaluate(model)),

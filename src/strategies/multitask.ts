@@ -3,9 +3,9 @@
 // losses (task-weighting.ts). Worker side; gets tfjs passed in. Must not import the store, the CLI or YAML.
 import type { FullRecipe } from '../spec/recipe.js';
 import { Rng, mixSeed } from '../util/rng.js';
-import { PoolCursor, addNoise, fgsmShift, mixup, runEpochs, trainModel, type TrainableModel } from '../training/index.js';
+import { PoolCursor, addNoise, fgsmShift, mixup, runEpochs, type TrainableModel } from '../training/index.js';
 import { STREAM_FINETUNE, buildUnitModel } from './finetune.js';
-import { defineStrategy, phaseOptions } from './pipeline.js';
+import { defineStrategy, phaseOptions, trainPhase } from './pipeline.js';
 import { createTaskWeights } from './task-weighting.js';
 import type { StrategyInput } from './types.js';
 
@@ -28,7 +28,7 @@ export const multitask = defineStrategy('multitask', async (input, { recipe, eva
     const afterEpoch = targetEpochs.afterEpoch(() => evaluate(model));
     if (input.sources.length === 0) {
       const phase = 'target-only training';
-      const stats = trainModel(model, input.train, {
+      const stats = await trainPhase(input, model, input.train, {
         ...phaseOptions(input, recipe, phase, recipe.epochs, mixSeed(input.seed, STREAM_FINETUNE)),
         ...(afterEpoch ? { afterEpoch } : {}),
       });
