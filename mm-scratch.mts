@@ -1,21 +1,14 @@
-import { initBackend, tf } from './src/worker/backend.ts';
-import { loadCsv, generateSynthetic } from './src/data/index.ts';
-import { buildMlp } from './src/training/mlp.ts';
-import { trainModel } from './src/training/epoch-loop.ts';
-import { trainStacked } from './src/training/stacked.ts';
-await initBackend('wasm');
-const digits = loadCsv('data/digits.csv.gz', 'label');
-const opts = (seed: number) => ({ phase: 'target-only training' as const, epochs: 3, batchSize: 32, optimizer: 'adam' as const, learningRate: 0.001, seed, numClasses: 10 });
-const mk = (seed: number) => buildMlp(tf, { inputs: 64, numClasses: 10, spec: { kind: 'mlp', hidden: [128, 64], activation: 'relu', dropout: 0 }, dropout: 0, seed });
-function cpu(f: () => void) { const t = process.cpuUsage(); f(); const u = process.cpuUsage(t); return (u.user + u.system) / 1e6; }
-for (let rep = 0; rep < 3; rep++) {
-  for (const K of [1, 8]) {
-    const ms = Array.from({ length: K }, (_, i) => mk(i));
-    const s1 = cpu(() => ms.forEach((m, i) => trainModel(m, digits, opts(i))));
-    const ns = Array.from({ length: K }, (_, i) => mk(i));
-    const s2 = cpu(() => trainStacked(tf, ns.map((m, i) => ({ model: m, data: digits, options: opts(i) }))));
-    const samples = K * 3 * digits.rows;
-    console.log(`K=${K}: one at a time ${Math.round(samples / s1)}/cpu-s, stacked ${Math.round(samples / s2)}/cpu-s, ratio ${(s1 / s2).toFixed(2)}`);
-    [...ms, ...ns].forEach((m) => m.dispose());
-  }
+import { StackMemory } from './src/training/stack-kernel.ts';
+const mem = new StackMemory(64 << 20);
+for (const [m, k, n] of [[32, 64, 128], [32, 128, 64], [128, 32, 64], [64, 32, 128], [32, 784, 256], [784, 32, 256], [32,256,256], [256, 32, 256]]) {
+  const a = mem.alloc(m * k), b = mem.alloc(k * n), c = mem.alloc(m * n);
+  mem.f32(a).fill(0.5); mem.f32(b).fill(0.25);
+  const reps = Math.max(20, Math.round(4e8 / (m*k*n)));
+  for (let i = 0; i < 50; i++) mem.gemm(a.offset, k, 1, b.offset, c.offset, m, k, n, 0, 0);
+  let best = 0;
+  for (let t = 0; t < 3; t++) {
+  const t0 = process.cpuUsage();
+  for (let i = 0; i < reps; i++) mem.gemm(a.offset, k, 1, b.offset, c.offset, m, k, n, 0, 0);
+  const u = process.cpuUsage(t0); const us = (u.user + u.system) / reps; best = Math.max(best, 2*m*k*n/us/1e3); }
+  console.log(`${m}x${k}x${n}: ${best.toFixed(1)} GFLOP/s`);
 }

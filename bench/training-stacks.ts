@@ -5,7 +5,7 @@
 // interleaved; GFLOP/s against the core's float32 peak; and a check that a unit trained in a stack
 // ends where it ends alone. Main thread; wasm backend.
 import { cpus } from 'node:os';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Dataset } from '../src/data/types.js';
@@ -44,13 +44,21 @@ export function flopsPerSample(widths: readonly number[]): number {
 }
 
 /**
- * The core's float32 peak, from its clock (os.cpus()[0].speed, MHz): natively 32 FLOP per cycle
+ * The core's float32 peak, from its clock (os.cpus()[0].speed, MHz, or /proc/cpuinfo's "cpu MHz"
+ * where a VM reports 0 there): natively 32 FLOP per cycle
  * (two 256-bit FMA pipes: 2 x 8 lanes x 2), and what WebAssembly's 128-bit SIMD can issue at most,
  * 16 FLOP per cycle (no FMA in wasm SIMD: two 4-lane multiplies and two 4-lane adds per cycle on
  * a core with four FP pipes, as AMD's Zen has).
  */
 export function peakGflops(): { readonly mhz: number; readonly native: number; readonly wasmSimd: number } {
-  const mhz = cpus()[0]?.speed ?? 0;
+  let mhz = cpus()[0]?.speed ?? 0;
+  if (!(mhz > 0)) {
+    try {
+      mhz = Number(/cpu MHz\s*:\s*([\d.]+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 0);
+    } catch {
+      mhz = 0;
+    }
+  }
   return { mhz, native: (mhz * 32) / 1000, wasmSimd: (mhz * 16) / 1000 };
 }
 

@@ -184,4 +184,24 @@
       (local.set $o (i32.add (local.get $o) (i32.const 4)))
       (br $l1)))
   )
+
+  ;; dst[j*rows + i] = src[i*cols + j]: a row-major [rows, cols] matrix transposed to [cols, rows].
+  (func (export "transpose") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
+    (local $i i32) (local $j i32) (local $s i32) (local $d i32) (local $rb i32)
+    (local.set $rb (i32.shl (local.get $rows) (i32.const 2)))
+    (block $doneI (loop $li
+      (br_if $doneI (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $s (i32.add (local.get $src) (i32.shl (i32.mul (local.get $i) (local.get $cols)) (i32.const 2))))
+      (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 2))))
+      (local.set $j (i32.const 0))
+      (block $doneJ (loop $lj
+        (br_if $doneJ (i32.ge_u (local.get $j) (local.get $cols)))
+        (f32.store (local.get $d) (f32.load (local.get $s)))
+        (local.set $s (i32.add (local.get $s) (i32.const 4)))
+        (local.set $d (i32.add (local.get $d) (local.get $rb)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $lj)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $li)))
+  )
 )

@@ -287,9 +287,7 @@ export function trainStacked(tf: Tf, members: readonly StackMember[]): StackOutc
       }
       if (l === lowest) break;
       // W[l]^T as a row-major [fanOut, fanIn] matrix, so the product reads it row by row.
-      const wT = mem.f32(transposed, 0, fanIn * fanOut);
-      const w = mem.f32(W[l]!, k * kernelSize(l), kernelSize(l));
-      for (let i = 0; i < fanIn; i++) for (let j = 0; j < fanOut; j++) wT[j * fanIn + i] = w[i * fanOut + j] as number;
+      mem.transpose(mem.at(W[l]!, k * kernelSize(l)), transposed.offset, fanIn, fanOut);
       const below = mem.at(D[l - 1]!, rows(l - 1));
       mem.gemm(d, fanOut, 1, transposed.offset, below, n, fanOut, fanIn, 0, 0);
       if (M[l - 1]) mem.mul(below, mem.at(M[l - 1]!, rows(l - 1)), n * fanIn);

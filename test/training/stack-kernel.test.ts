@@ -56,6 +56,15 @@ describe('stack kernel', () => {
     expect(Array.from(mem.f32(d))).toEqual([0.5, 0, -0, 8, 0, 18, -0]);
   });
 
+  it('transpose writes a row-major matrix transposed', () => {
+    const mem = new StackMemory(1 << 16);
+    const a = mem.alloc(6);
+    const t = mem.alloc(6);
+    mem.f32(a).set([1, 2, 3, 4, 5, 6]);
+    mem.transpose(a.offset, t.offset, 2, 3);
+    expect(Array.from(mem.f32(t))).toEqual([1, 4, 2, 5, 3, 6]);
+  });
+
   it('grows its memory when the regions outgrow it, keeping what it holds', () => {
     const mem = new StackMemory(1024);
     const a = mem.alloc(10);
