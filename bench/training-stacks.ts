@@ -241,3 +241,47 @@ export async function stackedSpeeds(cases: readonly StackCase[], options: StackO
   };
   return { summary, goals };
 }
+
+/**
+ * The quick-start study (studies/quickstart.yaml, 2 workers) run by the CLI into a fresh database,
+ * one unit at a time and with `--stack K`, interleaved `rounds` times: the wall times, and whether
+ * every trial ended with the same value both ways.
+ */
+export async function quickstartWall(rounds: number, stack: number, { log }: BenchContext): Promise<{ summary: Record<string, unknown>; goal: GoalResult; same: boolean }> {
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), 'tasksieve-bench-quickstart-'));
+  const walls: Record<'plain' | 'stacked', number[]> = { plain: [], stacked: [] };
+  let same = true;
+  try {
+    log(`\nthe quick-start study (2 workers, 30 trials) by the CLI: one unit at a time against --stack ${stack}, ${rounds} interleaved rounds`);
+    for (let r = 0; r < rounds; r++) {
+      const values: Record<string, string> = {};
+      for (const kind of r % 2 === 0 ? (['plain', 'stacked'] as const) : (['stacked', 'plain'] as const)) {
+        const db = join(dir, `${kind}-${r}.db`);
+        const args = ['bin/tasksieve.js', 'run', 'studies/quickstart.yaml', '--db', db, '--quiet', ...(kind === 'stacked' ? ['--stack', String(stack)] : [])];
+        const started = performance.now();
+        const run = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+        const wall = (performance.now() - started) / 1000;
+        if (run.status !== 0) throw new Error(`quickstart (${kind}) exited with ${run.status}: ${run.stderr.trim().split('\n').pop()}`);
+        walls[kind].push(wall);
+        const board = spawnSync(process.execPath, ['bin/tasksieve.js', 'leaderboard', 'studies/quickstart.yaml', '--db', db, '--json', '--top', '1000'], { cwd: root, encoding: 'utf8' });
+        const rows = (JSON.parse(board.stdout) as { rows: { number: number; value: number | null; state: string }[] }).rows;
+        values[kind] = JSON.stringify(rows.map((row) => [row.number, row.state, row.value]).sort((a, b) => (a[0] as number) - (b[0] as number)));
+      }
+      same &&= values.plain === values.stacked;
+      log(`round ${r + 1}: one at a time ${walls.plain.at(-1)!.toFixed(1)} s, --stack ${stack} ${walls.stacked.at(-1)!.toFixed(1)} s; trial values ${values.plain === values.stacked ? 'identical' : 'DIFFER'}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const plain = median(walls.plain);
+  const stacked = median(walls.stacked);
+  log(`quick-start wall, median: one at a time ${plain.toFixed(1)} s, --stack ${stack} ${stacked.toFixed(1)} s: ${x(plain / stacked)} faster (goal >= 2x: ${plain / stacked >= 2 ? 'met' : 'NOT met'})`);
+  return {
+    summary: { stack, plain_wall_s: walls.plain.map((w) => Number(w.toFixed(2))), stacked_wall_s: walls.stacked.map((w) => Number(w.toFixed(2))), speedup: Number((plain / stacked).toFixed(3)), same_values: same },
+    goal: goal(plain / stacked, 2, '>='),
+    same,
+  };
+}

@@ -233,14 +233,20 @@ export class PoolExecutor implements Executor {
         { once: true },
       );
       this.queue.push(queued);
-      // After the current turn: the run loop hands out several units in one go.
-      if (!this.pumpScheduled) {
-        this.pumpScheduled = true;
-        setImmediate(() => {
-          this.pumpScheduled = false;
-          this.pump();
-        });
-      }
+      this.schedulePump();
+    });
+  }
+
+  /**
+   * Pumps after the current turn: the run loop hands out several units in one go, and refills only
+   * once the results it was given have been recorded (their continuations run first).
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
     });
   }
 
@@ -265,7 +271,7 @@ export class PoolExecutor implements Executor {
           : this.runStackTask(chunk);
       void task.finally(() => {
         this.tasks--;
-        this.pump();
+        this.schedulePump();
       });
     }
   }
