@@ -1,8 +1,10 @@
 // The benchmarks `npm run bench -- NAME` knows. Add yours here.
+import { adaptation } from './adaptation.js';
 import { agreement } from './agreement.js';
 import { artifacts } from './artifacts.js';
 import { crashResume } from './crash-resume.js';
 import { halving } from './halving.js';
+import { memory } from './memory.js';
 import { overhead } from './overhead.js';
 import { overheadPg } from './overhead-pg.js';
 import { reportBench } from './report.js';
@@ -11,6 +13,7 @@ import { subsets } from './subsets.js';
 import { selection } from './selection.js';
 import { soakBench } from './soak.js';
 import { training } from './training.js';
+import { warmstart } from './warmstart.js';
 export interface BenchContext {
   readonly json: boolean;
   /** Human-readable output (tables); silent with --json. */
@@ -23,10 +26,12 @@ export interface Benchmark {
 }
 
 export const BENCHMARKS: Record<string, Benchmark> = {
+  adaptation,
   agreement,
   artifacts,
   'crash-resume': crashResume,
   halving,
+  memory,
   overhead,
   'overhead-pg': overheadPg,
   report: reportBench,
@@ -35,4 +40,5 @@ export const BENCHMARKS: Record<string, Benchmark> = {
   selection,
   soak: soakBench,
   training,
+  warmstart,
 };

@@ -76,6 +76,10 @@ export function resolveStudy(raw: StudyConfig, file: string | null, overrides?: 
     sampler: resolveSampler(raw),
     // Left out when empty, so specs stored before `enqueue` existed stay equal.
     ...(enqueue.length > 0 ? { enqueue } : {}),
+    // Likewise for `warm_start`.
+    ...(raw.warm_start !== undefined && raw.warm_start.length > 0
+      ? { warm_start: raw.warm_start.map((w) => ({ study: w.study, ...(w.db !== undefined ? { db: resolveStorage(base, w.db) } : {}) })) }
+      : {}),
     objective: resolveObjective(raw),
     ...(raw.screen_prior !== undefined ? { screen_prior: raw.screen_prior } : {}),
     ...(scheduler !== null ? { scheduler } : {}),
@@ -168,6 +172,16 @@ function resolveTransform(t: RawTransform, derived: number): TransformSpec {
       : { kind: 'random_labels', share: 1, seed: r === true ? derived : r };
   }
   if ('classes' in t) return { kind: 'classes', keep: [...t.classes] };
+  if ('shift' in t) {
+    return typeof t.shift === 'number'
+      ? { kind: 'shift', amount: t.shift, seed: derived }
+      : { kind: 'shift', amount: t.shift.amount, seed: t.shift.seed ?? derived };
+  }
+  if ('priors' in t) {
+    return Array.isArray(t.priors)
+      ? { kind: 'priors', priors: [...t.priors], seed: derived }
+      : { kind: 'priors', priors: [...t.priors.priors], seed: t.priors.seed ?? derived };
+  }
   return typeof t.sample === 'number'
     ? { kind: 'sample', rows: t.sample, seed: derived }
     : { kind: 'sample', rows: t.sample.rows, seed: t.sample.seed ?? derived };

@@ -132,6 +132,8 @@ const SPACE_PROPERTIES = {
   sources: param('Search over the subset of source tasks (the only subset parameter).', [SUBSET_PARAM]),
 };
 
+const PRIORS = { type: 'array', minItems: 2, items: { type: 'number', minimum: 0 }, description: 'Class priors, one per class (>= 0).' };
+
 const TRANSFORM = {
   type: 'object',
   description: 'One transform (a single-key mapping), applied in list order.',
@@ -189,6 +191,27 @@ const TRANSFORM = {
           required: ['rows'],
           properties: { rows: { type: 'integer', minimum: 1, description: 'Rows to keep.' }, seed: SEED },
         },
+      ],
+    },
+    shift: {
+      description:
+        'Covariate shift of a known size (the domain-shift family): every feature x_f becomes x_f exp(amount v_f / 2) + amount u_f, u and v standard normal per feature from the seed; labels unchanged. An amount, or { amount, seed }.',
+      anyOf: [
+        { type: 'number', minimum: 0, description: 'Size of the shift, in feature standard deviations (>= 0).' },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['amount'],
+          properties: { amount: { type: 'number', minimum: 0, description: 'Size of the shift (>= 0).' }, seed: SEED },
+        },
+      ],
+    },
+    priors: {
+      description:
+        'Label shift: keep the largest seeded subsample whose class shares are these priors (one per class, normalised): a list, or { priors, seed }.',
+      anyOf: [
+        PRIORS,
+        { type: 'object', additionalProperties: false, required: ['priors'], properties: { priors: PRIORS, seed: SEED } },
       ],
     },
   },
@@ -308,6 +331,24 @@ export const studyJsonSchema = {
     },
     sampler: SAMPLER_SCHEMA,
     enqueue: ENQUEUE_SCHEMA,
+    warm_start: {
+      type: 'array',
+      description:
+        "Earlier studies whose COMPLETE trials the bayes sampler uses as prior observations: parameters matched by name and distribution, sources by name; weighted below this study's own trials, fading as they arrive, and dropped when this study's trials disagree with their ranking. They are not copied into this study.",
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['study'],
+        properties: {
+          study: { type: 'string', minLength: 1, description: 'Name of the earlier study.' },
+          db: {
+            type: 'string',
+            minLength: 1,
+            description: "Its database: a SQLite path (relative to this file) or a postgres:// URL (default: this study's database).",
+          },
+        },
+      },
+    },
     objective: {
       type: 'object',
       description: "What a trial's value is.",

@@ -22,6 +22,7 @@ export function semanticIssue(study: StudyConfig): ConfigIssue | null {
     strategyKeyIssue(study) ??
     objectiveIssue(study) ??
     screenIssue(study) ??
+    warmStartIssue(study) ??
     samplerIssue(study) ??
     schedulerIssue(study, DEFAULT_EPOCHS)
   );
@@ -88,6 +89,20 @@ function screenIssue(study: StudyConfig): ConfigIssue | null {
   if (study.screen_prior === undefined) return null;
   const subset = Object.values(study.space ?? {}).some((p) => p.type === 'subset');
   return subset ? null : issue(['screen_prior'], 'needs a `sources` subset parameter in `space` (there is no source choice to bias)');
+}
+
+/** Only the bayes sampler reads earlier trials; a study cannot warm-start from itself in its own database. */
+function warmStartIssue(study: StudyConfig): ConfigIssue | null {
+  const entries = study.warm_start ?? [];
+  if (entries.length === 0) return null;
+  const sampler = typeof study.sampler === 'string' ? study.sampler : (study.sampler?.kind ?? 'bayes');
+  if (sampler !== 'bayes') return issue(['warm_start'], `only the bayes sampler uses earlier studies' trials (sampler is ${sampler})`);
+  for (const [index, entry] of entries.entries()) {
+    if (entry.study === study.name && entry.db === undefined) {
+      return issue(['warm_start', index, 'study'], `names this study itself: a study cannot warm-start from its own trials`);
+    }
+  }
+  return null;
 }
 
 function issue(path: readonly PathSegment[], message: string): ConfigIssue {

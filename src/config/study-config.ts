@@ -28,6 +28,7 @@ export interface StudyConfig {
   space?: Record<string, RawParam>;
   sampler?: SamplerKind | RawSampler;
   enqueue?: RawEnqueued[];
+  warm_start?: { study: string; db?: string }[];
   objective?: {
     metric?: ObjectiveMetric;
     direction?: 'maximize' | 'minimize';
@@ -70,7 +71,9 @@ export type RawTransform =
   | { permute_labels: number | true }
   | { random_labels: number | true | { share?: number; seed?: number } }
   | { classes: number[] }
-  | { sample: number | { rows: number; seed?: number } };
+  | { sample: number | { rows: number; seed?: number } }
+  | { shift: number | { amount: number; seed?: number } }
+  | { priors: number[] | { priors: number[]; seed?: number } };
 
 export interface RawTask {
   name: string;

@@ -1,7 +1,8 @@
 // Loads a labelled CSV (plain or gzipped) into a dense Dataset, with one-line DataErrors naming the file.
 // Runs on both threads (validation on the main thread, training in workers); synchronous on purpose.
 // Must not import tfjs, the store, the CLI or YAML parsing.
-import { readFileSync, statSync, type BigIntStats } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync, type BigIntStats } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DataError } from '../errors.js';
@@ -39,7 +40,7 @@ const cache = new Map<string, CacheEntry>();
  */
 export function loadCsv(path: string, labelColumn: string): Dataset {
   const stats = statFile(path);
-  const key = `${resolve(path)}\u0000${labelColumn}`;
+  const key = cacheKey(path, labelColumn);
   const hit = cache.get(key);
   if (hit !== undefined && hit.mtimeNs === stats.mtimeNs && hit.size === stats.size) {
     // Refresh recency so the most used files stay cached.
@@ -47,14 +48,57 @@ export function loadCsv(path: string, labelColumn: string): Dataset {
     cache.set(key, hit);
     return hit.dataset;
   }
-  const dataset = parseCsv(path, decode(path, readBytes(path)), labelColumn);
+  const dataset = parseCsvStream(path, labelColumn);
+  remember(key, { mtimeNs: stats.mtimeNs, size: stats.size, dataset });
+  return dataset;
+}
+
+function cacheKey(path: string, labelColumn: string): string {
+  return `${resolve(path)}\u0000${labelColumn}`;
+}
+
+function remember(key: string, entry: CacheEntry): void {
   cache.delete(key);
-  cache.set(key, { mtimeNs: stats.mtimeNs, size: stats.size, dataset });
+  cache.set(key, entry);
   while (cache.size > CACHE_LIMIT) {
     const oldest = cache.keys().next().value as string;
     cache.delete(oldest);
   }
-  return dataset;
+}
+
+/**
+ * A parsed CSV as another thread can adopt it without a copy: its rows live in SharedArrayBuffers
+ * (structured clone shares them), and the file's size and mtime say which version was parsed.
+ */
+export interface SharedCsv {
+  readonly path: string;
+  readonly label: string;
+  readonly mtimeNs: bigint;
+  readonly size: bigint;
+  readonly dataset: Dataset;
+}
+
+/** This thread's parsed copy of `path` (by its label column), if it holds one that is still current. */
+export function sharedCsv(path: string, labelColumn: string): SharedCsv | null {
+  const hit = cache.get(cacheKey(path, labelColumn));
+  if (hit === undefined || !isShared(hit.dataset)) return null;
+  return { path: resolve(path), label: labelColumn, mtimeNs: hit.mtimeNs, size: hit.size, dataset: hit.dataset };
+}
+
+/**
+ * Takes another thread's parse of a file as this thread's (no copy: the rows stay in their shared
+ * memory), unless this thread already holds a parse of the same version. loadCsv still checks the
+ * file's size and mtime on every call, so a file changed since is parsed again.
+ */
+export function adoptSharedCsv(entry: SharedCsv): void {
+  const key = cacheKey(entry.path, entry.label);
+  const hit = cache.get(key);
+  if (hit !== undefined && hit.mtimeNs === entry.mtimeNs && hit.size === entry.size) return;
+  remember(key, { mtimeNs: entry.mtimeNs, size: entry.size, dataset: entry.dataset });
+}
+
+function isShared(ds: Dataset): boolean {
+  return ds.features.buffer instanceof SharedArrayBuffer && ds.labels.buffer instanceof SharedArrayBuffer;
 }
 
 function statFile(path: string): BigIntStats {
@@ -87,86 +131,388 @@ function fsError(path: string, error: unknown): DataError {
 
 /** Gunzips when the content is gzip, then decodes strict UTF-8 (a leading BOM is dropped). */
 function decode(path: string, bytes: Buffer): string {
-  const gzip = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+  return utf8(path, gunzipIfNeeded(path, bytes));
+}
+
+function gunzipIfNeeded(path: string, bytes: Buffer): Buffer {
+  const gzip = isGzip(bytes);
   if (!gzip && path.toLowerCase().endsWith('.gz')) {
     throw new DataError(`${path}: not a valid gzip file`);
   }
-  let raw: Buffer = bytes;
-  if (gzip) {
-    try {
-      raw = gunzipSync(bytes);
-    } catch {
-      throw new DataError(`${path}: not a valid gzip file`);
-    }
-  }
+  if (!gzip) return bytes;
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(raw);
+    return gunzipSync(bytes);
+  } catch {
+    throw new DataError(`${path}: not a valid gzip file`);
+  }
+}
+
+function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+function utf8(path: string, bytes: Uint8Array): string {
+  try {
+    return UTF8.decode(bytes);
   } catch {
     throw new DataError(`${path}: not UTF-8 text`);
   }
 }
 
-function parseCsv(path: string, text: string, labelColumn: string): Dataset {
-  const lines = text.split(/\r?\n/);
-  // Trailing empty lines (including the one after a final newline) are not rows.
-  let end = lines.length;
-  while (end > 0 && (lines[end - 1] as string).trim() === '') end--;
-  if (end === 0) throw new DataError(`${path}: empty (no header row)`);
+/** Bytes read from the file at a time: the text is never held whole (a gzip file is, decompressed). */
+let chunkBytes = 4 << 20;
 
-  const headerLine = lines[0] as string;
-  if (headerLine.trim() === '') throw new DataError(`${path}: row 1 is empty (expected the header row)`);
-  const header = splitFields(path, headerLine, 1).map((name) => name.trim());
-  const seen = new Set<string>();
-  header.forEach((name, index) => {
-    if (name === '') throw new DataError(`${path}: header column ${index + 1} has no name`);
-    if (seen.has(name)) throw new DataError(`${path}: duplicate column ${quote(name)}`);
-    seen.add(name);
-  });
-  const labelIndex = header.indexOf(labelColumn);
-  if (labelIndex < 0) {
-    throw new DataError(
-      `${path}: label column ${quote(labelColumn)} not found (columns: ${listColumns(header)})`,
-    );
+/** TEST-ONLY: a small chunk makes lines and cells cross chunk boundaries in small files. */
+export function setCsvChunkBytesForTests(bytes: number): void {
+  chunkBytes = bytes;
+}
+
+/** Where a parse reads from: the plain file (read in chunks), or a gzip file's decompressed bytes. */
+type CsvInput = { readonly path: string; readonly inflated: Buffer | null };
+
+/** A gzip file is decompressed whole, once (its text is then held while it is parsed); a plain one is not read yet. */
+function openInput(path: string): CsvInput {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw fsError(path, error);
   }
-  const cols = header.length - 1;
-  if (cols === 0) throw new DataError(`${path}: no feature columns (only the label column ${quote(labelColumn)})`);
-  if (end === 1) throw new DataError(`${path}: no data rows`);
+  let head: Buffer;
+  try {
+    head = Buffer.alloc(2);
+    head = head.subarray(0, readSync(fd, head, 0, 2, 0));
+  } catch (error) {
+    throw fsError(path, error);
+  } finally {
+    closeSync(fd);
+  }
+  const gzip = isGzip(head) || path.toLowerCase().endsWith('.gz');
+  return { path, inflated: gzip ? gunzipIfNeeded(path, readBytes(path)) : null };
+}
 
-  const rows = end - 1;
-  const features = new Float32Array(rows * cols);
-  const rawLabels: string[] = new Array<string>(rows);
-  for (let row = 0; row < rows; row++) {
-    const lineNumber = row + 2;
-    const line = lines[row + 1] as string;
-    if (line.trim() === '') throw new DataError(`${path}: row ${lineNumber} is empty`);
-    const fields = splitFields(path, line, lineNumber);
-    if (fields.length !== header.length) {
-      throw new DataError(
-        `${path}: row ${lineNumber} has ${fields.length} fields, header has ${header.length}`,
-      );
+/**
+ * The content in chunks that end at a line break (the last one at the end of the file): a line, and
+ * so a UTF-8 sequence, never spans two of them. A plain file is read `chunkBytes` at a time.
+ */
+function* byteChunks(input: CsvInput): Generator<Uint8Array> {
+  if (input.inflated !== null) {
+    yield* splitAtLines(input.inflated);
+    return;
+  }
+  const { path } = input;
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw fsError(path, error);
+  }
+  try {
+    // One buffer for the whole file: each chunk is consumed before the next is read into it.
+    let buffer = Buffer.allocUnsafe(chunkBytes);
+    let carry = 0;
+    let position = 0;
+    for (;;) {
+      if (carry === buffer.length) {
+        // A line longer than the buffer: grow it, keeping what it holds.
+        const grown = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(grown, 0, 0, carry);
+        buffer = grown;
+      }
+      let read: number;
+      try {
+        read = readSync(fd, buffer, carry, buffer.length - carry, position);
+      } catch (error) {
+        throw fsError(path, error);
+      }
+      position += read;
+      const filled = carry + read;
+      if (read === 0) {
+        if (filled > 0) yield buffer.subarray(0, filled);
+        return;
+      }
+      const cut = buffer.lastIndexOf(0x0a, filled - 1);
+      if (cut < 0) {
+        carry = filled;
+        continue;
+      }
+      yield buffer.subarray(0, cut + 1);
+      // The start of the next line moves to the front.
+      buffer.copy(buffer, 0, cut + 1, filled);
+      carry = filled - cut - 1;
     }
-    let out = row * cols;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function* splitAtLines(bytes: Buffer): Generator<Uint8Array> {
+  let at = 0;
+  while (at < bytes.length) {
+    let end = Math.min(bytes.length, at + chunkBytes);
+    if (end < bytes.length) {
+      const cut = bytes.lastIndexOf(0x0a, end - 1);
+      end = cut >= at ? cut + 1 : bytes.indexOf(0x0a, end) + 1 || bytes.length;
+    }
+    yield bytes.subarray(at, end);
+    at = end;
+  }
+}
+
+/**
+ * Line breaks in the file: an upper bound of its rows, so the rows are allocated once. Checks the
+ * text is UTF-8 on the way, so that a file that is not is refused as such before any of it is parsed.
+ */
+function countLines(input: CsvInput): number {
+  let lines = 1;
+  for (const chunk of byteChunks(input)) {
+    if (!isUtf8(chunk)) throw new DataError(`${input.path}: not UTF-8 text`);
+    for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) lines++;
+  }
+  return lines;
+}
+
+/**
+ * Calls `visit` with the bytes of every line in order ([start, end) of `bytes`, the line break — \n,
+ * or \r\n — left out); a leading BOM is skipped. No text is decoded here.
+ */
+function forEachLine(input: CsvInput, visit: (bytes: Buffer, start: number, end: number) => void): void {
+  let first = true;
+  for (const chunk of byteChunks(input)) {
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let at = first && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+    first = false;
+    while (at < bytes.length) {
+      const newline = bytes.indexOf(0x0a, at);
+      const lineEnd = newline < 0 ? bytes.length : newline;
+      visit(bytes, at, lineEnd > at && bytes[lineEnd - 1] === 0x0d ? lineEnd - 1 : lineEnd);
+      at = lineEnd + 1;
+    }
+  }
+}
+
+/** Decodes one line; a U+FEFF inside the file is text (only the file's leading BOM is not). */
+const LINE_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** A string of its own, not a slice that keeps a whole chunk of the file alive. */
+function own(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
+}
+
+/** What String.prototype.trim removes, among ASCII bytes. */
+function isAsciiSpace(byte: number): boolean {
+  return byte === 0x20 || (byte >= 0x09 && byte <= 0x0d);
+}
+
+/** Exact powers of ten as doubles (10^22 is the last one a double holds exactly). */
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/**
+ * The number a cell of ASCII bytes spells, when the fast path can give exactly what Number() gives:
+ * the decimal syntax of DECIMAL with at most 15 significant digits and a power of ten up to 22 either
+ * way, so that the digits are an exact double and one multiplication or division by an exact power
+ * of ten rounds correctly (Clinger 1990). Anything else (a longer mantissa, a bad spelling, a huge
+ * value): undefined, and the caller takes the slow path, which also words the errors.
+ */
+function fastNumber(bytes: Buffer, start: number, end: number): number | undefined {
+  let i = start;
+  let negative = false;
+  if (bytes[i] === 0x2b || bytes[i] === 0x2d) {
+    negative = bytes[i] === 0x2d;
+    i++;
+  }
+  let mantissa = 0;
+  let significant = 0;
+  let digits = 0;
+  let fraction = 0;
+  for (; i < end; i++) {
+    const d = bytes[i]! - 0x30;
+    if (d < 0 || d > 9) break;
+    if (significant > 0 || d !== 0) significant++;
+    mantissa = mantissa * 10 + d;
+    digits++;
+  }
+  if (i < end && bytes[i] === 0x2e) {
+    for (i++; i < end; i++) {
+      const d = bytes[i]! - 0x30;
+      if (d < 0 || d > 9) break;
+      if (significant > 0 || d !== 0) significant++;
+      mantissa = mantissa * 10 + d;
+      digits++;
+      fraction++;
+    }
+  }
+  if (digits === 0 || significant > 15) return undefined;
+  let exponent = 0;
+  if (i < end && (bytes[i] === 0x65 || bytes[i] === 0x45)) {
+    i++;
+    let negativeExponent = false;
+    if (bytes[i] === 0x2b || bytes[i] === 0x2d) {
+      negativeExponent = bytes[i] === 0x2d;
+      i++;
+    }
+    let exponentDigits = 0;
+    for (; i < end; i++) {
+      const d = bytes[i]! - 0x30;
+      if (d < 0 || d > 9) break;
+      exponent = exponent * 10 + d;
+      exponentDigits++;
+      if (exponent > 400) return undefined;
+    }
+    if (exponentDigits === 0) return undefined;
+    if (negativeExponent) exponent = -exponent;
+  }
+  if (i !== end) return undefined;
+  const power = exponent - fraction;
+  let value: number;
+  if (mantissa === 0) value = 0;
+  else if (power >= 0 && power <= 22) value = mantissa * POW10[power]!;
+  else if (power < 0 && power >= -22) value = mantissa / POW10[-power]!;
+  else return undefined;
+  if (!(value <= MAX_ABS_VALUE)) return undefined;
+  return negative ? -value : value;
+}
+
+/**
+ * Parses the file line by line into shared memory (rows counted first, so nothing is copied or
+ * grown): the rows' float32 features and int32 labels are all that stays. Same rules and messages
+ * as a parse of the whole text: trailing blank lines are not rows, a blank line before a row is.
+ * A row of plain ASCII numbers is read from its bytes (fastNumber); any other line is decoded and
+ * read as text, which gives the same values and words every error.
+ */
+function parseCsvStream(path: string, labelColumn: string): Dataset {
+  const input = openInput(path);
+  const capacity = countLines(input);
+  let header: string[] | null = null;
+  let labelIndex = -1;
+  let cols = 0;
+  let features: Float32Array = new Float32Array(0);
+  let ids: Int32Array = new Int32Array(0);
+  const labelIds = new Map<string, number>();
+  let rows = 0;
+  let lineNumber = 0;
+  let blank = 0;
+
+  const labelId = (cell: string): number => {
+    let id = labelIds.get(cell);
+    if (id === undefined) {
+      id = labelIds.size;
+      labelIds.set(own(cell), id);
+    }
+    return id;
+  };
+
+  /** The row from its bytes; false (nothing kept) when the line needs the text path. */
+  const fastRow = (bytes: Buffer, start: number, end: number): boolean => {
+    const fieldCount = cols + 1;
+    let out = rows * cols;
+    let at = start;
+    let labelStart = -1;
+    let labelEnd = -1;
+    for (let col = 0; col < fieldCount; col++) {
+      let fieldEnd = at;
+      while (fieldEnd < end && bytes[fieldEnd] !== 0x2c) {
+        const byte = bytes[fieldEnd]!;
+        if (byte >= 0x80 || byte === 0x22) return false;
+        fieldEnd++;
+      }
+      if (fieldEnd === end && col < fieldCount - 1) return false;
+      if (fieldEnd < end && col === fieldCount - 1) return false;
+      let s = at;
+      let e = fieldEnd;
+      while (s < e && isAsciiSpace(bytes[s]!)) s++;
+      while (e > s && isAsciiSpace(bytes[e - 1]!)) e--;
+      if (s === e) return false;
+      if (col === labelIndex) {
+        labelStart = s;
+        labelEnd = e;
+      } else {
+        const value = fastNumber(bytes, s, e);
+        if (value === undefined) return false;
+        features[out++] = value;
+      }
+      at = fieldEnd + 1;
+    }
+    ids[rows] = labelId(bytes.toString('latin1', labelStart, labelEnd));
+    rows++;
+    return true;
+  };
+
+  const textRow = (line: string): void => {
+    const fields = splitFields(path, line, lineNumber);
+    if (fields.length !== (header as string[]).length) {
+      throw new DataError(`${path}: row ${lineNumber} has ${fields.length} fields, header has ${(header as string[]).length}`);
+    }
+    let out = rows * cols;
+    let id = -1;
     for (let col = 0; col < fields.length; col++) {
       const cell = (fields[col] as string).trim();
       if (col === labelIndex) {
-        if (cell === '') {
-          throw new DataError(`${path}: row ${lineNumber} column ${quote(labelColumn)} is empty`);
-        }
-        rawLabels[row] = cell;
+        if (cell === '') throw new DataError(`${path}: row ${lineNumber} column ${quote(labelColumn)} is empty`);
+        id = labelId(cell);
         continue;
       }
-      features[out++] = parseNumber(path, cell, lineNumber, header[col] as string);
+      features[out++] = parseNumber(path, cell, lineNumber, (header as string[])[col] as string);
     }
-  }
+    ids[rows] = id;
+    rows++;
+  };
 
-  const { labels, numClasses, classNames } = encodeLabels(rawLabels);
+  const readHeader = (line: string): void => {
+    header = splitFields(path, line, 1).map((name) => own(name.trim()));
+    const seen = new Set<string>();
+    header.forEach((name, index) => {
+      if (name === '') throw new DataError(`${path}: header column ${index + 1} has no name`);
+      if (seen.has(name)) throw new DataError(`${path}: duplicate column ${quote(name)}`);
+      seen.add(name);
+    });
+    labelIndex = header.indexOf(labelColumn);
+    if (labelIndex < 0) {
+      throw new DataError(`${path}: label column ${quote(labelColumn)} not found (columns: ${listColumns(header)})`);
+    }
+    cols = header.length - 1;
+    if (cols === 0) throw new DataError(`${path}: no feature columns (only the label column ${quote(labelColumn)})`);
+    features = new Float32Array(new SharedArrayBuffer(Math.max(1, capacity * cols) * 4));
+    ids = new Int32Array(new SharedArrayBuffer(Math.max(1, capacity) * 4));
+  };
+
+  forEachLine(input, (bytes, start, end) => {
+    lineNumber++;
+    let ascii = true;
+    let empty = true;
+    for (let i = start; i < end; i++) {
+      const byte = bytes[i]!;
+      if (byte >= 0x80) {
+        ascii = false;
+        break;
+      }
+      if (!isAsciiSpace(byte)) empty = false;
+    }
+    const text = ascii ? null : LINE_UTF8.decode(bytes.subarray(start, end));
+    if (text !== null) empty = text.trim() === '';
+    if (empty) {
+      // Decided by what follows: trailing blank lines are dropped, any other is an error.
+      if (blank === 0) blank = lineNumber;
+      return;
+    }
+    if (blank !== 0) {
+      if (blank === 1) throw new DataError(`${path}: row 1 is empty (expected the header row)`);
+      throw new DataError(`${path}: row ${blank} is empty`);
+    }
+    if (header === null) return readHeader(text ?? bytes.toString('latin1', start, end));
+    if (text === null && fastRow(bytes, start, end)) return;
+    textRow(text ?? bytes.toString('latin1', start, end));
+  });
+  if (header === null) throw new DataError(`${path}: empty (no header row)`);
+  if (rows === 0) throw new DataError(`${path}: no data rows`);
+  const { labels, numClasses, classNames } = encodeLabelIds(ids.subarray(0, rows), [...labelIds.keys()]);
   if (numClasses < 2) {
-    throw new DataError(
-      `${path}: label column ${quote(labelColumn)} has a single class (${truncate(classNames[0] as string)})`,
-    );
+    throw new DataError(`${path}: label column ${quote(labelColumn)} has a single class (${truncate(classNames[0] as string)})`);
   }
-  const featureNames = header.filter((_, i) => i !== labelIndex);
-  return { features, labels, rows, cols, numClasses, classNames, featureNames };
+  const featureNames = (header as string[]).filter((_, i) => i !== labelIndex);
+  return { features: features.subarray(0, rows * cols), labels, rows, cols, numClasses, classNames, featureNames };
 }
 
 /** Raw rows to predict on: the features in the model's column order, and the label cells if asked for. */
@@ -315,25 +661,31 @@ function parseNumber(path: string, cell: string, lineNumber: number, column: str
   return value;
 }
 
-/** Distinct labels → 0..K-1: numeric order when every label is a number, else code-unit string order. */
-function encodeLabels(raw: readonly string[]): {
+/**
+ * Labels by first appearance (`ids`, rewritten in place) → class indices 0..K-1: numeric order when
+ * every label is a number (cells of equal value, `1` and `1.0`, are one class), else code-unit string order.
+ */
+function encodeLabelIds(ids: Int32Array, cells: readonly string[]): {
   labels: Int32Array;
   numClasses: number;
   classNames: string[];
 } {
-  const numeric = raw.every((cell) => DECIMAL.test(cell));
-  const labels = new Int32Array(raw.length);
+  const numeric = cells.every((cell) => DECIMAL.test(cell));
+  let classOf: number[];
+  let classNames: string[];
   if (numeric) {
-    const values = raw.map(Number);
-    const distinct = [...new Set(values)].sort((a, b) => a - b);
+    const distinct = [...new Set(cells.map(Number))].sort((a, b) => a - b);
     const index = new Map(distinct.map((value, i) => [value, i]));
-    values.forEach((value, row) => (labels[row] = index.get(value) as number));
-    return { labels, numClasses: distinct.length, classNames: distinct.map(String) };
+    classOf = cells.map((cell) => index.get(Number(cell)) as number);
+    classNames = distinct.map(String);
+  } else {
+    const distinct = [...cells].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const index = new Map(distinct.map((value, i) => [value, i]));
+    classOf = cells.map((cell) => index.get(cell) as number);
+    classNames = distinct;
   }
-  const distinct = [...new Set(raw)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const index = new Map(distinct.map((value, i) => [value, i]));
-  raw.forEach((value, row) => (labels[row] = index.get(value) as number));
-  return { labels, numClasses: distinct.length, classNames: distinct };
+  for (let i = 0; i < ids.length; i++) ids[i] = classOf[ids[i] as number] as number;
+  return { labels: ids, numClasses: classNames.length, classNames };
 }
 
 function listColumns(header: readonly string[]): string {

@@ -41,6 +41,8 @@ export function selectRows(ds: Dataset, rows: readonly number[], into?: RowArray
 export function concatDatasets(list: readonly Dataset[]): Dataset {
   const first = list[0];
   if (first === undefined) throw new DataError('cannot concatenate an empty list of datasets');
+  // One dataset is its own concatenation: no copy (a large source may be shared between threads).
+  if (list.length === 1) return first;
   let rows = 0;
   let numClasses = 0;
   list.forEach((ds, i) => {

@@ -1,7 +1,9 @@
-// Pure dataset transforms (rotate, noise, label permutation, random labels, class subset, row sample), seeded by their spec.
+// Pure dataset transforms (rotate, noise, label permutation, random labels, class subset, row sample,
+// covariate and label shift), seeded by their spec.
 // Runs on both threads. Must not import tfjs, the store, the CLI or YAML parsing.
 import { DataError } from '../errors.js';
 import { Rng } from '../util/rng.js';
+import { covariateShift, resamplePriors } from './domain-shift.js';
 import { selectRows } from './rows.js';
 import type { Dataset } from './types.js';
 import type { TransformSpec } from '../spec/tasks.js';
@@ -25,6 +27,10 @@ export function applyTransform(ds: Dataset, t: TransformSpec): Dataset {
       return keepClasses(ds, t.keep);
     case 'sample':
       return sampleRows(ds, t.rows, t.seed);
+    case 'shift':
+      return covariateShift(ds, t.amount, t.seed);
+    case 'priors':
+      return resamplePriors(ds, t.priors, t.seed);
   }
 }
 

@@ -4,7 +4,7 @@
 // line in `Recipe` and a row in RECIPE_KEY_TABLE; the compiler checks the rest. Part of src/spec.
 export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
-export const STRATEGIES = ['finetune', 'multitask', 'selftrain', 'distill'] as const;
+export const STRATEGIES = ['finetune', 'multitask', 'selftrain', 'distill', 'align', 'dann'] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
 export const TASK_WEIGHTINGS = ['equal', 'uncertainty', 'dwa', 'gradnorm'] as const;
 export type TaskWeighting = (typeof TASK_WEIGHTINGS)[number];
@@ -17,6 +17,10 @@ export type Scaling = (typeof SCALINGS)[number];
 export const SCALING_FITS = ['pooled', 'target', 'per_task'] as const;
 export type ScalingFit = (typeof SCALING_FITS)[number];
 export const HEAD_PROTOCOLS = ['reinit', 'keep'] as const;
+export const ALIGNMENTS = ['coral', 'mmd'] as const;
+export type AlignmentLoss = (typeof ALIGNMENTS)[number];
+export const LABEL_SHIFTS = ['none', 'bbse'] as const;
+export type LabelShift = (typeof LABEL_SHIFTS)[number];
 export type HeadProtocol = (typeof HEAD_PROTOCOLS)[number];
 
 /**
@@ -37,12 +41,12 @@ export interface Recipe {
   readonly dropout: number;
   /** Any strategy: decoupled weight decay of the kernels (AdamW), every phase (0: off). Optional: old specs mean 0. */
   readonly weight_decay?: number;
-  /** finetune, selftrain, distill: L2-SP weight alpha pulling transferred kernels to their pre-trained values (0: off). */
+  /** finetune, selftrain, distill, align, dann: L2-SP weight alpha pulling transferred kernels to their pre-trained values (0: off). */
   readonly l2sp?: number;
   // Strategy keys (src/strategies; docs/strategies.md). Optional: a resolved recipe holds them only
   // when the study file or a trial sets them (so specs stored before they existed stay equal), and
   // workers read them through withRecipeDefaults.
-  /** finetune (and the transfer inside selftrain/distill): learning-rate multiplier of transferred hidden layers. */
+  /** finetune (and the transfer inside selftrain/distill/align/dann): learning-rate multiplier of transferred hidden layers. */
   readonly transfer_lr_mult?: number;
   /** multitask: how the task losses are weighted. */
   readonly task_weighting?: TaskWeighting;
@@ -91,8 +95,14 @@ export interface Recipe {
   readonly scaling?: Scaling;
   /** Any strategy with scaling: which training rows the statistics come from. */
   readonly scaling_fit?: ScalingFit;
-  /** finetune (and the transfer inside selftrain/distill): re-initialise the pre-trained head, or keep it. */
+  /** finetune (and the transfer inside selftrain/distill/align/dann): re-initialise the pre-trained head, or keep it. */
   readonly head?: HeadProtocol;
+  /** align: the feature-alignment loss between source and unlabelled target rows. */
+  readonly alignment?: AlignmentLoss;
+  /** align, dann: weight of the alignment (or domain-adversarial) loss. */
+  readonly alignment_weight?: number;
+  /** finetune, align, dann: re-weight the source loss by estimated target class priors (BBSE). */
+  readonly label_shift?: LabelShift;
 }
 /** The JSON Schema of a number-valued key (the bounds a value must keep). */
 export interface NumberKeySchema {
@@ -139,7 +149,7 @@ export const RECIPE_KEY_TABLE: RecipeKeyTable = {
   strategy: {
     schema: { type: 'string', enum: STRATEGIES },
     description:
-      'How a unit trains: finetune = pre-train on the chosen sources, then fine-tune on the target; multitask = one shared trunk, a head per task, trained jointly; selftrain = finetune, then pseudo-label the unlabelled target rows; distill = a finetune teacher distilled into a smaller student.',
+      'How a unit trains: finetune = pre-train on the chosen sources, then fine-tune on the target; multitask = one shared trunk, a head per task, trained jointly; selftrain = finetune, then pseudo-label the unlabelled target rows; distill = a finetune teacher distilled into a smaller student; align = finetune whose pre-training also aligns the last hidden layer of source and unlabelled target rows (CORAL or MMD); dann = finetune whose pre-training also trains a domain classifier through gradient reversal (DANN).',
     search: 'Search over strategies.',  },
   optimizer: {
     schema: { type: 'string', enum: OPTIMIZERS },
@@ -180,17 +190,17 @@ export const RECIPE_KEY_TABLE: RecipeKeyTable = {
   l2sp: {
     schema: { type: 'number', minimum: 0, maximum: 100 },
     description:
-      'finetune, selftrain, distill: L2-SP (Li, Grandvalet and Davoine 2018): fine-tuning after transfer adds alpha/2 ||w - w0||^2 over the pre-trained kernels (w0: their values after pre-training), in [0, 100] (default 0: off; no effect without transfer).',
+      'finetune, selftrain, distill, align, dann: L2-SP (Li, Grandvalet and Davoine 2018): fine-tuning after transfer adds alpha/2 ||w - w0||^2 over the pre-trained kernels (w0: their values after pre-training), in [0, 100] (default 0: off; no effect without transfer).',
     default: 0,
     search: 'Search over the L2-SP weight.',
-    usedBy: { key: 'strategy', values: ['finetune', 'selftrain', 'distill'] },  },
+    usedBy: { key: 'strategy', values: ['finetune', 'selftrain', 'distill', 'align', 'dann'] },  },
   transfer_lr_mult: {
     schema: { type: 'number', exclusiveMinimum: 0, maximum: 100 },
     description:
-      'finetune, selftrain, distill: learning-rate multiplier of the pre-trained hidden layers while fine-tuning (discriminative learning rates), in (0, 100] (default 1).',
+      'finetune, selftrain, distill, align, dann: learning-rate multiplier of the pre-trained hidden layers while fine-tuning (discriminative learning rates), in (0, 100] (default 1).',
     default: 1,
     search: 'Search over the learning-rate multiplier of transferred layers.',
-    usedBy: { key: 'strategy', values: ['finetune', 'selftrain', 'distill'] },  },
+    usedBy: { key: 'strategy', values: ['finetune', 'selftrain', 'distill', 'align', 'dann'] },  },
   task_weighting: {
     schema: { type: 'string', enum: TASK_WEIGHTINGS },
     description:
@@ -213,10 +223,10 @@ export const RECIPE_KEY_TABLE: RecipeKeyTable = {
   unlabelled_fraction: {
     schema: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
     description:
-      "selftrain: share of the target's non-labelled rows held out as unlabelled training rows (the rest validates), in (0, 1) (default 0.5).",
+      "selftrain, align, dann, and finetune with label_shift bbse: share of the target's non-labelled rows held out as unlabelled training rows (the rest validates), in (0, 1) (default 0.5).",
     default: 0.5,
     search: 'Search over the unlabelled share of the target.',
-    usedBy: { key: 'strategy', values: ['selftrain'] },  },
+    usedBy: { key: 'strategy', values: ['selftrain', 'align', 'dann', 'finetune'] },  },
   confidence_threshold: {
     schema: { type: 'number', minimum: 0, maximum: 1 },
     description:
@@ -332,10 +342,31 @@ export const RECIPE_KEY_TABLE: RecipeKeyTable = {
   head: {
     schema: { type: 'string', enum: HEAD_PROTOCOLS },
     description:
-      "finetune, selftrain, distill: after pre-training, reinit = a fresh head for the target, keep = fine-tune the pre-trained head too (full fine-tuning; needs every source's labels among the target's, matched by value) (default reinit).",
+      "finetune, selftrain, distill, align, dann: after pre-training, reinit = a fresh head for the target, keep = fine-tune the pre-trained head too (full fine-tuning; needs every source's labels among the target's, matched by value) (default reinit).",
     default: 'reinit',
-    usedBy: { key: 'strategy', values: ['finetune', 'selftrain', 'distill'] },
+    usedBy: { key: 'strategy', values: ['finetune', 'selftrain', 'distill', 'align', 'dann'] },
     search: 'Search over the transfer protocol of the head.',  },
+  alignment: {
+    schema: { type: 'string', enum: ALIGNMENTS },
+    description:
+      'align: the loss aligning the last hidden layer of source rows and unlabelled target rows during pre-training: coral = squared distance of their covariances / (4 d^2) (Sun and Saenko 2016), mmd = multi-kernel Gaussian maximum mean discrepancy (Long et al. 2015) (default coral).',
+    default: 'coral',
+    search: 'Search over the alignment loss.',
+    usedBy: { key: 'strategy', values: ['align'] },  },
+  alignment_weight: {
+    schema: { type: 'number', minimum: 0, maximum: 1000 },
+    description:
+      "align: weight of the alignment loss; dann: weight of the reversed domain loss (times Ganin's schedule 2/(1+exp(-10 p)) - 1 over pre-training), in [0, 1000] (default 1; 0: plain finetune on the same rows).",
+    default: 1,
+    search: 'Search over the alignment weight.',
+    usedBy: { key: 'strategy', values: ['align', 'dann'] },  },
+  label_shift: {
+    schema: { type: 'string', enum: LABEL_SHIFTS },
+    description:
+      "finetune, align, dann: bbse = black-box shift estimation (Lipton, Wang and Smola 2018): after the first half of pre-training (without a held-out 20% of the source rows), estimate the target's class priors from the model's confusion on the held-out source rows and the labelled target rows and its predictions on the unlabelled ones, then weight the source rows by target prior / source prior for the rest of pre-training (most useful with head keep); none = no correction (default none).",
+    default: 'none',
+    search: 'Search over label-shift correction.',
+    usedBy: { key: 'strategy', values: ['finetune', 'align', 'dann'] },  },
 };
 
 /** The recipe keys whose study-file default differs from what their absence in a stored spec means. */

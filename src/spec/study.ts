@@ -105,6 +105,13 @@ export interface Budget {
   readonly workerMemoryMb?: number;
 }
 
+/** An earlier study whose trials seed this one's sampler (`warm_start`). */
+export interface WarmStartSpec {
+  readonly study: string;
+  /** Where it is stored: a SQLite path (absolute) or a PostgreSQL URL; absent: this study's own database. */
+  readonly db?: string;
+}
+
 export interface ResolvedStudy {
   readonly name: string;
   readonly seed: number;
@@ -122,6 +129,11 @@ export interface ResolvedStudy {
    * when there are none (left out so older specs stay equal).
    */
   readonly enqueue?: readonly Params[];
+  /**
+   * Earlier studies whose COMPLETE trials the bayes sampler takes as prior observations, below the
+   * study's own (absent when there are none, so older specs stay equal). Never copied into this study.
+   */
+  readonly warm_start?: readonly WarmStartSpec[];
   readonly objective: Objective;
   /**
    * Transferability screen whose per-source scores bias how often the sampler includes each source

@@ -33,7 +33,11 @@ export type TransformSpec =
   /** Replaces the label of a seeded `share` of the rows with a uniformly random class. */
   | { readonly kind: 'random_labels'; readonly share: number; readonly seed: number }
   | { readonly kind: 'classes'; readonly keep: readonly number[] }
-  | { readonly kind: 'sample'; readonly rows: number; readonly seed: number };
+  | { readonly kind: 'sample'; readonly rows: number; readonly seed: number }
+  /** Covariate shift of a known size: every feature shifted and rescaled (src/data/domain-shift.ts). */
+  | { readonly kind: 'shift'; readonly amount: number; readonly seed: number }
+  /** Label shift: a seeded subsample with these class shares (one per class, normalised). */
+  | { readonly kind: 'priors'; readonly priors: readonly number[]; readonly seed: number };
 export interface TaskSpec {
   readonly name: string;
   readonly dataset: DatasetSpec;

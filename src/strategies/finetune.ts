@@ -3,10 +3,11 @@
 // the target. Without sources it is the target-only baseline. Also the transfer step inside selftrain
 // and distill. Worker side; gets tfjs passed in. Must not import the store, the CLI or YAML parsing.
 import type { FullRecipe } from '../spec/recipe.js';
-import { concatDatasets } from '../data/index.js';
+import { concatDatasets, holdOutUnlabelled, type UnlabelledSplit } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import { mixSeed } from '../util/rng.js';
 import { buildModel, type LayerSnapshot, type TrainableModel, type TrainOptions, type TrainStats } from '../training/index.js';
+import { estimateTargetPriors, sourceRowWeights, type PriorEstimate } from './label-shift.js';
 import { defineStrategy, phaseOptions, trainPhase } from './pipeline.js';
 import type { StrategyInput } from './types.js';
 
@@ -17,6 +18,9 @@ import type { StrategyInput } from './types.js';
 export const STREAM_MODEL = 1;
 const STREAM_PRETRAIN = 2;
 const STREAM_HEAD = 3;
+const STREAM_BBSE = 10;
+/** Share of the source rows BBSE holds out of the first half of pre-training to measure its confusion on. */
+const BBSE_HELD_OUT = 0.2;
 export const STREAM_FINETUNE = 4;
 
 export interface TransferOptions {
@@ -29,6 +33,13 @@ export interface TransferOptions {
   readonly fineTuning?: Partial<TrainOptions>;
   /** The rows to fine-tune on (default input.train). */
   readonly target?: Dataset;
+  /**
+   * Extra options of pre-training (feature alignment), for the part of it from `start` to `end`
+   * (shares of pre-training's epochs: BBSE cuts it in two).
+   */
+  readonly pretraining?: (span: { readonly start: number; readonly end: number }) => Partial<TrainOptions>;
+  /** The target's unlabelled rows: with label_shift bbse, what the target priors are estimated from. */
+  readonly unlabelled?: Dataset;
 }
 
 export interface TransferStats {
@@ -37,6 +48,8 @@ export interface TransferStats {
   readonly anchors: readonly (Float32Array | null)[] | null;
   readonly pre: TrainStats | null;
   readonly fine: TrainStats;
+  /** label_shift bbse with transfer: the estimated target priors and the source-row class weights. */
+  readonly labelShift: PriorEstimate | null;
 }
 
 /** Whether a recipe transfers at all: sources given and pre-training epochs to spend on them. */
@@ -77,9 +90,37 @@ export async function pretrainAndFinetune(input: StrategyInput, recipe: FullReci
   const transferred = transfers(input, recipe);
   let pre: TrainStats | null = null;
   let anchors: (Float32Array | null)[] | null = null;
+  let labelShift: PriorEstimate | null = null;
   if (transferred) {
     const phase = 'pre-training';
-    pre = await trainPhase(input, model, concatDatasets(input.sources), phaseOptions(input, recipe, phase, recipe.pretrain_epochs, mixSeed(options.seed, STREAM_PRETRAIN)));
+    const sources = concatDatasets(input.sources);
+    const bbse = recipe.label_shift === 'bbse' && options.unlabelled !== undefined && options.unlabelled.rows > 0;
+    // BBSE: the first half (rounded up) unweighted and without a held-out share of the source rows,
+    // the priors estimated, the rest of pre-training on every source row, weighted.
+    const first = bbse ? Math.ceil(recipe.pretrain_epochs / 2) : recipe.pretrain_epochs;
+    const extra = (start: number, end: number) => options.pretraining?.({ start, end }) ?? {};
+    const confusionSplit = bbse ? holdOutUnlabelled(sources, BBSE_HELD_OUT, mixSeed(options.seed, STREAM_BBSE)) : null;
+    pre = await trainPhase(input, model, confusionSplit?.validation ?? sources, {
+      ...phaseOptions(input, recipe, phase, first, mixSeed(options.seed, STREAM_PRETRAIN)),
+      ...extra(0, first / recipe.pretrain_epochs),
+    });
+    if (bbse) {
+      // The confusion from rows the model has not trained on: the held-out source rows and the
+      // labelled target rows (P(prediction | class) is the same in both domains under label shift).
+      const held = concatDatasets([confusionSplit!.unlabelled, input.train]);
+      labelShift = estimateTargetPriors(
+        { labels: held.labels, predictions: model.predictClasses(held) },
+        model.predictClasses(options.unlabelled!),
+        sources.labels,
+        input.numClasses,
+      );
+      const rest = await trainPhase(input, model, sources, {
+        ...phaseOptions(input, recipe, phase, recipe.pretrain_epochs - first, mixSeed(options.seed, STREAM_PRETRAIN, 2)),
+        rowWeights: sourceRowWeights(sources.labels, labelShift.weights),
+        ...extra(first / recipe.pretrain_epochs, 1),
+      });
+      pre = { epochs: pre.epochs + rest.epochs, samples: pre.samples + rest.samples, loss: rest.epochs > 0 ? rest.loss : pre.loss };
+    }
     input.observer?.onPhaseEnd?.(phase, model.snapshot());
     // A kept head is pre-trained too: L2-SP then anchors it as well.
     if (recipe.l2sp > 0) anchors = transferAnchors(model.snapshot(), recipe.head === 'keep');
@@ -96,7 +137,24 @@ export async function pretrainAndFinetune(input: StrategyInput, recipe: FullReci
     ...options.fineTuning,
   });
   input.observer?.onPhaseEnd?.(phase, model.snapshot());
-  return { transferred, anchors, pre, fine };
+  return { transferred, anchors, pre, fine, labelShift };
+}
+
+/** Seed stream of the unlabelled pool: selftrain's, so every strategy holds out the same rows. */
+export const STREAM_POOL = 7;
+
+/** The target's non-labelled rows split into the unlabelled pool and the rows the unit is measured on. */
+export function holdOutPool(input: StrategyInput, recipe: FullRecipe): UnlabelledSplit {
+  return holdOutUnlabelled(input.validation, recipe.unlabelled_fraction, mixSeed(input.seed, STREAM_POOL));
+}
+
+export function poolExtra(split: UnlabelledSplit): Record<string, number> {
+  return { unlabelled: split.unlabelled.rows, validation_rows: split.validation.rows };
+}
+
+/** BBSE's estimates in the unit's extra: bbse_prior_k per class. */
+export function labelShiftExtra(estimate: PriorEstimate | null): Record<string, number> {
+  return estimate ? Object.fromEntries(Array.from(estimate.priors, (q, k) => [`bbse_prior_${k}`, q])) : {};
 }
 
 /** Builds the unit's model from the model spec (seeded from the unit's model stream). */
@@ -115,14 +173,21 @@ export function buildUnitModel(input: StrategyInput, recipe: FullRecipe, seed = 
  * is the same model trained from scratch on the target with the same seeds.
  */
 export const finetune = defineStrategy('finetune', async (input, { recipe, evaluate, targetEpochs }) => {
+  // label_shift bbse reads unlabelled target rows: held out of validation as selftrain's pool is
+  // (also without sources, so the baseline is measured on the same rows).
+  const split = recipe.label_shift === 'bbse' ? holdOutPool(input, recipe) : null;
   const model = buildUnitModel(input, recipe);
   try {
-    const { pre, fine } = await pretrainAndFinetune(input, recipe, model, {
+    const { pre, fine, labelShift } = await pretrainAndFinetune(input, recipe, model, {
       seed: input.seed,
       epochs: recipe.epochs,
-      afterEpoch: targetEpochs.afterEpoch(() => evaluate(model)),
+      afterEpoch: targetEpochs.afterEpoch(() => evaluate(model, split?.validation)),
+      ...(split ? { unlabelled: split.unlabelled } : {}),
     });
-    return { model, epochs: (pre?.epochs ?? 0) + fine.epochs, samples: (pre?.samples ?? 0) + fine.samples };
+    const epochs = (pre?.epochs ?? 0) + fine.epochs;
+    const samples = (pre?.samples ?? 0) + fine.samples;
+    if (!split) return { model, epochs, samples };
+    return { model, epochs, samples, validation: split.validation, extra: { ...poolExtra(split), ...labelShiftExtra(labelShift) } };
   } catch (error) {
     model.dispose();
     throw error;

@@ -21,6 +21,7 @@ import {
   type ModelSpec,
   type Objective,
   type ResolvedStudy,
+  type WarmStartSpec,
   type SamplerSpec,
   type SchedulerSpec,
   type ScreenKind,
@@ -95,6 +96,8 @@ const transform = tagged<TransformSpec>('kind', {
   random_labels: shape<Transform<'random_labels'>>({ kind: oneOf(['random_labels']), share: number, seed: integer }),
   classes: shape<Transform<'classes'>>({ kind: oneOf(['classes']), keep: arrayOf(integer) }),
   sample: shape<Transform<'sample'>>({ kind: oneOf(['sample']), rows: integer, seed: integer }),
+  shift: shape<Transform<'shift'>>({ kind: oneOf(['shift']), amount: number, seed: integer }),
+  priors: shape<Transform<'priors'>>({ kind: oneOf(['priors']), priors: arrayOf(number), seed: integer }),
 });
 
 const task = shape<TaskSpec>({ name: string, dataset, transforms: arrayOf(transform) });
@@ -186,6 +189,7 @@ const resolvedStudy = shape<ResolvedStudy>({
   space: arrayOf(paramSpec),
   sampler,
   enqueue: optional(arrayOf(params)),
+  warm_start: optional(arrayOf(shape<WarmStartSpec>({ study: string, db: optional(string) }))),
   objective,
   screen_prior: optional(oneOf(SCREEN_KINDS)),
   scheduler: optional(scheduler),

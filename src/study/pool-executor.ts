@@ -6,7 +6,7 @@ import { Piscina } from 'piscina';
 import { INPUT_ERROR_CODES, TasksieveError } from '../errors.js';
 import type { WorkerFault } from '../util/fault-injection.js';
 import { openUnitLink, type UnitChannel } from './unit-link.js';
-import { workerEntryPath } from '../worker/index.js';
+import { sharedDatasetsFor, workerEntryPath } from '../worker/index.js';
 import type { BackendName, SerializedError, TrialUnit, UnitResult, WorkerInfo } from '../spec/units.js';
 import type { StackUnitOutcome, WorkerData, WorkerRequest, WorkerResponse } from '../worker/protocol.js';
 import type { ScreenResult, ScreenTask } from '../spec/screens.js';
@@ -300,7 +300,12 @@ export class PoolExecutor implements Executor {
     const links = chunk.map((q, i) => openUnitLink(q.channel ?? {}, (outcome) => settle(i, outcome)));
     try {
       const reply = await this.pool.run(
-        { type: 'stack', units: chunk.map((q) => q.unit), ports: links.map((l) => l.port) },
+        {
+          type: 'stack',
+          units: chunk.map((q) => q.unit),
+          ports: links.map((l) => l.port),
+          datasets: sharedDatasetsFor(chunk.flatMap((q) => [q.unit.target, ...q.unit.sources])),
+        },
         { signal: combined, transferList: links.map((l) => l.port) },
       );
       if (reply.type !== 'stack-result') throw new Error(`worker answered ${reply.type} to a stack`);
@@ -331,8 +336,10 @@ export class PoolExecutor implements Executor {
     // A unit with a channel gets its own port: rung reports out, a stop request in (never a task abort).
     const link = channel !== undefined ? openUnitLink(channel) : null;
     try {
+      // The main thread's parses of the unit's data files go along: the worker reads them in place.
+      const datasets = sharedDatasetsFor([unit.target, ...unit.sources]);
       reply = await this.pool.run(
-        link !== null ? { type: 'unit', unit, port: link.port } : { type: 'unit', unit },
+        link !== null ? { type: 'unit', unit, port: link.port, datasets } : { type: 'unit', unit, datasets },
         { signal: combined, ...(link !== null ? { transferList: [link.port] } : {}) },
       );
     } catch (error) {
@@ -363,7 +370,8 @@ export class PoolExecutor implements Executor {
   async runScreen(task: ScreenTask, signal?: AbortSignal): Promise<ScreenResult> {
     let reply: WorkerResponse;
     try {
-      reply = await this.pool.run({ type: 'screen', task }, { signal: signal ?? null });
+      const datasets = sharedDatasetsFor([task.source, ...task.targets]);
+      reply = await this.pool.run({ type: 'screen', task, datasets }, { signal: signal ?? null });
     } catch (error) {
       if (signal?.aborted) throw error;
       throw new UnitFailedError(deathReason(error, this.options.workerMemoryMb));

@@ -9,12 +9,13 @@ import { SpecDriftError, StoreError } from '../errors.js';
 import type { Json, StudyRecord, TrialRecord } from '../spec/records.js';
 import type { Store } from '../store/types.js';
 import { createSampler } from '../search/samplers/index.js';
-import type { Sampler } from '../search/samplers/types.js';
+import type { Sampler, WarmStart } from '../search/samplers/types.js';
 import { TrialHistory } from './trial-history.js';
 import { isStaleOwner, newOwnerId } from './owner.js';
 import type { Params } from '../spec/space.js';
 import { studySpecOf } from './decoders.js';
 import { readSourcePrior } from './screen-prior.js';
+import { loadWarmStart } from './warm-start.js';
 import { toJson } from '../util/json.js';
 
 export interface AskedTrial {
@@ -147,6 +148,8 @@ export class StudyHandle {
     owner: string,
     /** Fields where the given study differs from the stored one (only with allowDrift; else empty). */
     readonly drift: readonly string[],
+    /** The earlier studies' trials (`warm_start`), read once here; undefined: a cold start. */
+    private readonly warmStart: WarmStart | undefined,
   ) {
     this.owner = owner;
     this.history = new TrialHistory(store, record.id, record.direction);
@@ -178,6 +181,7 @@ export class StudyHandle {
       options.sampler ?? createSampler(effective),
       options.owner ?? newOwnerId(),
       differences,
+      loadWarmStart(store, effective),
     );
     handle.enqueueStudyEntries();
     return handle;
@@ -236,7 +240,14 @@ export class StudyHandle {
       retryOf = failed?.number;
       const params =
         failed?.params ??
-        (this.sampler.sample({ space: this.study.space, direction, history: this.history.read(), trialNumber, sourcePrior }) as Json);
+        (this.sampler.sample({
+          space: this.study.space,
+          direction,
+          history: this.history.read(),
+          trialNumber,
+          sourcePrior,
+          ...(this.warmStart !== undefined ? { warmStart: this.warmStart } : {}),
+        }) as Json);
       return { params: params as { [k: string]: Json }, state: 'RUNNING', owner: this.owner };
     });
     return created ? this.asked(created, retryOf) : null;

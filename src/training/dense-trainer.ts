@@ -90,7 +90,10 @@ export class DenseTrainer implements StepTrainer {
     const { tf } = this;
     let norms: tfjs.Tensor1D | null = null;
     const probabilities = tf.tidy(() => {
-      const pass = this.pass(batch, batch.masks ?? [], batch.taskRows ? { taskRows: batch.taskRows } : {});
+      const pass = this.pass(batch, batch.masks ?? [], {
+        ...(batch.taskRows ? { taskRows: batch.taskRows } : {}),
+        ...(batch.featureGradient ? { featureGradient: batch.featureGradient } : {}),
+      });
       if (pass.grads.length > 0) this.optimizer.step(pass.grads);
       if (pass.taskGradNorms) norms = tf.keep(pass.taskGradNorms);
       return pass.probabilities;

@@ -9,6 +9,7 @@ import { NonFiniteLossError } from '../errors.js';
 import { Rng, mixSeed } from '../util/rng.js';
 import { addNoise, mixup } from './augment.js';
 import { PoolCursor, withAdversarial, withConsistency, type Adversarial, type Consistency } from './batches.js';
+import { withAlignment, type Alignment } from './alignment.js';
 import type { Batch, StepResult, StepTrainer, TrainableModel, TrainingPhase } from './types.js';
 
 /** Input-noise and mixup augmentation of every training batch (0: off). */
@@ -53,6 +54,8 @@ export interface TrainOptions {
   readonly augment?: Augmentation;
   readonly adversarial?: Adversarial;
   readonly consistency?: Consistency;
+  /** Unlabelled target rows appended to every batch (as many as its labelled rows) and the loss aligning them (alignment.ts). */
+  readonly alignment?: Alignment;
 }
 
 /** One step of an epoch: the batch, and which of its rows count towards the loss (clean rows). */
@@ -141,6 +144,7 @@ const STREAM_ORDER = 1;
 const STREAM_DROPOUT = 2;
 const STREAM_AUGMENT = 3;
 const STREAM_CONSISTENCY = 4;
+const STREAM_ALIGNMENT = 5;
 
 /** The random streams of one training phase, from its seed (trainModel's, and a stacked unit's). */
 export function phaseStreams(seed: number): { orderRng: Rng; dropoutRng: Rng; augmentRng: Rng; consistencyRng: Rng } {
@@ -178,12 +182,16 @@ export function trainModel(model: TrainableModel, data: Dataset, options: TrainO
     ...(options.l2sp && options.anchors ? { l2sp: options.l2sp, anchors: options.anchors } : {}),
   });
   const { orderRng, dropoutRng, augmentRng, consistencyRng } = phaseStreams(options.seed);
-  const { rows } = data;
+  const { rows, cols } = data;
   const classes = options.numClasses;
   const batchSize = phaseBatchSize(options, rows);
   const { adversarial, consistency } = options;
   const pool = consistency && consistency.weight > 0 && consistency.rows > 0 ? new PoolCursor(consistency.rows, consistencyRng) : null;
   const fill = batchFiller(data, options, batchSize, augmentRng);
+  const { alignment } = options;
+  const aligned = alignment && alignment.rows > 0 ? new PoolCursor(alignment.rows, new Rng(mixSeed(options.seed, STREAM_ALIGNMENT))) : null;
+  const steps = Math.ceil(rows / batchSize);
+  let epochsStarted = 0;
   let order: Int32Array = new Int32Array(0);
   const batch = (step: number): PlannedBatch => {
     const start = step * batchSize;
@@ -193,6 +201,10 @@ export function trainModel(model: TrainableModel, data: Dataset, options: TrainO
       planned = withAdversarial(trainer, planned, adversarial);
     }
     if (pool) planned = withConsistency(trainer, planned, consistency!, pool.next(n), consistencyRng, classes);
+    if (aligned) {
+      const progress = ((epochsStarted - 1) * steps + step) / (options.epochs * steps);
+      planned = withAlignment(planned, alignment!, aligned.next(n), progress, cols, classes);
+    }
     return { batch: { ...planned, masks: model.dropoutMasks(planned.n, dropoutRng) }, lossRows: [[0, n]] };
   };
   try {
@@ -200,8 +212,9 @@ export function trainModel(model: TrainableModel, data: Dataset, options: TrainO
       phase: options.phase,
       epochs: options.epochs,
       trainer,
-      steps: Math.ceil(rows / batchSize),
+      steps,
       startEpoch: () => {
+        epochsStarted += 1;
         order = orderRng.permutation(rows);
       },
       batch,

@@ -8,7 +8,7 @@
 // pass is checked against tfjs autodiff in the tests.
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Activation } from '../spec/study.js';
-import type { Tf } from './types.js';
+import type { FeatureGradient, Tf } from './types.js';
 
 /** The weights one pass uses for a Dense layer (its variables, or any tensors of the same shapes). */
 export interface LayerWeights {
@@ -55,6 +55,8 @@ export interface PassOptions {
    * Frobenius norm of its part of the gradient of the last hidden layer's kernel (GradNorm's G_t).
    */
   readonly taskRows?: readonly number[];
+  /** An extra loss on the head's inputs: its gradient there is added to the head's (domain adaptation). */
+  readonly featureGradient?: FeatureGradient | null;
 }
 
 export interface PassResult {
@@ -137,6 +139,7 @@ export function forwardBackward(
       break;
     }
     let back: tfjs.Tensor2D = tf.matMul(delta, tf.transpose(w.kernel));
+    if (i === last && options.featureGradient) back = tf.add(back, options.featureGradient(tf, inputs[i]!));
     const mask = maskTensors[i - 1];
     if (mask) back = tf.mul(back, mask);
     delta = activationGrad(tf, back, outputs[i - 1]!, activation, constants);

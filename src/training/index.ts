@@ -3,6 +3,7 @@
 export type {
   Batch,
   ExportedModel,
+  FeatureGradient,
   FeatureRows,
   JointTrainer,
   LayerSnapshot,
@@ -22,3 +23,5 @@ export { PoolCursor, fgsmShift, softmaxRows, type Adversarial, type Consistency 
 export { addNoise, mixup } from './augment.js';
 export { trainStacked, stackRefusal, type StackMember, type StackOutcome } from './stacked.js';
 export { PhaseStack, runInStack, type PhaseTrainer } from './phase-stack.js';
+export { MmdCoefficients, coralGradient, mmdGradient, type Alignment } from './alignment.js';
+export { DomainClassifier, dannLambda } from './domain-classifier.js';

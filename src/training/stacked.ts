@@ -43,7 +43,7 @@ const f = Math.fround;
 /**
  * Why `members` cannot train in one stack, or null when they can: every model an MLP of the same
  * widths, activation and trainable layers; the same batch size; Adam; no FGSM copies, consistency
- * rows or distillation (their extra passes are not stacked yet).
+ * rows, distillation or domain alignment (their extra passes are not stacked yet).
  */
 export function stackRefusal(members: readonly StackMember[]): string | null {
   if (members.length === 0) return 'an empty stack';
@@ -62,6 +62,7 @@ export function stackRefusal(members: readonly StackMember[]): string | null {
     if (options.adversarial && options.adversarial.epsilon > 0 && options.adversarial.ratio > 0) return `member ${i}: FGSM training does not stack`;
     if (options.consistency && options.consistency.weight > 0 && options.consistency.rows > 0) return `member ${i}: consistency rows do not stack`;
     if (options.distill) return `member ${i}: distillation does not stack`;
+    if (options.alignment && options.alignment.rows > 0) return `member ${i}: domain alignment (align, dann) does not stack`;
     if (data.rows > 0 && data.cols !== model.inputs) return `member ${i}: the data has ${data.cols} features but the model expects ${model.inputs}`;
   }
   return null;

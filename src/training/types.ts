@@ -50,7 +50,19 @@ export interface Batch {
   readonly masks?: readonly (Float32Array | null)[];
   /** Row boundaries of stacked tasks: the step then returns GradNorm's per-task gradient norms. */
   readonly taskRows?: readonly number[] | null;
+  /**
+   * An extra loss on the last hidden layer's activations (domain adaptation: CORAL, MMD, a domain
+   * classifier through gradient reversal): its gradient there joins the head's (MLP only).
+   */
+  readonly featureGradient?: FeatureGradient | null;
 }
+
+/**
+ * The gradient of an extra loss with respect to the head's inputs (n x width, after dropout), given
+ * those inputs; called inside the step's tf.tidy, once per step (it may step its own weights, e.g.
+ * a domain classifier's). Returns a tensor of the same shape.
+ */
+export type FeatureGradient = (tf: Tf, features: tfjs.Tensor2D) => tfjs.Tensor2D;
 
 export interface StepResult {
   /** sum_k y_ik log p_ik per row, before the step. */

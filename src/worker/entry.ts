@@ -5,6 +5,7 @@ import { isMainThread, threadId, workerData } from 'node:worker_threads';
 import type { BackendName, SerializedError } from '../spec/units.js';
 import type { WorkerData, WorkerRequest, WorkerResponse } from './protocol.js';
 import { injectWorkerFault } from '../util/fault-injection.js';
+import { adoptSharedDatasets } from './shared-data.js';
 
 if (isMainThread) {
   throw new Error(
@@ -58,6 +59,7 @@ export default async function handle(request: WorkerRequest): Promise<WorkerResp
     case 'unit': {
       const control = request.port !== undefined ? ready.portControl(request.port) : undefined;
       try {
+        adoptSharedDatasets(request.datasets);
         // TEST-ONLY: absent unless the CLI was started with TASKSIEVE_FAULT_INJECTION.
         injectWorkerFault((workerData as WorkerData | undefined)?.faults, request.unit.trialNumber);
         return { type: 'unit-result', result: await ready.runUnit(ready.tf, request.unit, ready.backend, control) };
@@ -70,6 +72,7 @@ export default async function handle(request: WorkerRequest): Promise<WorkerResp
     case 'stack': {
       const controls = request.ports.map((port) => ready.portControl(port));
       try {
+        adoptSharedDatasets(request.datasets);
         // TEST-ONLY: absent unless the CLI was started with TASKSIEVE_FAULT_INJECTION.
         for (const unit of request.units) injectWorkerFault((workerData as WorkerData | undefined)?.faults, unit.trialNumber);
         return { type: 'stack-result', outcomes: await ready.runStack(ready.tf, request.units, ready.backend, controls, serializeError) };
@@ -81,6 +84,7 @@ export default async function handle(request: WorkerRequest): Promise<WorkerResp
     }
     case 'screen':
       try {
+        adoptSharedDatasets(request.datasets);
         return { type: 'screen-result', result: await ready.runScreen(ready.tf, request.task, ready.backend) };
       } catch (error) {
         return { type: 'screen-error', error: serializeError(error) };

@@ -1,5 +1,5 @@
 // Public names of the worker module that the main thread may use: protocol types, backend names,
-// worker errors, the path of the compiled entry, and loadTf. Main thread; must not import tfjs or
+// worker errors, the path of the compiled entry, the shared parses of data files, and loadTf. Main thread; must not import tfjs or
 // worker code at load time (the pool loads the entry by path; loadTf imports tfjs when called).
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import type { BackendName } from '../spec/units.js';
 
 export * from './protocol.js';
 export { BackendUnavailableError } from './errors.js';
+export { sharedDatasetsFor, type SharedCsv } from './shared-data.js';
 
 /** The tfjs namespace as this package loads it. */
 export type Tf = typeof import('./backend.js').tf;

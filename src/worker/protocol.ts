@@ -1,11 +1,13 @@
-// The message protocol between the main thread and pool workers: plain, JSON-safe data only (and a
-// unit's MessagePort, which is transferred, not copied).
+// The message protocol between the main thread and pool workers: plain, JSON-safe data, except a
+// unit's MessagePort (transferred, not copied) and the shared parses of the data files it reads (their
+// rows in SharedArrayBuffers: shared, not copied).
 // Imported by both sides; must import types only.
 // The payloads themselves (units, results, screens) are src/spec's.
 import type { MessagePort } from 'node:worker_threads';
 import type { ScreenResult, ScreenTask } from '../spec/screens.js';
 import type { BackendName, RungReport, SerializedError, TrialUnit, UnitResult, WorkerInfo } from '../spec/units.js';
 import type { WorkerFault } from '../util/fault-injection.js';
+import type { SharedCsv } from './shared-data.js';
 
 export type WorkerRequest =
   | { readonly type: 'info' }
@@ -13,15 +15,15 @@ export type WorkerRequest =
    * `port` (optional, passed in the task's transferList): the unit's own channel to the main thread,
    * carrying UnitMessage out and UnitCommand in while the unit trains.
    */
-  | { readonly type: 'unit'; readonly unit: TrialUnit; readonly port?: MessagePort }
+  | { readonly type: 'unit'; readonly unit: TrialUnit; readonly port?: MessagePort; readonly datasets?: readonly SharedCsv[] }
   /**
    * Units of one trial that share the model and the recipe, trained side by side with their phases
    * stacked (run-stack.ts); `ports[i]` is unit i's channel (required: each unit's result leaves over
    * it as soon as that unit finishes, before the others).
    */
-  | { readonly type: 'stack'; readonly units: readonly TrialUnit[]; readonly ports: readonly MessagePort[] }
+  | { readonly type: 'stack'; readonly units: readonly TrialUnit[]; readonly ports: readonly MessagePort[]; readonly datasets?: readonly SharedCsv[] }
   /** Train a model on one source and score it on the targets (transferability screens). */
-  | { readonly type: 'screen'; readonly task: ScreenTask };
+  | { readonly type: 'screen'; readonly task: ScreenTask; readonly datasets?: readonly SharedCsv[] };
 
 /** Worker → main over a unit's port, while it trains; in a stack, also its outcome when it ends. */
 export type UnitMessage =

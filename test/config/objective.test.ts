@@ -1,4 +1,5 @@
 // Robust objectives and the screen prior in study files: resolution, defaults and one-line errors.
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadStudyFile } from '../../src/config/index.js';
 import { errorOf, MINIMAL, Workspace } from './helpers.js';
@@ -98,5 +99,29 @@ describe('screen_prior', () => {
     expect(errorOf(ws, `${MINIMAL}screen_prior: leep\n`)).toBe(
       's.yaml:9:15: screen_prior: needs a `sources` subset parameter in `space` (there is no source choice to bias)',
     );
+  });
+});
+
+describe('warm_start', () => {
+  test('resolves its entries (a SQLite path relative to the study file), and is absent otherwise', () => {
+    const study = load(`${WITH_SOURCES}sampler: bayes\nwarm_start:\n  - { study: earlier }\n  - { study: other, db: runs/old.db }\n`);
+    expect(study.warm_start).toEqual([{ study: 'earlier' }, { study: 'other', db: join(ws.dir, 'runs', 'old.db') }]);
+    expect('warm_start' in load(WITH_SOURCES)).toBe(false);
+  });
+
+  test('only with the bayes sampler', () => {
+    expect(errorOf(ws, `${WITH_SOURCES}sampler: random\nwarm_start: [ { study: earlier } ]\n`)).toMatch(
+      /^s\.yaml:\d+:\d+: warm_start: only the bayes sampler uses earlier studies' trials \(sampler is random\)$/,
+    );
+  });
+
+  test('not from the study itself in its own database', () => {
+    expect(errorOf(ws, `${WITH_SOURCES}sampler: bayes\nwarm_start: [ { study: t } ]\n`)).toMatch(
+      /^s\.yaml:\d+:\d+: warm_start\[0\]\.study: names this study itself: a study cannot warm-start from its own trials$/,
+    );
+  });
+
+  test('an entry without a study name', () => {
+    expect(errorOf(ws, `${WITH_SOURCES}warm_start: [ { db: x.db } ]\n`)).toMatch(/^s\.yaml:\d+:\d+: warm_start\[0\]\.study: /);
   });
 });

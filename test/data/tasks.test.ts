@@ -191,9 +191,8 @@ describe('concatDatasets', () => {
     expect(both.numClasses).toBe(5);
     expect(rowIds(both)).toEqual([0, 1, 2, 0, 1]);
     expect(Array.from(both.labels)).toEqual([0, 1, 0, 4, 4]);
-    const one = concatDatasets([a]);
-    expectSameValues(one.features, a.features);
-    expect(one.features).not.toBe(a.features);
+    // One dataset is returned as it is: a large source shared between threads is never copied.
+    expect(concatDatasets([a])).toBe(a);
   });
 
   it('rejects different feature counts', () => {

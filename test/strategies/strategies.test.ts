@@ -76,7 +76,7 @@ describe.each(STRATEGIES.map((name) => [name]))('strategy %s', (name) => {
 describe('the strategy registry and baselines', () => {
   it('finds every strategy by name and names the known ones otherwise', () => {
     expect([finetune, multitask, selftrain, distill].map((s) => getStrategy(s.name))).toEqual([finetune, multitask, selftrain, distill]);
-    expect(() => getStrategy('bagging')).toThrow('unknown strategy "bagging" (known: finetune, multitask, selftrain, distill)');
+    expect(() => getStrategy('bagging')).toThrow('unknown strategy "bagging" (known: finetune, multitask, selftrain, distill, align, dann)');
     expect(() => getStrategy('toString')).toThrow('unknown strategy "toString"');
   });
 

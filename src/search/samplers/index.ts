@@ -8,7 +8,7 @@ import type { Sampler } from './types.js';
 export { DEFAULT_GP_SETTINGS, GpSampler, type GpSettings } from './gp-sampler.js';
 export { RandomSampler, sampleDistribution } from './random-sampler.js';
 export { DEFAULT_TPE_SETTINGS, TpeSampler, type TpeSettings } from './tpe-sampler.js';
-export type { SampleContext, Sampler, TrialSnapshot } from './types.js';
+export type { PriorTrial, SampleContext, Sampler, TrialSnapshot, WarmStart } from './types.js';
 
 export function createSampler(study: ResolvedStudy): Sampler {
   const spec = study.sampler;

@@ -11,8 +11,9 @@ import { ParzenEstimator, type Dim, type ParzenOptions } from './parzen-estimato
 import { RandomSampler } from './random-sampler.js';
 import { designRuns, sourceDesign } from './source-design.js';
 import { subsetModel, type SubsetOptions } from './subset-estimator.js';
+import { priorAgreement } from './warm-start.js';
 import type { SourcePrior } from '../source-prior.js';
-import type { SampleContext, Sampler, TrialSnapshot } from './types.js';
+import type { SampleContext, Sampler, TrialSnapshot, WarmStart } from './types.js';
 
 export interface TpeSettings {
   /** Observations (COMPLETE or PRUNED with a value) before the model is used; random until then. */
@@ -36,6 +37,13 @@ export interface TpeSettings {
   readonly budgetTrials: number | null;
   readonly parzen: ParzenOptions;
   readonly subset: SubsetOptions;
+  /**
+   * Warm starts: an earlier study's observation weighs `warmWeight` x warmFade / (warmFade + n) of
+   * one of the study's own, n being the study's own observations so far: below them from the start,
+   * and half as much again once n reaches warmFade.
+   */
+  readonly warmWeight: number;
+  readonly warmFade: number;
 }
 
 /**
@@ -56,6 +64,8 @@ export const DEFAULT_TPE_SETTINGS: TpeSettings = Object.freeze({
   // Univariate TPE's neighbour bandwidths, per dimension, narrowed by 0.8: they shrink as the good
   // points cluster, which Scott's rule (Optuna's multivariate default) does not.
   parzen: Object.freeze({ priorWeight: 1, bandwidth: 'neighbour', bandwidthFactor: 0.8, magicClip: 100 }),
+  warmWeight: 0.5,
+  warmFade: 20,
   // Half factored (per-source odds and size), half Hamming kernels around observed subsets (their
   // interactions); the pairwise co-occurrence term did not pay on the subsets benchmark, so it is off.
   subset: Object.freeze({ priorWeight: 1, pairwise: 0, sizeBandwidth: 1, kernelShare: 0.5, flip: 0.1 }),
@@ -96,14 +106,19 @@ export class TpeSampler implements Sampler {
   }
 
   sample(context: SampleContext): Params {
-    const { good, bad, observed } = this.split(context.history, context.direction);
-    const design = this.designFor(context);
+    const own = this.split(context.history, context.direction);
+    const { observed } = own;
+    // Earlier studies stand in for the random start and the balanced design: the model is used at once.
+    const warm = this.warmSets(context, observed);
+    const design = context.warmStart === undefined ? this.designFor(context) : null;
     if (design !== null && context.trialNumber < design.runs.length) {
       // The other params of a design trial are random, as in any startup trial.
       const run = design.runs[context.trialNumber]!;
       return { ...this.random.sample(context), [design.param.name]: design.items.filter((_, i) => run[i] === 1) };
     }
-    if (observed < this.settings.startupTrials) return this.random.sample(context);
+    if (observed < this.settings.startupTrials && warm === null) return this.random.sample(context);
+    const good = warm === null ? own.good : joinSets(own.good, warm.good);
+    const bad = warm === null ? own.bad : joinSets(own.bad, warm.bad);
     const rng = new Rng(mixSeed(this.seed, 0x7be5, context.trialNumber));
     const params: Record<string, ParamValue> = {};
     const groups = groupsOf(context.space, this.settings.multivariate);
@@ -146,6 +161,49 @@ export class TpeSampler implements Sampler {
     const design = fits ? { param, items, runs } : null;
     this.designs.set(param.name, design);
     return design;
+  }
+
+  /**
+   * The earlier studies' good and bad observations, each study split by its own ranking as this
+   * study's trials are (gamma, gammaMax, the rank weights of the good ones), every weight scaled by
+   * the fade. Null without a warm start, or when the earlier studies hold fewer trials than the
+   * random start would have run.
+   */
+  private warmSets(context: SampleContext, observed: number): { good: WeightedSet; bad: WeightedSet } | null {
+    const { warmStart } = context;
+    if (warmStart === undefined) return null;
+    const total = warmStart.studies.reduce((n, st) => n + st.trials.length, 0);
+    if (total < this.settings.startupTrials) return null;
+    const fade = (this.settings.warmWeight * this.settings.warmFade) / (this.settings.warmFade + observed);
+    const sign = context.direction === 'maximize' ? -1 : 1;
+    const own = context.history.filter(isObservation).map((t) => ({ params: t.params, loss: sign * (t.value as number) }));
+    const good: Observation[] = [];
+    const bad: Observation[] = [];
+    const goodWeights: number[] = [];
+    const badWeights: number[] = [];
+    const floor = this.settings.goodWeightFloor;
+    for (const st of warmStart.studies) {
+      // An earlier study whose ranking disagrees with this study's own trials stops counting.
+      const agreement = Math.max(0, priorAgreement(context.space, own, st.trials));
+      if (agreement === 0) continue;
+      const weight = fade * agreement;
+      const ranked = st.trials.map((t, i) => ({ t, i })).sort((a, b) => a.t.loss - b.t.loss || a.i - b.i);
+      const nGood = Math.min(Math.ceil(this.settings.gamma * ranked.length), this.settings.gammaMax);
+      ranked.forEach(({ t, i }, r) => {
+        if (r < nGood) {
+          good.push({ params: t.params, number: -1 - i });
+          goodWeights.push(weight * (nGood === 1 ? 1 : 1 - ((1 - floor) * r) / (nGood - 1)));
+        } else if (r < nGood + this.settings.maxBad) {
+          bad.push({ params: t.params, number: -1 - i });
+          badWeights.push(weight);
+        }
+      });
+    }
+    if (good.length === 0) return null;
+    return {
+      good: { observations: good, weights: Float64Array.from(goodWeights) },
+      bad: { observations: bad, weights: Float64Array.from(badWeights) },
+    };
   }
 
   /**
@@ -298,6 +356,13 @@ interface WeightedSet {
   readonly observations: readonly Observation[];
   /** Null: all 1. */
   readonly weights: Float64Array | null;
+}
+
+function joinSets(a: WeightedSet, b: WeightedSet): WeightedSet {
+  const weights = new Float64Array(a.observations.length + b.observations.length);
+  weights.set(a.weights ?? new Float64Array(a.observations.length).fill(1));
+  weights.set(b.weights ?? new Float64Array(b.observations.length).fill(1), a.observations.length);
+  return { observations: [...a.observations, ...b.observations], weights };
 }
 
 /** COMPLETE or PRUNED with a finite value: a trial the model learns from. */

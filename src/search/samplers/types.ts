@@ -21,6 +21,23 @@ export interface SampleContext {
    * undefined. A sampler should use them as its prior belief that a source belongs in a good subset.
    */
   readonly sourcePrior?: SourcePrior | undefined;
+  /**
+   * Trials of earlier studies (`warm_start`), matched to this space by the runtime: prior evidence,
+   * weighted below the study's own trials and fading as they arrive. Absent: a cold start.
+   */
+  readonly warmStart?: WarmStart | undefined;
+}
+
+/** A finished trial of an earlier study, its params restricted to the ones this space shares. */
+export interface PriorTrial {
+  readonly params: Params;
+  /** Lower is better, in the earlier study's own direction (so studies of either direction mix). */
+  readonly loss: number;
+}
+
+export interface WarmStart {
+  /** Per earlier study, its COMPLETE trials with a finite value; each study is ranked on its own. */
+  readonly studies: readonly { readonly name: string; readonly trials: readonly PriorTrial[] }[];
 }
 
 export interface Sampler {
