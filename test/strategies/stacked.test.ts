@@ -97,6 +97,22 @@ describe('units of a trial trained stacked', () => {
     expect(counts).toEqual({ stacks: 2, stacked: 8, alone: 4 });
   });
 
+  it('finetune with label_shift bbse: both halves of pre-training and fine-tuning stacked, the same as alone', async () => {
+    const { alone, stacked, counts } = await alongside('finetune', units({ label_shift: 'bbse' }));
+    expect(stacked.map(comparable)).toEqual(alone.map(comparable));
+    expect(counts.alone).toBe(0);
+    expect(counts.stacked).toBeGreaterThanOrEqual(8);
+  });
+
+  for (const strategy of ['align', 'dann'] as const) {
+    it(`${strategy}: pre-training with alignment runs alone, fine-tuning stacks; the same as alone`, async () => {
+      const { alone, stacked, counts } = await alongside(strategy, units({ strategy }));
+      expect(stacked.map(comparable)).toEqual(alone.map(comparable));
+      expect(counts.alone).toBeGreaterThanOrEqual(4);
+      expect(counts.stacked).toBeGreaterThanOrEqual(4);
+    });
+  }
+
   it('multitask with sources: the joint phase runs alone (not stacked); the results are the same', async () => {
     const { alone, stacked, counts } = await alongside('multitask', units({ strategy: 'multitask' }));
     expect(stacked.map(comparable)).toEqual(alone.map(comparable));
