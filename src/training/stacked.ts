@@ -232,101 +232,7 @@ export function trainStacked(tf: Tf, members: readonly StackMember[]): StackOutc
     outcomes[m.index] = outcome;
   };
 
-  /** The forward pass of member k (slot k of every stacked array) on its next batch, to the logits. */
-  const forward = (k: number, batch: Batch, masks: readonly (Float32Array | null)[]): void => {
-    const n = batch.n;
-    const rows = (l: number) => k * batchSize * widths[l + 1]!;
-    const xOffset = k * batchSize * widths[0]!;
-    mem.f32(X, xOffset, n * widths[0]!).set(batch.x);
-    // Forward: A[l] = act(H[l-1] W[l] + b[l]) (relu fused into the product), H[l] = A[l] x mask.
-    for (let l = 0; l < layers; l++) {
-      const fanIn = widths[l]!;
-      const fanOut = widths[l + 1]!;
-      const input = l === 0 ? mem.at(X, xOffset) : mem.at(H[l - 1]!, rows(l - 1));
-      const hidden = l < layers - 1;
-      mem.gemm(input, fanIn, 1, mem.at(W[l]!, k * kernelSize(l)), mem.at(A[l]!, rows(l)), n, fanIn, fanOut, mem.at(B[l]!, k * fanOut), hidden && activation === 'relu' ? 1 : 0);
-      if (hidden && activation !== 'relu') activate(mem.f32(A[l]!, rows(l), n * fanOut), activation);
-      const mask = masks[l] ?? null;
-      if (hidden && mask && M[l]) {
-        mem.f32(M[l]!, rows(l), n * fanOut).set(mask);
-        mem.f32(H[l]!, rows(l), n * fanOut).set(mem.f32(A[l]!, rows(l), n * fanOut));
-        mem.mul(mem.at(H[l]!, rows(l)), mem.at(M[l]!, rows(l)), n * fanOut);
-      } else if (H[l] !== A[l]) {
-        mem.f32(H[l]!, rows(l), n * fanOut).set(mem.f32(A[l]!, rows(l), n * fanOut));
-      }
-    }
-  };
-
-  /**
-   * The backward pass of member k from its probabilities `p` (n x classes): its log-likelihoods
-   * (before the step), and the gradients of its trainable layers in GW.
-   */
-  const backward = (k: number, batch: Batch, p: Float32Array): Float64Array => {
-    const n = batch.n;
-    const rows = (l: number) => k * batchSize * widths[l + 1]!;
-    const xOffset = k * batchSize * widths[0]!;
-    // dLoss/dlogits = (p - y) x scale, as forward-backward.ts computes it in float32.
-    const last = layers - 1;
-    const logLikelihood = rowLogLikelihood(batch.y, p, classes);
-    const delta = mem.f32(D[last]!, rows(last), n * classes);
-    const inverse = f(1 / n);
-    for (let r = 0; r < n; r++) {
-      const s = batch.scale ? (batch.scale[r] as number) : inverse;
-      for (let c = r * classes; c < (r + 1) * classes; c++) delta[c] = f(f((p[c] as number) - (batch.y[c] as number)) * s);
-    }
-    // Backward down to the lowest trainable layer: kernel gradient H[l-1]^T D[l], bias gradient the
-    // column sums of D[l] (a product with a row of ones), D[l-1] = (D[l] W[l]^T) x mask x act'.
-    for (let l = last; l >= lowest; l--) {
-      const fanIn = widths[l]!;
-      const fanOut = widths[l + 1]!;
-      const input = l === 0 ? mem.at(X, xOffset) : mem.at(H[l - 1]!, rows(l - 1));
-      const d = mem.at(D[l]!, rows(l));
-      if (trainable[l]) {
-        const g = GW[l]!;
-        mem.gemm(input, 1, fanIn, d, mem.at(g.w, k * kernelSize(l)), fanIn, n, fanOut, 0, 0);
-        mem.gemm(one.offset, 0, 0, d, mem.at(g.b, k * fanOut), 1, n, fanOut, 0, 0);
-      }
-      if (l === lowest) break;
-      // W[l]^T as a row-major [fanOut, fanIn] matrix, so the product reads it row by row.
-      mem.transpose(mem.at(W[l]!, k * kernelSize(l)), transposed.offset, fanIn, fanOut);
-      const below = mem.at(D[l - 1]!, rows(l - 1));
-      mem.gemm(d, fanOut, 1, transposed.offset, below, n, fanOut, fanIn, 0, 0);
-      if (M[l - 1]) mem.mul(below, mem.at(M[l - 1]!, rows(l - 1)), n * fanIn);
-      if (activation === 'relu') mem.reluGrad(below, mem.at(A[l - 1]!, rows(l - 1)), n * fanIn);
-      else activationGrad(mem.f32(D[l - 1]!, rows(l - 1), n * fanIn), mem.f32(A[l - 1]!, rows(l - 1), n * fanIn), activation);
-    }
-    return logLikelihood;
-  };
-
-  /** Adam on member k's trainable variables, as the fused optimizer of trainModel steps them. */
-  const adamStep = (m: Live, k: number) => {
-    m.t += 1;
-    const correction = Math.sqrt(1 - BETA2 ** m.t);
-    const lrT = f((m.member.options.learningRate * correction) / (1 - BETA1 ** m.t));
-    const epsT = f(EPSILON * correction);
-    let v = 0;
-    for (let l = 0; l < layers; l++) {
-      if (!trainable[l]) continue;
-      const parts = [
-        { w: W[l]!, size: kernelSize(l), g: GW[l]!.w, m: MW[l]!.w, v: VW[l]!.w },
-        { w: B[l]!, size: widths[l + 1]!, g: GW[l]!.b, m: MW[l]!.b, v: VW[l]!.b },
-      ];
-      for (const part of parts) {
-        const scale = m.scales[v]!;
-        const anchor = m.anchors[v] ?? null;
-        const at = (r: Region) => mem.at(r, k * part.size);
-        mem.adam(
-          at(part.w), at(part.g), at(part.m), at(part.v),
-          scale.perElement ? scale.perElement.offset : 0,
-          anchor ? anchor.offset : 0,
-          part.size,
-          f(BETA1), f(1 - BETA1), f(BETA2), f(1 - BETA2), lrT, epsT,
-          scale.k, m.alpha, m.decays[v] ?? 0,
-        );
-        v += 1;
-      }
-    }
-  };
+  const pass: Pass = { mem, widths, layers, batchSize, X, H, A, M, D, W, B, GW, MW, VW, activation, one, transposed, classes, lowest, trainable };
 
   // Rounds: one step of every member still training. Members keep their own epochs and step
   // counts, so one may start its third epoch while another is in its second.
@@ -340,7 +246,7 @@ export function trainStacked(tf: Tf, members: readonly StackMember[]): StackOutc
       // Each member's batch is its own copy: the filler's buffers are the member's.
       const batch = m.fill(m.order, start, n);
       batches[k] = batch;
-      forward(k, batch, m.model.dropoutMasks(n, m.dropoutRng));
+      forward(pass, k, batch, m.model.dropoutMasks(n, m.dropoutRng));
     }
     // The softmax of every member's logits in one tfjs op: the backend's own softmax, so the
     // probabilities are bit for bit those of the pass alone (its exp is not Math.exp).
@@ -351,9 +257,9 @@ export function trainStacked(tf: Tf, members: readonly StackMember[]): StackOutc
       const n = batch.n;
       try {
         const p = probabilities.subarray(k * batchSize * classes, (k * batchSize + n) * classes);
-        const logLikelihood = backward(k, batch, p);
+        const logLikelihood = backward(pass, k, batch, p);
         // trainModel's step updates the weights before its loss is checked: so does this one.
-        adamStep(m, k);
+        adamStep(pass, m, k);
         let batchLoss = 0;
         let allFinite = true;
         for (let i = 0; i < n; i++) {
@@ -396,6 +302,137 @@ export function trainStacked(tf: Tf, members: readonly StackMember[]): StackOutc
   }
   return outcomes as StackOutcome[];
 }
+
+/**
+ * A stack's arrays and shape, for the pass and the optimizer step. Those are module functions, not
+ * closures of trainStacked: V8 keeps type feedback per closure, and a phase of a few dozen steps
+ * would otherwise run its hot loop cold in every call.
+ */
+interface Pass {
+  readonly mem: StackMemory;
+  readonly widths: readonly number[];
+  readonly layers: number;
+  readonly batchSize: number;
+  readonly X: Region;
+  readonly H: readonly Region[];
+  readonly A: readonly Region[];
+  readonly M: readonly (Region | null)[];
+  readonly D: readonly Region[];
+  readonly W: readonly Region[];
+  readonly B: readonly Region[];
+  readonly GW: readonly ({ readonly w: Region; readonly b: Region } | null)[];
+  readonly MW: readonly ({ readonly w: Region; readonly b: Region } | null)[];
+  readonly VW: readonly ({ readonly w: Region; readonly b: Region } | null)[];
+  readonly activation: Activation;
+  readonly one: Region;
+  readonly transposed: Region;
+  readonly classes: number;
+  readonly lowest: number;
+  readonly trainable: readonly boolean[];
+}
+
+/** The forward pass of member k (slot k of every stacked array) on its next batch, to the logits. */
+function forward(s: Pass, k: number, batch: Batch, masks: readonly (Float32Array | null)[]): void {
+  const { mem, widths, layers, batchSize, X, H, A, M, W, B, activation } = s;
+  const kernelSize = (l: number) => widths[l]! * widths[l + 1]!;
+  const n = batch.n;
+  const rows = (l: number) => k * batchSize * widths[l + 1]!;
+  const xOffset = k * batchSize * widths[0]!;
+  mem.f32(X, xOffset, n * widths[0]!).set(batch.x);
+  // Forward: A[l] = act(H[l-1] W[l] + b[l]) (relu fused into the product), H[l] = A[l] x mask.
+  for (let l = 0; l < layers; l++) {
+    const fanIn = widths[l]!;
+    const fanOut = widths[l + 1]!;
+    const input = l === 0 ? mem.at(X, xOffset) : mem.at(H[l - 1]!, rows(l - 1));
+    const hidden = l < layers - 1;
+    mem.gemm(input, fanIn, 1, mem.at(W[l]!, k * kernelSize(l)), mem.at(A[l]!, rows(l)), n, fanIn, fanOut, mem.at(B[l]!, k * fanOut), hidden && activation === 'relu' ? 1 : 0);
+    if (hidden && activation !== 'relu') activate(mem.f32(A[l]!, rows(l), n * fanOut), activation);
+    const mask = masks[l] ?? null;
+    if (hidden && mask && M[l]) {
+      mem.f32(M[l]!, rows(l), n * fanOut).set(mask);
+      mem.f32(H[l]!, rows(l), n * fanOut).set(mem.f32(A[l]!, rows(l), n * fanOut));
+      mem.mul(mem.at(H[l]!, rows(l)), mem.at(M[l]!, rows(l)), n * fanOut);
+    } else if (H[l] !== A[l]) {
+      mem.f32(H[l]!, rows(l), n * fanOut).set(mem.f32(A[l]!, rows(l), n * fanOut));
+    }
+  }
+}
+
+/**
+ * The backward pass of member k from its probabilities `p` (n x classes): its log-likelihoods
+ * (before the step), and the gradients of its trainable layers in GW.
+ */
+function backward(s: Pass, k: number, batch: Batch, p: Float32Array): Float64Array {
+  const { mem, widths, layers, batchSize, X, H, A, M, D, W, GW, activation, one, transposed, classes, lowest, trainable } = s;
+  const kernelSize = (l: number) => widths[l]! * widths[l + 1]!;
+  const n = batch.n;
+  const rows = (l: number) => k * batchSize * widths[l + 1]!;
+  const xOffset = k * batchSize * widths[0]!;
+  // dLoss/dlogits = (p - y) x scale, as forward-backward.ts computes it in float32.
+  const last = layers - 1;
+  const logLikelihood = rowLogLikelihood(batch.y, p, classes);
+  const delta = mem.f32(D[last]!, rows(last), n * classes);
+  const inverse = f(1 / n);
+  for (let r = 0; r < n; r++) {
+    const s = batch.scale ? (batch.scale[r] as number) : inverse;
+    for (let c = r * classes; c < (r + 1) * classes; c++) delta[c] = f(f((p[c] as number) - (batch.y[c] as number)) * s);
+  }
+  // Backward down to the lowest trainable layer: kernel gradient H[l-1]^T D[l], bias gradient the
+  // column sums of D[l] (a product with a row of ones), D[l-1] = (D[l] W[l]^T) x mask x act'.
+  for (let l = last; l >= lowest; l--) {
+    const fanIn = widths[l]!;
+    const fanOut = widths[l + 1]!;
+    const input = l === 0 ? mem.at(X, xOffset) : mem.at(H[l - 1]!, rows(l - 1));
+    const d = mem.at(D[l]!, rows(l));
+    if (trainable[l]) {
+      const g = GW[l]!;
+      mem.gemm(input, 1, fanIn, d, mem.at(g.w, k * kernelSize(l)), fanIn, n, fanOut, 0, 0);
+      mem.gemm(one.offset, 0, 0, d, mem.at(g.b, k * fanOut), 1, n, fanOut, 0, 0);
+    }
+    if (l === lowest) break;
+    // W[l]^T as a row-major [fanOut, fanIn] matrix, so the product reads it row by row.
+    mem.transpose(mem.at(W[l]!, k * kernelSize(l)), transposed.offset, fanIn, fanOut);
+    const below = mem.at(D[l - 1]!, rows(l - 1));
+    mem.gemm(d, fanOut, 1, transposed.offset, below, n, fanOut, fanIn, 0, 0);
+    if (M[l - 1]) mem.mul(below, mem.at(M[l - 1]!, rows(l - 1)), n * fanIn);
+    if (activation === 'relu') mem.reluGrad(below, mem.at(A[l - 1]!, rows(l - 1)), n * fanIn);
+    else activationGrad(mem.f32(D[l - 1]!, rows(l - 1), n * fanIn), mem.f32(A[l - 1]!, rows(l - 1), n * fanIn), activation);
+  }
+  return logLikelihood;
+}
+
+/** Adam on member k's trainable variables, as the fused optimizer of trainModel steps them. */
+function adamStep(s: Pass, m: Live, k: number): void {
+  const { mem, widths, layers, W, B, GW, MW, VW, trainable } = s;
+  const kernelSize = (l: number) => widths[l]! * widths[l + 1]!;
+  m.t += 1;
+  const correction = Math.sqrt(1 - BETA2 ** m.t);
+  const lrT = f((m.member.options.learningRate * correction) / (1 - BETA1 ** m.t));
+  const epsT = f(EPSILON * correction);
+  let v = 0;
+  for (let l = 0; l < layers; l++) {
+    if (!trainable[l]) continue;
+    const parts = [
+      { w: W[l]!, size: kernelSize(l), g: GW[l]!.w, m: MW[l]!.w, v: VW[l]!.w },
+      { w: B[l]!, size: widths[l + 1]!, g: GW[l]!.b, m: MW[l]!.b, v: VW[l]!.b },
+    ];
+    for (const part of parts) {
+      const scale = m.scales[v]!;
+      const anchor = m.anchors[v] ?? null;
+      const at = (r: Region) => mem.at(r, k * part.size);
+      mem.adam(
+        at(part.w), at(part.g), at(part.m), at(part.v),
+        scale.perElement ? scale.perElement.offset : 0,
+        anchor ? anchor.offset : 0,
+        part.size,
+        f(BETA1), f(1 - BETA1), f(BETA2), f(1 - BETA2), lrT, epsT,
+        scale.k, m.alpha, m.decays[v] ?? 0,
+      );
+      v += 1;
+    }
+  }
+}
+
 
 /** Row-wise softmax of row-major logits `width` wide, by the tfjs backend (rows are independent). */
 function stackedSoftmax(tf: Tf, logits: Float32Array, width: number): Float32Array {
