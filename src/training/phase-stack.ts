@@ -3,6 +3,7 @@
 // can stack train in one trainStacked call, the others alone. Worker side; gets tfjs passed in.
 // Must not import the store, the CLI or YAML parsing.
 import { trainModel, type TrainOptions, type TrainStats } from './epoch-loop.js';
+import { Mlp } from './mlp.js';
 import { stackRefusal, trainStacked, type StackMember } from './stacked.js';
 import type { Dataset } from '../data/types.js';
 import type { Tf, TrainableModel } from './types.js';
@@ -23,7 +24,8 @@ function stackKey({ model, options }: StackMember): string {
 /**
  * One stack of `units` units. Every unit calls `train` for each of its phases (awaiting it) and
  * `leave` once it trains no more (finished or failed), so the others never wait on it. A phase's
- * result is exactly what trainModel would give it alone (trainStacked's equivalence).
+ * result is exactly what trainModel would give it alone: only phases the stack reproduces bit for
+ * bit are stacked (see `exact`).
  */
 export class PhaseStack {
   private running: number;
@@ -49,6 +51,15 @@ export class PhaseStack {
     this.flush();
   }
 
+  /**
+   * Whether the stack reproduces these phases bit for bit: on wasm under relu (its products sum in
+   * XNNPACK's order; other activations are JavaScript's, other backends' products another order).
+   * Elsewhere the phases train alone, so running units in a stack never changes a result.
+   */
+  private exact(group: readonly StackMember[]): boolean {
+    return this.tf.getBackend() === 'wasm' && group.every((w) => w.model instanceof Mlp && w.model.activation === 'relu');
+  }
+
   private flush(): void {
     if (this.waiting.length === 0 || this.waiting.length < this.running) return;
     const waiting = this.waiting;
@@ -56,7 +67,7 @@ export class PhaseStack {
     const groups = new Map<string, Waiting[]>();
     for (const w of waiting) groups.set(stackKey(w), [...(groups.get(stackKey(w)) ?? []), w]);
     for (const group of groups.values()) {
-      if (group.length > 1 && stackRefusal(group) === null) {
+      if (group.length > 1 && this.exact(group) && stackRefusal(group) === null) {
         this.counts.stacks += 1;
         this.counts.stacked += group.length;
         trainStacked(this.tf, group).forEach((outcome, i) => (outcome.ok ? group[i]!.resolve(outcome.stats) : group[i]!.reject(outcome.error)));

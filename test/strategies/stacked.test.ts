@@ -119,6 +119,14 @@ describe('units of a trial trained stacked', () => {
     expect(counts.stacked).toBe(0);
   });
 
+  it('stacks only what it reproduces bit for bit: under tanh every phase trains alone, with the same results', async () => {
+    const inputs = units({}).map((u) => ({ ...u, model: { ...MODEL, activation: 'tanh' as const } }));
+    const { alone, stacked, counts } = await alongside('finetune', inputs);
+    expect(stacked.map(comparable)).toEqual(alone.map(comparable));
+    expect(counts.stacked).toBe(0);
+    expect(counts.alone).toBe(8);
+  });
+
   it('a unit that fails leaves the stack: the others finish as they do alone', async () => {
     const inputs = units({});
     const broken = { ...inputs[1]!, recipe: { ...inputs[1]!.recipe, learning_rate: 1e30 } };
