@@ -75,6 +75,16 @@ export function dataIssue(study: ResolvedStudy, raw: StudyConfig): ConfigIssue |
     }
   }
 
+  if (study.model.kind === 'cnn') {
+    const [height, width, channels] = study.model.input_shape;
+    if (height * width * channels !== reference.cols) {
+      return {
+        path: ['model', 'input_shape'],
+        message: `[${height}, ${width}, ${channels}] holds ${height * width * channels} features, but the tasks have ${reference.cols}`,
+      };
+    }
+  }
+
   for (const [index, target] of study.targets.entries()) {
     const ds = datasets[study.sources.length + index] as Dataset;
     if (target.test?.rows !== undefined && !Number.isInteger(target.test.rows)) {

@@ -11,7 +11,7 @@ import { DEFAULT_EPOCHS, DEFAULT_HIDDEN, type Overrides } from './semantic.js';
 import type { RawDataset, RawParam, RawTask, RawTransform, RawWhen, StudyConfig } from './study-config.js';
 import { DEFAULT_ALPHA, DEFAULT_LAMBDA } from '../metrics/aggregate.js';
 import { OPTIONAL_RECIPE_KEYS, STUDY_DEFAULTS, type Recipe } from '../spec/recipe.js';
-import { type Objective, type ResolvedStudy } from '../spec/study.js';
+import { type ModelSpec, type Objective, type ResolvedStudy } from '../spec/study.js';
 
 export const DEFAULT_NOISE = 0.1;
 
@@ -25,12 +25,7 @@ export function resolveStudy(raw: StudyConfig, file: string | null, overrides?: 
   const base = absolute === null ? process.cwd() : dirname(absolute);
   const seed = raw.seed ?? 0;
   const epochs = raw.budget.epochs ?? DEFAULT_EPOCHS;
-  const model = {
-    kind: 'mlp' as const,
-    hidden: [...(raw.model?.hidden ?? DEFAULT_HIDDEN)],
-    activation: raw.model?.activation ?? 'relu',
-    dropout: raw.model?.dropout ?? 0,
-  };
+  const model = resolveModel(raw);
   const recipe: Recipe = {
     strategy: raw.recipe?.strategy ?? 'finetune',
     optimizer: raw.recipe?.optimizer ?? 'adam',
@@ -63,7 +58,7 @@ export function resolveStudy(raw: StudyConfig, file: string | null, overrides?: 
   const sourceNames = sources.map((s) => s.name);
   const scheduler = resolveScheduler(raw);
   const space = Object.entries(raw.space ?? {}).map(([name, param]) => resolveParam(name, param, sourceNames));
-  const enqueue = resolveEnqueue(raw, space, recipe);
+  const enqueue = resolveEnqueue(raw, space, recipe, model);
   return deepFreeze({
     name: raw.name,
     seed,
@@ -97,6 +92,24 @@ export function resolveStudy(raw: StudyConfig, file: string | null, overrides?: 
     ...(raw.artifacts !== undefined ? { artifacts: raw.artifacts } : {}),
     storage: raw.storage === undefined ? null : resolveStorage(base, raw.storage),
   });
+}
+
+/** The model with its defaults; a CNN's blocks with stride and pool written out (1: none). */
+function resolveModel(raw: StudyConfig): ModelSpec {
+  const common = {
+    hidden: [...(raw.model?.hidden ?? DEFAULT_HIDDEN)],
+    activation: raw.model?.activation ?? 'relu',
+    dropout: raw.model?.dropout ?? 0,
+  };
+  if (raw.model?.kind !== 'cnn') return { kind: 'mlp', ...common };
+  // semantic.ts checked that a cnn has both.
+  const [height, width, channels] = raw.model.input_shape!;
+  return {
+    kind: 'cnn',
+    input_shape: [height, width, channels],
+    conv: raw.model.conv!.map((b) => ({ filters: b.filters, kernel: b.kernel, stride: b.stride ?? 1, pool: b.pool ?? 1 })),
+    ...common,
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 // The raw study file as written, after JSON Schema validation and before resolution (defaults, absolute
 // paths, derived seeds). Main thread only; types only. Must not import tfjs, the worker or the store.
-import type { Activation, Aggregate, ArtifactPolicy, ObjectiveOn, SchedulerKind, ScreenKind } from '../spec/study.js';
+import type { Activation, Aggregate, ArtifactPolicy, ModelKind, ObjectiveOn, SchedulerKind, ScreenKind } from '../spec/study.js';
 import type { OptimizerName, Recipe, StrategyName } from '../spec/recipe.js';
 import type { ObjectiveMetric } from '../spec/metrics.js';
 
@@ -13,7 +13,7 @@ export interface StudyConfig {
   datasets: Record<string, RawDataset>;
   sources?: RawTask[];
   targets: RawTarget[];
-  model?: { hidden?: number[]; activation?: Activation; dropout?: number };
+  model?: RawModel;
   recipe?: Partial<{
     strategy: StrategyName;
     optimizer: OptimizerName;
@@ -49,6 +49,22 @@ export interface StudyConfig {
     worker_memory_mb?: number;
   };
   artifacts?: ArtifactPolicy;
+}
+
+export interface RawModel {
+  kind?: ModelKind;
+  input_shape?: [number, number, number];
+  conv?: RawConvBlock[];
+  hidden?: number[];
+  activation?: Activation;
+  dropout?: number;
+}
+
+export interface RawConvBlock {
+  filters: number;
+  kernel: number;
+  stride?: number;
+  pool?: number;
 }
 
 export interface RawScheduler {

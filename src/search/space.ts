@@ -1,7 +1,8 @@
-// Search-space helpers: which parameters are active, and how a trial's params become a recipe and a
-// source subset. Main thread; pure (no store, no tfjs).
+// Search-space helpers: which parameters are active, and how a trial's params become a recipe, a
+// model (architecture parameters) and a source subset. Main thread; pure (no store, no tfjs).
 import { OPTIONAL_RECIPE_KEYS, type Recipe } from '../spec/recipe.js';
-import { type ResolvedStudy } from '../spec/study.js';
+import { type ModelSpec, type ResolvedStudy } from '../spec/study.js';
+import { architectureFor } from '../spec/architecture.js';
 import type { TaskSpec } from '../spec/tasks.js';
 import { SUBSET_PARAM, chosenSourceNames, type Condition, type ParamSpec, type ParamValue, type Params } from '../spec/space.js';
 
@@ -39,6 +40,11 @@ export function recipeFor(study: ResolvedStudy, params: Params): Recipe {
   }
   // The space's parameters were checked against their recipe keys' value types when the study loaded.
   return { ...study.recipe, ...overrides } as Recipe;
+}
+
+/** The study's model with the architecture parameters the trial searched applied (src/spec/architecture.ts). */
+export function modelFor(study: ResolvedStudy, params: Params): ModelSpec {
+  return architectureFor(study.model, params);
 }
 
 export function chosenSources(study: ResolvedStudy, params: Params): readonly TaskSpec[] {

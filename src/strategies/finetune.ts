@@ -3,6 +3,7 @@
 // the target. Without sources it is the target-only baseline. Also the transfer step inside selftrain
 // and distill. Worker side; gets tfjs passed in. Must not import the store, the CLI or YAML parsing.
 import type { FullRecipe } from '../spec/recipe.js';
+import type { ModelSpec } from '../spec/study.js';
 import { concatDatasets, holdOutUnlabelled, type UnlabelledSplit } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import { mixSeed } from '../util/rng.js';
@@ -158,11 +159,11 @@ export function labelShiftExtra(estimate: PriorEstimate | null): Record<string, 
 }
 
 /** Builds the unit's model from the model spec (seeded from the unit's model stream). */
-export function buildUnitModel(input: StrategyInput, recipe: FullRecipe, seed = input.seed, hidden = input.model.hidden): TrainableModel {
+export function buildUnitModel(input: StrategyInput, recipe: FullRecipe, seed = input.seed, spec: ModelSpec = input.model): TrainableModel {
   return buildModel(input.tf, {
     inputs: input.train.cols,
     numClasses: input.numClasses,
-    spec: { ...input.model, hidden },
+    spec,
     dropout: recipe.dropout,
     seed: mixSeed(seed, STREAM_MODEL),
   });

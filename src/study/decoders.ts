@@ -18,6 +18,9 @@ import {
   type BayesSamplerSpec,
   type GpSamplerSpec,
   type Budget,
+  type CnnSpec,
+  type ConvBlockSpec,
+  type MlpSpec,
   type ModelSpec,
   type Objective,
   type ResolvedStudy,
@@ -176,7 +179,22 @@ const budget = shape<Budget>({
   workerMemoryMb: optional(integer),
 });
 
-const model = shape<ModelSpec>({ kind: oneOf(['mlp']), hidden: arrayOf(integer), activation: oneOf(ACTIVATIONS), dropout: number });
+const mlpModel = shape<MlpSpec>({ kind: oneOf(['mlp']), hidden: arrayOf(integer), activation: oneOf(ACTIVATIONS), dropout: number });
+const convBlock = shape<ConvBlockSpec>({ filters: integer, kernel: integer, stride: integer, pool: integer });
+const imageShape: Check<readonly [number, number, number]> = (v, path) => {
+  const values = arrayOf(integer)(v, path);
+  if (values.length !== 3) throw new CheckError(path, `three sizes [H, W, C] (got ${values.length})`);
+  return [values[0]!, values[1]!, values[2]!];
+};
+const cnnModel = shape<CnnSpec>({
+  kind: oneOf(['cnn']),
+  input_shape: imageShape,
+  conv: arrayOf(convBlock),
+  hidden: arrayOf(integer),
+  activation: oneOf(ACTIVATIONS),
+  dropout: number,
+});
+const model = tagged<ModelSpec>('kind', { mlp: mlpModel, cnn: cnnModel });
 
 const resolvedStudy = shape<ResolvedStudy>({
   name: string,

@@ -52,7 +52,7 @@ export interface Batch {
   readonly taskRows?: readonly number[] | null;
   /**
    * An extra loss on the last hidden layer's activations (domain adaptation: CORAL, MMD, a domain
-   * classifier through gradient reversal): its gradient there joins the head's (MLP only).
+   * classifier through gradient reversal): its gradient there joins the head's (the MLP and the CNN).
    */
   readonly featureGradient?: FeatureGradient | null;
 }
