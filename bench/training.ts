@@ -24,6 +24,7 @@ import { BACKENDS, type BackendName, type WorkerMemory } from '../src/spec/units
 import { BATCH, LARGE_SPEC, LEARNING_RATE, poolBatch, ProcessPair, trainingUnit, warmPool, type PoolRun } from './pool-throughput.js';
 import { goal, type GoalResult, type Goals } from './goals.js';
 import { runPeer } from './python-peer.js';
+import { quickstartWall, stackedSpeeds } from './training-stacks.js';
 import { cnnCase, cnnCaseOptions } from './training-cnn.js';
 import type { Benchmark, BenchContext } from './registry.js';
 
@@ -44,6 +45,9 @@ interface Options {
   /** Untimed units per thread first: V8 keeps optimising tfjs's code for a worker's first ~30 units. */
   readonly poolWarmup: number;
   readonly rssUnits: number;
+  /** Stack sizes of the stacked part, and its interleaved repeats. */
+  readonly stackKs: readonly number[];
+  readonly stackRepeats: number;
   readonly skip: ReadonlySet<string>;
 }
 
@@ -73,6 +77,12 @@ function parseArgs(args: readonly string[]): Options {
     poolRounds: count('pool-rounds', 7),
     poolWarmup: count('pool-warmup', 32),
     rssUnits: count('rss-units', 100),
+    stackKs: value('stack-ks', '1,2,4,8,16').split(',').map((k) => {
+      const n = Number(k);
+      if (!Number.isInteger(n) || n < 1) throw new Error('--stack-ks: positive integers, comma-separated');
+      return n;
+    }),
+    stackRepeats: count('stack-repeats', 3),
     skip: new Set(value('skip', '').split(',').filter(Boolean)),
   };
 }
@@ -373,7 +383,7 @@ async function speeds(options: Options, { log }: BenchContext): Promise<Record<s
 }
 
 export const training: Benchmark = {
-  summary: 'training samples/s (our loop, model.fit, PyTorch) on 2 MLPs and a CNN; pool 2 vs 1 workers; worker RSS over 100 units',
+  summary: 'training samples/s (our loop, model.fit, PyTorch) on 2 MLPs and a CNN; stacks of K MLPs vs one at a time (and PyTorch); pool 2 vs 1 workers; worker RSS over 100 units',
   async run(args, context) {
     const options = parseArgs(args);
     const { log } = context;
@@ -405,6 +415,33 @@ export const training: Benchmark = {
       goals.fused_adam_wd_l2sp_within_10pct = summary.goal_fused_adam_wd_l2sp_within_10pct as GoalResult;
     }
 
+    // Issue 22: stacks of K models against one at a time, against PyTorch one at a time and stacked
+    // (--skip stack: none), and the quick-start study's wall time with and without --stack.
+    goals.stacked_k8_at_least_4x_one_at_a_time = null;
+    goals.stacked_k8_at_least_2x_torch_one_at_a_time = null;
+    goals.stacked_k8_at_least_0_5x_torch_stacked = null;
+    goals.stacked_units_unchanged = null;
+    goals.quickstart_at_least_2x_faster_wall = null;
+    if (!options.skip.has('stack')) {
+      const digits = loadCsv(DIGITS, 'label');
+      const { summary: stacks, goals: met } = await stackedSpeeds(
+        [
+          { name: 'small', label: 'digits MLP 64-128-64-10, 1,797 rows', data: digits, hidden: [128, 64], epochs: options.smallEpochs },
+          { name: 'large', label: 'MLP 784-256-256-10, 5,000 synthetic rows', data: generateSynthetic({ ...LARGE_SPEC, rows: 5000 }), hidden: [256, 256], epochs: options.largeEpochs },
+        ],
+        { ks: options.stackKs, repeats: options.stackRepeats, skipTorch: options.skip.has('torch') },
+        context,
+      );
+      summary.stacked = stacks;
+      Object.assign(goals, met);
+    }
+    // The quick-start study by the CLI, one unit at a time against --stack 2 (--skip quickstart: none).
+    if (!options.skip.has('quickstart')) {
+      const quick = await quickstartWall(options.stackRepeats, 2, context);
+      summary.quickstart = quick.summary;
+      goals.quickstart_at_least_2x_faster_wall = quick.goal;
+      if (goals.stacked_units_unchanged !== false) goals.stacked_units_unchanged = quick.same && goals.stacked_units_unchanged !== false;
+    }
     // The CNN case (bench/training-cnn.ts; --skip cnn leaves it out).
     if (!options.skip.has('cnn')) {
       const cnn = await cnnCase(cnnCaseOptions(args, options.skip), context);

@@ -58,7 +58,7 @@ async function adapt(kind: Extract<StrategyName, 'align' | 'dann'>, input: Strat
       };
       return { alignment };
     };
-    const { pre, fine, labelShift } = pretrainAndFinetune(input, recipe, model, {
+    const { pre, fine, labelShift } = await pretrainAndFinetune(input, recipe, model, {
       seed: input.seed,
       epochs: recipe.epochs,
       afterEpoch: targetEpochs.afterEpoch(() => evaluate(model, split.validation)),

@@ -3,9 +3,9 @@
 // labelled rows. Worker side; gets tfjs passed in. Must not import the store, the CLI or YAML parsing.
 import type { ModelSpec } from '../spec/study.js';
 import { mixSeed } from '../util/rng.js';
-import { softmaxRows, trainModel, type TrainableModel } from '../training/index.js';
+import { softmaxRows, type TrainableModel } from '../training/index.js';
 import { buildUnitModel, pretrainAndFinetune } from './finetune.js';
-import { defineStrategy, phaseOptions } from './pipeline.js';
+import { defineStrategy, phaseOptions, trainPhase } from './pipeline.js';
 
 const STREAM_STUDENT = 9;
 const STREAM_DISTILL = 10;
@@ -23,14 +23,14 @@ export const distill = defineStrategy('distill', async (input, { recipe, evaluat
   const teacher = buildUnitModel(input, recipe);
   let student: TrainableModel | null = null;
   try {
-    const taught = pretrainAndFinetune(input, recipe, teacher, { seed: input.seed, epochs: recipe.epochs });
+    const taught = await pretrainAndFinetune(input, recipe, teacher, { seed: input.seed, epochs: recipe.epochs });
     const teacherAccuracy = evaluate(teacher).accuracy;
     const temperature = recipe.distill_temperature;
     const soft = softmaxRows(teacher.predictLogits(input.train), classes, temperature);
     const built = buildUnitModel(input, recipe, mixSeed(input.seed, STREAM_STUDENT), studentModel(input.model, recipe.student_fraction));
     student = built;
     const afterEpoch = targetEpochs.afterEpoch(() => evaluate(built));
-    const stats = trainModel(built, input.train, {
+    const stats = await trainPhase(input, built, input.train, {
       ...phaseOptions(input, recipe, 'distillation', recipe.epochs, mixSeed(input.seed, STREAM_DISTILL)),
       distill: { soft, temperature, alpha: recipe.distill_alpha },
       ...(afterEpoch ? { afterEpoch } : {}),

@@ -7,9 +7,9 @@ import type { ModelSpec } from '../spec/study.js';
 import { concatDatasets, holdOutUnlabelled, type UnlabelledSplit } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import { mixSeed } from '../util/rng.js';
-import { buildModel, trainModel, type LayerSnapshot, type TrainableModel, type TrainOptions, type TrainStats } from '../training/index.js';
+import { buildModel, type LayerSnapshot, type TrainableModel, type TrainOptions, type TrainStats } from '../training/index.js';
 import { estimateTargetPriors, sourceRowWeights, type PriorEstimate } from './label-shift.js';
-import { defineStrategy, phaseOptions } from './pipeline.js';
+import { defineStrategy, phaseOptions, trainPhase } from './pipeline.js';
 import type { StrategyInput } from './types.js';
 
 /**
@@ -92,7 +92,7 @@ export function l2spOptions(recipe: FullRecipe, anchors: TransferStats['anchors'
  * nothing frozen. Both phases honour the recipe's augmentation and FGSM options.
  * With l2sp > 0, fine-tuning after transfer pulls the kernels towards their pre-trained values (L2-SP).
  */
-export function pretrainAndFinetune(input: StrategyInput, recipe: FullRecipe, model: TrainableModel, options: TransferOptions): TransferStats {
+export async function pretrainAndFinetune(input: StrategyInput, recipe: FullRecipe, model: TrainableModel, options: TransferOptions): Promise<TransferStats> {
   const transferred = transfers(input, recipe);
   let pre: TrainStats | null = null;
   let anchors: (Float32Array | null)[] | null = null;
@@ -109,7 +109,7 @@ export function pretrainAndFinetune(input: StrategyInput, recipe: FullRecipe, mo
     const first = bbse ? Math.ceil(recipe.pretrain_epochs / 2) : recipe.pretrain_epochs;
     const extra = (start: number, end: number) => options.pretraining?.({ start, end }) ?? {};
     const confusionSplit = bbse ? holdOutUnlabelled(sources, BBSE_HELD_OUT, mixSeed(options.seed, STREAM_BBSE)) : null;
-    pre = trainModel(model, confusionSplit?.validation ?? sources, {
+    pre = await trainPhase(input, model, confusionSplit?.validation ?? sources, {
       ...phaseOptions(input, recipe, phase, first, mixSeed(options.seed, STREAM_PRETRAIN)),
       ...extra(0, first / recipe.pretrain_epochs),
     });
@@ -123,7 +123,7 @@ export function pretrainAndFinetune(input: StrategyInput, recipe: FullRecipe, mo
         sources.labels,
         input.numClasses,
       );
-      const rest = trainModel(model, sources, {
+      const rest = await trainPhase(input, model, sources, {
         ...phaseOptions(input, recipe, phase, recipe.pretrain_epochs - first, mixSeed(options.seed, STREAM_PRETRAIN, 2)),
         rowWeights: sourceRowWeights(sources.labels, labelShift.weights),
         ...extra(first / recipe.pretrain_epochs, 1),
@@ -140,7 +140,7 @@ export function pretrainAndFinetune(input: StrategyInput, recipe: FullRecipe, mo
     model.freezeBody(recipe.freeze_layers);
   }
   const phase = transferred ? 'fine-tuning' : 'target-only training';
-  const fine = trainModel(model, options.target ?? input.train, {
+  const fine = await trainPhase(input, model, options.target ?? input.train, {
     ...phaseOptions(input, recipe, phase, options.epochs, mixSeed(options.seed, STREAM_FINETUNE)),
     ...(transferred && recipe.transfer_lr_mult !== 1 ? { lrScales: transferLrScales(model, recipe) } : {}),
     ...l2spOptions(recipe, anchors),
@@ -189,7 +189,7 @@ export const finetune = defineStrategy('finetune', async (input, { recipe, evalu
   const split = recipe.label_shift === 'bbse' ? holdOutPool(input, recipe) : null;
   const model = buildUnitModel(input, recipe);
   try {
-    const { pre, fine, labelShift } = pretrainAndFinetune(input, recipe, model, {
+    const { pre, fine, labelShift } = await pretrainAndFinetune(input, recipe, model, {
       seed: input.seed,
       epochs: recipe.epochs,
       afterEpoch: targetEpochs.afterEpoch(() => evaluate(model, split?.validation)),

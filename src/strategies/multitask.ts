@@ -4,9 +4,9 @@
 import { DataError } from '../errors.js';
 import type { FullRecipe } from '../spec/recipe.js';
 import { Rng, mixSeed } from '../util/rng.js';
-import { PoolCursor, addNoise, fgsmShift, mixup, runEpochs, trainModel, type TrainableModel } from '../training/index.js';
+import { PoolCursor, addNoise, fgsmShift, mixup, runEpochs, type TrainableModel } from '../training/index.js';
 import { STREAM_FINETUNE, buildUnitModel } from './finetune.js';
-import { defineStrategy, phaseOptions } from './pipeline.js';
+import { defineStrategy, phaseOptions, trainPhase } from './pipeline.js';
 import { createTaskWeights } from './task-weighting.js';
 import type { StrategyInput } from './types.js';
 
@@ -31,7 +31,7 @@ export const multitask = defineStrategy('multitask', async (input, { recipe, eva
     const afterEpoch = targetEpochs.afterEpoch(() => evaluate(model));
     if (input.sources.length === 0) {
       const phase = 'target-only training';
-      const stats = trainModel(model, input.train, {
+      const stats = await trainPhase(input, model, input.train, {
         ...phaseOptions(input, recipe, phase, recipe.epochs, mixSeed(input.seed, STREAM_FINETUNE)),
         ...(afterEpoch ? { afterEpoch } : {}),
       });

@@ -11,7 +11,8 @@ import type { ClassificationMetrics } from '../spec/metrics.js';
 import { mixSeed } from '../util/rng.js';
 import type { Preprocessing } from '../spec/units.js';
 import { projectColumns, selectFeatures } from '../data/feature-selection.js';
-import { trainModel, type TrainableModel, type TrainOptions, type TrainingPhase } from '../training/index.js';
+import { trainModel, type TrainableModel, type TrainOptions, type TrainStats, type TrainingPhase } from '../training/index.js';
+import type { Dataset as PhaseData } from '../data/types.js';
 import { preprocess } from './preprocess.js';
 import type { Strategy, StrategyArtifact, StrategyInput, StrategyResult } from './types.js';
 
@@ -82,7 +83,7 @@ export function defineStrategy(
           if (recipe.prune_sparsity > 0) {
             const kernelMasks = trained.model.prune(recipe.prune_sparsity);
             // Retraining with the pruned weights held at zero (Han et al. 2015) recovers what one-shot pruning loses.
-            const retrained = trainModel(trained.model, input.train, {
+            const retrained = await trainPhase(input, trained.model, input.train, {
               ...phaseOptions(input, recipe, 'pruning retraining', recipe.prune_epochs, mixSeed(input.seed, STREAM_PRUNE)),
               kernelMasks,
             });
@@ -132,6 +133,11 @@ export function defineStrategy(
       }
     },
   };
+}
+
+/** Trains one single-task phase of the unit: alone (trainModel), or in its stack when it runs in one. */
+export async function trainPhase(input: StrategyInput, model: TrainableModel, data: PhaseData, options: TrainOptions): Promise<TrainStats> {
+  return input.training ? input.training(model, data, options) : trainModel(model, data, options);
 }
 
 export function evaluateModel(model: TrainableModel, ds: Dataset, numClasses: number): ClassificationMetrics {

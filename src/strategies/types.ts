@@ -9,6 +9,7 @@ import type { ClassificationMetrics } from '../spec/metrics.js';
 import type { EvaluatedModel } from '../spec/units.js';
 import type { ModelArtifact, ModelMeta } from '../spec/artifacts.js';
 import type { LayerSnapshot, Tf, TrainingPhase } from '../training/types.js';
+import type { PhaseTrainer } from '../training/phase-stack.js';
 
 export type { LayerSnapshot, Tf, TrainingPhase } from '../training/types.js';
 
@@ -56,6 +57,11 @@ export interface StrategyInput {
   readonly onTargetEpoch?: (epoch: number, evaluate: () => ClassificationMetrics) => boolean;
   /** Also hand back the final model (StrategyResult.artifact), exported before it is disposed. */
   readonly artifact?: boolean;
+  /**
+   * Trains the unit's single-task phases (default trainModel): a PhaseStack's `train` when the unit
+   * runs in a stack with others (the results are the same; see src/training/stacked.ts).
+   */
+  readonly training?: PhaseTrainer;
 }
 
 /** A strategy's model as data; the backend is the caller's to add (the worker knows it). */

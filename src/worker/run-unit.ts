@@ -6,6 +6,7 @@ import type { ModelSourceSpec, TaskSpec } from '../spec/tasks.js';
 import { withRecipeDefaults } from '../spec/recipe.js';
 import { DataError } from '../errors.js';
 import { getStrategy, type Tf } from '../strategies/index.js';
+import type { PhaseTrainer } from '../training/index.js';
 import type { BackendName, EvaluatedModel, RungReport, TrialUnit, UnitResult } from '../spec/units.js';
 
 /**
@@ -13,6 +14,14 @@ import type { BackendName, EvaluatedModel, RungReport, TrialUnit, UnitResult } f
  * unit's split outlives it (results are metrics; tensors made from the rows are disposed).
  */
 const splitBuffers = new SplitBuffers();
+
+/** A unit's place in a stack of units run side by side in this thread (run-stack.ts). */
+export interface StackPlace {
+  /** Trains the unit's phases together with the other units'. */
+  readonly training: PhaseTrainer;
+  /** The unit's own split rows: the thread's are for one unit at a time. */
+  readonly buffers: SplitBuffers;
+}
 
 /** The live link of a running unit to whoever schedules it (the main thread, through a port). */
 export interface UnitControl {
@@ -28,9 +37,11 @@ export interface UnitControl {
  * The split, the initialisers, the shuffles and the dropout masks all
  * derive from `unit.seed`, so the same unit on the same backend gives the same metrics.
  * Throws DataError when the tasks cannot be materialised or their feature counts differ, and
- * whatever the strategy throws (NonFiniteLossError when training diverges).
+ * whatever the strategy throws (NonFiniteLossError when training diverges). `stack`: its
+ * place in the stack it runs in (run-stack.ts); absent, every phase trains alone.
  */
-export async function runUnit(tf: Tf, unit: TrialUnit, backend: BackendName, control?: UnitControl): Promise<UnitResult> {
+export async function runUnit(tf: Tf, unit: TrialUnit, backend: BackendName, control?: UnitControl, stack?: StackPlace): Promise<UnitResult> {
+  const training = stack?.training;
   const started = performance.now();
   const whole = materializeTask(unit.target);
   // A kept head reads the source's labels as the target's: match them by value, not by index.
@@ -51,7 +62,7 @@ export async function runUnit(tf: Tf, unit: TrialUnit, backend: BackendName, con
   });
   // The test rows leave first, with the study's seed: no unit of the study ever sees them.
   const { test, rest } = holdOutTest(whole, unit.target.test);
-  const split = splitTarget(rest, unit.target.labelled, unit.seed, splitBuffers);
+  const split = splitTarget(rest, unit.target.labelled, unit.seed, stack?.buffers ?? splitBuffers);
   const numClasses = Math.max(whole.numClasses, ...sources.map((s) => s.numClasses));
   const pretrained = modelSources.length > 0 ? averagedLayers(modelSources.map(readChecked), classValues(whole), numClasses) : undefined;
   const strategy = getStrategy(unit.recipe.strategy);
@@ -64,6 +75,8 @@ export async function runUnit(tf: Tf, unit: TrialUnit, backend: BackendName, con
     model: unit.model,
     recipe: unit.recipe,
     seed: unit.seed,
+    // In a stack (runStack), the unit's phases train with the others'; the results are the same.
+    ...(training ? { training } : {}),
   };
   const rungs: RungReport[] = [];
   let stoppedAt: number | null = null;
