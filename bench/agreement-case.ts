@@ -145,7 +145,10 @@ export interface CaseRows {
  * the pool's units), so the two frameworks differ in training only.
  */
 export function writeCaseRows(study: ResolvedStudy, file: string): CaseRows {
-  const parts: [string, Dataset][] = study.sources.map((s) => [s.name, materializeTask(s)]);
+  const parts: [string, Dataset][] = study.sources.map((s) => {
+    if ('model' in s) throw new Error(`source ${s.name} is a model: the agreement benchmark compares training on rows`);
+    return [s.name, materializeTask(s)];
+  });
   const targets = study.targets.map((t) => {
     const ds = materializeTask(t);
     const splits = Array.from({ length: study.budget.seeds }, (_, seedIndex) => {

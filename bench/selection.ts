@@ -64,7 +64,7 @@ export interface Truth {
  */
 export function truthKey(study: ResolvedStudy, backend: string, digestOf?: (path: string) => string): string {
   const portable = (tasks: ResolvedStudy['sources']) =>
-    digestOf === undefined ? tasks : tasks.map((t) => (t.dataset.kind === 'csv' ? { ...t, dataset: { ...t.dataset, path: digestOf(t.dataset.path) } } : t));
+    digestOf === undefined ? tasks : tasks.map((t) => ('model' in t ? { ...t, model: { ...t.model, path: t.model.digest } } : t.dataset.kind === 'csv' ? { ...t, dataset: { ...t.dataset, path: digestOf(t.dataset.path) } } : t));
   const meaning = {
     v: CACHE_VERSION,
     seed: study.seed,

@@ -5,7 +5,16 @@
 // no warm start) vs warm (bayes with `warm_start`: the earlier study's trials as prior observations)
 // vs Optuna 3.1's TPE with the earlier study's best trials enqueued (its recommended practice).
 // Ask/tell through the sampler, the functions evaluated in process: the search alone is measured.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseStudy } from '../src/config/index.js';
 import type { Params, SearchSpace } from '../src/spec/space.js';
+import { SqliteStore } from '../src/store/index.js';
+import { PoolExecutor } from '../src/study/pool-executor.js';
+import { runStudy } from '../src/study/run-study.js';
+import { StudyHandle } from '../src/study/study-handle.js';
 import { TpeSampler, type TpeSettings } from '../src/search/samplers/tpe-sampler.js';
 import type { PriorTrial, TrialSnapshot, WarmStart } from '../src/search/samplers/types.js';
 import { intOption, median } from './ask-tell.js';
@@ -108,6 +117,92 @@ interface PairResult {
   readonly optunaVsColdLog: number | null;
 }
 
+const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
+
+/**
+ * The digits pair: a study of rotated digits whose target is at `angle` degrees, searching the recipe
+ * (learning rate, pre-training epochs, frozen layers) and the subset of 6 rotated sources.
+ */
+function digitsStudy(name: string, angle: number, seed: number, trials: number, warmFrom: string | null) {
+  const text = `name: ${name}
+seed: ${seed}
+datasets:
+  digits: { csv: ../data/digits.csv.gz, label: label }
+sources:
+  - { name: rot0, dataset: digits, transforms: [ { sample: { rows: 300, seed: 1 } }, { rotate: 0 } ] }
+  - { name: rot20, dataset: digits, transforms: [ { sample: { rows: 300, seed: 2 } }, { rotate: 20 } ] }
+  - { name: rot40, dataset: digits, transforms: [ { sample: { rows: 300, seed: 3 } }, { rotate: 40 } ] }
+  - { name: rot60, dataset: digits, transforms: [ { sample: { rows: 300, seed: 4 } }, { rotate: 60 } ] }
+  - { name: rot90, dataset: digits, transforms: [ { sample: { rows: 300, seed: 5 } }, { rotate: 90 } ] }
+  - { name: random, dataset: digits, transforms: [ { sample: { rows: 300, seed: 6 } }, { rotate: 45 }, { random_labels: 2 } ] }
+targets:
+  - { name: target, dataset: digits, transforms: [ { sample: { rows: 600, seed: 11 } }, { rotate: ${angle} } ], labelled: 30 }
+model: { hidden: [32], activation: relu }
+recipe: { optimizer: adam, learning_rate: 0.01, batch_size: 32, pretrain_epochs: 4, epochs: 15 }
+space:
+  learning_rate: { type: float, low: 0.0003, high: 0.1, log: true }
+  pretrain_epochs: { type: int, low: 1, high: 8 }
+  freeze_layers: { type: int, low: 0, high: 1 }
+  sources: { type: subset }
+sampler: bayes
+${warmFrom !== null ? `warm_start: [ { study: ${warmFrom} } ]\n` : ''}budget: { trials: ${trials}, workers: 2, epochs: 15, seeds: 1 }
+`;
+  return parseStudy(text, join(BENCH_DIR, `${name}.yaml`));
+}
+
+interface DigitsPair {
+  readonly seeds: number;
+  readonly trials: number;
+  /** Medians over seeds, as the function pairs. */
+  readonly cold: number;
+  readonly warm: number;
+  readonly warmVsColdEnd: number;
+  /** Median over seeds of the mean accuracy of the first 10 trials, warm - cold: what a warm start buys early. */
+  readonly warmVsColdFirst10: number;
+  readonly seconds: number;
+}
+
+/** Earlier study on a 45-degree target, then cold and warm studies on a 40-degree one; real training on the pool. */
+async function digitsPair(seeds: number, trials: number): Promise<DigitsPair> {
+  const started = performance.now();
+  const dir = mkdtempSync(join(tmpdir(), 'tasksieve-warmstart-'));
+  const store = SqliteStore.open(join(dir, 'digits.db'));
+  const executor = await PoolExecutor.start({ workers: 2, backend: null });
+  const values = async (study: ReturnType<typeof digitsStudy>) => {
+    const handle = StudyHandle.open({ store, study });
+    await runStudy({ handle, executor });
+    return handle.trials().map((t) => (t.value === null ? -Infinity : t.value));
+  };
+  try {
+    const rows: { cold: number[]; warm: number[] }[] = [];
+    for (let seed = 0; seed < seeds; seed++) {
+      await values(digitsStudy(`earlier-${seed}`, 45, 100 + seed, trials, null));
+      const cold = await values(digitsStudy(`cold-${seed}`, 40, seed, trials, null));
+      const warm = await values(digitsStudy(`warm-${seed}`, 40, seed, trials, `earlier-${seed}`));
+      rows.push({ cold, warm });
+    }
+    const mean10 = (v: readonly number[]) => v.slice(0, 10).reduce((a, x) => a + x, 0) / Math.min(10, v.length);
+    // Accuracy is maximised: "reaching" is at or above the cold study's best.
+    const reach = (v: readonly number[], best: number) => {
+      const i = v.findIndex((x) => x >= best);
+      return i < 0 ? trials + 1 : i + 1;
+    };
+    return {
+      seeds,
+      trials,
+      cold: median(rows.map((r) => reach(r.cold, Math.max(...r.cold)))),
+      warm: median(rows.map((r) => reach(r.warm, Math.max(...r.cold)))),
+      warmVsColdEnd: median(rows.map((r) => Math.max(...r.warm) - Math.max(...r.cold))),
+      warmVsColdFirst10: median(rows.map((r) => mean10(r.warm) - mean10(r.cold))),
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    await executor.close();
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function run(args: readonly string[], { log }: BenchContext): Promise<Record<string, unknown>> {
   const trials = intOption(args, 'trials', 100);
   const seeds = Array.from({ length: intOption(args, 'seeds', 10) }, (_, i) => i);
@@ -154,6 +249,7 @@ async function run(args: readonly string[], { log }: BenchContext): Promise<Reco
       optunaVsColdLog: null,
     });
   }
+  const digits = args.includes('--no-digits') ? null : await digitsPair(intOption(args, 'digits-seeds', 4), intOption(args, 'digits-trials', 30));
   const outcome = await peer;
   let version: string | null = null;
   if (outcome.ok) {
@@ -181,19 +277,27 @@ async function run(args: readonly string[], { log }: BenchContext): Promise<Reco
       `| ${r.pair} | ${r.related ? 'yes' : 'no'} | ${r.cold} | ${r.warm} | ${(r.warm / r.cold).toFixed(2)} | ${r.optuna ?? '-'} | ${r.warmVsColdLog.toFixed(2)} | ${r.noiseLog.toFixed(2)} | ${r.optunaVsColdLog?.toFixed(2) ?? '-'} |`,
     );
   }
+  if (digits !== null) {
+    log(
+      `\nDigits pair (real training, ${digits.seeds} seeds, ${digits.trials} trials; earlier target at 45 degrees, new at 40): ` +
+        `trials to reach the cold best: cold ${digits.cold}, warm ${digits.warm} (${(digits.warm / digits.cold).toFixed(2)}x); ` +
+        `best accuracy, warm - cold: ${digits.warmVsColdEnd >= 0 ? '+' : ''}${digits.warmVsColdEnd.toFixed(3)}; ` +
+        `mean accuracy of the first 10 trials, warm - cold: ${digits.warmVsColdFirst10 >= 0 ? '+' : ''}${digits.warmVsColdFirst10.toFixed(3)}; ${digits.seconds.toFixed(0)} s`,
+    );
+  }
   const related = results.filter((r) => r.related);
   const unrelated = results.filter((r) => !r.related);
   const goals: Goals = {
-    warm_at_most_half_cold_trials_on_related: related.every((r) => r.warm <= r.cold / 2),
+    warm_at_most_half_cold_trials_on_related: related.every((r) => r.warm <= r.cold / 2) && (digits === null || digits.warm <= digits.cold / 2),
     // "No worse than cold by more than noise": the median end no further above cold's than a second cold study's lies from it.
     warm_not_worse_than_cold_on_unrelated: unrelated.every((r) => r.warmVsColdLog <= r.noiseLog),
     // Not in the issue's goals, reported for the comparison: warm needs no more trials than Optuna's enqueue.
     warm_at_most_optuna_enqueue_on_related: outcome.ok ? related.every((r) => r.warm <= (r.optuna ?? Infinity)) : null,
-    // The digits pair (a real study on a target angle near an earlier one's) is not run by this benchmark yet.
-    digits_pair_measured: null,
+    // The digits pair on its own (also part of the related goal above when it runs).
+    digits_warm_at_most_half_cold: digits === null ? null : digits.warm <= digits.cold / 2,
   };
   log(`\n${((performance.now() - started) / 1000).toFixed(0)} s`);
-  return { trials, seeds: seeds.length, optuna: version, results, goals_met: goals };
+  return { trials, seeds: seeds.length, optuna: version, results, digits, goals_met: goals };
 }
 
 export const warmstart: Benchmark = {

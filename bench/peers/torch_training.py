@@ -4,6 +4,10 @@ Run by bench/training.ts (through bench/python-peer.ts) with /usr/bin/python3 (D
 Reads a JSON request on stdin:
   {"data": PATH, "rows": N, "cols": D, "classes": C, "hidden": [..], "batch": B, "epochs": E,
    "lr": LR, "repeats": R, "seed": S}
+and optionally "cnn": {"input_shape": [H, W, C], "conv": [{"filters": F, "kernel": K, "pool": P}, ..]}
+for the CNN case: conv blocks (zero "same" padding, stride 1, ReLU, max pooling P x P), then the
+hidden Linear layers; the rows (H x W x C row-major, as tasksieve reads them) are turned to NCHW once,
+before the timing.
 PATH holds N*D float32 features then N int32 labels (little-endian), written by the benchmark.
 Prints one JSON line: {"torch": VERSION, "threads": 1, "samples_per_s": [..], "samples_per_cpu_s": [..]}
 (one per repeat; per second of wall time and of this process's CPU time).
@@ -18,6 +22,35 @@ import numpy as np
 import torch
 
 
+def build_mlp(cols, hidden, classes):
+    widths = [cols, *hidden, classes]
+    layers = []
+    for i in range(len(widths) - 1):
+        layers.append(torch.nn.Linear(widths[i], widths[i + 1]))
+        if i < len(widths) - 2:
+            layers.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*layers)
+
+
+def build_cnn(cnn, hidden, classes):
+    height, width, channels = cnn["input_shape"]
+    layers = []
+    for block in cnn["conv"]:
+        kernel = block["kernel"]
+        if kernel % 2 == 0:
+            raise SystemExit("the peer builds odd kernels only (symmetric same padding)")
+        layers.append(torch.nn.Conv2d(channels, block["filters"], kernel, padding=kernel // 2))
+        layers.append(torch.nn.ReLU())
+        pool = block.get("pool", 1)
+        if pool > 1:
+            layers.append(torch.nn.MaxPool2d(pool))
+        channels = block["filters"]
+        height, width = height // pool, width // pool
+    layers.append(torch.nn.Flatten())
+    layers.append(build_mlp(channels * height * width, hidden, classes))
+    return torch.nn.Sequential(*layers)
+
+
 def main() -> None:
     spec = json.loads(sys.stdin.read())
     torch.set_num_threads(1)
@@ -27,17 +60,15 @@ def main() -> None:
     labels = np.fromfile(spec["data"], dtype="<i4", offset=rows * cols * 4, count=rows)
     x = torch.from_numpy(raw.reshape(rows, cols).copy())
     y = torch.from_numpy(labels.astype(np.int64))
+    cnn = spec.get("cnn")
+    if cnn is not None:
+        height, width, channels = cnn["input_shape"]
+        x = x.reshape(rows, height, width, channels).permute(0, 3, 1, 2).contiguous()
 
-    widths = [cols, *spec["hidden"], spec["classes"]]
     results = []
     cpu_results = []
     for _ in range(spec["repeats"]):
-        layers = []
-        for i in range(len(widths) - 1):
-            layers.append(torch.nn.Linear(widths[i], widths[i + 1]))
-            if i < len(widths) - 2:
-                layers.append(torch.nn.ReLU())
-        model = torch.nn.Sequential(*layers)
+        model = build_cnn(cnn, spec["hidden"], spec["classes"]) if cnn is not None else build_mlp(cols, spec["hidden"], spec["classes"])
         optimizer = torch.optim.Adam(model.parameters(), lr=spec["lr"])
         loss_fn = torch.nn.CrossEntropyLoss()
         batch = spec["batch"]

@@ -4,14 +4,14 @@
 // Main thread; loads the pool only to retrain.
 import { StudyConfigError } from '../errors.js';
 import { checkModelDirTarget, writeModelDir } from '../model/index.js';
-import { chosenSources, recipeFor } from '../search/space.js';
+import { chosenSources, modelFor, recipeFor } from '../search/space.js';
 import { rankSubsets } from '../selection/index.js';
 import { subsetKey } from '../selection/trial-table.js';
 import type { ModelArtifact } from '../spec/artifacts.js';
 import type { StudyRecord, TrialRecord } from '../spec/records.js';
 import type { Recipe } from '../spec/recipe.js';
-import type { ResolvedStudy } from '../spec/study.js';
-import type { TargetSpec, TaskSpec } from '../spec/tasks.js';
+import type { ModelSpec, ResolvedStudy } from '../spec/study.js';
+import type { SourceSpec, TargetSpec } from '../spec/tasks.js';
 import { BACKENDS, type BackendName, type StoredUnit, type TrialUnit } from '../spec/units.js';
 import type { Store } from '../store/index.js';
 import { decodeParams, decodeStoredUnit, studySpecOf } from '../study/decoders.js';
@@ -28,7 +28,9 @@ import { printJson, printLines, printNote } from './output.js';
 export interface ModelChoice {
   readonly trial: TrialRecord;
   readonly recipe: Recipe;
-  readonly sources: readonly TaskSpec[];
+  /** The trial's model (the study's, with the trial's architecture parameters applied). */
+  readonly model: ModelSpec;
+  readonly sources: readonly SourceSpec[];
   readonly target: TargetSpec;
   readonly seedIndex: number;
   /** What the study stored for that unit (absent: the trial has no such unit, e.g. --seed beyond the study's seeds). */
@@ -142,7 +144,7 @@ export function chooseUnit(
   const units = store.getUnits(trial.id).map((u) => decodeStoredUnit(u.result, `study "${record.name}" trial #${trial.number}: unit ${u.target}`));
   const targets = store.getUnits(trial.id).map((u) => u.target);
   const stored = units.find((u, i) => targets[i] === target.name && u.seedIndex === seedIndex) ?? null;
-  return { trial, recipe: recipeFor(study, params), sources: chosenSources(study, params), target, seedIndex, stored, how };
+  return { trial, recipe: recipeFor(study, params), model: modelFor(study, params), sources: chosenSources(study, params), target, seedIndex, stored, how };
 }
 
 /** The unit of `choice`, as the study ran it (its seed and recipe), trained again with artifact: true. */
@@ -151,7 +153,7 @@ async function retrain(study: ResolvedStudy, choice: ModelChoice, backend: Backe
   const stoppedAt = choice.stored?.stoppedAt ?? null;
   const recipe = stoppedAt !== null ? { ...choice.recipe, epochs: stoppedAt } : choice.recipe;
   const seeds = Math.max(study.budget.seeds, choice.seedIndex + 1);
-  const plan = planUnits({ ...study, targets: [choice.target], budget: { ...study.budget, seeds } }, choice.trial.number, recipe, choice.sources).find(
+  const plan = planUnits({ ...study, targets: [choice.target], budget: { ...study.budget, seeds } }, choice.trial.number, recipe, choice.sources, [], choice.model).find(
     (p) => p.seedIndex === choice.seedIndex,
   )!;
   const unit: TrialUnit = { ...plan.unit, withBaseline: false, artifact: true };

@@ -98,6 +98,12 @@ const backend = {
   description: 'the TensorFlow.js backend of the worker threads (default: the first of these that loads)',
 } as const;
 const workers = { type: 'int', placeholder: 'N', description: "worker threads (default: the study's budget.workers)" } as const;
+const stack = {
+  type: 'int',
+  placeholder: 'K',
+  min: 1,
+  description: "train up to K units of one trial at once in a worker, stacked (same results; default 1: one at a time)",
+} as const;
 const artifacts = {
   type: 'enum',
   values: ARTIFACT_POLICIES,
@@ -128,6 +134,7 @@ export const COMMANDS = {
       db,
       trials: { type: 'int', placeholder: 'N', description: "the study's total of trials (default: budget.trials of the file)" },
       workers,
+      stack,
       backend,
       artifacts,
       force,
@@ -140,7 +147,7 @@ export const COMMANDS = {
   resume: {
     summary: 're-queue interrupted trials and run the study until it has its total',
     positionals: [study],
-    options: { db, workers, backend, artifacts, force, 'no-wait': noWait, 'db-timeout': dbTimeout, json, quiet },
+    options: { db, workers, stack, backend, artifacts, force, 'no-wait': noWait, 'db-timeout': dbTimeout, json, quiet },
   },
   leaderboard: {
     summary: 'best trials first, with source subsets and per-target gains over the baseline',
@@ -221,6 +228,7 @@ export const COMMANDS = {
     options: {
       db: { ...db, placeholder: 'postgres://USER@HOST/DB', description: "the database every worker shares (default: the study file's storage)" },
       workers,
+      stack,
       backend,
       artifacts,
       'stale-after': {

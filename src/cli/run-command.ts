@@ -24,7 +24,7 @@ export const EXIT_INTERRUPTED = 130;
 export const EXIT_UNFINISHED = 3;
 
 /** What run, resume and worker share (resume has no --trials; worker no --trials, --force or --no-wait). */
-export type RunOptions = Pick<Options<'run'>, 'db' | 'workers' | 'backend' | 'artifacts' | 'db-timeout' | 'json' | 'quiet'> &
+export type RunOptions = Pick<Options<'run'>, 'db' | 'workers' | 'stack' | 'backend' | 'artifacts' | 'db-timeout' | 'json' | 'quiet'> &
   Partial<Pick<Options<'run'>, 'trials' | 'force' | 'no-wait'>>;
 
 /**
@@ -167,6 +167,8 @@ async function execute(
         signal,
         ...(budget.unitTimeoutS !== undefined ? { unitTimeoutMs: budget.unitTimeoutS * 1000 } : {}),
         ...(budget.workerMemoryMb !== undefined ? { workerMemoryMb: budget.workerMemoryMb } : {}),
+        // An operational option, like --workers: stacking never changes a unit's result.
+        ...(options.stack !== undefined ? { stack: options.stack } : {}),
         ...(plan.length > 0 ? { faults: workerFaults(plan) } : {}),
       });
     } catch (error) {

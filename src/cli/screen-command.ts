@@ -73,7 +73,7 @@ export async function screenCommand([target]: Args<'screen'>, options: Options<'
   printLines(`study ${study.name}: transferability of ${screens.sources.length} sources to ${study.targets.map((t) => t.name).join(', ')} (${origin})`);
   printTable(['source', 'LEEP', 'LogME', 'H-score', 'NCE', 'train'], body);
   printLines(
-    `higher is better; mean over targets of scores on each target's labelled rows (seed 0 split) from a model trained on the source with the study's recipe`,
+    `higher is better; mean over targets of scores on each target's labelled rows (seed 0 split) from a model trained on the source with the study's recipe (a model source: the pretrained model as it is, not trained)`,
     `cost: LEEP ${fmtNumber(screens.seconds.leep, 2)}s, LogME ${fmtNumber(screens.seconds.logme, 2)}s, H-score ${fmtNumber(screens.seconds.hscore, 2)}s, NCE ${fmtNumber(screens.seconds.nce, 2)}s of worker time (training included); wall ${fmtNumber(screens.wallMs / 1000, 2)}s`,
   );
   return 0;

@@ -2,8 +2,9 @@
 // target splits into labelled and validation rows, and all tasks share one feature count. Problems are
 // reported at the YAML node that causes them. Main thread. Must not import tfjs, the worker or the store.
 import { dirname, resolve as resolvePath } from 'node:path';
-import { foreignClasses, holdOutTest, materializeTask, splitTarget, type Dataset, type TaskSpec } from '../data/index.js';
+import { classValues, foreignClasses, holdOutTest, materializeTask, readModelFolder, splitTarget, type Dataset, type TaskSpec } from '../data/index.js';
 import { HEAD_PROTOCOLS, withRecipeDefaults } from '../spec/recipe.js';
+import { isArchitectureKey } from '../spec/architecture.js';
 import { DataError, StudyConfigError } from '../errors.js';
 import type { PathSegment } from './format.js';
 import type { ConfigIssue, StudyConfig } from './study-config.js';
@@ -48,14 +49,15 @@ export function dataIssue(study: ResolvedStudy, raw: StudyConfig): ConfigIssue |
   }
 
   const rawTasks = [...(raw.sources ?? []), ...raw.targets];
-  const tasks: [PathSegment[], TaskSpec][] = [
-    ...study.sources.map((t, i): [PathSegment[], TaskSpec] => [['sources', i], t]),
-    ...study.targets.map((t, i): [PathSegment[], TaskSpec] => [['targets', i], t]),
+  // Dataset sources and targets are materialised; model sources are checked after, against them.
+  const tasks: [PathSegment[], TaskSpec, number][] = [
+    ...study.sources.flatMap((t, i): [PathSegment[], TaskSpec, number][] => ('model' in t ? [] : [[['sources', i], t, i]])),
+    ...study.targets.map((t, i): [PathSegment[], TaskSpec, number] => [['targets', i], t, study.sources.length + i]),
   ];
   const checkedSynthetic = new Set<string>();
   const datasets: Dataset[] = [];
-  for (const [index, [where, task]] of tasks.entries()) {
-    const datasetName = (rawTasks[index] as { dataset: string }).dataset;
+  for (const [where, task, rawIndex] of tasks) {
+    const datasetName = (rawTasks[rawIndex] as { dataset: string }).dataset;
     if (task.dataset.kind === 'synthetic' && !checkedSynthetic.has(datasetName)) {
       checkedSynthetic.add(datasetName);
       const result = attempt(() => materializeTask({ ...task, transforms: [] }));
@@ -65,8 +67,10 @@ export function dataIssue(study: ResolvedStudy, raw: StudyConfig): ConfigIssue |
     if (!result.ok) return { path: transformAt(where, task), message: clean(result.message, task.name) };
     datasets.push(result.value);
   }
+  const byIndex = new Map(tasks.map(([, , rawIndex], k) => [rawIndex, datasets[k] as Dataset]));
+  const targetData = (t: number) => byIndex.get(study.sources.length + t) as Dataset;
 
-  const reference = datasets[study.sources.length] as Dataset;
+  const reference = targetData(0);
   for (const [index, [where]] of tasks.entries()) {
     const ds = datasets[index] as Dataset;
     if (ds.cols !== reference.cols) {
@@ -74,9 +78,21 @@ export function dataIssue(study: ResolvedStudy, raw: StudyConfig): ConfigIssue |
       return { path: ['targets', 0, 'dataset'], message: `${reference.cols} features, but ${name} has ${ds.cols}` };
     }
   }
+  const modelProblem = modelSourceIssue(study, raw, base, reference.cols, study.targets.map((_, t) => targetData(t)));
+  if (modelProblem !== null) return modelProblem;
+
+  if (study.model.kind === 'cnn') {
+    const [height, width, channels] = study.model.input_shape;
+    if (height * width * channels !== reference.cols) {
+      return {
+        path: ['model', 'input_shape'],
+        message: `[${height}, ${width}, ${channels}] holds ${height * width * channels} features, but the tasks have ${reference.cols}`,
+      };
+    }
+  }
 
   for (const [index, target] of study.targets.entries()) {
-    const ds = datasets[study.sources.length + index] as Dataset;
+    const ds = targetData(index);
     if (target.test?.rows !== undefined && !Number.isInteger(target.test.rows)) {
       return { path: ['targets', index, 'test'], message: `must be a share in (0, 1) or a whole number of rows (got ${target.test.rows})` };
     }
@@ -89,8 +105,9 @@ export function dataIssue(study: ResolvedStudy, raw: StudyConfig): ConfigIssue |
   // A kept head reads every source's labels as the target's: each must be among every target's.
   if (keepsHead(study)) {
     for (const [i, source] of study.sources.entries()) {
+      if ('model' in source) continue; // modelSourceIssue checked its class names.
       for (const [t, target] of study.targets.entries()) {
-        const foreign = foreignClasses(datasets[i] as Dataset, datasets[study.sources.length + t] as Dataset);
+        const foreign = foreignClasses(byIndex.get(i) as Dataset, targetData(t));
         if (foreign.length > 0) {
           const values = foreign.slice(0, 5).map((v) => JSON.stringify(v)).join(', ');
           return {
@@ -101,6 +118,78 @@ export function dataIssue(study: ResolvedStudy, raw: StudyConfig): ConfigIssue |
       }
     }
   }
+  return null;
+}
+
+/**
+ * Every model source fits the study's model: it reads the targets' feature count, has the study's
+ * hidden layers (units and activation, layer by layer), and under a kept head only classes the
+ * targets have (matched by value). Each problem one line at the source's `model` key, naming the layer.
+ */
+function modelSourceIssue(study: ResolvedStudy, raw: StudyConfig, base: string, cols: number, targets: readonly Dataset[]): ConfigIssue | null {
+  for (const [i, source] of study.sources.entries()) {
+    if (!('model' in source)) continue;
+    const where: PathSegment[] = ['sources', i, 'model'];
+    const refused = unusableWith(study);
+    if (refused !== null) return { path: where, message: refused };
+    const read = attempt(() => readModelFolder(source.model.path));
+    if (!read.ok) {
+      // The path as the study file writes it, as for csv datasets.
+      const message = clean(read.message);
+      const written = (raw.sources?.[i] as { model?: string } | undefined)?.model;
+      const shown = written !== undefined && resolvePath(base, written) === source.model.path && message.startsWith(source.model.path) ? written + message.slice(source.model.path.length) : message;
+      return { path: where, message: shown };
+    }
+    const folder = read.value;
+    if (folder.digest !== source.model.digest) return { path: where, message: `${source.model.path} changed while the study loaded` };
+    const first = folder.layers[0]!;
+    if (folder.inputs !== cols) {
+      return { path: where, message: `layer ${JSON.stringify(first.name)} reads ${folder.inputs} features but the targets have ${cols}: the model does not fit` };
+    }
+    const hidden = folder.layers.slice(0, -1);
+    for (let l = 0; l < Math.max(hidden.length, study.model.hidden.length); l++) {
+      const layer = hidden[l];
+      const want = study.model.hidden[l];
+      if (layer === undefined || want === undefined || layer.units !== want) {
+        const name = layer === undefined ? `(none at hidden layer ${l + 1})` : JSON.stringify(layer.name);
+        return {
+          path: where,
+          message: `layer ${name} has ${layer?.units ?? 0} units where the study's model.hidden[${l}] has ${want ?? 'no layer'}: the model's hidden layers [${hidden.map((h) => h.units).join(', ')}] do not fit model.hidden [${study.model.hidden.join(', ')}]`,
+        };
+      }
+    }
+    if (folder.activation !== null && folder.activation !== study.model.activation) {
+      return { path: where, message: `layer ${JSON.stringify(first.name)} has activation ${folder.activation} but the study's model.activation is ${study.model.activation}` };
+    }
+    if (keepsHead(study)) {
+      for (const [t, target] of targets.entries()) {
+        const known = new Set(classValues(target));
+        const foreign = folder.classNames.filter((c) => !known.has(c));
+        if (foreign.length > 0) {
+          return {
+            path: where,
+            message: `the model's head has classes ${foreign.slice(0, 5).map((v) => JSON.stringify(v)).join(', ')}${foreign.length > 5 ? ', …' : ''} that target ${JSON.stringify(study.targets[t]!.name)} does not have: head: keep needs the target's classes (matched by value)`,
+          };
+        }
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * What a model source cannot be combined with, when the study's recipe fixes it: multitask trains on
+ * rows only, and feature selection would feed the model's first layer other columns than it reads.
+ * A searched value meets the same refusal in the worker (the trial fails with it).
+ */
+function unusableWith(study: ResolvedStudy): string | null {
+  // A model source fixes the architecture its weights fit: a CNN, or widths the search changes, cannot take them.
+  if (study.model.kind !== 'mlp') return `model.kind ${study.model.kind} cannot start from a model source yet (model sources are Dense layers for an MLP)`;
+  const searched = study.space.find((p) => isArchitectureKey(p.name));
+  if (searched !== undefined) return `space.${searched.name} cannot be searched with a model source: the model's layers fix the architecture`;
+  if (study.recipe.strategy === 'multitask') return 'strategy multitask cannot use a model source (it trains on rows; use finetune, selftrain, distill, align or dann)';
+  const selection = withRecipeDefaults(study.recipe).feature_selection;
+  if (selection !== 'none') return `feature_selection ${selection} cannot be used with a model source: its first layer reads every feature`;
   return null;
 }
 

@@ -7,6 +7,8 @@ import { didYouMean } from './did-you-mean.js';
 import { show, type PathSegment } from './format.js';
 import type { ConfigIssue, RawEnqueued, StudyConfig } from './study-config.js';
 import { withRecipeDefaults, type Recipe } from '../spec/recipe.js';
+import { architectureDefault, isArchitectureKey } from '../spec/architecture.js';
+import type { ModelSpec } from '../spec/study.js';
 
 /** The subset parameter's value that means every source it may choose from. */
 export const ALL_SOURCES = 'all';
@@ -30,7 +32,7 @@ export const ENQUEUE_SCHEMA = {
 type Outcome = { readonly params: Params } | { readonly issue: ConfigIssue };
 
 /** Trial params of one entry, or the first problem with it (paths under `enqueue[index]`). */
-function resolveEntry(entry: RawEnqueued, index: number, space: SearchSpace, recipe: Recipe): Outcome {
+function resolveEntry(entry: RawEnqueued, index: number, space: SearchSpace, recipe: Recipe, model: ModelSpec): Outcome {
   const at = (...rest: PathSegment[]): PathSegment[] => ['enqueue', index, ...rest];
   const names = space.map((p) => p.name);
   for (const key of Object.keys(entry)) {
@@ -40,8 +42,10 @@ function resolveEntry(entry: RawEnqueued, index: number, space: SearchSpace, rec
     const hint = close !== undefined ? `did you mean ${show(close)}? ` : '';
     return { issue: { path: at(key), at: 'key', message: `not a parameter of the space (${hint}${list})` } };
   }
-  // Strategy keys a recipe leaves out have their defaults (the worker trains with those).
-  const defaults: Readonly<Record<string, ParamValue | undefined>> = withRecipeDefaults(recipe);
+  // Strategy keys a recipe leaves out have their defaults (the worker trains with those); an
+  // architecture key left out is the model's.
+  const recipeDefaults: Readonly<Record<string, ParamValue | undefined>> = withRecipeDefaults(recipe);
+  const defaultOf = (name: string): ParamValue | undefined => (isArchitectureKey(name) ? architectureDefault(model, name) : recipeDefaults[name]);
   const params: Record<string, ParamValue> = {};
   for (const param of space) {
     const given = entry[param.name];
@@ -56,13 +60,13 @@ function resolveEntry(entry: RawEnqueued, index: number, space: SearchSpace, rec
       params[param.name] = checked.value;
       continue;
     }
-    const fallback = dist.type === 'subset' ? [] : defaults[param.name];
+    const fallback = dist.type === 'subset' ? [] : defaultOf(param.name);
     const checked = fallback === undefined ? { problem: 'has no recipe value', under: [] } : checkValue(dist, fallback);
     if ('problem' in checked) {
       const message =
         dist.type === 'subset'
           ? `${param.name} is left out (no source), but space.${param.name} needs ${possibleText(param)}: give ${param.name}`
-          : `${param.name} is left out, and its recipe value ${show(fallback)} is not a possible value of ` +
+          : `${param.name} is left out, and its ${isArchitectureKey(param.name) ? "model" : "recipe"} value ${show(fallback)} is not a possible value of ` +
             `space.${param.name} (${possibleText(param)}): give ${param.name}`;
       return { issue: { path: at(), message } };
     }
@@ -72,19 +76,19 @@ function resolveEntry(entry: RawEnqueued, index: number, space: SearchSpace, rec
 }
 
 /** The first problem of the study's `enqueue` entries against its resolved space and recipe, or null. */
-export function enqueueIssue(raw: StudyConfig, space: SearchSpace, recipe: Recipe): ConfigIssue | null {
+export function enqueueIssue(raw: StudyConfig, space: SearchSpace, recipe: Recipe, model: ModelSpec): ConfigIssue | null {
   for (const [index, entry] of (raw.enqueue ?? []).entries()) {
-    const outcome = resolveEntry(entry, index, space, recipe);
+    const outcome = resolveEntry(entry, index, space, recipe, model);
     if ('issue' in outcome) return outcome.issue;
   }
   return null;
 }
 
 /** The entries as trial params (entries with a problem are left out: enqueueIssue reports them). */
-export function resolveEnqueue(raw: StudyConfig, space: SearchSpace, recipe: Recipe): Params[] {
+export function resolveEnqueue(raw: StudyConfig, space: SearchSpace, recipe: Recipe, model: ModelSpec): Params[] {
   const out: Params[] = [];
   for (const [index, entry] of (raw.enqueue ?? []).entries()) {
-    const outcome = resolveEntry(entry, index, space, recipe);
+    const outcome = resolveEntry(entry, index, space, recipe, model);
     if ('params' in outcome) out.push(outcome.params);
   }
   return out;

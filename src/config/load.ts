@@ -71,7 +71,7 @@ export function parseStudy(text: string, file: string, options?: LoadOptions): R
 
   const study = resolveStudy(raw, file, overrides);
   // Checked against the resolved space and recipe: a left-out parameter takes the recipe's value.
-  const queued = enqueueIssue(raw, study.space, study.recipe);
+  const queued = enqueueIssue(raw, study.space, study.recipe, study.model);
   if (queued !== null) fail(queued);
   if (options?.checkData !== false) {
     const dataProblem = dataIssue(study, raw);

@@ -1,17 +1,19 @@
 // Turns a validated study file into the deeply frozen ResolvedStudy: defaults applied, paths absolute,
 // omitted seeds derived from the study seed. Main thread. Must not import tfjs, the worker or the store.
 import { dirname, resolve as resolvePath } from 'node:path';
-import type { DatasetSpec, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
+import type { DatasetSpec, ModelSourceSpec, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
+import { DataError } from '../errors.js';
+import { modelFolderOf, readModelFolder } from '../data/model-folder.js';
 import type { Condition, Distribution, ParamSpec } from '../spec/space.js';
 import { hashString, mixSeed } from '../util/rng.js';
 import { resolveEnqueue } from './enqueue.js';
 import { resolveSampler } from './sampler.js';
 import { resolveScheduler } from './scheduler.js';
 import { DEFAULT_EPOCHS, DEFAULT_HIDDEN, type Overrides } from './semantic.js';
-import type { RawDataset, RawParam, RawTask, RawTransform, RawWhen, StudyConfig } from './study-config.js';
+import type { RawDataset, RawModelSource, RawParam, RawTask, RawTransform, RawWhen, StudyConfig } from './study-config.js';
 import { DEFAULT_ALPHA, DEFAULT_LAMBDA } from '../metrics/aggregate.js';
 import { OPTIONAL_RECIPE_KEYS, STUDY_DEFAULTS, type Recipe } from '../spec/recipe.js';
-import { type Objective, type ResolvedStudy } from '../spec/study.js';
+import { type ModelSpec, type Objective, type ResolvedStudy } from '../spec/study.js';
 
 export const DEFAULT_NOISE = 0.1;
 
@@ -25,12 +27,7 @@ export function resolveStudy(raw: StudyConfig, file: string | null, overrides?: 
   const base = absolute === null ? process.cwd() : dirname(absolute);
   const seed = raw.seed ?? 0;
   const epochs = raw.budget.epochs ?? DEFAULT_EPOCHS;
-  const model = {
-    kind: 'mlp' as const,
-    hidden: [...(raw.model?.hidden ?? DEFAULT_HIDDEN)],
-    activation: raw.model?.activation ?? 'relu',
-    dropout: raw.model?.dropout ?? 0,
-  };
+  const model = resolveModel(raw);
   const recipe: Recipe = {
     strategy: raw.recipe?.strategy ?? 'finetune',
     optimizer: raw.recipe?.optimizer ?? 'adam',
@@ -46,7 +43,7 @@ export function resolveStudy(raw: StudyConfig, file: string | null, overrides?: 
     ...STUDY_DEFAULTS,
     ...optionalRecipeKeys(raw),
   };
-  const sources = (raw.sources ?? []).map((task) => resolveTask(raw, task, base, seed));
+  const sources = (raw.sources ?? []).map((source) => ('model' in source ? resolveModelSource(source, base) : resolveTask(raw, source, base, seed)));
   const targets: TargetSpec[] = raw.targets.map((task) => ({
     ...resolveTask(raw, task, base, seed),
     labelled: task.labelled,
@@ -63,7 +60,7 @@ export function resolveStudy(raw: StudyConfig, file: string | null, overrides?: 
   const sourceNames = sources.map((s) => s.name);
   const scheduler = resolveScheduler(raw);
   const space = Object.entries(raw.space ?? {}).map(([name, param]) => resolveParam(name, param, sourceNames));
-  const enqueue = resolveEnqueue(raw, space, recipe);
+  const enqueue = resolveEnqueue(raw, space, recipe, model);
   return deepFreeze({
     name: raw.name,
     seed,
@@ -97,6 +94,24 @@ export function resolveStudy(raw: StudyConfig, file: string | null, overrides?: 
     ...(raw.artifacts !== undefined ? { artifacts: raw.artifacts } : {}),
     storage: raw.storage === undefined ? null : resolveStorage(base, raw.storage),
   });
+}
+
+/** The model with its defaults; a CNN's blocks with stride and pool written out (1: none). */
+function resolveModel(raw: StudyConfig): ModelSpec {
+  const common = {
+    hidden: [...(raw.model?.hidden ?? DEFAULT_HIDDEN)],
+    activation: raw.model?.activation ?? 'relu',
+    dropout: raw.model?.dropout ?? 0,
+  };
+  if (raw.model?.kind !== 'cnn') return { kind: 'mlp', ...common };
+  // semantic.ts checked that a cnn has both.
+  const [height, width, channels] = raw.model.input_shape!;
+  return {
+    kind: 'cnn',
+    input_shape: [height, width, channels],
+    conv: raw.model.conv!.map((b) => ({ filters: b.filters, kernel: b.kernel, stride: b.stride ?? 1, pool: b.pool ?? 1 })),
+    ...common,
+  };
 }
 
 /**
@@ -147,6 +162,22 @@ function resolveDataset(raw: RawDataset, task: RawTask, base: string, studySeed:
 
 /** Seed stream of a target's test draw (transforms use their index, 0, 1, …, from the same task hash). */
 const STREAM_TEST = 1_000_003;
+
+/**
+ * A model source with what load time read of it: its digest (so resume notices a changed model) and
+ * its shape. A folder that cannot be read resolves to an empty digest and shape; data-check.ts then
+ * reports the problem at the source's `model` key.
+ */
+function resolveModelSource(source: RawModelSource, base: string): ModelSourceSpec {
+  const path = modelFolderOf(resolvePath(base, source.model));
+  try {
+    const folder = readModelFolder(path);
+    return { name: source.name, model: { path, digest: folder.digest, inputs: folder.inputs, units: folder.layers.map((l) => l.units), classNames: folder.classNames } };
+  } catch (error) {
+    if (!(error instanceof DataError)) throw error;
+    return { name: source.name, model: { path, digest: '', inputs: 0, units: [], classNames: [] } };
+  }
+}
 
 function resolveTask(raw: StudyConfig, task: RawTask, base: string, studySeed: number): TaskSpec {
   return {

@@ -4,8 +4,9 @@
 import { OBJECTIVE_METRICS } from '../spec/metrics.js';
 import { ENQUEUE_SCHEMA } from './enqueue.js';
 import { SAMPLER_SCHEMA } from './sampler.js';
-import { ACTIVATIONS, AGGREGATES, ARTIFACT_POLICIES, OBJECTIVE_ON, SCHEDULER_KINDS, SCREEN_KINDS } from '../spec/study.js';
+import { ACTIVATIONS, AGGREGATES, ARTIFACT_POLICIES, MODEL_KINDS, OBJECTIVE_ON, SCHEDULER_KINDS, SCREEN_KINDS } from '../spec/study.js';
 import { RECIPE_KEYS, RECIPE_KEY_TABLE, type RecipeKey } from '../spec/recipe.js';
+import { ARCHITECTURE_KEYS, ARCHITECTURE_KEY_TABLE, MAX_LAYERS, layerOfKey } from '../spec/architecture.js';
 
 /** Names of studies, datasets and tasks. */
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
@@ -24,6 +25,9 @@ const RECIPE_VALUES = Object.fromEntries(
 ) as { readonly [K in RecipeKey]: (typeof RECIPE_KEY_TABLE)[K]['schema'] & { readonly description: string } };
 
 const SCALAR = { type: ['string', 'number', 'boolean'] };
+
+/** A JSON Schema of a parameter's values, with the description the space's messages quote. */
+type ValueSchema = { readonly type: string; readonly description: string };
 
 const WHEN = {
   type: 'object',
@@ -54,8 +58,8 @@ function floatParam(key: keyof typeof RECIPE_VALUES) {
   };
 }
 
-function intParam(key: keyof typeof RECIPE_VALUES) {
-  const value = RECIPE_VALUES[key];
+/** An int range over `value` (a recipe key's or an architecture key's value schema). */
+function intParam(key: string, value: ValueSchema = RECIPE_VALUES[key as RecipeKey]) {
   return {
     type: 'object',
     description: `An integer in [low, high] for ${key}.`,
@@ -72,7 +76,7 @@ function intParam(key: keyof typeof RECIPE_VALUES) {
   };
 }
 
-function categoricalParam(key: keyof typeof RECIPE_VALUES) {
+function categoricalParam(key: string, value: ValueSchema = RECIPE_VALUES[key as RecipeKey]) {
   return {
     type: 'object',
     description: `One of a list of values for ${key}.`,
@@ -84,8 +88,8 @@ function categoricalParam(key: keyof typeof RECIPE_VALUES) {
         type: 'array',
         minItems: 1,
         uniqueItems: true,
-        description: `The values to choose from. ${RECIPE_VALUES[key].description}`,
-        items: RECIPE_VALUES[key],
+        description: `The values to choose from. ${value.description}`,
+        items: value,
       },
       when: WHEN,
     },
@@ -127,9 +131,23 @@ function spaceParam(key: RecipeKey) {
   return param(row.search, [row.schema.type === 'integer' ? intParam(key) : floatParam(key), categoricalParam(key)]);
 }
 
+/** A `space:` parameter over an architecture key: an int range or a list of integers. */
+function architectureParam(key: string, description = ARCHITECTURE_KEY_TABLE[key]!.description) {
+  const row = ARCHITECTURE_KEY_TABLE[key]!;
+  const value = { type: 'integer', minimum: row.minimum, maximum: row.maximum, description: `${description}${row.cnnOnly ? ' (model.kind cnn)' : ''}` };
+  const name = layerOfKey(key) === null ? key : key.replace(/_\d+$/, '_N');
+  return param(`Search over the architecture: ${description[0]!.toLowerCase()}${description.slice(1)}`, [intParam(name, value), categoricalParam(name, value)]);
+}
+
 const SPACE_PROPERTIES = {
   ...Object.fromEntries(RECIPE_KEYS.map((key) => [key, spaceParam(key)])),
+  ...Object.fromEntries(ARCHITECTURE_KEYS.filter((key) => layerOfKey(key) === null).map((key) => [key, architectureParam(key)])),
   sources: param('Search over the subset of source tasks (the only subset parameter).', [SUBSET_PARAM]),
+};
+
+const SPACE_PATTERN_PROPERTIES = {
+  [`^hidden_units_[1-${MAX_LAYERS}]$`]: architectureParam('hidden_units_1', 'Width of dense hidden layer N (from the input).'),
+  [`^conv_filters_[1-${MAX_LAYERS}]$`]: architectureParam('conv_filters_1', 'Filters of conv block N (from the input).'),
 };
 
 const PRIORS = { type: 'array', minItems: 2, items: { type: 'number', minimum: 0 }, description: 'Class priors, one per class (>= 0).' };
@@ -277,7 +295,20 @@ export const studyJsonSchema = {
     sources: {
       type: 'array',
       description: 'Source tasks a trial may transfer from (may be empty).',
-      items: { type: 'object', additionalProperties: false, required: ['name', 'dataset'], properties: TASK_PROPERTIES },
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name'],
+        properties: {
+          ...TASK_PROPERTIES,
+          model: {
+            type: 'string',
+            minLength: 1,
+            description:
+              'A pretrained model instead of a dataset: a TF.js Layers MLP folder (what `tasksieve model -o` writes) or its model.json, relative to the study file. Its layers must fit the study\'s model; choosing it initialises the trunk from its weights (several chosen: averaged). Exactly one of `dataset` and `model`.',
+          },
+        },
+      },
     },
     targets: {
       type: 'array',
@@ -302,15 +333,40 @@ export const studyJsonSchema = {
     },
     model: {
       type: 'object',
-      description: 'The network (an MLP).',
+      description: 'The network: an MLP (default), or a CNN for rows that are images.',
       additionalProperties: false,
       properties: {
+        kind: { type: 'string', enum: [...MODEL_KINDS], description: 'mlp: dense layers (default); cnn: conv blocks, then dense layers.' },
+        input_shape: {
+          type: 'array',
+          minItems: 3,
+          maxItems: 3,
+          items: { type: 'integer', minimum: 1, maximum: 4096 },
+          description: "kind cnn: the image [H, W, C] a row's features are, in row-major (height, width, channel) order; H x W x C must be the feature count.",
+        },
+        conv: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 8,
+          description: 'kind cnn: the conv blocks from the input, each a convolution with zero "same" padding, the activation, then optional max pooling.',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['filters', 'kernel'],
+            properties: {
+              filters: { type: 'integer', minimum: 1, maximum: 1024, description: 'Output channels.' },
+              kernel: { type: 'integer', minimum: 1, maximum: 15, description: 'Kernel height and width.' },
+              stride: { type: 'integer', minimum: 1, maximum: 8, description: 'Stride of the convolution (default 1).' },
+              pool: { type: 'integer', minimum: 1, maximum: 8, description: 'Max pooling over pool x pool windows with stride pool after the activation (default 1: none).' },
+            },
+          },
+        },
         hidden: {
           type: 'array',
           minItems: 1,
           maxItems: 8,
           items: { type: 'integer', minimum: 1, maximum: 4096 },
-          description: 'Hidden layer widths (default [64]).',
+          description: 'Dense hidden layer widths (default [64]); for kind cnn, after the conv blocks.',
         },
         activation: { type: 'string', enum: [...ACTIVATIONS], description: 'Hidden activation (default relu).' },
         dropout: { ...RECIPE_VALUES.dropout, description: 'Dropout rate, in [0, 1) (default 0).' },
@@ -325,9 +381,11 @@ export const studyJsonSchema = {
     space: {
       type: 'object',
       description:
-        'Search space, in order: a parameter per recipe key, plus `sources` (a subset). Without `sources`, trials use no source.',
+        'Search space, in order: a parameter per recipe key, architecture parameters (hidden_layers, hidden_units, hidden_units_N, conv_blocks, conv_filters, conv_filters_N), plus `sources` (a subset). Without `sources`, trials use no source.',
       additionalProperties: false,
       properties: SPACE_PROPERTIES,
+      // The per-layer architecture keys (hidden_units_1 .. _8, conv_filters_1 .. _8): one schema each family.
+      patternProperties: SPACE_PATTERN_PROPERTIES,
     },
     sampler: SAMPLER_SCHEMA,
     enqueue: ENQUEUE_SCHEMA,

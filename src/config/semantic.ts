@@ -5,8 +5,9 @@ import { show, type PathSegment } from './format.js';
 import { studyJsonSchema } from './schema.js';
 import { samplerIssue } from './sampler.js';
 import { schedulerIssue } from './scheduler.js';
-import type { ConfigIssue, RawParam, RawTask, Scalar, StudyConfig } from './study-config.js';
+import type { ConfigIssue, RawParam, RawSource, RawTask, Scalar, StudyConfig } from './study-config.js';
 import { RECIPE_KEYS, RECIPE_KEY_TABLE, type SelectingKey } from '../spec/recipe.js';
+import { ARCHITECTURE_KEY_TABLE, isArchitectureKey, layerOfKey } from '../spec/architecture.js';
 
 export const DEFAULT_EPOCHS = 10;
 export const DEFAULT_HIDDEN: readonly number[] = [64];
@@ -17,6 +18,7 @@ const EPOCH_KEYS = new Set(['epochs', 'pretrain_epochs']);
 export function semanticIssue(study: StudyConfig): ConfigIssue | null {
   return (
     taskIssue(study) ??
+    modelIssue(study) ??
     recipeIssue(study) ??
     spaceIssue(study) ??
     strategyKeyIssue(study) ??
@@ -122,18 +124,27 @@ function issue(path: readonly PathSegment[], message: string): ConfigIssue {
 function taskIssue(study: StudyConfig): ConfigIssue | null {
   const datasetNames = Object.keys(study.datasets);
   const seen = new Map<string, string>();
-  const groups: [string, readonly RawTask[]][] = [
+  const groups: [string, readonly RawSource[]][] = [
     ['sources', study.sources ?? []],
     ['targets', study.targets],
   ];
-  for (const [group, tasks] of groups) {
-    for (const [index, task] of tasks.entries()) {
+  for (const [group, entries] of groups) {
+    for (const [index, entry] of entries.entries()) {
       const where = `${group}[${index}]`;
-      const first = seen.get(task.name);
+      const first = seen.get(entry.name);
       if (first !== undefined) {
-        return issue([group, index, 'name'], `duplicate task name ${show(task.name)} (already used by ${first})`);
+        return issue([group, index, 'name'], `duplicate task name ${show(entry.name)} (already used by ${first})`);
       }
-      seen.set(task.name, where);
+      seen.set(entry.name, where);
+      if ('model' in entry) {
+        // A model source is weights, not rows: nothing to transform, no dataset besides it.
+        for (const key of ['dataset', 'transforms', 'rho'] as const) {
+          if (key in entry) return issue([group, index, key], `not allowed with \`model\` (a model source is a pretrained model, not a dataset)`);
+        }
+        continue;
+      }
+      if (!('dataset' in entry)) return issue([group, index], 'needs `dataset` (a dataset task) or `model` (a pretrained model folder)');
+      const task: RawTask = entry;
       const dataset = study.datasets[task.dataset];
       if (dataset === undefined || !Object.hasOwn(study.datasets, task.dataset)) {
         return issue([group, index, 'dataset'], `unknown dataset ${show(task.dataset)} (datasets: ${datasetNames.join(', ')})`);
@@ -149,10 +160,75 @@ function taskIssue(study: StudyConfig): ConfigIssue | null {
   return null;
 }
 
+/**
+ * Layers below the head that freeze_layers counts (a CNN's conv blocks, then the hidden layers) in
+ * the deepest model a trial can have, and their name.
+ */
+function bodyDepthOf(study: StudyConfig): [number, string] {
+  const hidden = mostLayers(study, 'hidden_layers');
+  return study.model?.kind === 'cnn' ? [mostLayers(study, 'conv_blocks') + hidden, 'the number of conv blocks plus hidden layers'] : [hidden, 'the number of hidden layers'];
+}
+
+/** The most dense hidden layers (or conv blocks) a trial's model can have: the model's, or the space's largest. */
+function mostLayers(study: StudyConfig, key: 'hidden_layers' | 'conv_blocks'): number {
+  const model = study.model ?? {};
+  const own = key === 'hidden_layers' ? (model.hidden ?? DEFAULT_HIDDEN).length : (model.conv ?? []).length;
+  const param = study.space?.[key];
+  if (param === undefined) return own;
+  const most = param.type === 'categorical' ? Math.max(...param.choices.filter((c): c is number => typeof c === 'number')) : param.type === 'int' ? param.high : own;
+  // conv_blocks takes the first blocks of model.conv: never more than it has.
+  return key === 'conv_blocks' ? Math.min(most, own) : most;
+}
+
+/** Architecture parameters the study's model cannot use: they would be silently ignored. */
+function architectureIssue(study: StudyConfig, name: string): ConfigIssue | null {
+  if (!isArchitectureKey(name)) return null;
+  const cnn = study.model?.kind === 'cnn';
+  if (ARCHITECTURE_KEY_TABLE[name]!.cnnOnly && !cnn) return issue(['space', name], 'only used with model.kind cnn (this model is an mlp)');
+  const layer = layerOfKey(name);
+  if (layer === null) return null;
+  const [key, what] = name.startsWith('conv_') ? (['conv_blocks', 'conv blocks'] as const) : (['hidden_layers', 'hidden layers'] as const);
+  const most = mostLayers(study, key);
+  return layer > most ? issue(['space', name], `no trial of this study has ${layer} ${what} (at most ${most}): it would never be used`) : null;
+}
+
+/** A CNN needs its image shape and conv blocks, an MLP has neither; the blocks must leave an image. */
+function modelIssue(study: StudyConfig): ConfigIssue | null {
+  const model = study.model;
+  if (model === undefined) return null;
+  const kind = model.kind ?? 'mlp';
+  if (kind === 'mlp') {
+    for (const key of ['input_shape', 'conv'] as const) {
+      if (model[key] !== undefined) return issue(['model', key], 'only used with kind: cnn (this model is an mlp)');
+    }
+    return null;
+  }
+  if (model.input_shape === undefined) return issue(['model'], 'kind cnn needs input_shape: [H, W, C] (the image a row is)');
+  if (model.conv === undefined) return issue(['model'], 'kind cnn needs conv: a list of { filters, kernel, stride?, pool? } blocks');
+  let [height, width] = model.input_shape;
+  for (const [index, block] of model.conv.entries()) {
+    const stride = block.stride ?? 1;
+    const pool = block.pool ?? 1;
+    height = Math.floor(Math.ceil(height / stride) / pool);
+    width = Math.floor(Math.ceil(width / stride) / pool);
+    if (height < 1 || width < 1) {
+      return issue(['model', 'conv', index], `shrinks the image to nothing (stride ${stride}, pool ${pool} on what the blocks above leave)`);
+    }
+  }
+  // Feature selection drops columns: the rows would no longer be input_shape images.
+  for (const place of ['recipe', 'space'] as const) {
+    const selection = place === 'recipe' ? study.recipe?.feature_selection : study.space?.feature_selection;
+    if (selection !== undefined && !(place === 'recipe' && selection === 'none')) {
+      return issue([place, 'feature_selection'], 'cannot be used with model.kind cnn (dropping features breaks the input_shape images)');
+    }
+  }
+  return null;
+}
+
 function recipeIssue(study: StudyConfig): ConfigIssue | null {
   const recipe = study.recipe ?? {};
   const epochs = study.budget.epochs ?? DEFAULT_EPOCHS;
-  const depth = (study.model?.hidden ?? DEFAULT_HIDDEN).length;
+  const [depth, depthName] = bodyDepthOf(study);
   for (const key of ['pretrain_epochs', 'epochs'] as const) {
     const value = recipe[key];
     if (value !== undefined && value > epochs) {
@@ -160,7 +236,7 @@ function recipeIssue(study: StudyConfig): ConfigIssue | null {
     }
   }
   if (recipe.freeze_layers !== undefined && recipe.freeze_layers > depth) {
-    return issue(['recipe', 'freeze_layers'], `must be <= the number of hidden layers (${depth}) (got ${recipe.freeze_layers})`);
+    return issue(['recipe', 'freeze_layers'], `must be <= ${depthName} (${depth}) (got ${recipe.freeze_layers})`);
   }
   return null;
 }
@@ -168,7 +244,8 @@ function recipeIssue(study: StudyConfig): ConfigIssue | null {
 /** Upper bound of a recipe key that depends on the rest of the study, with its name. */
 function studyBound(study: StudyConfig, key: string): [number, string] | null {
   if (EPOCH_KEYS.has(key)) return [study.budget.epochs ?? DEFAULT_EPOCHS, 'budget.epochs'];
-  if (key === 'freeze_layers') return [(study.model?.hidden ?? DEFAULT_HIDDEN).length, 'the number of hidden layers'];
+  if (key === 'freeze_layers') return bodyDepthOf(study);
+  if (key === 'conv_blocks') return [(study.model?.conv ?? []).length, 'the number of model.conv blocks'];
   return null;
 }
 
@@ -177,7 +254,7 @@ function spaceIssue(study: StudyConfig): ConfigIssue | null {
   const names = Object.keys(space);
   for (const [index, name] of names.entries()) {
     const param = space[name] as RawParam;
-    const found = paramIssue(study, name, param) ?? whenIssue(space, names, index);
+    const found = architectureIssue(study, name) ?? paramIssue(study, name, param) ?? whenIssue(space, names, index);
     if (found !== null) return found;
   }
   return null;

@@ -1,6 +1,6 @@
 // The raw study file as written, after JSON Schema validation and before resolution (defaults, absolute
 // paths, derived seeds). Main thread only; types only. Must not import tfjs, the worker or the store.
-import type { Activation, Aggregate, ArtifactPolicy, ObjectiveOn, SchedulerKind, ScreenKind } from '../spec/study.js';
+import type { Activation, Aggregate, ArtifactPolicy, ModelKind, ObjectiveOn, SchedulerKind, ScreenKind } from '../spec/study.js';
 import type { OptimizerName, Recipe, StrategyName } from '../spec/recipe.js';
 import type { ObjectiveMetric } from '../spec/metrics.js';
 
@@ -11,9 +11,9 @@ export interface StudyConfig {
   seed?: number;
   storage?: string;
   datasets: Record<string, RawDataset>;
-  sources?: RawTask[];
+  sources?: RawSource[];
   targets: RawTarget[];
-  model?: { hidden?: number[]; activation?: Activation; dropout?: number };
+  model?: RawModel;
   recipe?: Partial<{
     strategy: StrategyName;
     optimizer: OptimizerName;
@@ -51,6 +51,22 @@ export interface StudyConfig {
   artifacts?: ArtifactPolicy;
 }
 
+export interface RawModel {
+  kind?: ModelKind;
+  input_shape?: [number, number, number];
+  conv?: RawConvBlock[];
+  hidden?: number[];
+  activation?: Activation;
+  dropout?: number;
+}
+
+export interface RawConvBlock {
+  filters: number;
+  kernel: number;
+  stride?: number;
+  pool?: number;
+}
+
 export interface RawScheduler {
   kind: SchedulerKind;
   min_epochs?: number;
@@ -81,6 +97,14 @@ export interface RawTask {
   transforms?: RawTransform[];
   rho?: number;
 }
+
+/** A pretrained model as a source: `model` is a model folder (or its model.json), relative to the study file. */
+export interface RawModelSource {
+  name: string;
+  model: string;
+}
+/** A source entry: a dataset task or a model (the schema allows both keys; semantic.ts requires exactly one). */
+export type RawSource = RawTask | RawModelSource;
 
 export interface RawTarget extends RawTask {
   labelled: number;

@@ -1,6 +1,7 @@
 // The report's sections, from a ReportData snapshot to a PageModel: summary, optimisation history,
 // leaderboard, parameter importance, source inclusion, source attribution, per-target gains, scheduler
 // rungs, failures. Main thread; pure (the snapshot is already read); must not import the store or CLI.
+import { describeModel } from '../spec/study.js';
 import { describeObjective } from '../metrics/objective.js';
 import { attributeSources, HARMFUL_MARK, harmfulNotes, type Attribution, type EffectFlag, type HarmfulNotes } from '../selection/index.js';
 import { fmtDuration, fmtNumber, fmtSigned, fmtSubset } from '../util/format.js';
@@ -81,7 +82,7 @@ function summarySection(data: ReportData): Section {
     ['targets', spec.targets.map((t) => t.name).join(', ')],
     ['candidate sources', spec.sources.length > 0 ? spec.sources.map((s) => s.name).join(', ') : 'none'],
     ['seeds per target', String(spec.budget.seeds)],
-    ['model', `MLP hidden [${spec.model.hidden.join(', ')}], ${spec.model.activation}`],
+    ['model', describeModel(spec.model)],
     ['sampler', spec.sampler.kind],
     ['scheduler', describeScheduler(scheduler)],
     ['trials', `${states.length > 0 ? states.join(', ') : 'none yet'} (budget ${spec.budget.trials})`],

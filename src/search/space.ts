@@ -1,8 +1,9 @@
-// Search-space helpers: which parameters are active, and how a trial's params become a recipe and a
-// source subset. Main thread; pure (no store, no tfjs).
+// Search-space helpers: which parameters are active, and how a trial's params become a recipe, a
+// model (architecture parameters) and a source subset. Main thread; pure (no store, no tfjs).
 import { OPTIONAL_RECIPE_KEYS, type Recipe } from '../spec/recipe.js';
-import { type ResolvedStudy } from '../spec/study.js';
-import type { TaskSpec } from '../spec/tasks.js';
+import { type ModelSpec, type ResolvedStudy } from '../spec/study.js';
+import { architectureFor } from '../spec/architecture.js';
+import type { SourceSpec } from '../spec/tasks.js';
 import { SUBSET_PARAM, chosenSourceNames, type Condition, type ParamSpec, type ParamValue, type Params } from '../spec/space.js';
 
 /** A parameter is active when every parameter its `when` names has one of the listed values. */
@@ -41,7 +42,12 @@ export function recipeFor(study: ResolvedStudy, params: Params): Recipe {
   return { ...study.recipe, ...overrides } as Recipe;
 }
 
-export function chosenSources(study: ResolvedStudy, params: Params): readonly TaskSpec[] {
+/** The study's model with the architecture parameters the trial searched applied (src/spec/architecture.ts). */
+export function modelFor(study: ResolvedStudy, params: Params): ModelSpec {
+  return architectureFor(study.model, params);
+}
+
+export function chosenSources(study: ResolvedStudy, params: Params): readonly SourceSpec[] {
   const names = new Set(chosenSourceNames(params));
   return study.sources.filter((s) => names.has(s.name));
 }

@@ -10,3 +10,4 @@ export * from './space.js';
 export * from './study.js';
 export * from './tasks.js';
 export * from './units.js';
+export * from './architecture.js';

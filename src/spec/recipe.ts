@@ -185,10 +185,10 @@ export const RECIPE_KEY_TABLE: RecipeKeyTable = {
       "Epochs of fine-tuning on the target's labelled rows, 1..budget.epochs (default budget.epochs).",
     search: 'Search over fine-tuning epochs (<= budget.epochs).',  },
   freeze_layers: {
-    schema: { type: 'integer', minimum: 0, maximum: 8 },
+    schema: { type: 'integer', minimum: 0, maximum: 16 },
     description:
-      'Hidden layers (from the input) kept frozen while fine-tuning, 0..number of hidden layers.',
-    search: 'Search over frozen layers (<= number of hidden layers).',  },
+      'Layers below the head (from the input: a CNN\'s conv blocks, then the hidden layers) kept frozen while fine-tuning, 0..that number.',
+    search: 'Search over frozen layers (<= the layers below the head).',  },
   dropout: {
     schema: { type: 'number', minimum: 0, exclusiveMaximum: 1 },
     description: 'Dropout rate after each hidden layer, in [0, 1) (default model.dropout).',

@@ -2,12 +2,12 @@
 // of a study's screens as stored with it. Plain, JSON-safe data. Part of src/spec: types only.
 import type { ModelSpec, ScreenKind } from './study.js';
 import type { Recipe } from './recipe.js';
-import type { TargetSpec, TaskSpec } from './tasks.js';
+import type { SourceSpec, TargetSpec } from './tasks.js';
 import type { BackendName } from './units.js';
 
 /** Train one model on a source, then score it on every target's labelled rows. */
 export interface ScreenTask {
-  readonly source: TaskSpec;
+  readonly source: SourceSpec;
   readonly targets: readonly TargetSpec[];
   readonly model: ModelSpec;
   /** The study's default recipe: optimizer, learning rate, batch size, dropout, pretrain_epochs. */

@@ -1,7 +1,7 @@
 // Resolved study types: what the rest of the engine trusts after validation at the edge (src/config).
 // A ResolvedStudy is deeply frozen and JSON-safe (it is stored with the study). Part of src/spec:
 // types, constant lists and defaults only; imports nothing of the project but spec.
-import type { TargetSpec, TaskSpec } from './tasks.js';
+import type { SourceSpec, TargetSpec } from './tasks.js';
 import { AGGREGATE_KINDS, type AggregateKind, type ObjectiveMetric } from './metrics.js';
 import type { Recipe } from './recipe.js';
 import type { Params, SearchSpace } from './space.js';
@@ -9,11 +9,60 @@ import type { Params, SearchSpace } from './space.js';
 export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'elu'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
-export interface ModelSpec {
+export const MODEL_KINDS = ['mlp', 'cnn'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
+/** Dense hidden layers (from the input), their activation and the dropout after each of them. */
+export interface MlpSpec {
   readonly kind: 'mlp';
   readonly hidden: readonly number[];
   readonly activation: Activation;
   readonly dropout: number;
+}
+
+/**
+ * One convolution block: `filters` kernels of kernel x kernel, 'same' zero padding, the given stride,
+ * the activation, then max pooling over pool x pool windows with stride pool (1: no pooling).
+ */
+export interface ConvBlockSpec {
+  readonly filters: number;
+  readonly kernel: number;
+  readonly stride: number;
+  readonly pool: number;
+}
+
+/**
+ * A convolutional network for rows that are images: a row's features are an [H, W, C] image in
+ * row-major (height, width, channel) order; conv blocks, then dense hidden layers, then the head.
+ * `dropout` applies after the dense hidden layers (not the conv blocks).
+ */
+export interface CnnSpec {
+  readonly kind: 'cnn';
+  readonly input_shape: readonly [number, number, number];
+  readonly conv: readonly ConvBlockSpec[];
+  readonly hidden: readonly number[];
+  readonly activation: Activation;
+  readonly dropout: number;
+}
+
+export type ModelSpec = MlpSpec | CnnSpec;
+
+/** Layers below the head that freeze_layers counts: conv blocks first, then dense hidden layers. */
+export function bodyDepth(model: ModelSpec): number {
+  return (model.kind === 'cnn' ? model.conv.length : 0) + model.hidden.length;
+}
+
+/** One line for reports: `MLP hidden [64], relu` or `CNN 8x8x1, conv 16 3x3 pool 2; hidden [64], relu`. */
+export function describeModel(model: ModelSpec): string {
+  const dense = `hidden [${model.hidden.join(', ')}], ${model.activation}`;
+  if (model.kind === 'mlp') return `MLP ${dense}`;
+  const blocks = model.conv.map((b) => `${b.filters} ${b.kernel}x${b.kernel}${b.stride > 1 ? ` stride ${b.stride}` : ''}${b.pool > 1 ? ` pool ${b.pool}` : ''}`);
+  return `CNN ${model.input_shape.join('x')}, conv ${blocks.join(', ')}; ${dense}`;
+}
+
+/** Height and width after a conv block ('same' padding, then floor division by the pool). */
+export function convOutputSize(size: number, block: ConvBlockSpec): number {
+  return Math.floor(Math.ceil(size / block.stride) / block.pool);
 }
 
 export const AGGREGATES = AGGREGATE_KINDS;
@@ -117,7 +166,7 @@ export interface ResolvedStudy {
   readonly seed: number;
   /** Absolute path of the study file it came from, or null when built in code. */
   readonly file: string | null;
-  readonly sources: readonly TaskSpec[];
+  readonly sources: readonly SourceSpec[];
   readonly targets: readonly TargetSpec[];
   readonly model: ModelSpec;
   readonly recipe: Recipe;

@@ -43,6 +43,35 @@ export interface TaskSpec {
   readonly dataset: DatasetSpec;
   readonly transforms: readonly TransformSpec[];
 }
+/**
+ * A pretrained model as a source (`{ name, model: path }`): a TF.js Layers MLP folder (what `tasksieve
+ * model` writes, or model.json + weights.bin alone). Not a dataset: choosing it initialises the unit's
+ * trunk from the model's weights instead of pre-training on rows. What load time read of it, so a
+ * worker can check it reads the same files and a resume sees a model that changed (the digest).
+ */
+export interface PretrainedModelSpec {
+  /** Absolute path of the model folder. */
+  readonly path: string;
+  /** sha256 of model.json, weights.bin and tasksieve-model.json (when present), in that order. */
+  readonly digest: string;
+  /** Input features. */
+  readonly inputs: number;
+  /** Units of every Dense layer from the input, the head last. */
+  readonly units: readonly number[];
+  /** The label value of each head output (indices when the folder has no tasksieve-model.json). */
+  readonly classNames: readonly string[];
+}
+export interface ModelSourceSpec {
+  readonly name: string;
+  readonly model: PretrainedModelSpec;
+}
+/**
+ * A source: a dataset task (it has `dataset`) or a pretrained model (it has `model`). Narrow with
+ * `'model' in source`; every consumer must say what it does with each (a dataset source stays a
+ * plain TaskSpec so specs stored before model sources existed decode unchanged).
+ */
+export type SourceSpec = TaskSpec | ModelSourceSpec;
+
 export interface TargetSpec extends TaskSpec {
   /** Labelled rows the target gets for training (few-shot); the remaining rows are for validation. */
   readonly labelled: number;

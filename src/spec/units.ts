@@ -4,7 +4,7 @@
 import type { ClassificationMetrics, ExtraMetrics, ObjectiveMetric } from './metrics.js';
 import type { ModelSpec } from './study.js';
 import type { Recipe } from './recipe.js';
-import type { TargetSpec, TaskSpec } from './tasks.js';
+import type { SourceSpec, TargetSpec } from './tasks.js';
 import type { ModelArtifact } from './artifacts.js';
 import type { BackendName, Preprocessing } from './preprocessing.js';
 
@@ -16,7 +16,7 @@ export interface TrialUnit {
   readonly trialNumber: number;
   readonly target: TargetSpec;
   /** The chosen sources (empty: the target-only baseline). */
-  readonly sources: readonly TaskSpec[];
+  readonly sources: readonly SourceSpec[];
   readonly model: ModelSpec;
   readonly recipe: Recipe;
   /** Seeds the target split, the initialisers and the per-epoch shuffles. */

@@ -28,8 +28,9 @@ async function adapt(kind: Extract<StrategyName, 'align' | 'dann'>, input: Strat
   let classifier: DomainClassifier | null = null;
   const coefficients = new MmdCoefficients();
   try {
-    if (model.kind !== 'mlp' || model.layerCount < 2) {
-      throw new RangeError(`strategy ${kind} needs an MLP with at least one hidden layer (the alignment is on the last one); got a ${model.kind} with ${model.layerCount - 1} hidden layers`);
+    // The alignment is on the last dense hidden layer (an MLP's, or a CNN's after its conv blocks).
+    if (input.model.hidden.length < 1) {
+      throw new RangeError(`strategy ${kind} needs at least one hidden layer (the alignment is on the last one; a CNN's are the dense layers after its conv blocks); got a ${model.kind} with none`);
     }
     const pool = split.unlabelled;
     const width = input.model.hidden[input.model.hidden.length - 1]!;
@@ -57,7 +58,7 @@ async function adapt(kind: Extract<StrategyName, 'align' | 'dann'>, input: Strat
       };
       return { alignment };
     };
-    const { pre, fine, labelShift } = pretrainAndFinetune(input, recipe, model, {
+    const { pre, fine, labelShift } = await pretrainAndFinetune(input, recipe, model, {
       seed: input.seed,
       epochs: recipe.epochs,
       afterEpoch: targetEpochs.afterEpoch(() => evaluate(model, split.validation)),

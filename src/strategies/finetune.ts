@@ -3,13 +3,14 @@
 // the target. Without sources it is the target-only baseline. Also the transfer step inside selftrain
 // and distill. Worker side; gets tfjs passed in. Must not import the store, the CLI or YAML parsing.
 import type { FullRecipe } from '../spec/recipe.js';
+import type { ModelSpec } from '../spec/study.js';
 import { concatDatasets, holdOutUnlabelled, type UnlabelledSplit } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import { mixSeed } from '../util/rng.js';
-import { bssGradient, buildModel, trainModel, type LayerSnapshot, type TrainableModel, type TrainOptions, type TrainStats } from '../training/index.js';
+import { bssGradient, buildModel, type LayerSnapshot, type TrainableModel, type TrainOptions, type TrainStats } from '../training/index.js';
 import { lwfOptions } from './lwf.js';
 import { estimateTargetPriors, sourceRowWeights, type PriorEstimate } from './label-shift.js';
-import { defineStrategy, phaseOptions } from './pipeline.js';
+import { defineStrategy, phaseOptions, trainPhase } from './pipeline.js';
 import type { StrategyInput } from './types.js';
 
 /**
@@ -53,9 +54,14 @@ export interface TransferStats {
   readonly labelShift: PriorEstimate | null;
 }
 
-/** Whether a recipe transfers at all: sources given and pre-training epochs to spend on them. */
-export function transfers(input: StrategyInput, recipe: FullRecipe): boolean {
+/** Whether a recipe pre-trains: dataset sources given and pre-training epochs to spend on them. */
+export function pretrains(input: StrategyInput, recipe: FullRecipe): boolean {
   return input.sources.length > 0 && recipe.pretrain_epochs > 0;
+}
+
+/** Whether a unit transfers at all: it starts from model sources' weights, or pre-trains on dataset sources. */
+export function transfers(input: StrategyInput, recipe: FullRecipe): boolean {
+  return input.pretrained !== undefined || pretrains(input, recipe);
 }
 
 /**
@@ -92,12 +98,15 @@ export function bssOptions(recipe: FullRecipe, transferred: boolean): Partial<Tr
  * nothing frozen. Both phases honour the recipe's augmentation and FGSM options.
  * With l2sp > 0, fine-tuning after transfer pulls the kernels towards their pre-trained values (L2-SP).
  */
-export function pretrainAndFinetune(input: StrategyInput, recipe: FullRecipe, model: TrainableModel, options: TransferOptions): TransferStats {
+export async function pretrainAndFinetune(input: StrategyInput, recipe: FullRecipe, model: TrainableModel, options: TransferOptions): Promise<TransferStats> {
   const transferred = transfers(input, recipe);
   let pre: TrainStats | null = null;
   let anchors: (Float32Array | null)[] | null = null;
   let labelShift: PriorEstimate | null = null;
-  if (transferred) {
+  // Model sources: the trunk (and head) start from their averaged weights, then dataset sources
+  // pre-train on top, then the one transfer protocol below (head keep|reinit, freeze, lr mult, L2-SP).
+  if (input.pretrained !== undefined) model.setLayers(input.pretrained.layers);
+  if (pretrains(input, recipe)) {
     const phase = 'pre-training';
     const sources = concatDatasets(input.sources);
     const bbse = recipe.label_shift === 'bbse' && options.unlabelled !== undefined && options.unlabelled.rows > 0;
@@ -106,7 +115,7 @@ export function pretrainAndFinetune(input: StrategyInput, recipe: FullRecipe, mo
     const first = bbse ? Math.ceil(recipe.pretrain_epochs / 2) : recipe.pretrain_epochs;
     const extra = (start: number, end: number) => options.pretraining?.({ start, end }) ?? {};
     const confusionSplit = bbse ? holdOutUnlabelled(sources, BBSE_HELD_OUT, mixSeed(options.seed, STREAM_BBSE)) : null;
-    pre = trainModel(model, confusionSplit?.validation ?? sources, {
+    pre = await trainPhase(input, model, confusionSplit?.validation ?? sources, {
       ...phaseOptions(input, recipe, phase, first, mixSeed(options.seed, STREAM_PRETRAIN)),
       ...extra(0, first / recipe.pretrain_epochs),
     });
@@ -120,7 +129,7 @@ export function pretrainAndFinetune(input: StrategyInput, recipe: FullRecipe, mo
         sources.labels,
         input.numClasses,
       );
-      const rest = trainModel(model, sources, {
+      const rest = await trainPhase(input, model, sources, {
         ...phaseOptions(input, recipe, phase, recipe.pretrain_epochs - first, mixSeed(options.seed, STREAM_PRETRAIN, 2)),
         rowWeights: sourceRowWeights(sources.labels, labelShift.weights),
         ...extra(first / recipe.pretrain_epochs, 1),
@@ -128,6 +137,8 @@ export function pretrainAndFinetune(input: StrategyInput, recipe: FullRecipe, mo
       pre = { epochs: pre.epochs + rest.epochs, samples: pre.samples + rest.samples, loss: rest.epochs > 0 ? rest.loss : pre.loss };
     }
     input.observer?.onPhaseEnd?.(phase, model.snapshot());
+  }
+  if (transferred) {
     // A kept head is pre-trained too: L2-SP then anchors it as well.
     if (recipe.l2sp > 0) anchors = transferAnchors(model.snapshot(), recipe.head === 'keep');
     // keep: full fine-tuning, the pre-trained head included (its labels are the target's, matched by value).
@@ -138,7 +149,7 @@ export function pretrainAndFinetune(input: StrategyInput, recipe: FullRecipe, mo
   const target = options.target ?? input.train;
   const lwf = lwfOptions(recipe, transferred, model, target);
   if (lwf.distill && options.fineTuning?.consistency) throw new RangeError('lwf cannot be combined with consistency_weight (both add rows or targets to the batch)');
-  const fine = trainModel(model, target, {
+  const fine = await trainPhase(input, model, target, {
     ...phaseOptions(input, recipe, phase, options.epochs, mixSeed(options.seed, STREAM_FINETUNE)),
     ...(transferred && recipe.transfer_lr_mult !== 1 ? { lrScales: transferLrScales(model, recipe) } : {}),
     ...l2spOptions(recipe, anchors),
@@ -169,11 +180,11 @@ export function labelShiftExtra(estimate: PriorEstimate | null): Record<string, 
 }
 
 /** Builds the unit's model from the model spec (seeded from the unit's model stream). */
-export function buildUnitModel(input: StrategyInput, recipe: FullRecipe, seed = input.seed, hidden = input.model.hidden): TrainableModel {
+export function buildUnitModel(input: StrategyInput, recipe: FullRecipe, seed = input.seed, spec: ModelSpec = input.model): TrainableModel {
   return buildModel(input.tf, {
     inputs: input.train.cols,
     numClasses: input.numClasses,
-    spec: { ...input.model, hidden },
+    spec,
     dropout: recipe.dropout,
     seed: mixSeed(seed, STREAM_MODEL),
   });
@@ -189,7 +200,7 @@ export const finetune = defineStrategy('finetune', async (input, { recipe, evalu
   const split = recipe.label_shift === 'bbse' ? holdOutPool(input, recipe) : null;
   const model = buildUnitModel(input, recipe);
   try {
-    const { pre, fine, labelShift } = pretrainAndFinetune(input, recipe, model, {
+    const { pre, fine, labelShift } = await pretrainAndFinetune(input, recipe, model, {
       seed: input.seed,
       epochs: recipe.epochs,
       afterEpoch: targetEpochs.afterEpoch(() => evaluate(model, split?.validation)),

@@ -1,11 +1,12 @@
 // Multi-task learning with hard parameter sharing (Caruana 1997): one trunk of hidden layers, one
 // softmax head per task (the target and every chosen source), trained jointly with weighted task
 // losses (task-weighting.ts). Worker side; gets tfjs passed in. Must not import the store, the CLI or YAML.
+import { DataError } from '../errors.js';
 import type { FullRecipe } from '../spec/recipe.js';
 import { Rng, mixSeed } from '../util/rng.js';
-import { PoolCursor, addNoise, adversarialShift, mixup, runEpochs, trainModel, type TrainableModel } from '../training/index.js';
+import { PoolCursor, addNoise, adversarialShift, mixup, runEpochs, type TrainableModel } from '../training/index.js';
 import { STREAM_FINETUNE, buildUnitModel } from './finetune.js';
-import { defineStrategy, phaseOptions } from './pipeline.js';
+import { defineStrategy, phaseOptions, trainPhase } from './pipeline.js';
 import { createTaskWeights } from './task-weighting.js';
 import type { StrategyInput } from './types.js';
 
@@ -23,12 +24,14 @@ const STREAM_AUGMENT = 3;
  * computation as finetune's target-only baseline.
  */
 export const multitask = defineStrategy('multitask', async (input, { recipe, evaluate, targetEpochs }) => {
+  // Joint training has no pre-trained trunk to start from: refused rather than silently ignored.
+  if (input.pretrained !== undefined) throw new DataError('strategy multitask cannot use a model source (it trains on rows; use finetune, selftrain, distill, align or dann)');
   const model = buildUnitModel(input, recipe);
   try {
     const afterEpoch = targetEpochs.afterEpoch(() => evaluate(model));
     if (input.sources.length === 0) {
       const phase = 'target-only training';
-      const stats = trainModel(model, input.train, {
+      const stats = await trainPhase(input, model, input.train, {
         ...phaseOptions(input, recipe, phase, recipe.epochs, mixSeed(input.seed, STREAM_FINETUNE)),
         ...(afterEpoch ? { afterEpoch } : {}),
       });

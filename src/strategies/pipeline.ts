@@ -2,6 +2,7 @@
 // metrics, accuracy under attack and the model's size after it; the recipe's common training options;
 // the running count of target epochs for schedulers. Worker side; gets tfjs passed in.
 // Must not import the store, the CLI or YAML parsing.
+import { DataError } from '../errors.js';
 import { withRecipeDefaults, type FullRecipe, type StrategyName } from '../spec/recipe.js';
 import { ARTIFACT_FORMAT } from '../spec/artifacts.js';
 import type { Dataset } from '../data/types.js';
@@ -10,7 +11,8 @@ import type { ClassificationMetrics } from '../spec/metrics.js';
 import { mixSeed } from '../util/rng.js';
 import type { Preprocessing } from '../spec/units.js';
 import { projectColumns, selectFeatures } from '../data/feature-selection.js';
-import { pgdAccuracy, trainModel, type TrainableModel, type TrainOptions, type TrainingPhase } from '../training/index.js';
+import { pgdAccuracy, trainModel, type TrainableModel, type TrainOptions, type TrainStats, type TrainingPhase } from '../training/index.js';
+import type { Dataset as PhaseData } from '../data/types.js';
 import { preprocess } from './preprocess.js';
 import type { Strategy, StrategyArtifact, StrategyInput, StrategyResult } from './types.js';
 
@@ -53,6 +55,10 @@ export function defineStrategy(
       const { numClasses } = original;
       // Scored on the target's labelled rows only, so a transfer run and its baseline keep the same features.
       const kept = selectFeatures(recipe.feature_selection, recipe.feature_k, original.train);
+      if (kept && original.pretrained !== undefined) {
+        // A model source's first layer reads every column in order: selecting columns would misalign it.
+        throw new DataError('feature_selection cannot be used with a model source: its first layer reads every feature');
+      }
       const selected: StrategyInput = kept
         ? {
             ...original,
@@ -77,7 +83,7 @@ export function defineStrategy(
           if (recipe.prune_sparsity > 0) {
             const kernelMasks = trained.model.prune(recipe.prune_sparsity);
             // Retraining with the pruned weights held at zero (Han et al. 2015) recovers what one-shot pruning loses.
-            const retrained = trainModel(trained.model, input.train, {
+            const retrained = await trainPhase(input, trained.model, input.train, {
               ...phaseOptions(input, recipe, 'pruning retraining', recipe.prune_epochs, mixSeed(input.seed, STREAM_PRUNE)),
               kernelMasks,
             });
@@ -130,6 +136,11 @@ export function defineStrategy(
       }
     },
   };
+}
+
+/** Trains one single-task phase of the unit: alone (trainModel), or in its stack when it runs in one. */
+export async function trainPhase(input: StrategyInput, model: TrainableModel, data: PhaseData, options: TrainOptions): Promise<TrainStats> {
+  return input.training ? input.training(model, data, options) : trainModel(model, data, options);
 }
 
 export function evaluateModel(model: TrainableModel, ds: Dataset, numClasses: number): ClassificationMetrics {

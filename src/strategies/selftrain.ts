@@ -7,9 +7,9 @@ import type { FullRecipe } from '../spec/recipe.js';
 import { concatDatasets, holdOutUnlabelled } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import { mixSeed } from '../util/rng.js';
-import { softmaxRows, trainModel, type Consistency, type TrainableModel } from '../training/index.js';
+import { softmaxRows, type Consistency, type TrainableModel } from '../training/index.js';
 import { bssOptions, buildUnitModel, l2spOptions, pretrainAndFinetune, transferLrScales } from './finetune.js';
-import { defineStrategy, phaseOptions } from './pipeline.js';
+import { defineStrategy, phaseOptions, trainPhase } from './pipeline.js';
 import { clusterPseudoLabels } from './cluster-labels.js';
 
 const STREAM_POOL = 7;
@@ -36,7 +36,7 @@ export const selftrain = defineStrategy('selftrain', async (input, { recipe, eva
         ? { pool: unlabelled.features, rows: unlabelled.rows, weight: recipe.consistency_weight, noise: recipe.consistency_noise }
         : undefined;
     const afterEpoch = targetEpochs.afterEpoch(() => evaluate(model, validation));
-    const first = pretrainAndFinetune(input, recipe, model, {
+    const first = await pretrainAndFinetune(input, recipe, model, {
       seed: input.seed,
       epochs: bounds[1]!,
       afterEpoch,
@@ -51,7 +51,7 @@ export const selftrain = defineStrategy('selftrain', async (input, { recipe, eva
           ? clusterPseudoLabels(first.transferred ? model : null, input.train, unlabelled, classes, mixSeed(input.seed, STREAM_CLUSTER, round))
           : pseudoLabel(model, unlabelled, classes, recipe);
       const data = pseudo.rows.rows > 0 ? concatDatasets([input.train, pseudo.rows]) : input.train;
-      const stats = trainModel(model, data, {
+      const stats = await trainPhase(input, model, data, {
         ...phaseOptions(input, recipe, 'self-training', bounds[round + 1]! - bounds[round]!, mixSeed(input.seed, STREAM_ROUND, round)),
         ...(first.transferred && recipe.transfer_lr_mult !== 1 ? { lrScales: transferLrScales(model, recipe) } : {}),
         ...l2spOptions(recipe, first.anchors),

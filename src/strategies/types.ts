@@ -4,10 +4,12 @@
 import type { ModelSpec } from '../spec/study.js';
 import type { Recipe, StrategyName } from '../spec/recipe.js';
 import type { Dataset } from '../data/types.js';
+import type { PretrainedLayers } from '../data/model-folder.js';
 import type { ClassificationMetrics } from '../spec/metrics.js';
 import type { EvaluatedModel } from '../spec/units.js';
 import type { ModelArtifact, ModelMeta } from '../spec/artifacts.js';
 import type { LayerSnapshot, Tf, TrainingPhase } from '../training/types.js';
+import type { PhaseTrainer } from '../training/phase-stack.js';
 
 export type { LayerSnapshot, Tf, TrainingPhase } from '../training/types.js';
 
@@ -26,6 +28,11 @@ export interface StrategyInput {
   readonly tf: Tf;
   /** The chosen sources, materialised (empty: the target-only baseline). */
   readonly sources: readonly Dataset[];
+  /**
+   * The chosen model sources' weights, averaged (src/data/model-folder.ts): the model starts from
+   * them, then pre-trains on `sources` if any, then the transfer protocol. Absent: none chosen.
+   */
+  readonly pretrained?: PretrainedLayers;
   /** The target's labelled rows. */
   readonly train: Dataset;
   readonly validation: Dataset;
@@ -50,6 +57,11 @@ export interface StrategyInput {
   readonly onTargetEpoch?: (epoch: number, evaluate: () => ClassificationMetrics) => boolean;
   /** Also hand back the final model (StrategyResult.artifact), exported before it is disposed. */
   readonly artifact?: boolean;
+  /**
+   * Trains the unit's single-task phases (default trainModel): a PhaseStack's `train` when the unit
+   * runs in a stack with others (the results are the same; see src/training/stacked.ts).
+   */
+  readonly training?: PhaseTrainer;
 }
 
 /** A strategy's model as data; the backend is the caller's to add (the worker knows it). */

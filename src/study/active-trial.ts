@@ -1,7 +1,7 @@
 // A trial this runner holds while its units train: its planned units (target x seed), the results
 // in, the rung values its units reached, their stop switches, and whether the scheduler pruned it.
 // Built from an asked trial, reusing every unit a previous attempt already recorded. Main thread.
-import { chosenSources, recipeFor } from '../search/space.js';
+import { chosenSources, modelFor, recipeFor } from '../search/space.js';
 import type { Scheduler } from '../search/schedulers/index.js';
 import type { ClassificationMetrics } from '../spec/metrics.js';
 import type { StoredUnit } from '../spec/units.js';
@@ -35,7 +35,7 @@ export function activeTrial(handle: StudyHandle, asked: AskedTrial, scheduler: S
   const { study, store } = handle;
   const recipe = recipeFor(study, asked.params);
   const rungs = scheduler.rungs(asked.number, recipe.epochs);
-  const plans = planUnits(study, asked.number, recipe, chosenSources(study, asked.params), rungs);
+  const plans = planUnits(study, asked.number, recipe, chosenSources(study, asked.params), rungs, modelFor(study, asked.params));
   const done = new Map(
     store.getUnits(asked.id).map((u) => [unitKey(u.target, u.seed), decodeStoredUnit(u.result, `trial #${asked.number}: unit ${u.target}/${u.seed}`)]),
   );

@@ -18,6 +18,9 @@ import {
   type BayesSamplerSpec,
   type GpSamplerSpec,
   type Budget,
+  type CnnSpec,
+  type ConvBlockSpec,
+  type MlpSpec,
   type ModelSpec,
   type Objective,
   type ResolvedStudy,
@@ -26,7 +29,7 @@ import {
   type SchedulerSpec,
   type ScreenKind,
 } from '../spec/study.js';
-import type { DatasetSpec, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
+import type { DatasetSpec, ModelSourceSpec, PretrainedModelSpec, SourceSpec, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
 import type { EvaluatedModel, Preprocessing, RungReport, StoredUnit, TrainingCost } from '../spec/units.js';
 import { SCALING_FITS } from '../spec/recipe.js';
 import { ARTIFACT_FORMAT, type ModelArtifact, type ModelMeta, type WeightSpec } from '../spec/artifacts.js';
@@ -101,6 +104,10 @@ const transform = tagged<TransformSpec>('kind', {
 });
 
 const task = shape<TaskSpec>({ name: string, dataset, transforms: arrayOf(transform) });
+const pretrainedModel = shape<PretrainedModelSpec>({ path: string, digest: string, inputs: integer, units: arrayOf(integer), classNames: arrayOf(string) });
+const modelSource = shape<ModelSourceSpec>({ name: string, model: pretrainedModel });
+/** A stored source: a model source when it has `model`, else a dataset task (as every spec before model sources). */
+const source: Check<SourceSpec> = (v, path) => (typeof v === 'object' && v !== null && 'model' in v ? modelSource(v, path) : task(v, path));
 const testSplit = shape<NonNullable<TargetSpec['test']>>({ rows: optional(integer), share: optional(number), seed: integer });
 const target = shape<TargetSpec>({ name: string, dataset, transforms: arrayOf(transform), labelled: integer, test: optional(testSplit) });
 
@@ -176,13 +183,28 @@ const budget = shape<Budget>({
   workerMemoryMb: optional(integer),
 });
 
-const model = shape<ModelSpec>({ kind: oneOf(['mlp']), hidden: arrayOf(integer), activation: oneOf(ACTIVATIONS), dropout: number });
+const mlpModel = shape<MlpSpec>({ kind: oneOf(['mlp']), hidden: arrayOf(integer), activation: oneOf(ACTIVATIONS), dropout: number });
+const convBlock = shape<ConvBlockSpec>({ filters: integer, kernel: integer, stride: integer, pool: integer });
+const imageShape: Check<readonly [number, number, number]> = (v, path) => {
+  const values = arrayOf(integer)(v, path);
+  if (values.length !== 3) throw new CheckError(path, `three sizes [H, W, C] (got ${values.length})`);
+  return [values[0]!, values[1]!, values[2]!];
+};
+const cnnModel = shape<CnnSpec>({
+  kind: oneOf(['cnn']),
+  input_shape: imageShape,
+  conv: arrayOf(convBlock),
+  hidden: arrayOf(integer),
+  activation: oneOf(ACTIVATIONS),
+  dropout: number,
+});
+const model = tagged<ModelSpec>('kind', { mlp: mlpModel, cnn: cnnModel });
 
 const resolvedStudy = shape<ResolvedStudy>({
   name: string,
   seed: integer,
   file: nullable(string),
-  sources: arrayOf(task),
+  sources: arrayOf(source),
   targets: arrayOf(target),
   model,
   recipe,

@@ -8,8 +8,9 @@ import type { WorkerFault } from '../util/fault-injection.js';
 import { openUnitLink, type UnitChannel } from './unit-link.js';
 import { sharedDatasetsFor, workerEntryPath } from '../worker/index.js';
 import type { BackendName, SerializedError, TrialUnit, UnitResult, WorkerInfo } from '../spec/units.js';
-import type { WorkerData, WorkerRequest, WorkerResponse } from '../worker/protocol.js';
+import type { StackUnitOutcome, WorkerData, WorkerRequest, WorkerResponse } from '../worker/protocol.js';
 import type { ScreenResult, ScreenTask } from '../spec/screens.js';
+import type { TaskSpec } from '../spec/tasks.js';
 
 /** A unit failed inside the worker (or the worker died, or the unit timed out); the reason is plain data. */
 export class UnitFailedError extends TasksieveError {
@@ -52,6 +53,14 @@ export interface ExecutorOptions {
   readonly workerMemoryMb?: number;
   /** TEST-ONLY faults for the workers (src/util/fault-injection.ts). */
   readonly faults?: readonly WorkerFault[];
+  /**
+   * Most units of one trial a worker trains at once, stacked (src/worker/run-stack.ts; default 1: one
+   * unit per task, the plain path). With more, units wait in the executor until a worker is free,
+   * and a free worker takes its share of the waiting units (never so many that another free worker
+   * idles), those of one trial with the same model and recipe. Each unit settles as soon as it ends.
+   * A stack's time limit is unitTimeoutMs per unit in it.
+   */
+  readonly stack?: number;
   /** Aborts start-up: the pool is destroyed and start() throws PoolStartAbortedError. */
   readonly signal?: AbortSignal;
 }
@@ -61,6 +70,8 @@ export interface Executor {
   readonly backend: BackendName;
   /** Units that can run at once (worker threads). */
   readonly slots: number;
+  /** Units the executor takes per slot at once (stacked in one worker; 1: none). */
+  readonly stackSize?: number;
   /** Milliseconds it took to start every worker and initialise tfjs in it (paid once per run). */
   readonly startupMs: number;
   /** `channel`: rung reports while the unit trains, and a way to stop it early (see UnitChannel). */
@@ -82,6 +93,12 @@ export class PoolExecutor implements Executor {
   private created = 0;
   private destroyed = 0;
   private readonly waiters = new Set<() => void>();
+  /** Stacking (options.stack > 1): units waiting for a free worker, and worker tasks running. */
+  private readonly queue: Queued[] = [];
+  private tasks = 0;
+  private pumpScheduled = false;
+  /** Stacked worker tasks started and the units they held (diagnostics, tests). */
+  readonly stackStats = { tasks: 0, units: 0 };
 
   private constructor(
     private readonly pool: Piscina<WorkerRequest, WorkerResponse>,
@@ -195,7 +212,119 @@ export class PoolExecutor implements Executor {
     }
   }
 
-  async runUnit(unit: TrialUnit, signal?: AbortSignal, channel?: UnitChannel): Promise<UnitResult> {
+  get stackSize(): number {
+    return this.options.stack ?? 1;
+  }
+
+  runUnit(unit: TrialUnit, signal?: AbortSignal, channel?: UnitChannel): Promise<UnitResult> {
+    if (this.stackSize <= 1) return this.runAlone(unit, signal, channel);
+    return new Promise<UnitResult>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const queued: Queued = { unit, signal, channel, resolve, reject };
+      // Aborted while it waits (its trial handed back or failed): it leaves the queue at once.
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const at = this.queue.indexOf(queued);
+          if (at >= 0) {
+            this.queue.splice(at, 1);
+            reject(signal.reason);
+          }
+        },
+        { once: true },
+      );
+      this.queue.push(queued);
+      this.schedulePump();
+    });
+  }
+
+  /**
+   * Pumps after the current turn: the run loop hands out several units in one go, and refills only
+   * once the results it was given have been recorded (their continuations run first).
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  /**
+   * Gives every free worker its share of the waiting units: the oldest one and, up to the stack size
+   * and ceil(waiting / free workers), the next ones of its trial with the same model and recipe.
+   */
+  private pump(): void {
+    while (this.tasks < this.slots && this.queue.length > 0) {
+      const share = Math.min(this.stackSize, Math.ceil(this.queue.length / (this.slots - this.tasks)));
+      const first = this.queue.shift()!;
+      const key = stackKey(first.unit);
+      const chunk = [first];
+      for (let i = 0; i < this.queue.length && chunk.length < share; ) {
+        if (stackKey(this.queue[i]!.unit) === key) chunk.push(...this.queue.splice(i, 1));
+        else i++;
+      }
+      this.tasks++;
+      const task =
+        chunk.length === 1
+          ? this.runAlone(first.unit, first.signal, first.channel).then(first.resolve, first.reject)
+          : this.runStackTask(chunk);
+      void task.finally(() => {
+        this.tasks--;
+        this.schedulePump();
+      });
+    }
+  }
+
+  /** One worker task training `chunk` stacked; each unit settles when its outcome arrives. */
+  private async runStackTask(chunk: readonly Queued[]): Promise<void> {
+    this.stackStats.tasks += 1;
+    this.stackStats.units += chunk.length;
+    const settled = new Set<number>();
+    const settle = (i: number, outcome: StackUnitOutcome | { readonly type: 'thrown'; readonly error: unknown }) => {
+      if (settled.has(i)) return;
+      settled.add(i);
+      const q = chunk[i]!;
+      if (outcome.type === 'thrown') q.reject(outcome.error);
+      else if (outcome.type === 'unit-error') q.reject(new UnitFailedError(outcome.error));
+      else if (outcome.result.backend !== this.backend) {
+        q.reject(new UnitFailedError({ name: 'BackendMismatchError', message: `a worker thread ran the unit on ${outcome.result.backend}, but this study runs on ${this.backend}` }));
+      } else q.resolve(outcome.result);
+    };
+    const timeoutMs = this.options.unitTimeoutMs;
+    if (timeoutMs !== undefined) await this.whenFull(REPLACEMENT_WAIT_MS);
+    const timeout = timeoutMs !== undefined ? new AbortController() : null;
+    const timer = timeout !== null ? setTimeout(() => timeout.abort(), timeoutMs! * chunk.length) : null;
+    const signals = [...new Set(chunk.map((q) => q.signal).filter((s): s is AbortSignal => s !== undefined)), ...(timeout ? [timeout.signal] : [])];
+    const combined = signals.length === 0 ? null : signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
+    const links = chunk.map((q, i) => openUnitLink(q.channel ?? {}, (outcome) => settle(i, outcome)));
+    try {
+      const reply = await this.pool.run(
+        {
+          type: 'stack',
+          units: chunk.map((q) => q.unit),
+          ports: links.map((l) => l.port),
+          datasets: sharedDatasetsFor(chunk.flatMap((q) => [q.unit.target, ...q.unit.sources])),
+        },
+        { signal: combined, transferList: links.map((l) => l.port) },
+      );
+      if (reply.type !== 'stack-result') throw new Error(`worker answered ${reply.type} to a stack`);
+      reply.outcomes.forEach((outcome, i) => settle(i, outcome));
+    } catch (error) {
+      chunk.forEach((q, i) => {
+        if (q.signal?.aborted) settle(i, { type: 'thrown', error });
+        else if (timeout?.signal.aborted) {
+          settle(i, { type: 'unit-error', error: { name: 'UnitTimeoutError', code: 'E_UNIT_TIMEOUT', message: `unit timed out after ${seconds(timeoutMs! * chunk.length)} (a stack of ${chunk.length})` } });
+        } else settle(i, { type: 'unit-error', error: deathReason(error, this.options.workerMemoryMb) });
+      });
+    } finally {
+      if (timer !== null) clearTimeout(timer);
+      for (const link of links) link.close();
+    }
+  }
+
+  private async runAlone(unit: TrialUnit, signal?: AbortSignal, channel?: UnitChannel): Promise<UnitResult> {
     const timeoutMs = this.options.unitTimeoutMs;
     // The timeout measures the unit, not the wait for a replacement thread to initialise (seconds of
     // tfjs start-up): with at most `slots` units in flight, a full pool runs this unit at once.
@@ -209,7 +338,7 @@ export class PoolExecutor implements Executor {
     const link = channel !== undefined ? openUnitLink(channel) : null;
     try {
       // The main thread's parses of the unit's data files go along: the worker reads them in place.
-      const datasets = sharedDatasetsFor([unit.target, ...unit.sources]);
+      const datasets = sharedDatasetsFor([unit.target, ...unit.sources.filter((s): s is TaskSpec => !('model' in s))]);
       reply = await this.pool.run(
         link !== null ? { type: 'unit', unit, port: link.port, datasets } : { type: 'unit', unit, datasets },
         { signal: combined, ...(link !== null ? { transferList: [link.port] } : {}) },
@@ -242,7 +371,7 @@ export class PoolExecutor implements Executor {
   async runScreen(task: ScreenTask, signal?: AbortSignal): Promise<ScreenResult> {
     let reply: WorkerResponse;
     try {
-      const datasets = sharedDatasetsFor([task.source, ...task.targets]);
+      const datasets = sharedDatasetsFor([...('model' in task.source ? [] : [task.source]), ...task.targets]);
       reply = await this.pool.run({ type: 'screen', task, datasets }, { signal: signal ?? null });
     } catch (error) {
       if (signal?.aborted) throw error;
@@ -261,6 +390,7 @@ export class PoolExecutor implements Executor {
   }
 
   async close(): Promise<void> {
+    for (const q of this.queue.splice(0)) q.reject(new Error('the pool was closed before the unit started'));
     await this.pool.destroy();
     this.notify();
   }
@@ -272,7 +402,22 @@ export class PoolExecutor implements Executor {
   }
 }
 
+/** A unit waiting for a free worker (stacking). */
+interface Queued {
+  readonly unit: TrialUnit;
+  readonly signal: AbortSignal | undefined;
+  readonly channel: UnitChannel | undefined;
+  resolve(result: UnitResult): void;
+  reject(error: unknown): void;
+}
+
+/** Units that may share a stack: one trial's, with the same model and recipe. */
+function stackKey(unit: TrialUnit): string {
+  return JSON.stringify([unit.trialNumber, unit.model, unit.recipe]);
+}
+
 function checkOptions(options: ExecutorOptions): void {
+  if (options.stack !== undefined && !(Number.isInteger(options.stack) && options.stack >= 1)) throw new RangeError('options.stack must be a positive integer');
   if (!Number.isInteger(options.workers) || options.workers < 1) throw new RangeError('options.workers must be a positive integer');
   if (options.unitTimeoutMs !== undefined && !(Number.isFinite(options.unitTimeoutMs) && options.unitTimeoutMs > 0)) {
     throw new RangeError('options.unitTimeoutMs must be a positive number');

@@ -379,7 +379,9 @@ class StudyRun {
 
   /** Fills free worker slots with pending units, asking for new trials when none is pending. */
   private fill(): void {
-    while (this.phase !== 'stopping' && this.fatal === null && this.inflight < this.executor.slots) {
+    // A stacking executor takes up to stackSize units per worker at once (they wait in it for a free one).
+    const capacity = this.executor.slots * (this.executor.stackSize ?? 1);
+    while (this.phase !== 'stopping' && this.fatal === null && this.inflight < capacity) {
       const next = this.nextPending();
       if (!next) {
         if (this.phase === 'draining') break;

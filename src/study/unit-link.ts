@@ -2,7 +2,7 @@
 // forwards a stop request to it. Main thread; imports only protocol types from the worker side.
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { RungReport } from '../spec/units.js';
-import type { UnitCommand, UnitMessage } from '../worker/protocol.js';
+import type { StackUnitOutcome, UnitCommand, UnitMessage } from '../worker/protocol.js';
 
 /** The live side of a running unit, for schedulers. */
 export interface UnitChannel {
@@ -22,10 +22,12 @@ export interface UnitLink {
   close(): void;
 }
 
-export function openUnitLink(channel: UnitChannel): UnitLink {
+/** `onOutcome`: a stacked unit's result or error, sent over its port as soon as it ends. */
+export function openUnitLink(channel: UnitChannel, onOutcome?: (outcome: StackUnitOutcome) => void): UnitLink {
   const { port1, port2 } = new MessageChannel();
   port1.on('message', (message: UnitMessage) => {
     if (message.type === 'intermediate') channel.onReport?.({ epoch: message.epoch, metrics: message.metrics });
+    else onOutcome?.(message);
   });
   const stop = channel.stop;
   const onStop = () => port1.postMessage({ type: 'stop' } satisfies UnitCommand);

@@ -2,8 +2,8 @@
 // baseline they are compared with. Main thread; pure apart from hashing.
 import { createHash } from 'node:crypto';
 import type { Recipe } from '../spec/recipe.js';
-import type { ResolvedStudy } from '../spec/study.js';
-import type { TargetSpec, TaskSpec } from '../spec/tasks.js';
+import type { ModelSpec, ResolvedStudy } from '../spec/study.js';
+import type { SourceSpec, TargetSpec, TaskSpec } from '../spec/tasks.js';
 import { OBJECTIVE_METRICS, type ClassificationMetrics, type ObjectiveMetric } from '../spec/metrics.js';
 import type { Json } from '../spec/records.js';
 import type { EvaluatedModel, StoredUnit, TrialUnit, UnitResult } from '../spec/units.js';
@@ -17,9 +17,13 @@ export interface UnitPlan {
   readonly baselineKey: string;
 }
 
-/** Baseline results are shared by every trial with the same recipe, target and seed. */
-export function baselineKey(recipe: Recipe, target: string, seedIndex: number): string {
-  const digest = createHash('sha256').update(JSON.stringify(recipe)).digest('hex').slice(0, 16);
+/**
+ * Baseline results are shared by every trial with the same recipe, model, target and seed. The model
+ * is hashed in only when a trial's architecture differs from the study's, so keys of studies without
+ * architecture parameters stay as they were.
+ */
+export function baselineKey(recipe: Recipe, target: string, seedIndex: number, model: ModelSpec | null = null): string {
+  const digest = createHash('sha256').update(JSON.stringify(model === null ? recipe : { recipe, model })).digest('hex').slice(0, 16);
   return `${digest}:${target}:${seedIndex}`;
 }
 
@@ -27,21 +31,23 @@ export function planUnits(
   study: ResolvedStudy,
   trialNumber: number,
   recipe: Recipe,
-  sources: readonly TaskSpec[],
+  sources: readonly SourceSpec[],
   rungs: readonly number[] = [],
+  model: ModelSpec = study.model,
 ): UnitPlan[] {
   const plans: UnitPlan[] = [];
+  const ownModel = model === study.model || JSON.stringify(model) === JSON.stringify(study.model);
   for (const target of study.targets) {
     for (let seedIndex = 0; seedIndex < study.budget.seeds; seedIndex++) {
       plans.push({
         target,
         seedIndex,
-        baselineKey: baselineKey(recipe, target.name, seedIndex),
+        baselineKey: baselineKey(recipe, target.name, seedIndex, ownModel ? null : model),
         unit: {
           trialNumber,
           target,
           sources,
-          model: study.model,
+          model,
           recipe,
           seed: unitSeed(study.seed, seedIndex),
           withBaseline: false,

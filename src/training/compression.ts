@@ -1,5 +1,5 @@
-// Compression after training: magnitude pruning and int8 post-training quantisation of the MLP's
-// kernels, in place, and the model's size (parameters, non-zeros, bytes). Worker side; gets tfjs
+// Compression after training: magnitude pruning and int8 post-training quantisation of a model's
+// kernels (Dense and conv), in place, and the model's size (parameters, non-zeros, bytes). Worker side; gets tfjs
 // passed in. Must not import the store, the CLI or YAML parsing.
 import type { DenseStack } from './dense.js';
 import type { ModelSize, Tf } from './types.js';
@@ -37,7 +37,10 @@ export function pruneByMagnitude(tf: Tf, mlp: DenseStack, sparsity: number): Flo
 export function quantizeInt8(tf: Tf, mlp: DenseStack): void {
   for (const d of mlp.dense) {
     const values = Float32Array.from(d.kernel.dataSync());
-    const [rows, cols] = d.kernel.shape as [number, number];
+    // The output units are the last axis (Dense [in, out], conv [k, k, in, filters]): row-major, the
+    // kernel is a [size / out, out] matrix either way.
+    const cols = d.kernel.shape[d.kernel.shape.length - 1] as number;
+    const rows = d.kernel.size / cols;
     for (let c = 0; c < cols; c++) {
       let max = 0;
       for (let r = 0; r < rows; r++) max = Math.max(max, Math.abs(values[r * cols + c] as number));

@@ -26,7 +26,7 @@ export function inferenceWeights(mlp: DenseStack): LayerWeights[] {
 }
 
 /** The hidden layers' activation function. */
-export function activate(tf: Tf, activation: Activation, x: tfjs.Tensor2D): tfjs.Tensor2D {
+export function activate<T extends tfjs.Tensor>(tf: Tf, activation: Activation, x: T): T {
   switch (activation) {
     case 'relu':
       return tf.relu(x);

@@ -148,6 +148,21 @@ const STREAM_AUGMENT = 3;
 const STREAM_CONSISTENCY = 4;
 const STREAM_ALIGNMENT = 5;
 
+/** The random streams of one training phase, from its seed (trainModel's, and a stacked unit's). */
+export function phaseStreams(seed: number): { orderRng: Rng; dropoutRng: Rng; augmentRng: Rng; consistencyRng: Rng } {
+  return {
+    orderRng: new Rng(mixSeed(seed, STREAM_ORDER)),
+    dropoutRng: new Rng(mixSeed(seed, STREAM_DROPOUT)),
+    augmentRng: new Rng(mixSeed(seed, STREAM_AUGMENT)),
+    consistencyRng: new Rng(mixSeed(seed, STREAM_CONSISTENCY)),
+  };
+}
+
+/** Rows per batch of a phase over `rows` rows (never more than the rows). */
+export function phaseBatchSize(options: Pick<TrainOptions, 'batchSize'>, rows: number): number {
+  return Math.max(1, Math.min(options.batchSize, rows));
+}
+
 /**
  * Trains the layers of `model` that are trainable on `data` with softmax cross-entropy, in place.
  * Every row is seen once per epoch, in an order drawn from the seed; the last batch of an epoch may
@@ -168,61 +183,23 @@ export function trainModel(model: TrainableModel, data: Dataset, options: TrainO
     ...(options.weightDecay ? { weightDecay: options.weightDecay } : {}),
     ...(options.l2sp && options.anchors ? { l2sp: options.l2sp, anchors: options.anchors } : {}),
   });
-  const orderRng = new Rng(mixSeed(options.seed, STREAM_ORDER));
-  const dropoutRng = new Rng(mixSeed(options.seed, STREAM_DROPOUT));
-  const augmentRng = new Rng(mixSeed(options.seed, STREAM_AUGMENT));
-  const consistencyRng = new Rng(mixSeed(options.seed, STREAM_CONSISTENCY));
+  const { orderRng, dropoutRng, augmentRng, consistencyRng } = phaseStreams(options.seed);
   const { rows, cols } = data;
   const classes = options.numClasses;
-  const batchSize = Math.max(1, Math.min(options.batchSize, rows));
-  const { augment, adversarial, consistency, distill } = options;
+  const batchSize = phaseBatchSize(options, rows);
+  const { adversarial, consistency } = options;
   const pool = consistency && consistency.weight > 0 && consistency.rows > 0 ? new PoolCursor(consistency.rows, consistencyRng) : null;
+  const fill = batchFiller(data, options, batchSize, augmentRng);
   const { alignment } = options;
   const aligned = alignment && alignment.rows > 0 ? new PoolCursor(alignment.rows, new Rng(mixSeed(options.seed, STREAM_ALIGNMENT))) : null;
   if (aligned && options.featureGradient) throw new RangeError('a phase takes feature alignment or a feature gradient, not both');
   const steps = Math.ceil(rows / batchSize);
   let epochsStarted = 0;
-  // One set of batch buffers for the whole run: a tensor made from them lives only inside the
-  // step's tidy (the cpu backend keeps a reference to its array until the tensor is disposed),
-  // and a fresh 100 KB array per batch keeps the garbage collector busy on a second core.
-  const buffers = {
-    x: new Float32Array(batchSize * cols),
-    y: new Float32Array(batchSize * classes),
-    weights: options.rowWeights ? new Float32Array(batchSize) : null,
-    soft: distill ? new Float32Array(batchSize * classes) : null,
-  };
   let order: Int32Array = new Int32Array(0);
   const batch = (step: number): PlannedBatch => {
     const start = step * batchSize;
     const n = Math.min(batchSize, rows - start);
-    const x = buffers.x.subarray(0, n * cols);
-    const y = buffers.y.subarray(0, n * classes).fill(0);
-    const weights = buffers.weights?.subarray(0, n) ?? null;
-    const soft = buffers.soft?.subarray(0, n * classes) ?? null;
-    for (let i = 0; i < n; i++) {
-      const row = order[start + i] as number;
-      x.set(data.features.subarray(row * cols, (row + 1) * cols), i * cols);
-      if (options.targets) y.set(options.targets.subarray(row * classes, (row + 1) * classes), i * classes);
-      else y[i * classes + (data.labels[row] as number)] = 1;
-      if (weights) weights[i] = options.rowWeights![row] as number;
-      if (soft) soft.set(distill!.soft.subarray(row * classes, (row + 1) * classes), i * classes);
-    }
-    if (augment && augment.mixupAlpha > 0) {
-      mixup(augmentRng, augment.mixupAlpha, n, [
-        { values: x, width: cols },
-        { values: y, width: classes },
-        ...(weights ? [{ values: weights, width: 1 }] : []),
-        ...(soft ? [{ values: soft, width: classes }] : []),
-      ]);
-    }
-    if (augment && augment.noise > 0) addNoise(x, augment.noise, augmentRng);
-    let planned: Batch = {
-      n,
-      x,
-      y,
-      scale: weights ? weights.map((w) => w / n) : null,
-      distill: soft ? { soft, temperature: distill!.temperature, alpha: distill!.alpha } : null,
-    };
+    let planned: Batch = fill(order, start, n);
     if (adversarial && adversarial.epsilon > 0 && adversarial.ratio > 0) {
       planned = withAdversarial(trainer, planned, adversarial);
     }
@@ -250,4 +227,59 @@ export function trainModel(model: TrainableModel, data: Dataset, options: TrainO
   } finally {
     trainer.dispose();
   }
+}
+
+/**
+ * The rows `order[start .. start + n)` of `data` as a batch: features, one-hot (or given) targets,
+ * row weights and teacher probabilities, then mixup and input noise from `augmentRng`. One set of
+ * buffers for the whole run: a tensor made from them lives only inside the step's tidy (the cpu
+ * backend keeps a reference to its array until the tensor is disposed), and a fresh 100 KB array per
+ * batch keeps the garbage collector busy on a second core. Shared by trainModel and trainStacked, so
+ * a unit trained in a stack draws exactly the batches it draws alone.
+ */
+export function batchFiller(
+  data: Dataset,
+  options: TrainOptions,
+  batchSize: number,
+  augmentRng: Rng,
+): (order: Int32Array, start: number, n: number) => Batch {
+  const { cols } = data;
+  const classes = options.numClasses;
+  const { augment, distill } = options;
+  const buffers = {
+    x: new Float32Array(batchSize * cols),
+    y: new Float32Array(batchSize * classes),
+    weights: options.rowWeights ? new Float32Array(batchSize) : null,
+    soft: distill ? new Float32Array(batchSize * classes) : null,
+  };
+  return (order, start, n) => {
+    const x = buffers.x.subarray(0, n * cols);
+    const y = buffers.y.subarray(0, n * classes).fill(0);
+    const weights = buffers.weights?.subarray(0, n) ?? null;
+    const soft = buffers.soft?.subarray(0, n * classes) ?? null;
+    for (let i = 0; i < n; i++) {
+      const row = order[start + i] as number;
+      x.set(data.features.subarray(row * cols, (row + 1) * cols), i * cols);
+      if (options.targets) y.set(options.targets.subarray(row * classes, (row + 1) * classes), i * classes);
+      else y[i * classes + (data.labels[row] as number)] = 1;
+      if (weights) weights[i] = options.rowWeights![row] as number;
+      if (soft) soft.set(distill!.soft.subarray(row * classes, (row + 1) * classes), i * classes);
+    }
+    if (augment && augment.mixupAlpha > 0) {
+      mixup(augmentRng, augment.mixupAlpha, n, [
+        { values: x, width: cols },
+        { values: y, width: classes },
+        ...(weights ? [{ values: weights, width: 1 }] : []),
+        ...(soft ? [{ values: soft, width: classes }] : []),
+      ]);
+    }
+    if (augment && augment.noise > 0) addNoise(x, augment.noise, augmentRng);
+    return {
+      n,
+      x,
+      y,
+      scale: weights ? weights.map((w) => w / n) : null,
+      distill: soft ? { soft, temperature: distill!.temperature, alpha: distill!.alpha } : null,
+    };
+  };
 }

@@ -206,8 +206,8 @@ export function forwardLogits(tf: Tf, layers: readonly LayerWeights[], activatio
   return h;
 }
 
-/** dLoss/d(pre-activation) from dLoss/d(activation) and the activation's output. */
-function activationGrad(tf: Tf, dy: tfjs.Tensor2D, y: tfjs.Tensor2D, activation: Activation, c: LoopConstants): tfjs.Tensor2D {
+/** dLoss/d(pre-activation) from dLoss/d(activation) and the activation's output (any rank). */
+export function activationGrad<T extends tfjs.Tensor>(tf: Tf, dy: T, y: T, activation: Activation, c: LoopConstants): T {
   switch (activation) {
     case 'relu':
       return tf.mul(dy, tf.step(y));

@@ -51,6 +51,19 @@ export class Mlp implements TrainableModel {
     });
   }
 
+  setLayers(layers: readonly { readonly kernel: Float32Array; readonly bias: Float32Array }[]): void {
+    const { tf } = this;
+    if (layers.length !== this.dense.length) throw new Error(`${layers.length} layers of weights for a model of ${this.dense.length}`);
+    this.dense.forEach((d, i) => {
+      const { kernel, bias } = layers[i]!;
+      if (kernel.length !== d.kernel.size || bias.length !== d.bias.size) throw new Error(`layer ${i}: weights of ${kernel.length}+${bias.length} values for ${d.kernel.size}+${d.bias.size}`);
+      tf.tidy(() => {
+        d.kernel.assign(tf.tensor2d(kernel, d.kernel.shape as [number, number]));
+        d.bias.assign(tf.tensor1d(bias));
+      });
+    });
+  }
+
   /** Glorot-uniform kernel, zero bias. */
   reinitHead(seed: number): void {
     const { tf } = this;

@@ -52,7 +52,7 @@ export interface Batch {
   readonly taskRows?: readonly number[] | null;
   /**
    * An extra loss on the last hidden layer's activations (domain adaptation: CORAL, MMD, a domain
-   * classifier through gradient reversal): its gradient there joins the head's (MLP only).
+   * classifier through gradient reversal): its gradient there joins the head's (the MLP and the CNN).
    */
   readonly featureGradient?: FeatureGradient | null;
 }
@@ -166,6 +166,11 @@ export interface TrainableModel {
   trainableLayers(): readonly boolean[];
   /** Freezes the first `count` layers below the head and unfreezes the rest; the head always trains. */
   freezeBody(count: number): void;
+  /**
+   * Sets every layer's kernel and bias (row-major, from the input, the head last): a pretrained
+   * model source's weights. Throws when a shape differs (load time has checked they fit).
+   */
+  setLayers(layers: readonly { readonly kernel: Float32Array; readonly bias: Float32Array }[]): void;
   /** Draws fresh head weights from `seed` (e.g. after pre-training on other label spaces). */
   reinitHead(seed: number): void;
   /** A trainer stepping the trainable layers' own weights. */

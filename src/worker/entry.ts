@@ -19,6 +19,7 @@ interface Ready {
   readonly runUnit: typeof import('./run-unit.js').runUnit;
   readonly portControl: typeof import('./unit-port.js').portControl;
   readonly runScreen: typeof import('./run-screen.js').runScreen;
+  readonly runStack: typeof import('./run-stack.js').runStack;
   readonly tf: typeof import('./backend.js').tf;
 }
 
@@ -32,7 +33,8 @@ const ready: Ready | { readonly error: SerializedError } = await (async () => {
     const { runUnit } = await import('./run-unit.js');
     const { portControl } = await import('./unit-port.js');
     const { runScreen } = await import('./run-screen.js');
-    return { backend, tf, runUnit, portControl, runScreen, initMs: performance.now() - started };
+    const { runStack } = await import('./run-stack.js');
+    return { backend, tf, runUnit, portControl, runScreen, runStack, initMs: performance.now() - started };
   } catch (error) {
     // Kept and reported with every request rather than thrown: a worker that cannot start would
     // otherwise be respawned by the pool again and again.
@@ -44,6 +46,7 @@ export default async function handle(request: WorkerRequest): Promise<WorkerResp
   if ('error' in ready) {
     if (request.type === 'unit') return { type: 'unit-error', error: ready.error };
     if (request.type === 'screen') return { type: 'screen-error', error: ready.error };
+    if (request.type === 'stack') return { type: 'stack-result', outcomes: request.units.map(() => ({ type: 'unit-error', error: ready.error })) };
     throw Object.assign(new Error(ready.error.message), { name: ready.error.name, code: ready.error.code });
   }
   switch (request.type) {
@@ -64,6 +67,19 @@ export default async function handle(request: WorkerRequest): Promise<WorkerResp
         return { type: 'unit-error', error: serializeError(error) };
       } finally {
         control?.close();
+      }
+    }
+    case 'stack': {
+      const controls = request.ports.map((port) => ready.portControl(port));
+      try {
+        adoptSharedDatasets(request.datasets);
+        // TEST-ONLY: absent unless the CLI was started with TASKSIEVE_FAULT_INJECTION.
+        for (const unit of request.units) injectWorkerFault((workerData as WorkerData | undefined)?.faults, unit.trialNumber);
+        return { type: 'stack-result', outcomes: await ready.runStack(ready.tf, request.units, ready.backend, controls, serializeError) };
+      } catch (error) {
+        return { type: 'stack-result', outcomes: request.units.map(() => ({ type: 'unit-error', error: serializeError(error) })) };
+      } finally {
+        for (const control of controls) control.close();
       }
     }
     case 'screen':

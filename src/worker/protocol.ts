@@ -16,11 +16,20 @@ export type WorkerRequest =
    * carrying UnitMessage out and UnitCommand in while the unit trains.
    */
   | { readonly type: 'unit'; readonly unit: TrialUnit; readonly port?: MessagePort; readonly datasets?: readonly SharedCsv[] }
+  /**
+   * Units of one trial that share the model and the recipe, trained side by side with their phases
+   * stacked (run-stack.ts); `ports[i]` is unit i's channel (required: each unit's result leaves over
+   * it as soon as that unit finishes, before the others).
+   */
+  | { readonly type: 'stack'; readonly units: readonly TrialUnit[]; readonly ports: readonly MessagePort[]; readonly datasets?: readonly SharedCsv[] }
   /** Train a model on one source and score it on the targets (transferability screens). */
   | { readonly type: 'screen'; readonly task: ScreenTask; readonly datasets?: readonly SharedCsv[] };
 
-/** Worker → main over a unit's port, while it trains. */
-export type UnitMessage = { readonly type: 'intermediate' } & RungReport;
+/** Worker → main over a unit's port, while it trains; in a stack, also its outcome when it ends. */
+export type UnitMessage =
+  | ({ readonly type: 'intermediate' } & RungReport)
+  | { readonly type: 'unit-result'; readonly result: UnitResult }
+  | { readonly type: 'unit-error'; readonly error: SerializedError };
 
 /**
  * Main → worker over a unit's port. The worker reads it without blocking after every fine-tuning
@@ -32,8 +41,13 @@ export type WorkerResponse =
   | { readonly type: 'info'; readonly info: WorkerInfo }
   | { readonly type: 'unit-result'; readonly result: UnitResult }
   | { readonly type: 'unit-error'; readonly error: SerializedError }
+  /** A stack's outcomes, in the order of its units (also sent over each unit's port as it ends). */
+  | { readonly type: 'stack-result'; readonly outcomes: readonly StackUnitOutcome[] }
   | { readonly type: 'screen-result'; readonly result: ScreenResult }
   | { readonly type: 'screen-error'; readonly error: SerializedError };
+
+/** One unit's outcome in a stack. */
+export type StackUnitOutcome = { readonly type: 'unit-result'; readonly result: UnitResult } | { readonly type: 'unit-error'; readonly error: SerializedError };
 
 /** Data the pool passes to every worker when it starts (piscina `workerData`). */
 export interface WorkerData {

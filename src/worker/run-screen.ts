@@ -1,7 +1,8 @@
 // Runs one transferability screen inside a worker: train the MLP on a source, then score it on each
 // target's labelled rows with LEEP, LogME, H-score and NCE (src/metrics/transferability.ts). Worker side;
 // gets tfjs passed in. Must not import the store, the CLI, YAML parsing or src/config/load*.
-import { applyScaling, fitScaling, holdOutTest, materializeTask, splitTarget } from '../data/index.js';
+import { applyScaling, fitScaling, holdOutTest, materializeTask, readModelFolder, splitTarget } from '../data/index.js';
+import type { ModelSourceSpec } from '../spec/tasks.js';
 import { withRecipeDefaults, type FullRecipe } from '../spec/recipe.js';
 import type { Dataset } from '../data/types.js';
 import { DataError } from '../errors.js';
@@ -20,6 +21,7 @@ const STREAM_TRAIN = 12;
  * target's feature count differs from the source's.
  */
 export async function runScreen(tf: Tf, task: ScreenTask, backend: BackendName): Promise<ScreenResult> {
+  if ('model' in task.source) return screenModel(tf, task, task.source, backend);
   const started = performance.now();
   const raw = materializeTask(task.source);
   const labelledRows = task.targets.map((spec) => {
@@ -54,6 +56,41 @@ export async function runScreen(tf: Tf, task: ScreenTask, backend: BackendName):
     const trainMs = performance.now() - t0;
     const scores = targets.map(({ spec, labelled }) => score(model, spec.name, labelled, source.numClasses));
     return { source: task.source.name, scores, trainMs, backend, workerMs: performance.now() - started };
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
+ * A pretrained model source, scored without training (LEEP's and LogME's own use: rank models you
+ * already have): its own layers and head, on each target's labelled rows scaled as a unit choosing
+ * only model sources scales them (fitted on those rows: there are no source rows to pool).
+ */
+function screenModel(tf: Tf, task: ScreenTask, source: ModelSourceSpec, backend: BackendName): ScreenResult {
+  const started = performance.now();
+  const folder = readModelFolder(source.model.path);
+  if (folder.digest !== source.model.digest) throw new DataError(`model source ${JSON.stringify(source.name)}: ${source.model.path} changed since the study was loaded`);
+  const recipe = withRecipeDefaults(task.recipe);
+  const head = folder.layers[folder.layers.length - 1]!;
+  const model = buildModel(tf, {
+    inputs: folder.inputs,
+    numClasses: head.units,
+    spec: { kind: 'mlp', hidden: folder.layers.slice(0, -1).map((l) => l.units), activation: folder.activation ?? task.model.activation, dropout: 0 },
+    dropout: 0,
+    seed: mixSeed(task.seed, STREAM_MODEL),
+  });
+  try {
+    model.setLayers(folder.layers);
+    const scores = task.targets.map((spec) => {
+      const data = materializeTask(spec);
+      if (data.cols !== folder.inputs) {
+        throw new DataError(`model source ${JSON.stringify(source.name)} reads ${folder.inputs} features but target ${JSON.stringify(spec.name)} has ${data.cols}`);
+      }
+      let labelled = splitTarget(holdOutTest(data, spec.test).rest, spec.labelled, task.seed).train;
+      if (recipe.scaling !== 'none') labelled = applyScaling(labelled, fitScaling(recipe.scaling, [labelled]));
+      return score(model, spec.name, labelled, head.units);
+    });
+    return { source: source.name, scores, trainMs: 0, backend, workerMs: performance.now() - started };
   } finally {
     model.dispose();
   }

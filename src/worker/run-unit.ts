@@ -1,10 +1,12 @@
 // Runs one trial unit inside a worker: materialise the target and sources, split the target, train the
 // unit's strategy (and its target-only baseline). Worker side; gets tfjs passed in.
 // Must not import the store, the CLI, YAML parsing or src/config/load* (config types only).
-import { alignLabels, holdOutTest, materializeTask, SplitBuffers, splitTarget } from '../data/index.js';
+import { alignLabels, averagedLayers, classValues, holdOutTest, materializeTask, readModelFolder, SplitBuffers, splitTarget, type ModelFolder } from '../data/index.js';
+import type { ModelSourceSpec, TaskSpec } from '../spec/tasks.js';
 import { withRecipeDefaults } from '../spec/recipe.js';
 import { DataError } from '../errors.js';
 import { getStrategy, type Tf } from '../strategies/index.js';
+import type { PhaseTrainer } from '../training/index.js';
 import type { BackendName, EvaluatedModel, RungReport, TrialUnit, UnitResult } from '../spec/units.js';
 
 /**
@@ -12,6 +14,14 @@ import type { BackendName, EvaluatedModel, RungReport, TrialUnit, UnitResult } f
  * unit's split outlives it (results are metrics; tensors made from the rows are disposed).
  */
 const splitBuffers = new SplitBuffers();
+
+/** A unit's place in a stack of units run side by side in this thread (run-stack.ts). */
+export interface StackPlace {
+  /** Trains the unit's phases together with the other units'. */
+  readonly training: PhaseTrainer;
+  /** The unit's own split rows: the thread's are for one unit at a time. */
+  readonly buffers: SplitBuffers;
+}
 
 /** The live link of a running unit to whoever schedules it (the main thread, through a port). */
 export interface UnitControl {
@@ -27,18 +37,22 @@ export interface UnitControl {
  * The split, the initialisers, the shuffles and the dropout masks all
  * derive from `unit.seed`, so the same unit on the same backend gives the same metrics.
  * Throws DataError when the tasks cannot be materialised or their feature counts differ, and
- * whatever the strategy throws (NonFiniteLossError when training diverges).
+ * whatever the strategy throws (NonFiniteLossError when training diverges). `stack`: its
+ * place in the stack it runs in (run-stack.ts); absent, every phase trains alone.
  */
-export async function runUnit(tf: Tf, unit: TrialUnit, backend: BackendName, control?: UnitControl): Promise<UnitResult> {
+export async function runUnit(tf: Tf, unit: TrialUnit, backend: BackendName, control?: UnitControl, stack?: StackPlace): Promise<UnitResult> {
+  const training = stack?.training;
   const started = performance.now();
   const whole = materializeTask(unit.target);
   // A kept head reads the source's labels as the target's: match them by value, not by index.
   const keepHead = withRecipeDefaults(unit.recipe).head === 'keep';
-  const sources = unit.sources.map((spec) => {
+  const datasetSources = unit.sources.filter((s): s is TaskSpec => !('model' in s));
+  const modelSources = unit.sources.filter((s): s is ModelSourceSpec => 'model' in s);
+  const sources = datasetSources.map((spec) => {
     const source = materializeTask(spec);
     return keepHead ? alignLabels(source, whole, spec.name) : source;
   });
-  unit.sources.forEach((spec, i) => {
+  datasetSources.forEach((spec, i) => {
     const cols = sources[i]!.cols;
     if (cols !== whole.cols) {
       throw new DataError(
@@ -48,8 +62,9 @@ export async function runUnit(tf: Tf, unit: TrialUnit, backend: BackendName, con
   });
   // The test rows leave first, with the study's seed: no unit of the study ever sees them.
   const { test, rest } = holdOutTest(whole, unit.target.test);
-  const split = splitTarget(rest, unit.target.labelled, unit.seed, splitBuffers);
+  const split = splitTarget(rest, unit.target.labelled, unit.seed, stack?.buffers ?? splitBuffers);
   const numClasses = Math.max(whole.numClasses, ...sources.map((s) => s.numClasses));
+  const pretrained = modelSources.length > 0 ? averagedLayers(modelSources.map(readChecked), classValues(whole), numClasses) : undefined;
   const strategy = getStrategy(unit.recipe.strategy);
   const common = {
     tf,
@@ -60,6 +75,8 @@ export async function runUnit(tf: Tf, unit: TrialUnit, backend: BackendName, con
     model: unit.model,
     recipe: unit.recipe,
     seed: unit.seed,
+    // In a stack (runStack), the unit's phases train with the others'; the results are the same.
+    ...(training ? { training } : {}),
   };
   const rungs: RungReport[] = [];
   let stoppedAt: number | null = null;
@@ -83,6 +100,7 @@ export async function runUnit(tf: Tf, unit: TrialUnit, backend: BackendName, con
   const { artifact: exported, ...transfer } = await strategy.run({
     ...common,
     sources,
+    ...(pretrained ? { pretrained } : {}),
     ...(onTargetEpoch ? { onTargetEpoch } : {}),
     ...(unit.artifact ? { artifact: true } : {}),
   });
@@ -91,11 +109,20 @@ export async function runUnit(tf: Tf, unit: TrialUnit, backend: BackendName, con
     // A unit stopped early is paired with a baseline fine-tuned for as many epochs, whatever the
     // cache holds: the shared full-length baseline would make the early stop look like negative transfer.
     const short = { ...unit.recipe, epochs: stoppedAt };
-    baseline = sources.length === 0 ? transfer : await strategy.run({ ...common, recipe: short, sources: [] });
+    baseline = unit.sources.length === 0 ? transfer : await strategy.run({ ...common, recipe: short, sources: [] });
   } else if (unit.withBaseline) {
     // Without sources the baseline is the very same computation: strategies are deterministic.
-    baseline = sources.length === 0 ? transfer : await strategy.run({ ...common, sources: [] });
+    baseline = unit.sources.length === 0 ? transfer : await strategy.run({ ...common, sources: [] });
   }
   const artifact = exported ? { ...exported, meta: { ...exported.meta, backend } } : undefined;
   return { transfer, baseline, rungs, stoppedAt, backend, workerMs: performance.now() - started, ...(artifact ? { artifact } : {}) };
+}
+
+/** A model source's folder as load time saw it: a folder changed since (another digest) is refused. */
+function readChecked(spec: ModelSourceSpec): ModelFolder {
+  const folder = readModelFolder(spec.model.path);
+  if (folder.digest !== spec.model.digest) {
+    throw new DataError(`model source ${JSON.stringify(spec.name)}: ${spec.model.path} changed since the study was loaded (its digest differs); resume refuses a changed model`);
+  }
+  return folder;
 }

@@ -7,7 +7,7 @@ import type { UnitCommand, UnitMessage } from './protocol.js';
 import type { UnitControl } from './run-unit.js';
 
 /** A UnitControl over `port`; `close()` when the unit is done, so no late message keeps the port. */
-export function portControl(port: MessagePort): UnitControl & { close(): void } {
+export function portControl(port: MessagePort): UnitControl & { send(message: UnitMessage): void; close(): void } {
   let stopped = false;
   return {
     report(rung: RungReport): void {
@@ -19,6 +19,9 @@ export function portControl(port: MessagePort): UnitControl & { close(): void } 
         if ((m.message as UnitCommand).type === 'stop') stopped = true;
       }
       return stopped;
+    },
+    send(message: UnitMessage): void {
+      port.postMessage(message);
     },
     close(): void {
       port.close();

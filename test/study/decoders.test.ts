@@ -97,7 +97,7 @@ describe('decoders', () => {
     expect(bad((s) => (s.recipe!.zoom_factor = 2))).toThrow(
       'recipe.zoom_factor: a key this version does not know (written by a newer tasksieve?)',
     );
-    expect(bad((s) => (s.model!.kind = 'cnn'))).toThrow('model.kind: expected one of mlp (got "cnn")');
+    expect(bad((s) => (s.model!.kind = 'transformer'))).toThrow('model.kind: expected one of mlp, cnn (got "transformer")');
     expect(bad((s) => ((s.sources as unknown as Json[])[0] = { name: 'a' }))).toThrow('sources[0].dataset: missing');
     expect(() => decodeStoredUnit(json({ ...unit, metrics: { accuracy: 1 } }), 'trial #3: unit t/0')).toThrow(
       'trial #3: unit t/0: metrics.macro_f1: missing',

@@ -1,6 +1,6 @@
-// The model interface's contract, run against every engine buildModel knows (the MLP today): what a
+// The model interface's contract, run against every engine buildModel knows (the MLP, the CNN): what a
 // strategy relies on when it freezes, replaces a head, trains jointly, predicts and disposes. A new
-// engine (a CNN, a loaded TF.js model) is added to ENGINES and must pass the same tests.
+// engine (a loaded TF.js model) is added to ENGINES and must pass the same tests.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelSpec } from '../../src/spec/study.js';
 import { buildModel, trainModel, type TrainableModel } from '../../src/training/index.js';
@@ -10,10 +10,16 @@ import { blobCentres, blobs } from '../strategies/helpers.js';
 
 const ENGINES: readonly { readonly name: string; readonly spec: ModelSpec }[] = [
   { name: 'mlp', spec: { kind: 'mlp', hidden: [12, 8], activation: 'relu', dropout: 0 } },
+  {
+    name: 'cnn',
+    spec: { kind: 'cnn', input_shape: [3, 2, 1], conv: [{ filters: 4, kernel: 3, stride: 1, pool: 1 }, { filters: 3, kernel: 2, stride: 1, pool: 2 }], hidden: [8], activation: 'relu', dropout: 0 },
+  },
 ];
 
 const CLASSES = 3;
-const centres = blobCentres(CLASSES, 5, 11);
+/** Features per row: 6, read by the CNN as 3 x 2 x 1 images. */
+const COLS = 6;
+const centres = blobCentres(CLASSES, COLS, 11);
 const data = blobs(centres, CLASSES, 60, 1);
 const options = { phase: 'fine-tuning', epochs: 2, batchSize: 16, optimizer: 'adam', learningRate: 0.01, seed: 4, numClasses: CLASSES } as const;
 
@@ -26,12 +32,12 @@ function changed(before: Float32Array, after: Float32Array): boolean {
 }
 
 describe.each(ENGINES)('model contract: $name', ({ spec }) => {
-  const build = (seed = 1, dropout = 0): TrainableModel => buildModel(tf, { inputs: 5, numClasses: CLASSES, spec, dropout, seed });
+  const build = (seed = 1, dropout = 0): TrainableModel => buildModel(tf, { inputs: COLS, numClasses: CLASSES, spec, dropout, seed });
 
   it('is built deterministically from its seed, with the declared shape', () => {
     const [a, b, c] = [build(1), build(1), build(2)];
     try {
-      expect(a.inputs).toBe(5);
+      expect(a.inputs).toBe(COLS);
       expect(a.classes).toBe(CLASSES);
       expect(a.layerCount).toBe(a.snapshot().length);
       expect(a.snapshot()).toEqual(b.snapshot());
@@ -76,6 +82,20 @@ describe.each(ENGINES)('model contract: $name', ({ spec }) => {
     }
   });
 
+  it("setLayers puts another model's weights in: it then predicts as that model; a wrong shape throws", () => {
+    const [a, b] = [build(1), build(2)];
+    try {
+      trainModel(a, data, options);
+      b.setLayers(a.snapshot());
+      expect(b.snapshot().map((l) => [l.kernel, l.bias])).toEqual(a.snapshot().map((l) => [l.kernel, l.bias]));
+      expect(b.predictLogits(data)).toEqual(a.predictLogits(data));
+      expect(() => b.setLayers(a.snapshot().slice(1))).toThrow(/layers of weights/);
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  });
+
   it('a joint trainer steps the body and commits head 0 back; every tensor it made is freed', () => {
     const model = build();
     try {
@@ -83,7 +103,7 @@ describe.each(ENGINES)('model contract: $name', ({ spec }) => {
       const before = model.snapshot();
       const trainer = model.jointTrainer({ optimizer: 'adam', learningRate: 0.05 }, [21, 22]);
       expect(trainer.width).toBe(3 * CLASSES);
-      const x = data.features.subarray(0, 4 * 5);
+      const x = data.features.subarray(0, 4 * COLS);
       const y = new Float32Array(4 * 3 * CLASSES);
       const mask = new Float32Array(4 * 3 * CLASSES);
       for (let r = 0; r < 4; r++) {
@@ -132,7 +152,8 @@ describe.each(ENGINES)('model contract: $name', ({ spec }) => {
       expect(plain.dropoutMasks(8, new Rng(1)).every((m) => m === null)).toBe(true);
       const masks = dropped.dropoutMasks(8, new Rng(1));
       expect(masks.at(-1)).toBeNull();
-      const first = masks[0]!;
+      // The first layer with dropout (the CNN has none after its conv blocks).
+      const first = masks.find((m) => m !== null)!;
       expect(new Set(first)).toEqual(new Set([0, 2]));
       expect(dropped.dropoutMasks(8, new Rng(1))).toEqual(masks);
     } finally {

@@ -1,0 +1,107 @@
+// Gathers the training phases of several units that run side by side (each an async strategy run)
+// and trains them together: when every unit still running waits on a phase, the waiting phases that
+// can stack train in one trainStacked call, the others alone. Worker side; gets tfjs passed in.
+// Must not import the store, the CLI or YAML parsing.
+import { trainModel, type TrainOptions, type TrainStats } from './epoch-loop.js';
+import { Mlp } from './mlp.js';
+import { stackRefusal, trainStacked, type StackMember } from './stacked.js';
+import type { Dataset } from '../data/types.js';
+import type { Tf, TrainableModel } from './types.js';
+
+/** Trains one phase of a unit: trainModel itself, or a PhaseStack's place for it. */
+export type PhaseTrainer = (model: TrainableModel, data: Dataset, options: TrainOptions) => TrainStats | Promise<TrainStats>;
+
+interface Waiting extends StackMember {
+  resolve(stats: TrainStats): void;
+  reject(error: unknown): void;
+}
+
+/** Phases stacked by what must agree for trainStacked to take them (stackRefusal's rules). */
+function stackKey({ model, options }: StackMember): string {
+  return JSON.stringify([model.kind, model.inputs, model.classes, model.layerCount, model.trainableLayers(), options.batchSize, options.optimizer]);
+}
+
+/**
+ * One stack of `units` units. Every unit calls `train` for each of its phases (awaiting it) and
+ * `leave` once it trains no more (finished or failed), so the others never wait on it. A phase's
+ * result is exactly what trainModel would give it alone: only phases the stack reproduces bit for
+ * bit are stacked (see `exact`).
+ */
+export class PhaseStack {
+  private running: number;
+  private waiting: Waiting[] = [];
+  /** Stacked calls made and phases they trained (for tests and the benchmark). */
+  readonly counts = { stacks: 0, stacked: 0, alone: 0 };
+
+  constructor(
+    private readonly tf: Tf,
+    units: number,
+  ) {
+    this.running = units;
+  }
+
+  readonly train: PhaseTrainer = (model, data, options) =>
+    new Promise<TrainStats>((resolve, reject) => {
+      this.waiting.push({ model, data, options, resolve, reject });
+      this.flush();
+    });
+
+  leave(): void {
+    this.running -= 1;
+    this.flush();
+  }
+
+  /**
+   * Whether the stack reproduces these phases bit for bit: on wasm under relu (its products sum in
+   * XNNPACK's order; other activations are JavaScript's, other backends' products another order).
+   * Elsewhere the phases train alone, so running units in a stack never changes a result.
+   */
+  private exact(group: readonly StackMember[]): boolean {
+    return this.tf.getBackend() === 'wasm' && group.every((w) => w.model instanceof Mlp && w.model.activation === 'relu');
+  }
+
+  private flush(): void {
+    if (this.waiting.length === 0 || this.waiting.length < this.running) return;
+    const waiting = this.waiting;
+    this.waiting = [];
+    const groups = new Map<string, Waiting[]>();
+    for (const w of waiting) groups.set(stackKey(w), [...(groups.get(stackKey(w)) ?? []), w]);
+    for (const group of groups.values()) {
+      if (group.length > 1 && this.exact(group) && stackRefusal(group) === null) {
+        this.counts.stacks += 1;
+        this.counts.stacked += group.length;
+        trainStacked(this.tf, group).forEach((outcome, i) => (outcome.ok ? group[i]!.resolve(outcome.stats) : group[i]!.reject(outcome.error)));
+        continue;
+      }
+      for (const w of group) {
+        this.counts.alone += 1;
+        try {
+          w.resolve(trainModel(w.model, w.data, w.options));
+        } catch (error) {
+          w.reject(error);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Runs `jobs` (units, each an async run taking the trainer of its phases) side by side in one
+ * PhaseStack; each job's result or error, in order, and how the phases were trained.
+ */
+export async function runInStack<T>(
+  tf: Tf,
+  jobs: readonly ((training: PhaseTrainer) => Promise<T>)[],
+): Promise<{ readonly results: PromiseSettledResult<T>[]; readonly counts: PhaseStack['counts'] }> {
+  const stack = new PhaseStack(tf, jobs.length);
+  const results = await Promise.allSettled(
+    jobs.map(async (job) => {
+      try {
+        return await job(stack.train);
+      } finally {
+        stack.leave();
+      }
+    }),
+  );
+  return { results, counts: stack.counts };
+}
