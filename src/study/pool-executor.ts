@@ -10,7 +10,6 @@ import { sharedDatasetsFor, workerEntryPath } from '../worker/index.js';
 import type { BackendName, SerializedError, TrialUnit, UnitResult, WorkerInfo } from '../spec/units.js';
 import type { StackUnitOutcome, WorkerData, WorkerRequest, WorkerResponse } from '../worker/protocol.js';
 import type { ScreenResult, ScreenTask } from '../spec/screens.js';
-import type { TaskSpec } from '../spec/tasks.js';
 
 /** A unit failed inside the worker (or the worker died, or the unit timed out); the reason is plain data. */
 export class UnitFailedError extends TasksieveError {
@@ -338,7 +337,7 @@ export class PoolExecutor implements Executor {
     const link = channel !== undefined ? openUnitLink(channel) : null;
     try {
       // The main thread's parses of the unit's data files go along: the worker reads them in place.
-      const datasets = sharedDatasetsFor([unit.target, ...unit.sources.filter((s): s is TaskSpec => !('model' in s))]);
+      const datasets = sharedDatasetsFor([unit.target, ...unit.sources]);
       reply = await this.pool.run(
         link !== null ? { type: 'unit', unit, port: link.port, datasets } : { type: 'unit', unit, datasets },
         { signal: combined, ...(link !== null ? { transferList: [link.port] } : {}) },
@@ -371,7 +370,7 @@ export class PoolExecutor implements Executor {
   async runScreen(task: ScreenTask, signal?: AbortSignal): Promise<ScreenResult> {
     let reply: WorkerResponse;
     try {
-      const datasets = sharedDatasetsFor([...('model' in task.source ? [] : [task.source]), ...task.targets]);
+      const datasets = sharedDatasetsFor([task.source, ...task.targets]);
       reply = await this.pool.run({ type: 'screen', task, datasets }, { signal: signal ?? null });
     } catch (error) {
       if (signal?.aborted) throw error;

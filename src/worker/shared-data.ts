@@ -4,16 +4,19 @@
 // reads; the worker adopts them into its own CSV cache, which still checks each file's size and mtime,
 // so a file changed since is parsed again there. Imported by both sides; no tfjs, no worker code.
 import { adoptSharedCsv, sharedCsv, type SharedCsv } from '../data/csv.js';
-import type { TaskSpec } from '../spec/tasks.js';
+import type { SourceSpec } from '../spec/tasks.js';
 
 export type { SharedCsv } from '../data/csv.js';
 
-/** Main side: this thread's current parses of the CSVs `tasks` read (none for a file it has not parsed). */
-export function sharedDatasetsFor(tasks: readonly TaskSpec[]): SharedCsv[] {
+/**
+ * Main side: this thread's current parses of the CSVs `tasks` read (none for a file it has not
+ * parsed; model sources read no rows).
+ */
+export function sharedDatasetsFor(tasks: readonly SourceSpec[]): SharedCsv[] {
   const out: SharedCsv[] = [];
   const seen = new Set<string>();
   for (const task of tasks) {
-    if (task.dataset.kind !== 'csv') continue;
+    if ('model' in task || task.dataset.kind !== 'csv') continue;
     const key = `${task.dataset.path}\u0000${task.dataset.label}`;
     if (seen.has(key)) continue;
     seen.add(key);
