@@ -2,6 +2,8 @@
 // fine-tuning with it shrinks the smallest singular values of the target's features.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bssGradient, bssPenalty } from '../../src/training/bss.js';
+import { stackRefusal } from '../../src/training/stacked.js';
+import { buildMlp } from '../../src/training/mlp.js';
 import { symmetricEigen, matrix } from '../../src/metrics/linalg.js';
 import { finetune } from '../../src/strategies/index.js';
 import { initBackend, tf } from '../../src/worker/backend.js';
@@ -63,6 +65,15 @@ describe('BSS', () => {
     const zero = tf.tidy(() => Array.from(bssGradient(0, 1)(tf, tf.ones([3, 2])).dataSync()));
     expect(zero).toEqual([0, 0, 0, 0, 0, 0]);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('does not stack: stacked training refuses a feature gradient, so a unit with bss trains alone', () => {
+    const model = buildMlp(tf, { inputs: 16, numClasses: 4, spec: MODEL, dropout: 0, seed: 1 });
+    const data = familyTask(1, 99, 20);
+    const options = { phase: 'fine-tuning' as const, epochs: 1, batchSize: 8, optimizer: 'adam' as const, learningRate: 0.01, seed: 1, numClasses: 4 };
+    expect(stackRefusal([{ model, data, options }])).toBeNull();
+    expect(stackRefusal([{ model, data, options: { ...options, featureGradient: bssGradient(0.1, 1) } }])).toMatch(/feature gradient \(bss\)/);
+    model.dispose();
   });
 
   it('fine-tuning with bss shrinks the smallest singular values of the target features; without transfer it is off', async () => {
