@@ -50,7 +50,8 @@ function models(db: string, name: string): Models | null {
  * seen while they run has the best COMPLETE trial's model, and the end state holds exactly its model.
  */
 async function raceOnBest(db: string, name: string, dir: string): Promise<void> {
-  const trials = 12;
+  // Enough trials that the second runner, which starts seconds later on a loaded machine, still gets some.
+  const trials = 20;
   const file = writeStudy(dir, syntheticStudyYaml({ name, trials, workers: 1, seeds: 1, extra: 'artifacts: best' }));
   const runs = [0, 1].map(() => spawnCli(['run', file, '--db', db, '--quiet']));
   let running = true;
