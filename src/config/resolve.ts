@@ -9,9 +9,9 @@ import { resolveSampler } from './sampler.js';
 import { resolveScheduler } from './scheduler.js';
 import { DEFAULT_EPOCHS, DEFAULT_HIDDEN, type Overrides } from './semantic.js';
 import type { RawDataset, RawParam, RawTask, RawTransform, RawWhen, StudyConfig } from './study-config.js';
-import { DEFAULT_ALPHA, DEFAULT_LAMBDA } from '../metrics/aggregate.js';
+import { resolveObjectives } from './objectives.js';
 import { OPTIONAL_RECIPE_KEYS, STUDY_DEFAULTS, type Recipe } from '../spec/recipe.js';
-import { type Objective, type ResolvedStudy } from '../spec/study.js';
+import { type ResolvedStudy } from '../spec/study.js';
 
 export const DEFAULT_NOISE = 0.1;
 
@@ -76,7 +76,8 @@ export function resolveStudy(raw: StudyConfig, file: string | null, overrides?: 
     sampler: resolveSampler(raw),
     // Left out when empty, so specs stored before `enqueue` existed stay equal.
     ...(enqueue.length > 0 ? { enqueue } : {}),
-    objective: resolveObjective(raw),
+    // objectives and constraints only for a list (multi-objective), so single-objective specs stay equal.
+    ...resolveObjectives(raw),
     ...(raw.screen_prior !== undefined ? { screen_prior: raw.screen_prior } : {}),
     ...(scheduler !== null ? { scheduler } : {}),
     budget: {
@@ -93,23 +94,6 @@ export function resolveStudy(raw: StudyConfig, file: string | null, overrides?: 
     ...(raw.artifacts !== undefined ? { artifacts: raw.artifacts } : {}),
     storage: raw.storage === undefined ? null : resolveStorage(base, raw.storage),
   });
-}
-
-/**
- * Defaults are written out except `on: metric`, which is left out so that a study stored before
- * `on` existed keeps the same spec; `alpha` / `lambda` appear only with the aggregate that uses them.
- */
-function resolveObjective(raw: StudyConfig): Objective {
-  const o = raw.objective ?? {};
-  const aggregate = o.aggregate ?? 'mean';
-  return {
-    metric: o.metric ?? 'accuracy',
-    direction: o.direction ?? 'maximize',
-    aggregate,
-    ...(o.on === 'gain' ? { on: 'gain' as const } : {}),
-    ...(aggregate === 'cvar' ? { alpha: o.alpha ?? DEFAULT_ALPHA } : {}),
-    ...(aggregate === 'mean_minus_std' ? { lambda: o.lambda ?? DEFAULT_LAMBDA } : {}),
-  };
 }
 
 /** The optional (strategy) recipe keys the study file sets. */

@@ -5,6 +5,7 @@ import { show, type PathSegment } from './format.js';
 import { studyJsonSchema } from './schema.js';
 import { samplerIssue } from './sampler.js';
 import { schedulerIssue } from './scheduler.js';
+import { objectivesIssue } from './objectives.js';
 import type { ConfigIssue, RawParam, RawTask, Scalar, StudyConfig } from './study-config.js';
 import { RECIPE_KEYS, RECIPE_KEY_TABLE, type SelectingKey } from '../spec/recipe.js';
 
@@ -20,24 +21,11 @@ export function semanticIssue(study: StudyConfig): ConfigIssue | null {
     recipeIssue(study) ??
     spaceIssue(study) ??
     strategyKeyIssue(study) ??
-    objectiveIssue(study) ??
+    objectivesIssue(study) ??
     screenIssue(study) ??
     samplerIssue(study) ??
     schedulerIssue(study, DEFAULT_EPOCHS)
   );
-}
-
-/** `alpha` and `lambda` belong to one aggregate each: elsewhere they would be silently ignored. */
-function objectiveIssue(study: StudyConfig): ConfigIssue | null {
-  const objective = study.objective ?? {};
-  const aggregate = objective.aggregate ?? 'mean';
-  if (objective.alpha !== undefined && aggregate !== 'cvar') {
-    return issue(['objective', 'alpha'], `only used with aggregate: cvar (aggregate is ${aggregate})`);
-  }
-  if (objective.lambda !== undefined && aggregate !== 'mean_minus_std') {
-    return issue(['objective', 'lambda'], `only used with aggregate: mean_minus_std (aggregate is ${aggregate})`);
-  }
-  return null;
 }
 
 /** Recipe keys read by some strategies or task weightings only, with the key that selects them (the recipe-key table's usedBy). */
