@@ -3,6 +3,7 @@ import { agreement } from './agreement.js';
 import { artifacts } from './artifacts.js';
 import { crashResume } from './crash-resume.js';
 import { halving } from './halving.js';
+import { multiobjective } from './multiobjective.js';
 import { overhead } from './overhead.js';
 import { overheadPg } from './overhead-pg.js';
 import { reportBench } from './report.js';
@@ -27,6 +28,7 @@ export const BENCHMARKS: Record<string, Benchmark> = {
   artifacts,
   'crash-resume': crashResume,
   halving,
+  multiobjective,
   overhead,
   'overhead-pg': overheadPg,
   report: reportBench,
