@@ -133,7 +133,7 @@ export function objectivesIssue(study: StudyConfig): ConfigIssue | null {
       };
     }
     if (term.on === 'gain' && !isClassification(term.metric)) {
-      return { path: [...path, 'on'], message: `on: gain needs a classification metric (${term.metric} has no baseline to gain over)` };
+      return { path: [...path, 'on'], message: `gain needs a classification metric (${term.metric} has no target-only baseline to gain over)` };
     }
     const agg = aggregateIssue(term, path);
     if (agg !== null) return agg;
