@@ -37,12 +37,12 @@ const TERM_METRIC = {
   type: 'string',
   enum: [...OBJECTIVE_METRICS, ...COST_METRICS],
   description:
-    'A metric on the validation rows (accuracy, macro_f1, macro_recall) or a figure of the trained model: bytes and params (its size after compression), train_ms (training time per unit), fgsm_accuracy (when the recipe sets or searches fgsm_epsilon).',
+    'A metric on the validation rows (accuracy, macro_f1, macro_recall) or a figure of the trained model: bytes (weight storage; int8 quantisation shrinks it), params, nonzeros (weights left after pruning), train_ms (training time per unit), fgsm_accuracy (when the recipe sets or searches fgsm_epsilon).',
 } as const;
 
 export const OBJECTIVE_SCHEMA = {
   description:
-    "What a trial's value is: one mapping { metric, direction, aggregate, on, alpha, lambda }, or a list of 2 to 4 of them (a multi-objective study: the first is a classification metric; the others may also be bytes, params, train_ms or fgsm_accuracy).",
+    "What a trial's value is: one mapping { metric, direction, aggregate, on, alpha, lambda }, or a list of 2 to 4 of them (a multi-objective study: the first is a classification metric; the others may also be bytes, params, nonzeros, train_ms or fgsm_accuracy).",
   anyOf: [
     {
       type: 'object',
@@ -69,7 +69,7 @@ export const OBJECTIVE_SCHEMA = {
           direction: {
             type: 'string',
             enum: ['maximize', 'minimize'],
-            description: 'Default: maximize for accuracy, macro_f1, macro_recall and fgsm_accuracy; minimize for bytes, params and train_ms.',
+            description: 'Default: maximize for accuracy, macro_f1, macro_recall and fgsm_accuracy; minimize for bytes, params, nonzeros and train_ms.',
           },
           aggregate: AGGREGATE,
           on: ON,
@@ -98,7 +98,7 @@ export const CONSTRAINTS_SCHEMA = {
   },
 } as const;
 
-const MINIMIZED: readonly TermMetric[] = ['bytes', 'params', 'train_ms'];
+const MINIMIZED: readonly TermMetric[] = ['bytes', 'params', 'nonzeros', 'train_ms'];
 const isClassification = (metric: TermMetric): boolean => (OBJECTIVE_METRICS as readonly string[]).includes(metric);
 
 /** Whether the study can report fgsm_accuracy: its recipe sets fgsm_epsilon > 0 or its space searches it. */

@@ -47,7 +47,7 @@ export interface CostedUnit extends ScoredUnit {
 export function termUnitValue(term: { readonly metric: TermMetric; readonly on?: ObjectiveOn }, unit: CostedUnit): number {
   const metric = term.metric;
   if (metric === 'train_ms') return unit.cost.ms;
-  if (metric === 'bytes' || metric === 'params' || metric === 'fgsm_accuracy') return unit.extra?.[metric] ?? Number.NaN;
+  if (metric === 'bytes' || metric === 'params' || metric === 'nonzeros' || metric === 'fgsm_accuracy') return unit.extra?.[metric] ?? Number.NaN;
   return term.on === 'gain' ? unit.gain[metric] : unit.metrics[metric];
 }
 

@@ -42,7 +42,7 @@ describe('several objectives', () => {
 
   test('an unknown metric, with did-you-mean', () => {
     expect(errorOf(ws, withLines('objective:\n  - { metric: accuracy }\n  - { metric: byte }\n'))).toBe(
-      's.yaml:11:15: objective[1].metric: must be one of accuracy, macro_f1, macro_recall, bytes, params, train_ms, fgsm_accuracy (got "byte"; did you mean "bytes"?)',
+      's.yaml:11:15: objective[1].metric: must be one of accuracy, macro_f1, macro_recall, bytes, params, nonzeros, train_ms, fgsm_accuracy (got "byte"; did you mean "bytes"?)',
     );
   });
 
@@ -86,7 +86,7 @@ describe('several objectives', () => {
 describe('constraints', () => {
   test('on an unknown metric', () => {
     expect(errorOf(ws, withLines(`${TWO}constraints:\n  - { metric: size, max: 3 }\n`))).toBe(
-      's.yaml:13:15: constraints[0].metric: must be one of accuracy, macro_f1, macro_recall, bytes, params, train_ms, fgsm_accuracy (got "size")',
+      's.yaml:13:15: constraints[0].metric: must be one of accuracy, macro_f1, macro_recall, bytes, params, nonzeros, train_ms, fgsm_accuracy (got "size")',
     );
   });
 
