@@ -2,6 +2,7 @@
 // pruning (nonzeros), with pruning searched and a bytes constraint; its trials store both values, `leaderboard --pareto` shows the
 // non-dominated feasible trials, `export` carries every objective value, and a single-objective
 // study refuses --pareto.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/index.js';
@@ -74,6 +75,20 @@ describe('a multi-objective study through the CLI', () => {
     const [, , value, accuracy, bytes] = csv[1]!.split(',');
     expect(accuracy).toBe(value);
     expect(Number(bytes)).toBeGreaterThan(0);
+  });
+
+  it('report has the Pareto front and a hypervolume curve that never falls', () => {
+    const html = join(dir, 'mo.html');
+    const out = cli(['report', file, '--db', db, '-o', html]);
+    expect(out.status).toBe(0);
+    const text = readFileSync(html, 'utf8');
+    expect(text).toContain('"id":"pareto-front"');
+    const match = /"label":"hypervolume","data":(\[[^\]]*\])/.exec(text);
+    expect(match).not.toBeNull();
+    const curve = (JSON.parse(match![1]!) as { x: number; y: number }[]).map((p) => p.y);
+    expect(curve.length).toBeGreaterThan(1);
+    curve.slice(1).forEach((y, i) => expect(y).toBeGreaterThanOrEqual(curve[i]!));
+    expect(curve[curve.length - 1]!).toBeGreaterThan(0);
   });
 
   it('a single-objective study refuses --pareto with exit 2', () => {
