@@ -6,7 +6,7 @@
 // hypervolume code (src/metrics/hypervolume.ts): median over seeds at 100 and 200 trials.
 // Goal: our median hypervolume at 100 trials >= the better Optuna sampler's, on every problem.
 import type { ResolvedStudy, SamplerSpec } from '../src/spec/study.js';
-import { BAYES_DEFAULTS } from '../src/spec/study.js';
+import { MOTPE_DEFAULTS } from '../src/spec/study.js';
 import { hypervolume } from '../src/metrics/hypervolume.js';
 import { StudyHandle } from '../src/study/study-handle.js';
 import type { SqliteStore } from '../src/store/index.js';
@@ -21,7 +21,7 @@ const CHECKPOINTS = [100, 200] as const;
 const PEER_SAMPLERS = ['nsga2', 'tpe'] as const;
 
 const OURS: Record<string, SamplerSpec> = {
-  bayes: { kind: 'bayes', ...BAYES_DEFAULTS },
+  bayes: { kind: 'bayes', ...MOTPE_DEFAULTS },
   random: { kind: 'random' },
 };
 

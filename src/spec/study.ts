@@ -205,6 +205,16 @@ export const BAYES_DEFAULTS: Omit<BayesSamplerSpec, 'kind'> = Object.freeze({
   constant_liar: true,
   source_design: true,
 });
+/**
+ * Defaults of the bayes sampler in a multi-objective study (the multi-objective TPE), measured with
+ * `npm run bench -- multiobjective`: one estimator per parameter (a joint one collapsed the spread
+ * along DTLZ2's front, below random search's hypervolume) and more random trials first.
+ */
+export const MOTPE_DEFAULTS: Omit<BayesSamplerSpec, 'kind'> = Object.freeze({
+  ...BAYES_DEFAULTS,
+  startup_trials: 10,
+  multivariate: false,
+});
 /** Defaults of the gp sampler, measured with `npm run bench -- samplers`. */
 export const GP_DEFAULTS: Omit<GpSamplerSpec, 'kind'> = Object.freeze({
   startup_trials: 10,

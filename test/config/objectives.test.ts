@@ -2,6 +2,7 @@
 // (file:line:col, field path, problem) per kind of mistake.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadStudyFile } from '../../src/config/index.js';
+import { BAYES_DEFAULTS, MOTPE_DEFAULTS } from '../../src/spec/study.js';
 import { errorOf, MINIMAL, Workspace } from './helpers.js';
 
 let ws: Workspace;
@@ -27,6 +28,9 @@ describe('several objectives', () => {
       { metric: 'bytes', direction: 'minimize', aggregate: 'mean' },
     ]);
     expect(study.constraints).toEqual([{ metric: 'bytes', max: 20000 }]);
+    // bayes with several objectives: the multi-objective TPE's own defaults.
+    expect(study.sampler).toEqual({ kind: 'bayes', ...MOTPE_DEFAULTS });
+    expect(MOTPE_DEFAULTS.multivariate).toBe(false);
   });
 
   test('a single objective resolves with neither objectives nor constraints (its stored spec is unchanged)', () => {
@@ -34,6 +38,7 @@ describe('several objectives', () => {
     expect(study.objective).toEqual({ metric: 'macro_f1', direction: 'maximize', aggregate: 'mean' });
     expect('objectives' in study).toBe(false);
     expect('constraints' in study).toBe(false);
+    expect(study.sampler).toEqual({ kind: 'bayes', ...BAYES_DEFAULTS });
   });
 
   test('a list of one', () => {
