@@ -75,6 +75,9 @@ function trialBoard(store: Store, record: StudyRecord, options: Options<'leaderb
         ]
       : []),
     ...notes.footer,
+    ...(spec.objectives !== undefined
+      ? [`ranked by the first of ${spec.objectives.length} objectives; --pareto shows the trade-off between them (the non-dominated trials)`]
+      : []),
   );
   writeFailures(store, record);
   return 0;
