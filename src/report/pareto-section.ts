@@ -23,16 +23,16 @@ function scatter(label: string, list: readonly ReportTrial[], color: string, rad
   };
 }
 
-const axis = (title: string): Json => ({ title: { display: true, text: title }, grace: '5%' });
+const axis = (title: string, min?: number): Json => ({ title: { display: true, text: title }, grace: '5%', ...(min !== undefined ? { min } : {}) });
 
-function chartOptions(x: string, y: string): Json {
+function chartOptions(x: string, y: string, xMin?: number): Json {
   return {
     animation: false,
     responsive: true,
     maintainAspectRatio: false,
     plugins: { legend: { display: true, position: 'bottom' } },
     datasets: { scatter: { clip: 6 } },
-    scales: { x: axis(x), y: axis(y) },
+    scales: { x: axis(x, xMin), y: axis(y) },
   };
 }
 
@@ -79,8 +79,9 @@ export function paretoSection(data: ReportData): Section | null {
       {
         kind: 'text',
         text:
-          `Hypervolume of the feasible COMPLETE trials up to each trial number (every objective turned into a loss), against the reference point ` +
-          `(${curve.reference.map((r) => fmtNumber(r)).join(', ')}): a little beyond the worst value of each objective. It only rises; flat stretches are trials that did not move the front.`,
+          `Hypervolume of the feasible COMPLETE trials up to each trial number: the area (volume) they dominate up to the reference point ` +
+          `${objectives.map((o, k) => `${o.metric} ${fmtNumber(o.direction === 'maximize' ? -curve.reference[k]! : curve.reference[k]!)}`).join(', ')}, ` +
+          `a tenth of each objective's range beyond its worst value. It only rises; flat stretches are trials that did not move the front.`,
       },
       {
         kind: 'chart',
@@ -103,7 +104,7 @@ export function paretoSection(data: ReportData): Section | null {
               },
             ],
           },
-          options: chartOptions('trial number', 'hypervolume'),
+          options: chartOptions('trial number', 'hypervolume', 0),
         },
       },
     );
