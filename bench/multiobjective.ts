@@ -16,6 +16,7 @@ import { goal, type Goals } from './goals.js';
 import { coordinates, moProblems, moSpace, type MoProblem } from './mo-problems.js';
 import { runPeer } from './python-peer.js';
 import type { Benchmark } from './registry.js';
+import { Rng } from '../src/util/rng.js';
 
 const CHECKPOINTS = [100, 200] as const;
 const PEER_SAMPLERS = ['nsga2', 'tpe'] as const;
@@ -28,6 +29,29 @@ const OURS: Record<string, SamplerSpec> = {
 interface PeerResult {
   readonly optuna: string;
   readonly results: { problem: string; sampler: string; seed: number; values: number[][]; cpu_s: number }[];
+  /** The problems' values at the check points, computed in Python (absent from older peers). */
+  readonly check?: Record<string, number[][]>;
+}
+
+/** Random points of each problem, for the TypeScript / Python cross-check of the test functions. */
+function checkPoints(problems: readonly MoProblem[]): Record<string, number[][]> {
+  const rng = new Rng(0x18c4);
+  return Object.fromEntries(problems.map((p) => [p.name, Array.from({ length: 20 }, () => Array.from({ length: p.dim }, () => rng.next()))]));
+}
+
+/** Largest relative difference between our values at the check points and the peer's; null without them. */
+function crossCheck(problems: readonly MoProblem[], points: Record<string, number[][]>, theirs: Record<string, number[][]> | undefined): number | null {
+  if (theirs === undefined) return null;
+  let worst = 0;
+  for (const p of problems) {
+    (points[p.name] ?? []).forEach((x, i) => {
+      p.f(x).forEach((v, k) => {
+        const w = theirs[p.name]?.[i]?.[k];
+        worst = Math.max(worst, w === undefined ? Infinity : Math.abs(v - w) / Math.max(1e-12, Math.abs(v)));
+      });
+    });
+  }
+  return worst;
 }
 
 /**
@@ -70,6 +94,7 @@ export const multiobjective: Benchmark = {
     const only = optionValue(args, 'problems')?.split(',');
     const problems = moProblems(dim).filter((p) => only === undefined || only.some((o) => p.name.startsWith(o)));
     const peerOff = args.includes('--no-peer');
+    const points = checkPoints(problems);
     // The peer starts first and runs while ours do (two processes, side by side).
     const peer = peerOff
       ? Promise.resolve({ ok: false as const, reason: '--no-peer' })
@@ -78,6 +103,7 @@ export const multiobjective: Benchmark = {
           seeds,
           trials,
           samplers: PEER_SAMPLERS,
+          check: points,
         });
     const ours = new Map<string, { hv: Record<number, number[]>; ms: number[] }>();
     const tmp = tempStore();
@@ -101,6 +127,9 @@ export const multiobjective: Benchmark = {
     }
     const peerOutcome = await peer;
     if (!peerOutcome.ok) log(`Optuna peer missing: ${peerOutcome.reason}; our figures only`);
+    const check = peerOutcome.ok ? crossCheck(problems, points, peerOutcome.data.check) : null;
+    if (check !== null) log(`cross-check of the test functions, TS vs Python: largest relative difference ${check.toExponential(1)}`);
+    if (check !== null && !(check < 1e-9)) throw new Error(`the peer's test functions differ from ours (relative difference ${check})`);
     const peerHv = new Map<string, { hv: Record<number, number[]>; cpu: number[] }>();
     if (peerOutcome.ok) {
       for (const r of peerOutcome.data.results) {
@@ -169,6 +198,7 @@ export const multiobjective: Benchmark = {
       trials,
       dim,
       optuna: peerOutcome.ok ? peerOutcome.data.optuna : null,
+      cross_check_max_rel_diff: check,
       problems: perProblem,
       goals_met: goals,
     };

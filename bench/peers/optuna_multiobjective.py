@@ -2,7 +2,8 @@
 # directions), default settings, on ZDT1/2/3 and DTLZ2 as bench/mo-problems.ts defines them. Reads a
 # JSON request on stdin ({problems: [{name, dim, objectives}], seeds, trials, samplers}), prints one
 # JSON object: per problem, sampler and seed, every trial's objective values in trial order (the
-# TypeScript side computes the hypervolume with the same code as ours) and the CPU seconds per study.
+# TypeScript side computes the hypervolume with the same code as ours) and the CPU seconds per study;
+# and the problems' values at the request's `check` points (the two implementations cross-checked).
 # Run with /usr/bin/python3 (Debian's optuna 3.1).
 import json
 import math
@@ -73,7 +74,9 @@ def main():
             for seed in request["seeds"]:
                 values, seconds = run(problem, kind, seed, request["trials"])
                 results.append({"problem": problem["name"], "sampler": kind, "seed": seed, "values": values, "cpu_s": seconds})
-    print(json.dumps({"optuna": optuna.__version__, "results": results}))
+    # The same problems in both languages: their values at the points the TypeScript side sent.
+    check = {name: [FUNCTIONS[name.split("_")[0]](x) for x in points] for name, points in request.get("check", {}).items()}
+    print(json.dumps({"optuna": optuna.__version__, "results": results, "check": check}))
 
 
 if __name__ == "__main__":
