@@ -5,6 +5,7 @@ import { artifacts } from './artifacts.js';
 import { crashResume } from './crash-resume.js';
 import { halving } from './halving.js';
 import { memory } from './memory.js';
+import { multiobjective } from './multiobjective.js';
 import { overhead } from './overhead.js';
 import { overheadPg } from './overhead-pg.js';
 import { reportBench } from './report.js';
@@ -32,6 +33,7 @@ export const BENCHMARKS: Record<string, Benchmark> = {
   'crash-resume': crashResume,
   halving,
   memory,
+  multiobjective,
   overhead,
   'overhead-pg': overheadPg,
   report: reportBench,

@@ -1,7 +1,7 @@
 // The library API beside the CLI: load a study file, open a study in a store, ask/tell, or run it
 // with the warm worker pool. Main thread.
 export { loadStudyFile, parseStudy, studyJsonSchema } from './config/index.js';
-export type { ResolvedStudy, ModelSpec, Objective, Budget, SchedulerSpec, ArtifactPolicy } from './spec/study.js';
+export type { ResolvedStudy, ModelSpec, Objective, ObjectiveTerm, Constraint, Budget, SchedulerSpec, ArtifactPolicy } from './spec/study.js';
 export type { Recipe } from './spec/recipe.js';
 export * from './errors.js';
 export { openStore, PostgresStore, SqliteStore } from './store/index.js';
@@ -13,7 +13,7 @@ export { PoolExecutor, UnitFailedError, type Executor, type ExecutorOptions } fr
 export { leaderboard, trialRows, type LeaderboardRow, type TrialRow } from './study/leaderboard.js';
 // A unit's stored model (artifacts: best | all), decoded, or null; writeModelDir writes it as a model folder.
 export { readStoredArtifact } from './study/artifacts.js';
-export { RandomSampler, TpeSampler, createSampler, type Sampler, type SampleContext, type TrialSnapshot, type TpeSettings } from './search/samplers/index.js';
+export { RandomSampler, TpeSampler, MotpeSampler, createSampler, type Sampler, type SampleContext, type TrialSnapshot, type TpeSettings } from './search/samplers/index.js';
 export type { Params, ParamValue, SearchSpace, ParamSpec, Distribution } from './spec/space.js';
 export {
   createScheduler,
@@ -44,6 +44,10 @@ export { loadTrialTable } from './study/trial-table.js';
 export { priorFromScores, type SourcePrior } from './search/source-prior.js';
 export { readSourcePrior } from './study/screen-prior.js';
 export { aggregate, cvar, meanMinusStd } from './metrics/aggregate.js';
+// Multi-objective studies: hypervolume (all objectives minimised), Pareto dominance, a study's front.
+export { hypervolume } from './metrics/hypervolume.js';
+export { dominates, nondominatedRanks, paretoFront } from './metrics/pareto.js';
+export { paretoView, hypervolumeCurve, isFeasible, type ParetoView } from './study/pareto.js';
 export { type AggregateKind } from './spec/metrics.js';
 export { hScore, leep, logme } from './metrics/transferability.js';
 export {

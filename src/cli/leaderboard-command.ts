@@ -2,22 +2,24 @@
 // by another aggregate of their units; with --subsets, source subsets ranked over every trial that
 // used them. Each marks the harmful sources (src/selection/harmful-notes.ts). Reads the database
 // read-only, so it never blocks or changes a running study. Main thread; must not load the pool.
-import { describeObjective, objectiveOn } from '../metrics/objective.js';
+import { describeObjective, describeTerm, objectiveOn } from '../metrics/objective.js';
 import { harmfulNotes, rankSubsets, rerankTrials, type HarmfulNotes, type SubsetRanking, type TrialTable } from '../selection/index.js';
 import type { StudyRecord } from '../spec/records.js';
 import type { Aggregate, ResolvedStudy } from '../spec/study.js';
 import type { Store } from '../store/types.js';
 import { studySpecOf } from '../study/decoders.js';
-import { leaderboard, testValue, type TrialRow } from '../study/leaderboard.js';
+import { leaderboard, testValue, trialRows, type TrialRow } from '../study/leaderboard.js';
+import { paretoView } from '../study/pareto.js';
 import { loadTrialTable } from '../study/trial-table.js';
 import { fmtInterval, fmtNumber, fmtParam, fmtSigned } from '../util/format.js';
 import { openStudyToRead } from './locate.js';
 import type { Args, Options } from './options.js';
-import { printJson, printLines, printTable } from './output.js';
+import { printJson, printLines, printNote, printTable } from './output.js';
 
 export async function leaderboardCommand([target]: Args<'leaderboard'>, options: Options<'leaderboard'>): Promise<number> {
   const { store, record } = await openStudyToRead(target, options.db);
   try {
+    if (options.pareto) return paretoBoard(record, trialRows(store, record), options);
     if (options.subsets) return subsetBoard(record, loadTrialTable(store, record), options);
     if (options.by !== undefined) return rerankedBoard(record, loadTrialTable(store, record), options.by, options);
     return trialBoard(store, record, options);
@@ -73,8 +75,58 @@ function trialBoard(store: Store, record: StudyRecord, options: Options<'leaderb
         ]
       : []),
     ...notes.footer,
+    ...(spec.objectives !== undefined
+      ? [`ranked by the first of ${spec.objectives.length} objectives; --pareto shows the trade-off between them (the non-dominated trials)`]
+      : []),
   );
   writeFailures(store, record);
+  return 0;
+}
+
+/**
+ * The non-dominated trials of a multi-objective study (--pareto): one column per objective, then
+ * the constraint violations (<= 0: satisfied), the sources and params. A single-objective study has
+ * no front to show: refused with exit 2.
+ */
+function paretoBoard(record: StudyRecord, rows: readonly TrialRow[], options: Options<'leaderboard'>): number {
+  const spec = studySpecOf(record);
+  const objectives = spec.objectives;
+  if (objectives === undefined) {
+    printNote(`tasksieve leaderboard: --pareto: study ${record.name} has one objective (${describeObjective(spec.objective)}); its leaderboard is the ranking without --pareto`);
+    return 2;
+  }
+  const view = paretoView(spec, rows);
+  const front = view.front.slice(0, options.top);
+  if (options.json) {
+    printJson({ study: record.name, objectives, constraints: spec.constraints ?? [], complete: view.complete, feasible: view.feasible, front });
+    return 0;
+  }
+  const constraints = spec.constraints ?? [];
+  printLines(
+    `study ${record.name}: Pareto front of ${objectives.map(describeTerm).join(' vs ')}; ` +
+      `${view.front.length} non-dominated of ${view.feasible} feasible COMPLETE trial(s)` +
+      (constraints.length > 0 ? ` (${view.complete - view.feasible} infeasible left out)` : ''),
+  );
+  if (front.length === 0) {
+    printLines(view.complete === 0 ? 'no COMPLETE trial yet' : 'no trial satisfies every constraint yet');
+    return 0;
+  }
+  const headers = [
+    'trial',
+    ...objectives.map((o) => o.metric),
+    ...constraints.map((c) => `${c.metric} ${c.max !== undefined ? `<= ${c.max}` : `>= ${c.min}`}`),
+    'sources',
+    'params',
+  ];
+  const body = front.map((r) => [
+    `#${r.number}`,
+    ...r.values!.map((v) => fmtNumber(v)),
+    ...constraints.map((_, i) => (r.constraints![i]! <= 0 ? 'ok' : `off by ${fmtNumber(r.constraints![i]!)}`)),
+    r.sources.length > 0 ? r.sources.join(' ') : '(none)',
+    paramsText(r.params),
+  ]);
+  printTable(headers, body);
+  if (view.front.length > front.length) printLines(`… and ${view.front.length - front.length} more (--top)`);
   return 0;
 }
 

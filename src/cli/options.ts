@@ -157,6 +157,10 @@ export const COMMANDS = {
       top: { type: 'int', placeholder: 'N', default: 10, description: 'rows shown' },
       by: { type: 'enum', values: AGGREGATES, description: "re-rank by this aggregate of each trial's (or subset's) per-unit values" },
       subsets: { type: 'boolean', description: 'rank source subsets (over every trial that used them) instead of trials' },
+      pareto: {
+        type: 'boolean',
+        description: 'multi-objective studies: the non-dominated trials (feasible ones only, with constraints), by the first objective',
+      },
       json,
     },
   },

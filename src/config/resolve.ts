@@ -11,9 +11,9 @@ import { resolveSampler } from './sampler.js';
 import { resolveScheduler } from './scheduler.js';
 import { DEFAULT_EPOCHS, DEFAULT_HIDDEN, type Overrides } from './semantic.js';
 import type { RawDataset, RawModelSource, RawParam, RawTask, RawTransform, RawWhen, StudyConfig } from './study-config.js';
-import { DEFAULT_ALPHA, DEFAULT_LAMBDA } from '../metrics/aggregate.js';
+import { resolveObjectives } from './objectives.js';
 import { OPTIONAL_RECIPE_KEYS, STUDY_DEFAULTS, type Recipe } from '../spec/recipe.js';
-import { type ModelSpec, type Objective, type ResolvedStudy } from '../spec/study.js';
+import { type ModelSpec, type ResolvedStudy } from '../spec/study.js';
 
 export const DEFAULT_NOISE = 0.1;
 
@@ -77,7 +77,8 @@ export function resolveStudy(raw: StudyConfig, file: string | null, overrides?: 
     ...(raw.warm_start !== undefined && raw.warm_start.length > 0
       ? { warm_start: raw.warm_start.map((w) => ({ study: w.study, ...(w.db !== undefined ? { db: resolveStorage(base, w.db) } : {}) })) }
       : {}),
-    objective: resolveObjective(raw),
+    // objectives and constraints only for a list (multi-objective), so single-objective specs stay equal.
+    ...resolveObjectives(raw),
     ...(raw.screen_prior !== undefined ? { screen_prior: raw.screen_prior } : {}),
     ...(scheduler !== null ? { scheduler } : {}),
     budget: {
@@ -111,23 +112,6 @@ function resolveModel(raw: StudyConfig): ModelSpec {
     input_shape: [height, width, channels],
     conv: raw.model.conv!.map((b) => ({ filters: b.filters, kernel: b.kernel, stride: b.stride ?? 1, pool: b.pool ?? 1 })),
     ...common,
-  };
-}
-
-/**
- * Defaults are written out except `on: metric`, which is left out so that a study stored before
- * `on` existed keeps the same spec; `alpha` / `lambda` appear only with the aggregate that uses them.
- */
-function resolveObjective(raw: StudyConfig): Objective {
-  const o = raw.objective ?? {};
-  const aggregate = o.aggregate ?? 'mean';
-  return {
-    metric: o.metric ?? 'accuracy',
-    direction: o.direction ?? 'maximize',
-    aggregate,
-    ...(o.on === 'gain' ? { on: 'gain' as const } : {}),
-    ...(aggregate === 'cvar' ? { alpha: o.alpha ?? DEFAULT_ALPHA } : {}),
-    ...(aggregate === 'mean_minus_std' ? { lambda: o.lambda ?? DEFAULT_LAMBDA } : {}),
   };
 }
 

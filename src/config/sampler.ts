@@ -1,7 +1,7 @@
 // The `sampler:` key of a study file: its JSON Schema, cross-field checks and resolution to a
 // SamplerSpec with every setting written out. Main thread. Must not import tfjs, the worker or the store.
 import type { ConfigIssue, RawSampler, StudyConfig } from './study-config.js';
-import { BAYES_DEFAULTS, GP_DEFAULTS, SAMPLER_KINDS, type SamplerSpec } from '../spec/study.js';
+import { BAYES_DEFAULTS, GP_DEFAULTS, MOTPE_DEFAULTS, SAMPLER_KINDS, type SamplerSpec } from '../spec/study.js';
 
 type SettingKey = Exclude<keyof RawSampler, 'kind'>;
 /** Which kinds use each setting: one given to another kind would be silently ignored. */
@@ -103,13 +103,15 @@ export function resolveSampler(study: StudyConfig): SamplerSpec {
       constant_liar: raw.constant_liar ?? GP_DEFAULTS.constant_liar,
     };
   }
+  // Several objectives: the multi-objective TPE's own defaults (measured on `-- multiobjective`).
+  const defaults = Array.isArray(study.objective) ? MOTPE_DEFAULTS : BAYES_DEFAULTS;
   return {
     kind: 'bayes',
-    startup_trials: raw.startup_trials ?? BAYES_DEFAULTS.startup_trials,
-    candidates: raw.candidates ?? BAYES_DEFAULTS.candidates,
-    multivariate: raw.multivariate ?? BAYES_DEFAULTS.multivariate,
-    gamma: raw.gamma ?? BAYES_DEFAULTS.gamma,
-    constant_liar: raw.constant_liar ?? BAYES_DEFAULTS.constant_liar,
-    source_design: raw.source_design ?? BAYES_DEFAULTS.source_design,
+    startup_trials: raw.startup_trials ?? defaults.startup_trials,
+    candidates: raw.candidates ?? defaults.candidates,
+    multivariate: raw.multivariate ?? defaults.multivariate,
+    gamma: raw.gamma ?? defaults.gamma,
+    constant_liar: raw.constant_liar ?? defaults.constant_liar,
+    source_design: raw.source_design ?? defaults.source_design,
   };
 }

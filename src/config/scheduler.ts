@@ -48,7 +48,7 @@ export function schedulerIssue(study: StudyConfig, defaultEpochs: number): Confi
         `rungs are fine-tuning epochs before a trial's last, so no trial could ever be stopped`,
     };
   }
-  if (study.objective?.on === 'gain') {
+  if (!Array.isArray(study.objective) && study.objective?.on === 'gain') {
     return {
       path: at,
       message:

@@ -4,6 +4,7 @@
 import { OBJECTIVE_METRICS } from '../spec/metrics.js';
 import { ENQUEUE_SCHEMA } from './enqueue.js';
 import { SAMPLER_SCHEMA } from './sampler.js';
+import { CONSTRAINTS_SCHEMA, OBJECTIVE_SCHEMA } from './objectives.js';
 import { ACTIVATIONS, AGGREGATES, ARTIFACT_POLICIES, MODEL_KINDS, OBJECTIVE_ON, SCHEDULER_KINDS, SCREEN_KINDS } from '../spec/study.js';
 import { RECIPE_KEYS, RECIPE_KEY_TABLE, type RecipeKey } from '../spec/recipe.js';
 import { ARCHITECTURE_KEYS, ARCHITECTURE_KEY_TABLE, MAX_LAYERS, layerOfKey } from '../spec/architecture.js';
@@ -407,38 +408,8 @@ export const studyJsonSchema = {
         },
       },
     },
-    objective: {
-      type: 'object',
-      description: "What a trial's value is.",
-      additionalProperties: false,
-      properties: {
-        metric: { type: 'string', enum: [...OBJECTIVE_METRICS], description: 'Metric on the validation rows (default accuracy).' },
-        direction: { type: 'string', enum: ['maximize', 'minimize'], description: 'Default maximize.' },
-        aggregate: {
-          type: 'string',
-          enum: [...AGGREGATES],
-          description:
-            "How a trial's units (target x seed) combine (default mean): mean, median, worst (the worst unit), cvar (mean of the worst `alpha` fraction), mean_minus_std (mean - lambda x std).",
-        },
-        on: {
-          type: 'string',
-          enum: [...OBJECTIVE_ON],
-          description:
-            'Aggregate the metric itself, or its gain over the target-only baseline with the same recipe, target and seed (default metric).',
-        },
-        alpha: {
-          type: 'number',
-          exclusiveMinimum: 0,
-          maximum: 1,
-          description: 'cvar only: the fraction of the worst units averaged, in (0, 1] (default 0.25).',
-        },
-        lambda: {
-          type: 'number',
-          minimum: 0,
-          description: 'mean_minus_std only: weight of the standard deviation across units, >= 0 (default 1).',
-        },
-      },
-    },
+    objective: OBJECTIVE_SCHEMA,
+    constraints: CONSTRAINTS_SCHEMA,
     screen_prior: {
       type: 'string',
       enum: [...SCREEN_KINDS],

@@ -5,6 +5,7 @@ import { show, type PathSegment } from './format.js';
 import { studyJsonSchema } from './schema.js';
 import { samplerIssue } from './sampler.js';
 import { schedulerIssue } from './scheduler.js';
+import { objectivesIssue } from './objectives.js';
 import type { ConfigIssue, RawParam, RawSource, RawTask, Scalar, StudyConfig } from './study-config.js';
 import { RECIPE_KEYS, RECIPE_KEY_TABLE, type SelectingKey } from '../spec/recipe.js';
 import { ARCHITECTURE_KEY_TABLE, isArchitectureKey, layerOfKey } from '../spec/architecture.js';
@@ -23,25 +24,12 @@ export function semanticIssue(study: StudyConfig): ConfigIssue | null {
     spaceIssue(study) ??
     strategyKeyIssue(study) ??
     lwfIssue(study) ??
-    objectiveIssue(study) ??
+    objectivesIssue(study) ??
     screenIssue(study) ??
     warmStartIssue(study) ??
     samplerIssue(study) ??
     schedulerIssue(study, DEFAULT_EPOCHS)
   );
-}
-
-/** `alpha` and `lambda` belong to one aggregate each: elsewhere they would be silently ignored. */
-function objectiveIssue(study: StudyConfig): ConfigIssue | null {
-  const objective = study.objective ?? {};
-  const aggregate = objective.aggregate ?? 'mean';
-  if (objective.alpha !== undefined && aggregate !== 'cvar') {
-    return issue(['objective', 'alpha'], `only used with aggregate: cvar (aggregate is ${aggregate})`);
-  }
-  if (objective.lambda !== undefined && aggregate !== 'mean_minus_std') {
-    return issue(['objective', 'lambda'], `only used with aggregate: mean_minus_std (aggregate is ${aggregate})`);
-  }
-  return null;
 }
 
 /** Recipe keys read by some strategies or task weightings only, with the key that selects them (the recipe-key table's usedBy). */
@@ -109,6 +97,8 @@ function warmStartIssue(study: StudyConfig): ConfigIssue | null {
   if (entries.length === 0) return null;
   const sampler = typeof study.sampler === 'string' ? study.sampler : (study.sampler?.kind ?? 'bayes');
   if (sampler !== 'bayes') return issue(['warm_start'], `only the bayes sampler uses earlier studies' trials (sampler is ${sampler})`);
+  // The earlier trials are ranked by one value; a multi-objective study's sampler ranks by fronts.
+  if (Array.isArray(study.objective)) return issue(['warm_start'], 'not with several objectives yet (earlier trials are ranked by one value)');
   for (const [index, entry] of entries.entries()) {
     if (entry.study === study.name && entry.db === undefined) {
       return issue(['warm_start', index, 'study'], `names this study itself: a study cannot warm-start from its own trials`);

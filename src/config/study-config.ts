@@ -2,9 +2,29 @@
 // paths, derived seeds). Main thread only; types only. Must not import tfjs, the worker or the store.
 import type { Activation, Aggregate, ArtifactPolicy, ModelKind, ObjectiveOn, SchedulerKind, ScreenKind } from '../spec/study.js';
 import type { OptimizerName, Recipe, StrategyName } from '../spec/recipe.js';
-import type { ObjectiveMetric } from '../spec/metrics.js';
+import type { ObjectiveMetric, TermMetric } from '../spec/metrics.js';
 
 export type Scalar = string | number | boolean;
+
+export interface RawObjective {
+  metric?: ObjectiveMetric;
+  direction?: 'maximize' | 'minimize';
+  aggregate?: Aggregate;
+  on?: ObjectiveOn;
+  alpha?: number;
+  lambda?: number;
+}
+
+/** One entry of a multi-objective `objective:` list. */
+export interface RawObjectiveTerm extends Omit<RawObjective, 'metric'> {
+  metric: TermMetric;
+}
+
+export interface RawConstraint {
+  metric: TermMetric;
+  max?: number;
+  min?: number;
+}
 
 export interface StudyConfig {
   name: string;
@@ -29,14 +49,9 @@ export interface StudyConfig {
   sampler?: SamplerKind | RawSampler;
   enqueue?: RawEnqueued[];
   warm_start?: { study: string; db?: string }[];
-  objective?: {
-    metric?: ObjectiveMetric;
-    direction?: 'maximize' | 'minimize';
-    aggregate?: Aggregate;
-    on?: ObjectiveOn;
-    alpha?: number;
-    lambda?: number;
-  };
+  /** One objective (a mapping), or several (a list: a multi-objective study). */
+  objective?: RawObjective | RawObjectiveTerm[];
+  constraints?: RawConstraint[];
   screen_prior?: ScreenKind;
   scheduler?: SchedulerKind | RawScheduler;
   budget: {

@@ -5,3 +5,5 @@ export { OBJECTIVE_METRICS } from '../spec/metrics.js';
 export { classificationMetrics, confusionMatrix } from './classification.js';
 export { AGGREGATE_KINDS, type AggregateKind, type Direction } from '../spec/metrics.js';
 export { aggregate, cvar, mean, meanMinusStd, median, sampleStd, type AggregateParams } from './aggregate.js';
+export { hypervolume } from './hypervolume.js';
+export { dominates, nondominatedRanks, paretoFront } from './pareto.js';

@@ -28,6 +28,9 @@ export interface ReportTrial {
   readonly number: number;
   readonly state: TrialState;
   readonly value: number | null;
+  /** Multi-objective studies: the value per objective and the constraint violations (absent otherwise). */
+  readonly values?: readonly number[];
+  readonly constraints?: readonly number[];
   /** Recipe parameters (the source subset is in `sources`). */
   readonly params: Params;
   /** Every searched parameter as stored, the subset included (what importance is computed on). */

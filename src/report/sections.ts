@@ -21,6 +21,7 @@ import { fmtCount, fmtPercent, iso } from './format.js';
 import { paramImportance } from './importance.js';
 import type { Block, Cell, PageModel, Section } from './page-model.js';
 import { sourceInclusion } from './source-inclusion.js';
+import { paretoSection } from './pareto-section.js';
 
 export interface SectionOptions {
   /** Leaderboard rows shown (all COMPLETE trials are ranked). */
@@ -39,12 +40,15 @@ export function buildPage(data: ReportData, options: SectionOptions = {}): PageM
   const table = data.trialTable;
   const attribution = 'error' in table || table.sources.length === 0 || table.trials.length === 0 ? null : attributeSources(table);
   const notes = attribution && !('error' in table) ? harmfulNotes(table, attribution) : null;
+  const pareto = paretoSection(data);
   return {
     title: `tasksieve report: ${data.name}`,
     subtitle: `snapshot of ${iso(data.takenAt)}; ${data.trials.length} trial(s); objective ${describeObjective(data.spec.objective)} (${data.direction})`,
     sections: [
       summarySection(data),
       historySection(data, metric),
+      // Multi-objective studies only: a single-objective report keeps its sections.
+      ...(pareto !== null ? [pareto] : []),
       leaderboardSection(data, options.top ?? 20, notes),
       importanceSection(data, options.importanceSeed ?? data.spec.seed ?? 0),
       inclusionSection(data, metric),

@@ -22,6 +22,18 @@ export type ExtraMetrics = Readonly<Record<string, number | null>>;
 export const OBJECTIVE_METRICS = ['accuracy', 'macro_f1', 'macro_recall'] as const;
 export type ObjectiveMetric = (typeof OBJECTIVE_METRICS)[number];
 
+/**
+ * Figures of a trained model an objective of a multi-objective study may use besides the
+ * classification metrics (they have no paired-baseline gain): `bytes` (storage of the weights:
+ * smaller with int8 quantisation), `params`, `nonzeros` (weights left after pruning), `train_ms`
+ * (the unit's training time) and `fgsm_accuracy` (when the recipe sets fgsm_epsilon). Read per unit
+ * from its extra figures and cost (src/metrics/objective.ts).
+ */
+export const COST_METRICS = ['bytes', 'params', 'nonzeros', 'train_ms', 'fgsm_accuracy'] as const;
+export type CostMetric = (typeof COST_METRICS)[number];
+/** What one objective of a multi-objective study, or a constraint, reads per unit. */
+export type TermMetric = ObjectiveMetric | CostMetric;
+
 /** The robust aggregates of per-unit values (src/metrics/aggregate.ts). */
 export const AGGREGATE_KINDS = ['mean', 'median', 'worst', 'cvar', 'mean_minus_std'] as const;
 export type AggregateKind = (typeof AGGREGATE_KINDS)[number];

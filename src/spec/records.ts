@@ -23,6 +23,13 @@ export interface TrialRecord {
   readonly state: TrialState;
   readonly params: { readonly [k: string]: Json };
   readonly value: number | null;
+  /**
+   * Multi-objective studies: the value of each objective, in the study's order (`value` is the
+   * first); absent when the trial has none (every single-objective trial).
+   */
+  readonly values?: readonly number[];
+  /** Multi-objective studies with constraints: each constraint's violation (<= 0: satisfied); absent when none. */
+  readonly constraints?: readonly number[];
   readonly error: string | null;
   /** Backend the trial's units ran on (recorded when it finishes). */
   readonly backend: string | null;

@@ -2,7 +2,7 @@
 // A ResolvedStudy is deeply frozen and JSON-safe (it is stored with the study). Part of src/spec:
 // types, constant lists and defaults only; imports nothing of the project but spec.
 import type { SourceSpec, TargetSpec } from './tasks.js';
-import { AGGREGATE_KINDS, type AggregateKind, type ObjectiveMetric } from './metrics.js';
+import { AGGREGATE_KINDS, type AggregateKind, type ObjectiveMetric, type TermMetric } from './metrics.js';
 import type { Recipe } from './recipe.js';
 import type { Params, SearchSpace } from './space.js';
 
@@ -82,6 +82,32 @@ export interface Objective {
   readonly alpha?: number;
   /** mean_minus_std only: weight of the standard deviation, >= 0. */
   readonly lambda?: number;
+}
+
+/**
+ * One objective of a multi-objective study (`objective:` as a list): a classification metric (its
+ * value, or with `on: gain` its gain over the baseline) or a cost figure (COST_METRICS), aggregated
+ * over the trial's units like a single objective.
+ */
+export interface ObjectiveTerm {
+  readonly metric: TermMetric;
+  readonly direction: 'maximize' | 'minimize';
+  readonly aggregate: Aggregate;
+  /** Classification metrics only; absent means `metric`. */
+  readonly on?: ObjectiveOn;
+  readonly alpha?: number;
+  readonly lambda?: number;
+}
+
+/**
+ * A constraint of a multi-objective study (`constraints:`): the mean over the trial's units of
+ * `metric` must be at most `max` and/or at least `min`. A trial that breaks one is infeasible: it
+ * ranks after every feasible trial (Optuna's feasible-first rule), by how far it is off.
+ */
+export interface Constraint {
+  readonly metric: TermMetric;
+  readonly max?: number;
+  readonly min?: number;
 }
 
 /** The random sampler, or the bayes (TPE) or gp sampler with its settings (see src/config/sampler.ts). */
@@ -183,7 +209,16 @@ export interface ResolvedStudy {
    * study's own (absent when there are none, so older specs stay equal). Never copied into this study.
    */
   readonly warm_start?: readonly WarmStartSpec[];
+  /** A multi-objective study: its first objective (what ranks single-valued views: leaderboard, report). */
   readonly objective: Objective;
+  /**
+   * Every objective of a multi-objective study, in file order (the first is `objective` again); absent
+   * for a single objective (left out so single-objective specs stay equal). A trial's vector value is
+   * stored in this order.
+   */
+  readonly objectives?: readonly ObjectiveTerm[];
+  /** Multi-objective studies only; absent when there is none. */
+  readonly constraints?: readonly Constraint[];
   /**
    * Transferability screen whose per-source scores bias how often the sampler includes each source
    * (absent: no prior). See src/search/source-prior.ts.
@@ -230,6 +265,16 @@ export const BAYES_DEFAULTS: Omit<BayesSamplerSpec, 'kind'> = Object.freeze({
   gamma: 0.25,
   constant_liar: true,
   source_design: true,
+});
+/**
+ * Defaults of the bayes sampler in a multi-objective study (the multi-objective TPE), measured with
+ * `npm run bench -- multiobjective`: one estimator per parameter (a joint one collapsed the spread
+ * along DTLZ2's front, below random search's hypervolume) and more random trials first.
+ */
+export const MOTPE_DEFAULTS: Omit<BayesSamplerSpec, 'kind'> = Object.freeze({
+  ...BAYES_DEFAULTS,
+  startup_trials: 10,
+  multivariate: false,
 });
 /** Defaults of the gp sampler, measured with `npm run bench -- samplers`. */
 export const GP_DEFAULTS: Omit<GpSamplerSpec, 'kind'> = Object.freeze({

@@ -24,6 +24,19 @@ export function checkFinish(owner: string, outcome: FinishTrial): void {
     throw new StoreError(`a trial finishes as COMPLETE, PRUNED or FAIL, not ${String(outcome.state)}`);
   }
   checkValue(outcome.value, 'trial value', true);
+  for (const [list, what] of [
+    [outcome.values, 'trial values'],
+    [outcome.constraints, 'constraint values'],
+  ] as const) {
+    if (list === undefined || list === null) continue;
+    if (!Array.isArray(list) || list.length === 0) throw new StoreError(`${what} must be a non-empty list of numbers`);
+    list.forEach((v, i) => checkValue(v, `${what}[${i}]`, false));
+  }
+}
+
+/** A vector column as stored (JSON text), or null for none. */
+export function vectorText(list: readonly number[] | null | undefined): string | null {
+  return list === undefined || list === null ? null : JSON.stringify(list);
 }
 
 /** Why `owner` may not finish this trial, if anything: it must be RUNNING and owned by `owner`. */

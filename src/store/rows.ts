@@ -31,6 +31,19 @@ function bytes(cell: unknown): Uint8Array {
   return cell.constructor === Uint8Array ? cell : new Uint8Array(cell.buffer, cell.byteOffset, cell.byteLength);
 }
 
+/**
+ * A vector column (objective values, constraint violations): absent when null, else a list of finite
+ * numbers; anything else in the column is a corrupt row, said with its column.
+ */
+function vector(cell: unknown, json: JsonCell, column: string): readonly number[] | undefined {
+  if (cell === null || cell === undefined) return undefined;
+  const value = json(cell);
+  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    throw new TypeError(`trials.${column} holds ${JSON.stringify(value).slice(0, 40)}, not a list of numbers`);
+  }
+  return value as readonly number[];
+}
+
 const nullableNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 const nullableString = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
 
@@ -43,13 +56,19 @@ export function rowDecoders(json: JsonCell): RowDecoders {
       direction: row['direction'] as StudyRecord['direction'],
       createdAt: Number(row['created_at']),
     }),
-    trial: (row) => ({
+    trial: (row) => {
+      const values = vector(row['objective_values'], json, 'objective_values');
+      const constraints = vector(row['constraint_values'], json, 'constraint_values');
+      return {
       id: Number(row['id']),
       studyId: Number(row['study_id']),
       number: Number(row['number']),
       state: row['state'] as TrialState,
       params: json(row['params']) as TrialRecord['params'],
       value: nullableNumber(row['value']),
+      // Only when set, so single-objective records keep their shape (exports, dumps).
+      ...(values !== undefined ? { values } : {}),
+      ...(constraints !== undefined ? { constraints } : {}),
       error: nullableString(row['error']),
       backend: nullableString(row['backend']),
       owner: nullableString(row['owner']),
@@ -58,7 +77,8 @@ export function rowDecoders(json: JsonCell): RowDecoders {
       startedAt: nullableNumber(row['started_at']),
       finishedAt: nullableNumber(row['finished_at']),
       heartbeatAt: nullableNumber(row['heartbeat_at']),
-    }),
+      };
+    },
     unit: (row) => ({
       trialId: Number(row['trial_id']),
       target: String(row['target']),

@@ -40,6 +40,10 @@ export interface NewTrial {
 export interface FinishTrial {
   readonly state: 'COMPLETE' | 'PRUNED' | 'FAIL';
   readonly value: number | null;
+  /** A vector value (multi-objective studies); absent or null: none. */
+  readonly values?: readonly number[] | null;
+  /** Constraint violations (<= 0: satisfied); absent or null: none. */
+  readonly constraints?: readonly number[] | null;
   readonly error: string | null;
   readonly backend: string | null;
 }

@@ -4,7 +4,7 @@
 // than trusted by a cast. Values come back as they were stored (checked, not rebuilt: baseline keys
 // hash the recipe's key order). Main thread; pure.
 import { TasksieveError } from '../errors.js';
-import { AGGREGATE_KINDS, OBJECTIVE_METRICS } from '../spec/metrics.js';
+import { AGGREGATE_KINDS, COST_METRICS, OBJECTIVE_METRICS } from '../spec/metrics.js';
 import { RECIPE_KEYS, RECIPE_KEY_TABLE, type Recipe, type RecipeKey } from '../spec/recipe.js';
 import type { ClassificationMetrics, ExtraMetrics, ObjectiveMetric } from '../spec/metrics.js';
 import type { Json, StudyRecord } from '../spec/records.js';
@@ -22,7 +22,9 @@ import {
   type ConvBlockSpec,
   type MlpSpec,
   type ModelSpec,
+  type Constraint,
   type Objective,
+  type ObjectiveTerm,
   type ResolvedStudy,
   type WarmStartSpec,
   type SamplerSpec,
@@ -171,6 +173,17 @@ const objective = shape<Objective>({
   lambda: optional(number),
 });
 
+const termMetric = oneOf([...OBJECTIVE_METRICS, ...COST_METRICS]);
+const objectiveTerm = shape<ObjectiveTerm>({
+  metric: termMetric,
+  direction: oneOf(['maximize', 'minimize']),
+  aggregate: oneOf(AGGREGATE_KINDS),
+  on: optional(oneOf(OBJECTIVE_ON)),
+  alpha: optional(number),
+  lambda: optional(number),
+});
+const constraint = shape<Constraint>({ metric: termMetric, max: optional(number), min: optional(number) });
+
 const scheduler = shape<SchedulerSpec>({ kind: oneOf(['asha', 'hyperband']), min_epochs: integer, eta: integer, min_reports: integer });
 
 const budget = shape<Budget>({
@@ -213,6 +226,8 @@ const resolvedStudy = shape<ResolvedStudy>({
   enqueue: optional(arrayOf(params)),
   warm_start: optional(arrayOf(shape<WarmStartSpec>({ study: string, db: optional(string) }))),
   objective,
+  objectives: optional(arrayOf(objectiveTerm)),
+  constraints: optional(arrayOf(constraint)),
   screen_prior: optional(oneOf(SCREEN_KINDS)),
   scheduler: optional(scheduler),
   budget,

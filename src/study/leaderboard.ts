@@ -24,6 +24,10 @@ export interface TrialRow {
   readonly number: number;
   readonly state: TrialRecord['state'];
   readonly value: number | null;
+  /** Multi-objective studies: the value per objective (COMPLETE trials); absent otherwise. */
+  readonly values?: readonly number[];
+  /** Multi-objective studies with constraints: each constraint's violation (<= 0: satisfied); absent otherwise. */
+  readonly constraints?: readonly number[];
   readonly params: Params;
   readonly sources: readonly string[];
   readonly targets: readonly TargetSummary[];
@@ -79,6 +83,9 @@ export function trialRows(store: Store, record: StudyRecord): TrialRow[] {
       number: trial.number,
       state: trial.state,
       value: trial.value,
+      // Only when stored, so single-objective exports keep their shape.
+      ...(trial.values !== undefined ? { values: trial.values } : {}),
+      ...(trial.constraints !== undefined ? { constraints: trial.constraints } : {}),
       params: recipeParams(params),
       sources: chosenSourceNames(params),
       targets: summariseTargets(unitsByTrial.get(trial.id) ?? [], study.objective.metric),

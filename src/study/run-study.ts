@@ -9,7 +9,7 @@ import type { ClassificationMetrics } from '../spec/metrics.js';
 import type { TrialRecord } from '../spec/records.js';
 import type { RungReport } from '../spec/units.js';
 import { UnitFailedError, type Executor } from './pool-executor.js';
-import { objectiveValue, type ScoredUnit } from '../metrics/objective.js';
+import { constraintViolation, objectiveValue, termValue, type ScoredUnit } from '../metrics/objective.js';
 import { ensureScreenPrior } from './screen-prior.js';
 import { rungBound, rungValue } from './rung-value.js';
 import { createScheduler, type Scheduler } from '../search/schedulers/index.js';
@@ -194,9 +194,30 @@ class StudyRun {
   private finishTrial(trial: ActiveTrial): void {
     const t0 = performance.now();
     this.active.delete(trial.asked.id);
-    const value = trialValue(this.study, trial.results);
-    const record = this.handle.tell(trial.asked.id, { state: 'COMPLETE', value, backend: this.executor.backend });
-    this.tally.completed++;
+    const objectives = this.study.objectives;
+    let record: TrialRecord;
+    if (objectives === undefined) {
+      const value = trialValue(this.study, trial.results);
+      record = this.handle.tell(trial.asked.id, { state: 'COMPLETE', value, backend: this.executor.backend });
+    } else {
+      const values = objectives.map((term) => termValue(term, trial.results));
+      const constraints = (this.study.constraints ?? []).map((c) => constraintViolation(c, trial.results));
+      const missing = [...values, ...constraints].some((v) => !Number.isFinite(v));
+      record = missing
+        ? this.handle.tell(trial.asked.id, {
+            state: 'FAIL',
+            error: `an objective or constraint has no value (got ${JSON.stringify({ values, constraints })}): a unit lacks its figure`,
+            backend: this.executor.backend,
+          })
+        : this.handle.tell(trial.asked.id, {
+            state: 'COMPLETE',
+            values,
+            ...(constraints.length > 0 ? { constraints } : {}),
+            backend: this.executor.backend,
+          });
+    }
+    if (record.state === 'FAIL') this.tally.failed++;
+    else this.tally.completed++;
     this.tally.overheadMs += performance.now() - t0;
     this.report(record);
   }

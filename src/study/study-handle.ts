@@ -28,8 +28,25 @@ export interface AskedTrial {
   readonly retryOf?: number;
 }
 
+/**
+ * A trial's outcome. In a multi-objective study a COMPLETE trial carries `values` (one per objective,
+ * in the study's order; `value`, if given, must be the first) and, with constraints, `constraints`
+ * (one violation per constraint, <= 0: satisfied); a single-objective study takes neither.
+ */
 export type TellOutcome =
-  | { readonly state: 'COMPLETE'; readonly value: number; readonly backend?: string | null }
+  | {
+      readonly state: 'COMPLETE';
+      readonly value: number;
+      readonly values?: readonly number[];
+      readonly constraints?: readonly number[];
+      readonly backend?: string | null;
+    }
+  | {
+      readonly state: 'COMPLETE';
+      readonly values: readonly number[];
+      readonly constraints?: readonly number[];
+      readonly backend?: string | null;
+    }
   | { readonly state: 'PRUNED'; readonly value: number | null; readonly backend?: string | null }
   | { readonly state: 'FAIL'; readonly error: string; readonly backend?: string | null };
 
@@ -231,6 +248,7 @@ export class StudyHandle {
     const waiting = this.store.claimWaitingTrial(this.id, this.owner);
     if (waiting) return this.asked(waiting);
     const direction = this.study.objective.direction;
+    const directions = this.study.objectives?.map((o) => o.direction);
     // screen_prior: per-source inclusion probabilities, stored with the study before its first trial.
     const sourcePrior = readSourcePrior(this.store, this.id, this.study);
     let retryOf: number | undefined;
@@ -243,6 +261,7 @@ export class StudyHandle {
         (this.sampler.sample({
           space: this.study.space,
           direction,
+          ...(directions !== undefined ? { directions } : {}),
           history: this.history.read(),
           trialNumber,
           sourcePrior,
@@ -265,16 +284,57 @@ export class StudyHandle {
   tell(trialId: number, outcome: TellOutcome): TrialRecord {
     const backend = outcome.backend ?? null;
     switch (outcome.state) {
-      case 'COMPLETE':
-        if (!Number.isFinite(outcome.value)) {
-          throw new StoreError(`trial value must be finite (got ${outcome.value})`);
+      case 'COMPLETE': {
+        const { value, values, constraints } = this.completeValues(outcome);
+        if (!Number.isFinite(value)) {
+          throw new StoreError(`trial value must be finite (got ${value})`);
         }
-        return this.store.finishTrial(trialId, this.owner, { state: 'COMPLETE', value: outcome.value, error: null, backend });
+        return this.store.finishTrial(trialId, this.owner, {
+          state: 'COMPLETE',
+          value,
+          // Left out of single-objective finishes, so their rows and records stay as they were.
+          ...(values !== undefined ? { values } : {}),
+          ...(constraints !== undefined ? { constraints } : {}),
+          error: null,
+          backend,
+        });
+      }
       case 'PRUNED':
         return this.store.finishTrial(trialId, this.owner, { state: 'PRUNED', value: outcome.value, error: null, backend });
       case 'FAIL':
         return this.store.finishTrial(trialId, this.owner, { state: 'FAIL', value: null, error: outcome.error, backend });
     }
+  }
+
+  /** The scalar and vector values of a COMPLETE outcome, checked against the study's objectives. */
+  private completeValues(outcome: Extract<TellOutcome, { state: 'COMPLETE' }>): {
+    value: number;
+    values?: readonly number[];
+    constraints?: readonly number[];
+  } {
+    const objectives = this.study.objectives;
+    const given = 'value' in outcome ? outcome.value : undefined;
+    if (objectives === undefined) {
+      if (outcome.values !== undefined || outcome.constraints !== undefined) {
+        throw new StoreError(`study "${this.study.name}" has one objective: tell a value, not values or constraints`);
+      }
+      return { value: given ?? Number.NaN };
+    }
+    const values = outcome.values;
+    if (values === undefined || values.length !== objectives.length || !values.every(Number.isFinite)) {
+      throw new StoreError(
+        `study "${this.study.name}" has ${objectives.length} objectives: tell values, ${objectives.length} finite numbers (got ${JSON.stringify(values ?? null)})`,
+      );
+    }
+    if (given !== undefined && given !== values[0]) {
+      throw new StoreError(`value ${given} is not the first of values (${values[0]}): leave value out or make them equal`);
+    }
+    const wanted = this.study.constraints?.length ?? 0;
+    const constraints = outcome.constraints;
+    if ((constraints?.length ?? 0) !== wanted || (constraints !== undefined && !constraints.every(Number.isFinite))) {
+      throw new StoreError(`study "${this.study.name}" has ${wanted} constraint(s): tell that many finite violations (got ${JSON.stringify(constraints ?? null)})`);
+    }
+    return { value: values[0]!, values, ...(constraints !== undefined && constraints.length > 0 ? { constraints } : {}) };
   }
 
   /** Re-queues RUNNING trials whose runner is gone (see isStaleOwner). Returns them. */

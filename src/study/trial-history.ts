@@ -16,6 +16,8 @@ export function snapshotOf(trial: TrialRecord): TrialSnapshot {
     state: trial.state,
     params: decodeParams(trial.params, `trial #${trial.number}: its params`),
     value: trial.value,
+    ...(trial.values !== undefined ? { values: trial.values } : {}),
+    ...(trial.constraints !== undefined ? { constraints: trial.constraints } : {}),
   };
 }
 
@@ -95,6 +97,8 @@ export class TrialHistory {
 
 /** A finished trial's snapshot is shared by every later ask: a sampler must not be able to change it. */
 function freeze(snapshot: TrialSnapshot): TrialSnapshot {
+  if (snapshot.values !== undefined) Object.freeze(snapshot.values);
+  if (snapshot.constraints !== undefined) Object.freeze(snapshot.constraints);
   for (const value of Object.values(snapshot.params)) if (Array.isArray(value)) Object.freeze(value);
   Object.freeze(snapshot.params);
   return Object.freeze(snapshot);

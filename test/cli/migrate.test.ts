@@ -54,6 +54,9 @@ describe('tasksieve migrate --from sqlite:… --to postgres://…', () => {
       store.recordUnit(done.id, 't1', 0, { accuracy: 0.5 });
       store.recordIntermediate(done.id, 2, 0.25);
       store.finishTrial(done.id, 'host:1:a', { state: 'COMPLETE', value: 0.5, error: null, backend: 'wasm' });
+      // A multi-objective trial: its vector value and constraint violations travel with it.
+      const vector = store.createTrial(study.id, 10, () => running({ lr: 0.15 }))!;
+      store.finishTrial(vector.id, 'host:1:a', { state: 'COMPLETE', value: 0.6, values: [0.6, 12_000], constraints: [-8000], error: null, backend: 'wasm' });
       const pruned = store.createTrial(study.id, 10, () => running({ lr: 0.2 }))!;
       store.recordIntermediate(pruned.id, 1, 0.1);
       store.finishTrial(pruned.id, 'host:1:a', { state: 'PRUNED', value: 0.1, error: null, backend: 'wasm' });
@@ -92,7 +95,7 @@ describe('tasksieve migrate --from sqlite:… --to postgres://…', () => {
     // The real study ran with artifacts: best, so it keeps its best trial's one model.
     expect(report.copied.map((c) => [c.study, c.trials, c.artifacts, c.screen])).toEqual([
       ['real', 2, 1, false],
-      ['states', 6, 0, true],
+      ['states', 7, 0, true],
     ]);
 
     const source = SqliteStore.open(sqlite, { readonly: true });
@@ -105,6 +108,7 @@ describe('tasksieve migrate --from sqlite:… --to postgres://…', () => {
         expect(to.trials.length).toBeGreaterThan(0);
       }
       expect(dumpStudy(destination, 'real').baselines.length).toBeGreaterThan(0);
+      expect(dumpStudy(destination, 'states').trials.find((t) => t.trial.number === 1)?.trial).toMatchObject({ values: [0.6, 12_000], constraints: [-8000] });
       // The screen arrives in the screens table, not among the baselines.
       const states = destination.getStudy('states')!;
       expect(destination.getScreen(states.id)).toEqual(SCREEN);
@@ -139,7 +143,7 @@ describe('tasksieve migrate --from sqlite:… --to postgres://…', () => {
       const screened = cli(['migrate', '--from', `sqlite:${sqlite}`, '--to', only.url, '--study', 'states']);
       expect(screened.stderr).toBe('');
       expect(screened.status).toBe(0);
-      expect(screened.stdout).toMatch(/^copied study states: 6 trials, 2 units, 0 stored models, 2 intermediate values, 1 baselines, the screen table → postgres:\/\//);
+      expect(screened.stdout).toMatch(/^copied study states: 7 trials, 2 units, 0 stored models, 2 intermediate values, 1 baselines, the screen table → postgres:\/\//);
     } finally {
       only.drop();
     }

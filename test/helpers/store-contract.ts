@@ -244,6 +244,37 @@ export function storeContract(name: string, makeStore: () => { store: Store; cle
         expect(() => store.finishTrial(t.id, 'o', { ...complete, value: Number.NaN })).toThrow(StoreError);
         expect(store.getTrial(t.id)?.state).toBe('RUNNING');
       });
+
+      it('stores a vector value and constraint violations with the finish, and reads them back from every query', () => {
+        const s = study();
+        const t = create(s.id, running('o'));
+        const values = [0.875, 12_345, -0.25];
+        const constraints = [-345, 0.5];
+        const done = store.finishTrial(t.id, 'o', { ...complete, value: values[0]!, values, constraints });
+        expect(done).toMatchObject({ state: 'COMPLETE', value: 0.875, values, constraints });
+        expect(store.getTrial(t.id)).toEqual(done);
+        expect(store.getTrials(s.id)).toEqual([done]);
+        expect(store.getTrialsSince(s.id, -1)).toEqual([done]);
+        expect(store.snapshot(() => store.getTrials(s.id, ['COMPLETE']))).toEqual([done]);
+      });
+
+      it('leaves values and constraints out of a record finished without them (single-objective rows keep their shape)', () => {
+        const s = study();
+        const t = create(s.id, running('o'));
+        const done = store.finishTrial(t.id, 'o', complete);
+        expect('values' in done).toBe(false);
+        expect('constraints' in done).toBe(false);
+        expect(Object.keys(store.getTrial(t.id)!)).toEqual(Object.keys(done));
+      });
+
+      it('refuses a non-finite or empty vector value without finishing the trial', () => {
+        const s = study();
+        const t = create(s.id, running('o'));
+        expect(() => store.finishTrial(t.id, 'o', { ...complete, values: [0.5, Number.NaN] })).toThrow(StoreError);
+        expect(() => store.finishTrial(t.id, 'o', { ...complete, values: [] })).toThrow(StoreError);
+        expect(() => store.finishTrial(t.id, 'o', { ...complete, values: [0.5, 1], constraints: [Infinity] })).toThrow(StoreError);
+        expect(store.getTrial(t.id)?.state).toBe('RUNNING');
+      });
     });
 
     describe('heartbeat', () => {

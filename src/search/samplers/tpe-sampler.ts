@@ -90,6 +90,14 @@ interface Observation {
   readonly number: number;
 }
 
+/** The observations a proposal models: good ones (for l) and bad ones (for g), with their weights. */
+export interface Split {
+  readonly good: WeightedSet;
+  readonly bad: WeightedSet;
+  /** Observations so far (random proposals until startupTrials). */
+  readonly observed: number;
+}
+
 export class TpeSampler implements Sampler {
   readonly name = 'bayes';
   readonly settings: TpeSettings;
@@ -106,7 +114,7 @@ export class TpeSampler implements Sampler {
   }
 
   sample(context: SampleContext): Params {
-    const own = this.split(context.history, context.direction);
+    const own = this.split(context);
     const { observed } = own;
     // Earlier studies stand in for the random start and the balanced design: the model is used at once.
     const warm = this.warmSets(context, observed);
@@ -211,7 +219,8 @@ export class TpeSampler implements Sampler {
    * of the rest with recency weights, plus the constant liars (unfinished trials, pruned without value).
    * One pass plus a small insertion list, so a long history costs little and allocates little.
    */
-  private split(history: readonly TrialSnapshot[], direction: 'maximize' | 'minimize') {
+  protected split(context: SampleContext): Split {
+    const { history, direction } = context;
     const sign = direction === 'maximize' ? -1 : 1;
     const liars: TrialSnapshot[] = [];
     let n = 0;
@@ -252,8 +261,8 @@ export class TpeSampler implements Sampler {
     const badWeights = new Float64Array(rest.length + liars.length).fill(1);
     badWeights.set(recencyWeights(rest.length));
     return {
-      good: { observations: best, weights: goodWeights } as WeightedSet,
-      bad: { observations: [...rest, ...liars], weights: badWeights } as WeightedSet,
+      good: { observations: best, weights: goodWeights },
+      bad: { observations: [...rest, ...liars], weights: badWeights },
       observed: n,
     };
   }
@@ -352,7 +361,7 @@ export class TpeSampler implements Sampler {
   }
 }
 
-interface WeightedSet {
+export interface WeightedSet {
   readonly observations: readonly Observation[];
   /** Null: all 1. */
   readonly weights: Float64Array | null;
@@ -371,7 +380,7 @@ function isObservation(trial: TrialSnapshot): boolean {
 }
 
 /** Optuna's TPE weights: the 25 most recent count fully, older ones ramp down linearly to 1/n. */
-function recencyWeights(n: number): Float64Array {
+export function recencyWeights(n: number): Float64Array {
   const w = new Float64Array(n).fill(1);
   const flat = 25;
   if (n <= flat) return w;

@@ -7,11 +7,20 @@ export interface TrialSnapshot {
   readonly state: 'WAITING' | 'RUNNING' | 'COMPLETE' | 'PRUNED' | 'FAIL';
   readonly params: Params;
   readonly value: number | null;
+  /** Multi-objective studies: the trial's value per objective (in the study's order), once COMPLETE. */
+  readonly values?: readonly number[];
+  /**
+   * Multi-objective studies with constraints: per constraint, how far the trial is off (<= 0:
+   * satisfied, Optuna's convention), once COMPLETE.
+   */
+  readonly constraints?: readonly number[];
 }
 
 export interface SampleContext {
   readonly space: SearchSpace;
   readonly direction: 'maximize' | 'minimize';
+  /** Multi-objective studies: the direction of each objective (`direction` is the first one's). */
+  readonly directions?: readonly ('maximize' | 'minimize')[];
   /** Every trial of the study so far, from every process (read-only snapshots). */
   readonly history: readonly TrialSnapshot[];
   /** The number the new trial will get: seeded samplers derive their stream from it. */

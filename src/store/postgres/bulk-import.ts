@@ -69,6 +69,8 @@ export function importStudy(db: ImportConnection, dump: StudyDump, where: string
       number: trial.number,
       state: trial.state,
       value: trial.value,
+      objective_values: trial.values ?? null,
+      constraint_values: trial.constraints ?? null,
       error: trial.error,
       backend: trial.backend,
       owner: trial.owner,
@@ -107,10 +109,11 @@ export function importStudy(db: ImportConnection, dump: StudyDump, where: string
       params: [id, toJsonText(toJson(intermediates, 'intermediate values'), 'intermediate values')],
     },
     {
-      sql: `UPDATE trials SET state = r.state, value = r.value, error = r.error, backend = r.backend,
+      sql: `UPDATE trials SET state = r.state, value = r.value, objective_values = r.objective_values,
+              constraint_values = r.constraint_values, error = r.error, backend = r.backend,
               owner = r.owner, finished_at = r.finished_at
-            FROM jsonb_to_recordset($2::jsonb) AS r(number integer, state text, value double precision, error text,
-              backend text, owner text, finished_at bigint)
+            FROM jsonb_to_recordset($2::jsonb) AS r(number integer, state text, value double precision,
+              objective_values jsonb, constraint_values jsonb, error text, backend text, owner text, finished_at bigint)
             WHERE trials.study_id = $1 AND trials.number = r.number`,
       params: [id, toJsonText(toJson(finishes, 'trial outcomes'), 'trial outcomes')],
     },

@@ -167,6 +167,19 @@ export const PG_MIGRATIONS: readonly Migration[] = Object.freeze([
       `);
     },
   },
+  {
+    version: 5,
+    name: 'trial-vector-values',
+    up(db: MigrationDb): void {
+      // As in SQLite: a trial's value per objective and its constraint violations (multi-objective
+      // studies), jsonb lists written with the finish; NULL for every single-objective trial.
+      db.exec(`
+        ALTER TABLE trials
+          ADD COLUMN objective_values jsonb CHECK (objective_values IS NULL OR jsonb_typeof(objective_values) = 'array'),
+          ADD COLUMN constraint_values jsonb CHECK (constraint_values IS NULL OR jsonb_typeof(constraint_values) = 'array');
+      `);
+    },
+  },
 ]);
 
 // Both backends must describe one schema history: a migration added to one only is a bug.

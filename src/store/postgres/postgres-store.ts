@@ -19,6 +19,7 @@ import {
   checkUnitKey,
   messageOf,
   toJsonText,
+  vectorText,
 } from '../checks.js';
 import { checkPostgresSchema, migratePostgres } from './migrations.js';
 import { DEFAULT_DB_TIMEOUT_MS, OutageGuard, TransientStoreError, type OutageOptions } from '../outage.js';
@@ -57,8 +58,8 @@ const decode = rowDecoders((cell) => cell as Json);
 const IDLE_IN_TRANSACTION_MS = 60_000;
 const LOCK_TIMEOUT_MS = 60_000;
 
-const TRIAL_COLUMNS = `id, study_id, number, state, params, value, error, backend, owner, attempts,
-  created_at, started_at, finished_at, heartbeat_at`;
+const TRIAL_COLUMNS = `id, study_id, number, state, params, value, objective_values, constraint_values, error, backend, owner,
+  attempts, created_at, started_at, finished_at, heartbeat_at`;
 
 /** The URL with its password masked, for messages and logs. */
 export function redactUrl(url: string): string {
@@ -229,10 +230,11 @@ export class PostgresStore implements Store {
     const done = this.guarded(
       () =>
         this.one(
-          `UPDATE trials SET state = $3, value = $4, error = $5, backend = $6, finished_at = $7
+          `UPDATE trials SET state = $3, value = $4, error = $5, backend = $6, finished_at = $7,
+             objective_values = $8::jsonb, constraint_values = $9::jsonb
            WHERE id = $1 AND state = 'RUNNING' AND owner = $2
            RETURNING ${TRIAL_COLUMNS}`,
-          [trialId, owner, outcome.state, outcome.value, outcome.error, outcome.backend, now],
+          [trialId, owner, outcome.state, outcome.value, outcome.error, outcome.backend, now, vectorText(outcome.values), vectorText(outcome.constraints)],
         ).rows[0],
       // This very finish committed before the connection broke: its timestamp says so.
       () => this.one(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE id = $1 AND owner = $2 AND finished_at = $3`, [trialId, owner, now]).rows[0],

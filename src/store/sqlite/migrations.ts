@@ -172,6 +172,22 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       `);
     },
   },
+  {
+    version: 5,
+    name: 'trial-vector-values',
+    up(db: MigrationDb): void {
+      // Multi-objective studies (issue 18): a trial's value per objective and its constraint
+      // violations, as JSON lists written with the finish (so the finished-trial guard covers them).
+      // NULL for every single-objective trial, whose rows are unchanged. ADD COLUMN with NULL
+      // defaults rewrites no row.
+      db.exec(`
+        ALTER TABLE trials ADD COLUMN objective_values TEXT
+          CHECK (objective_values IS NULL OR (json_valid(objective_values) AND json_type(objective_values) = 'array'));
+        ALTER TABLE trials ADD COLUMN constraint_values TEXT
+          CHECK (constraint_values IS NULL OR (json_valid(constraint_values) AND json_type(constraint_values) = 'array'));
+      `);
+    },
+  },
 ]);
 
 /** A misnumbered list would silently skip or reorder schema changes: each backend fails at import instead. */

@@ -22,6 +22,7 @@ import {
   jsonEqual,
   messageOf,
   toJsonText,
+  vectorText,
 } from '../checks.js';
 import { assertWritableDatabase, checkSchema, migrate } from './migrations.js';
 import { DEFAULT_DB_TIMEOUT_MS, OutageGuard, TransientStoreError, type OutageOptions } from '../outage.js';
@@ -117,6 +118,8 @@ interface FinishRow {
   id: number;
   state: FinishTrial['state'];
   value: number | null;
+  objective_values: string | null;
+  constraint_values: string | null;
   error: string | null;
   backend: string | null;
   finished_at: number;
@@ -165,7 +168,8 @@ function prepareStatements(db: Database.Database) {
     ),
     finish: db.prepare<[FinishRow], TrialRow>(
       `UPDATE trials
-       SET state = @state, value = @value, error = @error, backend = @backend, finished_at = @finished_at
+       SET state = @state, value = @value, objective_values = @objective_values, constraint_values = @constraint_values,
+           error = @error, backend = @backend, finished_at = @finished_at
        WHERE id = @id AND state = 'RUNNING'
        RETURNING *`,
     ),
@@ -371,6 +375,8 @@ export class SqliteStore implements Store {
         id: trialId,
         state: outcome.state,
         value: outcome.value,
+        objective_values: vectorText(outcome.values),
+        constraint_values: vectorText(outcome.constraints),
         error: outcome.error,
         backend: outcome.backend,
         finished_at: Date.now(),
