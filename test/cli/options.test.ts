@@ -94,7 +94,7 @@ describe('parseCommand', () => {
   it('gives typed values: numbers, words, flags, defaults', () => {
     const { args, options } = parse('leaderboard', ['my-study', '--top', '3', '--by', 'worst', '--json']);
     expect(args).toEqual(['my-study']);
-    expect(options).toEqual({ db: undefined, top: 3, by: 'worst', subsets: false, json: true });
+    expect(options).toEqual({ db: undefined, top: 3, by: 'worst', subsets: false, pareto: false, json: true });
     expect(parse('leaderboard', ['s']).options.top).toBe(10);
     expect(parse('export', ['s', '-o', 'out.csv']).options).toEqual({ db: undefined, format: 'csv', output: 'out.csv' });
   });
