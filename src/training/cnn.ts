@@ -15,6 +15,7 @@ import { cnnForwardBackward, cnnLogits, convFeatures, type CnnWeights } from './
 import type { DenseParams, DenseStack } from './dense.js';
 import { forwardLogits } from './forward-backward.js';
 import { exportLayersModel } from './export.js';
+import { jointTrainerOf, sideBySideHeads } from './joint-heads.js';
 import { argmaxRows } from './mlp.js';
 import type { ExportedModel, FeatureRows, JointTrainer, LayerSnapshot, ModelOptions, ModelSize, StepTrainer, Tf, TrainableModel, TrainerOptions } from './types.js';
 
@@ -124,12 +125,7 @@ export class Cnn implements TrainableModel {
     const { tf } = this;
     const head = this.dense[this.dense.length - 1]!;
     const classes = this.classes;
-    const width = classes * (1 + headSeeds.length);
-    const heads = tf.tidy(() => {
-      const shape = head.kernel.shape as [number, number];
-      const kernels = [head.kernel, ...headSeeds.map((seed) => tf.initializers.glorotUniform({ seed }).apply(shape, 'float32') as tfjs.Tensor)];
-      return { kernel: tf.variable(tf.concat(kernels, 1), false), bias: tf.variable(tf.concat([head.bias, tf.zeros([width - classes])]), false) };
-    });
+    const heads = sideBySideHeads(tf, head, classes, headSeeds);
     const c = this.conv.length;
     const trainer = new CnnTrainer(
       tf,
@@ -144,28 +140,7 @@ export class Cnn implements TrainableModel {
       options.learningRate,
       { weightDecay: options.weightDecay, l2sp: options.l2sp },
     );
-    const commitHead = () =>
-      tf.tidy(() => {
-        head.kernel.assign(tf.slice(heads.kernel, [0, 0], [-1, classes]));
-        head.bias.assign(tf.slice(heads.bias, 0, classes));
-      });
-    return {
-      inputs: trainer.inputs,
-      width: trainer.width,
-      step: (batch) => trainer.step(batch),
-      inputGradient: (batch) => trainer.inputGradient(batch),
-      logits: (x, n) => trainer.logits(x, n),
-      finite: () => trainer.finite(),
-      commitHead,
-      dispose: () => {
-        try {
-          commitHead();
-        } finally {
-          trainer.dispose();
-          tf.dispose([heads.kernel, heads.bias]);
-        }
-      },
-    };
+    return jointTrainerOf(tf, trainer, head, heads, classes);
   }
 
   /** Masks after the Dense hidden layers only (none after conv blocks or the head). */

@@ -14,6 +14,7 @@ import { DenseTrainer } from './dense-trainer.js';
 import { activate, inferenceWeights, type DenseParams } from './dense.js';
 import { forwardLogits } from './forward-backward.js';
 import { exportLayersModel } from './export.js';
+import { jointTrainerOf, sideBySideHeads } from './joint-heads.js';
 import type { ExportedModel, FeatureRows, ModelOptions, JointTrainer, LayerSnapshot, ModelSize, StepTrainer, Tf, TrainableModel, TrainerOptions } from './types.js';
 
 /** The MLP behind the model interface; its Dense layers are open to the MLP's own helpers and tests. */
@@ -101,13 +102,7 @@ export class Mlp implements TrainableModel {
     const hidden = this.dense.slice(0, -1);
     const head = this.dense[this.dense.length - 1]!;
     const classes = this.classes;
-    const width = classes * (1 + headSeeds.length);
-    // All heads side by side in one [H, classes x tasks] kernel: one matMul serves every task.
-    const heads = tf.tidy(() => {
-      const shape = head.kernel.shape as [number, number];
-      const kernels = [head.kernel, ...headSeeds.map((seed) => tf.initializers.glorotUniform({ seed }).apply(shape, 'float32') as tfjs.Tensor)];
-      return { kernel: tf.variable(tf.concat(kernels, 1), false), bias: tf.variable(tf.concat([head.bias, tf.zeros([width - classes])]), false) };
-    });
+    const heads = sideBySideHeads(tf, head, classes, headSeeds);
     const trainer = new DenseTrainer(
       tf,
       [
@@ -119,28 +114,7 @@ export class Mlp implements TrainableModel {
       options.learningRate,
       { weightDecay: options.weightDecay, l2sp: options.l2sp },
     );
-    const commitHead = () =>
-      tf.tidy(() => {
-        head.kernel.assign(tf.slice(heads.kernel, [0, 0], [-1, classes]));
-        head.bias.assign(tf.slice(heads.bias, 0, classes));
-      });
-    return {
-      inputs: trainer.inputs,
-      width: trainer.width,
-      step: (batch) => trainer.step(batch),
-      inputGradient: (batch) => trainer.inputGradient(batch),
-      logits: (x, n) => trainer.logits(x, n),
-      finite: () => trainer.finite(),
-      commitHead,
-      dispose: () => {
-        try {
-          commitHead();
-        } finally {
-          trainer.dispose();
-          tf.dispose([heads.kernel, heads.bias]);
-        }
-      },
-    };
+    return jointTrainerOf(tf, trainer, head, heads, classes);
   }
 
   dropoutMasks(n: number, rng: Rng): (Float32Array | null)[] {
