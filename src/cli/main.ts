@@ -5,7 +5,7 @@
 import { TasksieveError } from '../errors.js';
 import { commandHelp, programHelp, usageLine } from './help.js';
 import { COMMANDS, isCommandName, parseCommand, wantsHelp, type Args, type CommandName, type Options } from './options.js';
-import { printLines, printNote } from './output.js';
+import { dropOutputOnClosedPipe, printLines, printNote } from './output.js';
 import { packageVersion } from './version.js';
 
 type Run<N extends CommandName> = (args: Args<N>, options: Options<N>) => Promise<number>;
@@ -33,6 +33,7 @@ const RUN: { readonly [N in CommandName]: () => Promise<Run<N>> } = {
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
+  dropOutputOnClosedPipe();
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? rest[0] : undefined;

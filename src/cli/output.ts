@@ -12,6 +12,18 @@ export function printText(text: string): void {
 }
 
 /** Each line, ended by a newline. */
+/**
+ * A reader that closes stdout early (`tasksieve schema | head`) makes every later write fail with
+ * EPIPE, which Node raises as an unhandled error: the command would crash with a stack trace. The
+ * output nobody reads is dropped instead and the command ends as it would have (a study keeps
+ * running: its results are in the database, not on stdout). Any other stdout error still throws.
+ */
+export function dropOutputOnClosedPipe(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 export function printLines(...lines: readonly string[]): void {
   if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
 }

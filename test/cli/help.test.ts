@@ -1,12 +1,13 @@
 // Help, version and argument errors through the real CLI: `tasksieve CMD --help` for every command
 // (stdout, exit 0, the usage line and every option), `tasksieve --help`, `--version`, and an unknown
 // option or command (one line on stderr, exit 2).
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { usageLine } from '../../src/cli/help.js';
 import { COMMANDS, isCommandName } from '../../src/cli/options.js';
-import { cli, ROOT, tempDir } from '../helpers/cli.js';
+import { BIN, cli, ROOT, tempDir } from '../helpers/cli.js';
 
 const NAMES = Object.keys(COMMANDS).filter(isCommandName);
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -79,5 +80,16 @@ describe('argument errors: one line on stderr, exit 2', () => {
     const r = cli(['export']);
     expect(r).toMatchObject({ status: 2, stdout: '' });
     expect(r.stderr).toBe(`tasksieve export: expected 1 argument(s); usage: ${usageLine('export')}\n`);
+  });
+});
+
+describe('a reader that closes stdout early', () => {
+  it('`tasksieve schema | head -c 10`: exit 0, nothing on stderr (no EPIPE crash)', () => {
+    // The schema is ~270 KB: far more than a pipe holds, so the writes after head exits fail with EPIPE.
+    const stderr = join(tempDir(), 'stderr.txt');
+    const script = `"${process.execPath}" "${BIN}" schema 2>"${stderr}" | head -c 10 >/dev/null; echo "\${PIPESTATUS[0]}"`;
+    const piped = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
+    expect(piped.stdout.trim()).toBe('0');
+    expect(readFileSync(stderr, 'utf8')).toBe('');
   });
 });
