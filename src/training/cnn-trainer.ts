@@ -4,8 +4,9 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Activation } from '../spec/study.js';
 import type { OptimizerName } from '../spec/recipe.js';
+import { readStep } from './layer-weights.js';
 import { cnnForwardBackward, cnnLogits, type CnnWeights } from './conv-pass.js';
-import { rowLogLikelihood, type LoopConstants, type PassOptions, type PassResult, type PassTargets } from './forward-backward.js';
+import { type LoopConstants, type PassOptions, type PassResult, type PassTargets } from './forward-backward.js';
 import type { TrainerLayer, TrainerRegularisation } from './dense-trainer.js';
 import { createOptimizer, type LeanOptimizer } from './optimizers.js';
 import type { Batch, StepResult, StepTrainer, Tf } from './types.js';
@@ -73,16 +74,7 @@ export class CnnTrainer implements StepTrainer {
       if (pass.taskGradNorms) norms = tf.keep(pass.taskGradNorms);
       return pass.probabilities;
     });
-    const kept = norms as tfjs.Tensor1D | null;
-    try {
-      return {
-        logLikelihood: rowLogLikelihood(batch.y, probabilities.dataSync() as Float32Array, this.width),
-        taskGradNorms: kept ? (kept.dataSync() as Float32Array) : null,
-      };
-    } finally {
-      probabilities.dispose();
-      kept?.dispose();
-    }
+    return readStep(batch.y, this.width, probabilities, norms as tfjs.Tensor1D | null);
   }
 
   inputGradient(batch: Batch): Float32Array {

@@ -16,6 +16,7 @@ import type { DenseParams, DenseStack } from './dense.js';
 import { forwardLogits } from './forward-backward.js';
 import { exportLayersModel } from './export.js';
 import { jointTrainerOf, sideBySideHeads } from './joint-heads.js';
+import { assignLayers, reinitDense } from './layer-weights.js';
 import { argmaxRows } from './mlp.js';
 import type { ExportedModel, FeatureRows, JointTrainer, LayerSnapshot, ModelOptions, ModelSize, StepTrainer, Tf, TrainableModel, TrainerOptions } from './types.js';
 
@@ -76,27 +77,14 @@ export class Cnn implements TrainableModel {
    * this serves the engine contract and copies between CNNs of one architecture.
    */
   setLayers(layers: readonly { readonly kernel: Float32Array; readonly bias: Float32Array }[]): void {
-    const { tf } = this;
-    const own = this.layers();
-    if (layers.length !== own.length) throw new Error(`${layers.length} layers of weights for a model of ${own.length}`);
-    own.forEach((d, i) => {
-      const { kernel, bias } = layers[i]!;
-      if (kernel.length !== d.kernel.size || bias.length !== d.bias.size) throw new Error(`layer ${i}: weights of ${kernel.length}+${bias.length} values for ${d.kernel.size}+${d.bias.size}`);
-      tf.tidy(() => {
-        d.kernel.assign(tf.tensor(kernel, d.kernel.shape));
-        d.bias.assign(tf.tensor1d(bias));
-      });
-    });
+    assignLayers(this.tf, this.layers(), layers);
   }
 
+
   reinitHead(seed: number): void {
-    const { tf } = this;
-    const head = this.dense[this.dense.length - 1]!;
-    tf.tidy(() => {
-      head.kernel.assign(tf.initializers.glorotUniform({ seed }).apply(head.kernel.shape, 'float32'));
-      head.bias.assign(tf.zerosLike(head.bias));
-    });
+    reinitDense(this.tf, this.dense[this.dense.length - 1]!, seed);
   }
+
 
   trainer(options: TrainerOptions): StepTrainer {
     const perLayer = (d: DenseParams, i: number) => ({

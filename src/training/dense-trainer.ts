@@ -9,10 +9,10 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Activation } from '../spec/study.js';
 import type { OptimizerName } from '../spec/recipe.js';
+import { readStep } from './layer-weights.js';
 import {
   forwardBackward,
   forwardLogits,
-  rowLogLikelihood,
   type LayerWeights,
   type LoopConstants,
   type PassOptions,
@@ -98,16 +98,7 @@ export class DenseTrainer implements StepTrainer {
       if (pass.taskGradNorms) norms = tf.keep(pass.taskGradNorms);
       return pass.probabilities;
     });
-    const kept = norms as tfjs.Tensor1D | null;
-    try {
-      return {
-        logLikelihood: rowLogLikelihood(batch.y, probabilities.dataSync() as Float32Array, this.width),
-        taskGradNorms: kept ? (kept.dataSync() as Float32Array) : null,
-      };
-    } finally {
-      probabilities.dispose();
-      kept?.dispose();
-    }
+    return readStep(batch.y, this.width, probabilities, norms as tfjs.Tensor1D | null);
   }
 
   /** dLoss/dx of `batch` under the current weights, without dropout (FGSM). */

@@ -15,6 +15,7 @@ import { activate, inferenceWeights, type DenseParams } from './dense.js';
 import { forwardLogits } from './forward-backward.js';
 import { exportLayersModel } from './export.js';
 import { jointTrainerOf, sideBySideHeads } from './joint-heads.js';
+import { assignLayers, reinitDense } from './layer-weights.js';
 import type { ExportedModel, FeatureRows, ModelOptions, JointTrainer, LayerSnapshot, ModelSize, StepTrainer, Tf, TrainableModel, TrainerOptions } from './types.js';
 
 /** The MLP behind the model interface; its Dense layers are open to the MLP's own helpers and tests. */
@@ -53,27 +54,15 @@ export class Mlp implements TrainableModel {
   }
 
   setLayers(layers: readonly { readonly kernel: Float32Array; readonly bias: Float32Array }[]): void {
-    const { tf } = this;
-    if (layers.length !== this.dense.length) throw new Error(`${layers.length} layers of weights for a model of ${this.dense.length}`);
-    this.dense.forEach((d, i) => {
-      const { kernel, bias } = layers[i]!;
-      if (kernel.length !== d.kernel.size || bias.length !== d.bias.size) throw new Error(`layer ${i}: weights of ${kernel.length}+${bias.length} values for ${d.kernel.size}+${d.bias.size}`);
-      tf.tidy(() => {
-        d.kernel.assign(tf.tensor2d(kernel, d.kernel.shape as [number, number]));
-        d.bias.assign(tf.tensor1d(bias));
-      });
-    });
+    assignLayers(this.tf, this.dense, layers);
   }
+
 
   /** Glorot-uniform kernel, zero bias. */
   reinitHead(seed: number): void {
-    const { tf } = this;
-    const head = this.dense[this.dense.length - 1]!;
-    tf.tidy(() => {
-      head.kernel.assign(tf.initializers.glorotUniform({ seed }).apply(head.kernel.shape, 'float32'));
-      head.bias.assign(tf.zerosLike(head.bias));
-    });
+    reinitDense(this.tf, this.dense[this.dense.length - 1]!, seed);
   }
+
 
   trainer(options: TrainerOptions): StepTrainer {
     return new DenseTrainer(
