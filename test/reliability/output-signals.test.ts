@@ -55,6 +55,31 @@ async function interrupted(args: string[], signal: NodeJS.Signals, delayMs: numb
   return run.done;
 }
 
+/**
+ * When fixed delays all missed the command's middle (the machine's pace under a parallel suite is not
+ * the pace `duration` measured), bisect the SIGTERM delay: a run that finished (0) says "earlier", one
+ * killed before the CLI's handler existed says "later", until one exits 130 or the tries run out.
+ */
+async function bisectUntilInterrupted(
+  attempt: (delayMs: number) => Promise<{ status: number | null }>,
+  wholeMs: number,
+  tries = 12,
+): Promise<void> {
+  let early = 0;
+  let late = wholeMs * 2;
+  for (let i = 0; i < tries; i++) {
+    const delay = (early + late) / 2;
+    const { status } = await attempt(delay);
+    if (status === 130) return;
+    if (status === 0) late = delay;
+    else {
+      early = delay;
+      // Killed before the handler at the top of the range: the command is slower now, widen it.
+      if (early > 0.9 * late) late *= 2;
+    }
+  }
+}
+
 describe('signals during report, migrate and screen', () => {
   it('report: SIGTERM exits 130 (or the report was already written); SIGKILL leaves the previous report or the new one, whole', async () => {
     const out = join(dir, 'out', 'report.html');
@@ -64,11 +89,7 @@ describe('signals during report, migrate and screen', () => {
     const complete = readFileSync(out, 'utf8');
     expect(complete).toMatch(/<\/html>\s*$/);
     const statuses: (number | null)[] = [];
-    for (const [signal, share] of [
-      ['SIGTERM', 0.5], ['SIGTERM', 0.6], ['SIGTERM', 0.7], ['SIGTERM', 0.8], ['SIGTERM', 0.9],
-      ['SIGKILL', 0.4], ['SIGKILL', 0.6], ['SIGKILL', 0.75], ['SIGKILL', 0.9],
-    ] as const) {
-      const delay = share * whole;
+    const attempt = async (signal: NodeJS.Signals, delay: number) => {
       const before = sha(out);
       const result = await interrupted(['report', 'sig', '--db', db, '-o', out], signal, delay);
       statuses.push(result.status);
@@ -82,7 +103,13 @@ describe('signals during report, migrate and screen', () => {
       }
       // A SIGTERM never leaves the temporary file (the write is synchronous, the exit comes after).
       if (signal === 'SIGTERM') expect(readdirSync(join(dir, 'out')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    }
+      return result;
+    };
+    for (const [signal, share] of [
+      ['SIGTERM', 0.5], ['SIGTERM', 0.6], ['SIGTERM', 0.7], ['SIGTERM', 0.8], ['SIGTERM', 0.9],
+      ['SIGKILL', 0.4], ['SIGKILL', 0.6], ['SIGKILL', 0.75], ['SIGKILL', 0.9],
+    ] as const) await attempt(signal, share * whole);
+    if (!statuses.includes(130)) await bisectUntilInterrupted((delay) => attempt('SIGTERM', delay), whole);
     // The delays must have caught some reports mid-way, or this proved nothing.
     expect(statuses.filter((s) => s === 130).length).toBeGreaterThan(0);
   });
@@ -107,12 +134,7 @@ describe('signals during report, migrate and screen', () => {
         ['SIGTERM', 0.5], ['SIGTERM', 0.65], ['SIGTERM', 0.8], ['SIGTERM', 0.9],
         ['SIGKILL', 0.6], ['SIGKILL', 0.85], ['SIGTERM', 0.7], ['SIGTERM', 0.95],
       ];
-      // The machine's pace varies under a parallel suite: if none of those landed mid-command, scan
-      // SIGTERM delays across the run until one does (or the scan ends, and the test fails).
-      const scan: [NodeJS.Signals, number][] = [0.3, 0.4, 0.55, 0.75, 0.85, 1, 1.2, 1.5].map((share) => ['SIGTERM', share]);
-      for (const [signal, share] of [...shares, ...scan]) {
-        if (statuses.length >= shares.length && statuses.includes(130)) break;
-        const delay = share * whole;
+      const attempt = async (signal: NodeJS.Signals, delay: number) => {
         const target = freshDatabase();
         targets.push(target);
         const result = await interrupted(['migrate', '--from', `sqlite:${db}`, '--to', target.url], signal, delay);
@@ -133,7 +155,12 @@ describe('signals during report, migrate and screen', () => {
         }
         expect([0, 4]).toContain(trials);
         if (result.status === 0) expect(trials).toBe(4);
-      }
+        return result;
+      };
+      for (const [signal, share] of shares) await attempt(signal, share * whole);
+      // The machine's pace varies under a parallel suite: if none of those landed mid-command, bisect
+      // the SIGTERM delay between too early and too late until one does.
+      if (!statuses.includes(130)) await bisectUntilInterrupted((delay) => attempt('SIGTERM', delay), whole);
       expect(statuses.filter((s) => s === 130).length).toBeGreaterThan(0);
     });
   });
@@ -146,17 +173,20 @@ describe('signals during report, migrate and screen', () => {
     const args = () => ['model', 'sig', '--db', plain, '--trial', 'best', '-o', join(dir, `model-${runs++}`)];
     const whole = await duration(args);
     const statuses: (number | null)[] = [];
-    for (const [signal, share] of [
-      ['SIGTERM', 0.6], ['SIGTERM', 0.8], ['SIGTERM', 0.9], ['SIGKILL', 0.5], ['SIGKILL', 0.8], ['SIGKILL', 0.95],
-    ] as const) {
+    const attempt = async (signal: NodeJS.Signals, delay: number) => {
       const out = join(dir, `model-${runs}`);
-      const result = await interrupted(args(), signal, share * whole);
+      const result = await interrupted(args(), signal, delay);
       statuses.push(result.status);
       expect(ended(signal, result)).toBe(true);
       // The folder appears by one rename: absent, or with all three files.
       if (existsSync(out)) expect(readdirSync(out).sort()).toEqual(['model.json', 'tasksieve-model.json', 'weights.bin']);
       if (result.status === 0) expect(existsSync(out)).toBe(true);
-    }
+      return result;
+    };
+    for (const [signal, share] of [
+      ['SIGTERM', 0.6], ['SIGTERM', 0.8], ['SIGTERM', 0.9], ['SIGKILL', 0.5], ['SIGKILL', 0.8], ['SIGKILL', 0.95],
+    ] as const) await attempt(signal, share * whole);
+    if (!statuses.includes(130)) await bisectUntilInterrupted((delay) => attempt('SIGTERM', delay), whole);
     expect(statuses).toContain(130);
   });
 
