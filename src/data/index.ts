@@ -7,6 +7,6 @@ export { generateSynthetic, type SyntheticSpec } from './synthetic.js';
 export { applyTransform, applyTransforms, labelPermutation } from './transforms.js';
 export { concatDatasets, selectRows, SplitBuffers, type RowArrays } from './rows.js';
 export { holdOutTest, holdOutUnlabelled, materializeTask, splitTarget, type TestHoldOut, type UnlabelledSplit } from './tasks.js';
-export { applyScaling, fitScaling, SCALING_CLIP } from './scaling.js';
+export { applyScaling, fitScaling, rowCopier, scaledLazily, SCALING_CLIP, type RowCopier } from './scaling.js';
 export { alignLabels, classValues, foreignClasses } from './labels.js';
 export { averagedLayers, modelFolderOf, readModelFolder, type DenseLayerWeights, type ModelFolder, type PretrainedLayers } from './model-folder.js';

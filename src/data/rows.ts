@@ -1,6 +1,7 @@
 // Row-level helpers shared by the transforms and the task splits: select rows, concatenate datasets.
 // Runs on both threads. Must not import tfjs, the store, the CLI or YAML parsing.
 import { DataError } from '../errors.js';
+import { rowCopier } from './scaling.js';
 import type { Dataset } from './types.js';
 
 /** Arrays to write selected rows into instead of fresh ones (exactly rows x cols and rows long). */
@@ -19,8 +20,10 @@ export function selectRows(ds: Dataset, rows: readonly number[], into?: RowArray
   }
   const features = into?.features ?? new Float32Array(rows.length * ds.cols);
   const labels = into?.labels ?? new Int32Array(rows.length);
+  // Through the row copier: a lazily scaled source (scaledLazily) is not copied whole to pick rows from.
+  const copyRow = rowCopier(ds);
   rows.forEach((row, i) => {
-    features.set(ds.features.subarray(row * ds.cols, (row + 1) * ds.cols), i * ds.cols);
+    copyRow(row, features, i * ds.cols);
     labels[i] = ds.labels[row] as number;
   });
   return {
@@ -58,7 +61,8 @@ export function concatDatasets(list: readonly Dataset[]): Dataset {
   const labels = new Int32Array(rows);
   let at = 0;
   for (const ds of list) {
-    features.set(ds.features.subarray(0, ds.rows * ds.cols), at * first.cols);
+    const copyRow = rowCopier(ds);
+    for (let row = 0; row < ds.rows; row++) copyRow(row, features, (at + row) * first.cols);
     labels.set(ds.labels.subarray(0, ds.rows), at);
     at += ds.rows;
   }

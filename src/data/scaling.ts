@@ -61,15 +61,73 @@ function nonZero(scale: number): number {
 
 /** `ds` with every feature x replaced by clip((x - offset) / scale); labels shared, not copied. */
 export function applyScaling(ds: Dataset, stats: ScalingStats): Dataset {
+  checkColumns(ds, stats);
+  return { ...ds, features: scaledFeatures(ds.features, ds.cols, stats) };
+}
+
+/**
+ * `ds` as applyScaling scales it, without the copy until something reads its `features` whole. A
+ * unit's statistics are its own (pooled with the target's labelled rows, which change with the seed),
+ * so a scaled copy of a large shared source is the unit's private memory: 80 MB per busy worker for
+ * a 1,000,000 x 20 source. Training reads the rows through rowCopier, which scales each row as the
+ * batch is gathered, to the same float32 bits; any other reader of `features` gets the whole scaled
+ * array, made once.
+ */
+export function scaledLazily(ds: Dataset, stats: ScalingStats): Dataset {
+  checkColumns(ds, stats);
+  const { features: raw, ...rest } = ds;
+  let scaled: Float32Array | null = null;
+  const view: Dataset = {
+    ...rest,
+    get features(): Float32Array {
+      scaled ??= scaledFeatures(raw, ds.cols, stats);
+      return scaled;
+    },
+  };
+  unscaled.set(view, { raw, stats });
+  return view;
+}
+
+/** The raw rows and statistics behind each dataset of scaledLazily. */
+const unscaled = new WeakMap<Dataset, { readonly raw: Float32Array; readonly stats: ScalingStats }>();
+
+/** Copies row `row` of `ds` (its features as `ds.features` holds them) into `out` at `at`. */
+export type RowCopier = (row: number, out: Float32Array, at: number) => void;
+
+/** A RowCopier of `ds`: a plain copy, or the row scaled on the way for a dataset of scaledLazily. */
+export function rowCopier(ds: Dataset): RowCopier {
   const { cols } = ds;
-  if (stats.offset.length !== cols) {
-    throw new RangeError(`scaling statistics have ${stats.offset.length} features but the rows have ${cols}`);
+  const deferred = unscaled.get(ds);
+  if (deferred === undefined) {
+    const features = ds.features;
+    return (row, out, at) => out.set(features.subarray(row * cols, (row + 1) * cols), at);
   }
-  const features = new Float32Array(ds.features.length);
+  const { raw } = deferred;
+  const offset = Float64Array.from(deferred.stats.offset);
+  const scale = Float64Array.from(deferred.stats.scale);
+  return (row, out, at) => {
+    const base = row * cols;
+    for (let c = 0; c < cols; c++) out[at + c] = scaledValue(raw[base + c] as number, offset[c] as number, scale[c] as number);
+  };
+}
+
+function scaledFeatures(raw: Float32Array, cols: number, stats: ScalingStats): Float32Array {
+  const features = new Float32Array(raw.length);
   for (let i = 0; i < features.length; i++) {
     const c = i % cols;
-    const v = ((ds.features[i] as number) - (stats.offset[c] as number)) / (stats.scale[c] as number);
-    features[i] = v > SCALING_CLIP ? SCALING_CLIP : v < -SCALING_CLIP ? -SCALING_CLIP : v;
+    features[i] = scaledValue(raw[i] as number, stats.offset[c] as number, stats.scale[c] as number);
   }
-  return { ...ds, features };
+  return features;
+}
+
+/** One value scaled and clipped, in float64 (stored as float32 by the caller's array). */
+function scaledValue(x: number, offset: number, scale: number): number {
+  const v = (x - offset) / scale;
+  return v > SCALING_CLIP ? SCALING_CLIP : v < -SCALING_CLIP ? -SCALING_CLIP : v;
+}
+
+function checkColumns(ds: Dataset, stats: ScalingStats): void {
+  if (stats.offset.length !== ds.cols) {
+    throw new RangeError(`scaling statistics have ${stats.offset.length} features but the rows have ${ds.cols}`);
+  }
 }

@@ -3,7 +3,7 @@
 // Must not import the store, the CLI or YAML parsing.
 import type { FullRecipe } from '../spec/recipe.js';
 import type { Preprocessing } from '../spec/units.js';
-import { applyScaling, fitScaling } from '../data/scaling.js';
+import { applyScaling, fitScaling, scaledLazily } from '../data/scaling.js';
 import type { StrategyInput } from './types.js';
 
 export interface Preprocessed {
@@ -24,7 +24,8 @@ export function preprocess(input: StrategyInput, recipe: FullRecipe): Preprocess
   const kind = recipe.scaling;
   const fit = recipe.scaling_fit;
   const stats = fitScaling(kind, fit === 'pooled' ? [input.train, ...input.sources] : [input.train]);
-  const sources = input.sources.map((source) => applyScaling(source, fit === 'per_task' ? fitScaling(kind, [source]) : stats));
+  // Sources can be large and shared between workers: scaled as their rows are read, not copied.
+  const sources = input.sources.map((source) => scaledLazily(source, fit === 'per_task' ? fitScaling(kind, [source]) : stats));
   return {
     input: {
       ...input,

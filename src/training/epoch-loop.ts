@@ -5,6 +5,7 @@
 // CLI or YAML parsing.
 import type { OptimizerName } from '../spec/recipe.js';
 import type { Dataset } from '../data/types.js';
+import { rowCopier } from '../data/scaling.js';
 import { NonFiniteLossError } from '../errors.js';
 import { Rng, mixSeed } from '../util/rng.js';
 import { addNoise, mixup } from './augment.js';
@@ -195,7 +196,7 @@ export function trainModel(model: TrainableModel, data: Dataset, options: TrainO
   if (aligned && options.featureGradient) throw new RangeError('a phase takes feature alignment or a feature gradient, not both');
   const steps = Math.ceil(rows / batchSize);
   let epochsStarted = 0;
-  let order: Int32Array = new Int32Array(0);
+  const order = new Int32Array(rows);
   const batch = (step: number): PlannedBatch => {
     const start = step * batchSize;
     const n = Math.min(batchSize, rows - start);
@@ -219,7 +220,7 @@ export function trainModel(model: TrainableModel, data: Dataset, options: TrainO
       steps,
       startEpoch: () => {
         epochsStarted += 1;
-        order = orderRng.permutation(rows);
+        orderRng.permutationInto(order);
       },
       batch,
       ...(options.afterEpoch ? { afterEpoch: options.afterEpoch } : {}),
@@ -252,6 +253,7 @@ export function batchFiller(
     weights: options.rowWeights ? new Float32Array(batchSize) : null,
     soft: distill ? new Float32Array(batchSize * classes) : null,
   };
+  const copyRow = rowCopier(data);
   return (order, start, n) => {
     const x = buffers.x.subarray(0, n * cols);
     const y = buffers.y.subarray(0, n * classes).fill(0);
@@ -259,7 +261,7 @@ export function batchFiller(
     const soft = buffers.soft?.subarray(0, n * classes) ?? null;
     for (let i = 0; i < n; i++) {
       const row = order[start + i] as number;
-      x.set(data.features.subarray(row * cols, (row + 1) * cols), i * cols);
+      copyRow(row, x, i * cols);
       if (options.targets) y.set(options.targets.subarray(row * classes, (row + 1) * classes), i * classes);
       else y[i * classes + (data.labels[row] as number)] = 1;
       if (weights) weights[i] = options.rowWeights![row] as number;

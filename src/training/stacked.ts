@@ -83,7 +83,7 @@ interface Live {
   readonly fill: (order: Int32Array, start: number, n: number) => Batch;
   readonly batchSize: number;
   readonly steps: number;
-  order: Int32Array;
+  readonly order: Int32Array;
   epoch: number;
   step: number;
   lossSum: number;
@@ -197,7 +197,7 @@ export function trainStacked(tf: Tf, members: readonly StackMember[]): StackOutc
       fill: batchFiller(data, options, own, streams.augmentRng),
       batchSize: own,
       steps: Math.ceil(data.rows / own),
-      order: new Int32Array(0),
+      order: new Int32Array(data.rows),
       epoch: 1,
       step: 0,
       lossSum: 0,
@@ -241,7 +241,7 @@ export function trainStacked(tf: Tf, members: readonly StackMember[]): StackOutc
   const batches: (Batch | null)[] = live.map(() => null);
   while (active.length > 0) {
     for (const [m, k] of active) {
-      if (m.step === 0) m.order = m.orderRng.permutation(m.member.data.rows);
+      if (m.step === 0) m.orderRng.permutationInto(m.order);
       const start = m.step * m.batchSize;
       const n = Math.min(m.batchSize, m.member.data.rows - start);
       // Each member's batch is its own copy: the filler's buffers are the member's.

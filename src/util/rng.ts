@@ -63,8 +63,12 @@ export class Rng {
 
   /** A uniformly random permutation of 0..n-1 (Fisher-Yates). */
   permutation(n: number): Int32Array {
-    const out = new Int32Array(n);
-    for (let i = 0; i < n; i++) out[i] = i;
+    return this.permutationInto(new Int32Array(n));
+  }
+
+  /** permutation(out.length) written into `out` (the same draws): a long phase reuses one order array per epoch. */
+  permutationInto(out: Int32Array): Int32Array {
+    for (let i = 0; i < out.length; i++) out[i] = i;
     this.shuffle(out);
     return out;
   }
