@@ -156,7 +156,7 @@ describe('PostgreSQL: the server stopped mid-study', () => {
   });
   const open = () => PostgresStore.open(server!.url, { readonly: true });
 
-  it('stopped for 3 s: two workers wait, then finish the study exactly, each trial run once', async () => {
+  it('stopped for 3 s: two workers wait (those that touch it), then finish the study exactly, each trial run once', async () => {
     const dir = tempDir('tasksieve-outage-');
     const file = writeStudy(dir, syntheticStudyYaml({ name: 'restart', trials: TOTAL, workers: 1, seeds: 1 }));
     PostgresStore.open(server!.url).close(); // migrated before the reader polls
@@ -167,17 +167,22 @@ describe('PostgreSQL: the server stopped mid-study', () => {
     script('resume', server!.dir);
     const results = await Promise.all(workers.map((w) => w.done));
     const label = server!.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const down = new RegExp(`^database ${label} unavailable \\(PostgreSQL ${label}: .+\\); retrying for up to 30 s \\(--db-timeout\\)$`);
+    const up = new RegExp(`^database ${label} back after \\S+$`);
+    let outages = 0;
     for (const result of results) {
-      // Each saw the outage (a line when it began, one when it ended) and nothing else went wrong.
-      const down = new RegExp(`^database ${label} unavailable \\(PostgreSQL ${label}: .+\\); retrying for up to 30 s \\(--db-timeout\\)$`);
-      const up = new RegExp(`^database ${label} back after \\S+$`);
-      const lines = result.stderr.trimEnd().split('\n');
+      // A worker that touched the database while it was stopped says so (a line when the outage began,
+      // one when it ended), and nothing else went wrong. A worker that spent the 3 s training a unit
+      // (the machine's pace decides) never saw it and prints nothing.
+      const lines = result.stderr.split('\n').filter((l) => l !== '');
       expect(lines.filter((l) => !down.test(l) && !up.test(l))).toEqual([]);
-      expect(lines.filter((l) => down.test(l)).length).toBeGreaterThanOrEqual(1);
       expect(lines.filter((l) => up.test(l)).length).toBe(lines.filter((l) => down.test(l)).length);
+      outages += lines.filter((l) => down.test(l)).length;
       expect(result.status).toBe(0);
       expect(JSON.parse(result.stdout)).toMatchObject({ finished: TOTAL, total: TOTAL });
     }
+    // The stop landed mid-study: at least one worker waited through it.
+    expect(outages).toBeGreaterThanOrEqual(1);
     const trials = read(open, 'restart');
     expectExact(trials);
     // Nobody died: no trial was re-queued, each ran once.
