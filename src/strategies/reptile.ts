@@ -31,20 +31,24 @@ export function metaStepSize(metaLr: number, i: number, n: number): number {
 }
 
 /**
- * Reptile over `input.sources` as tasks, in place on `model`. The sources share no labels (that is
- * the point: their classes may be different functions of the same features), so the head is not
- * meta-learned with `head: reinit`: every inner run starts from a fresh seeded head, as fine-tuning
- * on the target will, and only the layers below it move towards the adapted weights; the init learnt
- * is one from which a new head and a few steps fit any of the tasks. With `head: keep` the whole
- * network is meta-learned, the paper's version (the tasks' labels then share indices). Each inner run
- * is a phase of its own (a fresh optimizer state, the recipe's augmentation, weight decay and FGSM),
- * so it stacks with the other units' inner runs like any phase.
+ * Reptile over `input.sources` as tasks, in place on `model`. The sources need not share labels (that
+ * is the point: their classes may be different functions of the same features), so with `head:
+ * reinit` the head is not meta-learned: every inner run starts from a zero head and only the layers
+ * below it move towards the adapted weights. Zero rather than a fresh random head: from zero the
+ * head's first steps depend only on the batch, so the pull on the trunk does not depend on what the
+ * classes are called; from a random head it has a random sign per inner run and averages out
+ * (measured in docs/strategies.md). With `head: keep` the whole network is meta-learned, the paper's
+ * version (the tasks' labels then share indices). Each inner run is a phase of its own (a fresh
+ * optimizer state; the recipe's augmentation, weight decay and FGSM), so it stacks with the other
+ * units' inner runs like any phase.
  */
 export async function metaTrain(input: StrategyInput, recipe: FullRecipe, model: TrainableModel): Promise<TrainStats & { readonly iterations: number }> {
-  const { sources } = input;
+  // A task without rows has no batch to adapt on (a source filtered empty): it is never drawn.
+  const sources = input.sources.filter((s) => s.rows > 0);
   const steps = recipe.reptile_inner_steps;
   const batch = recipe.batch_size;
   const sourceRows = sources.reduce((n, s) => n + s.rows, 0);
+  if (sourceRows === 0) return { epochs: 0, samples: 0, loss: Number.NaN, iterations: 0 };
   const iterations = reptileIterations(recipe, sourceRows);
   const tasks = new Rng(mixSeed(input.seed, STREAM_TASKS));
   // Each task's rows in seeded passes, so its visits cycle through its rows rather than redraw them.

@@ -83,6 +83,17 @@ describe('reptile', () => {
     expect(heads.reinit!.kernel.every((w) => w === 0)).toBe(true);
     expect(heads.keep!.kernel.some((w) => w !== 0)).toBe(true);
   });
+
+  it('never draws a source without rows (it has no batch to adapt on)', async () => {
+    const empty = selectRows(sources[0]!, []);
+    const result = await reptile.run(input([empty, sources[1]!], { strategy: 'reptile', epochs: 1 }, 1));
+    // round(10 passes x 200 rows / (5 x 32)).
+    expect(result.extra.reptile_iterations).toBe(13);
+    expect(result.cost.samples).toBe(13 * 5 * 32 + 20);
+    // Exactly the unit without it: the empty task is never drawn (drawn, it would feed rows of zeros).
+    const without = await reptile.run(input([sources[1]!], { strategy: 'reptile', epochs: 1 }, 1));
+    expect(result.metrics).toEqual(without.metrics);
+  });
 });
 
 describe('its schedule', () => {
