@@ -1,12 +1,12 @@
 // The `adaptation` benchmark: what domain adaptation costs. Samples (source rows of pre-training plus
 // labelled rows of fine-tuning: the same rows for every strategy) per second of process CPU time, of
-// one unit of finetune, align (CORAL, MMD), dann, and finetune with FGSM, PGD, BSS or LwF on the domain-shift family, interleaved round by
+// one unit of finetune, align (CORAL, MMD), dann, reptile, and finetune with FGSM, PGD, BSS or LwF on the domain-shift family, interleaved round by
 // round so a shared machine's load hits each alike; with their test accuracy at that shift. Main
 // thread; trains in this process on the wasm backend.
 import { applyTransform, generateSynthetic } from '../src/data/index.js';
 import { selectRows } from '../src/data/rows.js';
 import type { Recipe } from '../src/spec/recipe.js';
-import { align, dann, finetune, type Strategy } from '../src/strategies/index.js';
+import { align, dann, finetune, reptile, type Strategy } from '../src/strategies/index.js';
 import { initBackend, tf } from '../src/worker/backend.js';
 import { goal } from './goals.js';
 import type { Benchmark } from './registry.js';
@@ -25,6 +25,9 @@ const VARIANTS: readonly { name: string; strategy: Strategy; recipe: Partial<Rec
   // Fine-tuning only (3 epochs on 20 rows here): their cost hides in pre-training's; bench them per step elsewhere.
   { name: 'bss', strategy: finetune, recipe: { bss: 0.01, bss_k: 2 } },
   { name: 'lwf', strategy: finetune, recipe: { lwf: 1 } },
+  // Meta-training instead of pre-training, at the same source rows (round(30 x 800 / (5 x 32)) = 150
+  // inner runs of 5 steps): the price is a fresh optimizer and a read and write of every weight per inner run.
+  { name: 'reptile', strategy: reptile, recipe: {} },
 ];
 
 function median(values: readonly number[]): number {
@@ -34,7 +37,7 @@ function median(values: readonly number[]): number {
 }
 
 export const adaptation: Benchmark = {
-  summary: 'samples per CPU second of align (CORAL, MMD), dann, FGSM, PGD, BSS and LwF against finetune on the same rows (domain-shift family)',
+  summary: 'samples per CPU second of align (CORAL, MMD), dann, reptile, FGSM, PGD, BSS and LwF against finetune on the same rows (domain-shift family)',
   async run(args, { log }) {
     const at = args.indexOf('--repeats');
     const repeats = at >= 0 ? Number(args[at + 1]) : 5;

@@ -4,6 +4,7 @@ export type { Dataset, TargetSplit } from './types.js';
 export type { DatasetSpec, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
 export { canonicalLabel, loadCsv, loadFeatureRows, type FeatureRowsFile, type FeatureRowsOptions } from './csv.js';
 export { generateSynthetic, type SyntheticSpec } from './synthetic.js';
+export { sharedStructureTask } from './shared-structure.js';
 export { applyTransform, applyTransforms, labelPermutation } from './transforms.js';
 export { concatDatasets, selectRows, SplitBuffers, type RowArrays } from './rows.js';
 export { holdOutTest, holdOutUnlabelled, materializeTask, splitTarget, type TestHoldOut, type UnlabelledSplit } from './tasks.js';

@@ -4,7 +4,7 @@
 // line in `Recipe` and a row in RECIPE_KEY_TABLE; the compiler checks the rest. Part of src/spec.
 export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
-export const STRATEGIES = ['finetune', 'multitask', 'selftrain', 'distill', 'align', 'dann'] as const;
+export const STRATEGIES = ['finetune', 'multitask', 'selftrain', 'distill', 'align', 'dann', 'reptile'] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
 export const TASK_WEIGHTINGS = ['equal', 'uncertainty', 'dwa', 'gradnorm'] as const;
 export type TaskWeighting = (typeof TASK_WEIGHTINGS)[number];
@@ -17,6 +17,8 @@ export type Scaling = (typeof SCALINGS)[number];
 export const SCALING_FITS = ['pooled', 'target', 'per_task'] as const;
 export type ScalingFit = (typeof SCALING_FITS)[number];
 export const HEAD_PROTOCOLS = ['reinit', 'keep'] as const;
+/** The strategies whose unit ends in finetune's transfer protocol (head, freezing, lr mult, L2-SP, BSS). */
+export const TRANSFER_STRATEGIES: readonly StrategyName[] = ['finetune', 'selftrain', 'distill', 'align', 'dann', 'reptile'];
 export const ALIGNMENTS = ['coral', 'mmd'] as const;
 export type AlignmentLoss = (typeof ALIGNMENTS)[number];
 export const LABEL_SHIFTS = ['none', 'bbse'] as const;
@@ -43,7 +45,7 @@ export interface Recipe {
   readonly dropout: number;
   /** Any strategy: decoupled weight decay of the kernels (AdamW), every phase (0: off). Optional: old specs mean 0. */
   readonly weight_decay?: number;
-  /** finetune, selftrain, distill, align, dann: L2-SP weight alpha pulling transferred kernels to their pre-trained values (0: off). */
+  /** finetune, selftrain, distill, align, dann, reptile: L2-SP weight alpha pulling transferred kernels to their pre-trained values (0: off). */
   readonly l2sp?: number;
   // Strategy keys (src/strategies; docs/strategies.md). Optional: a resolved recipe holds them only
   // when the study file or a trial sets them (so specs stored before they existed stay equal), and
@@ -107,7 +109,7 @@ export interface Recipe {
   readonly alignment_weight?: number;
   /** finetune, align, dann: re-weight the source loss by estimated target class priors (BBSE). */
   readonly label_shift?: LabelShift;
-  /** finetune, selftrain, distill, align, dann: BSS weight eta on the k smallest feature singular values while fine-tuning (0: off). */
+  /** finetune, selftrain, distill, align, dann, reptile: BSS weight eta on the k smallest feature singular values while fine-tuning (0: off). */
   readonly bss?: number;
   /** With bss: how many of the smallest singular values are shrunk. */
   readonly bss_k?: number;
@@ -115,6 +117,10 @@ export interface Recipe {
   readonly pseudo_labels?: PseudoLabelKind;
   /** With head keep: LwF weight of the pre-trained model's own outputs while fine-tuning (0: off). */
   readonly lwf?: number;
+  /** reptile: optimiser steps of each inner run on one source task. */
+  readonly reptile_inner_steps?: number;
+  /** reptile: the meta step size epsilon at the first outer iteration (annealed linearly to 0). */
+  readonly reptile_meta_lr?: number;
 }
 /** The JSON Schema of a number-valued key (the bounds a value must keep). */
 export interface NumberKeySchema {
@@ -161,7 +167,7 @@ export const RECIPE_KEY_TABLE: RecipeKeyTable = {
   strategy: {
     schema: { type: 'string', enum: STRATEGIES },
     description:
-      'How a unit trains: finetune = pre-train on the chosen sources, then fine-tune on the target; multitask = one shared trunk, a head per task, trained jointly; selftrain = finetune, then pseudo-label the unlabelled target rows; distill = a finetune teacher distilled into a smaller student; align = finetune whose pre-training also aligns the last hidden layer of source and unlabelled target rows (CORAL or MMD); dann = finetune whose pre-training also trains a domain classifier through gradient reversal (DANN).',
+      'How a unit trains: finetune = pre-train on the chosen sources, then fine-tune on the target; multitask = one shared trunk, a head per task, trained jointly; selftrain = finetune, then pseudo-label the unlabelled target rows; distill = a finetune teacher distilled into a smaller student; align = finetune whose pre-training also aligns the last hidden layer of source and unlabelled target rows (CORAL or MMD); dann = finetune whose pre-training also trains a domain classifier through gradient reversal (DANN); reptile = meta-learn an initialisation over the chosen sources as tasks (Reptile), then fine-tune on the target.',
     search: 'Search over strategies.',  },
   optimizer: {
     schema: { type: 'string', enum: OPTIMIZERS },
@@ -202,17 +208,17 @@ export const RECIPE_KEY_TABLE: RecipeKeyTable = {
   l2sp: {
     schema: { type: 'number', minimum: 0, maximum: 100 },
     description:
-      'finetune, selftrain, distill, align, dann: L2-SP (Li, Grandvalet and Davoine 2018): fine-tuning after transfer adds alpha/2 ||w - w0||^2 over the pre-trained kernels (w0: their values after pre-training), in [0, 100] (default 0: off; no effect without transfer).',
+      'finetune, selftrain, distill, align, dann, reptile: L2-SP (Li, Grandvalet and Davoine 2018): fine-tuning after transfer adds alpha/2 ||w - w0||^2 over the pre-trained kernels (w0: their values after pre-training), in [0, 100] (default 0: off; no effect without transfer).',
     default: 0,
     search: 'Search over the L2-SP weight.',
-    usedBy: { key: 'strategy', values: ['finetune', 'selftrain', 'distill', 'align', 'dann'] },  },
+    usedBy: { key: 'strategy', values: TRANSFER_STRATEGIES },  },
   transfer_lr_mult: {
     schema: { type: 'number', exclusiveMinimum: 0, maximum: 100 },
     description:
-      'finetune, selftrain, distill, align, dann: learning-rate multiplier of the pre-trained hidden layers while fine-tuning (discriminative learning rates), in (0, 100] (default 1).',
+      'finetune, selftrain, distill, align, dann, reptile: learning-rate multiplier of the pre-trained hidden layers while fine-tuning (discriminative learning rates), in (0, 100] (default 1).',
     default: 1,
     search: 'Search over the learning-rate multiplier of transferred layers.',
-    usedBy: { key: 'strategy', values: ['finetune', 'selftrain', 'distill', 'align', 'dann'] },  },
+    usedBy: { key: 'strategy', values: TRANSFER_STRATEGIES },  },
   task_weighting: {
     schema: { type: 'string', enum: TASK_WEIGHTINGS },
     description:
@@ -360,9 +366,9 @@ export const RECIPE_KEY_TABLE: RecipeKeyTable = {
   head: {
     schema: { type: 'string', enum: HEAD_PROTOCOLS },
     description:
-      "finetune, selftrain, distill, align, dann: after pre-training, reinit = a fresh head for the target, keep = fine-tune the pre-trained head too (full fine-tuning; needs every source's labels among the target's, matched by value) (default reinit).",
+      "finetune, selftrain, distill, align, dann, reptile: after pre-training, reinit = a fresh head for the target, keep = fine-tune the pre-trained head too (full fine-tuning; needs every source's labels among the target's, matched by value); with reptile, reinit also draws a fresh head for every inner run (only the layers below it are meta-learned) and keep meta-learns the head too (default reinit).",
     default: 'reinit',
-    usedBy: { key: 'strategy', values: ['finetune', 'selftrain', 'distill', 'align', 'dann'] },
+    usedBy: { key: 'strategy', values: TRANSFER_STRATEGIES },
     search: 'Search over the transfer protocol of the head.',  },
   alignment: {
     schema: { type: 'string', enum: ALIGNMENTS },
@@ -388,16 +394,16 @@ export const RECIPE_KEY_TABLE: RecipeKeyTable = {
   bss: {
     schema: { type: 'number', minimum: 0, maximum: 100 },
     description:
-      "finetune, selftrain, distill, align, dann: batch spectral shrinkage (Chen et al. 2019): fine-tuning after transfer adds eta x the sum of the bss_k smallest squared singular values of each batch's last-hidden-layer feature matrix (adversarial copies included), in [0, 100] (default 0: off; the paper's eta is 0.001; no effect without transfer).",
+      "finetune, selftrain, distill, align, dann, reptile: batch spectral shrinkage (Chen et al. 2019): fine-tuning after transfer adds eta x the sum of the bss_k smallest squared singular values of each batch's last-hidden-layer feature matrix (adversarial copies included), in [0, 100] (default 0: off; the paper's eta is 0.001; no effect without transfer).",
     default: 0,
     search: 'Search over the BSS weight.',
-    usedBy: { key: 'strategy', values: ['finetune', 'selftrain', 'distill', 'align', 'dann'] },  },
+    usedBy: { key: 'strategy', values: TRANSFER_STRATEGIES },  },
   bss_k: {
     schema: { type: 'integer', minimum: 1, maximum: 1024 },
     description: 'With bss > 0: how many of the smallest singular values BSS shrinks (at most the batch size and the last hidden width), 1..1024 (default 1, as in the paper).',
     default: 1,
     search: 'Search over the number of singular values BSS shrinks.',
-    usedBy: { key: 'strategy', values: ['finetune', 'selftrain', 'distill', 'align', 'dann'] },  },
+    usedBy: { key: 'strategy', values: TRANSFER_STRATEGIES },  },
   pseudo_labels: {
     schema: { type: 'string', enum: PSEUDO_LABELS },
     description:
@@ -412,6 +418,20 @@ export const RECIPE_KEY_TABLE: RecipeKeyTable = {
     default: 0,
     search: 'Search over the LwF weight.',
     usedBy: { key: 'head', values: ['keep'] },  },
+  reptile_inner_steps: {
+    schema: { type: 'integer', minimum: 1, maximum: 1000 },
+    description:
+      "reptile (Nichol, Achiam and Schulman 2018): optimiser steps of each inner run, on batch_size rows of one source task drawn per outer iteration; the outer iterations are round(pretrain_epochs x the sources' rows / (reptile_inner_steps x batch_size)), at least 1, so meta-training sees as many source rows as finetune's pre-training, 1..1000 (default 5).",
+    default: 5,
+    search: 'Search over the inner steps of Reptile.',
+    usedBy: { key: 'strategy', values: ['reptile'] },  },
+  reptile_meta_lr: {
+    schema: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+    description:
+      "reptile: the meta step size epsilon: after each inner run the meta-weights move epsilon x (adapted - meta) towards the adapted ones, epsilon annealed linearly from this value to 0 over the outer iterations (as in the paper), in (0, 1] (default 1, the paper's).",
+    default: 1,
+    search: 'Search over the meta step size of Reptile.',
+    usedBy: { key: 'strategy', values: ['reptile'] },  },
 };
 
 /** The recipe keys whose study-file default differs from what their absence in a stored spec means. */

@@ -42,6 +42,11 @@ export interface TransferOptions {
   readonly pretraining?: (span: { readonly start: number; readonly end: number }) => Partial<TrainOptions>;
   /** The target's unlabelled rows: with label_shift bbse, what the target priors are estimated from. */
   readonly unlabelled?: Dataset;
+  /**
+   * Replaces pre-training on the sources' union (reptile's meta-training): trains `model` on the
+   * sources its own way; the transfer protocol and fine-tuning after it are unchanged.
+   */
+  readonly metaTraining?: (model: TrainableModel) => Promise<TrainStats>;
 }
 
 export interface TransferStats {
@@ -106,7 +111,10 @@ export async function pretrainAndFinetune(input: StrategyInput, recipe: FullReci
   // Model sources: the trunk (and head) start from their averaged weights, then dataset sources
   // pre-train on top, then the one transfer protocol below (head keep|reinit, freeze, lr mult, L2-SP).
   if (input.pretrained !== undefined) model.setLayers(input.pretrained.layers);
-  if (pretrains(input, recipe)) {
+  if (pretrains(input, recipe) && options.metaTraining) {
+    pre = await options.metaTraining(model);
+    input.observer?.onPhaseEnd?.('meta-training', model.snapshot());
+  } else if (pretrains(input, recipe)) {
     const phase = 'pre-training';
     const sources = concatDatasets(input.sources);
     const bbse = recipe.label_shift === 'bbse' && options.unlabelled !== undefined && options.unlabelled.rows > 0;

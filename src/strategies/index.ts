@@ -5,6 +5,7 @@ import { align, dann } from './adapt.js';
 import { distill } from './distill.js';
 import { finetune } from './finetune.js';
 import { multitask } from './multitask.js';
+import { reptile } from './reptile.js';
 import { selftrain } from './selftrain.js';
 import type { Strategy } from './types.js';
 
@@ -13,9 +14,10 @@ export { align, dann } from './adapt.js';
 export { distill } from './distill.js';
 export { finetune } from './finetune.js';
 export { multitask } from './multitask.js';
+export { reptile } from './reptile.js';
 export { selftrain } from './selftrain.js';
 
-const REGISTRY: Readonly<Record<StrategyName, Strategy>> = { finetune, multitask, selftrain, distill, align, dann };
+const REGISTRY: Readonly<Record<StrategyName, Strategy>> = { finetune, multitask, selftrain, distill, align, dann, reptile };
 
 /** The strategy registered under `name`; throws a RangeError listing the known names otherwise. */
 export function getStrategy(name: string): Strategy {

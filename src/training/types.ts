@@ -16,6 +16,7 @@ export type Tf = typeof tfjs;
 /** Which training phase a hook or an error refers to. */
 export type TrainingPhase =
   | 'pre-training'
+  | 'meta-training'
   | 'fine-tuning'
   | 'target-only training'
   | 'joint training'

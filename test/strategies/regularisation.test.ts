@@ -126,7 +126,7 @@ budget: { trials: 2, epochs: 3 }
 
   it('refuse l2sp where no trial transfers by fine-tuning (multitask only)', () => {
     const multitask = STUDY.replace('recipe: { epochs: 3 }', 'recipe: { epochs: 3, strategy: multitask, l2sp: 1 }').replace(/^space:[\s\S]*?^budget:/m, 'budget:');
-    expect(() => parseStudy(multitask, 's.yaml')).toThrow(/recipe\.l2sp: only used with strategy finetune or selftrain or distill or align or dann \(no trial of this study can use it\)/);
+    expect(() => parseStudy(multitask, 's.yaml')).toThrow(/recipe\.l2sp: only used with strategy finetune or selftrain or distill or align or dann or reptile \(no trial of this study can use it\)/);
   });
 
   it('a recipe without them trains exactly as with both at 0', async () => {

@@ -1,7 +1,7 @@
 // Units of one trial (targets x seeds) run side by side with their training phases stacked
 // (runInStack) against the same units run one at a time: every strategy's metrics, cost in samples
 // and final weights (the exported artifact's bytes) are the same, bit for bit under relu on wasm.
-// Says which phases stacked: finetune, selftrain and distill's teacher all stack; distillation itself
+// Says which phases stacked: finetune, selftrain, distill's teacher and reptile's inner runs all stack; distillation itself
 // and multitask's joint phase run alone (their passes are not stacked). Real training, small data.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Recipe, StrategyName } from '../../src/spec/recipe.js';
@@ -77,7 +77,7 @@ describe('units of a trial trained stacked', () => {
   });
 
   it('the target-only baseline (no sources) of every strategy that trains one: the same as alone', async () => {
-    for (const strategy of ['finetune', 'multitask', 'selftrain'] as const) {
+    for (const strategy of ['finetune', 'multitask', 'selftrain', 'reptile'] as const) {
       const { alone, stacked, counts } = await alongside(strategy, units({ strategy }, false));
       expect(stacked.map(comparable)).toEqual(alone.map(comparable));
       expect(counts.stacked).toBeGreaterThanOrEqual(4);
@@ -112,6 +112,15 @@ describe('units of a trial trained stacked', () => {
       expect(counts.stacked).toBeGreaterThanOrEqual(4);
     });
   }
+
+  it('reptile: every inner run of meta-training and fine-tuning stacked, the same as alone', async () => {
+    const { alone, stacked, counts } = await alongside('reptile', units({ strategy: 'reptile' }));
+    expect(stacked.map(comparable)).toEqual(alone.map(comparable));
+    // The units of a trial share their sources, so each runs as many inner runs: one stack per inner run.
+    const iterations = alone[0]!.extra.reptile_iterations!;
+    expect(iterations).toBeGreaterThan(1);
+    expect(counts).toEqual({ stacks: iterations + 1, stacked: 4 * (iterations + 1), alone: 0 });
+  });
 
   it('multitask with sources: the joint phase runs alone (not stacked); the results are the same', async () => {
     const { alone, stacked, counts } = await alongside('multitask', units({ strategy: 'multitask' }));

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { STRATEGIES, type Recipe } from '../../src/spec/recipe.js';
 import { NonFiniteLossError } from '../../src/errors.js';
-import { distill, finetune, getStrategy, multitask, selftrain, type StrategyInput } from '../../src/strategies/index.js';
+import { distill, finetune, getStrategy, multitask, reptile, selftrain, type StrategyInput } from '../../src/strategies/index.js';
 import { initBackend, tf } from '../../src/worker/backend.js';
 import { blobCentres, blobs, strategyInput } from './helpers.js';
 
@@ -75,8 +75,8 @@ describe.each(STRATEGIES.map((name) => [name]))('strategy %s', (name) => {
 
 describe('the strategy registry and baselines', () => {
   it('finds every strategy by name and names the known ones otherwise', () => {
-    expect([finetune, multitask, selftrain, distill].map((s) => getStrategy(s.name))).toEqual([finetune, multitask, selftrain, distill]);
-    expect(() => getStrategy('bagging')).toThrow('unknown strategy "bagging" (known: finetune, multitask, selftrain, distill, align, dann)');
+    expect([finetune, multitask, selftrain, distill, reptile].map((s) => getStrategy(s.name))).toEqual([finetune, multitask, selftrain, distill, reptile]);
+    expect(() => getStrategy('bagging')).toThrow('unknown strategy "bagging" (known: finetune, multitask, selftrain, distill, align, dann, reptile)');
     expect(() => getStrategy('toString')).toThrow('unknown strategy "toString"');
   });
 

@@ -71,7 +71,7 @@ describe('the CNN on the digits', () => {
     );
   };
 
-  for (const strategy of ['finetune', 'multitask', 'selftrain', 'distill', 'align', 'dann'] as const) {
+  for (const strategy of ['finetune', 'multitask', 'selftrain', 'distill', 'align', 'dann', 'reptile'] as const) {
     it(`trains under ${strategy} (transfer from unrotated digits, the first conv block frozen)`, async () => {
       const result = await getStrategy(strategy).run(input({ strategy }));
       // distill's figure is its student's: half the filters and widths, 10 epochs (0.77 measured).
