@@ -2,6 +2,7 @@
 // how related the sources are is known by construction (rho), with a trunk too narrow for unrelated
 // tasks to share: one 4-unit hidden layer for a 6-dimensional latent space.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { NonFiniteLossError } from '../../src/errors.js';
 import type { Recipe } from '../../src/spec/recipe.js';
 import { multitask } from '../../src/strategies/index.js';
 import { initBackend, tf } from '../../src/worker/backend.js';
@@ -93,6 +94,14 @@ describe('multitask sharing: soft', () => {
     expect(result.extra?.params).toBe(hard.extra?.params);
     expect(result.artifact?.weightSpecs.map((w) => w.shape)).toEqual(hard.artifact?.weightSpecs.map((w) => w.shape));
     expect(result.preprocessing?.columns).toHaveLength(8);
+  });
+
+  it('fails with NonFiniteLossError when training diverges, freeing every network', async () => {
+    const before = tf.memory().numTensors;
+    const diverging = unit(0.5, 1, { ...soft(1), optimizer: 'sgd', learning_rate: 1e6, epochs: 2 });
+    await expect(multitask.run(diverging)).rejects.toThrow(NonFiniteLossError);
+    await expect(multitask.run(diverging)).rejects.toThrow(/^(loss|weights) became .+ at epoch 1 of joint training$/);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('trains CNN networks side by side too', async () => {
