@@ -40,7 +40,9 @@ function batch(): Batch {
 const trunk = (m: ReturnType<typeof models>[number]) => m.trunkKernels().map((k) => Float32Array.from(k.dataSync() as Float32Array));
 
 describe('coupledTrainer', () => {
-  it('steps every task on its own rows, then takes the proximal step of the penalty', () => {
+  // wasm pulls in place in its heap, other backends in tfjs ops: both are the formula.
+  it.each(['wasm', 'cpu'] as const)('steps every task on its own rows, then takes the proximal step of the penalty (%s)', async (backend) => {
+    expect(await initBackend(backend)).toBe(backend);
     const seeds = [1, 2, 3];
     const free = models(seeds);
     const coupled = models(seeds);
@@ -69,6 +71,7 @@ describe('coupledTrainer', () => {
     a.dispose();
     b.dispose();
     for (const m of [...free, ...coupled]) m.dispose();
+    await initBackend('wasm');
   });
 
   it('a very large weight leaves one trunk: every task\'s equal to their mean', () => {
