@@ -1,12 +1,12 @@
 // The `adaptation` benchmark: what domain adaptation costs. Samples (source rows of pre-training plus
 // labelled rows of fine-tuning: the same rows for every strategy) per second of process CPU time, of
-// one unit of finetune, align (CORAL, MMD), dann, reptile, and finetune with FGSM, PGD, BSS or LwF on the domain-shift family, interleaved round by
+// one unit of finetune, align (CORAL, MMD), dann, reptile, finetune with FGSM, PGD, BSS or LwF, and multitask (hard and soft sharing) on the domain-shift family, interleaved round by
 // round so a shared machine's load hits each alike; with their test accuracy at that shift. Main
 // thread; trains in this process on the wasm backend.
 import { applyTransform, generateSynthetic } from '../src/data/index.js';
 import { selectRows } from '../src/data/rows.js';
 import type { Recipe } from '../src/spec/recipe.js';
-import { align, dann, finetune, reptile, type Strategy } from '../src/strategies/index.js';
+import { align, dann, finetune, multitask, reptile, type Strategy } from '../src/strategies/index.js';
 import { initBackend, tf } from '../src/worker/backend.js';
 import { goal } from './goals.js';
 import type { Benchmark } from './registry.js';
@@ -28,6 +28,10 @@ const VARIANTS: readonly { name: string; strategy: Strategy; recipe: Partial<Rec
   // Meta-training instead of pre-training, at the same source rows (round(30 x 800 / (5 x 32)) = 150
   // inner runs of 5 steps): the price is a fresh optimizer and a read and write of every weight per inner run.
   { name: 'reptile', strategy: reptile, recipe: {} },
+  // Joint epochs over the same sources and labelled rows (30, as pre-training's): every step a batch of
+  // each task. Soft sharing trains a network per task and pulls their trunks together after each step.
+  { name: 'mt hard', strategy: multitask, recipe: { epochs: 30 } },
+  { name: 'mt soft', strategy: multitask, recipe: { epochs: 30, sharing: 'soft', sharing_weight: 1 } },
 ];
 
 function median(values: readonly number[]): number {
@@ -37,7 +41,7 @@ function median(values: readonly number[]): number {
 }
 
 export const adaptation: Benchmark = {
-  summary: 'samples per CPU second of align (CORAL, MMD), dann, reptile, FGSM, PGD, BSS and LwF against finetune on the same rows (domain-shift family)',
+  summary: 'samples per CPU second of align (CORAL, MMD), dann, reptile, FGSM, PGD, BSS, LwF and multitask (hard, soft sharing) against finetune on the same rows (domain-shift family)',
   async run(args, { log }) {
     const at = args.indexOf('--repeats');
     const repeats = at >= 0 ? Number(args[at + 1]) : 5;
@@ -83,7 +87,7 @@ export const adaptation: Benchmark = {
     }
     const base = median(rates.get('finetune')!);
     const summary: Record<string, unknown> = { repeats, shift: 2 };
-    log(`domain-shift family, shift 2; ${repeats} interleaved rounds; samples = source + labelled rows trained (the same for every strategy)`);
+    log(`domain-shift family, shift 2; ${repeats} interleaved rounds; samples = source + labelled rows trained (the same for every finetune-based strategy; multitask: every task's rows of its 30 joint epochs)`);
     log(`${'strategy'.padEnd(12)} ${'samples/cpu s'.padStart(14)} ${'vs finetune'.padStart(12)} ${'test acc'.padStart(9)}`);
     for (const variant of VARIANTS) {
       const rate = median(rates.get(variant.name)!);
@@ -91,6 +95,8 @@ export const adaptation: Benchmark = {
       log(`${variant.name.padEnd(12)} ${rate.toFixed(0).padStart(14)} ${`${(rate / base).toFixed(2)}x`.padStart(12)} ${acc.toFixed(3).padStart(9)}`);
       summary[variant.name.replace(' ', '_')] = { samples_per_cpu_s: Math.round(rate), ratio_to_finetune: Number((rate / base).toFixed(3)), test_accuracy: Number(acc.toFixed(4)) };
     }
+    summary.soft_to_hard_multitask = Number((median(rates.get('mt soft')!) / median(rates.get('mt hard')!)).toFixed(3));
+    log(`soft sharing / hard sharing: ${summary.soft_to_hard_multitask}x`);
     // Each batch carries as many pool rows as source rows, so about half finetune's rate is the
     // price of seeing the target at all; the goal is that the loss on top costs no more than that again.
     const worst = Math.min(...VARIANTS.filter((v) => v.adapts).map((v) => median(rates.get(v.name)!) / base));

@@ -24,6 +24,7 @@ export function semanticIssue(study: StudyConfig): ConfigIssue | null {
     spaceIssue(study) ??
     strategyKeyIssue(study) ??
     lwfIssue(study) ??
+    sharingIssue(study) ??
     objectivesIssue(study) ??
     screenIssue(study) ??
     warmStartIssue(study) ??
@@ -47,7 +48,7 @@ const KEY_USERS: Readonly<Record<string, readonly [key: SelectingKey, values: re
 function strategyKeyIssue(study: StudyConfig): ConfigIssue | null {
   const recipe = (study.recipe ?? {}) as Record<string, unknown>;
   const space = study.space ?? {};
-  const defaults: Record<string, string> = { strategy: 'finetune', task_weighting: 'equal', head: 'reinit' };
+  const defaults: Record<string, string> = { strategy: 'finetune', task_weighting: 'equal', head: 'reinit', sharing: 'hard' };
   /** Values a selecting key can take in some trial: the recipe's (or default) and the space's choices. */
   const possibleValues = (key: string): Set<unknown> => {
     const values = new Set<unknown>([recipe[key] ?? defaults[key]]);
@@ -64,8 +65,10 @@ function strategyKeyIssue(study: StudyConfig): ConfigIssue | null {
       if (users === undefined) continue;
       const [selector, values] = users;
       const possible = possibleValues(selector);
-      if (selector === 'task_weighting' && ![...possibleValues('strategy')].includes('multitask')) {
-        return issue([place, key], 'only used by strategy multitask (no trial of this study can use it)');
+      // A key selected by a key that is itself selected (dwa_temperature by task_weighting by strategy).
+      const outer = KEY_USERS[selector];
+      if (outer !== undefined && !outer[1].some((v) => possibleValues(outer[0]).has(v))) {
+        return issue([place, key], `only used by ${outer[0]} ${outer[1].join(' or ')} (no trial of this study can use it)`);
       }
       if (!values.some((v) => possible.has(v))) {
         return issue([place, key], `only used with ${selector} ${values.join(' or ')} (no trial of this study can use it)`);
@@ -82,6 +85,33 @@ function lwfIssue(study: StudyConfig): ConfigIssue | null {
   return on('lwf') && on('consistency_weight')
     ? issue(['recipe', 'lwf'], 'cannot be combined with consistency_weight > 0 (consistency rows take no soft targets)')
     : null;
+}
+
+/**
+ * GradNorm balances gradient norms on a trunk every task shares: soft sharing has none, so no trial
+ * may get both (a space may draw both only when a `when` keeps them apart).
+ */
+function sharingIssue(study: StudyConfig): ConfigIssue | null {
+  const recipe = (study.recipe ?? {}) as Record<string, unknown>;
+  const space = study.space ?? {};
+  const why = 'cannot apply with sharing soft (GradNorm balances the gradients of a shared trunk; soft sharing has none)';
+  if (recipe.sharing === 'soft' && recipe.task_weighting === 'gradnorm') return issue(['recipe', 'task_weighting'], `gradnorm ${why}`);
+  const soft = possibleValue(study, 'sharing', 'hard', 'soft') && possibleValue(study, 'strategy', 'finetune', 'multitask');
+  if (!soft || !possibleValue(study, 'task_weighting', 'equal', 'gradnorm')) return null;
+  const excludes = (param: RawParam | undefined, other: string, value: string) => {
+    const cond = param?.when?.[other];
+    return cond !== undefined && !(Array.isArray(cond) ? cond : [cond]).includes(value);
+  };
+  if (excludes(space.task_weighting, 'sharing', 'soft') || excludes(space.sharing, 'task_weighting', 'gradnorm')) return null;
+  const at = space.sharing !== undefined ? 'sharing' : 'task_weighting';
+  return issue(['space', at], `lets a trial draw task_weighting gradnorm with sharing soft, which ${why}: keep them apart with a \`when\``);
+}
+
+/** Whether some trial can have `value` for a selecting key: the recipe's (or `fallback`) or a space choice. */
+function possibleValue(study: StudyConfig, key: string, fallback: string, value: string): boolean {
+  const recipe = (study.recipe ?? {}) as Record<string, unknown>;
+  const param = study.space?.[key];
+  return (recipe[key] ?? fallback) === value || (param?.type === 'categorical' && param.choices.includes(value));
 }
 
 /** A screen prior biases the choice of sources: without a subset to choose there is nothing to bias. */

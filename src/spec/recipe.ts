@@ -8,6 +8,8 @@ export const STRATEGIES = ['finetune', 'multitask', 'selftrain', 'distill', 'ali
 export type StrategyName = (typeof STRATEGIES)[number];
 export const TASK_WEIGHTINGS = ['equal', 'uncertainty', 'dwa', 'gradnorm'] as const;
 export type TaskWeighting = (typeof TASK_WEIGHTINGS)[number];
+export const SHARINGS = ['hard', 'soft'] as const;
+export type Sharing = (typeof SHARINGS)[number];
 export const FEATURE_SELECTIONS = ['none', 'variance', 'mutual_info'] as const;
 export type FeatureSelection = (typeof FEATURE_SELECTIONS)[number];
 export const QUANTIZATIONS = ['none', 'int8'] as const;
@@ -54,6 +56,10 @@ export interface Recipe {
   readonly transfer_lr_mult?: number;
   /** multitask: how the task losses are weighted. */
   readonly task_weighting?: TaskWeighting;
+  /** multitask: one shared trunk (hard), or one network per task with an L2 pull between trunks (soft). */
+  readonly sharing?: Sharing;
+  /** multitask with soft sharing: weight lambda of the L2 penalty between each source's trunk and the target's. */
+  readonly sharing_weight?: number;
   /** multitask with dwa: the softmax temperature of Dynamic Weight Average. */
   readonly dwa_temperature?: number;
   /** multitask with gradnorm: the restoring-force asymmetry alpha of GradNorm. */
@@ -138,7 +144,7 @@ export interface ChoiceKeySchema<V extends string> {
 }
 
 /** The keys whose value decides whether another recipe key is read at all. */
-export type SelectingKey = 'strategy' | 'task_weighting' | 'head';
+export type SelectingKey = 'strategy' | 'task_weighting' | 'head' | 'sharing';
 
 export interface RecipeKeySpec<V> {
   readonly schema: [V] extends [string] ? ChoiceKeySchema<V> : NumberKeySchema;
@@ -226,6 +232,19 @@ export const RECIPE_KEY_TABLE: RecipeKeyTable = {
     default: 'equal',
     search: 'Search over multitask loss weighting.',
     usedBy: { key: 'strategy', values: ['multitask'] },  },
+  sharing: {
+    schema: { type: 'string', enum: SHARINGS },
+    description:
+      "multitask: hard = one trunk shared by every task, a head per task (Caruana 1997); soft = one network per task (trunk and head), trained jointly with sharing_weight/2 x ||W_source - W_target||^2 between each source's trunk kernels and the target's (Duong et al. 2015); the target's network is the unit's model; not with task_weighting gradnorm (default hard).",
+    default: 'hard',
+    search: 'Search over hard and soft parameter sharing.',
+    usedBy: { key: 'strategy', values: ['multitask'] },  },
+  sharing_weight: {
+    schema: { type: 'number', minimum: 0, maximum: 1000 },
+    description: 'multitask with sharing soft: the L2 weight lambda between the trunks, taken as a proximal step of size learning_rate after every optimizer step, in [0, 1000] (default 1; 0: independent networks; near 1000 at learning rate 0.01: one trunk; search it on a log scale, e.g. 0.1..1000).',
+    default: 1,
+    search: 'Search over the soft-sharing weight (log scale).',
+    usedBy: { key: 'sharing', values: ['soft'] },  },
   dwa_temperature: {
     schema: { type: 'number', exclusiveMinimum: 0, maximum: 100 },
     description: 'multitask with dwa: softmax temperature of the loss ratios, in (0, 100] (default 2).',

@@ -1,16 +1,17 @@
-// Multi-task learning with hard parameter sharing (Caruana 1997): one trunk of hidden layers, one
-// softmax head per task (the target and every chosen source), trained jointly with weighted task
-// losses (task-weighting.ts). Worker side; gets tfjs passed in. Must not import the store, the CLI or YAML.
+// Multi-task learning: one softmax head per task (the target and every chosen source) trained jointly
+// with weighted task losses (task-weighting.ts), on one shared trunk (hard parameter sharing, Caruana
+// 1997) or on a trunk per task pulled together (soft, soft-sharing.ts); both run this one joint loop.
+// Worker side; gets tfjs passed in. Must not import the store, the CLI or YAML.
 import { DataError } from '../errors.js';
 import type { FullRecipe } from '../spec/recipe.js';
 import { Rng, mixSeed } from '../util/rng.js';
-import { PoolCursor, addNoise, adversarialShift, mixup, runEpochs, type TrainableModel } from '../training/index.js';
+import { PoolCursor, addNoise, adversarialShift, mixup, runEpochs, type TrainableModel, type TrainerOptions } from '../training/index.js';
 import { STREAM_FINETUNE, buildUnitModel } from './finetune.js';
 import { defineStrategy, phaseOptions, trainPhase } from './pipeline.js';
+import { STREAM_HEADS, softSharing, type JointSetup } from './soft-sharing.js';
 import { createTaskWeights } from './task-weighting.js';
 import type { StrategyInput } from './types.js';
 
-const STREAM_HEADS = 5;
 const STREAM_JOINT = 6;
 const STREAM_ORDER = 1;
 const STREAM_DROPOUT = 2;
@@ -38,7 +39,9 @@ export const multitask = defineStrategy('multitask', async (input, { recipe, eva
       input.observer?.onPhaseEnd?.(phase, model.snapshot());
       return { model, epochs: stats.epochs, samples: stats.samples };
     }
-    const joint = trainJointly(input, recipe, model, afterEpoch);
+    const options: TrainerOptions = { optimizer: recipe.optimizer, learningRate: recipe.learning_rate, ...(recipe.weight_decay > 0 ? { weightDecay: recipe.weight_decay } : {}) };
+    const setup = recipe.sharing === 'soft' ? softSharing(input, recipe, model, options) : hardSharing(input, model, options);
+    const joint = trainJointly(input, recipe, model, setup, afterEpoch);
     input.observer?.onPhaseEnd?.('joint training', model.snapshot());
     const extra = Object.fromEntries(joint.weights.map((w, t) => [`task_weight_${t}`, w]));
     return { model, epochs: joint.epochs, samples: joint.samples, extra };
@@ -55,21 +58,27 @@ interface JointStats {
   readonly weights: readonly number[];
 }
 
+/** Hard sharing: the model's trunk and its head next to one fresh head per source, in one output layer. */
+function hardSharing(input: StrategyInput, model: TrainableModel, options: TrainerOptions): JointSetup {
+  const trainer = model.jointTrainer(options, input.sources.map((_, i) => mixSeed(input.seed, STREAM_HEADS, i + 1)));
+  return { trainer, width: input.numClasses * (1 + input.sources.length), grouped: true, commit: () => trainer.commitHead(), dispose: () => trainer.dispose() };
+}
+
+/** The joint loop over `setup`'s trainer; the same seeded batches whichever sharing it is. */
 function trainJointly(
   input: StrategyInput,
   recipe: FullRecipe,
   model: TrainableModel,
+  setup: JointSetup,
   afterEpoch: ((epoch: number) => boolean) | undefined,
 ): JointStats {
   const { numClasses: classes } = input;
   const tasks = [input.train, ...input.sources];
   const count = tasks.length;
-  const width = classes * count;
+  const { trainer, width, grouped } = setup;
+  // Hard sharing's targets address the task's own group of the side-by-side heads; soft's their own network's head.
+  const column = (t: number) => (grouped ? t * classes : 0);
   const seed = mixSeed(input.seed, STREAM_JOINT);
-  const trainer = model.jointTrainer(
-    { optimizer: recipe.optimizer, learningRate: recipe.learning_rate, ...(recipe.weight_decay > 0 ? { weightDecay: recipe.weight_decay } : {}) },
-    input.sources.map((_, i) => mixSeed(input.seed, STREAM_HEADS, i + 1)),
-  );
   const weighting = createTaskWeights(recipe.task_weighting, count, {
     learningRate: recipe.learning_rate,
     dwaTemperature: recipe.dwa_temperature,
@@ -104,13 +113,14 @@ function trainJointly(
           const y = new Float32Array(n * width);
           picked.forEach((row, i) => {
             x.set(ds.features.subarray(row * cols, (row + 1) * cols), i * cols);
-            y[i * width + t * classes + (ds.labels[row] as number)] = 1;
+            y[i * width + column(t) + (ds.labels[row] as number)] = 1;
           });
           if (recipe.mixup_alpha > 0) mixup(augmentRng, recipe.mixup_alpha, n, [{ values: x, width: cols }, { values: y, width }]);
           if (recipe.augment_noise > 0) addNoise(x, recipe.augment_noise, augmentRng);
           return { t, n, x, y };
         });
-        const clean = stack(blocks, cols, width, classes, count, weights);
+        const groups = grouped ? { classes, count } : null;
+        const clean = stack(blocks, cols, width, groups, weights);
         // FGSM (or PGD) copies of every block against the current weights, kept next to their task's rows.
         const adv = adversarial ? adversarialShift(trainer, clean, { epsilon: recipe.fgsm_epsilon, ratio: recipe.fgsm_ratio, steps: recipe.pgd_steps }) : null;
         const batch = adv
@@ -121,8 +131,7 @@ function trainJointly(
               ]),
               cols,
               width,
-              classes,
-              count,
+              groups,
               weights,
             )
           : clean;
@@ -130,7 +139,8 @@ function trainJointly(
           batch: {
             ...batch,
             masks: model.dropoutMasks(batch.n, dropoutRng),
-            taskRows: weighting.needsGradNorms ? batch.taskRows : null,
+            // GradNorm's norms need the task rows, and soft sharing routes each task's rows to its own model.
+            taskRows: weighting.needsGradNorms || !grouped ? batch.taskRows : null,
           },
           // Each task's clean rows open its range (adversarial copies follow them when present).
           lossRows: blocks.map((b, i) => [batch.taskRows[i]!, batch.taskRows[i]! + b.n] as const),
@@ -152,13 +162,13 @@ function trainJointly(
         input.observer?.onTaskWeights?.(epoch, weighting.weights());
         if (!afterEpoch) return true;
         // The hook evaluates the model: give it the target's head as trained so far.
-        trainer.commitHead();
+        setup.commit();
         return afterEpoch(epoch);
       },
     });
     return { epochs: stats.epochs, samples: stats.samples, weights: [...weighting.weights()] };
   } finally {
-    trainer.dispose();
+    setup.dispose();
   }
 }
 
@@ -172,21 +182,21 @@ interface Block {
 }
 
 /**
- * Blocks stacked into one batch: the group mask of each row's task, loss scale weight_t * share / n_t
- * per row, and the row boundaries of the tasks (consecutive blocks of one task share a range).
+ * Blocks stacked into one batch: the group mask of each row's task (when the heads share one output
+ * layer), loss scale weight_t * share / n_t per row, and the row boundaries of the tasks
+ * (consecutive blocks of one task share a range).
  */
 function stack(
   blocks: readonly Block[],
   cols: number,
   width: number,
-  classes: number,
-  count: number,
+  groups: { readonly classes: number; readonly count: number } | null,
   weights: readonly number[],
 ) {
   const n = blocks.reduce((sum, b) => sum + b.n, 0);
   const x = new Float32Array(n * cols);
   const y = new Float32Array(n * width);
-  const mask = new Float32Array(n * width);
+  const mask = groups ? new Float32Array(n * width) : null;
   const scale = new Float32Array(n);
   const rows: number[] = [0];
   let at = 0;
@@ -194,11 +204,11 @@ function stack(
     x.set(b.x, at * cols);
     y.set(b.y, at * width);
     for (let r = at; r < at + b.n; r++) {
-      mask.fill(1, r * width + b.t * classes, r * width + (b.t + 1) * classes);
+      mask?.fill(1, r * width + b.t * groups!.classes, r * width + (b.t + 1) * groups!.classes);
       scale[r] = ((weights[b.t] as number) * (b.share ?? 1)) / b.n;
     }
     at += b.n;
     if (blocks[i + 1]?.t !== b.t) rows.push(at);
   });
-  return { n, x, y, scale, groups: { count, mask }, taskRows: rows };
+  return { n, x, y, scale, groups: groups && mask ? { count: groups.count, mask } : null, taskRows: rows };
 }

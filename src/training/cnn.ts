@@ -81,6 +81,10 @@ export class Cnn implements TrainableModel {
   }
 
 
+  trunkKernels(): readonly tfjs.Variable[] {
+    return [...this.conv, ...this.dense.slice(0, -1)].map((d) => d.kernel);
+  }
+
   reinitHead(seed: number): void {
     reinitDense(this.tf, this.dense[this.dense.length - 1]!, seed);
   }

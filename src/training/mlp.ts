@@ -58,6 +58,10 @@ export class Mlp implements TrainableModel {
   }
 
 
+  trunkKernels(): readonly tfjs.Variable[] {
+    return this.dense.slice(0, -1).map((d) => d.kernel);
+  }
+
   /** Glorot-uniform kernel, zero bias. */
   reinitHead(seed: number): void {
     reinitDense(this.tf, this.dense[this.dense.length - 1]!, seed);

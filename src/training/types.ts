@@ -202,6 +202,11 @@ export interface TrainableModel {
    */
   exportArtifact(): Promise<ExportedModel>;
   parameterCount(): number;
+  /**
+   * The kernel variables of the layers below the head, from the input (a CNN's conv blocks first),
+   * live: soft parameter sharing moves them between steps (assign values of the same shape only).
+   */
+  trunkKernels(): readonly tfjs.Variable[];
   /** Copies of every layer's weights (for observers; costs a read of every weight). */
   snapshot(): LayerSnapshot[];
   dispose(): void;

@@ -128,6 +128,12 @@ describe('units of a trial trained stacked', () => {
     expect(counts.stacked).toBe(0);
   });
 
+  it('multitask with sharing soft: the coupled networks train alone, retraining after pruning stacks; the same as alone', async () => {
+    const { alone, stacked, counts } = await alongside('multitask', units({ strategy: 'multitask', sharing: 'soft', sharing_weight: 1, prune_sparsity: 0.5, prune_epochs: 2 }));
+    expect(stacked.map(comparable)).toEqual(alone.map(comparable));
+    expect(counts).toEqual({ stacks: 1, stacked: 4, alone: 0 });
+  });
+
   it('stacks only what it reproduces bit for bit: under tanh every phase trains alone, with the same results', async () => {
     const inputs = units({}).map((u) => ({ ...u, model: { ...MODEL, activation: 'tanh' as const } }));
     const { alone, stacked, counts } = await alongside('finetune', inputs);

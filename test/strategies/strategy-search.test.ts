@@ -30,6 +30,8 @@ space:
   transfer_lr_mult: { type: float, low: 0.1, high: 1, when: { strategy: [finetune, selftrain, distill] } }
   task_weighting: { type: categorical, choices: [equal, uncertainty, dwa, gradnorm], when: { strategy: multitask } }
   gradnorm_alpha: { type: float, low: 0.5, high: 2, when: { task_weighting: gradnorm } }
+  sharing: { type: categorical, choices: [hard, soft], when: { task_weighting: [equal, uncertainty, dwa] } }
+  sharing_weight: { type: float, low: 0.1, high: 100, log: true, when: { sharing: soft } }
   selftrain_rounds: { type: int, low: 1, high: 2, when: { strategy: selftrain } }
   confidence_threshold: { type: float, low: 0.6, high: 0.95, when: { strategy: selftrain } }
   distill_temperature: { type: float, low: 1, high: 8, log: true, when: { strategy: distill } }
@@ -59,6 +61,14 @@ describe('strategy keys in a study file', () => {
     expect(() => parseStudy(fixed, 's.yaml')).toThrow(/recipe\.distill_alpha: only used with strategy distill \(no trial of this study can use it\)/);
     const weighting = fixed.replace('distill_alpha: 0.5', 'dwa_temperature: 3, strategy: multitask');
     expect(() => parseStudy(weighting, 's.yaml')).toThrow(/recipe\.dwa_temperature: only used with task_weighting dwa/);
+    const sharing = fixed.replace('distill_alpha: 0.5', 'sharing_weight: 3');
+    expect(() => parseStudy(sharing, 's.yaml')).toThrow(/recipe\.sharing_weight: only used by strategy multitask \(no trial/);
+    expect(() => parseStudy(sharing.replace('sharing_weight: 3', 'sharing_weight: 3, strategy: multitask'), 's.yaml')).toThrow(/recipe\.sharing_weight: only used with sharing soft/);
+    const gradnorm = fixed.replace('distill_alpha: 0.5', 'strategy: multitask, sharing: soft, task_weighting: gradnorm');
+    expect(() => parseStudy(gradnorm, 's.yaml')).toThrow(/recipe\.task_weighting: gradnorm cannot apply with sharing soft \(GradNorm balances/);
+    // Searched together, a `when` must keep them apart.
+    const searched = STUDY.replace(', when: { task_weighting: [equal, uncertainty, dwa] }', ', when: { strategy: multitask }');
+    expect(() => parseStudy(searched, 's.yaml')).toThrow(/space\.sharing: lets a trial draw task_weighting gradnorm with sharing soft/);
   });
 });
 
@@ -91,6 +101,8 @@ describe('a study searching strategies, on the pool', () => {
         if (trial.params.quantize === 'int8' || trial.params.prune_sparsity === 0.5) expect(unit!.extra).toHaveProperty('uncompressed_accuracy');
         if (trial.params.strategy === 'distill') expect(unit!.extra).toHaveProperty('teacher_accuracy');
       }
+      // Soft sharing ran on the pool with the rest (its own source networks, compression, feature selection).
+      expect(trials.some((t) => t.params.sharing === 'soft' && (t.params.sources as string[]).length > 0)).toBe(true);
     } finally {
       store.close();
     }

@@ -96,6 +96,22 @@ describe.each(ENGINES)('model contract: $name', ({ spec }) => {
     }
   });
 
+  it('trunkKernels are the live kernels below the head: what the model trains and predicts with', () => {
+    const model = build();
+    try {
+      const trunk = model.trunkKernels();
+      expect(trunk).toHaveLength(model.layerCount - 1);
+      trunk.forEach((k, l) => expect(Float32Array.from(k.dataSync() as Float32Array)).toEqual(model.snapshot()[l]!.kernel));
+      // Soft sharing moves them between steps: the model then computes with the new values.
+      const before = model.predictLogits(data);
+      tf.tidy(() => trunk[0]!.assign(tf.mul(trunk[0]!, 0.5)));
+      expect(model.snapshot()[0]!.kernel).toEqual(Float32Array.from(trunk[0]!.dataSync() as Float32Array));
+      expect(changed(before, model.predictLogits(data))).toBe(true);
+    } finally {
+      model.dispose();
+    }
+  });
+
   it('a joint trainer steps the body and commits head 0 back; every tensor it made is freed', () => {
     const model = build();
     try {
