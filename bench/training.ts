@@ -23,6 +23,7 @@ import { initBackend, tf } from '../src/worker/backend.js';
 import { BACKENDS, type BackendName, type WorkerMemory } from '../src/spec/units.js';
 import { BATCH, LARGE_SPEC, LEARNING_RATE, poolBatch, ProcessPair, trainingUnit, warmPool, type PoolRun } from './pool-throughput.js';
 import { goal, type GoalResult, type Goals } from './goals.js';
+import { adaptation } from './adaptation.js';
 import { runPeer } from './python-peer.js';
 import { quickstartWall, stackedSpeeds } from './training-stacks.js';
 import { cnnCase, cnnCaseOptions } from './training-cnn.js';
@@ -447,6 +448,16 @@ export const training: Benchmark = {
       const cnn = await cnnCase(cnnCaseOptions(args, options.skip), context);
       summary.cnn = cnn.summary;
       goals.cnn_wasm_at_least_0_5x_torch = cnn.goal;
+    }
+
+    // Issue 17: what each strategy costs against finetune on the same rows, the adaptation
+    // benchmark's rounds (bench/adaptation.ts; --skip strategies: none).
+    goals.strategies_adapting_at_least_third_of_finetune = null;
+    if (!options.skip.has('strategies')) {
+      log('\nstrategies against finetune on the same rows (the adaptation benchmark)');
+      const costs = await adaptation.run(['--repeats', String(options.stackRepeats)], context);
+      summary.strategies = costs;
+      goals.strategies_adapting_at_least_third_of_finetune = (costs.goals_met as Goals).adaptation_at_least_third_of_finetune ?? null;
     }
 
     if (!options.skip.has('pool')) {
