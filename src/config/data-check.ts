@@ -2,13 +2,13 @@
 // target splits into labelled and validation rows, and all tasks share one feature count. Problems are
 // reported at the YAML node that causes them. Main thread. Must not import tfjs, the worker or the store.
 import { dirname, resolve as resolvePath } from 'node:path';
-import { classValues, foreignClasses, holdOutTest, materializeTask, readModelFolder, splitTarget, type Dataset, type TaskSpec } from '../data/index.js';
+import { classValues, foreignClasses, holdOutTest, materializeTask, readModelFolder, splitTarget, type Dataset, type ModelFolder, type TaskSpec } from '../data/index.js';
 import { HEAD_PROTOCOLS, withRecipeDefaults } from '../spec/recipe.js';
 import { isArchitectureKey } from '../spec/architecture.js';
 import { DataError, StudyConfigError } from '../errors.js';
 import type { PathSegment } from './format.js';
 import type { ConfigIssue, StudyConfig } from './study-config.js';
-import type { ResolvedStudy } from '../spec/study.js';
+import type { ConvBlockSpec, ModelSpec, ResolvedStudy } from '../spec/study.js';
 
 type Attempt<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -122,8 +122,8 @@ export function dataIssue(study: ResolvedStudy, raw: StudyConfig): ConfigIssue |
 }
 
 /**
- * Every model source fits the study's model: it reads the targets' feature count, has the study's
- * hidden layers (units and activation, layer by layer), and under a kept head only classes the
+ * Every model source fits the study's model: it reads the targets' feature count, is of the study's
+ * kind, has its conv blocks and hidden layers (layer by layer) and its activation, and under a kept head only classes the
  * targets have (matched by value). Each problem one line at the source's `model` key, naming the layer.
  */
 function modelSourceIssue(study: ResolvedStudy, raw: StudyConfig, base: string, cols: number, targets: readonly Dataset[]): ConfigIssue | null {
@@ -142,22 +142,9 @@ function modelSourceIssue(study: ResolvedStudy, raw: StudyConfig, base: string, 
     }
     const folder = read.value;
     if (folder.digest !== source.model.digest) return { path: where, message: `${source.model.path} changed while the study loaded` };
+    const misfit = architectureMisfit(folder, study.model, cols);
+    if (misfit !== null) return { path: where, message: misfit };
     const first = folder.layers[0]!;
-    if (folder.inputs !== cols) {
-      return { path: where, message: `layer ${JSON.stringify(first.name)} reads ${folder.inputs} features but the targets have ${cols}: the model does not fit` };
-    }
-    const hidden = folder.layers.slice(0, -1);
-    for (let l = 0; l < Math.max(hidden.length, study.model.hidden.length); l++) {
-      const layer = hidden[l];
-      const want = study.model.hidden[l];
-      if (layer === undefined || want === undefined || layer.units !== want) {
-        const name = layer === undefined ? `(none at hidden layer ${l + 1})` : JSON.stringify(layer.name);
-        return {
-          path: where,
-          message: `layer ${name} has ${layer?.units ?? 0} units where the study's model.hidden[${l}] has ${want ?? 'no layer'}: the model's hidden layers [${hidden.map((h) => h.units).join(', ')}] do not fit model.hidden [${study.model.hidden.join(', ')}]`,
-        };
-      }
-    }
     if (folder.activation !== null && folder.activation !== study.model.activation) {
       return { path: where, message: `layer ${JSON.stringify(first.name)} has activation ${folder.activation} but the study's model.activation is ${study.model.activation}` };
     }
@@ -178,13 +165,50 @@ function modelSourceIssue(study: ResolvedStudy, raw: StudyConfig, base: string, 
 }
 
 /**
+ * How the source's layers fail to be the study's model (null: they fit): the same kind, the targets'
+ * feature count (a CNN's image shape), the same conv blocks and Dense hidden widths, layer by layer.
+ */
+function architectureMisfit(folder: ModelFolder, model: ModelSpec, cols: number): string | null {
+  const first = folder.layers[0]!;
+  const conv = model.kind === 'cnn' ? model.conv : [];
+  if ((folder.inputShape !== null) !== (model.kind === 'cnn')) {
+    const kind = folder.inputShape !== null ? 'a CNN' : 'an MLP';
+    return `layer ${JSON.stringify(first.name)}: the model is ${kind} but the study's model.kind is ${model.kind}`;
+  }
+  if (folder.inputs !== cols) {
+    return `layer ${JSON.stringify(first.name)} reads ${folder.inputs} features but the targets have ${cols}: the model does not fit`;
+  }
+  if (model.kind === 'cnn' && folder.inputShape!.join() !== model.input_shape.join()) {
+    return `the model's images are [${folder.inputShape!.join(', ')}] but the study's model.input_shape is [${model.input_shape.join(', ')}]`;
+  }
+  const block = (b: ConvBlockSpec | undefined) => (b === undefined ? 'no block' : `${b.filters} filters ${b.kernel}x${b.kernel} stride ${b.stride} pool ${b.pool}`);
+  for (let c = 0; c < Math.max(folder.conv.length, conv.length); c++) {
+    const have = folder.conv[c];
+    const want = conv[c];
+    if (have === undefined || want === undefined || block(have) !== block(want)) {
+      const name = have === undefined ? `(none at conv block ${c + 1})` : JSON.stringify(folder.layers[c]!.name);
+      return `layer ${name} has ${block(have)} where the study's model.conv[${c}] has ${block(want)}: the model's conv blocks do not fit`;
+    }
+  }
+  const hidden = folder.layers.slice(folder.conv.length, -1);
+  for (let l = 0; l < Math.max(hidden.length, model.hidden.length); l++) {
+    const layer = hidden[l];
+    const want = model.hidden[l];
+    if (layer === undefined || want === undefined || layer.units !== want) {
+      const name = layer === undefined ? `(none at hidden layer ${l + 1})` : JSON.stringify(layer.name);
+      return `layer ${name} has ${layer?.units ?? 0} units where the study's model.hidden[${l}] has ${want ?? 'no layer'}: the model's hidden layers [${hidden.map((h) => h.units).join(', ')}] do not fit model.hidden [${model.hidden.join(', ')}]`;
+    }
+  }
+  return null;
+}
+
+/**
  * What a model source cannot be combined with, when the study's recipe fixes it: multitask trains on
  * rows only, and feature selection would feed the model's first layer other columns than it reads.
  * A searched value meets the same refusal in the worker (the trial fails with it).
  */
 function unusableWith(study: ResolvedStudy): string | null {
-  // A model source fixes the architecture its weights fit: a CNN, or widths the search changes, cannot take them.
-  if (study.model.kind !== 'mlp') return `model.kind ${study.model.kind} cannot start from a model source yet (model sources are Dense layers for an MLP)`;
+  // A model source fixes the architecture its weights fit: widths or blocks the search changes cannot take them.
   const searched = study.space.find((p) => isArchitectureKey(p.name));
   if (searched !== undefined) return `space.${searched.name} cannot be searched with a model source: the model's layers fix the architecture`;
   if (study.recipe.strategy === 'multitask') return 'strategy multitask cannot use a model source (it trains on rows; use finetune, selftrain, distill, align or dann)';

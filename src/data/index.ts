@@ -10,4 +10,4 @@ export { concatDatasets, selectRows, SplitBuffers, type RowArrays } from './rows
 export { holdOutTest, holdOutUnlabelled, materializeTask, splitTarget, type TestHoldOut, type UnlabelledSplit } from './tasks.js';
 export { applyScaling, fitScaling, rowCopier, scaledLazily, SCALING_CLIP, type RowCopier } from './scaling.js';
 export { alignLabels, classValues, foreignClasses } from './labels.js';
-export { averagedLayers, modelFolderOf, readModelFolder, type DenseLayerWeights, type ModelFolder, type PretrainedLayers } from './model-folder.js';
+export { averagedLayers, modelFolderOf, readModelFolder, type LayerWeights, type ModelFolder, type PretrainedLayers } from './model-folder.js';

@@ -72,9 +72,9 @@ export class Cnn implements TrainableModel {
   }
 
   /**
-   * Every layer's weights as snapshot() gives them (conv blocks, then dense layers, the head last).
-   * Model sources are Dense layers for an MLP and refused for a CNN at load time (config/data-check.ts);
-   * this serves the engine contract and copies between CNNs of one architecture.
+   * Every layer's weights as snapshot() gives them (conv blocks, then dense layers, the head last):
+   * a CNN model source's layers (src/data/model-folder.ts reads them in this order, tfjs's kernel
+   * layout), and copies between CNNs of one architecture.
    */
   setLayers(layers: readonly { readonly kernel: Float32Array; readonly bias: Float32Array }[]): void {
     assignLayers(this.tf, this.layers(), layers);

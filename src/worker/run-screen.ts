@@ -1,7 +1,8 @@
 // Runs one transferability screen inside a worker: train the MLP on a source, then score it on each
 // target's labelled rows with LEEP, LogME, H-score and NCE (src/metrics/transferability.ts). Worker side;
 // gets tfjs passed in. Must not import the store, the CLI, YAML parsing or src/config/load*.
-import { applyScaling, fitScaling, holdOutTest, materializeTask, readModelFolder, splitTarget } from '../data/index.js';
+import { applyScaling, fitScaling, holdOutTest, materializeTask, readModelFolder, splitTarget, type ModelFolder } from '../data/index.js';
+import type { Activation, ModelSpec } from '../spec/study.js';
 import type { ModelSourceSpec } from '../spec/tasks.js';
 import { withRecipeDefaults, type FullRecipe } from '../spec/recipe.js';
 import type { Dataset } from '../data/types.js';
@@ -66,6 +67,14 @@ export async function runScreen(tf: Tf, task: ScreenTask, backend: BackendName):
  * already have): its own layers and head, on each target's labelled rows scaled as a unit choosing
  * only model sources scales them (fitted on those rows: there are no source rows to pool).
  */
+/** The model a source's folder holds, as tasksieve builds it (its own widths, blocks and activation). */
+function modelSpecOf(folder: ModelFolder, fallback: Activation): ModelSpec {
+  const hidden = folder.layers.slice(folder.conv.length, -1).map((l) => l.units);
+  const activation = folder.activation ?? fallback;
+  if (folder.inputShape === null) return { kind: 'mlp', hidden, activation, dropout: 0 };
+  return { kind: 'cnn', input_shape: folder.inputShape, conv: folder.conv, hidden, activation, dropout: 0 };
+}
+
 function screenModel(tf: Tf, task: ScreenTask, source: ModelSourceSpec, backend: BackendName): ScreenResult {
   const started = performance.now();
   const folder = readModelFolder(source.model.path);
@@ -75,7 +84,7 @@ function screenModel(tf: Tf, task: ScreenTask, source: ModelSourceSpec, backend:
   const model = buildModel(tf, {
     inputs: folder.inputs,
     numClasses: head.units,
-    spec: { kind: 'mlp', hidden: folder.layers.slice(0, -1).map((l) => l.units), activation: folder.activation ?? task.model.activation, dropout: 0 },
+    spec: modelSpecOf(folder, task.model.activation),
     dropout: 0,
     seed: mixSeed(task.seed, STREAM_MODEL),
   });

@@ -4,7 +4,9 @@
 // baseline. A model that does not fit (hidden width, input width, a non-Dense layer) is refused at
 // load time, exit 2, one line naming the layer; a model changed since the study ran is refused on
 // resume; `screen` and `screen_prior` score model sources without training them; a model mixed with a
-// dataset source pre-trains on its rows; two chosen models train as one holding their average.
+// dataset source pre-trains on its rows; two chosen models train as one holding their average. The
+// same for a CNN: a first CNN study's model starts a second CNN study, is refused by other conv blocks
+// or by an MLP study, and is screened without training.
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -168,7 +170,7 @@ budget: { trials: 1, workers: 1 }
     expect(joint.status).toBe(2);
     expect(joint.stderr).toMatch(/joint\.yaml:\d+:\d+: sources\[0\]\.model: strategy multitask cannot use a model source/);
 
-    // A searched architecture, and a CNN study: the model's layers fix an MLP's architecture.
+    // A searched architecture, and a CNN study: the model's layers fix the architecture.
     const searched = secondStudy({ name: 'searched' }).replace('  sources: { type: subset, min: 1, max: 1 }', '  sources: { type: subset, min: 1, max: 1 }\n  hidden_units: { type: categorical, choices: [16, 32] }');
     const arch = cli(['run', writeStudy(dir, searched, 'searched.yaml'), '--db', join(dir, 'searched.db')], dir);
     expect(arch.status).toBe(2);
@@ -176,16 +178,16 @@ budget: { trials: 1, workers: 1 }
     const cnnStudy = secondStudy({ name: 'conv-study' }).replace('model: { hidden: [32], activation: relu }', 'model: { kind: cnn, input_shape: [8, 8, 1], conv: [ { filters: 4, kernel: 3, pool: 2 } ], hidden: [32], activation: relu }');
     const conv2d = cli(['run', writeStudy(dir, cnnStudy, 'conv-study.yaml'), '--db', join(dir, 'conv-study.db')], dir);
     expect(conv2d.status).toBe(2);
-    expect(conv2d.stderr).toMatch(/conv-study\.yaml:\d+:\d+: sources\[0\]\.model: model\.kind cnn cannot start from a model source yet/);
+    expect(conv2d.stderr).toMatch(/conv-study\.yaml:\d+:\d+: sources\[0\]\.model: layer "dense_Dense\d+": the model is an MLP but the study's model\.kind is cnn/);
 
-    // A CNN's model.json (here: the MLP's first layer relabelled): refused until a CNN engine reads it.
+    // A Conv2D layer where no image exists (here: the MLP's first layer relabelled, no Reshape before it).
     const conv = join(dir, 'conv');
     cpSync(join(dir, 'model'), conv, { recursive: true });
     const modelJson = join(conv, 'model.json');
     writeFileSync(modelJson, readFileSync(modelJson, 'utf8').replace('"class_name":"Dense"', '"class_name":"Conv2D"'));
     const cnn = cli(['run', writeStudy(dir, secondStudy({ sources: '  - { name: conv, model: conv }' }), 'conv.yaml'), '--db', join(dir, 'conv.db')], dir);
     expect(cnn.status).toBe(2);
-    expect(cnn.stderr).toMatch(/sources\[0\]\.model: .*layer "dense_Dense\d+" is Conv2D: a model source must be Dense layers only/);
+    expect(cnn.stderr).toMatch(/sources\[0\]\.model: .*layer "dense_Dense\d+" is Conv2D outside the image part/);
   });
 
   it("screens model sources without training them: LEEP ranks the trained model above one with random weights", () => {
@@ -250,5 +252,53 @@ budget: { trials: 1, workers: 1 }
     expect(both).toBe(mean);
     // And not the first model alone: the average is another start.
     expect(trialAccuracy('first', ['model'])).not.toBe(both);
+  });
+});
+
+describe('a CNN model as a source', () => {
+  const CNN = 'model: { kind: cnn, input_shape: [8, 8, 1], conv: [ { filters: 8, kernel: 3, pool: 2 } ], hidden: [32], activation: relu }';
+  let cnnDir: string;
+
+  beforeAll(() => {
+    // The first study's CNN on the upright half, its best model written by `tasksieve model`.
+    cnnDir = join(dir, 'cnn');
+    const first = FIRST.replace('name: digits-first', 'name: cnn-first').replace('model: { hidden: [32], activation: relu }', CNN);
+    const run = cli(['run', writeStudy(dir, first, 'cnn-first.yaml'), '--db', join(dir, 'cnn-first.db'), '--quiet', '--backend', 'wasm'], dir);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const model = cli(['model', 'cnn-first', '--db', join(dir, 'cnn-first.db'), '--trial', 'best', '-o', cnnDir], dir);
+    expect(model.status).toBe(0);
+  });
+
+  const cnnSecond = (name: string, model = CNN) =>
+    secondStudy({ name, sources: `  - { name: cnn-model, model: cnn }` }).replace('model: { hidden: [32], activation: relu }', model);
+
+  it("starts the second study's CNN from the first study's: a few-shot target beats its baseline", () => {
+    const db = join(dir, 'cnn-second.db');
+    const run = cli(['run', writeStudy(dir, cnnSecond('digits-second'), 'cnn-second.yaml'), '--db', db, '--quiet', '--backend', 'wasm'], dir);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const { gain, units } = meanGain(db);
+    expect(units).toBe(2);
+    expect(gain).toBeGreaterThan(0.05);
+  });
+
+  it('refuses it where it does not fit, naming the layer: other conv blocks, or an MLP study', () => {
+    const narrow = cli(['run', writeStudy(dir, cnnSecond('cnn-narrow', CNN.replace('filters: 8', 'filters: 4')), 'cnn-narrow.yaml'), '--db', join(dir, 'cnn-narrow.db')], dir);
+    expect(narrow.status).toBe(2);
+    expect(narrow.stderr.trim().split('\n')).toHaveLength(1);
+    expect(narrow.stderr).toMatch(/cnn-narrow\.yaml:\d+:\d+: sources\[0\]\.model: layer "conv2d_Conv2D\d+" has 8 filters 3x3 stride 1 pool 2 where the study's model\.conv\[0\] has 4 filters 3x3 stride 1 pool 2/);
+    const mlp = cli(['run', writeStudy(dir, cnnSecond('cnn-in-mlp', 'model: { hidden: [32], activation: relu }'), 'cnn-in-mlp.yaml'), '--db', join(dir, 'cnn-in-mlp.db')], dir);
+    expect(mlp.status).toBe(2);
+    expect(mlp.stderr).toMatch(/cnn-in-mlp\.yaml:\d+:\d+: sources\[0\]\.model: layer "conv2d_Conv2D\d+": the model is a CNN but the study's model\.kind is mlp/);
+  });
+
+  it('screens it without training: its own conv blocks and head score the target', () => {
+    const screen = cli(['screen', writeStudy(dir, cnnSecond('cnn-screened'), 'cnn-screened.yaml'), '--db', join(dir, 'cnn-screened.db'), '--backend', 'wasm', '--json'], dir);
+    expect(screen.stderr).toBe('');
+    expect(screen.status).toBe(0);
+    const table = JSON.parse(screen.stdout) as { sources: { source: string; trainMs: number; score: Record<string, number> }[] };
+    expect(table.sources.map((s) => [s.source, s.trainMs])).toEqual([['cnn-model', 0]]);
+    for (const kind of ['leep', 'logme', 'hscore']) expect(Number.isFinite(table.sources[0]!.score[kind])).toBe(true);
   });
 });
