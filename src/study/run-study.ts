@@ -391,8 +391,9 @@ class StudyRun {
       trial.pruned = { epoch: last.step, value: last.value };
       this.finishPruned(trial);
     } else if (trial.pending.length === 0 && trial.held.length === 0) this.finishTrial(trial);
-    // A previous attempt ran the released slices but was stopped before it judged them: judge now.
-    else if (trial.pending.length === 0) this.raceStep(trial);
+    // A previous attempt may have ended before it judged the units it recorded (a rung, or the
+    // paired rule): judge them now, before any other unit trains.
+    else if (trial.results.length > 0) this.raceStep(trial);
     return true;
   }
 

@@ -11,6 +11,8 @@ import { SqliteStore } from '../../src/store/index.js';
 import { PoolExecutor } from '../../src/study/pool-executor.js';
 import { runStudy, type StudyEvent } from '../../src/study/run-study.js';
 import { StudyHandle } from '../../src/study/study-handle.js';
+import { collectReport } from '../../src/report/collect.js';
+import { buildPage } from '../../src/report/sections.js';
 import { tempDir } from '../helpers/cli.js';
 import { BAD, GOOD, executorView, keepsARecordedGo, prunesTheWorseAfterItsFirstSlice, raceStudy, unitsOf } from '../helpers/race-scenarios.js';
 
@@ -27,6 +29,22 @@ describe('racing over units', () => {
 
   it('stops a clearly worse trial after its first slice (PRUNED, its partial value) and gives a good one all its units', async () => {
     await prunesTheWorseAfterItsFirstSlice(sqlite, executor);
+  });
+
+  it("the report's rung chart counts a race's steps in units, a complete trial ending at all of them", async () => {
+    const study = raceStudy('race-report', [GOOD, BAD], '{ kind: race, first_seeds: 1, eta: 2, min_reports: 2 }', 4);
+    const store = sqlite('race-report');
+    try {
+      await runStudy({ handle: StudyHandle.open({ store, study }), executor: executorView(executor, 1) });
+      const page = buildPage(collectReport(store, 'race-report')!);
+      const chart = page.sections.find((s) => s.id === 'rungs')!.blocks.find((b) => b.kind === 'chart')!;
+      const text = JSON.stringify(chart);
+      expect(text).toContain('step (units trained)');
+      expect(text).toContain('#0 final value at 8 units');
+      expect(text).not.toContain('epoch');
+    } finally {
+      store.close();
+    }
   });
 
   it('a "go" recorded by an earlier attempt is kept: the trial gets its next slices without being judged again', async () => {
