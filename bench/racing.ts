@@ -47,9 +47,11 @@ interface Timeline {
   readonly complete: ReadonlyMap<string, number>;
 }
 
+/** The family's study with `seeds` seeds per target (in the file, so the scheduler is checked against them). */
 function studyFor(family: Family, name: string, trials: number, seeds: number, extra: string): ResolvedStudy {
-  const study = resolveFamily(family, name, trials, extra);
-  return { ...study, budget: { ...study.budget, seeds } };
+  const study = resolveFamily(family, name, trials, extra, seeds);
+  if (study.budget.seeds !== seeds) throw new Error(`family ${family.name}: no budget.seeds to replace`);
+  return study;
 }
 
 function timeline(store: Store, name: string): Timeline {
