@@ -226,11 +226,6 @@ export class PostgresStore implements Store {
     checkFinish(owner, outcome);
     this.assertWritable();
     const now = this.now();
-    const finish = (guard = ''): string =>
-      `UPDATE trials SET state = $3, value = $4, error = $5, backend = $6, finished_at = $7,
-         objective_values = $8::jsonb, constraint_values = $9::jsonb
-       WHERE id = $1 AND state = 'RUNNING' AND owner = $2${guard}
-       RETURNING ${TRIAL_COLUMNS}`;
     const params = [trialId, owner, outcome.state, outcome.value, outcome.error, outcome.backend, now, vectorText(outcome.values), vectorText(outcome.constraints)];
     // This very finish committed before the connection broke: its timestamp says so.
     const recover = () => this.one(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE id = $1 AND owner = $2 AND finished_at = $3`, [trialId, owner, now]).rows[0];
@@ -240,7 +235,17 @@ export class PostgresStore implements Store {
     // already recorded at that step, and the refusal below says why.
     const done =
       step === null
-        ? this.guarded(() => this.one(finish(), params).rows[0], recover)
+        ? this.guarded(
+            () =>
+              this.one(
+                `UPDATE trials SET state = $3, value = $4, error = $5, backend = $6, finished_at = $7,
+                   objective_values = $8::jsonb, constraint_values = $9::jsonb
+                 WHERE id = $1 AND state = 'RUNNING' AND owner = $2
+                 RETURNING ${TRIAL_COLUMNS}`,
+                params,
+              ).rows[0],
+            recover,
+          )
         : this.write(
             () =>
               this.run(
@@ -252,7 +257,11 @@ export class PostgresStore implements Store {
                     params: [trialId, step.step, step.value, owner],
                   },
                   {
-                    sql: finish(' AND NOT EXISTS (SELECT 1 FROM intermediates WHERE trial_id = $1 AND step = $10 AND value <> $11)'),
+                    sql: `UPDATE trials SET state = $3, value = $4, error = $5, backend = $6, finished_at = $7,
+                            objective_values = $8::jsonb, constraint_values = $9::jsonb
+                          WHERE id = $1 AND state = 'RUNNING' AND owner = $2
+                            AND NOT EXISTS (SELECT 1 FROM intermediates WHERE trial_id = $1 AND step = $10 AND value <> $11)
+                          RETURNING ${TRIAL_COLUMNS}`,
                     params: [...params, step.step, step.value],
                   },
                 ],
