@@ -12,6 +12,7 @@ import type { PoolExecutor } from '../../src/study/pool-executor.js';
 import { runStudy, type StudyEvent } from '../../src/study/run-study.js';
 import { StudyHandle } from '../../src/study/study-handle.js';
 import { loadTrialTable } from '../../src/study/trial-table.js';
+import { TrialHistory } from '../../src/study/trial-history.js';
 import { rankSubsets } from '../../src/selection/subsets.js';
 import { syntheticStudyYaml, tempDir, writeStudy } from './cli.js';
 
@@ -100,6 +101,12 @@ export async function prunesTheWorseAfterItsFirstSlice(openStore: (name: string)
       { units: 2, unitCount: 8, rule: 'rung' },
       { units: 2, unitCount: 8, rule: 'rung' },
     ]);
+
+    // The sampler's history holds the raced-out trials with their partial values (bayes, gp and MOTPE
+    // learn from PRUNED trials with a value, as from ASHA's).
+    const history = new TrialHistory(store, handle.id).read();
+    expect(history.map((t) => [t.state, t.value])).toEqual(trials.map((t) => [t.state, t.value]));
+    expect(history.filter((t) => t.state === 'PRUNED').every((t) => t.value !== null && Number.isFinite(t.value))).toBe(true);
 
     // The selection statistics see COMPLETE trials only: a raced-out subset's two units never
     // count toward its support, so it is not recommended on them.
