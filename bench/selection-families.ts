@@ -14,9 +14,10 @@ export interface Family {
   text(name: string, trials: number, extra?: string): string;
 }
 
-export function resolveFamily(family: Family, name: string, trials: number, extra = ''): ResolvedStudy {
+export function resolveFamily(family: Family, name: string, trials: number, extra = '', seeds?: number): ResolvedStudy {
+  const text = family.text(name, trials, extra);
   // Parsed as if it lived in bench/, so `../data/...` paths resolve against the repository.
-  return parseStudy(family.text(name, trials, extra), join(HERE, `${family.name}.yaml`));
+  return parseStudy(seeds === undefined ? text : text.replace(/seeds: \d+ }/, `seeds: ${seeds} }`), join(HERE, `${family.name}.yaml`));
 }
 
 /**

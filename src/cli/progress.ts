@@ -49,7 +49,9 @@ export function progressReporter(metric: string, stream: NodeJS.WriteStream = pr
       const outcome =
         event.trial.state === 'FAIL'
           ? `FAIL: ${event.trial.error}`
-          : event.trial.state === 'PRUNED'
+          : event.trial.state === 'PRUNED' && event.racedOut !== undefined
+            ? `PRUNED after ${event.racedOut.units} of ${event.racedOut.unitCount} units, by the ${event.racedOut.rule === 'rung' ? 'rung' : 'Wilcoxon'} rule (${value})`
+            : event.trial.state === 'PRUNED'
             ? `PRUNED at epoch ${event.prunedAt ?? '?'} (${value})`
             : value;
       stream.write(`trial #${event.trial.number} ${outcome}  (${event.finished}/${event.total}, ETA ${fmtDuration(eta)}, ${best})\n`);

@@ -418,7 +418,7 @@ export const studyJsonSchema = {
     },
     scheduler: {
       description:
-        'Early stopping on fine-tuning epochs (default none): asha or hyperband with default settings, or a mapping { kind, min_epochs, eta, min_reports }.',
+        'Early stopping (default none): on fine-tuning epochs (asha, hyperband) or by racing over units (race), with default settings, or a mapping { kind, min_epochs, eta, min_reports } (asha, hyperband) or { kind: race, first_seeds, eta, min_reports, wilcoxon }.',
       anyOf: [
         { type: 'string', enum: [...SCHEDULER_KINDS], description: 'none, or asha / hyperband with default settings.' },
         {
@@ -430,7 +430,7 @@ export const studyJsonSchema = {
               type: 'string',
               enum: [...SCHEDULER_KINDS],
               description:
-                'asha: asynchronous successive halving; hyperband: several ASHA brackets with growing min_epochs, a trial assigned to one by its number; none: no early stopping.',
+                'asha: asynchronous successive halving; hyperband: several ASHA brackets with growing min_epochs, a trial assigned to one by its number; race: a first slice of seeds on every target, the rest only for trials in the top 1/eta there; none: no early stopping.',
             },
             min_epochs: {
               type: 'integer',
@@ -449,6 +449,20 @@ export const studyJsonSchema = {
               minimum: 1,
               maximum: 100000,
               description: 'Trials that must have reported at a rung before it stops any (default eta).',
+            },
+            first_seeds: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 100,
+              description:
+                'race: seeds per target of the first slice; later slices grow to first_seeds x eta^k seeds, below budget.seeds (default 1).',
+            },
+            wilcoxon: {
+              type: 'number',
+              exclusiveMinimum: 0,
+              exclusiveMaximum: 1,
+              description:
+                'race: also stop a trial once a one-sided Wilcoxon signed-rank test over the units it shares with the best trial (paired by target and seed) gives a p-value below this (e.g. 0.1; default: off).',
             },
           },
         },

@@ -87,6 +87,10 @@ export interface RawScheduler {
   min_epochs?: number;
   eta?: number;
   min_reports?: number;
+  /** kind race only. */
+  first_seeds?: number;
+  /** kind race only: the paired test's p-value threshold. */
+  wilcoxon?: number;
 }
 
 export type RawDataset =

@@ -7,3 +7,4 @@ export { AGGREGATE_KINDS, type AggregateKind, type Direction } from '../spec/met
 export { aggregate, cvar, mean, meanMinusStd, median, sampleStd, type AggregateParams } from './aggregate.js';
 export { hypervolume } from './hypervolume.js';
 export { dominates, nondominatedRanks, paretoFront } from './pareto.js';
+export { signedRankTest, type Alternative } from './wilcoxon.js';

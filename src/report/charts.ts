@@ -264,13 +264,12 @@ export function gainsChart(trials: readonly ReportTrial[], targets: readonly str
   };
 }
 
-/** Intermediate values by step, one line per trial: pruned trials red, kept ones blue. */
 /**
  * Intermediate values by step, one line per trial: pruned trials red, kept ones blue. A COMPLETE
  * trial's line ends at its final value at its last epoch (`finalStep`), the same measure the
  * scheduler compared at the rungs.
  */
-export function rungsChart(trials: readonly ReportTrial[], finalStep: (trial: ReportTrial) => number | null): Json {
+export function rungsChart(trials: readonly ReportTrial[], finalStep: (trial: ReportTrial) => number | null, unit: 'epoch' | 'units' = 'epoch'): Json {
   const style = (t: ReportTrial) =>
     t.state === 'PRUNED' ? alpha(COLORS.red, 0.55) : t.state === 'COMPLETE' ? alpha(COLORS.blue, 0.7) : alpha(COLORS.gray, 0.8);
   return {
@@ -281,7 +280,8 @@ export function rungsChart(trials: readonly ReportTrial[], finalStep: (trial: Re
         const last = finalStep(t);
         const lastStep = t.intermediates.length > 0 ? t.intermediates[t.intermediates.length - 1]![0] : -Infinity;
         if (t.state === 'COMPLETE' && t.value !== null && last !== null && last > lastStep) {
-          points.push({ x: last, y: t.value, tip: `#${t.number} final value at epoch ${last}: ${fmtNumber(t.value)}` });
+          const at = unit === 'epoch' ? `epoch ${last}` : `${last} units`;
+          points.push({ x: last, y: t.value, tip: `#${t.number} final value at ${at}: ${fmtNumber(t.value)}` });
         }
         return {
           label: `#${t.number} ${t.state}`,
@@ -295,7 +295,8 @@ export function rungsChart(trials: readonly ReportTrial[], finalStep: (trial: Re
         };
       }),
     },
-    options: options({ title: 'step (fine-tuning epoch)', integer: true }, { title: 'intermediate value' }, { legend: false }),
+    // A race's steps are the units a trial had at a rung (targets x seeds so far), not epochs.
+    options: options({ title: unit === 'epoch' ? 'step (fine-tuning epoch)' : 'step (units trained)', integer: true }, { title: 'intermediate value' }, { legend: false }),
   };
 }
 

@@ -408,7 +408,15 @@ function rungsSection(data: ReportData, maxLines: number): Section {
         `Intermediate values reported by ${reporting.length} trial(s), one line per trial: red lines were pruned, blue ones ran to completion ` +
         '(ending at their final value), grey ones are still running or failed.',
     },
-    { kind: 'chart', id: 'rungs', height: 340, config: rungsChart(drawn, (t) => finalEpoch(data, t)) },
+    {
+      kind: 'chart',
+      id: 'rungs',
+      height: 340,
+      config:
+        data.spec.scheduler?.kind === 'race'
+          ? rungsChart(drawn, () => data.spec.targets.length * data.spec.budget.seeds, 'units')
+          : rungsChart(drawn, (t) => finalEpoch(data, t)),
+    },
   ];
   if (drawn.length < reporting.length) {
     blocks.push({ kind: 'note', text: `${drawn.length} of ${reporting.length} trials are drawn (every pruned trial first).` });

@@ -147,7 +147,7 @@ export interface BayesSamplerSpec {
 export const SCREEN_KINDS = ['leep', 'logme', 'hscore', 'nce'] as const;
 export type ScreenKind = (typeof SCREEN_KINDS)[number];
 
-export const SCHEDULER_KINDS = ['none', 'asha', 'hyperband'] as const;
+export const SCHEDULER_KINDS = ['none', 'asha', 'hyperband', 'race'] as const;
 export type SchedulerKind = (typeof SCHEDULER_KINDS)[number];
 
 /**
@@ -156,12 +156,31 @@ export type SchedulerKind = (typeof SCHEDULER_KINDS)[number];
  * (PRUNED), once at least `min_reports` trials reported at that rung. Hyperband runs several such
  * ladders (brackets) with growing min_epochs and assigns each trial to one by its number.
  */
-export interface SchedulerSpec {
+export interface EpochSchedulerSpec {
   readonly kind: 'asha' | 'hyperband';
   readonly min_epochs: number;
   readonly eta: number;
   readonly min_reports: number;
 }
+
+/**
+ * Racing over units (`kind: race`): a trial first trains `first_seeds` seeds on every target; the
+ * rest of its units go out in slices (first_seeds x eta^k seeds per target, below budget.seeds), each
+ * only after the trial was in the top 1/eta of the values recorded at the previous slice's rung (once
+ * `min_reports` trials reported there). A rung's step is the number of units it covers. With
+ * `wilcoxon`, a trial is also stopped as soon as a one-sided Wilcoxon signed-rank test over the units
+ * it shares with the best COMPLETE trial (paired by target and seed) gives p below that threshold.
+ */
+export interface RaceSchedulerSpec {
+  readonly kind: 'race';
+  readonly first_seeds: number;
+  readonly eta: number;
+  readonly min_reports: number;
+  /** The p-value threshold of the paired test; absent: no paired rule. */
+  readonly wilcoxon?: number;
+}
+
+export type SchedulerSpec = EpochSchedulerSpec | RaceSchedulerSpec;
 
 export interface Budget {
   /** Total trials of the study, across every process that runs it. */

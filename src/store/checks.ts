@@ -32,6 +32,7 @@ export function checkFinish(owner: string, outcome: FinishTrial): void {
     if (!Array.isArray(list) || list.length === 0) throw new StoreError(`${what} must be a non-empty list of numbers`);
     list.forEach((v, i) => checkValue(v, `${what}[${i}]`, false));
   }
+  if (outcome.intermediate !== undefined && outcome.intermediate !== null) checkIntermediate(outcome.intermediate.step, outcome.intermediate.value);
 }
 
 /** A vector column as stored (JSON text), or null for none. */

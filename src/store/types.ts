@@ -46,6 +46,12 @@ export interface FinishTrial {
   readonly constraints?: readonly number[] | null;
   readonly error: string | null;
   readonly backend: string | null;
+  /**
+   * An intermediate value recorded in the SAME transaction as the finish (a race's stop: its rung
+   * value and its PRUNED state are one decision, so a kill leaves both or neither). A value already
+   * recorded at that step must be equal (an intermediate value is recorded once); absent or null: none.
+   */
+  readonly intermediate?: { readonly step: number; readonly value: number } | null;
 }
 
 /** A unit's model as the store writes it: the JSON part and the weights' bytes (src/study/artifacts.ts). */

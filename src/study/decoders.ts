@@ -28,6 +28,8 @@ import {
   type ResolvedStudy,
   type WarmStartSpec,
   type SamplerSpec,
+  type EpochSchedulerSpec,
+  type RaceSchedulerSpec,
   type SchedulerSpec,
   type ScreenKind,
 } from '../spec/study.js';
@@ -184,7 +186,15 @@ const objectiveTerm = shape<ObjectiveTerm>({
 });
 const constraint = shape<Constraint>({ metric: termMetric, max: optional(number), min: optional(number) });
 
-const scheduler = shape<SchedulerSpec>({ kind: oneOf(['asha', 'hyperband']), min_epochs: integer, eta: integer, min_reports: integer });
+const epochScheduler = shape<EpochSchedulerSpec>({ kind: oneOf(['asha', 'hyperband']), min_epochs: integer, eta: integer, min_reports: integer });
+const raceScheduler = shape<RaceSchedulerSpec>({
+  kind: oneOf(['race']),
+  first_seeds: integer,
+  eta: integer,
+  min_reports: integer,
+  wilcoxon: optional(number),
+});
+const scheduler = tagged<SchedulerSpec>('kind', { asha: epochScheduler, hyperband: epochScheduler, race: raceScheduler });
 
 const budget = shape<Budget>({
   trials: integer,

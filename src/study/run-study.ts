@@ -7,16 +7,17 @@
 import { DEFAULT_ARTIFACTS, type ArtifactPolicy, type ResolvedStudy } from '../spec/study.js';
 import type { ClassificationMetrics } from '../spec/metrics.js';
 import type { TrialRecord } from '../spec/records.js';
-import type { RungReport } from '../spec/units.js';
+import type { RungReport, StoredUnit } from '../spec/units.js';
 import { UnitFailedError, type Executor } from './pool-executor.js';
 import { constraintViolation, objectiveValue, termValue, type ScoredUnit } from '../metrics/objective.js';
 import { ensureScreenPrior } from './screen-prior.js';
 import { rungBound, rungValue } from './rung-value.js';
-import { createScheduler, type Scheduler } from '../search/schedulers/index.js';
+import { createScheduler, type PairedUnits, type Scheduler } from '../search/schedulers/index.js';
 import { activeTrial, unitKey, type ActiveTrial } from './active-trial.js';
 import type { AskedTrial, StudyHandle } from './study-handle.js';
 import { asJson, storedUnit, type UnitPlan } from './units.js';
-import { decodeBaseline } from './decoders.js';
+import { decodeBaseline, decodeStoredUnit } from './decoders.js';
+import { pairUnits } from './race.js';
 import { artifactToStore, keepArtifacts } from './artifacts.js';
 
 export { bestTrial } from './leaderboard.js';
@@ -32,6 +33,8 @@ export type StudyEvent =
       readonly best: TrialRecord | null;
       /** For a PRUNED trial: the rung (fine-tuning epoch) whose value stopped it. */
       readonly prunedAt?: number;
+      /** For a trial a race stopped: the units it had (of `unitCount`), and by which rule. */
+      readonly racedOut?: { readonly units: number; readonly unitCount: number; readonly rule: 'rung' | 'wilcoxon' };
     }
   /** The budget is handed out and these trials still run under other runners: waiting for them. */
   | { readonly type: 'waiting'; readonly trials: readonly WaitedTrial[] };
@@ -117,6 +120,8 @@ class StudyRun {
   private fatal: unknown = null;
   private readonly tally = { completed: 0, pruned: 0, failed: 0, trainingMs: 0, overheadMs: 0 };
   private wake: () => void = () => {};
+  /** The best COMPLETE trial's units, decoded once per best trial (the paired rule reads them often). */
+  private bestUnits: { readonly id: number; readonly units: ReadonlyMap<string, StoredUnit> } | null = null;
 
   constructor(private readonly options: RunStudyOptions) {
     this.handle = options.handle;
@@ -250,7 +255,7 @@ class StudyRun {
    * After a trial ended: under `artifacts: best` the models it superseded (or its own, when it is not
    * the best) are dropped, then the progress line, with counts and best from the handle's history.
    */
-  private report(record: TrialRecord, prunedAt?: number): void {
+  private report(record: TrialRecord, prunedAt?: number, racedOut?: Extract<StudyEvent, { type: 'trial-end' }>['racedOut']): void {
     const t0 = performance.now();
     keepArtifacts(this.handle.store, this.handle.id, this.artifacts);
     this.tally.overheadMs += performance.now() - t0;
@@ -262,7 +267,72 @@ class StudyRun {
       total: this.handle.total,
       best,
       ...(prunedAt !== undefined ? { prunedAt } : {}),
+      ...(racedOut !== undefined ? { racedOut } : {}),
     });
+  }
+
+  /**
+   * Racing, after one of the trial's units came in: the paired rule first (it may stop a trial in
+   * the middle of a slice), then, once the released slices are all in, the rung between them and
+   * the next slice. A go records the rung value (a durable "go": the next slice is released on
+   * resume too); a stop ends the trial PRUNED with that value in the same transaction.
+   */
+  private raceStep(trial: ActiveTrial): void {
+    const race = this.scheduler.race;
+    if (race === undefined || trial.raced !== null) return;
+    const t0 = performance.now();
+    const value = trialValue(this.study, trial.results);
+    if (race.paired && race.pairedWorse(this.pairedWithBest(trial))) {
+      trial.raced = { rule: 'wilcoxon', step: trial.results.length, value };
+    } else if (trial.held.length > 0 && trial.pending.length === 0 && trial.stops.size === 0) {
+      const step = trial.raceSteps[0]!;
+      if (race.shouldStopAtSlice({ trialId: trial.asked.id, trialNumber: trial.asked.number, step, value })) {
+        trial.raced = { rule: 'rung', step, value };
+      } else {
+        this.handle.store.recordIntermediate(trial.asked.id, step, value);
+        trial.raceSteps.shift();
+        trial.pending.push(...trial.held.shift()!);
+      }
+    }
+    if (trial.raced !== null) {
+      trial.pending.length = 0;
+      trial.held.length = 0;
+    }
+    this.tally.overheadMs += performance.now() - t0;
+    this.finishRaced(trial);
+  }
+
+  /**
+   * Ends a trial the race stopped once none of its units is in flight (units already training when
+   * the paired rule fired are recorded: the partial value is over every unit the trial ran).
+   */
+  private finishRaced(trial: ActiveTrial): void {
+    if (trial.raced === null || trial.stops.size > 0 || !this.active.has(trial.asked.id)) return;
+    this.active.delete(trial.asked.id);
+    const { rule, step } = trial.raced;
+    const value = rule === 'rung' ? trial.raced.value : trialValue(this.study, trial.results);
+    const record = this.handle.tell(trial.asked.id, {
+      state: 'PRUNED',
+      value,
+      backend: this.executor.backend,
+      ...(rule === 'rung' ? { intermediate: { step, value } } : {}),
+    });
+    this.tally.pruned++;
+    this.report(record, undefined, { units: trial.results.length, unitCount: trial.unitCount, rule });
+  }
+
+  /** The trial's units and the best COMPLETE trial's, paired by target and seed (none: nothing to pair). */
+  private pairedWithBest(trial: ActiveTrial): PairedUnits {
+    const best = this.handle.progress().best;
+    if (best === null) return { own: [], best: [], ownAll: [], bestAll: [] };
+    if (this.bestUnits?.id !== best.id) {
+      const units = new Map<string, StoredUnit>();
+      for (const u of this.handle.store.getUnits(best.id)) {
+        units.set(unitKey(u.target, u.seed), decodeStoredUnit(u.result, `trial #${best.number}: unit ${u.target}/${u.seed}`));
+      }
+      this.bestUnits = { id: best.id, units };
+    }
+    return pairUnits(this.study, trial.byKey, this.bestUnits.units);
   }
 
   /**
@@ -320,7 +390,10 @@ class StudyRun {
     if (last !== undefined) {
       trial.pruned = { epoch: last.step, value: last.value };
       this.finishPruned(trial);
-    } else if (trial.pending.length === 0) this.finishTrial(trial);
+    } else if (trial.pending.length === 0 && trial.held.length === 0) this.finishTrial(trial);
+    // A previous attempt may have ended before it judged the units it recorded (a rung, or the
+    // paired rule): judge them now, before any other unit trains.
+    else if (trial.results.length > 0) this.raceStep(trial);
     return true;
   }
 
@@ -365,6 +438,7 @@ class StudyRun {
       if (trial.failed || this.phase === 'stopping') return;
       // A pruned trial ends PRUNED whatever its stopped units do on the way out.
       if (trial.pruned !== null) return this.finishPruned(trial);
+      if (trial.raced !== null) return this.finishRaced(trial);
       this.failTrial(trial, plan, error);
       return;
     }
@@ -381,12 +455,15 @@ class StudyRun {
     // The unit and its model in one transaction: a kill leaves both or neither.
     store.recordUnit(trial.asked.id, plan.target.name, plan.seedIndex, asJson(stored), model);
     trial.results.push(stored);
+    trial.byKey.set(key, stored);
     trial.stops.delete(key);
     // Rungs whose live report has not arrived (ports and results travel separately) count now.
     for (const rung of result.rungs) this.onRung(trial, key, rung);
     this.tally.overheadMs += roundTrip + (performance.now() - t1);
     if (trial.pruned !== null) this.finishPruned(trial);
+    else if (trial.raced !== null) this.finishRaced(trial);
     else if (trial.results.length === trial.unitCount) this.finishTrial(trial);
+    else this.raceStep(trial);
   }
 
   /** The next pending unit of an active trial, oldest trial first. */

@@ -47,7 +47,13 @@ export type TellOutcome =
       readonly constraints?: readonly number[];
       readonly backend?: string | null;
     }
-  | { readonly state: 'PRUNED'; readonly value: number | null; readonly backend?: string | null }
+  | {
+      readonly state: 'PRUNED';
+      readonly value: number | null;
+      readonly backend?: string | null;
+      /** The rung value that stopped it, recorded in the same transaction (a race's stop). */
+      readonly intermediate?: { readonly step: number; readonly value: number };
+    }
   | { readonly state: 'FAIL'; readonly error: string; readonly backend?: string | null };
 
 export interface OpenStudyOptions {
@@ -300,7 +306,13 @@ export class StudyHandle {
         });
       }
       case 'PRUNED':
-        return this.store.finishTrial(trialId, this.owner, { state: 'PRUNED', value: outcome.value, error: null, backend });
+        return this.store.finishTrial(trialId, this.owner, {
+          state: 'PRUNED',
+          value: outcome.value,
+          error: null,
+          backend,
+          ...(outcome.intermediate !== undefined ? { intermediate: outcome.intermediate } : {}),
+        });
       case 'FAIL':
         return this.store.finishTrial(trialId, this.owner, { state: 'FAIL', value: null, error: outcome.error, backend });
     }

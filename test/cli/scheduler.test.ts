@@ -1,7 +1,8 @@
 // Schedulers end to end through the real CLI, real workers and real training: with an obviously bad
 // learning rate among the choices, ASHA stops the bad trials at an early rung (PRUNED with their rung
 // value, their units cut short) and lets the good ones finish; a Hyperband study killed with SIGKILL
-// resumes with every rung value it had recorded and every trial in the same bracket.
+// resumes with every rung value it had recorded and every trial in the same bracket; a race killed
+// with SIGKILL resumes with its decisions and units kept, re-running only the units that were missing.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import type { StoredUnit } from '../../src/spec/units.js';
 import { SqliteStore } from '../../src/store/index.js';
 import type { IntermediateRecord, TrialRecord } from '../../src/spec/records.js';
 import { cli, cliAsync, syntheticStudyYaml, tempDir, writeStudy } from '../helpers/cli.js';
+import { BAD, GOOD, raceStudyText } from '../helpers/race-scenarios.js';
 
 const EPOCHS = 32;
 const PRETRAIN = 3;
@@ -177,3 +179,76 @@ describe('scheduler: hyperband', () => {
     }
   });
 });
+
+describe('scheduler: race', () => {
+  // Three seeds on two targets, eta 3: one rung, after seed 0 on both targets (2 of 6 units).
+  const RACE = '{ kind: race, first_seeds: 1, eta: 3, min_reports: 2 }';
+  const RATES = [GOOD, BAD, GOOD, BAD, BAD, GOOD, BAD, GOOD, BAD, BAD];
+
+  it('prints raced-out trials, leaves them off the leaderboard and exports them PRUNED with their partial value', () => {
+    const dir = tempDir();
+    const file = writeStudy(dir, raceStudyText('race-cli', RATES.slice(0, 4), RACE, 3, 1));
+    const db = join(dir, 'race.db');
+    const result = cli(['run', file, '--db', db]);
+    expect(result.status).toBe(0);
+    // Units one at a time: #0 and #2 (good) complete; #1 and #3 are stopped at the rung.
+    expect(result.stderr).toMatch(/trial #1 PRUNED after 2 of 6 units, by the rung rule \(accuracy 0\.\d+\)/);
+    expect(result.stdout).toMatch(/this run: 2 complete, 2 pruned, 0 failed/);
+    const board = cli(['leaderboard', file, '--db', db, '--json']);
+    expect(JSON.parse(board.stdout).rows.map((r: { number: number }) => r.number).sort()).toEqual([0, 2]);
+    const exported = (JSON.parse(cli(['export', file, '--db', db, '--format', 'json']).stdout) as { trials: { number: number; state: string; value: number }[] }).trials;
+    const { trials } = snapshot(db, 'race-cli');
+    expect(exported.map((t) => [t.number, t.state, t.value])).toEqual(trials.map((t) => [t.number, t.state, t.value]));
+    expect(exported.filter((t) => t.state === 'PRUNED').map((t) => t.number)).toEqual([1, 3]);
+  });
+
+  it('resumes after SIGKILL with every decision and unit kept, re-running only the missing units', async () => {
+    const dir = tempDir();
+    const name = 'race-killed';
+    const file = writeStudy(dir, raceStudyText(name, RATES, RACE, 3, 2));
+    const db = join(dir, 'race.db');
+    const { child, done } = cliAsync(['run', file, '--db', db, '--quiet']);
+    // Killed while a trial that passed the rung is still training its other units.
+    const passed = (s: Snapshot) => s.trials.filter((t) => t.state === 'RUNNING' && s.intermediates.get(t.number)!.length > 0);
+    await waitFor(() => existsSync(db) && passed(snapshot(db, name)).length > 0, 120_000);
+    child.kill('SIGKILL');
+    expect((await done).status).toBe(null);
+    const before = snapshot(db, name);
+    const unitsBefore = unitRecords(db, name);
+
+    const resumed = cli(['resume', file, '--db', db, '--json']);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.status).toBe(0);
+    const after = snapshot(db, name);
+    const unitsAfter = unitRecords(db, name);
+    expect(after.trials).toHaveLength(RATES.length);
+    // Finished trials were never touched; rung values are all still there, unchanged.
+    for (const trial of before.trials.filter((t) => t.state === 'COMPLETE' || t.state === 'PRUNED')) {
+      expect(after.trials.find((t) => t.number === trial.number)).toEqual(trial);
+    }
+    for (const [number, records] of before.intermediates) expect(after.intermediates.get(number)).toEqual(expect.arrayContaining(records));
+    // A trial that had passed the rung at the kill was not judged again: it completed.
+    for (const trial of passed(before)) expect(after.trials.find((t) => t.number === trial.number)!.state).toBe('COMPLETE');
+    // Every unit recorded before the kill is the same row now (not trained again).
+    for (const [key, createdAt] of unitsBefore) expect(unitsAfter.get(key)).toBe(createdAt);
+    for (const trial of after.trials) {
+      const count = after.units.get(trial.number)!.length;
+      const steps = after.intermediates.get(trial.number)!.map((r) => r.step);
+      expect(steps).toEqual([2]);
+      if (trial.state === 'COMPLETE') expect(count).toBe(6);
+      else expect([trial.state, count]).toEqual(['PRUNED', 2]);
+    }
+  });
+});
+
+/** Every stored unit of the study by trial number, target and seed, with when it was recorded. */
+function unitRecords(db: string, name: string): Map<string, number> {
+  const store = SqliteStore.open(db, { readonly: true });
+  try {
+    const record = store.getStudy(name)!;
+    const trials = store.getTrials(record.id);
+    return new Map(trials.flatMap((t) => store.getUnits(t.id).map((u) => [`${t.number}:${u.target}:${u.seed}`, u.createdAt] as const)));
+  } finally {
+    store.close();
+  }
+}

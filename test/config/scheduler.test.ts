@@ -45,10 +45,10 @@ describe('scheduler: resolution', () => {
 describe('scheduler: bad input', () => {
   test('unknown kind, with did-you-mean', () => {
     expect(errorOf(ws, withScheduler('scheduler: ashaa'))).toBe(
-      's.yaml:9:12: scheduler: must be one of none, asha, hyperband (got "ashaa"; did you mean "asha"?)',
+      's.yaml:9:12: scheduler: must be one of none, asha, hyperband, race (got "ashaa"; did you mean "asha"?)',
     );
     expect(errorOf(ws, withScheduler('scheduler: { kind: halving }'))).toBe(
-      's.yaml:9:20: scheduler.kind: must be one of none, asha, hyperband (got "halving")',
+      's.yaml:9:20: scheduler.kind: must be one of none, asha, hyperband, race (got "halving")',
     );
   });
 
@@ -75,7 +75,7 @@ describe('scheduler: bad input', () => {
 
   test('a setting with kind none', () => {
     expect(errorOf(ws, withScheduler('scheduler: { kind: none, eta: 3 }'))).toBe(
-      's.yaml:9:31: scheduler.eta: only used with kind asha or hyperband (kind is none)',
+      's.yaml:9:31: scheduler.eta: only used with kind asha, hyperband or race (kind is none)',
     );
   });
 
@@ -98,6 +98,56 @@ describe('scheduler: bad input', () => {
   test('an objective on gain', () => {
     expect(errorOf(ws, withScheduler('scheduler: { kind: asha }', 'budget: { trials: 4, epochs: 9 }\nobjective: { on: gain }'))).toBe(
       's.yaml:10:20: scheduler.kind: "asha" cannot be combined with objective.on: gain: a rung value is the metric, and the baseline a gain needs is trained only after the transfer run (use on: metric, or no scheduler)',
+    );
+  });
+});
+
+describe('scheduler: race', () => {
+  const seeds = (n: number) => `budget: { trials: 4, epochs: 9, seeds: ${n} }`;
+
+  test('a kind alone takes the defaults: first_seeds 1, eta 3, min_reports = eta, no paired rule', () => {
+    expect(load(withScheduler('scheduler: race', seeds(3))).scheduler).toEqual({ kind: 'race', first_seeds: 1, eta: 3, min_reports: 3 });
+  });
+
+  test('given settings are kept, the paired rule among them; an objective on gain is allowed', () => {
+    const text = withScheduler('scheduler: { kind: race, first_seeds: 2, eta: 2, min_reports: 4, wilcoxon: 0.1 }', `${seeds(8)}\nobjective: { on: gain }`);
+    expect(load(text).scheduler).toEqual({ kind: 'race', first_seeds: 2, eta: 2, min_reports: 4, wilcoxon: 0.1 });
+  });
+
+  test('a first slice that holds every unit: given, or the default against budget.seeds', () => {
+    expect(errorOf(ws, withScheduler('scheduler: { kind: race, first_seeds: 3 }', seeds(3)))).toBe(
+      's.yaml:9:39: scheduler.first_seeds: must be < budget.seeds (3) (got 3): the first slice would hold every unit of a trial, so no trial could ever be stopped',
+    );
+    expect(errorOf(ws, withScheduler('scheduler: race'))).toBe(
+      's.yaml:9:12: scheduler: the default first_seeds (1) must be < budget.seeds (1) (got 1): the first slice would hold every unit of a trial, so no trial could ever be stopped',
+    );
+  });
+
+  test('a threshold of the paired test outside (0, 1)', () => {
+    expect(errorOf(ws, withScheduler('scheduler: { kind: race, wilcoxon: 1 }', seeds(3)))).toBe(
+      's.yaml:9:36: scheduler.wilcoxon: must be a number < 1 (got 1)',
+    );
+    expect(errorOf(ws, withScheduler('scheduler: { kind: race, wilcoxon: 0 }', seeds(3)))).toBe(
+      's.yaml:9:36: scheduler.wilcoxon: must be a number > 0 (got 0)',
+    );
+  });
+
+  test('settings of the other kinds are refused, not ignored', () => {
+    expect(errorOf(ws, withScheduler('scheduler: { kind: race, min_epochs: 2 }', seeds(3)))).toBe(
+      's.yaml:9:38: scheduler.min_epochs: only used with kind asha or hyperband (kind is race): race stops trials between units, not between epochs',
+    );
+    expect(errorOf(ws, withScheduler('scheduler: { kind: asha, first_seeds: 1 }', seeds(3)))).toBe(
+      's.yaml:9:39: scheduler.first_seeds: only used with kind race (kind is asha)',
+    );
+    expect(errorOf(ws, withScheduler('scheduler: { kind: hyperband, wilcoxon: 0.1 }', seeds(3)))).toBe(
+      's.yaml:9:41: scheduler.wilcoxon: only used with kind race (kind is hyperband)',
+    );
+  });
+
+  test('several objectives', () => {
+    const text = withScheduler('scheduler: race', `${seeds(3)}\nobjective: [ { metric: accuracy }, { metric: bytes } ]`);
+    expect(errorOf(ws, text)).toBe(
+      's.yaml:10:12: scheduler: race cannot be combined with several objectives: a rung value is one metric, and a stopped trial has no value for the others',
     );
   });
 });

@@ -601,6 +601,37 @@ export function storeContract(name: string, makeStore: () => { store: Store; cle
         expect(store.getIntermediates(t.id)).toHaveLength(1);
       });
 
+      it('with a finish, in the same transaction: both or neither (a race stop and its rung value)', () => {
+        const s = study();
+        const t = create(s.id, running('o'));
+        const pruned = store.finishTrial(t.id, 'o', { state: 'PRUNED', value: 0.3, error: null, backend: 'cpu', intermediate: { step: 4, value: 0.3 } });
+        expect(pruned).toMatchObject({ state: 'PRUNED', value: 0.3 });
+        expect(store.getIntermediates(t.id)).toEqual([{ trialId: t.id, step: 4, value: 0.3 }]);
+        expect(store.getStudyIntermediates(s.id, 4)).toEqual([{ trialId: t.id, trialNumber: 0, state: 'PRUNED', step: 4, value: 0.3 }]);
+        // The same value already recorded is kept; a different one refuses the finish, which then leaves nothing.
+        const same = create(s.id, running('o'));
+        store.recordIntermediate(same.id, 4, 0.5);
+        store.finishTrial(same.id, 'o', { state: 'PRUNED', value: 0.5, error: null, backend: 'cpu', intermediate: { step: 4, value: 0.5 } });
+        expect(store.getTrial(same.id)!.state).toBe('PRUNED');
+        const other = create(s.id, running('o'));
+        store.recordIntermediate(other.id, 4, 0.5);
+        expect(() =>
+          store.finishTrial(other.id, 'o', { state: 'PRUNED', value: 0.6, error: null, backend: 'cpu', intermediate: { step: 4, value: 0.6 } }),
+        ).toThrow('trial #2 already has value 0.5 at step 4; an intermediate value is recorded once');
+        expect(store.getTrial(other.id)!.state).toBe('RUNNING');
+        expect(store.getIntermediates(other.id)).toEqual([{ trialId: other.id, step: 4, value: 0.5 }]);
+        // A finish refused for its owner records no value either.
+        const theirs = create(s.id, running('o'));
+        expect(() =>
+          store.finishTrial(theirs.id, 'x', { state: 'PRUNED', value: 0.1, error: null, backend: 'cpu', intermediate: { step: 4, value: 0.1 } }),
+        ).toThrow(StoreError);
+        expect(store.getIntermediates(theirs.id)).toEqual([]);
+        expect(() =>
+          store.finishTrial(theirs.id, 'o', { state: 'PRUNED', value: 0.1, error: null, backend: 'cpu', intermediate: { step: 4, value: Number.NaN } }),
+        ).toThrow(StoreError);
+        expect(store.getTrial(theirs.id)!.state).toBe('RUNNING');
+      });
+
       it('of a whole study at one step: every trial, any state, in number order, other studies and steps left out', () => {
         const s = study();
         const other = study('other');

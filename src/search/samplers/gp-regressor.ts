@@ -3,6 +3,7 @@
 // gradient, and a small L-BFGS fit of the kernel's hyperparameters. Main thread; pure numbers (no
 // params by name, no store). Inputs are the encoded rows of gp-encoding.ts: numbers in [0, 1], or
 // NaN where a conditional parameter is inactive.
+import { erfcx, normalCdf } from '../../metrics/normal.js';
 
 /** How a dimension measures distance: squared difference in [0, 1], or 0/1 whether values differ. */
 export const NUMERIC = 0;
@@ -510,22 +511,6 @@ function norm(a: Float64Array): number {
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const SQRT_HALF_PI = Math.sqrt(0.5 * Math.PI);
-
-/** erfcx(t) = exp(t^2) erfc(t) for t >= 0 (Numerical Recipes' erfcc form, relative error < 1.2e-7). */
-function erfcx(t: number): number {
-  const u = 1 / (1 + 0.5 * t);
-  const poly =
-    -1.26551223 +
-    u * (1.00002368 + u * (0.37409196 + u * (0.09678418 + u * (-0.18628806 + u * (0.27886807 + u * (-1.13520398 + u * (1.48851587 + u * (-0.82215223 + u * 0.17087277))))))));
-  return u * Math.exp(poly);
-}
-
-/** Standard normal CDF (to ~1e-7 relative, from the same erfc). */
-export function normalCdf(z: number): number {
-  const t = Math.abs(z) * Math.SQRT1_2;
-  const tail = 0.5 * erfcx(t) * Math.exp(-t * t);
-  return z >= 0 ? 1 - tail : tail;
-}
 
 /**
  * log E[max(0, Z + z)] for a standard normal Z, i.e. log(z Phi(z) + phi(z)), stable for very

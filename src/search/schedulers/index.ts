@@ -2,14 +2,17 @@
 import type { ResolvedStudy } from '../../spec/study.js';
 import { AshaScheduler } from './asha.js';
 import { HyperbandScheduler } from './hyperband.js';
+import { RaceScheduler } from './race.js';
 import type { RungHistory, Scheduler } from './types.js';
 
 export { AshaScheduler, rungValues } from './asha.js';
 export type { AshaOptions, SchedulerContext } from './asha.js';
 export { HyperbandScheduler } from './hyperband.js';
 export type { HyperbandOptions } from './hyperband.js';
+export { RaceScheduler } from './race.js';
+export type { RaceOptions } from './race.js';
 export { promotable, rungLadder } from './successive-halving.js';
-export type { RungHistory, RungValue, Scheduler } from './types.js';
+export type { PairedUnits, RungHistory, RungValue, Scheduler, UnitRace } from './types.js';
 
 /** No scheduler: no rungs, never stops anything (units then train without evaluating early). */
 export const NO_SCHEDULER: Scheduler = {
@@ -22,6 +25,10 @@ export function createScheduler(study: ResolvedStudy, store: RungHistory, studyI
   const spec = study.scheduler;
   if (spec === undefined) return NO_SCHEDULER;
   const context = { store, studyId, direction: study.objective.direction };
+  if (spec.kind === 'race') {
+    const { first_seeds, eta, min_reports, wilcoxon } = spec;
+    return new RaceScheduler(context, { firstSeeds: first_seeds, eta, minReports: min_reports, wilcoxon: wilcoxon ?? null });
+  }
   const options = { minEpochs: spec.min_epochs, eta: spec.eta, minReports: spec.min_reports };
   switch (spec.kind) {
     case 'asha':

@@ -226,22 +226,60 @@ export class PostgresStore implements Store {
     checkFinish(owner, outcome);
     this.assertWritable();
     const now = this.now();
-    // One statement on the usual path; only a refused finish reads the trial to say why.
-    const done = this.guarded(
-      () =>
-        this.one(
-          `UPDATE trials SET state = $3, value = $4, error = $5, backend = $6, finished_at = $7,
-             objective_values = $8::jsonb, constraint_values = $9::jsonb
-           WHERE id = $1 AND state = 'RUNNING' AND owner = $2
-           RETURNING ${TRIAL_COLUMNS}`,
-          [trialId, owner, outcome.state, outcome.value, outcome.error, outcome.backend, now, vectorText(outcome.values), vectorText(outcome.constraints)],
-        ).rows[0],
-      // This very finish committed before the connection broke: its timestamp says so.
-      () => this.one(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE id = $1 AND owner = $2 AND finished_at = $3`, [trialId, owner, now]).rows[0],
-    );
+    const params = [trialId, owner, outcome.state, outcome.value, outcome.error, outcome.backend, now, vectorText(outcome.values), vectorText(outcome.constraints)];
+    // This very finish committed before the connection broke: its timestamp says so.
+    const recover = () => this.one(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE id = $1 AND owner = $2 AND finished_at = $3`, [trialId, owner, now]).rows[0];
+    const step = outcome.intermediate ?? null;
+    // One statement on the usual path; with an intermediate, BEGIN, the value, the finish and COMMIT
+    // in one trip. The finish waits for the value: it is refused (no row) when a different value is
+    // already recorded at that step, and the refusal below says why.
+    const done =
+      step === null
+        ? this.guarded(
+            () =>
+              this.one(
+                `UPDATE trials SET state = $3, value = $4, error = $5, backend = $6, finished_at = $7,
+                   objective_values = $8::jsonb, constraint_values = $9::jsonb
+                 WHERE id = $1 AND state = 'RUNNING' AND owner = $2
+                 RETURNING ${TRIAL_COLUMNS}`,
+                params,
+              ).rows[0],
+            recover,
+          )
+        : this.write(
+            () =>
+              this.run(
+                [
+                  {
+                    sql: `INSERT INTO intermediates (trial_id, step, value)
+                          SELECT id, $2, $3 FROM trials WHERE id = $1 AND state = 'RUNNING' AND owner = $4
+                          ON CONFLICT (trial_id, step) DO NOTHING`,
+                    params: [trialId, step.step, step.value, owner],
+                  },
+                  {
+                    sql: `UPDATE trials SET state = $3, value = $4, error = $5, backend = $6, finished_at = $7,
+                            objective_values = $8::jsonb, constraint_values = $9::jsonb
+                          WHERE id = $1 AND state = 'RUNNING' AND owner = $2
+                            AND NOT EXISTS (SELECT 1 FROM intermediates WHERE trial_id = $1 AND step = $10 AND value <> $11)
+                          RETURNING ${TRIAL_COLUMNS}`,
+                    params: [...params, step.step, step.value],
+                  },
+                ],
+                true,
+              )[1]!.rows[0],
+            recover,
+          );
     if (done !== undefined) return decode.trial(done);
     const trial = this.requireTrial(trialId);
     assertFinishable(trial, owner);
+    if (step !== null) {
+      const existing = this.getIntermediates(trialId).find((r) => r.step === step.step);
+      if (existing !== undefined && existing.value !== step.value) {
+        throw new StoreError(
+          `trial #${trial.number} already has value ${existing.value} at step ${step.step}; an intermediate value is recorded once`,
+        );
+      }
+    }
     // Finishable now but not when the UPDATE ran: it was re-queued and claimed again in between.
     throw new StoreError(`trial #${trial.number} is owned by ${String(trial.owner)}, not ${owner}; it cannot finish it`);
   }

@@ -370,7 +370,9 @@ export class SqliteStore implements Store {
   finishTrial(trialId: number, owner: string, outcome: FinishTrial): TrialRecord {
     checkFinish(owner, outcome);
     return this.write(() => {
-      assertFinishable(this.requireTrial(trialId), owner);
+      const trial = this.requireTrial(trialId);
+      assertFinishable(trial, owner);
+      if (outcome.intermediate) this.insertIntermediate(trial, outcome.intermediate.step, outcome.intermediate.value);
       const row = this.statements.finish.get({
         id: trialId,
         state: outcome.state,
@@ -498,17 +500,22 @@ export class SqliteStore implements Store {
     this.write(() => {
       const trial = this.requireTrial(trialId);
       assertRecording(trial);
-      const existing = this.statements.intermediate.get(trialId, step);
-      if (existing !== undefined) {
-        // Same rule as units: schedulers may already have ranked trials on the first value.
-        if (existing.value === value) return;
-        throw new StoreError(
-          `trial #${trial.number} already has value ${existing.value} at step ${step}; ` +
-            `an intermediate value is recorded once`,
-        );
-      }
-      this.statements.insertIntermediate.run(trialId, step, value);
+      this.insertIntermediate(trial, step, value);
     });
+  }
+
+  /** Inside a write: the value at `step`, unless the same value is there already. */
+  private insertIntermediate(trial: { readonly id: number; readonly number: number }, step: number, value: number): void {
+    const existing = this.statements.intermediate.get(trial.id, step);
+    if (existing !== undefined) {
+      // Same rule as units: schedulers may already have ranked trials on the first value.
+      if (existing.value === value) return;
+      throw new StoreError(
+        `trial #${trial.number} already has value ${existing.value} at step ${step}; ` +
+          `an intermediate value is recorded once`,
+      );
+    }
+    this.statements.insertIntermediate.run(trial.id, step, value);
   }
 
   getIntermediates(trialId: number): IntermediateRecord[] {
