@@ -15,6 +15,8 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { Activation } from '../spec/study.js';
 import { activate } from './dense.js';
 import { activationGrad, forwardBackward, forwardLogits, type LayerWeights, type LoopConstants, type PassOptions, type PassResult, type PassTargets } from './forward-backward.js';
+import { wasmInternals } from './adam-kernel.js';
+import { pooledConvGrads, type PooledBlock } from './conv-pool-kernel.js';
 import type { Tf } from './types.js';
 
 /** The weights one pass uses for a conv block, and its geometry. */
@@ -107,6 +109,8 @@ export function cnnForwardBackward(
     inputGrad: needConv,
   });
   if (!needConv) return { ...dense, inputGrad: null };
+  // On wasm, pooled blocks take their gradients from the sparse heap kernel (conv-pool-kernel.ts).
+  const heap = wasmInternals(tf);
   const convGrads: tfjs.Tensor[][] = [];
   let grad = tf.reshape(dense.inputGrad!, h.shape) as tfjs.Tensor4D;
   let inputGrad: tfjs.Tensor2D | null = null;
@@ -115,18 +119,57 @@ export function cnnForwardBackward(
     const trace = traces[i]!;
     // Through the activation (on the pooled tensor), then the pooling (to the max of each window).
     const dPooled = activationGrad(tf, grad, trace.output, weights.activation, constants);
-    const dz = trace.z !== null ? maxPoolGrad(tf, dPooled, trace.z, trace.pooled!, w.pool) : dPooled;
-    if (weightGrads && w.trainable) {
-      // Pooling routes each gradient to exactly one position: the bias gradient is the pooled sum.
-      convGrads.unshift([kernelGrad(tf, trace.input, dz, w), tf.sum(dPooled, [0, 1, 2])]);
-    }
+    const wantKernel = weightGrads && w.trainable;
+    const wantInput = i > lowest || options.inputGrad === true;
+    const { kernel, input } =
+      trace.z !== null && heap !== null
+        ? pooledConvGrads(tf, heap, pooledBlock(trace, dPooled, w), { kernel: wantKernel, input: wantInput })
+        : denseConvGrads(tf, trace, dPooled, w, { kernel: wantKernel, input: wantInput });
+    // Pooling routes each gradient to exactly one position: the bias gradient is the pooled sum.
+    if (wantKernel) convGrads.unshift([kernel!, tf.sum(dPooled, [0, 1, 2])]);
     if (i === lowest) {
-      if (options.inputGrad) inputGrad = tf.reshape(inputGradOf(tf, dz, w, trace.input.shape), [n, -1]) as tfjs.Tensor2D;
+      if (options.inputGrad) inputGrad = tf.reshape(input!, [n, -1]) as tfjs.Tensor2D;
       break;
     }
-    grad = inputGradOf(tf, dz, w, trace.input.shape);
+    grad = input!;
   }
   return { ...dense, grads: [...convGrads.flat(), ...dense.grads], inputGrad };
+}
+
+/** A pooled block's trace as the heap kernel reads it. */
+function pooledBlock(trace: BlockTrace, dPooled: tfjs.Tensor4D, w: ConvWeights): PooledBlock {
+  const [k] = w.kernel.shape;
+  const [, height, width] = trace.input.shape;
+  return {
+    input: trace.input,
+    z: trace.z!,
+    pooled: trace.pooled!,
+    dPooled,
+    kernel: w.kernel,
+    stride: w.stride,
+    pool: w.pool,
+    top: samePadding(height, k, w.stride)[0],
+    left: samePadding(width, k, w.stride)[0],
+  };
+}
+
+/**
+ * A block's kernel and input gradients through the dense conv output gradient (the pooling's
+ * gradient built in full, then forward convolutions): blocks without pooling, and every block off
+ * wasm (the cpu backend of the tests).
+ */
+function denseConvGrads(
+  tf: Tf,
+  trace: BlockTrace,
+  dPooled: tfjs.Tensor4D,
+  w: ConvWeights,
+  want: { readonly kernel: boolean; readonly input: boolean },
+): { kernel: tfjs.Tensor4D | null; input: tfjs.Tensor4D | null } {
+  const dz = trace.z !== null ? maxPoolGrad(tf, dPooled, trace.z, trace.pooled!, w.pool) : dPooled;
+  return {
+    kernel: want.kernel ? kernelGrad(tf, trace.input, dz, w) : null,
+    input: want.input ? inputGradOf(tf, dz, w, trace.input.shape) : null,
+  };
 }
 
 /**
