@@ -10,7 +10,7 @@ const source = (name, ext) => fileURLToPath(new URL(`../src/training/${name}.${e
 /** The base64 bytes of src/training/NAME.wat. */
 export async function assembleWat(name) {
   const wabt = await createWabt();
-  const module = wabt.parseWat(`${name}.wat`, readFileSync(source(name, 'wat'), 'utf8'), { simd: true });
+  const module = wabt.parseWat(`${name}.wat`, readFileSync(source(name, 'wat'), 'utf8'), { simd: true, bulk_memory: true });
   try {
     module.validate();
     return Buffer.from(module.toBinary({}).buffer).toString('base64');

@@ -15,8 +15,8 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { Activation } from '../spec/study.js';
 import { activate } from './dense.js';
 import { activationGrad, forwardBackward, forwardLogits, type LayerWeights, type LoopConstants, type PassOptions, type PassResult, type PassTargets } from './forward-backward.js';
-import { wasmInternals } from './adam-kernel.js';
-import { pooledConvGrads, type PooledBlock } from './conv-pool-kernel.js';
+import { wasmInternals, type WasmBackendInternals } from './adam-kernel.js';
+import { heapBlockBackward, heapBlockForward, samePadding, type HeapTrace } from './conv-pool-kernel.js';
 import type { Tf } from './types.js';
 
 /** The weights one pass uses for a conv block, and its geometry. */
@@ -41,6 +41,8 @@ export interface CnnWeights {
 
 /** What the backward pass of one block needs from its forward pass. */
 interface BlockTrace {
+  /** A pooled block run by the heap kernels (wasm): what their backward pass reads; null otherwise. */
+  readonly heap: HeapTrace | null;
   readonly input: tfjs.Tensor4D;
   /** The convolution's output (with bias, before pooling and activation); null without pooling. */
   readonly z: tfjs.Tensor4D | null;
@@ -50,24 +52,32 @@ interface BlockTrace {
   readonly output: tfjs.Tensor4D;
 }
 
-/** One block forward; `trace` records what its backward pass needs. Call inside tf.tidy. */
-function blockForward(tf: Tf, x: tfjs.Tensor4D, w: ConvWeights, activation: Activation): BlockTrace {
+/**
+ * One block forward; `trace` records what its backward pass needs. On wasm (`heap` non-null) a
+ * pooled block runs on the heap kernels of conv-pool-kernel.ts. Call inside tf.tidy.
+ */
+function blockForward(tf: Tf, x: tfjs.Tensor4D, w: ConvWeights, activation: Activation, heap: WasmBackendInternals | null): BlockTrace {
+  if (w.pool > 1 && heap !== null) {
+    const trace = heapBlockForward(tf, heap, x, w, activation);
+    return { heap: trace, input: x, z: null, pooled: null, output: trace.output };
+  }
   if (w.pool > 1) {
     const z = tf.fused.conv2d({ x, filter: w.kernel, strides: w.stride, pad: 'same', bias: w.bias }) as tfjs.Tensor4D;
     const pooled = tf.maxPool(z, w.pool, w.pool, 'valid');
-    return { input: x, z, pooled, output: activate(tf, activation, pooled) };
+    return { heap: null, input: x, z, pooled, output: activate(tf, activation, pooled) };
   }
   const output =
     activation === 'tanh'
       ? tf.tanh(tf.fused.conv2d({ x, filter: w.kernel, strides: w.stride, pad: 'same', bias: w.bias }) as tfjs.Tensor4D)
       : (tf.fused.conv2d({ x, filter: w.kernel, strides: w.stride, pad: 'same', bias: w.bias, activation }) as tfjs.Tensor4D);
-  return { input: x, z: null, pooled: null, output };
+  return { heap: null, input: x, z: null, pooled: null, output };
 }
 
 /** The conv blocks' output, flattened to rows (what the first Dense layer reads). Call inside tf.tidy. */
 export function convFeatures(tf: Tf, weights: CnnWeights, x: tfjs.Tensor2D): tfjs.Tensor2D {
+  const heap = wasmInternals(tf);
   let h = tf.reshape(x, [x.shape[0], ...weights.inputShape]) as tfjs.Tensor4D;
-  for (const w of weights.conv) h = blockForward(tf, h, w, weights.activation).output;
+  for (const w of weights.conv) h = blockForward(tf, h, w, weights.activation, heap).output;
   return tf.reshape(h, [x.shape[0], -1]) as tfjs.Tensor2D;
 }
 
@@ -96,9 +106,10 @@ export function cnnForwardBackward(
   const lowestTrainable = weightGrads ? weights.conv.findIndex((w) => w.trainable) : -1;
   const lowest = options.inputGrad ? 0 : lowestTrainable;
   const traces: BlockTrace[] = [];
+  const heap = wasmInternals(tf);
   let h = tf.reshape(x, [n, ...weights.inputShape]) as tfjs.Tensor4D;
   for (const w of weights.conv) {
-    const trace = blockForward(tf, h, w, weights.activation);
+    const trace = blockForward(tf, h, w, weights.activation, heap);
     traces.push(trace);
     h = trace.output;
   }
@@ -109,8 +120,6 @@ export function cnnForwardBackward(
     inputGrad: needConv,
   });
   if (!needConv) return { ...dense, inputGrad: null };
-  // On wasm, pooled blocks take their gradients from the sparse heap kernel (conv-pool-kernel.ts).
-  const heap = wasmInternals(tf);
   const convGrads: tfjs.Tensor[][] = [];
   let grad = tf.reshape(dense.inputGrad!, h.shape) as tfjs.Tensor4D;
   let inputGrad: tfjs.Tensor2D | null = null;
@@ -118,15 +127,12 @@ export function cnnForwardBackward(
     const w = weights.conv[i]!;
     const trace = traces[i]!;
     // Through the activation (on the pooled tensor), then the pooling (to the max of each window).
-    const dPooled = activationGrad(tf, grad, trace.output, weights.activation, constants);
-    const wantKernel = weightGrads && w.trainable;
-    const wantInput = i > lowest || options.inputGrad === true;
-    const { kernel, input } =
-      trace.z !== null && heap !== null
-        ? pooledConvGrads(tf, heap, pooledBlock(trace, dPooled, w), { kernel: wantKernel, input: wantInput })
-        : denseConvGrads(tf, trace, dPooled, w, { kernel: wantKernel, input: wantInput });
-    // Pooling routes each gradient to exactly one position: the bias gradient is the pooled sum.
-    if (wantKernel) convGrads.unshift([kernel!, tf.sum(dPooled, [0, 1, 2])]);
+    const want = { kernel: weightGrads && w.trainable, input: i > lowest || options.inputGrad === true };
+    const { kernel, bias, input } =
+      trace.heap !== null
+        ? heapBlockBackward(tf, heap!, trace.heap, grad, w, weights.activation, constants, want)
+        : denseConvGrads(tf, trace, activationGrad(tf, grad, trace.output, weights.activation, constants), w, want);
+    if (want.kernel) convGrads.unshift([kernel!, bias!]);
     if (i === lowest) {
       if (options.inputGrad) inputGrad = tf.reshape(input!, [n, -1]) as tfjs.Tensor2D;
       break;
@@ -134,23 +140,6 @@ export function cnnForwardBackward(
     grad = input!;
   }
   return { ...dense, grads: [...convGrads.flat(), ...dense.grads], inputGrad };
-}
-
-/** A pooled block's trace as the heap kernel reads it. */
-function pooledBlock(trace: BlockTrace, dPooled: tfjs.Tensor4D, w: ConvWeights): PooledBlock {
-  const [k] = w.kernel.shape;
-  const [, height, width] = trace.input.shape;
-  return {
-    input: trace.input,
-    z: trace.z!,
-    pooled: trace.pooled!,
-    dPooled,
-    kernel: w.kernel,
-    stride: w.stride,
-    pool: w.pool,
-    top: samePadding(height, k, w.stride)[0],
-    left: samePadding(width, k, w.stride)[0],
-  };
 }
 
 /**
@@ -164,10 +153,12 @@ function denseConvGrads(
   dPooled: tfjs.Tensor4D,
   w: ConvWeights,
   want: { readonly kernel: boolean; readonly input: boolean },
-): { kernel: tfjs.Tensor4D | null; input: tfjs.Tensor4D | null } {
+): { kernel: tfjs.Tensor4D | null; bias: tfjs.Tensor1D | null; input: tfjs.Tensor4D | null } {
   const dz = trace.z !== null ? maxPoolGrad(tf, dPooled, trace.z, trace.pooled!, w.pool) : dPooled;
   return {
     kernel: want.kernel ? kernelGrad(tf, trace.input, dz, w) : null,
+    // Pooling routes each gradient to exactly one position: the bias gradient is the pooled sum.
+    bias: want.kernel ? (tf.sum(dPooled, [0, 1, 2]) as tfjs.Tensor1D) : null,
     input: want.input ? inputGradOf(tf, dz, w, trace.input.shape) : null,
   };
 }
@@ -240,13 +231,6 @@ export function poolGradient(
     }
   }
   return dx;
-}
-
-/** 'same' padding of one spatial axis as TensorFlow computes it: [before, after]. */
-function samePadding(size: number, kernel: number, stride: number): [number, number] {
-  const out = Math.ceil(size / stride);
-  const total = Math.max((out - 1) * stride + kernel - size, 0);
-  return [Math.floor(total / 2), total - Math.floor(total / 2)];
 }
 
 /**
