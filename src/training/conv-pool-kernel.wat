@@ -10,9 +10,9 @@
   ;; keeps the window's four outputs in registers and writes only their max and which one it was;
   ;; the backward pass walks the pooled gradient to those positions.
   ;;
-  ;; Shapes: xp [n, hp, wp, c] the block's input zero-padded ('same'), w [k, k, c, f] the kernel,
-  ;; wt [f, k, k, c] the kernel filters first, out / dp [n, ph, pw, f] the pooled output and its
-  ;; gradient, idx [n, ph, pw, f] bytes: the window position (row-major) of each max.
+  ;; Shapes: xp [n, hp, wp, c] the block's input zero-padded ('same', with 4 floats of slack after),
+  ;; w [k, k, c, f] the kernel, out / dp [n, ph, pw, f] the pooled output and its gradient,
+  ;; idx [n, ph, pw, f] bytes: the window position (row-major) of each max.
 
   ;; Forward, 2 x 2 pooling, f a multiple of 8: out = max over the window of (bias + conv), relu
   ;; applied when `relu` is 1 (max then relu equals relu then max); idx its first max.
@@ -180,26 +180,37 @@
 
   ;; Backward: for each nonzero dp[n, i, j, f] (and, with `out` given, a positive relu output) its
   ;; window's max at idx gets it, so g x the padded input's k x k x c patch under that conv output
-  ;; goes to dwt[f], g to dbias[f] and g x wt[f] to the padded input gradient dxp's patch (each
-  ;; output 0: not wanted). Outputs are zeroed first. A quarter of the dense work for 2 x 2 pooling,
-  ;; less where relu's gradient is zero. A patch row (k x c floats) is contiguous in xp, wt and dxp.
+  ;; goes to the kernel gradient of filter f, g to dbias[f] and g x filter f to the padded input
+  ;; gradient dxp's patch (dw, dbias, dxp 0: not wanted; each written whole). A quarter of the
+  ;; dense work for 2 x 2 pooling, less where relu's gradient is zero.
+  ;; A patch row (k x c floats) is contiguous in xp and dxp; the filters are first repacked filter
+  ;; by filter into wt, and the kernel gradient summed in dwt, as [f, k, rowPad] with each row padded
+  ;; to whole vectors (rowPad: k x c rounded up to 4), so every patch row is whole SIMD lanes with no
+  ;; scalar tail (measured: the first block, c = 1, spent most of its backward time in 3-float tails).
+  ;; The lanes past a patch row read the next pixels of xp (so xp and dxp need 3 floats of slack at
+  ;; their end): in dwt they land in the padding, discarded; in dxp they add g x wt's zero padding.
+  ;; w [k, k, c, f] is read to build wt, dw [k, k, c, f] written from dwt at the end.
   (func (export "pooledConvGrad")
-        (param $xp i32) (param $idx i32) (param $dp i32) (param $out i32) (param $wt i32)
-        (param $dwt i32) (param $dbias i32) (param $dxp i32)
+        (param $xp i32) (param $idx i32) (param $dp i32) (param $out i32) (param $w i32) (param $wt i32)
+        (param $dwt i32) (param $dw i32) (param $dbias i32) (param $dxp i32)
         (param $n i32) (param $hp i32) (param $wp i32) (param $c i32) (param $ph i32) (param $pw i32) (param $f i32)
         (param $k i32) (param $s i32) (param $pool i32)
     (local $b i32) (local $pi i32) (local $pj i32) (local $ff i32) (local $o i32) (local $g f32) (local $gv v128)
-    (local $q i32) (local $cb i32) (local $rowBytes i32) (local $row4 i32) (local $base i32) (local $a i32)
-    (local $xo i32) (local $wo i32)
+    (local $q i32) (local $cb i32) (local $rowBytes i32) (local $padBytes i32) (local $base i32) (local $a i32)
+    (local $xo i32) (local $wo i32) (local $i i32) (local $xRow i32)
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
     (local.set $rowBytes (i32.mul (local.get $k) (local.get $cb)))
-    (local.set $row4 (i32.and (local.get $rowBytes) (i32.const -16)))
+    (local.set $padBytes (i32.and (i32.add (local.get $rowBytes) (i32.const 12)) (i32.const -16)))
+    (local.set $xRow (i32.mul (local.get $wp) (local.get $cb)))
     (if (local.get $dwt)
-      (then (call $zero (local.get $dwt) (i32.mul (i32.mul (local.get $f) (local.get $k)) (local.get $rowBytes)))))
+      (then (call $zero (local.get $dwt) (i32.mul (i32.mul (local.get $f) (local.get $k)) (local.get $padBytes)))))
     (if (local.get $dbias)
       (then (call $zero (local.get $dbias) (i32.shl (local.get $f) (i32.const 2)))))
     (if (local.get $dxp)
-      (then (call $zero (local.get $dxp) (i32.mul (i32.mul (local.get $n) (i32.mul (local.get $hp) (local.get $wp))) (local.get $cb)))))
+      (then
+        (call $zero (local.get $dxp) (i32.add (i32.mul (i32.mul (local.get $n) (i32.mul (local.get $hp) (local.get $wp))) (local.get $cb)) (i32.const 16)))
+        (call $zero (local.get $wt) (i32.mul (i32.mul (local.get $f) (local.get $k)) (local.get $padBytes)))
+        (call $repack (local.get $w) (local.get $wt) (local.get $k) (local.get $c) (local.get $f) (local.get $padBytes) (i32.const 1))))
     (block $bDone (loop $bLoop
       (br_if $bDone (i32.ge_u (local.get $b) (local.get $n)))
       (local.set $pi (i32.const 0))
@@ -227,17 +238,26 @@
                 (i32.mul (i32.add (i32.mul (local.get $b) (local.get $hp))
                   (i32.mul (local.get $s) (i32.add (i32.mul (local.get $pi) (local.get $pool)) (i32.div_u (local.get $q) (local.get $pool))))) (local.get $wp))
                 (i32.mul (local.get $s) (i32.add (i32.mul (local.get $pj) (local.get $pool)) (i32.rem_u (local.get $q) (local.get $pool)))))))
+              (local.set $wo (i32.mul (i32.mul (local.get $ff) (local.get $k)) (local.get $padBytes)))
               (local.set $a (i32.const 0))
               (block $aDone (loop $aLoop
                 (br_if $aDone (i32.ge_u (local.get $a) (local.get $k)))
-                (local.set $xo (i32.add (local.get $base) (i32.mul (i32.mul (local.get $a) (local.get $wp)) (local.get $cb))))
-                (local.set $wo (i32.mul (i32.add (i32.mul (local.get $ff) (local.get $k)) (local.get $a)) (local.get $rowBytes)))
-                (if (local.get $dwt)
-                  (then (call $axpy (i32.add (local.get $dwt) (local.get $wo)) (i32.add (local.get $xp) (local.get $xo))
-                    (local.get $gv) (local.get $g) (local.get $row4) (local.get $rowBytes))))
-                (if (local.get $dxp)
-                  (then (call $axpy (i32.add (local.get $dxp) (local.get $xo)) (i32.add (local.get $wt) (local.get $wo))
-                    (local.get $gv) (local.get $g) (local.get $row4) (local.get $rowBytes))))
+                (local.set $xo (local.get $base))
+                (local.set $i (i32.const 0))
+                (block $iDone (loop $iLoop
+                  (br_if $iDone (i32.ge_u (local.get $i) (local.get $padBytes)))
+                  (if (local.get $dwt)
+                    (then (v128.store (i32.add (local.get $dwt) (i32.add (local.get $wo) (local.get $i)))
+                      (f32x4.add (v128.load (i32.add (local.get $dwt) (i32.add (local.get $wo) (local.get $i))))
+                                 (f32x4.mul (local.get $gv) (v128.load (i32.add (local.get $xp) (i32.add (local.get $xo) (local.get $i)))))))))
+                  (if (local.get $dxp)
+                    (then (v128.store (i32.add (local.get $dxp) (i32.add (local.get $xo) (local.get $i)))
+                      (f32x4.add (v128.load (i32.add (local.get $dxp) (i32.add (local.get $xo) (local.get $i))))
+                                 (f32x4.mul (local.get $gv) (v128.load (i32.add (local.get $wt) (i32.add (local.get $wo) (local.get $i)))))))))
+                  (local.set $i (i32.add (local.get $i) (i32.const 16)))
+                  (br $iLoop)))
+                (local.set $base (i32.add (local.get $base) (local.get $xRow)))
+                (local.set $wo (i32.add (local.get $wo) (local.get $padBytes)))
                 (local.set $a (i32.add (local.get $a) (i32.const 1)))
                 (br $aLoop))))
             (local.set $o (i32.add (local.get $o) (i32.const 1)))
@@ -248,7 +268,35 @@
         (local.set $pi (i32.add (local.get $pi) (i32.const 1)))
         (br $piLoop)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
-      (br $bLoop))))
+      (br $bLoop)))
+    (if (local.get $dwt)
+      (then (call $repack (local.get $dw) (local.get $dwt) (local.get $k) (local.get $c) (local.get $f) (local.get $padBytes) (i32.const 0)))))
+
+  ;; Between [k, k, c, f] at w and [f, k, rowPad] at p (rows padBytes long): toPadded 1 copies w
+  ;; into p, 0 copies p back into w (the padding untouched either way).
+  (func $repack (param $w i32) (param $p i32) (param $k i32) (param $c i32) (param $f i32) (param $padBytes i32) (param $toPadded i32)
+    (local $ff i32) (local $a i32) (local $j i32) (local $rowLen i32) (local $wi i32) (local $pi i32)
+    (local.set $rowLen (i32.mul (local.get $k) (local.get $c)))
+    (block $fDone (loop $fLoop
+      (br_if $fDone (i32.ge_u (local.get $ff) (local.get $f)))
+      (local.set $a (i32.const 0))
+      (block $aDone (loop $aLoop
+        (br_if $aDone (i32.ge_u (local.get $a) (local.get $k)))
+        (local.set $j (i32.const 0))
+        (block $jDone (loop $jLoop
+          (br_if $jDone (i32.ge_u (local.get $j) (local.get $rowLen)))
+          ;; w[(a k c + j) f + ff]; p at (ff k + a) padBytes + 4 j.
+          (local.set $wi (i32.add (local.get $w) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $a) (local.get $rowLen)) (local.get $j)) (local.get $f)) (local.get $ff)) (i32.const 2))))
+          (local.set $pi (i32.add (local.get $p) (i32.add (i32.mul (i32.add (i32.mul (local.get $ff) (local.get $k)) (local.get $a)) (local.get $padBytes)) (i32.shl (local.get $j) (i32.const 2)))))
+          (if (local.get $toPadded)
+            (then (f32.store (local.get $pi) (f32.load (local.get $wi))))
+            (else (f32.store (local.get $wi) (f32.load (local.get $pi)))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $jLoop)))
+        (local.set $a (i32.add (local.get $a) (i32.const 1)))
+        (br $aLoop)))
+      (local.set $ff (i32.add (local.get $ff) (i32.const 1)))
+      (br $fLoop))))
 
   ;; xp [n, hp, wp, c] = x [n, h, w, c] zero-padded by top rows and left columns (and what is left over).
   (func (export "pad")
@@ -256,7 +304,8 @@
         (param $hp i32) (param $wp i32) (param $top i32) (param $left i32)
     (local $b i32) (local $i i32) (local $rowBytes i32)
     (local.set $rowBytes (i32.shl (i32.mul (local.get $w) (local.get $c)) (i32.const 2)))
-    (call $zero (local.get $xp) (i32.shl (i32.mul (i32.mul (local.get $n) (local.get $hp)) (i32.mul (local.get $wp) (local.get $c))) (i32.const 2)))
+    ;; With 4 floats of slack after the image, zeroed too (pooledConvGrad reads whole vectors).
+    (call $zero (local.get $xp) (i32.add (i32.shl (i32.mul (i32.mul (local.get $n) (local.get $hp)) (i32.mul (local.get $wp) (local.get $c))) (i32.const 2)) (i32.const 16)))
     (block $bDone (loop $bLoop
       (br_if $bDone (i32.ge_u (local.get $b) (local.get $n)))
       (local.set $i (i32.const 0))
@@ -290,24 +339,6 @@
         (br $iLoop)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $bLoop))))
-
-  ;; y[0..cb) += g x[0..cb) over byte offsets: c4 bytes four lanes at a time, then one by one.
-  (func $axpy (param $y i32) (param $x i32) (param $gv v128) (param $g f32) (param $c4 i32) (param $cb i32)
-    (local $i i32)
-    (block $done4 (loop $l4
-      (br_if $done4 (i32.ge_u (local.get $i) (local.get $c4)))
-      (v128.store (i32.add (local.get $y) (local.get $i))
-        (f32x4.add (v128.load (i32.add (local.get $y) (local.get $i)))
-                   (f32x4.mul (local.get $gv) (v128.load (i32.add (local.get $x) (local.get $i))))))
-      (local.set $i (i32.add (local.get $i) (i32.const 16)))
-      (br $l4)))
-    (block $done (loop $l1
-      (br_if $done (i32.ge_u (local.get $i) (local.get $cb)))
-      (f32.store (i32.add (local.get $y) (local.get $i))
-        (f32.add (f32.load (i32.add (local.get $y) (local.get $i)))
-                 (f32.mul (local.get $g) (f32.load (i32.add (local.get $x) (local.get $i))))))
-      (local.set $i (i32.add (local.get $i) (i32.const 4)))
-      (br $l1))))
 
   ;; `bytes` zero bytes at p.
   (func $zero (param $p i32) (param $bytes i32)
