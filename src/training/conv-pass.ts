@@ -11,12 +11,19 @@
 // the pooling (it is monotone, so max-then-activate equals activate-then-max exactly), so its
 // gradient is taken on the pooled, 4x smaller tensor. The pass is checked against tfjs autodiff (on
 // the cpu backend) in the tests.
+//
+// On wasm, max-pooled blocks run forward and backward on the SIMD kernels of conv-pool-kernel.ts
+// (in tfjs's heap: no conv output the size of the image, gradients only where the pool routes
+// them) and the Dense layers' products on heap-dense.ts; the convolutions above serve the blocks
+// without pooling and every block on other backends. Measured on the benchmark's CNN: see
+// docs/benchmarks.md, 2026-12-07.
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Activation } from '../spec/study.js';
-import { activate } from './dense.js';
-import { activationGrad, forwardBackward, forwardLogits, type LayerWeights, type LoopConstants, type PassOptions, type PassResult, type PassTargets } from './forward-backward.js';
 import { wasmInternals, type WasmBackendInternals } from './adam-kernel.js';
 import { heapBlockBackward, heapBlockForward, samePadding, type HeapTrace } from './conv-pool-kernel.js';
+import { activate } from './dense.js';
+import { activationGrad, forwardBackward, forwardLogits, type LayerWeights, type LoopConstants, type PassOptions, type PassResult, type PassTargets } from './forward-backward.js';
+import { heapDenseProducts } from './heap-dense.js';
 import type { Tf } from './types.js';
 
 /** The weights one pass uses for a conv block, and its geometry. */
@@ -118,6 +125,7 @@ export function cnnForwardBackward(
   const dense = forwardBackward(tf, weights.dense, weights.activation, flat, targets, masks, constants, {
     ...options,
     inputGrad: needConv,
+    ...(heap !== null ? { products: heapDenseProducts(tf, heap) } : {}),
   });
   if (!needConv) return { ...dense, inputGrad: null };
   const convGrads: tfjs.Tensor[][] = [];
