@@ -9,18 +9,9 @@ import type { Activation } from '../spec/study.js';
 import { heapOffset, type WasmBackendInternals } from './adam-kernel.js';
 import { activate } from './dense.js';
 import type { DenseProducts, LayerWeights } from './forward-backward.js';
+import { heapInstance, heapTensor } from './heap-kernel.js';
 import { STACK_KERNEL_WASM } from './stack-kernel.js';
 import type { Tf } from './types.js';
-
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-interface WasmApi {
-  readonly Module: new (bytes: Uint8Array) => object;
-  readonly Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-}
-// Reflect.get: the global exists in every Node and browser tfjs runs in; the lib has no type for it.
-const WebAssemblyApi: WasmApi = Reflect.get(globalThis, 'WebAssembly');
 
 /** stack-kernel.wat's exports used here (byte offsets; see the .wat). */
 interface GemmKernels {
@@ -28,29 +19,11 @@ interface GemmKernels {
   transpose(src: number, dst: number, rows: number, cols: number): void;
 }
 
-const instances = new WeakMap<WasmMemory, GemmKernels>();
-
-function kernels(backend: WasmBackendInternals): GemmKernels {
-  const memory = backend.wasm.asm.memory;
-  let found = instances.get(memory);
-  if (found === undefined) {
-    const module = new WebAssemblyApi.Module(Buffer.from(STACK_KERNEL_WASM, 'base64'));
-    found = new WebAssemblyApi.Instance(module, { env: { memory } }).exports as unknown as GemmKernels;
-    instances.set(memory, found);
-  }
-  return found;
-}
-
-interface OutputMaker {
-  makeOutput(shape: number[], dtype: 'float32'): tfjs.TensorInfo;
-}
-
 /** The products on `backend`'s heap; each output a new tensor there. Call inside tf.tidy. */
 export function heapDenseProducts(tf: Tf, backend: WasmBackendInternals): DenseProducts {
-  const k = kernels(backend);
+  const k = heapInstance<GemmKernels>(backend, STACK_KERNEL_WASM);
   const at = (t: tfjs.Tensor) => heapOffset(backend, t);
-  const output = (shape: [number, number]) =>
-    tf.engine().makeTensorFromTensorInfo((backend as unknown as OutputMaker).makeOutput(shape, 'float32')) as tfjs.Tensor2D;
+  const output = (shape: [number, number]) => heapTensor<tfjs.Tensor2D>(tf, backend, shape);
   return {
     forward(x: tfjs.Tensor2D, w: LayerWeights, activation: Activation | null): tfjs.Tensor2D {
       const [m, inner] = x.shape;
