@@ -135,6 +135,7 @@ export function cnnForwardBackward(
     const w = weights.conv[i]!;
     const trace = traces[i]!;
     // Through the activation (on the pooled tensor), then the pooling (to the max of each window).
+    // On the heap kernels both are taken in the kernel (relu) or just before it.
     const want = { kernel: weightGrads && w.trainable, input: i > lowest || options.inputGrad === true };
     const { kernel, bias, input } =
       trace.heap !== null
@@ -265,7 +266,8 @@ function kernelGrad(tf: Tf, x: tfjs.Tensor4D, dz: tfjs.Tensor4D, w: ConvWeights)
  * Patch sizes (k x k x in channels) up to which the kernel gradient is one matMul of the transposed
  * im2col matrix, built in JavaScript, by the output gradient: for the first block of grayscale
  * images (3 x 3 x 1 = 9) the swapped-axes convolution is a 28 x 28 filter over 32 channels, and this
- * costs about 12% less of the whole step (measured interleaved on the benchmark's CNN, wasm); for
+ * costs about 12% less of the whole step (measured interleaved on the benchmark's CNN, wasm, before
+ * pooled blocks moved to the heap kernels: it now serves unpooled blocks and the cpu backend); for
  * the second block (3 x 3 x 16 = 144) the matrix is too large to build and the convolution wins.
  */
 const IM2COL_MAX_PATCH = 27;
