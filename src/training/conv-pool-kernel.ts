@@ -7,7 +7,6 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Activation } from '../spec/study.js';
 import { heapOffset, type WasmBackendInternals } from './adam-kernel.js';
-import type { ConvWeights } from './conv-pass.js';
 import { activate } from './dense.js';
 import { activationGrad, type LoopConstants } from './forward-backward.js';
 import { heapInstance, heapTensor } from './heap-kernel.js';
@@ -29,6 +28,15 @@ interface ConvPoolKernels {
 }
 
 const kernels = (backend: WasmBackendInternals) => heapInstance<ConvPoolKernels>(backend, CONV_POOL_KERNEL_WASM);
+
+/** What the kernels read of a block's weights (conv-pass.ts's ConvWeights has these and more). */
+export interface BlockWeights {
+  /** [k, k, in channels, filters]. */
+  readonly kernel: tfjs.Tensor4D;
+  readonly bias: tfjs.Tensor1D;
+  readonly stride: number;
+  readonly pool: number;
+}
 
 /** Floats after a padded input (and its gradient): pooledConvGrad's whole vectors read up to 3 past a row. */
 const SLACK = 4;
@@ -60,7 +68,7 @@ export interface HeapTrace {
  * the filters are a multiple of 8 (relu fused too); otherwise XNNPACK's convolution and max pool,
  * then the window positions of the maxima. Call inside tf.tidy.
  */
-export function heapBlockForward(tf: Tf, backend: WasmBackendInternals, x: tfjs.Tensor4D, w: ConvWeights, activation: Activation): HeapTrace {
+export function heapBlockForward(tf: Tf, backend: WasmBackendInternals, x: tfjs.Tensor4D, w: BlockWeights, activation: Activation): HeapTrace {
   const k = kernels(backend);
   const at = (t: tfjs.Tensor) => heapOffset(backend, t);
   const [n, h, width, c] = x.shape;
@@ -101,7 +109,7 @@ export function heapBlockBackward(
   backend: WasmBackendInternals,
   trace: HeapTrace,
   grad: tfjs.Tensor4D,
-  w: ConvWeights,
+  w: BlockWeights,
   activation: Activation,
   constants: LoopConstants,
   want: { readonly kernel: boolean; readonly input: boolean },
