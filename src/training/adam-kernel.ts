@@ -24,7 +24,7 @@ interface WasmApi {
 const WebAssemblyApi: WasmApi = Reflect.get(globalThis, 'WebAssembly');
 
 /** What the kernel needs of the tfjs wasm backend: its memory and where each tensor lives in it. */
-interface WasmBackendInternals {
+export interface WasmBackendInternals {
   readonly wasm: {
     readonly asm: { readonly memory: WasmMemory };
     readonly tfjs: { registerTensor(id: number, size: number, memoryOffset: number): void; disposeData(id: number): void };

@@ -11,10 +11,19 @@
 // the pooling (it is monotone, so max-then-activate equals activate-then-max exactly), so its
 // gradient is taken on the pooled, 4x smaller tensor. The pass is checked against tfjs autodiff (on
 // the cpu backend) in the tests.
+//
+// On wasm, max-pooled blocks run forward and backward on the SIMD kernels of conv-pool-kernel.ts
+// (in tfjs's heap: no conv output the size of the image, gradients only where the pool routes
+// them) and the Dense layers' products on heap-dense.ts; the convolutions above serve the blocks
+// without pooling and every block on other backends. Measured on the benchmark's CNN: see
+// docs/benchmarks.md, 2026-12-07.
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Activation } from '../spec/study.js';
+import { wasmInternals, type WasmBackendInternals } from './adam-kernel.js';
+import { heapBlockBackward, heapBlockForward, samePadding, type HeapTrace } from './conv-pool-kernel.js';
 import { activate } from './dense.js';
 import { activationGrad, forwardBackward, forwardLogits, type LayerWeights, type LoopConstants, type PassOptions, type PassResult, type PassTargets } from './forward-backward.js';
+import { heapDenseProducts } from './heap-dense.js';
 import type { Tf } from './types.js';
 
 /** The weights one pass uses for a conv block, and its geometry. */
@@ -39,6 +48,8 @@ export interface CnnWeights {
 
 /** What the backward pass of one block needs from its forward pass. */
 interface BlockTrace {
+  /** A pooled block run by the heap kernels (wasm): what their backward pass reads; null otherwise. */
+  readonly heap: HeapTrace | null;
   readonly input: tfjs.Tensor4D;
   /** The convolution's output (with bias, before pooling and activation); null without pooling. */
   readonly z: tfjs.Tensor4D | null;
@@ -48,24 +59,32 @@ interface BlockTrace {
   readonly output: tfjs.Tensor4D;
 }
 
-/** One block forward; `trace` records what its backward pass needs. Call inside tf.tidy. */
-function blockForward(tf: Tf, x: tfjs.Tensor4D, w: ConvWeights, activation: Activation): BlockTrace {
+/**
+ * One block forward; `trace` records what its backward pass needs. On wasm (`heap` non-null) a
+ * pooled block runs on the heap kernels of conv-pool-kernel.ts. Call inside tf.tidy.
+ */
+function blockForward(tf: Tf, x: tfjs.Tensor4D, w: ConvWeights, activation: Activation, heap: WasmBackendInternals | null): BlockTrace {
+  if (w.pool > 1 && heap !== null) {
+    const trace = heapBlockForward(tf, heap, x, w, activation);
+    return { heap: trace, input: x, z: null, pooled: null, output: trace.output };
+  }
   if (w.pool > 1) {
     const z = tf.fused.conv2d({ x, filter: w.kernel, strides: w.stride, pad: 'same', bias: w.bias }) as tfjs.Tensor4D;
     const pooled = tf.maxPool(z, w.pool, w.pool, 'valid');
-    return { input: x, z, pooled, output: activate(tf, activation, pooled) };
+    return { heap: null, input: x, z, pooled, output: activate(tf, activation, pooled) };
   }
   const output =
     activation === 'tanh'
       ? tf.tanh(tf.fused.conv2d({ x, filter: w.kernel, strides: w.stride, pad: 'same', bias: w.bias }) as tfjs.Tensor4D)
       : (tf.fused.conv2d({ x, filter: w.kernel, strides: w.stride, pad: 'same', bias: w.bias, activation }) as tfjs.Tensor4D);
-  return { input: x, z: null, pooled: null, output };
+  return { heap: null, input: x, z: null, pooled: null, output };
 }
 
 /** The conv blocks' output, flattened to rows (what the first Dense layer reads). Call inside tf.tidy. */
 export function convFeatures(tf: Tf, weights: CnnWeights, x: tfjs.Tensor2D): tfjs.Tensor2D {
+  const heap = wasmInternals(tf);
   let h = tf.reshape(x, [x.shape[0], ...weights.inputShape]) as tfjs.Tensor4D;
-  for (const w of weights.conv) h = blockForward(tf, h, w, weights.activation).output;
+  for (const w of weights.conv) h = blockForward(tf, h, w, weights.activation, heap).output;
   return tf.reshape(h, [x.shape[0], -1]) as tfjs.Tensor2D;
 }
 
@@ -94,9 +113,10 @@ export function cnnForwardBackward(
   const lowestTrainable = weightGrads ? weights.conv.findIndex((w) => w.trainable) : -1;
   const lowest = options.inputGrad ? 0 : lowestTrainable;
   const traces: BlockTrace[] = [];
+  const heap = wasmInternals(tf);
   let h = tf.reshape(x, [n, ...weights.inputShape]) as tfjs.Tensor4D;
   for (const w of weights.conv) {
-    const trace = blockForward(tf, h, w, weights.activation);
+    const trace = blockForward(tf, h, w, weights.activation, heap);
     traces.push(trace);
     h = trace.output;
   }
@@ -105,6 +125,7 @@ export function cnnForwardBackward(
   const dense = forwardBackward(tf, weights.dense, weights.activation, flat, targets, masks, constants, {
     ...options,
     inputGrad: needConv,
+    ...(heap !== null ? { products: heapDenseProducts(tf, heap) } : {}),
   });
   if (!needConv) return { ...dense, inputGrad: null };
   const convGrads: tfjs.Tensor[][] = [];
@@ -114,19 +135,41 @@ export function cnnForwardBackward(
     const w = weights.conv[i]!;
     const trace = traces[i]!;
     // Through the activation (on the pooled tensor), then the pooling (to the max of each window).
-    const dPooled = activationGrad(tf, grad, trace.output, weights.activation, constants);
-    const dz = trace.z !== null ? maxPoolGrad(tf, dPooled, trace.z, trace.pooled!, w.pool) : dPooled;
-    if (weightGrads && w.trainable) {
-      // Pooling routes each gradient to exactly one position: the bias gradient is the pooled sum.
-      convGrads.unshift([kernelGrad(tf, trace.input, dz, w), tf.sum(dPooled, [0, 1, 2])]);
-    }
+    // On the heap kernels both are taken in the kernel (relu) or just before it.
+    const want = { kernel: weightGrads && w.trainable, input: i > lowest || options.inputGrad === true };
+    const { kernel, bias, input } =
+      trace.heap !== null
+        ? heapBlockBackward(tf, heap!, trace.heap, grad, w, weights.activation, constants, want)
+        : denseConvGrads(tf, trace, activationGrad(tf, grad, trace.output, weights.activation, constants), w, want);
+    if (want.kernel) convGrads.unshift([kernel!, bias!]);
     if (i === lowest) {
-      if (options.inputGrad) inputGrad = tf.reshape(inputGradOf(tf, dz, w, trace.input.shape), [n, -1]) as tfjs.Tensor2D;
+      if (options.inputGrad) inputGrad = tf.reshape(input!, [n, -1]) as tfjs.Tensor2D;
       break;
     }
-    grad = inputGradOf(tf, dz, w, trace.input.shape);
+    grad = input!;
   }
   return { ...dense, grads: [...convGrads.flat(), ...dense.grads], inputGrad };
+}
+
+/**
+ * A block's kernel and input gradients through the dense conv output gradient (the pooling's
+ * gradient built in full, then forward convolutions): blocks without pooling, and every block off
+ * wasm (the cpu backend of the tests).
+ */
+function denseConvGrads(
+  tf: Tf,
+  trace: BlockTrace,
+  dPooled: tfjs.Tensor4D,
+  w: ConvWeights,
+  want: { readonly kernel: boolean; readonly input: boolean },
+): { kernel: tfjs.Tensor4D | null; bias: tfjs.Tensor1D | null; input: tfjs.Tensor4D | null } {
+  const dz = trace.z !== null ? maxPoolGrad(tf, dPooled, trace.z, trace.pooled!, w.pool) : dPooled;
+  return {
+    kernel: want.kernel ? kernelGrad(tf, trace.input, dz, w) : null,
+    // Pooling routes each gradient to exactly one position: the bias gradient is the pooled sum.
+    bias: want.kernel ? (tf.sum(dPooled, [0, 1, 2]) as tfjs.Tensor1D) : null,
+    input: want.input ? inputGradOf(tf, dz, w, trace.input.shape) : null,
+  };
 }
 
 /**
@@ -199,13 +242,6 @@ export function poolGradient(
   return dx;
 }
 
-/** 'same' padding of one spatial axis as TensorFlow computes it: [before, after]. */
-function samePadding(size: number, kernel: number, stride: number): [number, number] {
-  const out = Math.ceil(size / stride);
-  const total = Math.max((out - 1) * stride + kernel - size, 0);
-  return [Math.floor(total / 2), total - Math.floor(total / 2)];
-}
-
 /**
  * dLoss/dKernel of a 'same' convolution: dW[a, b, c, f] = sum over n, i, j of
  * xpad[n, i*s + a, j*s + b, c] dz[n, i, j, f], computed as one convolution of the padded input with
@@ -230,7 +266,8 @@ function kernelGrad(tf: Tf, x: tfjs.Tensor4D, dz: tfjs.Tensor4D, w: ConvWeights)
  * Patch sizes (k x k x in channels) up to which the kernel gradient is one matMul of the transposed
  * im2col matrix, built in JavaScript, by the output gradient: for the first block of grayscale
  * images (3 x 3 x 1 = 9) the swapped-axes convolution is a 28 x 28 filter over 32 channels, and this
- * costs about 12% less of the whole step (measured interleaved on the benchmark's CNN, wasm); for
+ * costs about 12% less of the whole step (measured interleaved on the benchmark's CNN, wasm, before
+ * pooled blocks moved to the heap kernels: it now serves unpooled blocks and the cpu backend); for
  * the second block (3 x 3 x 16 = 144) the matrix is too large to build and the convolution wins.
  */
 const IM2COL_MAX_PATCH = 27;

@@ -57,6 +57,27 @@ export interface PassOptions {
   readonly taskRows?: readonly number[];
   /** An extra loss on the head's inputs: its gradient there is added to the head's (domain adaptation). */
   readonly featureGradient?: FeatureGradient | null;
+  /** The layers' matrix products (default: tfjs ops); the CNN's on wasm: heap-dense.ts. */
+  readonly products?: DenseProducts;
+}
+
+/** A Dense layer's three matrix products in a pass. Each is called inside the pass's tf.tidy. */
+export interface DenseProducts {
+  /** x W + b, then the activation (null: none). */
+  forward(x: tfjs.Tensor2D, w: LayerWeights, activation: Activation | null): tfjs.Tensor2D;
+  /** The kernel's gradient x^T delta. */
+  kernelGrad(x: tfjs.Tensor2D, delta: tfjs.Tensor2D): tfjs.Tensor2D;
+  /** The input's gradient delta W^T. */
+  inputGrad(delta: tfjs.Tensor2D, kernel: tfjs.Tensor2D): tfjs.Tensor2D;
+}
+
+/** The products as tfjs ops (explicit transposes: matMul's transpose flags are far slower on wasm). */
+function tfjsProducts(tf: Tf): DenseProducts {
+  return {
+    forward: (x, w, activation) => denseForward(tf, x, w, activation),
+    kernelGrad: (x, delta) => tf.matMul(tf.transpose(x), delta),
+    inputGrad: (delta, kernel) => tf.matMul(delta, tf.transpose(kernel)),
+  };
 }
 
 export interface PassResult {
@@ -92,6 +113,7 @@ export function forwardBackward(
   const lowestTrainable = weightGrads ? layers.findIndex((w) => w.trainable) : -1;
   const lowest = options.inputGrad ? 0 : lowestTrainable;
   const n = x.shape[0];
+  const products = options.products ?? tfjsProducts(tf);
   // inputs[i] is what layer i consumed; outputs[i] its activation before dropout.
   const inputs: tfjs.Tensor2D[] = [];
   const outputs: tfjs.Tensor2D[] = [];
@@ -99,7 +121,7 @@ export function forwardBackward(
   let h = x;
   layers.forEach((w, i) => {
     inputs.push(h);
-    const a = denseForward(tf, h, w, i === last ? null : activation);
+    const a = products.forward(h, w, i === last ? null : activation);
     outputs.push(a);
     const mask = masks[i];
     const maskTensor = mask ? tf.tensor2d(mask, a.shape) : null;
@@ -129,16 +151,13 @@ export function forwardBackward(
   const bottom = options.taskRows ? Math.min(lowest, normLayer) : lowest;
   for (let i = last; i >= bottom; i--) {
     const w = layers[i]!;
-    if (weightGrads && w.trainable) {
-      // Explicit transposes: matMul's transpose flags are far slower on wasm.
-      grads.unshift([tf.matMul(tf.transpose(inputs[i]!), delta), tf.sum(delta, 0)]);
-    }
+    if (weightGrads && w.trainable) grads.unshift([products.kernelGrad(inputs[i]!, delta), tf.sum(delta, 0)]);
     if (options.taskRows && i === normLayer) taskGradNorms = taskNorms(tf, inputs[i]!, delta, options.taskRows);
     if (i === bottom) {
-      if (options.inputGrad) inputGrad = tf.matMul(delta, tf.transpose(w.kernel)) as tfjs.Tensor2D;
+      if (options.inputGrad) inputGrad = products.inputGrad(delta, w.kernel);
       break;
     }
-    let back: tfjs.Tensor2D = tf.matMul(delta, tf.transpose(w.kernel));
+    let back: tfjs.Tensor2D = products.inputGrad(delta, w.kernel);
     if (i === last && options.featureGradient) back = tf.add(back, options.featureGradient(tf, inputs[i]!));
     const mask = maskTensors[i - 1];
     if (mask) back = tf.mul(back, mask);

@@ -4,8 +4,13 @@
 // conv2d), the reference on the cpu backend.
 import { afterAll, describe, expect, it } from 'vitest';
 import type * as tfjs from '@tensorflow/tfjs';
+import type { Dataset } from '../../src/data/types.js';
 import type { Activation, CnnSpec } from '../../src/spec/study.js';
+import { assembleConvPoolKernel } from '../../scripts/build-conv-pool-kernel.mjs';
+import { buildModel } from '../../src/training/build-model.js';
 import { buildCnn } from '../../src/training/cnn.js';
+import { trainModel } from '../../src/training/epoch-loop.js';
+import { CONV_POOL_KERNEL_WASM } from '../../src/training/conv-pool-kernel.js';
 import { rowLogLikelihood } from '../../src/training/forward-backward.js';
 import { Rng } from '../../src/util/rng.js';
 import { initBackend, tf } from '../../src/worker/backend.js';
@@ -41,6 +46,16 @@ const CASES: readonly Case[] = [
   { name: 'stride 2 and an even kernel, elu, no hidden layer', spec: cnn([8, 8, 1], [{ filters: 3, kernel: 4, stride: 2, pool: 1 }, { filters: 4, kernel: 3, stride: 2, pool: 2 }], [], 'elu') },
   { name: 'flat images (tied maxima), relu', spec: cnn([8, 8, 1], [{ filters: 3, kernel: 3, stride: 1, pool: 2 }, { filters: 4, kernel: 3, stride: 1, pool: 2 }], [6], 'relu'), flat: true },
   { name: '3x3 pooling (the general loop), relu', spec: cnn([9, 9, 1], [{ filters: 3, kernel: 3, stride: 1, pool: 3 }], [5], 'relu'), flat: true },
+  // Filters a multiple of 8 with 2x2 pooling: the fused conv + pool kernel on wasm (the others above
+  // take XNNPACK's convolution and the window-max kernel); odd input channels, sizes the pool does
+  // not divide, stride 2, an even kernel, ties.
+  { name: 'fused conv + pool: 8 and 16 filters, 5 input channels, odd sizes, relu', spec: cnn([11, 9, 5], [{ filters: 8, kernel: 3, stride: 1, pool: 2 }, { filters: 16, kernel: 3, stride: 1, pool: 2 }], [5], 'relu') },
+  { name: 'fused conv + pool: stride 2, an even kernel, tanh', spec: cnn([9, 7, 3], [{ filters: 8, kernel: 3, stride: 2, pool: 2 }, { filters: 8, kernel: 2, stride: 1, pool: 2 }], [4], 'tanh') },
+  { name: 'fused conv + pool: flat images (tied maxima), relu, then no pooling', spec: cnn([8, 8, 1], [{ filters: 8, kernel: 3, stride: 1, pool: 2 }, { filters: 16, kernel: 3, stride: 1, pool: 1 }], [6], 'relu'), flat: true },
+  // With zero biases a tie under relu has no gradient (relu'(0) = 0); under tanh it has one.
+  { name: 'fused conv + pool: flat images (tied maxima), tanh', spec: cnn([8, 8, 1], [{ filters: 8, kernel: 3, stride: 1, pool: 2 }, { filters: 8, kernel: 3, stride: 1, pool: 2 }], [6], 'tanh'), flat: true },
+  { name: 'fused conv + pool: elu, 24 filters, first block frozen', spec: cnn([10, 10, 2], [{ filters: 8, kernel: 3, stride: 1, pool: 2 }, { filters: 24, kernel: 3, stride: 1, pool: 2 }], [], 'elu'), frozen: 1 },
+  { name: '3x3 pooling, flat images (tied maxima), tanh', spec: cnn([9, 9, 1], [{ filters: 3, kernel: 3, stride: 1, pool: 3 }], [5], 'tanh'), flat: true },
   { name: 'sigmoid, first block frozen', spec: cnn([6, 6, 3], [{ filters: 2, kernel: 3, stride: 1, pool: 2 }, { filters: 3, kernel: 3, stride: 1, pool: 1 }], [4], 'sigmoid'), frozen: 1 },
 ];
 
@@ -67,6 +82,38 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
   return m;
 }
+
+describe('the conv + pool kernel', () => {
+  it('is the assembled conv-pool-kernel.wat', async () => {
+    expect(await assembleConvPoolKernel()).toBe(CONV_POOL_KERNEL_WASM);
+  });
+
+  it('trains deterministically on wasm: the same seed twice gives the same weights, bit for bit', async () => {
+    await initBackend('wasm');
+    const spec = cnn([10, 10, 1], [{ filters: 8, kernel: 3, stride: 1, pool: 2 }, { filters: 16, kernel: 3, stride: 1, pool: 2 }], [6], 'relu');
+    const rng = new Rng(3);
+    const rows = 40;
+    const data: Dataset = {
+      rows,
+      cols: 100,
+      numClasses: CLASSES,
+      features: Float32Array.from({ length: rows * 100 }, () => rng.normal()),
+      labels: Int32Array.from({ length: rows }, (_, i) => i % CLASSES),
+    };
+    const run = () => {
+      const model = buildModel(tf, { inputs: 100, numClasses: CLASSES, spec, dropout: 0, seed: 5 });
+      try {
+        trainModel(model, data, { phase: 'target-only training', epochs: 2, batchSize: 16, optimizer: 'adam', learningRate: 0.01, seed: 5, numClasses: CLASSES });
+        return model.snapshot().flatMap((l) => [...l.kernel, ...l.bias]);
+      } finally {
+        model.dispose();
+      }
+    };
+    const [a, b] = [run(), run()];
+    expect(a.length).toBeGreaterThan(0);
+    expect(a.every((v, i) => Object.is(v, b[i]))).toBe(true);
+  });
+});
 
 describe('cnnForwardBackward against tfjs autodiff', () => {
   for (const c of CASES) {
