@@ -15,7 +15,7 @@ import { SqliteStore } from '../src/store/index.js';
 import { PoolExecutor } from '../src/study/pool-executor.js';
 import { runStudy } from '../src/study/run-study.js';
 import { StudyHandle } from '../src/study/study-handle.js';
-import { TpeSampler, type TpeSettings } from '../src/search/samplers/tpe-sampler.js';
+import { DEFAULT_TPE_SETTINGS, TpeSampler, type TpeSettings } from '../src/search/samplers/tpe-sampler.js';
 import type { PriorTrial, TrialSnapshot, WarmStart } from '../src/search/samplers/types.js';
 import { intOption, median } from './ask-tell.js';
 import { optionValue } from './args.js';
@@ -203,13 +203,30 @@ async function digitsPair(seeds: number, trials: number): Promise<DigitsPair> {
   }
 }
 
+/** The warm-start settings given on the command line (the variants measured in docs/benchmarks.md). */
+function warmSettings(args: readonly string[]): Partial<TpeSettings> {
+  const num = (name: string) => (optionValue(args, name) === undefined ? undefined : Number(optionValue(args, name)));
+  const out: { -readonly [K in keyof TpeSettings]?: TpeSettings[K] } = {};
+  const weight = num('warm-weight');
+  const fade = num('warm-fade');
+  const share = num('warm-box-share');
+  const gate = num('warm-box-gate');
+  if (weight !== undefined) out.warmWeight = weight;
+  if (fade !== undefined) out.warmFade = fade;
+  if (share !== undefined) out.warmBoxShare = share;
+  if (gate !== undefined) out.warmBoxGate = gate;
+  const top = num('warm-box-top');
+  const margin = num('warm-box-margin');
+  if (top !== undefined || margin !== undefined) {
+    out.warmBox = { top: top ?? DEFAULT_TPE_SETTINGS.warmBox.top, margin: margin ?? DEFAULT_TPE_SETTINGS.warmBox.margin };
+  }
+  return out;
+}
+
 async function run(args: readonly string[], { log }: BenchContext): Promise<Record<string, unknown>> {
   const trials = intOption(args, 'trials', 100);
   const seeds = Array.from({ length: intOption(args, 'seeds', 10) }, (_, i) => i);
-  const settings: Partial<TpeSettings> = {
-    ...(optionValue(args, 'warm-weight') !== undefined ? { warmWeight: Number(optionValue(args, 'warm-weight')) } : {}),
-    ...(optionValue(args, 'warm-fade') !== undefined ? { warmFade: Number(optionValue(args, 'warm-fade')) } : {}),
-  };
+  const settings = warmSettings(args);
   const started = performance.now();
   const skipPeer = args.includes('--no-optuna');
   const peer = skipPeer
