@@ -75,7 +75,10 @@ export const DEFAULT_TPE_SETTINGS: TpeSettings = Object.freeze({
   parzen: Object.freeze({ priorWeight: 1, bandwidth: 'neighbour', bandwidthFactor: 0.8, magicClip: 100 }),
   warmWeight: 0.5,
   warmFade: 20,
-  warmBoxShare: 0.25,
+  // Off: on the warmstart benchmark, seed by seed against no box (80 seeds), the box was faster as
+  // often as slower on every related pair (docs/benchmarks.md, 2026-12-07). The shape below is the
+  // best measured one, for `--warm-box-share` and for whoever tries again.
+  warmBoxShare: 0,
   warmBox: Object.freeze({ top: 0.2, margin: 0.5 }),
   warmBoxGate: 0.2,
   // Half factored (per-source odds and size), half Hamming kernels around observed subsets (their
