@@ -240,6 +240,7 @@ async function run(args: readonly string[], { log }: BenchContext): Promise<Reco
   const trials = intOption(args, 'trials', 100);
   const seeds = Array.from({ length: intOption(args, 'seeds', 10) }, (_, i) => i);
   const settings = warmSettings(args);
+  const paired = args.includes('--paired');
   const started = performance.now();
   const skipPeer = args.includes('--no-optuna');
   const peer = skipPeer
@@ -262,12 +263,21 @@ async function run(args: readonly string[], { log }: BenchContext): Promise<Reco
       const cold = study(target, seed, trials).map((t) => t.value);
       // A second cold study with other seeds: how far two cold studies' ends lie apart (the noise).
       const cold2 = study(target, 5000 + seed, trials).map((t) => t.value);
-      const warm = study(target, seed, trials, { studies: [{ name: 'earlier', trials: prior }] }, settings).map((t) => t.value);
-      return { seed, cold, cold2, warm };
+      const warmStart = { studies: [{ name: 'earlier', trials: prior }] };
+      const warm = study(target, seed, trials, warmStart, settings).map((t) => t.value);
+      // --paired: the same warm study with the default settings, to compare a variant seed by seed.
+      const defaults = paired ? study(target, seed, trials, warmStart).map((t) => t.value) : null;
+      return { seed, cold, cold2, warm, defaults };
     });
     curves[pair.name] = { cold: rows.map((r) => r.cold), warm: rows.map((r) => r.warm) };
     const reach = (values: readonly number[], best: number) => trialsToReach(values, best) ?? trials + 1;
     const bests = rows.map((r) => Math.min(...r.cold));
+    if (paired) {
+      // Medians over seeds of a bimodal count swing by 0.1-0.3 between seed sets; a per-seed sign
+      // count of the variant against the defaults is what tells two variants apart.
+      const diffs = rows.map((r, i) => reach(r.warm, bests[i]!) - reach(r.defaults!, bests[i]!));
+      log(`paired ${pair.name}: variant faster on ${diffs.filter((d) => d < 0).length} seeds, slower on ${diffs.filter((d) => d > 0).length}, the same on ${diffs.filter((d) => d === 0).length}; median difference ${median(diffs)} trials`);
+    }
     results.push({
       pair: pair.name,
       related: pair.related,
