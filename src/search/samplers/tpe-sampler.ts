@@ -11,9 +11,10 @@ import { ParzenEstimator, type Dim, type ParzenOptions } from './parzen-estimato
 import { RandomSampler } from './random-sampler.js';
 import { designRuns, sourceDesign } from './source-design.js';
 import { subsetModel, type SubsetOptions } from './subset-estimator.js';
-import { priorAgreement } from './warm-start.js';
+import { AGREEMENT_MIN_OWN, priorAgreement } from './warm-start.js';
+import { drawInBox, inBox, warmBox, type Box, type BoxOptions } from './warm-box.js';
 import type { SourcePrior } from '../source-prior.js';
-import type { SampleContext, Sampler, TrialSnapshot, WarmStart } from './types.js';
+import type { PriorTrial, SampleContext, Sampler, TrialSnapshot, WarmStart } from './types.js';
 
 export interface TpeSettings {
   /** Observations (COMPLETE or PRUNED with a value) before the model is used; random until then. */
@@ -44,6 +45,14 @@ export interface TpeSettings {
    */
   readonly warmWeight: number;
   readonly warmFade: number;
+  /**
+   * Warm starts: the share of candidates drawn uniformly from the box of the earlier studies' best
+   * trials (warm-box.ts; 0: none). The box is used from the AGREEMENT_MIN_OWN-th own trial, while
+   * the earlier studies' agreement is at least warmBoxGate and this study's own best lies inside it.
+   */
+  readonly warmBoxShare: number;
+  readonly warmBox: BoxOptions;
+  readonly warmBoxGate: number;
 }
 
 /**
@@ -66,6 +75,12 @@ export const DEFAULT_TPE_SETTINGS: TpeSettings = Object.freeze({
   parzen: Object.freeze({ priorWeight: 1, bandwidth: 'neighbour', bandwidthFactor: 0.8, magicClip: 100 }),
   warmWeight: 0.5,
   warmFade: 20,
+  // Off: on the warmstart benchmark, seed by seed against no box (80 seeds), the box was faster as
+  // often as slower on every related pair (docs/benchmarks.md, 2026-12-07). The shape below is the
+  // best measured one, for `--warm-box-share` and for whoever tries again.
+  warmBoxShare: 0,
+  warmBox: Object.freeze({ top: 0.2, margin: 0.5 }),
+  warmBoxGate: 0.2,
   // Half factored (per-source odds and size), half Hamming kernels around observed subsets (their
   // interactions); the pairwise co-occurrence term did not pay on the subsets benchmark, so it is off.
   subset: Object.freeze({ priorWeight: 1, pairwise: 0, sizeBandwidth: 1, kernelShare: 0.5, flip: 0.1 }),
@@ -139,7 +154,7 @@ export class TpeSampler implements Sampler {
         : null;
     for (const group of groups) {
       if (!isActive(group.condition, params)) continue;
-      Object.assign(params, this.sampleGroup(rng, group, good, bad, seen, context.sourcePrior));
+      Object.assign(params, this.sampleGroup(rng, group, good, bad, seen, context.sourcePrior, warm?.box ?? null));
     }
     return params;
   }
@@ -177,7 +192,7 @@ export class TpeSampler implements Sampler {
    * the fade. Null without a warm start, or when the earlier studies hold fewer trials than the
    * random start would have run.
    */
-  private warmSets(context: SampleContext, observed: number): { good: WeightedSet; bad: WeightedSet } | null {
+  private warmSets(context: SampleContext, observed: number): { good: WeightedSet; bad: WeightedSet; box: Box | null } | null {
     const { warmStart } = context;
     if (warmStart === undefined) return null;
     const total = warmStart.studies.reduce((n, st) => n + st.trials.length, 0);
@@ -190,10 +205,13 @@ export class TpeSampler implements Sampler {
     const goodWeights: number[] = [];
     const badWeights: number[] = [];
     const floor = this.settings.goodWeightFloor;
+    const boxed: (readonly PriorTrial[])[] = [];
     for (const st of warmStart.studies) {
       // An earlier study whose ranking disagrees with this study's own trials stops counting.
       const agreement = Math.max(0, priorAgreement(context.space, own, st.trials));
       if (agreement === 0) continue;
+      // The box only once the agreement is measured: used blind, it cost the unrelated pairs (docs/benchmarks.md).
+      if (own.length >= AGREEMENT_MIN_OWN && agreement >= this.settings.warmBoxGate) boxed.push(st.trials);
       const weight = fade * agreement;
       const ranked = st.trials.map((t, i) => ({ t, i })).sort((a, b) => a.t.loss - b.t.loss || a.i - b.i);
       const nGood = Math.min(Math.ceil(this.settings.gamma * ranked.length), this.settings.gammaMax);
@@ -208,9 +226,12 @@ export class TpeSampler implements Sampler {
       });
     }
     if (good.length === 0) return null;
+    const box = this.settings.warmBoxShare > 0 && boxed.length > 0 ? warmBox(context.space, boxed, this.settings.warmBox) : null;
+    const bestOwn = own.reduce<(typeof own)[number] | null>((a, b) => (a === null || b.loss < a.loss ? b : a), null);
     return {
       good: { observations: good, weights: Float64Array.from(goodWeights) },
       bad: { observations: bad, weights: Float64Array.from(badWeights) },
+      box: box !== null && (bestOwn === null || inBox(context.space, box, bestOwn.params)) ? box : null,
     };
   }
 
@@ -274,6 +295,7 @@ export class TpeSampler implements Sampler {
     bad: WeightedSet,
     seen: Set<string> | null,
     sourcePrior: SourcePrior | undefined,
+    box: Box | null,
   ): Params {
     const dists = group.scalars.map((p) => p.distribution as ScalarDistribution);
     const dims: Dim[] = dists.map(dimOf);
@@ -291,10 +313,18 @@ export class TpeSampler implements Sampler {
     let best = -Infinity;
     let found = 0;
     const attempts = seen === null ? this.settings.candidates : this.settings.candidates * 4;
+    // The box's sides for this group's numeric params (null: a dim the box leaves free).
+    const sides = box === null ? null : group.scalars.map((p) => box.get(p.name) ?? null);
+    const boxed = sides === null ? 0 : Math.round(this.settings.warmBoxShare * this.settings.candidates);
     for (let c = 0; c < attempts && found < this.settings.candidates; c++) {
       let score = 0;
       if (D > 0) {
         l.scalars!.sample(rng, x);
+        if (c < boxed) {
+          sides!.forEach((side, d) => {
+            if (side !== null) x[d] = drawInBox(rng, side);
+          });
+        }
         for (let d = 0; d < D; d++) x[d] = snap(dists[d] as ScalarDistribution, x[d] as number);
         score += l.scalars!.logPdf(x) - g.scalars!.logPdf(x);
       }
