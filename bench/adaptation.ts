@@ -9,7 +9,7 @@ import type { Recipe } from '../src/spec/recipe.js';
 import { align, dann, finetune, multitask, reptile, type Strategy } from '../src/strategies/index.js';
 import { initBackend, tf } from '../src/worker/backend.js';
 import { goal } from './goals.js';
-import type { Benchmark } from './registry.js';
+import type { Benchmark } from './benchmark.js';
 
 const FAMILY = { kind: 'synthetic', features: 16, latent: 6, classes: 4, familySeed: 3, noise: 0.3 } as const;
 

@@ -17,7 +17,7 @@ import { rankSubsets } from '../src/selection/subsets.js';
 import { subsetKey, type UnitRow } from '../src/selection/trial-table.js';
 import { goal, type Goals } from './goals.js';
 import { runPeer } from './python-peer.js';
-import type { Benchmark, BenchContext } from './registry.js';
+import type { Benchmark, BenchContext } from './benchmark.js';
 import {
   agreementCase,
   buildKnowsIssueProtocol,

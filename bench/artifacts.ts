@@ -26,7 +26,7 @@ import { PoolExecutor } from '../src/study/pool-executor.js';
 import { planUnits } from '../src/study/units.js';
 import { intOption, median, table } from './ask-tell.js';
 import { goal, type Goals } from './goals.js';
-import type { Benchmark } from './registry.js';
+import type { Benchmark } from './benchmark.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const BIN = join(ROOT, 'bin', 'tasksieve.js');

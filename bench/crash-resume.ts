@@ -14,7 +14,7 @@ import { SyncPgClient } from '../src/store/postgres/sync-client.js';
 import { crashSequence, type CrashSequenceOutcome } from '../test/helpers/crash-sequence.js';
 import { goal, type Goals } from './goals.js';
 import { startPgServer } from './pg-server.js';
-import type { Benchmark, BenchContext } from './registry.js';
+import type { Benchmark, BenchContext } from './benchmark.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -17,7 +17,7 @@ import { SqliteStore } from '../src/store/index.js';
 import type { Store } from '../src/store/types.js';
 import { goal, type Goals } from './goals.js';
 import { runRacing, type RacingOptions, type RacingRow } from './racing.js';
-import type { Benchmark, BenchContext } from './registry.js';
+import type { Benchmark, BenchContext } from './benchmark.js';
 
 interface Options {
   readonly study: string;

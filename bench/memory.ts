@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { Rng } from '../src/util/rng.js';
 import { optionValue } from './args.js';
 import { goal, type Goals } from './goals.js';
-import type { Benchmark, BenchContext } from './registry.js';
+import type { Benchmark, BenchContext } from './benchmark.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const BIN = join(ROOT, 'bin', 'tasksieve.js');

@@ -15,7 +15,7 @@ import { wholeOption, optionValue } from './args.js';
 import { goal, type Goals } from './goals.js';
 import { coordinates, moProblems, moSpace, type MoProblem } from './mo-problems.js';
 import { runPeer } from './python-peer.js';
-import type { Benchmark } from './registry.js';
+import type { Benchmark } from './benchmark.js';
 import { Rng } from '../src/util/rng.js';
 
 const CHECKPOINTS = [100, 200] as const;

@@ -16,7 +16,7 @@ import { isPostgresUrl, openStore, redactUrl } from '../src/store/index.js';
 import { SyncPgClient } from '../src/store/postgres/sync-client.js';
 import { goal, type Goals } from './goals.js';
 import { startPgServer } from './pg-server.js';
-import type { Benchmark, BenchContext } from './registry.js';
+import type { Benchmark, BenchContext } from './benchmark.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CHILD = join(HERE, 'overhead-pg-child.ts');

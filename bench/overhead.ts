@@ -12,7 +12,7 @@ import type { SearchSpace } from '../src/spec/space.js';
 import { benchStudy, intOption, table, tempStore } from './ask-tell.js';
 import { goal, type Goals } from './goals.js';
 import { runPeer } from './python-peer.js';
-import type { Benchmark } from './registry.js';
+import type { Benchmark } from './benchmark.js';
 
 const DIMS = 4;
 const RANGES: readonly (readonly [number, number])[] = [

@@ -15,16 +15,7 @@ import { selection } from './selection.js';
 import { soakBench } from './soak.js';
 import { training } from './training.js';
 import { warmstart } from './warmstart.js';
-export interface BenchContext {
-  readonly json: boolean;
-  /** Human-readable output (tables); silent with --json. */
-  readonly log: (line: string) => void;
-}
-
-export interface Benchmark {
-  readonly summary: string;
-  run(args: readonly string[], context: BenchContext): Promise<Record<string, unknown>>;
-}
+import type { Benchmark } from './benchmark.js';
 
 export const BENCHMARKS: Record<string, Benchmark> = {
   adaptation,

@@ -17,7 +17,7 @@ import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../test/helpers/browser.js';
 import { makeFakeStudy } from '../test/helpers/fake-study.js';
 import { goal, type Goals } from './goals.js';
-import type { BenchContext, Benchmark } from './registry.js';
+import type { BenchContext, Benchmark } from './benchmark.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 

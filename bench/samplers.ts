@@ -14,7 +14,7 @@ import type { SqliteStore } from '../src/store/index.js';
 import { benchStudy, intOption, median, table, tempStore } from './ask-tell.js';
 import { BBOB_NAMES } from './bbob.js';
 import { PYTHON, runPeer, VENV_PYTHON, type PeerOutcome } from './python-peer.js';
-import type { Benchmark } from './registry.js';
+import type { Benchmark } from './benchmark.js';
 import { bbobProblem, mixedValue, suite, type Problem } from './suite-problems.js';
 import { Rng } from '../src/util/rng.js';
 import { sampleDistribution } from '../src/search/samplers/index.js';

@@ -31,7 +31,7 @@ import { subsetKey, type TrialRow, type TrialTable, type UnitRow } from '../src/
 import { SqliteStore } from '../src/store/index.js';
 import { Rng, hashString } from '../src/util/rng.js';
 import { goal, type Goals } from './goals.js';
-import type { Benchmark, BenchContext } from './registry.js';
+import type { Benchmark, BenchContext } from './benchmark.js';
 import { FAMILIES, resolveFamily, type Family } from './selection-families.js';
 
 const DATA = fileURLToPath(new URL('data/', import.meta.url));

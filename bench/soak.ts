@@ -14,7 +14,7 @@ import { SyncPgClient } from '../src/store/postgres/sync-client.js';
 import { syntheticStudyYaml } from '../test/helpers/cli.js';
 import { soak, soakExact, type SoakOutcome } from '../test/helpers/soak.js';
 import { startPgServer } from './pg-server.js';
-import type { Benchmark } from './registry.js';
+import type { Benchmark } from './benchmark.js';
 
 function parseOptions(args: readonly string[]) {
   const value = (name: string) => optionValue(args, name);

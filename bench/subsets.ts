@@ -8,7 +8,7 @@ import type { SearchSpace } from '../src/spec/space.js';
 import { benchStudy, intOption, mean, median, runAskTell, table, tempStore } from './ask-tell.js';
 import { goal as compare, type Goals } from './goals.js';
 import { runPeer } from './python-peer.js';
-import type { Benchmark } from './registry.js';
+import type { Benchmark } from './benchmark.js';
 import { evaluate, makeInstance, normalisedRegret, type SubsetInstance } from './subset-objective.js';
 
 const SOURCES = 12;

@@ -15,7 +15,7 @@ import { initBackend, tf } from '../src/worker/backend.js';
 import { goal, type GoalResult } from './goals.js';
 import { BATCH, LARGE_SPEC, LEARNING_RATE } from './pool-throughput.js';
 import { PYTHON, VENV_PYTHON, peerVersion, runPeer } from './python-peer.js';
-import type { BenchContext } from './registry.js';
+import type { BenchContext } from './benchmark.js';
 
 export const CNN_SPEC: CnnSpec = {
   kind: 'cnn',

@@ -16,7 +16,7 @@ import { initBackend, tf } from '../src/worker/backend.js';
 import { BATCH, LEARNING_RATE } from './pool-throughput.js';
 import { goal, type GoalResult } from './goals.js';
 import { PYTHON, runPeer, VENV_PYTHON } from './python-peer.js';
-import type { BenchContext } from './registry.js';
+import type { BenchContext } from './benchmark.js';
 
 export interface StackCase {
   readonly name: 'small' | 'large';

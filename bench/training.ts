@@ -27,7 +27,7 @@ import { adaptation } from './adaptation.js';
 import { runPeer } from './python-peer.js';
 import { quickstartWall, stackedSpeeds } from './training-stacks.js';
 import { cnnCase, cnnCaseOptions } from './training-cnn.js';
-import type { Benchmark, BenchContext } from './registry.js';
+import type { Benchmark, BenchContext } from './benchmark.js';
 
 const DIGITS = fileURLToPath(new URL('../data/digits.csv.gz', import.meta.url));
 

@@ -21,7 +21,7 @@ import { intOption, median } from './ask-tell.js';
 import { optionValue } from './args.js';
 import { type Goals } from './goals.js';
 import { runPeer } from './python-peer.js';
-import type { Benchmark, BenchContext } from './registry.js';
+import type { Benchmark, BenchContext } from './benchmark.js';
 
 const LOW = -5;
 const HIGH = 5;
