@@ -14,7 +14,7 @@ import { kendallTau } from '../src/metrics/rank.js';
 import { PoolExecutor } from '../src/study/pool-executor.js';
 import { attributeSources, type Attribution } from '../src/selection/attribution.js';
 import { rankSubsets } from '../src/selection/subsets.js';
-import { subsetKey, type UnitRow } from '../src/selection/trial-table.js';
+import { subsetKey, type TrialRow, type UnitRow } from '../src/selection/trial-table.js';
 import { goal, type Goals } from './goals.js';
 import { runPeer } from './python-peer.js';
 import type { Benchmark, BenchContext } from './benchmark.js';
@@ -31,6 +31,7 @@ import { resolveFamily } from './selection-families.js';
 import {
   allSubsets,
   exhaustiveTruth,
+  replay,
   search,
   summariseTruth,
   truthKey,
@@ -267,6 +268,16 @@ function agree(ours: Truth, reference: TorchTable, study: ResolvedStudy, attribu
   };
 }
 
+/** The exhaustive table as a study's trials: one trial per subset, its units as trained. */
+function exhaustiveRows(truth: Truth): TrialRow[] {
+  return allSubsets(truth.sources).map((sources, number) => ({ number, sources, recipe: {}, units: truth.units[subsetKey(sources, truth.sources)]! }));
+}
+
+function flagsOf(attribution: Attribution): { harmful: string[]; helpful: string[] } {
+  const flagged = (flag: 'harmful' | 'helpful') => attribution.overall.effects.filter((e) => e.flag === flag).map((e) => e.source);
+  return { harmful: flagged('harmful'), helpful: flagged('helpful') };
+}
+
 function goalsMet(a: Agreement | null): Goals {
   return {
     pearson_at_least_0_9: a === null ? null : goal(a.pearson, GOALS.pearson, '>='),
@@ -285,6 +296,8 @@ interface Options {
   readonly rebuild: boolean;
   /** Leave PyTorch and its cached tables out, as on a machine without it. */
   readonly noTorch: boolean;
+  /** Sampler seeds the 25%-budget study is replayed with (units looked up in the exhaustive table). */
+  readonly replays: number;
 }
 
 function parseOptions(args: readonly string[]): Options {
@@ -293,7 +306,9 @@ function parseOptions(args: readonly string[]): Options {
   if (!(budget > 0 && budget <= 1)) throw new Error('--budget: a share of the exhaustive trainings in (0, 1]');
   const workers = Number(value('workers') ?? 2);
   if (!(Number.isInteger(workers) && workers >= 1)) throw new Error('--workers: a positive integer');
-  return { workers, budget, rebuild: args.includes('--rebuild'), noTorch: args.includes('--no-torch') };
+  const replays = Number(value('replays') ?? 20);
+  if (!(Number.isInteger(replays) && replays >= 0)) throw new Error('--replays: a whole number of sampler seeds (0: none)');
+  return { workers, budget, rebuild: args.includes('--rebuild'), noTorch: args.includes('--no-torch'), replays };
 }
 
 const f3 = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '-' : v.toFixed(3));
@@ -354,6 +369,10 @@ async function run(args: readonly string[], { log }: BenchContext): Promise<Reco
   // `tasksieve sources` and its recommended subset, with the CLI's defaults.
   const attribution = attributeSources(searched.table);
   const recommended = rankSubsets(searched.table).recommended?.sources ?? null;
+  // The same attribution over tasksieve's exhaustive table (every subset, 100% of the trainings): the
+  // most any budgeted study's flags can say on this case. A source its interval does not flag there is
+  // one whose effect the seeds' noise hides, whatever the sampler does.
+  const exhaustive = attributeSources({ ...searched.table, trials: exhaustiveRows(ours) });
 
   // In the fallback, PyTorch also runs the issue's protocol (what tasksieve cannot express yet costs
   // this much), in a second 1-thread process beside the first: the pool is closed by now.
@@ -370,14 +389,23 @@ async function run(args: readonly string[], { log }: BenchContext): Promise<Reco
   const torchMeans = same === null ? null : meanAccuracy(same.units);
   const sameAgreement = same === null ? null : agree(ours, same, study, attribution, recommended);
   const issueAgreement = issue === null ? null : agree(ours, issue, study, attribution, recommended);
+  const exhaustiveRecall = sameAgreement === null ? null : flagScore(flagsOf(exhaustive).harmful, sameAgreement.harmful, []).recall;
+  // The same study with other sampler seeds, judged by the same PyTorch truth: how often one budgeted
+  // study flags what the goal asks for (one run is one draw).
+  const replayed =
+    same === null || options.replays === 0
+      ? null
+      : replay(family, VARIANTS.find((v) => v.name === 'bayes')!, searched.trials, ours, summariseTruth(asTruth(same), study, MARGINS), null, options.replays);
 
   log(`\nPer source: mean marginal effect on accuracy over the ${2 ** (ours.sources.length - 1)} subsets without it, and the 25%-budget study's flag`);
-  const head = ['source', 'tasksieve', `PyTorch (${protocol.name})`, ...(issueAgreement ? ['PyTorch (issue: head kept)'] : []), 'study effect', 'study flag'];
+  const head = ['source', 'tasksieve', `PyTorch (${protocol.name})`, ...(issueAgreement ? ['PyTorch (issue: head kept)'] : []), 'study effect', 'study flag', 'flag from every subset [95% interval]'];
   log(`| ${head.join(' | ')} |`);
   log(`|${head.map(() => ' --- |').join('')}`);
   for (const s of ours.sources) {
     const e = attribution.overall.effects.find((x) => x.source === s);
-    const cells = [s, signed(ourEffects[s]), signed(sameAgreement?.referenceEffects[s]), ...(issueAgreement ? [signed(issueAgreement.referenceEffects[s])] : []), signed(e?.effect), e?.flag ?? '-'];
+    const x = exhaustive.overall.effects.find((y) => y.source === s);
+    const whole = x === undefined ? '-' : `${x.flag} [${signed(x.interval.low)}, ${signed(x.interval.high)}]`;
+    const cells = [s, signed(ourEffects[s]), signed(sameAgreement?.referenceEffects[s]), ...(issueAgreement ? [signed(issueAgreement.referenceEffects[s])] : []), signed(e?.effect), e?.flag ?? '-', whole];
     log(`| ${cells.join(' | ')} |`);
   }
   log('\nSubsets, best first by tasksieve (mean accuracy over targets x seeds):');
@@ -392,6 +420,15 @@ async function run(args: readonly string[], { log }: BenchContext): Promise<Reco
   } else {
     log(`\nAgreement, both frameworks with the same protocol (${protocol.name}):`);
     logAgreement(sameAgreement, log);
+    log(
+      `Flags from every subset (tasksieve's exhaustive table, 100% of the trainings): harmful ${flagsOf(exhaustive).harmful.join(', ') || 'none'}; ` +
+        `harmful recall ${f3(exhaustiveRecall)} against PyTorch's clearly harmful (every subset tried once: no budgeted study sees more)`,
+    );
+    if (replayed !== null)
+      log(
+        `The ${replayed.replays} replays of the ${searched.trials}-trial study (other sampler seeds): harmful recall ${f3(replayed.recall)} on average, ` +
+          `recall 1 in ${Math.round(replayed.met.recall * 100)}%, precision >= 0.9 in ${Math.round(replayed.met.precision * 100)}%, regret <= 0.05 in ${Math.round(replayed.met.regret * 100)}%`,
+      );
   }
   if (issueAgreement !== null) {
     log(`\nThe same tasksieve figures judged by PyTorch under the issue's protocol (standardised, head kept), which this build cannot express:`);
@@ -411,7 +448,10 @@ async function run(args: readonly string[], { log }: BenchContext): Promise<Reco
     goals: GOALS,
     ...(figures(sameAgreement) ?? { pearson: null, tau: null, flags_agree: null, regret: null, recommended }),
     effects: ourEffects,
-    flagged: { harmful: attribution.overall.effects.filter((e) => e.flag === 'harmful').map((e) => e.source), helpful: attribution.overall.effects.filter((e) => e.flag === 'helpful').map((e) => e.source) },
+    flagged: flagsOf(attribution),
+    flagged_from_every_subset: flagsOf(exhaustive),
+    harmful_recall_from_every_subset: exhaustiveRecall,
+    replays: replayed === null ? null : { count: replayed.replays, harmful_recall_mean: replayed.recall, share_recall_1: replayed.met.recall, share_precision_0_9: replayed.met.precision, share_regret_0_05: replayed.met.regret },
     study: { trials: searched.trials, budget_share: searched.budgetShare, mismatches: searched.mismatches, seconds: searched.seconds },
     truth_seconds: { tasksieve: ours.seconds, torch: same?.seconds ?? null },
     issue_protocol: figures(issueAgreement),
