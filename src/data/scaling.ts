@@ -23,14 +23,23 @@ export function fitScaling(kind: Exclude<Scaling, 'none'>, datasets: readonly Da
   const offset = new Array<number>(cols).fill(0);
   const scale = new Array<number>(cols).fill(1);
   if (kind === 'standard') {
+    // Row by row, column by column: each column's sum runs in row order, as a flat pass would, so
+    // the statistics are the same bits; without the modulo per value it is ~3x faster.
     const sum = new Float64Array(cols);
-    for (const ds of datasets) for (let i = 0; i < ds.features.length; i++) sum[i % cols]! += ds.features[i] as number;
-    for (let c = 0; c < cols; c++) offset[c] = (sum[c] as number) / rows;
+    for (const ds of datasets) {
+      const x = ds.features;
+      for (let at = 0; at < x.length; at += cols) for (let c = 0; c < cols; c++) sum[c]! += x[at + c] as number;
+    }
+    const mean = sum.map((v) => v / rows);
+    for (let c = 0; c < cols; c++) offset[c] = mean[c] as number;
     const squares = new Float64Array(cols);
     for (const ds of datasets) {
-      for (let i = 0; i < ds.features.length; i++) {
-        const d = (ds.features[i] as number) - (offset[i % cols] as number);
-        squares[i % cols]! += d * d;
+      const x = ds.features;
+      for (let at = 0; at < x.length; at += cols) {
+        for (let c = 0; c < cols; c++) {
+          const d = (x[at + c] as number) - (mean[c] as number);
+          squares[c]! += d * d;
+        }
       }
     }
     // Population std (as sklearn's StandardScaler): with one row every column is constant.
@@ -39,11 +48,13 @@ export function fitScaling(kind: Exclude<Scaling, 'none'>, datasets: readonly Da
     const low = new Float64Array(cols).fill(Infinity);
     const high = new Float64Array(cols).fill(-Infinity);
     for (const ds of datasets) {
-      for (let i = 0; i < ds.features.length; i++) {
-        const v = ds.features[i] as number;
-        const c = i % cols;
-        if (v < (low[c] as number)) low[c] = v;
-        if (v > (high[c] as number)) high[c] = v;
+      const x = ds.features;
+      for (let at = 0; at < x.length; at += cols) {
+        for (let c = 0; c < cols; c++) {
+          const v = x[at + c] as number;
+          if (v < (low[c] as number)) low[c] = v;
+          if (v > (high[c] as number)) high[c] = v;
+        }
       }
     }
     for (let c = 0; c < cols; c++) {
@@ -91,11 +102,18 @@ export function scaledLazily(ds: Dataset, stats: ScalingStats): Dataset {
 /** The raw rows and statistics behind each dataset of scaledLazily. */
 const unscaled = new WeakMap<Dataset, { readonly raw: Float32Array; readonly stats: ScalingStats }>();
 
+/** Up to this many values (1 MB of float32) a repeated rowCopier scales a lazily scaled source whole, once. */
+export const EAGER_SCALING_VALUES = 262_144;
+
 /** Copies row `row` of `ds` (its features as `ds.features` holds them) into `out` at `at`. */
 export type RowCopier = (row: number, out: Float32Array, at: number) => void;
 
-/** A RowCopier of `ds`: a plain copy, or the row scaled on the way for a dataset of scaledLazily. */
-export function rowCopier(ds: Dataset): RowCopier {
+/**
+ * A RowCopier of `ds`: a plain copy, or the row scaled on the way for a dataset of scaledLazily.
+ * `repeated`: the caller reads the rows again and again (every epoch), so a small lazily scaled
+ * source is scaled once, whole, and copied as a plain one.
+ */
+export function rowCopier(ds: Dataset, repeated = false): RowCopier {
   const { cols } = ds;
   const deferred = unscaled.get(ds);
   if (deferred === undefined) {
@@ -103,6 +121,11 @@ export function rowCopier(ds: Dataset): RowCopier {
     return (row, out, at) => out.set(features.subarray(row * cols, (row + 1) * cols), at);
   }
   const { raw } = deferred;
+  if (repeated && raw.length <= EAGER_SCALING_VALUES) {
+    // Every epoch would otherwise scale each row again, to save at most a megabyte.
+    const features = ds.features;
+    return (row, out, at) => out.set(features.subarray(row * cols, (row + 1) * cols), at);
+  }
   const offset = Float64Array.from(deferred.stats.offset);
   const scale = Float64Array.from(deferred.stats.scale);
   return (row, out, at) => {
@@ -113,9 +136,10 @@ export function rowCopier(ds: Dataset): RowCopier {
 
 function scaledFeatures(raw: Float32Array, cols: number, stats: ScalingStats): Float32Array {
   const features = new Float32Array(raw.length);
-  for (let i = 0; i < features.length; i++) {
-    const c = i % cols;
-    features[i] = scaledValue(raw[i] as number, stats.offset[c] as number, stats.scale[c] as number);
+  const offset = Float64Array.from(stats.offset);
+  const scale = Float64Array.from(stats.scale);
+  for (let at = 0; at < raw.length; at += cols) {
+    for (let c = 0; c < cols; c++) features[at + c] = scaledValue(raw[at + c] as number, offset[c] as number, scale[c] as number);
   }
   return features;
 }

@@ -253,7 +253,7 @@ export function batchFiller(
     weights: options.rowWeights ? new Float32Array(batchSize) : null,
     soft: distill ? new Float32Array(batchSize * classes) : null,
   };
-  const copyRow = rowCopier(data);
+  const copyRow = rowCopier(data, true);
   return (order, start, n) => {
     const x = buffers.x.subarray(0, n * cols);
     const y = buffers.y.subarray(0, n * classes).fill(0);

@@ -32,7 +32,6 @@ export type Adam = (
 ) => void;
 
 const PAGE = 65536;
-let modules: { stack: object; adam: object } | null = null;
 
 /** A float32 array in the stack's memory: its byte offset and length. */
 export interface Region {
@@ -40,9 +39,48 @@ export interface Region {
   readonly length: number;
 }
 
+/** One thread's memory and the kernels instantiated on it, reused by every stack of the thread. */
+interface Kernels {
+  readonly memory: WasmMemory;
+  readonly gemm: Gemm;
+  readonly reluGrad: Elementwise;
+  readonly mul: Elementwise;
+  readonly transpose: Transpose;
+  readonly adam: Adam;
+}
+let kernels: Kernels | null = null;
+/** Which StackMemory holds the thread's memory now: an older one may no longer touch it. */
+let holder = 0;
+
+function threadKernels(bytes: number): Kernels {
+  if (kernels === null) {
+    const stackModule = new WebAssemblyApi.Module(Buffer.from(STACK_KERNEL_WASM, 'base64'));
+    const adamModule = new WebAssemblyApi.Module(Buffer.from(ADAM_KERNEL_WASM, 'base64'));
+    const memory = new WebAssemblyApi.Memory({ initial: Math.ceil((bytes + 64) / PAGE) });
+    const env = { env: { memory } };
+    const stack = new WebAssemblyApi.Instance(stackModule, env).exports;
+    kernels = {
+      memory,
+      gemm: stack['gemm'] as Gemm,
+      reluGrad: stack['reluGrad'] as Elementwise,
+      mul: stack['mul'] as Elementwise,
+      transpose: stack['transpose'] as Transpose,
+      adam: new WebAssemblyApi.Instance(adamModule, env).exports['adam'] as Adam,
+    };
+  } else if (kernels.memory.buffer.byteLength < bytes + 64) {
+    kernels.memory.grow(Math.ceil((bytes + 64 - kernels.memory.buffer.byteLength) / PAGE));
+  }
+  return kernels;
+}
+
 /**
- * One memory for a whole stack, sized once (every region is allocated before training starts), and
- * the kernels bound to it. Regions are 16-byte aligned. Garbage-collected with the stack.
+ * The memory of one stack, sized once (every region is allocated before training starts), and the
+ * kernels bound to it. Regions are 16-byte aligned and zeroed. The thread keeps one memory and one
+ * instance of the kernels for all its stacks: a fresh instance per stack cost a new set of
+ * JS-to-WebAssembly call wrappers, which V8 runs generic (slow) for each export's first calls, and a
+ * quick-start worker starts a stack per unit pair. Only the newest StackMemory may be used: a stack
+ * trains to the end before the next one is made (trainStacked is synchronous), and an older one
+ * that is touched again throws instead of reading another stack's numbers.
  */
 export class StackMemory {
   readonly gemm: Gemm;
@@ -52,39 +90,43 @@ export class StackMemory {
   readonly transpose: Transpose;
   readonly adam: Adam;
   private readonly memory: WasmMemory;
+  private readonly id: number;
   private used = 16; // offset 0 means "none" to the kernels
   private view: Float32Array;
 
   constructor(bytes: number) {
-    modules ??= {
-      stack: new WebAssemblyApi.Module(Buffer.from(STACK_KERNEL_WASM, 'base64')),
-      adam: new WebAssemblyApi.Module(Buffer.from(ADAM_KERNEL_WASM, 'base64')),
-    };
-    this.memory = new WebAssemblyApi.Memory({ initial: Math.ceil((bytes + 64) / PAGE) });
-    const env = { env: { memory: this.memory } };
-    const stack = new WebAssemblyApi.Instance(modules.stack, env).exports;
-    this.gemm = stack['gemm'] as Gemm;
-    this.reluGrad = stack['reluGrad'] as Elementwise;
-    this.mul = stack['mul'] as Elementwise;
-    this.transpose = stack['transpose'] as Transpose;
-    this.adam = new WebAssemblyApi.Instance(modules.adam, env).exports['adam'] as Adam;
+    const k = threadKernels(bytes);
+    this.id = ++holder;
+    this.memory = k.memory;
+    this.gemm = k.gemm;
+    this.reluGrad = k.reluGrad;
+    this.mul = k.mul;
+    this.transpose = k.transpose;
+    this.adam = k.adam;
     this.view = new Float32Array(this.memory.buffer);
+  }
+
+  private check(): void {
+    if (this.id !== holder) throw new Error('a stack memory was used after a newer stack took the thread\'s memory');
   }
 
   /** A zeroed region of `length` floats. */
   alloc(length: number): Region {
+    this.check();
     const offset = this.used;
     const bytes = Math.ceil((length * 4) / 16) * 16;
     this.used += bytes;
-    if (this.used > this.memory.buffer.byteLength) {
-      this.memory.grow(Math.ceil((this.used - this.memory.buffer.byteLength) / PAGE));
-      this.view = new Float32Array(this.memory.buffer);
-    }
+    if (this.used > this.memory.buffer.byteLength) this.memory.grow(Math.ceil((this.used - this.memory.buffer.byteLength) / PAGE));
+    if (this.view.buffer !== this.memory.buffer) this.view = new Float32Array(this.memory.buffer);
+    // The thread's memory holds an earlier stack's numbers.
+    this.view.fill(0, offset / 4, (offset + bytes) / 4);
     return { offset, length };
   }
 
   /** The floats of `region` (a view: valid until the next alloc). */
   f32(region: Region, start = 0, length = region.length - start): Float32Array {
+    this.check();
+    if (this.view.buffer !== this.memory.buffer) this.view = new Float32Array(this.memory.buffer);
     return this.view.subarray(region.offset / 4 + start, region.offset / 4 + start + length);
   }
 
