@@ -21,6 +21,11 @@ export interface LoadOptions extends Overrides {
    * only need the study's name or storage may skip it, so a moved data file does not block them.
    */
   readonly checkData?: boolean;
+  /**
+   * Called with the resolved study just before its data are checked (the slow part of a load): `run`
+   * starts its worker threads there, so they boot while the main thread reads the data.
+   */
+  readonly beforeDataCheck?: (study: ResolvedStudy) => void;
 }
 
 /** Reads and resolves the study file at `path` (messages name it as given). Throws StudyConfigError. */
@@ -74,6 +79,7 @@ export function parseStudy(text: string, file: string, options?: LoadOptions): R
   const queued = enqueueIssue(raw, study.space, study.recipe, study.model);
   if (queued !== null) fail(queued);
   if (options?.checkData !== false) {
+    options?.beforeDataCheck?.(study);
     const dataProblem = dataIssue(study, raw);
     if (dataProblem !== null) fail(dataProblem);
   }
