@@ -68,6 +68,14 @@ export interface KeptArtifacts {
   readonly deleted: number;
 }
 
+/** What keepArtifactsOf decided, inside its transaction. */
+export interface KeptArtifactsOf {
+  /** The finished trials whose models were kept, in number order. */
+  readonly kept: readonly TrialRecord[];
+  /** Models deleted. */
+  readonly deleted: number;
+}
+
 export interface Store {
   /** Creates the study, or returns the existing one of that name (spec untouched). */
   getOrCreateStudy(name: string, spec: Json, direction: 'maximize' | 'minimize'): { study: StudyRecord; created: boolean };
@@ -128,6 +136,16 @@ export interface Store {
    * judged with its value) or not at all, so the best trial's models are never deleted.
    */
   keepBestArtifacts(studyId: number): KeptArtifacts;
+  /**
+   * The same for a rule the caller gives (a multi-objective study keeps its Pareto front): `keep`
+   * gets the study's FINISHED trials, read in the same transaction (SQLite) or snapshot
+   * (PostgreSQL) as the delete, and returns the ids of those whose models stay; the models of the
+   * other finished trials are deleted, those of unfinished trials never. `keep` must be monotone:
+   * a trial it drops given some finished trials it also drops given more of them (a dominated
+   * trial stays dominated), so a trial another process finishes meanwhile never loses a model it
+   * should keep. Returns the kept trials and how many models went.
+   */
+  keepArtifactsOf(studyId: number, keep: (finished: readonly TrialRecord[]) => Iterable<number>): KeptArtifactsOf;
 
   recordIntermediate(trialId: number, step: number, value: number): void;
   getIntermediates(trialId: number): IntermediateRecord[];

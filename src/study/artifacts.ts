@@ -4,9 +4,10 @@
 // reads and writes through the Store only.
 import type { ModelArtifact, ModelMeta } from '../spec/artifacts.js';
 import type { ArtifactRecord, Json, StudyRecord } from '../spec/records.js';
-import type { ArtifactPolicy } from '../spec/study.js';
-import type { KeptArtifacts, NewArtifact, Store } from '../store/types.js';
+import type { ArtifactPolicy, ResolvedStudy } from '../spec/study.js';
+import type { KeptArtifacts, KeptArtifactsOf, NewArtifact, Store } from '../store/types.js';
 import { checkWeightBytes, decodeStoredModel } from './decoders.js';
+import { paretoTrialIds } from './pareto.js';
 
 export type ArtifactOrigin = NonNullable<ModelMeta['origin']>;
 
@@ -42,8 +43,12 @@ export function readStoredArtifact(store: Store, study: StudyRecord, trialNumber
 
 /**
  * After a trial of the study finished: under `best`, drop the models every finished trial but the
- * current best holds (the store decides the best inside the delete's transaction). Null otherwise.
+ * current best holds (the store decides the best inside the delete's transaction); in a study with
+ * several objectives, every trial on the Pareto front keeps its models (the feasible ones only,
+ * as `leaderboard --pareto` shows them): each is a best for some trade-off. Null otherwise.
  */
-export function keepArtifacts(store: Store, studyId: number, policy: ArtifactPolicy): KeptArtifacts | null {
-  return policy === 'best' ? store.keepBestArtifacts(studyId) : null;
+export function keepArtifacts(store: Store, studyId: number, policy: ArtifactPolicy, study: Pick<ResolvedStudy, 'objectives'>): KeptArtifacts | KeptArtifactsOf | null {
+  if (policy !== 'best') return null;
+  if (study.objectives === undefined) return store.keepBestArtifacts(studyId);
+  return store.keepArtifactsOf(studyId, (finished) => paretoTrialIds(study, finished));
 }

@@ -3,6 +3,7 @@
 // given the trial rows (src/study/leaderboard.ts).
 import { hypervolume } from '../metrics/hypervolume.js';
 import { paretoFront } from '../metrics/pareto.js';
+import type { TrialRecord } from '../spec/records.js';
 import type { ResolvedStudy } from '../spec/study.js';
 import type { TrialRow } from './leaderboard.js';
 
@@ -21,7 +22,7 @@ export function isFeasible(row: Pick<TrialRow, 'constraints'>): boolean {
 }
 
 /** A row's objective values as losses (every objective minimised: maximised ones negated). */
-function losses(study: ResolvedStudy, row: TrialRow): number[] {
+function losses(study: Pick<ResolvedStudy, 'objectives'>, row: Pick<TrialRow, 'values'>): number[] {
   const objectives = study.objectives ?? [];
   return row.values!.map((v, k) => (objectives[k]?.direction === 'maximize' ? -v : v));
 }
@@ -38,6 +39,17 @@ export function paretoView(study: ResolvedStudy, rows: readonly TrialRow[]): Par
   const sign = study.objective.direction === 'maximize' ? -1 : 1;
   front.sort((a, b) => sign * (a.values![0]! - b.values![0]!) || a.number - b.number);
   return { front, complete: complete.length, feasible: feasible.length };
+}
+
+/**
+ * The ids of the trials on the Pareto front among `trials` (COMPLETE, a value per objective,
+ * feasible): what `artifacts: best` keeps the models of in a multi-objective study. Monotone, as
+ * the store requires: a dominated or infeasible trial stays so whatever trials are added.
+ */
+export function paretoTrialIds(study: Pick<ResolvedStudy, 'objectives'>, trials: readonly TrialRecord[]): number[] {
+  const n = study.objectives?.length ?? 0;
+  const feasible = trials.filter((t) => t.state === 'COMPLETE' && t.values !== undefined && t.values.length === n && isFeasible(t));
+  return paretoFront(feasible.map((t) => losses(study, t))).map((i) => feasible[i]!.id);
 }
 
 export interface HypervolumePoint {

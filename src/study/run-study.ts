@@ -143,7 +143,7 @@ class StudyRun {
     }, options.heartbeatMs ?? 2_000);
     heartbeat.unref();
     // A runner killed between finishing a trial and dropping the models it superseded left them: now.
-    keepArtifacts(handle.store, handle.id, this.artifacts);
+    keepArtifacts(handle.store, handle.id, this.artifacts, this.study);
     const onAbort = () => this.stop();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) onAbort();
@@ -257,7 +257,7 @@ class StudyRun {
    */
   private report(record: TrialRecord, prunedAt?: number, racedOut?: Extract<StudyEvent, { type: 'trial-end' }>['racedOut']): void {
     const t0 = performance.now();
-    keepArtifacts(this.handle.store, this.handle.id, this.artifacts);
+    keepArtifacts(this.handle.store, this.handle.id, this.artifacts, this.study);
     this.tally.overheadMs += performance.now() - t0;
     const { finished, best } = this.handle.progress();
     this.emit({

@@ -91,6 +91,30 @@ describe('a multi-objective study through the CLI', () => {
     expect(curve[curve.length - 1]!).toBeGreaterThan(0);
   });
 
+  it('artifacts: best keeps the models of every trial on the Pareto front and of no other', () => {
+    const kept = writeStudy(dir, yaml.replace('name: mo', 'name: mo-kept'), 'mo-kept.yaml');
+    const kdb = join(dir, 'mo-kept.db');
+    const run = cli(['run', kept, '--db', kdb, '--quiet', '--artifacts', 'best']);
+    expect(run.status).toBe(0);
+    const board = JSON.parse(cli(['leaderboard', kept, '--db', kdb, '--pareto', '--json']).stdout) as { front: { number: number }[] };
+    const store = SqliteStore.open(kdb, { readonly: true });
+    try {
+      const study = store.getStudy('mo-kept')!;
+      const numberOf = new Map(store.getTrials(study.id).map((t) => [t.id, t.number]));
+      const withModels = [...new Set(store.getStudyArtifacts(study.id).map((a) => numberOf.get(a.trialId)!))].sort();
+      expect(withModels).toEqual(board.front.map((r) => r.number).sort());
+      // Not the first objective's best alone (what `best` kept before): the front has more trials here.
+      expect(withModels.length).toBeGreaterThan(1);
+    } finally {
+      store.close();
+    }
+    // Every front trial's model exports; a dominated one says it has no stored model.
+    const front = board.front[board.front.length - 1]!.number;
+    const out = cli(['model', kept, '--db', kdb, '--trial', String(front), '-o', join(dir, 'front-model')]);
+    expect(out.status).toBe(0);
+    expect(out.stderr).not.toMatch(/retrain/i);
+  });
+
   it('a single-objective study refuses --pareto with exit 2', () => {
     const single = writeStudy(dir, syntheticStudyYaml({ name: 'single', trials: 1, seeds: 1 }), 'single.yaml');
     const sdb = join(dir, 'single.db');

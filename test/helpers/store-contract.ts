@@ -562,6 +562,35 @@ export function storeContract(name: string, makeStore: () => { store: Store; cle
         for (const t of [a, c, d, e]) expect(store.getUnits(t.id)).toHaveLength(2);
         expect(() => store.keepBestArtifacts(987654)).toThrow(StoreError);
       });
+
+      it('keepArtifactsOf hands the rule the finished trials only, keeps what it returns and every unfinished trial', () => {
+        const s = store.getOrCreateStudy('kept-by-rule', SPEC, 'maximize').study;
+        const withModel = (finish: { state: 'COMPLETE' | 'PRUNED' | 'FAIL'; value: number | null } | null): TrialRecord => {
+          const t = create(s.id, running('o'));
+          store.recordUnit(t.id, 't1', 0, { n: t.number }, { model: model(String(t.number)), weights: weightsOf(3) });
+          if (finish !== null) store.finishTrial(t.id, 'o', { ...finish, error: finish.state === 'FAIL' ? 'x' : null, backend: null });
+          return t;
+        };
+        const a = withModel({ state: 'COMPLETE', value: 0.5 });
+        const b = withModel({ state: 'COMPLETE', value: 0.7 });
+        const c = withModel({ state: 'PRUNED', value: 0.9 });
+        const d = withModel({ state: 'FAIL', value: null });
+        const e = withModel(null);
+        let seen: number[] = [];
+        const kept = store.keepArtifactsOf(s.id, (finished) => {
+          seen = finished.map((t) => t.id);
+          return [a.id, b.id, e.id]; // e is unfinished: its models are never the rule's to judge
+        });
+        expect(seen).toEqual([a.id, b.id, c.id, d.id]);
+        expect(kept.kept.map((t) => t.id)).toEqual([a.id, b.id]);
+        expect(kept.deleted).toBe(2);
+        const left = () => [...new Set(store.getStudyArtifacts(s.id).map((i) => i.trialId))].sort((x, y) => x - y);
+        expect(left()).toEqual([a.id, b.id, e.id]);
+        expect(store.keepArtifactsOf(s.id, () => [])).toMatchObject({ kept: [], deleted: 2 });
+        expect(left()).toEqual([e.id]);
+        for (const t of [a, b, c, d]) expect(store.getUnits(t.id)).toHaveLength(1);
+        expect(() => store.keepArtifactsOf(987654, () => [])).toThrow(StoreError);
+      });
     });
 
     describe('intermediates', () => {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ARTIFACT_FORMAT, type ModelArtifact } from '../../src/spec/artifacts.js';
 import type { Json } from '../../src/spec/records.js';
 import { artifactFromRecord, artifactToStore, keepArtifacts, readStoredArtifact } from '../../src/study/artifacts.js';
+import { paretoTrialIds } from '../../src/study/pareto.js';
 import { StoredRecordError, weightBytes } from '../../src/study/decoders.js';
 import { tempDir } from '../helpers/cli.js';
 import { sqliteStoresClosedAfterEach } from '../helpers/sqlite-stores.js';
@@ -90,10 +91,39 @@ describe('stored model artifacts', () => {
       store.recordUnit(t.id, 'goal', 0, { v: t.number }, artifactToStore(artifact(), { study: 's', trial: t.number, target: 'goal', seedIndex: 0 }));
       store.finishTrial(t.id, 'o', { state: 'COMPLETE', value: t.number === 0 ? 0.4 : 0.6, error: null, backend: 'wasm' });
     }
-    expect(keepArtifacts(store, study.id, 'all')).toBeNull();
-    expect(keepArtifacts(store, study.id, 'none')).toBeNull();
+    expect(keepArtifacts(store, study.id, 'all', {})).toBeNull();
+    expect(keepArtifacts(store, study.id, 'none', {})).toBeNull();
     expect(store.getStudyArtifacts(study.id)).toHaveLength(2);
-    expect(keepArtifacts(store, study.id, 'best')).toMatchObject({ best: { number: 1 }, deleted: 1 });
+    expect(keepArtifacts(store, study.id, 'best', {})).toMatchObject({ best: { number: 1 }, deleted: 1 });
     expect(store.getStudyArtifacts(study.id).map((a) => a.trialNumber)).toEqual([1]);
+  });
+});
+
+describe('the models a multi-objective study keeps', () => {
+  const objectives = [
+    { metric: 'accuracy', direction: 'maximize', aggregate: 'mean' },
+    { metric: 'bytes', direction: 'minimize', aggregate: 'mean' },
+  ] as const;
+  const trial = (id: number, state: 'COMPLETE' | 'PRUNED' | 'FAIL', values?: number[], constraints?: number[]) => ({
+    id, studyId: 1, number: id, state, params: {}, value: values?.[0] ?? null,
+    ...(values ? { values } : {}), ...(constraints ? { constraints } : {}),
+    error: null, backend: null, owner: null, attempts: 1, createdAt: 0, startedAt: 0, finishedAt: 0, heartbeatAt: null,
+  });
+
+  it('are those of the feasible Pareto front: dominated, infeasible, pruned and failed trials go', () => {
+    const trials = [
+      trial(1, 'COMPLETE', [0.9, 5000], [-1]), // front: most accurate
+      trial(2, 'COMPLETE', [0.7, 1000], [-1]), // front: smallest feasible
+      trial(3, 'COMPLETE', [0.6, 3000], [-1]), // dominated by 2
+      trial(4, 'COMPLETE', [0.95, 500], [2]), // would dominate all, but violates its constraint
+      trial(5, 'PRUNED', [0.99, 10], [-1]),
+      trial(6, 'FAIL'),
+      trial(7, 'COMPLETE', [0.9, 5000], [-1]), // equal to 1: both kept
+    ];
+    expect(paretoTrialIds({ objectives: [...objectives] }, trials).sort()).toEqual([1, 2, 7]);
+    // Monotone: with more trials, a dropped one is still dropped.
+    const more = [...trials, trial(8, 'COMPLETE', [0.92, 900], [-1])];
+    // 8 dominates 1, 2 and 7: only it stays; 3 and 4 stay dropped.
+    expect(paretoTrialIds({ objectives: [...objectives] }, more)).toEqual([8]);
   });
 });

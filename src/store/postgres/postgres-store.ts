@@ -28,7 +28,8 @@ import { rowDecoders } from '../rows.js';
 import type { StudyDump } from '../study-dump.js';
 import { importStudy, type ImportConnection } from './bulk-import.js';
 import type { ArtifactInfo, ArtifactRecord, BaselineRecord, IntermediateRecord, Json, ScreenRecord, StudyIntermediateRecord, StudyRecord, TrialRecord, TrialState, UnitRecord } from '../../spec/records.js';
-import type { FinishTrial, KeptArtifacts, NewArtifact, NewTrial, Store } from '../types.js';
+import { FINISHED_STATES } from '../../spec/records.js';
+import type { FinishTrial, KeptArtifacts, KeptArtifactsOf, NewArtifact, NewTrial, Store } from '../types.js';
 
 export interface PostgresStoreOptions {
   /** Open an existing database for reading only: never migrates, every write is refused. */
@@ -439,6 +440,23 @@ export class PostgresStore implements Store {
     if (trialIds.length === 0) return 0;
     this.assertWritable();
     return this.one('DELETE FROM artifacts WHERE trial_id = ANY($1::bigint[])', [[...trialIds]]).rowCount;
+  }
+
+  keepArtifactsOf(studyId: number, keep: (finished: readonly TrialRecord[]) => Iterable<number>): KeptArtifactsOf {
+    this.assertWritable();
+    // Two statements: the delete touches only trials finished in the first one's snapshot, so a
+    // trial another process finishes in between keeps its models (its finisher judges it), and
+    // keep's monotonicity makes every trial dropped here dropped in any later snapshot too.
+    const exists = this.one('SELECT 1 FROM studies WHERE id = $1', [studyId]).rows.length > 0;
+    if (!exists) throw new StoreError(`unknown study id ${studyId}`);
+    const finished = this.one(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = $1 AND state = ANY($2::text[]) ORDER BY number`, [
+      studyId,
+      [...FINISHED_STATES],
+    ]).rows.map(decode.trial);
+    const keepIds = new Set(keep(finished));
+    const gone = finished.filter((t) => !keepIds.has(t.id)).map((t) => t.id);
+    const deleted = gone.length === 0 ? 0 : this.one('DELETE FROM artifacts WHERE trial_id = ANY($1::bigint[])', [gone]).rowCount;
+    return { kept: finished.filter((t) => keepIds.has(t.id)), deleted };
   }
 
   keepBestArtifacts(studyId: number): KeptArtifacts {

@@ -28,7 +28,8 @@ import { assertWritableDatabase, checkSchema, migrate } from './migrations.js';
 import { DEFAULT_DB_TIMEOUT_MS, OutageGuard, TransientStoreError, type OutageOptions } from '../outage.js';
 import { rowDecoders } from '../rows.js';
 import type { ArtifactInfo, ArtifactRecord, BaselineRecord, IntermediateRecord, Json, ScreenRecord, StudyIntermediateRecord, StudyRecord, TrialRecord, TrialState, UnitRecord } from '../../spec/records.js';
-import type { FinishTrial, KeptArtifacts, NewArtifact, NewTrial, Store } from '../types.js';
+import { FINISHED_STATES } from '../../spec/records.js';
+import type { FinishTrial, KeptArtifacts, KeptArtifactsOf, NewArtifact, NewTrial, Store } from '../types.js';
 
 export interface SqliteStoreOptions {
   /** How long a write waits for another process's lock before failing; default 10 000 ms. */
@@ -484,6 +485,18 @@ export class SqliteStore implements Store {
       // -1 matches no trial: with no COMPLETE trial yet, every finished trial's models go.
       const deleted = this.statements.deleteArtifactsExcept.run(studyId, best?.id ?? -1).changes;
       return { best, deleted };
+    });
+  }
+
+  keepArtifactsOf(studyId: number, keep: (finished: readonly TrialRecord[]) => Iterable<number>): KeptArtifactsOf {
+    // One write transaction: no trial finishes between the read and the delete.
+    return this.write(() => {
+      if (this.statements.studyById.get(studyId) === undefined) throw new StoreError(`unknown study id ${studyId}`);
+      const finished = this.statements.trialsInStates.all(studyId, statesJson(FINISHED_STATES)).map(decode.trial);
+      const keepIds = new Set(keep(finished));
+      const gone = finished.filter((t) => !keepIds.has(t.id)).map((t) => t.id);
+      const deleted = gone.length === 0 ? 0 : this.statements.deleteArtifacts.run(JSON.stringify(gone)).changes;
+      return { kept: finished.filter((t) => keepIds.has(t.id)), deleted };
     });
   }
 
