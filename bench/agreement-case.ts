@@ -68,6 +68,7 @@ export const TRAINING = {
   batchSize: 32,
   pretrainEpochs: 10,
   epochs: 20,
+  /** Seeds per target of the committed truths; --seeds N computes (and caches) another pair. */
   seeds: 2,
 } as const;
 
@@ -97,7 +98,7 @@ function scaledDigits(by: number): string {
  * with its labels permuted (contradicts the head a transfer keeps), `static` pure noise (every pixel
  * replaced by noise: random images with random labels).
  */
-export function agreementCase(protocol: Protocol): Family {
+export function agreementCase(protocol: Protocol, seeds: number = TRAINING.seeds): Family {
   const csv = scaledDigits(protocol.prescale);
   const px = (v: number) => v / protocol.prescale;
   return {
@@ -123,7 +124,7 @@ space:
   sources: { type: subset }
 objective: { metric: accuracy, aggregate: mean }
 ${extra}
-budget: { trials: ${trials}, workers: 2, epochs: ${TRAINING.epochs}, seeds: ${TRAINING.seeds} }
+budget: { trials: ${trials}, workers: 2, epochs: ${TRAINING.epochs}, seeds: ${seeds} }
 `,
   };
 }

@@ -50,6 +50,11 @@ export const GOALS = { pearson: 0.9, tau: 0.8, harmfulRecall: 1, harmfulPrecisio
 /** A source is harmful (helpful) beyond -margin (+margin), clearly so beyond harmMargin: as the selection benchmark. */
 const MARGINS: Margins = { margin: 0.005, harmMargin: 0.02 };
 
+/** The cache files of a truth with other than the committed number of seeds carry it in their names. */
+function seedsSuffix(seeds: number): string {
+  return seeds === TRAINING.seeds ? '' : `-s${seeds}`;
+}
+
 /** sha256 of a file's bytes, memoised (the digits CSV is read once per run). */
 const digests = new Map<string, string>();
 function fileDigest(path: string): string {
@@ -86,9 +91,9 @@ interface TorchReply {
  * a digest of the rows) matches, else computed by the peer and written. Null (with the reason logged)
  * when PyTorch is missing and no cached table matches.
  */
-async function torchTruth(protocol: Protocol, log: (line: string) => void, rebuild: boolean): Promise<TorchTable | null> {
+async function torchTruth(protocol: Protocol, log: (line: string) => void, rebuild: boolean, seeds: number): Promise<TorchTable | null> {
   // The rows do not depend on the recipe: resolved without the protocol's keys, which this build may not know.
-  const family = agreementCase({ ...protocol, recipeKeys: '' });
+  const family = agreementCase({ ...protocol, recipeKeys: '' }, seeds);
   const study = resolveFamily(family, `${family.name}-torch`, 1);
   const dir = mkdtempSync(join(tmpdir(), 'tasksieve-agreement-'));
   try {
@@ -108,7 +113,7 @@ async function torchTruth(protocol: Protocol, log: (line: string) => void, rebui
       seed: study.seed,
     };
     const key = createHash('sha256').update(JSON.stringify({ v: TORCH_CACHE_VERSION, request, digest })).digest('hex').slice(0, 16);
-    const file = join(DATA, `agreement-torch-${protocol.name}.json`);
+    const file = join(DATA, `agreement-torch-${protocol.name}${seedsSuffix(seeds)}.json`);
     if (!rebuild && existsSync(file)) {
       const cached = JSON.parse(readFileSync(file, 'utf8')) as TorchTable;
       if (cached.key === key) {
@@ -298,6 +303,8 @@ interface Options {
   readonly noTorch: boolean;
   /** Sampler seeds the 25%-budget study is replayed with (units looked up in the exhaustive table). */
   readonly replays: number;
+  /** Seeds per target of both truths and of the study (default the committed truths' 2). */
+  readonly seeds: number;
 }
 
 function parseOptions(args: readonly string[]): Options {
@@ -308,7 +315,9 @@ function parseOptions(args: readonly string[]): Options {
   if (!(Number.isInteger(workers) && workers >= 1)) throw new Error('--workers: a positive integer');
   const replays = Number(value('replays') ?? 20);
   if (!(Number.isInteger(replays) && replays >= 0)) throw new Error('--replays: a whole number of sampler seeds (0: none)');
-  return { workers, budget, rebuild: args.includes('--rebuild'), noTorch: args.includes('--no-torch'), replays };
+  const seeds = Number(value('seeds') ?? TRAINING.seeds);
+  if (!(Number.isInteger(seeds) && seeds >= 1 && seeds <= 16)) throw new Error('--seeds: a whole number of seeds per target, 1 to 16');
+  return { workers, budget, rebuild: args.includes('--rebuild'), noTorch: args.includes('--no-torch'), replays, seeds };
 }
 
 const f3 = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '-' : v.toFixed(3));
@@ -338,10 +347,10 @@ async function run(args: readonly string[], { log }: BenchContext): Promise<Reco
   const options = parseOptions(args);
   const started = performance.now();
   const protocol = buildKnowsIssueProtocol() ? ISSUE_PROTOCOL : FALLBACK_PROTOCOL;
-  const family = agreementCase(protocol);
+  const family = agreementCase(protocol, options.seeds);
   log(`protocol: ${protocol.description}`);
   log(`case: ${family.description}`);
-  const truthFile = join(DATA, `agreement-tasksieve-${protocol.name}.json`);
+  const truthFile = join(DATA, `agreement-tasksieve-${protocol.name}${seedsSuffix(options.seeds)}.json`);
   const executor = await PoolExecutor.start({ workers: options.workers, backend: null });
   let ours: Truth;
   let searched: Awaited<ReturnType<typeof search>>;
@@ -379,8 +388,8 @@ async function run(args: readonly string[], { log }: BenchContext): Promise<Reco
   const [same, issue] = options.noTorch
     ? [null, null]
     : await Promise.all([
-        torchTruth(protocol, log, options.rebuild),
-        protocol.name === 'issue' ? Promise.resolve(null) : torchTruth(ISSUE_PROTOCOL, log, options.rebuild),
+        torchTruth(protocol, log, options.rebuild, options.seeds),
+        protocol.name === 'issue' ? Promise.resolve(null) : torchTruth(ISSUE_PROTOCOL, log, options.rebuild, options.seeds),
       ]);
   if (options.noTorch) log('PyTorch left out (--no-torch)');
 
