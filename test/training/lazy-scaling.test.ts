@@ -47,6 +47,30 @@ describe('scaledLazily', () => {
     expect({ ...view, features: null }).toEqual({ ...raw, features: null });
   });
 
+  it('a small source read every epoch is scaled once, whole: the same weights as training on the copy', () => {
+    const small = unscaledRows(300, 6); // 2,400 values: under EAGER_SCALING_VALUES
+    const smallStats = fitScaling('standard', [small]);
+    const options = { phase: 'pre-training' as const, epochs: 3, batchSize: 32, optimizer: 'adam' as const, learningRate: 0.01, seed: 7, numClasses: CLASSES };
+    const build = () => buildMlp(tf, { inputs: COLS, numClasses: CLASSES, spec: { ...MODEL, hidden: [16] }, dropout: 0, seed: 3 });
+    const onCopy = build();
+    trainModel(onCopy, applyScaling(small, smallStats), options);
+    const onView = build();
+    const view = scaledLazily(small, smallStats);
+    trainModel(onView, view, options);
+    const a = onCopy.snapshot();
+    const b = onView.snapshot();
+    a.forEach((layer, i) => {
+      expect(b[i]!.kernel).toEqual(layer.kernel);
+      expect(b[i]!.bias).toEqual(layer.bias);
+    });
+    // The repeated reader took the whole scaled array; a one-pass reader row by row gives its bits.
+    const row = new Float32Array(COLS);
+    rowCopier(view)(299, row, 0);
+    expect(row).toEqual(applyScaling(small, smallStats).features.subarray(299 * COLS));
+    onCopy.dispose();
+    onView.dispose();
+  });
+
   it('training on it gives the weights of training on the copy, without making the copy', () => {
     const big = unscaledRows(60_000, 4);
     const bigStats = fitScaling('standard', [big]);
