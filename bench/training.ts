@@ -436,7 +436,7 @@ export const training: Benchmark = {
       summary.stacked = stacks;
       Object.assign(goals, met);
     }
-    // The quick-start study by the CLI, one unit at a time against --stack 2 (--skip quickstart: none).
+    // The quick-start study by the CLI: the tfjs engine (before), the default, --stack 2 (--skip quickstart: none).
     if (!options.skip.has('quickstart')) {
       const quick = await quickstartWall(options.stackRepeats, 2, context);
       summary.quickstart = quick.summary;

@@ -58,7 +58,7 @@ export interface StrategyInput {
   /** Also hand back the final model (StrategyResult.artifact), exported before it is disposed. */
   readonly artifact?: boolean;
   /**
-   * Trains the unit's single-task phases (default trainModel): a PhaseStack's `train` when the unit
+   * Trains the unit's single-task phases (default trainAlone: a stack of one where exact, else trainModel): a PhaseStack's `train` when the unit
    * runs in a stack with others (the results are the same; see src/training/stacked.ts).
    */
   readonly training?: PhaseTrainer;

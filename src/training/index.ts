@@ -23,7 +23,7 @@ export { PoolCursor, adversarialShift, fgsmShift, softmaxRows, type Adversarial,
 export { addNoise, mixup } from './augment.js';
 export { coupledTrainer, type CoupledTrainer } from './coupled-trainer.js';
 export { trainStacked, stackRefusal, type StackMember, type StackOutcome } from './stacked.js';
-export { PhaseStack, runInStack, type PhaseTrainer } from './phase-stack.js';
+export { PhaseStack, runInStack, trainAlone, type PhaseTrainer } from './phase-stack.js';
 export { MmdCoefficients, coralGradient, mmdGradient, type Alignment } from './alignment.js';
 export { DomainClassifier, dannLambda } from './domain-classifier.js';
 export { pgdAccuracy, pgdShift, pgdStepSize } from './pgd.js';

@@ -21,6 +21,28 @@ function stackKey({ model, options }: StackMember): string {
   return JSON.stringify([model.kind, model.inputs, model.classes, model.layerCount, model.trainableLayers(), options.batchSize, options.optimizer]);
 }
 
+/** Whether trainStacked reproduces trainModel bit for bit for these phases (see PhaseStack.exact). */
+function exactOnStack(tf: Tf, group: readonly StackMember[]): boolean {
+  return tf.getBackend() === 'wasm' && group.every((w) => w.model instanceof Mlp && w.model.activation === 'relu');
+}
+
+/**
+ * One phase of one unit: on the stack's kernels as a stack of one where they give trainModel's
+ * result bit for bit (a relu MLP on wasm, a phase stackRefusal accepts), else trainModel. A stack of
+ * one leaves tfjs off the hot path (~26 ops, a tidy and a read-back per step): on the digits MLP it
+ * trains ~2.9x the samples per CPU second of trainModel (`npm run bench -- training`, stack K = 1).
+ * TASKSIEVE_STACK_KERNEL=0 in the environment keeps every phase on trainModel (to compare engines).
+ */
+export function trainAlone(tf: Tf, model: TrainableModel, data: Dataset, options: TrainOptions): TrainStats {
+  const member = [{ model, data, options }];
+  if (process.env['TASKSIEVE_STACK_KERNEL'] !== '0' && exactOnStack(tf, member) && stackRefusal(member) === null) {
+    const [outcome] = trainStacked(tf, member);
+    if (outcome!.ok) return outcome!.stats;
+    throw outcome!.error;
+  }
+  return trainModel(model, data, options);
+}
+
 /**
  * One stack of `units` units. Every unit calls `train` for each of its phases (awaiting it) and
  * `leave` once it trains no more (finished or failed), so the others never wait on it. A phase's
@@ -57,7 +79,7 @@ export class PhaseStack {
    * Elsewhere the phases train alone, so running units in a stack never changes a result.
    */
   private exact(group: readonly StackMember[]): boolean {
-    return this.tf.getBackend() === 'wasm' && group.every((w) => w.model instanceof Mlp && w.model.activation === 'relu');
+    return exactOnStack(this.tf, group);
   }
 
   private flush(): void {
@@ -76,7 +98,7 @@ export class PhaseStack {
       for (const w of group) {
         this.counts.alone += 1;
         try {
-          w.resolve(trainModel(w.model, w.data, w.options));
+          w.resolve(trainAlone(this.tf, w.model, w.data, w.options));
         } catch (error) {
           w.reject(error);
         }
