@@ -10,7 +10,7 @@ import { cli, syntheticStudyYaml, tempDir, writeStudy } from '../helpers/cli.js'
 import { integrityCheck, readStudyIfAny, sleep, spawnCli, unitInconsistencies, waitForStderr } from './helpers.js';
 
 const NAME = 'stacked';
-const TRIALS = 10;
+const TRIALS = 24;
 
 describe('stacked runs killed and resumed', () => {
   it('keep every recorded unit, stay consistent and end with the values of an unstacked run', async () => {

@@ -59,10 +59,12 @@ describe('a CSV parsed on the main thread is read by the workers without a copy'
   let shared: string;
   let unshared: string;
   let small: string;
+  let medium: string;
   beforeAll(async () => {
     shared = writeCsv('shared.csv', ROWS, 1);
     unshared = writeCsv('unshared.csv', ROWS, 2);
     small = writeCsv('small.csv', 2000, 3);
+    medium = writeCsv('medium.csv', 30_000, 4);
     executor = await PoolExecutor.start({ workers: 2, backend: null });
   }, 120_000);
   afterAll(() => executor?.close());
@@ -75,8 +77,10 @@ describe('a CSV parsed on the main thread is read by the workers without a copy'
     const parsed = loadCsv(shared, 'label');
     expect(parsed.features.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(parsed.labels.buffer).toBeInstanceOf(SharedArrayBuffer);
-    // Both workers train once on small data first, in batches as large: their tfjs heaps are warm before measuring.
-    await runBoth(small);
+    // Both workers train once first, in batches as large and for long enough that their tfjs heaps and
+    // V8's young generation (up to 64 MB a worker, filled by the stack kernel's short-lived views) have
+    // grown to their working size before measuring.
+    await runBoth(medium);
 
     const before = rss();
     const results = await runBoth(shared);
