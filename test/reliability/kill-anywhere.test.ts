@@ -27,9 +27,9 @@ import {
 
 const SEED = Number(process.env.TASKSIEVE_KILL_SEED ?? 20_251_128);
 // Small enough to finish fast, large enough that 12 kills cannot finish it first: a run killed in
-// training finishes at most ~3 trials, one killed at write #20 at most ~4 (48: with every phase on the
+// training finishes at most ~3 trials, one killed at write #20 at most ~4 (96: with every phase on the
 // stack kernel a run that is not killed in time finishes trials about twice as fast).
-const TRIALS = 48;
+const TRIALS = 96;
 const NAME = 'killed';
 
 type Aim = 'spawn' | 'startup' | 'training' | 'write';
