@@ -20,6 +20,10 @@ function unscaledRows(rows: number, seed: number): Dataset {
   return { ...ds, features };
 }
 
+const trainOptions = (epochs: number, batchSize: number, seed: number) =>
+  ({ phase: 'pre-training' as const, epochs, batchSize, optimizer: 'adam' as const, learningRate: 0.01, seed, numClasses: CLASSES });
+const buildSmallMlp = (seed: number) => buildMlp(tf, { inputs: COLS, numClasses: CLASSES, spec: { ...MODEL, hidden: [16] }, dropout: 0, seed });
+
 beforeAll(async () => {
   await initBackend('wasm');
 });
@@ -50,8 +54,8 @@ describe('scaledLazily', () => {
   it('a small source read every epoch is scaled once, whole: the same weights as training on the copy', () => {
     const small = unscaledRows(300, 6); // 2,400 values: under EAGER_SCALING_VALUES
     const smallStats = fitScaling('standard', [small]);
-    const options = { phase: 'pre-training' as const, epochs: 3, batchSize: 32, optimizer: 'adam' as const, learningRate: 0.01, seed: 7, numClasses: CLASSES };
-    const build = () => buildMlp(tf, { inputs: COLS, numClasses: CLASSES, spec: { ...MODEL, hidden: [16] }, dropout: 0, seed: 3 });
+    const options = trainOptions(3, 32, 7);
+    const build = () => buildSmallMlp(3);
     const onCopy = build();
     trainModel(onCopy, applyScaling(small, smallStats), options);
     const onView = build();
@@ -74,8 +78,8 @@ describe('scaledLazily', () => {
   it('training on it gives the weights of training on the copy, without making the copy', () => {
     const big = unscaledRows(60_000, 4);
     const bigStats = fitScaling('standard', [big]);
-    const options = { phase: 'pre-training' as const, epochs: 2, batchSize: 256, optimizer: 'adam' as const, learningRate: 0.01, seed: 5, numClasses: CLASSES };
-    const build = () => buildMlp(tf, { inputs: COLS, numClasses: CLASSES, spec: { ...MODEL, hidden: [16] }, dropout: 0, seed: 9 });
+    const options = trainOptions(2, 256, 5);
+    const build = () => buildSmallMlp(9);
     const onCopy = build();
     trainModel(onCopy, applyScaling(big, bigStats), options);
     const onView = build();
