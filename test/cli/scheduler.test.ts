@@ -205,7 +205,10 @@ describe('scheduler: race', () => {
   it('resumes after SIGKILL with every decision and unit kept, re-running only the missing units', async () => {
     const dir = tempDir();
     const name = 'race-killed';
-    const file = writeStudy(dir, raceStudyText(name, RATES, RACE, 3, 2));
+    // Forty trials: with units on the stack kernel a trial's window between its rung and its end is
+    // short, and a poll must find one inside it before the study ends.
+    const rates = [...RATES, ...RATES, ...RATES, ...RATES];
+    const file = writeStudy(dir, raceStudyText(name, rates, RACE, 3, 2));
     const db = join(dir, 'race.db');
     const { child, done } = cliAsync(['run', file, '--db', db, '--quiet']);
     // Killed while a trial that passed the rung is still training its other units.
@@ -221,7 +224,7 @@ describe('scheduler: race', () => {
     expect(resumed.status).toBe(0);
     const after = snapshot(db, name);
     const unitsAfter = unitRecords(db, name);
-    expect(after.trials).toHaveLength(RATES.length);
+    expect(after.trials).toHaveLength(rates.length);
     // Finished trials were never touched; rung values are all still there, unchanged.
     for (const trial of before.trials.filter((t) => t.state === 'COMPLETE' || t.state === 'PRUNED')) {
       expect(after.trials.find((t) => t.number === trial.number)).toEqual(trial);
