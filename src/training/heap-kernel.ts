@@ -34,13 +34,14 @@ export function heapInstance<T>(backend: WasmBackendInternals, base64: string): 
   return found;
 }
 
-/** What a kernel needs of the backend beyond the Adam kernel's: allocating an output tensor. */
-interface OutputMaker {
-  makeOutput(shape: number[], dtype: 'float32' | 'bool'): tfjs.TensorInfo;
-}
+/** The backend's makeOutput (what a kernel needs beyond the Adam kernel's internals), checked once per call. */
+type MakeOutput = (shape: number[], dtype: 'float32' | 'bool') => tfjs.TensorInfo;
 
 /** An uninitialised tensor in the wasm heap, for a kernel to write whole. 'bool': 1 byte per element. */
 export function heapTensor<T extends tfjs.Tensor>(tf: Tf, backend: WasmBackendInternals, shape: number[], dtype: 'float32' | 'bool' = 'float32'): T {
-  const info = (backend as unknown as OutputMaker).makeOutput(shape, dtype);
+  // Reflect.get: makeOutput is the wasm backend's, not in the typed internals; checked, not cast.
+  const makeOutput: unknown = Reflect.get(backend, 'makeOutput');
+  if (typeof makeOutput !== 'function') throw new Error('the wasm backend has no makeOutput (another tfjs-backend-wasm version?)');
+  const info = (makeOutput as MakeOutput).call(backend, shape, dtype);
   return tf.engine().makeTensorFromTensorInfo(info) as T;
 }
