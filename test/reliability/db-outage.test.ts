@@ -13,7 +13,9 @@ import { BIN, ROOT, syntheticStudyYaml, tempDir, writeStudy } from '../helpers/c
 import { integrityCheck, isFinished, sleep, spawnCli, type Spawned } from './helpers.js';
 
 const SCRIPT = join(ROOT, 'scripts', 'pg-test-server.sh');
-const TOTAL = 12;
+// Enough trials that a study is still running when a test stops or moves its database after the first
+// few (a trial takes ~50 ms on the stack kernel; at 12 the study could end first).
+const TOTAL = 40;
 
 function read(open: () => Store, name: string): TrialRecord[] {
   const store = open();
