@@ -104,6 +104,12 @@ export function backSolve(l: Float64Array, n: number, z: ArrayLike<number>, out:
   }
 }
 
+/** No NaN (inactive) among the first `count` values. */
+function isDense(values: ArrayLike<number>, count: number): boolean {
+  for (let i = 0; i < count; i++) if (values[i] !== values[i]) return false;
+  return true;
+}
+
 /** Training rows and their per-dimension pairwise squared distances (computed once per data set). */
 export class GpData {
   /** Upper-triangle pairs (i < j), pair-major: D squared distances per pair. */
@@ -169,7 +175,11 @@ export class GpPosterior {
     this.v = new Float64Array(n);
     this.beta = new Float64Array(n);
     this.dk = new Float64Array(n);
+    this.dense = kinds.every((k) => k === NUMERIC) && isDense(x, x.length);
   }
+
+  /** Every dimension numeric and every training value active: kernelRow's fast path applies. */
+  private readonly dense: boolean;
 
   /**
    * Conditions the process on rows `x` (n x D) with values `y`. Jitter is added to the diagonal
@@ -213,9 +223,18 @@ export class GpPosterior {
     gradMean: Float64Array,
     gradVar: Float64Array,
   ): { mean: number; variance: number } {
-    const r2 = this.kernelRow(point);
-    const mean = this.meanOfRow();
-    const variance = this.varianceOfRow();
+    const prediction = this.predict(point);
+    this.gradientOfLastPrediction(point, dims, gradMean, gradVar);
+    return prediction;
+  }
+
+  /**
+   * The gradients of mean and variance at the point of the last `predict` (which must be `point`),
+   * from the kernel row and forward solve it left behind: a local search pays for a gradient only
+   * at the points it accepts, not again at each one it scores.
+   */
+  gradientOfLastPrediction(point: ArrayLike<number>, dims: readonly number[], gradMean: Float64Array, gradVar: Float64Array): void {
+    const r2 = this.r2Scratch!;
     // beta = K^-1 k*: the variance's gradient is -2 beta . dk*/dx.
     backSolve(this.l, this.n, this.v, this.beta);
     const D = this.kinds.length;
@@ -235,7 +254,6 @@ export class GpPosterior {
       gradMean[q] = gm;
       gradVar[q] = -2 * gv;
     }
-    return { mean, variance };
   }
 
   private r2Scratch: Float64Array | null = null;
@@ -246,6 +264,23 @@ export class GpPosterior {
     const D = this.kinds.length;
     const inv = this.params.inverseSquaredLengthScales;
     const r2s = (this.r2Scratch ??= new Float64Array(n));
+    if (this.dense && isDense(point, D)) {
+      // Every dimension numeric and active (continuous spaces): the squared distance inline, without
+      // the per-element kind and NaN branches of squaredDistance.
+      const x = this.x;
+      const s = this.params.scale;
+      for (let i = 0; i < n; i++) {
+        let r2 = 0;
+        const base = i * D;
+        for (let d = 0; d < D; d++) {
+          const diff = point[d]! - x[base + d]!;
+          r2 += inv[d]! * (diff * diff);
+        }
+        r2s[i] = r2;
+        this.kStar[i] = s * matern52(r2);
+      }
+      return r2s;
+    }
     for (let i = 0; i < n; i++) {
       let r2 = 0;
       const base = i * D;
@@ -315,12 +350,26 @@ export class MarginalLikelihood {
     this.alpha = new Float64Array(n);
   }
 
+  /** The parameters of the last finite `value` call (its factor is in `cov`), until its gradient is taken. */
+  private last: KernelParams | null = null;
+
   /** The loss at `raw`, and its gradient into `grad`. */
   evaluate(raw: Float64Array, grad: Float64Array): number {
+    const loss = this.value(raw);
+    if (Number.isFinite(loss)) this.gradientOfLast(grad);
+    return loss;
+  }
+
+  /**
+   * The loss at `raw` alone (one Cholesky factorisation: a third of `evaluate`'s work), keeping the
+   * factor for `gradientOfLast`. A line search's rejected steps need no gradient.
+   */
+  value(raw: Float64Array): number {
     const { data } = this;
     const n = data.n;
     const D = data.dims;
     const params = fromRaw(raw);
+    this.last = null;
     trainCovariance(data, params, 0, this.cov, this.r2);
     const l = this.cov;
     if (!choleskyInPlace(l, n)) return Infinity;
@@ -331,6 +380,25 @@ export class MarginalLikelihood {
     let quad = 0;
     for (let i = 0; i < n; i++) quad += z[i]! * z[i]!;
     backSolve(l, n, z, z);
+    this.last = params;
+    const inv = params.inverseSquaredLengthScales;
+    let prior = 0;
+    for (let d = 0; d < D; d++) prior -= 0.1 / inv[d]! + 0.1 * inv[d]!;
+    prior += Math.log(params.scale) - params.scale;
+    prior += 0.1 * Math.log(params.noise) - 30 * params.noise;
+    return 0.5 * quad + logDet - prior;
+  }
+
+  /** The gradient at the point of the last finite `value` call, into `grad` (uses up its factor). */
+  gradientOfLast(grad: Float64Array): void {
+    const params = this.last;
+    if (params === null) throw new Error('gradientOfLast needs a finite value() first');
+    this.last = null;
+    const { data } = this;
+    const n = data.n;
+    const D = data.dims;
+    const l = this.cov;
+    const z = this.alpha;
     // K^-1 = U U^T with U = L^-T: row j of U is the solution of L u = e_j (forward substitution,
     // row access only), so both the inversion and the product run along rows.
     const u = this.inv;
@@ -377,11 +445,6 @@ export class MarginalLikelihood {
     grad[D] = -gScale - (1 - params.scale);
     const e = params.noise - MINIMUM_NOISE;
     grad[D + 1] = -0.5 * trace * e - (0.1 / params.noise - 30) * e;
-    let prior = 0;
-    for (let d = 0; d < D; d++) prior -= 0.1 / inv[d]! + 0.1 * inv[d]!;
-    prior += Math.log(params.scale) - params.scale;
-    prior += 0.1 * Math.log(params.noise) - 30 * params.noise;
-    return 0.5 * quad + logDet - prior;
   }
 }
 
@@ -445,7 +508,7 @@ export function fitKernelParams(data: GpData, start: KernelParams, iterations: n
     let accepted = false;
     for (let ls = 0; ls < 10; ls++) {
       for (let i = 0; i < m; i++) xn[i] = clampRaw(x[i]! + step * dir[i]!);
-      fn = objective.evaluate(xn, gn);
+      fn = objective.value(xn);
       if (fn <= f + 1e-4 * step * slope) {
         accepted = true;
         break;
@@ -453,6 +516,7 @@ export function fitKernelParams(data: GpData, start: KernelParams, iterations: n
       step *= 0.3;
     }
     if (!accepted) break;
+    objective.gradientOfLast(gn);
     const s = new Float64Array(m);
     const y = new Float64Array(m);
     for (let i = 0; i < m; i++) {

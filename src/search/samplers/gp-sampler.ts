@@ -196,10 +196,16 @@ class Acquisition {
     this.gradVar = new Float64Array(space.dims);
   }
 
+  /** The posterior at the point of the last `score` (for `gradientOfLastScore`). */
+  private lastMean = 0;
+  private lastVariance = 0;
+
   /** log EI of a latent point. */
   score(latent: Float64Array): number {
     this.space.effective(latent, this.active, this.row);
     const { mean, variance } = this.posterior.predict(this.row);
+    this.lastMean = mean;
+    this.lastVariance = variance;
     const sigma = Math.sqrt(Math.max(variance, 1e-18));
     return Math.log(sigma) + standardLogEi((mean - this.best) / sigma);
   }
@@ -252,8 +258,12 @@ class Acquisition {
       if (dims.length > 0) {
         let step = 0.1;
         const g = new Float64Array(dims.length);
+        // The gradient at x: computed once here, then again only where a step is accepted (a
+        // rejected step leaves x, so its gradient stands).
+        this.score(x);
+        let hasGradient = this.gradientOfLastScore(dims, g);
         for (let it = 0; it < steps && step > 1e-6; it++) {
-          if (!this.gradient(x, dims, g)) break;
+          if (!hasGradient) break;
           let norm = 0;
           for (const v of g) norm += v * v;
           norm = Math.sqrt(norm);
@@ -266,6 +276,7 @@ class Acquisition {
             s = t;
             improved = true;
             step = Math.min(step * 2, 0.5);
+            hasGradient = this.gradientOfLastScore(dims, g);
           } else {
             step *= 0.25;
           }
@@ -292,11 +303,15 @@ class Acquisition {
     return { x, s };
   }
 
-  /** Gradient of log EI in the coordinates `dims` into g; false where it is not defined (no variance). */
-  private gradient(latent: Float64Array, dims: readonly number[], g: Float64Array): boolean {
-    this.space.effective(latent, this.active, this.row);
-    const { mean, variance } = this.posterior.predictWithGradient(this.row, dims, this.gradMean, this.gradVar);
+  /**
+   * Gradient of log EI in the coordinates `dims` into g, at the point of the last `score` (whose
+   * kernel row the posterior still holds); false where it is not defined (no variance).
+   */
+  private gradientOfLastScore(dims: readonly number[], g: Float64Array): boolean {
+    const mean = this.lastMean;
+    const variance = this.lastVariance;
     if (!(variance > 1e-18)) return false;
+    this.posterior.gradientOfLastPrediction(this.row, dims, this.gradMean, this.gradVar);
     const sigma = Math.sqrt(variance);
     const z = (mean - this.best) / sigma;
     const h = standardLogEiGrad(z);

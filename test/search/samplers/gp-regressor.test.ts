@@ -74,6 +74,56 @@ describe('GP regressor', () => {
     }
   });
 
+  it('value() alone gives evaluate()\'s loss, and the gradient taken after it is evaluate()\'s', () => {
+    const rng = new Rng(5);
+    const n = 15;
+    const x = Float64Array.from({ length: n * 2 }, () => rng.next());
+    const y = Float64Array.from({ length: n }, () => rng.normal());
+    const ml = new MarginalLikelihood(new GpData(x, n, Uint8Array.of(NUMERIC, NUMERIC), y));
+    const raw = toRaw({ inverseSquaredLengthScales: Float64Array.of(3, 0.7), scale: 1.3, noise: 0.02 });
+    const full = new Float64Array(raw.length);
+    const loss = ml.evaluate(raw, full);
+    expect(ml.value(raw)).toBe(loss);
+    const split = new Float64Array(raw.length);
+    ml.gradientOfLast(split);
+    expect(Array.from(split)).toEqual(Array.from(full));
+    // The factor is used up by the gradient: asking again without a new value() is a bug.
+    expect(() => ml.gradientOfLast(split)).toThrow(/value\(\) first/);
+  });
+
+  it('the posterior\'s gradients match finite differences, on the dense path and with Hamming and inactive dimensions', () => {
+    const rng = new Rng(9);
+    const n = 20;
+    const cases = [
+      { kinds: Uint8Array.of(NUMERIC, NUMERIC, NUMERIC), inactive: false },
+      { kinds: Uint8Array.of(NUMERIC, NUMERIC, HAMMING), inactive: true },
+    ];
+    for (const { kinds, inactive } of cases) {
+      const D = kinds.length;
+      const x = Float64Array.from({ length: n * D }, (_, i) =>
+        kinds[i % D] === HAMMING ? rng.int(0, 2) : inactive && i % D === 1 && i % 4 === 1 ? Number.NaN : rng.next(),
+      );
+      const y = Float64Array.from({ length: n }, () => rng.normal());
+      const posterior = GpPosterior.fit(x, n, kinds, y, { inverseSquaredLengthScales: Float64Array.of(4, 2, 1), scale: 1.1, noise: 1e-3 });
+      const point = [0.3, 0.6, kinds[2] === HAMMING ? 1 : 0.45];
+      const dims = [0, 1, ...(kinds[2] === NUMERIC ? [2] : [])];
+      const gm = new Float64Array(D);
+      const gv = new Float64Array(D);
+      const at = posterior.predictWithGradient(point, dims, gm, gv);
+      expect(at).toEqual(posterior.predict(point));
+      dims.forEach((d, q) => {
+        const up = [...point];
+        const down = [...point];
+        up[d] = up[d]! + 1e-6;
+        down[d] = down[d]! - 1e-6;
+        const fdMean = (posterior.predict(up).mean - posterior.predict(down).mean) / 2e-6;
+        const fdVar = (posterior.predict(up).variance - posterior.predict(down).variance) / 2e-6;
+        expect(gm[q]).toBeCloseTo(fdMean, 5);
+        expect(gv[q]).toBeCloseTo(fdVar, 5);
+      });
+    }
+  });
+
   it('fitting recovers a known length scale, and a long one for a dimension the function ignores', () => {
     // y is a draw of a Matérn-5/2 process with length scale 0.15 in x0 and none in x1.
     const rng = new Rng(11);
