@@ -70,7 +70,7 @@ export function choleskyInPlace(a: Float64Array, n: number): boolean {
   for (let j = 0; j < n; j++) {
     const rj = j * n;
     let d = a[rj + j]!;
-    for (let k = 0; k < j; k++) d -= a[rj + k]! * a[rj + k]!;
+    d -= rowDot(a, rj, a, rj, j);
     if (!(d > 0)) return false;
     const ljj = Math.sqrt(d);
     a[rj + j] = ljj;
@@ -78,7 +78,7 @@ export function choleskyInPlace(a: Float64Array, n: number): boolean {
     for (let i = j + 1; i < n; i++) {
       const ri = i * n;
       let v = a[ri + j]!;
-      for (let k = 0; k < j; k++) v -= a[ri + k]! * a[rj + k]!;
+      v -= rowDot(a, ri, a, rj, j);
       a[ri + j] = v * inv;
     }
   }
@@ -90,18 +90,44 @@ export function forwardSolve(l: Float64Array, n: number, b: ArrayLike<number>, o
   for (let i = 0; i < n; i++) {
     const ri = i * n;
     let v = b[i]!;
-    for (let k = 0; k < i; k++) v -= l[ri + k]! * out[k]!;
+    v -= rowDot(l, ri, out, 0, i);
     out[i] = v / l[ri + i]!;
   }
 }
 
-/** Solves L^T x = z into `out` (may alias z). */
+/**
+ * Solves L^T x = z into `out` (may alias z), sweeping L's rows (x_i is final once the rows below
+ * have been subtracted): row access, where the textbook form walks L's columns.
+ */
 export function backSolve(l: Float64Array, n: number, z: ArrayLike<number>, out: Float64Array): void {
+  if (out !== z) for (let i = 0; i < n; i++) out[i] = z[i]!;
   for (let i = n - 1; i >= 0; i--) {
-    let v = z[i]!;
-    for (let k = i + 1; k < n; k++) v -= l[k * n + i]! * out[k]!;
-    out[i] = v / l[i * n + i]!;
+    const ri = i * n;
+    const xi = out[i]! / l[ri + i]!;
+    out[i] = xi;
+    for (let k = 0; k < i; k++) out[k] = out[k]! - l[ri + k]! * xi;
   }
+}
+
+/**
+ * sum_k a[ia + k] b[ib + k] for k < len, in four interleaved sums: the triangular loops of the
+ * Cholesky factor, the solves and the inverse spend their time here, and one running sum would
+ * wait on the latency of every addition.
+ */
+function rowDot(a: ArrayLike<number>, ia: number, b: ArrayLike<number>, ib: number, len: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let k = 0;
+  for (; k + 3 < len; k += 4) {
+    s0 += a[ia + k]! * b[ib + k]!;
+    s1 += a[ia + k + 1]! * b[ib + k + 1]!;
+    s2 += a[ia + k + 2]! * b[ib + k + 2]!;
+    s3 += a[ia + k + 3]! * b[ib + k + 3]!;
+  }
+  for (; k < len; k++) s0 += a[ia + k]! * b[ib + k]!;
+  return s0 + s1 + (s2 + s3);
 }
 
 /** No NaN (inactive) among the first `count` values. */
@@ -180,6 +206,11 @@ export class GpPosterior {
 
   /** Every dimension numeric and every training value active: kernelRow's fast path applies. */
   private readonly dense: boolean;
+
+  /** The process of a factor already computed (see MarginalLikelihood.posterior): copies `l` and `alpha`. */
+  static fromFactor(x: Float64Array, n: number, kinds: Uint8Array, params: KernelParams, l: Float64Array, alpha: Float64Array): GpPosterior {
+    return new GpPosterior(x, n, kinds, params, Float64Array.from(l), Float64Array.from(alpha));
+  }
 
   /**
    * Conditions the process on rows `x` (n x D) with values `y`. Jitter is added to the diagonal
@@ -389,6 +420,17 @@ export class MarginalLikelihood {
     return 0.5 * quad + logDet - prior;
   }
 
+  /**
+   * The process conditioned on the data with the hyperparameters at `raw`, from the factor `value`
+   * computes (bit for bit GpPosterior.fit's when no jitter is needed); null when it needs jitter.
+   */
+  posterior(raw: Float64Array): GpPosterior | null {
+    if (!Number.isFinite(this.value(raw))) return null;
+    const params = this.last!;
+    this.last = null;
+    return GpPosterior.fromFactor(this.data.x, this.data.n, this.data.kinds, params, this.cov, this.alpha);
+  }
+
   /** The gradient at the point of the last finite `value` call, into `grad` (uses up its factor). */
   gradientOfLast(grad: Float64Array): void {
     const params = this.last;
@@ -409,7 +451,7 @@ export class MarginalLikelihood {
       for (let i = j + 1; i < n; i++) {
         const ri = i * n;
         let v = 0;
-        for (let k = j; k < i; k++) v -= l[ri + k]! * u[rj + k]!;
+        v -= rowDot(l, ri + j, u, rj + j, i - j);
         u[rj + i] = v / l[ri + i]!;
       }
     }
@@ -420,7 +462,7 @@ export class MarginalLikelihood {
       for (let j = i; j < n; j++) {
         const rj = j * n;
         let kinv = 0;
-        for (let k = j; k < n; k++) kinv += u[ri + k]! * u[rj + k]!;
+        kinv += rowDot(u, ri + j, u, rj + j, n - j);
         w[ri + j] = z[i]! * z[j]! - kinv;
       }
     }
@@ -453,6 +495,21 @@ export class MarginalLikelihood {
  * 6, backtracking Armijo line search). Deterministic: the same data and start give the same result.
  */
 export function fitKernelParams(data: GpData, start: KernelParams, iterations: number): KernelParams {
+  return fitRaw(data, start, iterations).params;
+}
+
+/**
+ * fitKernelParams, and the process conditioned with the fitted hyperparameters (from the marginal
+ * likelihood's own factor: the proposal needs no second covariance and factorisation).
+ */
+export function fitProcess(data: GpData, start: KernelParams, iterations: number): { params: KernelParams; posterior: GpPosterior } {
+  const { params, raw, objective } = fitRaw(data, start, iterations);
+  const posterior = (raw && objective.posterior(raw)) ?? GpPosterior.fit(data.x, data.n, data.kinds, data.y, params);
+  return { params, posterior };
+}
+
+/** The L-BFGS fit: the fitted params, their raw coordinates (null: the defaults, unfitted) and the objective. */
+function fitRaw(data: GpData, start: KernelParams, iterations: number): { params: KernelParams; raw: Float64Array | null; objective: MarginalLikelihood } {
   const D = data.dims;
   const m = D + 2;
   const objective = new MarginalLikelihood(data);
@@ -462,7 +519,7 @@ export function fitKernelParams(data: GpData, start: KernelParams, iterations: n
   if (!Number.isFinite(f)) {
     x = toRaw(defaultKernelParams(D));
     f = objective.evaluate(x, g);
-    if (!Number.isFinite(f)) return defaultKernelParams(D);
+    if (!Number.isFinite(f)) return { params: defaultKernelParams(D), raw: null, objective };
   }
   const memory = 6;
   const ss: Float64Array[] = [];
@@ -537,7 +594,7 @@ export function fitKernelParams(data: GpData, start: KernelParams, iterations: n
     f = fn;
     if (converged) break;
   }
-  return fromRaw(x);
+  return { params: fromRaw(x), raw: x, objective };
 }
 
 const RAW_BOUND = 12;

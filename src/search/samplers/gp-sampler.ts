@@ -13,6 +13,7 @@ import {
   GpPosterior,
   defaultKernelParams,
   fitKernelParams,
+  fitProcess,
   standardLogEi,
   standardLogEiGrad,
   type KernelParams,
@@ -121,8 +122,9 @@ export class GpSampler implements Sampler {
     const ys = standardise(observations.map((o) => o.y));
     const x = new Float64Array(n * D);
     observations.forEach((o, i) => x.set(o.row, i * D));
-    const params = this.hyperparameters(space, observations, ys, x);
-    let posterior = GpPosterior.fit(x, n, space.kinds, ys, params);
+    const fitted = this.fitted(space, observations, ys, x);
+    const params = fitted.params;
+    let posterior = fitted.posterior;
     let best = -Infinity;
     for (const v of ys) best = Math.max(best, v);
     if (this.settings.constantLiar && pending.length > 0) {
@@ -150,15 +152,16 @@ export class GpSampler implements Sampler {
   }
 
   /**
-   * Kernel hyperparameters for the observations: a few L-BFGS steps from the fit of the largest
-   * checkpoint below their count (chained checkpoint fits, each cached), or from the defaults.
+   * Kernel hyperparameters for the observations, and the process they give: a few L-BFGS steps from
+   * the fit of the largest checkpoint below their count (chained checkpoint fits, each cached), or
+   * from the defaults.
    */
-  private hyperparameters(space: GpSpace, observations: readonly Observation[], ys: Float64Array, x: Float64Array): KernelParams {
+  private fitted(space: GpSpace, observations: readonly Observation[], ys: Float64Array, x: Float64Array): { params: KernelParams; posterior: GpPosterior } {
     const n = observations.length;
     const below = CHECKPOINTS.filter((c) => c < n);
     const start = below.length > 0 ? this.checkpoint(space, observations, below.length - 1) : defaultKernelParams(space.dims);
     const iterations = below.length > 0 ? this.settings.fitIterations : this.settings.checkpointIterations;
-    return fitKernelParams(new GpData(x, n, space.kinds, ys), start, iterations);
+    return fitProcess(new GpData(x, n, space.kinds, ys), start, iterations);
   }
 
   private checkpoint(space: GpSpace, observations: readonly Observation[], index: number): KernelParams {

@@ -8,6 +8,7 @@ import {
   choleskyInPlace,
   defaultKernelParams,
   fitKernelParams,
+  fitProcess,
   matern52,
   squaredDistance,
   standardLogEi,
@@ -121,6 +122,20 @@ describe('GP regressor', () => {
         expect(gm[q]).toBeCloseTo(fdMean, 5);
         expect(gv[q]).toBeCloseTo(fdVar, 5);
       });
+    }
+  });
+
+  it('the process from the fit\'s own factor is GpPosterior.fit\'s, bit for bit', () => {
+    const rng = new Rng(21);
+    const n = 30;
+    const kinds = Uint8Array.of(NUMERIC, HAMMING, NUMERIC);
+    const x = Float64Array.from({ length: n * 3 }, (_, i) => (i % 3 === 1 ? rng.int(0, 3) : i % 7 === 2 ? Number.NaN : rng.next()));
+    const y = Float64Array.from({ length: n }, () => rng.normal());
+    const { params, posterior } = fitProcess(new GpData(x, n, kinds, y), defaultKernelParams(3), 10);
+    const direct = GpPosterior.fit(x, n, kinds, y, params);
+    for (let k = 0; k < 20; k++) {
+      const point = [rng.next(), rng.int(0, 3), k % 4 === 0 ? Number.NaN : rng.next()];
+      expect(posterior.predict(point)).toEqual(direct.predict(point));
     }
   });
 
