@@ -134,10 +134,15 @@ function attributeScope(
   const penalties = { lambda: o.lambda, lambdaPairs: o.lambdaPairs };
   const fit = fitSurrogate(design, penalties);
   const rng = new Rng(seed);
+  const inclusion = table.sources.map((s) => trials.map((t) => t.sources.includes(s)));
+  const conditional = inclusion.map(replicatedBothWays);
   const samples: number[][] = table.sources.map(() => []);
   for (let b = 0; b < o.resamples; b++) {
-    const refit = fitSurrogate(design, penalties, resampleCounts(rng, trials.length));
-    refit.effects.forEach((e, i) => samples[i]!.push(e));
+    const counts = resampleCounts(rng, trials.length);
+    const refit = fitSurrogate(design, penalties, counts);
+    refit.effects.forEach((e, i) => {
+      if (!conditional[i] || variesIn(inclusion[i]!, counts)) samples[i]!.push(e);
+    });
   }
   const loo = looEffects(trials, table.sources, target, o.level, new Rng(mixSeed(seed, 1)), o.resamples);
   const sign = direction === 'maximize' ? 1 : -1;
@@ -156,6 +161,33 @@ function attributeScope(
   });
   const units = trials.reduce((n, t) => n + t.units.filter((u) => target === null || u.target === target).length, 0);
   return { target, trials: trials.length, units, intercept: mean([...fit.intercepts]), effects };
+}
+
+/**
+ * Whether a source's interval leaves out the resamples in which it does not vary: when it is in at
+ * least two of the trials and absent from at least two. A resample in which every drawn trial has
+ * the source, or none does, says nothing about it: the ridge puts its effect at exactly 0 there, so a
+ * source in 3 or 4 of 16 trials (what a model-guided study gives a harmful one) had 1-4% of its draws
+ * pinned at 0 and an interval ending at 0 however consistent its trials were. Below two trials on
+ * either side those draws stay in: one trial never flags a source. (`npm run bench -- agreement`,
+ * 16-trial replays, 4 seeds: the clearly harmful source flagged in 23 of 40 studies against 17; the
+ * selection benchmark's replays unchanged, docs/benchmarks.md 2026-12-07.)
+ */
+function replicatedBothWays(included: readonly boolean[]): boolean {
+  const inside = included.filter(Boolean).length;
+  return inside >= 2 && included.length - inside >= 2;
+}
+
+/** Whether a resample (trial draw counts) holds trials both with and without the source. */
+function variesIn(included: readonly boolean[], counts: ArrayLike<number>): boolean {
+  let inside = false;
+  let outside = false;
+  for (let k = 0; k < included.length; k++) {
+    if (counts[k] === 0) continue;
+    if (included[k]) inside = true;
+    else outside = true;
+  }
+  return inside && outside;
 }
 
 /**

@@ -117,4 +117,22 @@ describe('attributeSources', () => {
   test('refuses an empty table', () => {
     expect(() => attributeSources({ ...known, trials: [] })).toThrow('no COMPLETE trial to attribute from');
   });
+
+  test('a source in few trials: resamples that do not vary it leave its interval, once it is replicated both ways', () => {
+    // 16 trials (each its own learning rate, so none merge); `rare` (-0.08 whenever present) in 3 of
+    // them, `once` (-0.3) in 1. Among 16 trials drawn with replacement none of the 3 is drawn
+    // (13/16)^16 = 3.6% of the time: those draws pin rare's ridge effect at exactly 0 and, kept, end
+    // its 95% interval at 0.
+    const subsets = [[], ['a'], [], ['a'], [], ['a'], [], ['a'], [], ['a'], [], ['a'], ['a', 'rare'], ['rare'], ['a', 'rare'], ['a', 'once']];
+    const plan = subsets.map((s, i) => [s, 0.001 * (i + 1)] as const);
+    const spec = { sources: ['a', 'rare', 'once'], effects: { a: 0.05, rare: -0.08, once: -0.3 }, plan, seed: 4 };
+    const e = byName(attributeSources(table(spec), { seed: 5 }).overall.effects);
+    expect(e['rare']!.includedIn).toBe(3);
+    expect(e['rare']!.flag).toBe('harmful');
+    expect(e['rare']!.interval.high).toBeLessThan(-0.02);
+    // One trial is no replication: its draws without it stay in, and it is not flagged.
+    expect(e['once']!.includedIn).toBe(1);
+    expect(e['once']!.flag).toBe('neutral');
+    expect(e['once']!.interval.high).toBe(0);
+  });
 });
