@@ -98,7 +98,7 @@ export async function runCommand([file]: Args<'run'>, options: RunOptions, runne
     const early = new EarlyPool(backend, options, plan, signal);
     let adopted = false;
     try {
-      const study = loadStudyFile(file, { trials: options.trials, workers: options.workers, beforeDataCheck: (resolved) => early.start(resolved.budget) });
+      const study = loadStudyFile(file, { trials: options.trials, workers: options.workers, afterParse: (document) => early.guess(document), beforeDataCheck: (resolved) => early.start(resolved.budget) });
       // A signal that arrived while the study file and its data were checked: stop before any write.
       if (signal.aborted) return EXIT_INTERRUPTED;
       const path = dbPath(options.db, study);
@@ -119,7 +119,7 @@ export async function resumeCommand([target]: Args<'resume'>, options: RunOption
       const early = new EarlyPool(backend, options, plan, signal);
       let adopted = false;
       try {
-        const study = loadStudyFile(target, { workers, beforeDataCheck: (resolved) => early.start(resolved.budget) });
+        const study = loadStudyFile(target, { workers, afterParse: (document) => early.guess(document), beforeDataCheck: (resolved) => early.start(resolved.budget) });
         if (signal.aborted) return EXIT_INTERRUPTED;
         const path = dbPath(options.db, study);
         const store = openExisting(path, false, storeOptions(plan, options, dbLabel(path)));
@@ -204,8 +204,11 @@ async function execute(
   }
 }
 
+/** What of a budget the pool depends on. */
+export type PoolBudget = Pick<ResolvedStudy['budget'], 'workers' | 'unitTimeoutS' | 'workerMemoryMb'>;
+
 /** The executor options of a run: the budget's, the command line's and the fault plan's. */
-function executorOptions(budget: ResolvedStudy['budget'], backend: BackendName | null, options: RunOptions, plan: readonly Fault[], signal: AbortSignal): ExecutorOptions {
+function executorOptions(budget: PoolBudget, backend: BackendName | null, options: RunOptions, plan: readonly Fault[], signal: AbortSignal): ExecutorOptions {
   return {
     workers: budget.workers,
     backend,
@@ -218,12 +221,43 @@ function executorOptions(budget: ResolvedStudy['budget'], backend: BackendName |
   };
 }
 
+/** Above this many threads a guess waits for the validated study: a wrong guess would cost too much. */
+const MAX_GUESSED_WORKERS = 16;
+
 /**
- * The worker pool, started as soon as the study file is resolved: its threads boot (tfjs and its
- * wasm backend, ~0.25 s each) while the main thread checks the data and opens the database, instead
- * of after (the quick-start study: ~0.3 s of a 2.5 s run). `take` hands it over when the budget the
- * run ends up with asks for the same pool, else starts the one it asks for; a pool nobody takes is
- * closed by `discard`. Its threads run no unit before they are taken, and write nothing.
+ * The pool budget a parsed, not yet validated study file asks for, as resolveStudy would read it
+ * (workers default 2, --workers over the file); null when its budget is not plainly valid.
+ */
+export function guessedBudget(document: unknown, workersOverride: number | undefined): PoolBudget | null {
+  if (!isObject(document)) return null;
+  const raw = document['budget'] ?? {};
+  if (!isObject(raw)) return null;
+  const workers = workersOverride ?? raw['workers'] ?? 2;
+  const unitTimeoutS = raw['unit_timeout_s'];
+  const workerMemoryMb = raw['worker_memory_mb'];
+  if (!Number.isInteger(workers) || (workers as number) < 1 || (workers as number) > MAX_GUESSED_WORKERS) return null;
+  if (unitTimeoutS !== undefined && !(typeof unitTimeoutS === 'number' && unitTimeoutS > 0)) return null;
+  if (workerMemoryMb !== undefined && !(Number.isInteger(workerMemoryMb) && (workerMemoryMb as number) > 0)) return null;
+  return {
+    workers: workers as number,
+    ...(unitTimeoutS !== undefined ? { unitTimeoutS: unitTimeoutS as number } : {}),
+    ...(workerMemoryMb !== undefined ? { workerMemoryMb: workerMemoryMb as number } : {}),
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The worker pool, started as soon as the study file is parsed: its threads boot (tfjs and its wasm
+ * backend, ~0.2 s each) while the main thread validates the file, checks the data and opens the
+ * database, instead of after (the quick-start study: the threads began 0.43 s after the process when
+ * they waited for the resolved study, ~0.25 s when started from the parsed file). The parsed file's
+ * budget is a guess until the file is validated: `start` (with the resolved budget) keeps the pool
+ * when the guess was right and replaces it otherwise, and `take` hands it over when the run asks for
+ * the same pool; a pool nobody takes is closed by `discard`. Its threads run no unit before they are
+ * taken, and write nothing.
  */
 class EarlyPool {
   private started: { readonly key: string; readonly pool: Promise<PoolExecutor> } | null = null;
@@ -235,16 +269,26 @@ class EarlyPool {
     private readonly signal: AbortSignal,
   ) {}
 
-  start(budget: ResolvedStudy['budget']): void {
-    if (this.started !== null || this.signal.aborted) return;
+  /** Starts the pool the parsed study file seems to ask for (nothing when its budget is not plain). */
+  guess(document: unknown): void {
+    const budget = guessedBudget(document, this.options.workers);
+    if (budget !== null) this.start(budget);
+  }
+
+  /** Starts the pool for `budget`, replacing one started for another. */
+  start(budget: PoolBudget): void {
+    if (this.signal.aborted) return;
     const options = executorOptions(budget, this.backend, this.options, this.plan, this.signal);
+    const key = poolKey(options);
+    if (this.started?.key === key) return;
+    if (this.started !== null) void closeQuietly(this.started.pool);
     const pool = PoolExecutor.start(options);
     // Awaited by take or discard; until then a failed start must not be an unhandled rejection.
     pool.catch(() => {});
-    this.started = { key: poolKey(options), pool };
+    this.started = { key, pool };
   }
 
-  async take(budget: ResolvedStudy['budget']): Promise<PoolExecutor> {
+  async take(budget: PoolBudget): Promise<PoolExecutor> {
     const options = executorOptions(budget, this.backend, this.options, this.plan, this.signal);
     const started = this.started;
     this.started = null;

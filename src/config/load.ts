@@ -26,6 +26,12 @@ export interface LoadOptions extends Overrides {
    * starts its worker threads there, so they boot while the main thread reads the data.
    */
   readonly beforeDataCheck?: (study: ResolvedStudy) => void;
+  /**
+   * Called with the parsed document before it is validated (validation and resolving take ~0.15 s of
+   * a quick start): `run` guesses its worker pool from it there, so the threads boot meanwhile. The
+   * document is not checked yet: a caller reads it defensively and acts only on what it can undo.
+   */
+  readonly afterParse?: (document: unknown) => void;
 }
 
 /** Reads and resolves the study file at `path` (messages name it as given). Throws StudyConfigError. */
@@ -62,6 +68,7 @@ export function parseStudy(text: string, file: string, options?: LoadOptions): R
     throw new StudyConfigError(`${file}:1:1: (root): ${firstLine(error)}`);
   }
 
+  options?.afterParse?.(data);
   const issues = schemaIssues(data);
   if (issues.length > 0) {
     const ranked = issues.map((issue, order) => ({ issue, order, offset: source.offsetOf(issue.path, issue.at) }));
