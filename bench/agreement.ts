@@ -1,5 +1,5 @@
 // The `agreement` benchmark (issue 14): on a transfer case of its own (bench/agreement-case.ts), the
-// exhaustive truth (every subset of 6 sources x 2 targets x 2 seeds) computed twice, by tasksieve
+// exhaustive truth (every subset of 6 sources x 2 targets x 4 seeds) computed twice, by tasksieve
 // through the real pool and by PyTorch (bench/peers/torch_agreement.py), with the same protocol;
 // then a 25%-budget bayes study (real runStudy) judged by the PyTorch truth. Both truths are cached
 // in bench/data/. Main thread; drives real worker threads and one Python process.
