@@ -9,9 +9,14 @@ export function fmtNumber(value: number | null | undefined, digits = 4): string 
   return Number(value.toFixed(digits)).toString();
 }
 
-/** fmtNumber with 3 decimals and a '+' on positive values (gains, effects). */
+/**
+ * fmtNumber with 3 decimals and a '+' on positive values (gains, effects). A value that shows at
+ * those decimals stays in decimals (`+0.001`, not fmtNumber's `+9.91e-4` beside `+0.142` in one
+ * interval); only one that would round to 0 there keeps the exponent, so its sign still shows.
+ */
 export function fmtSigned(value: number | null | undefined, digits = 3): string {
-  const text = fmtNumber(value, digits);
+  const shows = value !== null && value !== undefined && Math.abs(value) >= 0.5 * 10 ** -digits && Math.abs(value) < 1e5;
+  const text = shows ? Number(value.toFixed(digits)).toString() : fmtNumber(value, digits);
   return value !== null && value !== undefined && value > 0 ? `+${text}` : text;
 }
 

@@ -33,6 +33,12 @@ describe('fmtSigned and fmtInterval', () => {
     expect(fmtSigned(0)).toBe('0');
     expect(fmtSigned(null)).toBe('-');
   });
+  it('decimals wherever they show the value; the exponent only where 3 decimals would read 0', () => {
+    expect(fmtSigned(0.000991)).toBe('+0.001');
+    expect(fmtSigned(-0.0006)).toBe('-0.001');
+    expect(fmtSigned(0.0004)).toBe('+4.00e-4');
+    expect(fmtInterval(0.000991, 0.142)).toBe('[+0.001, +0.142]');
+  });
   it('an interval is two signed values in brackets', () => {
     expect(fmtInterval(-0.1234, 0.05)).toBe('[-0.123, +0.05]');
   });
