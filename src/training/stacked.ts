@@ -221,13 +221,6 @@ export function trainStacked(tf: Tf, members: readonly StackMember[]): StackOutc
         d.bias.assign(tf.tensor(Float32Array.from(mem.f32(B[l]!, k * widths[l + 1]!, widths[l + 1]!)), d.bias.shape) as tfjs.Tensor);
       }),
     );
-  // A float64 sum of float32 values cannot overflow, so it is finite exactly when every value is
-  // (an index loop: iterating the views with for-of cost ~4% of a quick-start worker).
-  const allFinite = (values: Float32Array) => {
-    let sum = 0;
-    for (let i = 0; i < values.length; i++) sum += values[i] as number;
-    return Number.isFinite(sum);
-  };
   const finite = (k: number) => {
     for (let l = 0; l < layers; l++) {
       if (!trainable[l]) continue;
@@ -464,4 +457,17 @@ function activationGrad(d: Float32Array, y: Float32Array, activation: Activation
     const di = d[i] as number;
     d[i] = activation === 'tanh' ? di * (1 - yi * yi) : activation === 'sigmoid' ? di * (yi * (1 - yi)) : di * (Math.min(yi, 0) + 1);
   }
+}
+
+/**
+ * Whether every value is finite: a float64 sum of float32 values cannot overflow, so it is finite
+ * exactly when every value is (an index loop: iterating the views with for-of cost ~4% of a
+ * quick-start worker). At module level, not a closure per stack: each new closure's loop was
+ * compiled on stack replacement and thrown away at the first line after it, which had no type
+ * feedback yet (--trace-deopt: ~500 deopts per quick-start run).
+ */
+function allFinite(values: Float32Array): boolean {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i] as number;
+  return Number.isFinite(sum);
 }
