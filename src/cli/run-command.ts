@@ -3,16 +3,17 @@
 import { loadStudyFile } from '../config/index.js';
 import type { ResolvedStudy } from '../spec/study.js';
 import { StudyConfigError } from '../errors.js';
-import { PoolExecutor, PoolStartAbortedError, type ExecutorOptions } from '../study/pool-executor.js';
+import { PoolStartAbortedError, type PoolExecutor } from '../study/pool-executor.js';
 import { StudyHandle } from '../study/study-handle.js';
 import type { RunStudyOptions } from '../study/run-study.js';
 import { runUntilFinished, type LoopSummary, type UnfinishedTrial } from '../study/run-until-finished.js';
 import { DEFAULT_DB_TIMEOUT_MS, type PostgresStoreOptions, type SqliteStoreOptions } from '../store/index.js';
 import type { Store } from '../store/types.js';
-import { FAULT_INJECTION_ENV, parseFaultPlan, stallHook, workerFaults, type Fault } from '../util/fault-injection.js';
+import { FAULT_INJECTION_ENV, parseFaultPlan, stallHook, type Fault } from '../util/fault-injection.js';
 import type { BackendName } from '../spec/units.js';
 import { fmtDuration, fmtNumber } from '../util/format.js';
 import { driftLines } from './drift-report.js';
+import { EarlyPool } from './early-pool.js';
 import { dbLabel, dbPath, findStudy, isStudyFile, openExisting, openForWrite } from './locate.js';
 import type { Args, Options } from './options.js';
 import { printJson, printLines, printNote } from './output.js';
@@ -95,7 +96,7 @@ export async function runCommand([file]: Args<'run'>, options: RunOptions, runne
   return withSignals(options, async (signal) => {
     const backend = options.backend ?? null;
     const plan = faultPlan();
-    const early = new EarlyPool(backend, options, plan, signal);
+    const early = new EarlyPool(backend, options.stack, options.workers, plan, signal);
     let adopted = false;
     try {
       const study = loadStudyFile(file, { trials: options.trials, workers: options.workers, afterParse: (document) => early.guess(document), beforeDataCheck: (resolved) => early.start(resolved.budget) });
@@ -116,7 +117,7 @@ export async function resumeCommand([target]: Args<'resume'>, options: RunOption
     const backend = options.backend ?? null;
     const plan = faultPlan();
     if (isStudyFile(target)) {
-      const early = new EarlyPool(backend, options, plan, signal);
+      const early = new EarlyPool(backend, options.stack, options.workers, plan, signal);
       let adopted = false;
       try {
         const study = loadStudyFile(target, { workers, afterParse: (document) => early.guess(document), beforeDataCheck: (resolved) => early.start(resolved.budget) });
@@ -176,7 +177,7 @@ async function execute(
     const budget = handle.study.budget;
     if (!quiet) printNote(`starting ${budget.workers} worker thread(s)…`);
     try {
-      executor = await (early ?? new EarlyPool(backend, options, plan, signal)).take(budget);
+      executor = await (early ?? new EarlyPool(backend, options.stack, options.workers, plan, signal)).take(budget);
     } catch (error) {
       // Ctrl-C while the workers initialised: nothing ran, nothing to hand back.
       if (error instanceof PoolStartAbortedError) return EXIT_INTERRUPTED;
@@ -201,120 +202,6 @@ async function execute(
     if (executor === null) await early?.discard();
     await executor?.close();
     store.close();
-  }
-}
-
-/** What of a budget the pool depends on. */
-export type PoolBudget = Pick<ResolvedStudy['budget'], 'workers' | 'unitTimeoutS' | 'workerMemoryMb'>;
-
-/** The executor options of a run: the budget's, the command line's and the fault plan's. */
-function executorOptions(budget: PoolBudget, backend: BackendName | null, options: RunOptions, plan: readonly Fault[], signal: AbortSignal): ExecutorOptions {
-  return {
-    workers: budget.workers,
-    backend,
-    signal,
-    ...(budget.unitTimeoutS !== undefined ? { unitTimeoutMs: budget.unitTimeoutS * 1000 } : {}),
-    ...(budget.workerMemoryMb !== undefined ? { workerMemoryMb: budget.workerMemoryMb } : {}),
-    // An operational option, like --workers: stacking never changes a unit's result.
-    ...(options.stack !== undefined ? { stack: options.stack } : {}),
-    ...(plan.length > 0 ? { faults: workerFaults(plan) } : {}),
-  };
-}
-
-/** Above this many threads a guess waits for the validated study: a wrong guess would cost too much. */
-const MAX_GUESSED_WORKERS = 16;
-
-/**
- * The pool budget a parsed, not yet validated study file asks for, as resolveStudy would read it
- * (workers default 2, --workers over the file); null when its budget is not plainly valid.
- */
-export function guessedBudget(document: unknown, workersOverride: number | undefined): PoolBudget | null {
-  if (!isObject(document)) return null;
-  const raw = document['budget'] ?? {};
-  if (!isObject(raw)) return null;
-  const workers = workersOverride ?? raw['workers'] ?? 2;
-  const unitTimeoutS = raw['unit_timeout_s'];
-  const workerMemoryMb = raw['worker_memory_mb'];
-  if (!Number.isInteger(workers) || (workers as number) < 1 || (workers as number) > MAX_GUESSED_WORKERS) return null;
-  if (unitTimeoutS !== undefined && !(typeof unitTimeoutS === 'number' && unitTimeoutS > 0)) return null;
-  if (workerMemoryMb !== undefined && !(Number.isInteger(workerMemoryMb) && (workerMemoryMb as number) > 0)) return null;
-  return {
-    workers: workers as number,
-    ...(unitTimeoutS !== undefined ? { unitTimeoutS: unitTimeoutS as number } : {}),
-    ...(workerMemoryMb !== undefined ? { workerMemoryMb: workerMemoryMb as number } : {}),
-  };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * The worker pool, started as soon as the study file is parsed: its threads boot (tfjs and its wasm
- * backend, ~0.2 s each) while the main thread validates the file, checks the data and opens the
- * database, instead of after (the quick-start study: the threads began 0.43 s after the process when
- * they waited for the resolved study, ~0.25 s when started from the parsed file). The parsed file's
- * budget is a guess until the file is validated: `start` (with the resolved budget) keeps the pool
- * when the guess was right and replaces it otherwise, and `take` hands it over when the run asks for
- * the same pool; a pool nobody takes is closed by `discard`. Its threads run no unit before they are
- * taken, and write nothing.
- */
-class EarlyPool {
-  private started: { readonly key: string; readonly pool: Promise<PoolExecutor> } | null = null;
-
-  constructor(
-    private readonly backend: BackendName | null,
-    private readonly options: RunOptions,
-    private readonly plan: readonly Fault[],
-    private readonly signal: AbortSignal,
-  ) {}
-
-  /** Starts the pool the parsed study file seems to ask for (nothing when its budget is not plain). */
-  guess(document: unknown): void {
-    const budget = guessedBudget(document, this.options.workers);
-    if (budget !== null) this.start(budget);
-  }
-
-  /** Starts the pool for `budget`, replacing one started for another. */
-  start(budget: PoolBudget): void {
-    if (this.signal.aborted) return;
-    const options = executorOptions(budget, this.backend, this.options, this.plan, this.signal);
-    const key = poolKey(options);
-    if (this.started?.key === key) return;
-    if (this.started !== null) void closeQuietly(this.started.pool);
-    const pool = PoolExecutor.start(options);
-    // Awaited by take or discard; until then a failed start must not be an unhandled rejection.
-    pool.catch(() => {});
-    this.started = { key, pool };
-  }
-
-  async take(budget: PoolBudget): Promise<PoolExecutor> {
-    const options = executorOptions(budget, this.backend, this.options, this.plan, this.signal);
-    const started = this.started;
-    this.started = null;
-    if (started !== null && started.key === poolKey(options)) return started.pool;
-    if (started !== null) await closeQuietly(started.pool);
-    return PoolExecutor.start(options);
-  }
-
-  async discard(): Promise<void> {
-    const started = this.started;
-    this.started = null;
-    if (started !== null) await closeQuietly(started.pool);
-  }
-}
-
-function poolKey(options: ExecutorOptions): string {
-  const { signal: _signal, ...rest } = options;
-  return JSON.stringify(rest);
-}
-
-async function closeQuietly(pool: Promise<PoolExecutor>): Promise<void> {
-  try {
-    await (await pool).close();
-  } catch {
-    // It never started (interrupted, or its backend failed): nothing to close, and the run reports
-    // its own error.
   }
 }
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { loadStudyFile } from '../../src/config/index.js';
-import { guessedBudget } from '../../src/cli/run-command.js';
+import { guessedBudget } from '../../src/cli/early-pool.js';
 
 const QUICKSTART = fileURLToPath(new URL('../../studies/quickstart.yaml', import.meta.url));
 
