@@ -81,19 +81,28 @@ function rotate(ds: Dataset, degrees: number): Dataset {
       });
     }
   }
-  const features = new Float32Array(ds.features.length);
-  for (let row = 0; row < ds.rows; row++) {
-    const offset = row * ds.cols;
-    for (let p = 0; p < taps; p++) {
+  return { ...ds, features: resampled(ds.features, ds.rows, ds.cols, index, weight), labels: ds.labels.slice() };
+}
+
+/**
+ * Every row's pixels as the weighted sum of its 4 taps (bilinear). Its own function, reading a local
+ * array: inline in rotate, the loop was compiled on stack replacement and discarded at rotate's next
+ * line, which had no type feedback yet, on every call (--trace-deopt).
+ */
+function resampled(source: Float32Array, rows: number, cols: number, index: Int32Array, weight: Float64Array): Float32Array {
+  const features = new Float32Array(source.length);
+  for (let row = 0; row < rows; row++) {
+    const offset = row * cols;
+    for (let p = 0; p < cols; p++) {
       let value = 0;
       for (let k = p * 4; k < p * 4 + 4; k++) {
         const w = weight[k] as number;
-        if (w !== 0) value += w * (ds.features[offset + (index[k] as number)] as number);
+        if (w !== 0) value += w * (source[offset + (index[k] as number)] as number);
       }
       features[offset + p] = value;
     }
   }
-  return { ...ds, features, labels: ds.labels.slice() };
+  return features;
 }
 
 function exactCosSin(degrees: number): [number, number] {
