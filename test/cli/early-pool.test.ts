@@ -2,6 +2,7 @@
 // must be the one the resolved study asks for (else the pool is started twice), and a budget that is
 // not plainly valid is no guess at all.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
@@ -13,15 +14,15 @@ const QUICKSTART = fileURLToPath(new URL('../../studies/quickstart.yaml', import
 describe('guessedBudget', () => {
   test('is what the resolved study asks of the pool, with and without --workers', () => {
     const document: unknown = parse(readFileSync(QUICKSTART, 'utf8'));
-    for (const workers of [undefined, 3]) {
+    for (const workers of [undefined, 1]) {
       const { budget } = loadStudyFile(QUICKSTART, { workers, checkData: false });
-      expect(guessedBudget(document, workers)).toEqual({ workers: budget.workers });
+      expect(guessedBudget(document, workers)).toEqual(budget.workers <= availableParallelism() ? { workers: budget.workers } : null);
     }
   });
 
   test('reads the defaults and the pool keys as resolveStudy does', () => {
-    expect(guessedBudget({ name: 'x' }, undefined)).toEqual({ workers: 2 });
-    expect(guessedBudget({ budget: { trials: 5 } }, 4)).toEqual({ workers: 4 });
+    expect(guessedBudget({ name: 'x' }, undefined)).toEqual(availableParallelism() >= 2 ? { workers: 2 } : null);
+    expect(guessedBudget({ budget: { trials: 5 } }, 1)).toEqual({ workers: 1 });
     expect(guessedBudget({ budget: { workers: 1, unit_timeout_s: 30, worker_memory_mb: 512 } }, undefined)).toEqual({
       workers: 1,
       unitTimeoutS: 30,
@@ -29,8 +30,8 @@ describe('guessedBudget', () => {
     });
   });
 
-  test('guesses nothing from a budget that is not plainly valid, or too large to risk', () => {
-    for (const budget of [{ workers: 'two' }, { workers: 0 }, { workers: 1.5 }, { workers: 40 }, { unit_timeout_s: -1 }, { worker_memory_mb: 'big' }, [1, 2], 'none']) {
+  test('guesses nothing from a budget that is not plainly valid, or with more threads than cores', () => {
+    for (const budget of [{ workers: 'two' }, { workers: 0 }, { workers: 1.5 }, { workers: availableParallelism() + 1 }, { unit_timeout_s: -1 }, { worker_memory_mb: 'big' }, [1, 2], 'none']) {
       expect(guessedBudget({ budget }, undefined), JSON.stringify(budget)).toBeNull();
     }
     expect(guessedBudget([], undefined)).toBeNull();
