@@ -12,7 +12,7 @@ import type { ResolvedStudy, SchedulerSpec } from '../src/spec/study.js';
 import { PoolExecutor } from '../src/study/pool-executor.js';
 import { StudyHandle } from '../src/study/study-handle.js';
 import { runStudy } from '../src/study/run-study.js';
-import type { StoredUnit } from '../src/spec/units.js';
+import { decodeBaseline, decodeStoredUnit } from '../src/study/decoders.js';
 import { SqliteStore } from '../src/store/index.js';
 import type { Store } from '../src/store/types.js';
 import { goal, type Goals } from './goals.js';
@@ -89,13 +89,13 @@ function account(store: Store, name: string): Run {
   for (const trial of trials) {
     const withSources = ((trial.params['sources'] as string[] | undefined) ?? []).length > 0;
     for (const unit of store.getUnits(trial.id)) {
-      const stored = unit.result as unknown as StoredUnit;
+      const stored = decodeStoredUnit(unit.result, `study ${name}: unit ${unit.target}/${unit.seed}`);
       const short = stored.stoppedAt != null && withSources ? stored.stoppedAt : 0;
       events.push({ at: unit.createdAt, epochs: stored.cost.epochs + short });
     }
   }
   for (const baseline of store.getBaselines(record.id)) {
-    events.push({ at: baseline.createdAt, epochs: (baseline.result as unknown as StoredUnit).cost.epochs });
+    events.push({ at: baseline.createdAt, epochs: decodeBaseline(baseline.result, `study ${name}: a baseline`).cost.epochs });
   }
   events.sort((a, b) => a.at - b.at);
   const complete = trials.filter((t) => t.state === 'COMPLETE' && t.value !== null);

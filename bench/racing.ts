@@ -11,7 +11,7 @@ import { aggregate } from '../src/metrics/aggregate.js';
 import { rankSubsets } from '../src/selection/subsets.js';
 import { subsetKey, type TrialTable } from '../src/selection/trial-table.js';
 import type { ResolvedStudy } from '../src/spec/study.js';
-import type { StoredUnit } from '../src/spec/units.js';
+import { decodeBaseline, decodeStoredUnit } from '../src/study/decoders.js';
 import { SqliteStore } from '../src/store/index.js';
 import type { Store } from '../src/store/types.js';
 import type { PoolExecutor } from '../src/study/pool-executor.js';
@@ -59,8 +59,8 @@ function timeline(store: Store, name: string): Timeline {
   const table = loadTrialTable(store, record);
   const trials = store.getTrials(record.id);
   const events: { at: number; epochs: number }[] = [];
-  for (const trial of trials) for (const unit of store.getUnits(trial.id)) events.push({ at: unit.createdAt, epochs: (unit.result as unknown as StoredUnit).cost.epochs });
-  for (const b of store.getBaselines(record.id)) events.push({ at: b.createdAt, epochs: (b.result as unknown as StoredUnit).cost.epochs });
+  for (const trial of trials) for (const unit of store.getUnits(trial.id)) events.push({ at: unit.createdAt, epochs: decodeStoredUnit(unit.result, `study ${name}: unit ${unit.target}/${unit.seed}`).cost.epochs });
+  for (const b of store.getBaselines(record.id)) events.push({ at: b.createdAt, epochs: decodeBaseline(b.result, `study ${name}: a baseline`).cost.epochs });
   const finished = trials.filter((t) => t.finishedAt !== null).sort((a, b) => a.finishedAt! - b.finishedAt!);
   const steps = finished.map((trial) => {
     const upTo = events.filter((e) => e.at <= trial.finishedAt!);
