@@ -33,6 +33,7 @@ import {
   exhaustiveTruth,
   replay,
   search,
+  staleNote,
   summariseTruth,
   truthKey,
   VARIANTS,
@@ -120,7 +121,7 @@ async function torchTruth(protocol: Protocol, log: (line: string) => void, rebui
         log(`PyTorch truth (${protocol.name}) from ${file} (PyTorch ${cached.torch}, ${cached.trainings} trainings, computed in ${cached.seconds.toFixed(0)}s)`);
         return cached;
       }
-      log(`PyTorch truth (${protocol.name}): ${file} is stale (the case, the protocol or the rows changed): recomputing`);
+      staleNote(`PyTorch truth (${protocol.name}): ${file} is stale (the case, the protocol or the rows changed): recomputing; commit the new table`);
     }
     log(`PyTorch truth (${protocol.name}): training every subset x target x seed (1 thread) ...`);
     const reply = await runPeer<TorchReply>('torch_agreement.py', { data, ...request }, 'torch');

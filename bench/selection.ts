@@ -79,6 +79,14 @@ export function truthKey(study: ResolvedStudy, backend: string, digestOf?: (path
   return createHash('sha256').update(JSON.stringify(meaning)).digest('hex').slice(0, 16);
 }
 
+/**
+ * A committed table found stale: said on stderr even with --json (whose log is silent), so a run
+ * that rebuilds a truth the repository should hold is not mistaken for one that read it.
+ */
+export function staleNote(line: string): void {
+  console.error(line);
+}
+
 export function allSubsets(sources: readonly string[]): string[][] {
   return Array.from({ length: 2 ** sources.length }, (_, mask) => sources.filter((_, i) => (mask >> i) & 1));
 }
@@ -115,9 +123,9 @@ export async function exhaustiveTruth(truthCase: TruthCase, executor: PoolExecut
   if (!rebuild && existsSync(file)) {
     const cached = JSON.parse(readFileSync(file, 'utf8')) as Truth;
     if (cached.key !== key) {
-      log(`${family.name}: ${file} is stale (the family, recipe or backend changed): recomputing`);
+      staleNote(`${family.name}: ${file} is stale (the family, recipe or backend changed): recomputing; commit the new table`);
     } else if (!(await stillTrue(family, cached, executor))) {
-      log(`${family.name}: ${file} is stale (training now gives other metrics for the same units): recomputing`);
+      staleNote(`${family.name}: ${file} is stale (training now gives other metrics for the same units): recomputing; commit the new table`);
     } else {
       log(`${family.name}: exhaustive table from ${file} (${n} subsets, ${cached.trainings} trainings, computed in ${cached.seconds.toFixed(0)}s; spot check passed)`);
       return cached;
