@@ -55,7 +55,7 @@ function parseArgs(args: readonly string[]): Options {
     tolerance: number('tolerance', 0.005),
     only: only === undefined ? null : only,
     racing: {
-      family: value('racing-family', 'digits'),
+      family: value('racing-family', 'digits-standardised'),
       trials: number('racing-trials', 24),
       raceTrials: number('race-trials', 36),
       seeds: number('racing-seeds', 12),

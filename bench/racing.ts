@@ -18,7 +18,7 @@ import type { PoolExecutor } from '../src/study/pool-executor.js';
 import { runStudy } from '../src/study/run-study.js';
 import { StudyHandle } from '../src/study/study-handle.js';
 import { loadTrialTable } from '../src/study/trial-table.js';
-import { FAMILIES, resolveFamily, type Family } from './selection-families.js';
+import { RACING_FAMILIES, resolveFamily, type Family } from './selection-families.js';
 
 export interface RacingOptions {
   readonly family: string;
@@ -130,8 +130,8 @@ export async function runRacing(
   executor: PoolExecutor,
   log: (line: string) => void,
 ): Promise<RacingRow[]> {
-  const family = FAMILIES.find((f) => f.name === options.family);
-  if (family === undefined) throw new Error(`--racing-family: one of ${FAMILIES.map((f) => f.name).join(', ')} (got ${options.family})`);
+  const family = RACING_FAMILIES.find((f) => f.name === options.family);
+  if (family === undefined) throw new Error(`--racing-family: one of ${RACING_FAMILIES.map((f) => f.name).join(', ')} (got ${options.family})`);
   const paired = options.wilcoxon === null ? '' : `, wilcoxon: ${options.wilcoxon}`;
   const race = `scheduler: { kind: race, first_seeds: ${options.firstSeeds}, eta: ${options.eta}, min_reports: ${options.minReports}${paired} }`;
   const dir = mkdtempSync(join(tmpdir(), 'tasksieve-racing-'));

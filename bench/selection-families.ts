@@ -61,11 +61,13 @@ budget: { trials: ${trials}, workers: 2, epochs: 30, seeds: 2 }
  * Rotated digits (UCI optical digits, 8x8): sources are the digits at other angles (near angles help
  * a few-shot target angle, far ones less), plus a label-permuted copy and a random-label copy at the
  * target's own angle (the right images with labels that teach nothing). Two few-shot target angles.
+ * `scaling` goes into the recipe ('' for the default standardisation).
  */
-export const DIGITS: Family = {
-  name: 'digits',
-  description: 'rotated digits: sources at 0, 15, 30, 60, 90, 180 degrees, one label-permuted at 30 and one with random labels at 45; targets at 45 and 40 degrees, 30 labelled rows',
-  text: (name, trials, extra = '') => `name: ${name}
+function digitsFamily(name: string, scaling: string, note: string): Family {
+  return {
+    name,
+    description: `rotated digits: sources at 0, 15, 30, 60, 90, 180 degrees, one label-permuted at 30 and one with random labels at 45; targets at 45 and 40 degrees, 30 labelled rows${note}`,
+    text: (name, trials, extra = '') => `name: ${name}
 seed: 5
 datasets:
   digits: { csv: ../data/digits.csv.gz, label: label }
@@ -82,13 +84,34 @@ targets:
   - { name: t45, dataset: digits, transforms: [ { sample: { rows: 600, seed: 11 } }, { rotate: 45 } ], labelled: 30 }
   - { name: t40, dataset: digits, transforms: [ { sample: { rows: 600, seed: 12 } }, { rotate: 40 } ], labelled: 30 }
 model: { hidden: [32], activation: relu }
-recipe: { optimizer: adam, learning_rate: 0.01, batch_size: 32, pretrain_epochs: 4, epochs: 15 }
+recipe: { optimizer: adam, learning_rate: 0.01, batch_size: 32, pretrain_epochs: 4, epochs: 15${scaling} }
 space:
   sources: { type: subset }
 objective: { metric: accuracy, on: gain, aggregate: mean }
 ${extra}
 budget: { trials: ${trials}, workers: 2, epochs: 15, seeds: 2 }
 `,
-};
+  };
+}
+
+/**
+ * The selection benchmark's digits: `scaling: none`, the protocol the family was built for. Under the
+ * default standardisation the angles' effects shrink to -0.008..+0.028, the label-permuted copy turns
+ * helpful (+0.019) and the truth's five best subsets lie within their own noise, so the family no
+ * longer tests what its construction says (npm run bench -- selection, 2026-12-07: digits regret 0.064
+ * and precision 0.88 under the default; 0.002 and 0.98, the 2026-11-28 figures, with the pixels as
+ * they are, whose exhaustive table is the one committed before the default changed, unit for unit).
+ */
+export const DIGITS: Family = digitsFamily('digits', ', scaling: none', '; pixels unscaled');
+
+/**
+ * The same digits under the default standardisation: the racing part of `halving` runs it (12 seeds
+ * per target), the case its 2026-12-07 figures were taken on. With the pixels unscaled and 12 seeds
+ * the target alone is the best supported subset on 2 of 3 study seeds, and racing has nothing to find.
+ */
+export const DIGITS_STANDARDISED: Family = digitsFamily('digits-standardised', '', '; pixels standardised (the default)');
 
 export const FAMILIES: readonly Family[] = [SYNTHETIC, DIGITS];
+
+/** What the racing part of `halving` may run: the selection families and the standardised digits. */
+export const RACING_FAMILIES: readonly Family[] = [...FAMILIES, DIGITS_STANDARDISED];
