@@ -2,6 +2,7 @@
 // meaning. Pure; main thread. Must not import tfjs, the worker or the store.
 import { formatPath, type PathSegment } from './format.js';
 import { OPERATIONAL_KEYS } from '../spec/study.js';
+import { isPlainObject } from '../util/check.js';
 
 const IGNORED = new Set<string>(OPERATIONAL_KEYS);
 
@@ -17,10 +18,6 @@ export function diffSpecs(a: unknown, b: unknown): string[] {
   return out;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function compare(a: unknown, b: unknown, path: PathSegment[], out: string[]): void {
   if (path.length > 0 && IGNORED.has(formatPath(path))) return;
   if (path.length === 1 && path[0] === 'space' && isNamedList(a) && isNamedList(b)) {
@@ -32,7 +29,7 @@ function compare(a: unknown, b: unknown, path: PathSegment[], out: string[]): vo
     if (a.length !== b.length) out.push(`${formatPath(path)}.length`);
     return;
   }
-  if (isObject(a) && isObject(b)) {
+  if (isPlainObject(a) && isPlainObject(b)) {
     const keys = [...Object.keys(a), ...Object.keys(b).filter((k) => !(k in a))];
     for (const key of keys) compare(a[key], b[key], [...path, key], out);
     return;
@@ -43,7 +40,7 @@ function compare(a: unknown, b: unknown, path: PathSegment[], out: string[]): vo
 type Named = { name: string; distribution?: unknown; when?: unknown };
 
 function isNamedList(value: unknown): value is Named[] {
-  return Array.isArray(value) && value.every((p) => isObject(p) && typeof p['name'] === 'string');
+  return Array.isArray(value) && value.every((p) => isPlainObject(p) && typeof p['name'] === 'string');
 }
 
 /** Space parameters compared by name, their distribution's fields flattened under the name. */

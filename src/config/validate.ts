@@ -6,6 +6,7 @@ import { didYouMean } from './did-you-mean.js';
 import { orList, show, typeWords, type PathSegment } from './format.js';
 import { NAME_PATTERN, NAME_RULE, studyJsonSchema } from './schema.js';
 import type { ConfigIssue } from './study-config.js';
+import { isPlainObject } from '../util/check.js';
 
 /** Lower ranks explain more: an unknown key (a typo) usually also causes a "missing key" error. */
 export interface RankedIssue extends ConfigIssue {
@@ -116,7 +117,7 @@ function resolveAlternative(error: ErrorObject, branchErrors: ErrorObject[], pre
   const requiredOnly = branches.every((b) => Object.keys(b).length === 1 && Array.isArray(b['required']));
   if (requiredOnly) {
     const keys = branches.flatMap((b) => b['required'] as string[]);
-    const present = keys.filter((k) => isObject(error.data) && k in error.data);
+    const present = keys.filter((k) => isPlainObject(error.data) && k in error.data);
     const found = present.length > 0 ? ` (found ${present.join(' and ')})` : '';
     return [custom(error, `must have exactly one of the keys ${keys.join(', ')}${found}`, 2)];
   }
@@ -143,7 +144,7 @@ function describe(schema: SchemaObject): string {
   if ('const' in schema) return show(schema['const']);
   if (Array.isArray(schema['type'])) return 'a single value';
   let words = typeWords(schema['type']);
-  if (schema['type'] === 'object' && isObject(schema['properties'])) {
+  if (schema['type'] === 'object' && isPlainObject(schema['properties'])) {
     words += ` { ${Object.keys(schema['properties']).join(', ')} }`;
   }
   if (typeof schema['minimum'] === 'number') words += ` >= ${schema['minimum']}`;
@@ -154,10 +155,6 @@ function describe(schema: SchemaObject): string {
 }
 
 // ---- one error, one message --------------------------------------------------------------------------
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** JSON pointer to path segments; array indices become numbers. */
 function pointerToPath(pointer: string, data: unknown): PathSegment[] {
@@ -171,7 +168,7 @@ function pointerToPath(pointer: string, data: unknown): PathSegment[] {
       node = node[Number(key)];
     } else {
       path.push(key);
-      node = isObject(node) ? node[key] : undefined;
+      node = isPlainObject(node) ? node[key] : undefined;
     }
   }
   return path;
@@ -242,7 +239,7 @@ function toIssue(error: ErrorObject, data: unknown): RankedIssue | null {
     }
     case 'minProperties':
     case 'maxProperties': {
-      const keys = isObject(error.data) ? Object.keys(error.data) : [];
+      const keys = isPlainObject(error.data) ? Object.keys(error.data) : [];
       if (parent['minProperties'] === 1 && parent['maxProperties'] === 1) {
         const found = keys.length === 0 ? 'got none' : `got ${keys.join(', ')}`;
         return value(`must have exactly one key, e.g. { rotate: 15 } (${found})`);
@@ -252,8 +249,8 @@ function toIssue(error: ErrorObject, data: unknown): RankedIssue | null {
     case 'discriminator': {
       const tag = String(params['tag']);
       if (params['error'] !== 'mapping') {
-        if (isObject(error.data) && !(tag in error.data)) return null; // reported by `required`
-        const tagValue = isObject(error.data) ? error.data[tag] : undefined;
+        if (isPlainObject(error.data) && !(tag in error.data)) return null; // reported by `required`
+        const tagValue = isPlainObject(error.data) ? error.data[tag] : undefined;
         return { path: [...path, tag], message: `must be a string (got ${show(tagValue)})`, rank: 1 };
       }
       const branches = (parent['oneOf'] ?? []) as SchemaObject[];

@@ -53,7 +53,8 @@ export function arrayOf<T>(check: Check<T>): Check<readonly T[]> {
   };
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
+/** A mapping (not null, not an array): what a parsed YAML or JSON object is. */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
