@@ -12,17 +12,19 @@ import type { ResolvedStudy, SchedulerSpec } from '../src/spec/study.js';
 import { PoolExecutor } from '../src/study/pool-executor.js';
 import { StudyHandle } from '../src/study/study-handle.js';
 import { runStudy } from '../src/study/run-study.js';
-import { decodeBaseline, decodeStoredUnit } from '../src/study/decoders.js';
 import { SqliteStore } from '../src/store/index.js';
 import type { Store } from '../src/store/types.js';
 import { goal, type Goals } from './goals.js';
 import { runRacing, type RacingOptions, type RacingRow } from './racing.js';
+import { trainingEvents } from './trainings.js';
 import type { Benchmark, BenchContext } from './benchmark.js';
 
 interface Options {
   readonly study: string;
   readonly trials: number;
   readonly seeds: number;
+  /** Study seeds (1..N) of the racing part: its ratio moves a lot from seed to seed, so more than ASHA's. */
+  readonly raceStudies: number;
   readonly workers: number;
   readonly eta: number;
   readonly minEpochs: number;
@@ -49,6 +51,7 @@ function parseArgs(args: readonly string[]): Options {
     study: resolve(value('study', 'studies/quickstart.yaml')),
     trials: number('trials', 40),
     seeds: number('seeds', 3),
+    raceStudies: number('race-studies', 10),
     workers: number('workers', 2),
     eta: number('eta', 3),
     minEpochs: number('min-epochs', 1),
@@ -79,25 +82,13 @@ interface Run {
 }
 
 /**
- * Epochs trained, by when they were recorded: each unit's own (pre-training + fine-tuning), the shared
- * full-length baselines, and the short baselines paired with stopped units.
+ * Epochs trained, by when they were recorded (bench/trainings.ts): each unit's own (pre-training +
+ * fine-tuning), the shared full-length baselines, and the short baselines paired with stopped units.
  */
-function account(store: Store, name: string): Run {
-  const record = store.getStudy(name)!;
+function account(store: Store, study: ResolvedStudy): Run {
+  const record = store.getStudy(study.name)!;
   const trials = store.getTrials(record.id);
-  const events: { at: number; epochs: number }[] = [];
-  for (const trial of trials) {
-    const withSources = ((trial.params['sources'] as string[] | undefined) ?? []).length > 0;
-    for (const unit of store.getUnits(trial.id)) {
-      const stored = decodeStoredUnit(unit.result, `study ${name}: unit ${unit.target}/${unit.seed}`);
-      const short = stored.stoppedAt != null && withSources ? stored.stoppedAt : 0;
-      events.push({ at: unit.createdAt, epochs: stored.cost.epochs + short });
-    }
-  }
-  for (const baseline of store.getBaselines(record.id)) {
-    events.push({ at: baseline.createdAt, epochs: decodeBaseline(baseline.result, `study ${name}: a baseline`).cost.epochs });
-  }
-  events.sort((a, b) => a.at - b.at);
+  const events = trainingEvents(store, study);
   const complete = trials.filter((t) => t.state === 'COMPLETE' && t.value !== null);
   const byFinish = [...complete].sort((a, b) => a.finishedAt! - b.finishedAt!);
   return {
@@ -128,7 +119,7 @@ async function runOne(base: ResolvedStudy, dir: string, seed: number, scheduler:
   try {
     const handle = StudyHandle.open({ store, study });
     await runStudy({ handle, executor });
-    return account(store, name);
+    return account(store, study);
   } finally {
     await executor.close();
     store.close();
@@ -202,7 +193,7 @@ async function runAsha(options: Options, log: (line: string) => void): Promise<R
 async function racing(options: Options, log: (line: string) => void): Promise<RacingRow[]> {
   const executor = await PoolExecutor.start({ workers: options.workers, backend: null });
   try {
-    const seeds = Array.from({ length: options.seeds }, (_, s) => 1 + s);
+    const seeds = Array.from({ length: options.raceStudies }, (_, s) => 1 + s);
     const rows = await runRacing(options.racing, seeds, executor, log);
     log(
       `race: median ratio of trainings to the recommendation ${fmt(median(rows.map((r) => r.ratioTrainings)), 2)}x ` +

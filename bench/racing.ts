@@ -1,7 +1,7 @@
 // The racing part of the `halving` benchmark: a family of the selection benchmark (sources whose
 // effect is known by construction; only the subset is searched) run with more seeds per target,
 // without a scheduler and with `scheduler: race`, on the same study seeds, in fresh SQLite files.
-// Reports the trainings (units and baselines) and epochs each spent until its recommended subset
+// Reports the trainings (units and baselines, bench/trainings.ts) and epochs each spent until its recommended subset
 // (rankSubsets: the best subset with support on every target) was as good as the no-scheduler
 // study's final recommendation, judged by the subsets' true values. Main thread; real worker threads.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +11,6 @@ import { aggregate } from '../src/metrics/aggregate.js';
 import { rankSubsets } from '../src/selection/subsets.js';
 import { subsetKey, type TrialTable } from '../src/selection/trial-table.js';
 import type { ResolvedStudy } from '../src/spec/study.js';
-import { decodeBaseline, decodeStoredUnit } from '../src/study/decoders.js';
 import { SqliteStore } from '../src/store/index.js';
 import type { Store } from '../src/store/types.js';
 import type { PoolExecutor } from '../src/study/pool-executor.js';
@@ -19,6 +18,7 @@ import { runStudy } from '../src/study/run-study.js';
 import { StudyHandle } from '../src/study/study-handle.js';
 import { loadTrialTable } from '../src/study/trial-table.js';
 import { RACING_FAMILIES, resolveFamily, type Family } from './selection-families.js';
+import { trainingEvents } from './trainings.js';
 
 export interface RacingOptions {
   readonly family: string;
@@ -54,13 +54,12 @@ function studyFor(family: Family, name: string, trials: number, seeds: number, e
   return study;
 }
 
-function timeline(store: Store, name: string): Timeline {
+function timeline(store: Store, study: ResolvedStudy): Timeline {
+  const name = study.name;
   const record = store.getStudy(name)!;
   const table = loadTrialTable(store, record);
   const trials = store.getTrials(record.id);
-  const events: { at: number; epochs: number }[] = [];
-  for (const trial of trials) for (const unit of store.getUnits(trial.id)) events.push({ at: unit.createdAt, epochs: decodeStoredUnit(unit.result, `study ${name}: unit ${unit.target}/${unit.seed}`).cost.epochs });
-  for (const b of store.getBaselines(record.id)) events.push({ at: b.createdAt, epochs: decodeBaseline(b.result, `study ${name}: a baseline`).cost.epochs });
+  const events = trainingEvents(store, study);
   const finished = trials.filter((t) => t.finishedAt !== null).sort((a, b) => a.finishedAt! - b.finishedAt!);
   const steps = finished.map((trial) => {
     const upTo = events.filter((e) => e.at <= trial.finishedAt!);
@@ -90,7 +89,7 @@ async function runOne(study: ResolvedStudy, dir: string, executor: PoolExecutor)
   const store = SqliteStore.open(join(dir, `${study.name}.db`));
   try {
     await runStudy({ handle: StudyHandle.open({ store, study }), executor });
-    return timeline(store, study.name);
+    return timeline(store, study);
   } finally {
     store.close();
   }

@@ -7,7 +7,7 @@
 import { DEFAULT_ARTIFACTS, type ArtifactPolicy, type ResolvedStudy } from '../spec/study.js';
 import type { ClassificationMetrics } from '../spec/metrics.js';
 import type { TrialRecord } from '../spec/records.js';
-import type { RungReport, StoredUnit } from '../spec/units.js';
+import type { RungReport, StoredUnit, UnitResult } from '../spec/units.js';
 import { UnitFailedError, type Executor } from './pool-executor.js';
 import { constraintViolation, objectiveValue, termValue, type ScoredUnit } from '../metrics/objective.js';
 import { ensureScreenPrior } from './screen-prior.js';
@@ -403,9 +403,24 @@ class StudyRun {
     return json === null ? null : decodeBaseline(json, `study "${this.study.name}": baseline ${key}`);
   }
 
+  /**
+   * A target-only unit is the very computation of its recipe's baseline (the worker trains the
+   * baseline as a unit without sources; strategies are deterministic), so once that baseline is
+   * stored the unit is answered from it, not trained again: the same result, bit for bit. Not when
+   * the unit reports rungs (the stored baseline has none) or when the study keeps every model
+   * (`artifacts: all`: a baseline has no model); under `best` a target-only trial that is the best
+   * holds no model, and `tasksieve model` retrains it as for any trial whose model was not kept.
+   */
+  private baselineAsUnit(trial: ActiveTrial, plan: UnitPlan): UnitResult | null {
+    if (plan.unit.sources.length > 0 || trial.rungs.length > 0 || this.artifacts === 'all') return null;
+    const cached = this.storedBaseline(plan.baselineKey);
+    return cached === null ? null : { transfer: cached, baseline: null, rungs: [], stoppedAt: null, backend: this.executor.backend, workerMs: 0 };
+  }
+
   private async runUnit(trial: ActiveTrial, plan: UnitPlan): Promise<void> {
     const { store } = this.handle;
     const cached = plan.unit.sources.length > 0 ? this.storedBaseline(plan.baselineKey) : null;
+    const answered = this.baselineAsUnit(trial, plan);
     const unit = {
       ...plan.unit,
       withBaseline: plan.unit.sources.length > 0 && cached === null,
@@ -432,7 +447,7 @@ class StudyRun {
     const t0 = performance.now();
     let result;
     try {
-      result = await this.executor.runUnit(unit, trial.abort.signal, channel);
+      result = answered ?? (await this.executor.runUnit(unit, trial.abort.signal, channel));
     } catch (error) {
       trial.stops.delete(key);
       if (trial.failed || this.phase === 'stopping') return;
@@ -449,7 +464,7 @@ class StudyRun {
     const stored = storedUnit(plan, result, cached);
     const fresh = plan.unit.sources.length === 0 ? result.transfer : result.baseline;
     // A unit stopped early trained a short baseline: never the recipe's shared one.
-    if (fresh && result.stoppedAt === null) store.putBaseline(this.handle.id, plan.baselineKey, asJson(fresh));
+    if (fresh && result.stoppedAt === null && answered === null) store.putBaseline(this.handle.id, plan.baselineKey, asJson(fresh));
     const origin = { study: this.study.name, trial: trial.asked.number, target: plan.target.name, seedIndex: plan.seedIndex };
     const model = result.artifact !== undefined && this.artifacts !== 'none' ? artifactToStore(result.artifact, origin) : undefined;
     // The unit and its model in one transaction: a kill leaves both or neither.

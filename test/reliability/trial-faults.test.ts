@@ -32,10 +32,12 @@ const STUDY = syntheticStudyYaml({ name: 'faults', trials: TRIALS, workers: 1, s
   .replace('seeds: 1 }', `seeds: 1, retries: ${RETRIES}, worker_memory_mb: 160 }`);
 
 // Trial numbers whose units fail by injection; all are proposals with learning rate 0.05 (see the
-// expectations below), so their retries, which get other numbers, can complete.
+// expectations below), so their retries, which get other numbers, can complete. Each unit trains in
+// a worker, where the fault fires: a unit without sources whose baseline is stored is answered from
+// it, never reaching one (checked below). The out-of-memory hits the retry of the exit's trial.
 const FAULTS: readonly WorkerFault[] = [
   { kind: 'throw', trial: 2 },
-  { kind: 'exit', trial: 4 },
+  { kind: 'exit', trial: 6 },
   { kind: 'oom', trial: 7 },
 ];
 
@@ -90,6 +92,10 @@ describe('faults inside trials (through the CLI, real workers)', () => {
     const expected = expectedRun((n) => sampler.sample({ space: spec.space, direction: 'maximize', history: [], trialNumber: n }));
     // The plan is not trivial: faults on proposals that can succeed, real divergence, successful retries.
     for (const f of FAULTS) expect(expected[f.trial]!.params['learning_rate']).toBe(0.05);
+    const trains = (t: Expected) =>
+      (t.params['sources'] as string[]).length > 0 ||
+      !expected.some((e) => e.number < t.number && e.outcome === 'COMPLETE' && e.params['learning_rate'] === t.params['learning_rate']);
+    for (const f of FAULTS) expect(trains(expected[f.trial]!), `trial #${f.trial} trains in a worker`).toBe(true);
     expect(expected.some((t) => t.outcome === 'diverges')).toBe(true);
     expect(expected.some((t) => t.retryOf !== null && t.outcome === 'COMPLETE')).toBe(true);
 
