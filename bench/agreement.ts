@@ -31,16 +31,19 @@ import { resolveFamily } from './selection-families.js';
 import {
   allSubsets,
   exhaustiveTruth,
+  readCachedTable,
   replay,
   search,
   staleNote,
   summariseTruth,
   truthKey,
+  UNIT_ROW,
   VARIANTS,
   type Margins,
   type Truth,
   type TruthSummary,
 } from './selection.js';
+import { arrayOf, integer, number, oneOf, recordOf, shape, string } from '../src/util/check.js';
 
 const DATA = fileURLToPath(new URL('data/', import.meta.url));
 /** Bump when what the PyTorch cache holds changes meaning. */
@@ -84,8 +87,23 @@ interface TorchReply {
   readonly torch: string;
   readonly seconds: number;
   readonly trainings: number;
-  readonly units: Record<string, UnitRow[]>;
+  readonly units: Readonly<Record<string, readonly UnitRow[]>>;
 }
+
+/** What bench/peers/torch_agreement.py prints, decoded (keys it adds are ignored). */
+const TORCH_REPLY = shape<TorchReply>({ torch: string, seconds: number, trainings: integer, units: recordOf(arrayOf(UNIT_ROW)) }, { open: true });
+
+/** The cached PyTorch table (bench/data), decoded. */
+const TORCH_TABLE = shape<TorchTable>({
+  key: string,
+  protocol: oneOf(['issue', 'fallback']),
+  torch: string,
+  sources: arrayOf(string),
+  targets: arrayOf(string),
+  units: recordOf(arrayOf(UNIT_ROW)),
+  seconds: number,
+  trainings: integer,
+});
 
 /**
  * The PyTorch truth of the case under `protocol`: read from bench/data when its key (the request and
@@ -116,15 +134,15 @@ async function torchTruth(protocol: Protocol, log: (line: string) => void, rebui
     const key = createHash('sha256').update(JSON.stringify({ v: TORCH_CACHE_VERSION, request, digest })).digest('hex').slice(0, 16);
     const file = join(DATA, `agreement-torch-${protocol.name}${seedsSuffix(seeds)}.json`);
     if (!rebuild && existsSync(file)) {
-      const cached = JSON.parse(readFileSync(file, 'utf8')) as TorchTable;
-      if (cached.key === key) {
+      const cached = readCachedTable(file, TORCH_TABLE);
+      if (cached !== null && cached.key === key) {
         log(`PyTorch truth (${protocol.name}) from ${file} (PyTorch ${cached.torch}, ${cached.trainings} trainings, computed in ${cached.seconds.toFixed(0)}s)`);
         return cached;
       }
-      staleNote(`PyTorch truth (${protocol.name}): ${file} is stale (the case, the protocol or the rows changed): recomputing; commit the new table`);
+      if (cached !== null) staleNote(`PyTorch truth (${protocol.name}): ${file} is stale (the case, the protocol or the rows changed): recomputing; commit the new table`);
     }
     log(`PyTorch truth (${protocol.name}): training every subset x target x seed (1 thread) ...`);
-    const reply = await runPeer<TorchReply>('torch_agreement.py', { data, ...request }, 'torch');
+    const reply = await runPeer('torch_agreement.py', { data, ...request }, TORCH_REPLY, 'torch');
     if (!reply.ok) {
       log(`PyTorch truth (${protocol.name}): not available: ${reply.reason}`);
       return null;

@@ -17,6 +17,7 @@ import { coordinates, moProblems, moSpace, type MoProblem } from './mo-problems.
 import { runPeer } from './python-peer.js';
 import type { Benchmark } from './benchmark.js';
 import { Rng } from '../src/util/rng.js';
+import { arrayOf, integer, number, optional, recordOf, shape, string, type Check } from '../src/util/check.js';
 
 const CHECKPOINTS = [100, 200] as const;
 const PEER_SAMPLERS = ['nsga2', 'tpe'] as const;
@@ -28,10 +29,20 @@ const OURS: Record<string, SamplerSpec> = {
 
 interface PeerResult {
   readonly optuna: string;
-  readonly results: { problem: string; sampler: string; seed: number; values: number[][]; cpu_s: number }[];
+  readonly results: readonly { problem: string; sampler: string; seed: number; values: readonly (readonly number[])[]; cpu_s: number }[];
   /** The problems' values at the check points, computed in Python (absent from older peers). */
-  readonly check?: Record<string, number[][]>;
+  readonly check?: Readonly<Record<string, readonly (readonly number[])[]>>;
 }
+
+/** The peer's reply, decoded (keys it adds are ignored). */
+const PEER_RESULT: Check<PeerResult> = shape<PeerResult>(
+  {
+    optuna: string,
+    results: arrayOf(shape({ problem: string, sampler: string, seed: integer, values: arrayOf(arrayOf(number)), cpu_s: number }, { open: true })),
+    check: optional(recordOf(arrayOf(arrayOf(number)))),
+  },
+  { open: true },
+);
 
 /** Random points of each problem, for the TypeScript / Python cross-check of the test functions. */
 function checkPoints(problems: readonly MoProblem[]): Record<string, number[][]> {
@@ -40,7 +51,7 @@ function checkPoints(problems: readonly MoProblem[]): Record<string, number[][]>
 }
 
 /** Largest relative difference between our values at the check points and the peer's; null without them. */
-function crossCheck(problems: readonly MoProblem[], points: Record<string, number[][]>, theirs: Record<string, number[][]> | undefined): number | null {
+function crossCheck(problems: readonly MoProblem[], points: Record<string, number[][]>, theirs: Readonly<Record<string, readonly (readonly number[])[]>> | undefined): number | null {
   if (theirs === undefined) return null;
   let worst = 0;
   for (const p of problems) {
@@ -82,7 +93,7 @@ function runOurs(store: SqliteStore, problem: MoProblem, kind: string, sampler: 
   return { values, msPerTrial: (used.user + used.system) / 1000 / trials };
 }
 
-const hvAt = (values: readonly number[][], at: number, reference: readonly number[]): number | null =>
+const hvAt = (values: readonly (readonly number[])[], at: number, reference: readonly number[]): number | null =>
   values.length < at ? null : hypervolume(values.slice(0, at), reference);
 
 export const multiobjective: Benchmark = {
@@ -98,13 +109,13 @@ export const multiobjective: Benchmark = {
     // The peer starts first and runs while ours do (two processes, side by side).
     const peer = peerOff
       ? Promise.resolve({ ok: false as const, reason: '--no-peer' })
-      : runPeer<PeerResult>('optuna_multiobjective.py', {
+      : runPeer('optuna_multiobjective.py', {
           problems: problems.map((p) => ({ name: p.name, dim: p.dim, objectives: p.objectives })),
           seeds,
           trials,
           samplers: PEER_SAMPLERS,
           check: points,
-        });
+        }, PEER_RESULT);
     const ours = new Map<string, { hv: Record<number, number[]>; ms: number[] }>();
     const tmp = tempStore();
     try {

@@ -13,6 +13,7 @@ import { benchStudy, intOption, table, tempStore } from './ask-tell.js';
 import { goal, type Goals } from './goals.js';
 import { runPeer } from './python-peer.js';
 import type { Benchmark } from './benchmark.js';
+import { arrayOf, integer, number, shape, string } from '../src/util/check.js';
 
 const DIMS = 4;
 const RANGES: readonly (readonly [number, number])[] = [
@@ -31,8 +32,14 @@ interface RangeCost {
 
 interface PeerResult {
   readonly optuna: string;
-  readonly ranges: RangeCost[];
+  readonly ranges: readonly RangeCost[];
 }
+
+/** The peer's reply, decoded (keys it adds are ignored). */
+const PEER_RESULT = shape<PeerResult>(
+  { optuna: string, ranges: arrayOf(shape<RangeCost>({ first: integer, last: integer, wallMs: number, cpuMs: number }, { open: true })) },
+  { open: true },
+);
 
 const SPACE: SearchSpace = Array.from({ length: DIMS }, (_, i) => ({
   name: `x${i}`,
@@ -100,7 +107,7 @@ export const overhead: Benchmark = {
     // Optuna runs after ours, not beside it: both measure time, and the machine has two cores.
     const dir = mkdtempSync(join(tmpdir(), 'tasksieve-optuna-'));
     const optunaRanges = ranges.filter(([, last]) => last <= optunaTrials);
-    const peer = await runPeer<PeerResult>('optuna_overhead.py', { trials: optunaTrials, dims: DIMS, seed: 1, ranges: optunaRanges, dir });
+    const peer = await runPeer('optuna_overhead.py', { trials: optunaTrials, dims: DIMS, seed: 1, ranges: optunaRanges, dir }, PEER_RESULT);
     rmSync(dir, { recursive: true, force: true });
     load.push(loadavg()[0]!);
 

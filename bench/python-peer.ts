@@ -1,9 +1,11 @@
 // Runs a Python peer script (bench/peers/*.py) with Debian's /usr/bin/python3: sends a JSON request
-// on stdin, parses the JSON it prints. A missing interpreter or module is reported, never thrown, so a
+// on stdin, parses the JSON it prints and decodes it with the caller's check (a reply of another
+// shape is a missing peer with the path of the mismatch, never a cast). A missing interpreter or module is reported, never thrown, so a
 // benchmark still prints our own figures.
 import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CheckError, arrayOf, number, shape, string, type Check } from '../src/util/check.js';
 
 export const PYTHON = '/usr/bin/python3';
 /** The venv with the newest Optuna (5.x) and a CPU torch, made from PYTHON with --system-site-packages. */
@@ -39,8 +41,8 @@ export function peerVersion(module: string, python = PYTHON): string | null {
   return probe.status === 0 ? probe.stdout.trim() : null;
 }
 
-/** Starts `script` at once and resolves with its parsed JSON output (or why there is none). */
-export function runPeer<T>(script: string, request: unknown, options: string | PeerOptions = 'optuna'): Promise<PeerOutcome<T>> {
+/** Starts `script` at once and resolves with its JSON output, decoded by `check` (or why there is none). */
+export function runPeer<T>(script: string, request: unknown, check: Check<T>, options: string | PeerOptions = 'optuna'): Promise<PeerOutcome<T>> {
   const { module = 'optuna', python = PYTHON, env = {} } = typeof options === 'string' ? { module: options } : options;
   const missing = peerMissing(module, python);
   if (missing !== null) return Promise.resolve({ ok: false, reason: missing });
@@ -56,12 +58,26 @@ export function runPeer<T>(script: string, request: unknown, options: string | P
         resolve({ ok: false, reason: `${script} exited with ${code}: ${err.trim().split('\n').pop() ?? ''}` });
         return;
       }
+      let parsed: unknown;
       try {
-        resolve({ ok: true, data: JSON.parse(out) as T });
+        parsed = JSON.parse(out);
       } catch {
         resolve({ ok: false, reason: `${script} printed no JSON` });
+        return;
+      }
+      try {
+        resolve({ ok: true, data: check(parsed, '') });
+      } catch (error) {
+        if (!(error instanceof CheckError)) throw error;
+        resolve({ ok: false, reason: `${script} printed another reply than expected: ${error.message}` });
       }
     });
     child.stdin.end(JSON.stringify(request));
   });
 }
+
+/** What bench/peers/torch_training.py prints (the training and CNN benchmarks), decoded. */
+export const TORCH_SPEEDS = shape<{ torch: string; samples_per_s: readonly number[]; samples_per_cpu_s: readonly number[] }>(
+  { torch: string, samples_per_s: arrayOf(number), samples_per_cpu_s: arrayOf(number) },
+  { open: true },
+);

@@ -19,6 +19,7 @@ import { bbobProblem, mixedValue, suite, type Problem } from './suite-problems.j
 import { Rng } from '../src/util/rng.js';
 import { sampleDistribution } from '../src/search/samplers/index.js';
 import { TEST_FUNCTIONS } from './test-functions.js';
+import { arrayOf, number, recordOf, shape, string } from '../src/util/check.js';
 
 const CHECKPOINTS = [25, 50, 100, 200] as const;
 const COST_AT = [50, 100, 200, 500] as const;
@@ -43,17 +44,29 @@ const OURS: Record<string, SamplerSpec> = {
 
 interface SuiteResult {
   readonly optuna: string;
-  readonly samplers: string[];
-  readonly results: { problem: string; sampler: string; curves: number[][]; ms: number[] }[];
-  readonly cost: { sampler: string; ms: number[] }[];
-  readonly check: Record<string, number[]>;
+  readonly samplers: readonly string[];
+  readonly results: readonly { problem: string; sampler: string; curves: readonly (readonly number[])[]; ms: readonly number[] }[];
+  readonly cost: readonly { sampler: string; ms: readonly number[] }[];
+  readonly check: Readonly<Record<string, readonly number[]>>;
 }
+
+/** What bench/peers/optuna_suite.py prints, decoded (keys it adds are ignored). */
+const SUITE_RESULT = shape<SuiteResult>(
+  {
+    optuna: string,
+    samplers: arrayOf(string),
+    results: arrayOf(shape({ problem: string, sampler: string, curves: arrayOf(arrayOf(number)), ms: arrayOf(number) }, { open: true })),
+    cost: arrayOf(shape({ sampler: string, ms: arrayOf(number) }, { open: true })),
+    check: recordOf(arrayOf(number)),
+  },
+  { open: true },
+);
 
 interface Runs {
   /** Per seed: best-so-far objective after each trial. */
-  readonly curves: number[][];
+  readonly curves: readonly (readonly number[])[];
   /** Mean over seeds of each trial's CPU milliseconds (ask + tell). */
-  readonly ms: number[];
+  readonly ms: readonly number[];
 }
 
 /** One study through ask/tell; the best value after each trial and each trial's ms. */
@@ -156,9 +169,10 @@ export const samplers: Benchmark = {
       Array.from({ length: gpProcesses }, (_, k) => {
         const part = request(['gp']);
         const mine = part.problems.filter((_, i) => i % gpProcesses === k);
-        return runPeer<SuiteResult>(
+        return runPeer(
           'optuna_suite.py',
           { ...part, problems: mine, cost: k === 0 ? part.cost : null, check: k === 0 ? part.check : {} },
+          SUITE_RESULT,
           { python: VENV_PYTHON, env },
         );
       }),
@@ -172,8 +186,8 @@ export const samplers: Benchmark = {
       };
     });
     const tpePeers = (async () => {
-      const old = await runPeer<SuiteResult>('optuna_suite.py', request(['tpe']), { python: PYTHON, env });
-      const current = await runPeer<SuiteResult>('optuna_suite.py', request(['tpe']), { python: VENV_PYTHON, env });
+      const old = await runPeer('optuna_suite.py', request(['tpe']), SUITE_RESULT, { python: PYTHON, env });
+      const current = await runPeer('optuna_suite.py', request(['tpe']), SUITE_RESULT, { python: VENV_PYTHON, env });
       return { old, current };
     })();
 
@@ -207,7 +221,7 @@ export const samplers: Benchmark = {
       { label: 'gpsampler 5', key: 'optuna5_gp', outcome: gp5, sampler: 'gp' },
     ];
     const theirs: Record<string, Record<string, Runs>> = {};
-    const peerCost: Record<string, number[]> = {};
+    const peerCost: Record<string, readonly number[]> = {};
     const missing: Record<string, string> = {};
     const crossCheck: Record<string, number> = {};
     for (const col of columns) {

@@ -33,6 +33,7 @@ import { Rng, hashString } from '../src/util/rng.js';
 import { goal, type Goals } from './goals.js';
 import type { Benchmark, BenchContext } from './benchmark.js';
 import { FAMILIES, resolveFamily, type Family } from './selection-families.js';
+import { CheckError, arrayOf, integer, number, optional, recordOf, shape, string, type Check } from '../src/util/check.js';
 
 const DATA = fileURLToPath(new URL('data/', import.meta.url));
 /** Subsets besides the target-only and all-sources ones that the spot check trains again. */
@@ -55,6 +56,34 @@ export interface Truth {
   /** Wall seconds the exhaustive evaluation took when it was computed. */
   readonly seconds: number;
   readonly trainings: number;
+}
+
+/** One unit of a cached table (bench/data), decoded. */
+export const UNIT_ROW: Check<UnitRow> = shape<UnitRow>({ target: string, seedIndex: integer, value: number, gain: number, test: optional(number) });
+
+const TRUTH: Check<Truth> = shape<Truth>({
+  key: string,
+  family: string,
+  backend: string,
+  sources: arrayOf(string),
+  targets: arrayOf(string),
+  units: recordOf(arrayOf(UNIT_ROW)),
+  seconds: number,
+  trainings: integer,
+});
+
+/**
+ * A cached table read from `file` and decoded, or null (with a note on stderr, so the caller
+ * recomputes it) when it is not JSON or not of the shape this version writes.
+ */
+export function readCachedTable<T>(file: string, check: Check<T>): T | null {
+  try {
+    return check(JSON.parse(readFileSync(file, 'utf8')), '');
+  } catch (error) {
+    if (!(error instanceof SyntaxError || error instanceof CheckError)) throw error;
+    staleNote(`${file} is not a table this version reads (${error.message}): recomputing; commit the new table`);
+    return null;
+  }
 }
 
 /**
@@ -121,8 +150,10 @@ export async function exhaustiveTruth(truthCase: TruthCase, executor: PoolExecut
   const study = resolveFamily(family, `${family.name}-exhaustive`, n);
   const key = truthCase.key(study, executor.backend);
   if (!rebuild && existsSync(file)) {
-    const cached = JSON.parse(readFileSync(file, 'utf8')) as Truth;
-    if (cached.key !== key) {
+    const cached = readCachedTable(file, TRUTH);
+    if (cached === null) {
+      // said by readCachedTable
+    } else if (cached.key !== key) {
       staleNote(`${family.name}: ${file} is stale (the family, recipe or backend changed): recomputing; commit the new table`);
     } else if (!(await stillTrue(family, cached, executor))) {
       staleNote(`${family.name}: ${file} is stale (training now gives other metrics for the same units): recomputing; commit the new table`);

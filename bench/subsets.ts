@@ -10,6 +10,7 @@ import { goal as compare, type Goals } from './goals.js';
 import { runPeer } from './python-peer.js';
 import type { Benchmark } from './benchmark.js';
 import { evaluate, makeInstance, normalisedRegret, type SubsetInstance } from './subset-objective.js';
+import { arrayOf, number, oneOf, shape, string } from '../src/util/check.js';
 
 const SOURCES = 12;
 const CHECKPOINTS = [30, 60, 100] as const;
@@ -17,8 +18,14 @@ const GOAL_AT = 60;
 
 interface PeerResult {
   readonly optuna: string;
-  readonly results: { sampler: 'random' | 'tpe'; curves: number[][]; seconds: number }[];
+  readonly results: readonly { sampler: 'random' | 'tpe'; curves: readonly (readonly number[])[]; seconds: number }[];
 }
+
+/** The peer's reply, decoded (keys it adds are ignored). */
+const PEER_RESULT = shape<PeerResult>(
+  { optuna: string, results: arrayOf(shape({ sampler: oneOf(['random', 'tpe']), curves: arrayOf(arrayOf(number)), seconds: number }, { open: true })) },
+  { open: true },
+);
 
 interface Summary {
   /** Median normalised regret at each checkpoint. */
@@ -52,11 +59,11 @@ export const subsets: Benchmark = {
     const trials = intOption(args, 'trials', 100);
     const checkpoints = CHECKPOINTS.filter((c) => c <= trials);
     const instances = Array.from({ length: seeds }, (_, seed) => makeInstance(seed, SOURCES));
-    const peer = runPeer<PeerResult>('optuna_subsets.py', {
+    const peer = runPeer('optuna_subsets.py', {
       samplers: ['tpe', 'random'],
       trials,
       instances: instances.map((inst, seed) => ({ seed, ...inst })),
-    });
+    }, PEER_RESULT);
     const ours: Record<string, Summary> = {};
     const seconds: Record<string, number> = {};
     const { store, dispose } = tempStore();

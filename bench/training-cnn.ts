@@ -14,7 +14,7 @@ import { trainModel } from '../src/training/epoch-loop.js';
 import { initBackend, tf } from '../src/worker/backend.js';
 import { goal, type GoalResult } from './goals.js';
 import { BATCH, LARGE_SPEC, LEARNING_RATE } from './pool-throughput.js';
-import { PYTHON, VENV_PYTHON, peerVersion, runPeer } from './python-peer.js';
+import { PYTHON, TORCH_SPEEDS, VENV_PYTHON, peerVersion, runPeer } from './python-peer.js';
 import type { BenchContext } from './benchmark.js';
 
 export const CNN_SPEC: CnnSpec = {
@@ -85,7 +85,7 @@ function peerPythons(): string[] {
 }
 
 async function measureTorch(python: string, path: string, data: Dataset, seed: number): Promise<(Sample & { version: string }) | string> {
-  const outcome = await runPeer<{ torch: string; samples_per_s: number[]; samples_per_cpu_s: number[] }>(
+  const outcome = await runPeer(
     'torch_training.py',
     {
       data: path,
@@ -100,6 +100,7 @@ async function measureTorch(python: string, path: string, data: Dataset, seed: n
       repeats: 1,
       seed,
     },
+    TORCH_SPEEDS,
     { module: 'torch', python },
   );
   return outcome.ok ? { wall: outcome.data.samples_per_s[0]!, cpu: outcome.data.samples_per_cpu_s[0]!, version: outcome.data.torch } : outcome.reason;

@@ -17,6 +17,7 @@ import { BATCH, LEARNING_RATE } from './pool-throughput.js';
 import { goal, type GoalResult } from './goals.js';
 import { PYTHON, runPeer, VENV_PYTHON } from './python-peer.js';
 import type { BenchContext } from './benchmark.js';
+import { number, recordOf, shape, string } from '../src/util/check.js';
 
 export interface StackCase {
   readonly name: 'small' | 'large';
@@ -138,8 +139,14 @@ function unchanged(c: StackCase): { readonly relative: number; readonly agreemen
 interface TorchRun {
   readonly torch: string;
   readonly one_at_a_time: { readonly samples_per_cpu_s: number };
-  readonly stacked: Record<string, { readonly samples_per_cpu_s: number }>;
+  readonly stacked: Readonly<Record<string, { readonly samples_per_cpu_s: number }>>;
 }
+
+/** What bench/peers/torch_stacked.py prints, decoded (keys it adds are ignored). */
+const TORCH_RUN = (() => {
+  const speed = shape<{ readonly samples_per_cpu_s: number }>({ samples_per_cpu_s: number }, { open: true });
+  return shape<TorchRun>({ torch: string, one_at_a_time: speed, stacked: recordOf(speed) }, { open: true });
+})();
 
 export async function stackedSpeeds(cases: readonly StackCase[], options: StackOptions, { log }: BenchContext): Promise<{ summary: Record<string, unknown>; goals: Record<string, GoalResult> }> {
   await initBackend('wasm');
@@ -174,9 +181,10 @@ export async function stackedSpeeds(cases: readonly StackCase[], options: StackO
         if (options.skipTorch) continue;
         for (const python of interpreters) {
           if (torchMissing.has(python)) continue;
-          const outcome = await runPeer<TorchRun>(
+          const outcome = await runPeer(
             'torch_stacked.py',
             { data: path, rows: c.data.rows, cols: c.data.cols, classes: c.data.numClasses, hidden: c.hidden, batch: BATCH, epochs: c.epochs, lr: LEARNING_RATE, ks: options.ks, seed: r + 1 },
+            TORCH_RUN,
             { module: 'torch', python },
           );
           if (outcome.ok) torch.set(python, [...(torch.get(python) ?? []), outcome.data]);

@@ -24,7 +24,7 @@ import { BACKENDS, type BackendName, type WorkerMemory } from '../src/spec/units
 import { BATCH, LARGE_SPEC, LEARNING_RATE, poolBatch, ProcessPair, trainingUnit, warmPool, type PoolRun } from './pool-throughput.js';
 import { goal, type GoalResult, type Goals } from './goals.js';
 import { adaptation } from './adaptation.js';
-import { runPeer } from './python-peer.js';
+import { TORCH_SPEEDS, runPeer } from './python-peer.js';
 import { quickstartWall, stackedSpeeds } from './training-stacks.js';
 import { cnnCase, cnnCaseOptions } from './training-cnn.js';
 import type { Benchmark, BenchContext } from './benchmark.js';
@@ -208,9 +208,10 @@ function writeRows(c: Case, dir: string): string {
 /** PyTorch on the same rows: one fresh model in a fresh process (or why it cannot run). */
 async function measureTorch(c: Case, path: string, seed: number): Promise<Sample | string> {
   const { data } = c;
-  const outcome = await runPeer<{ samples_per_s: number[]; samples_per_cpu_s: number[] }>(
+  const outcome = await runPeer(
     'torch_training.py',
     { data: path, rows: data.rows, cols: data.cols, classes: data.numClasses, hidden: c.hidden, batch: BATCH, epochs: c.epochs, lr: LEARNING_RATE, repeats: 1, seed },
+    TORCH_SPEEDS,
     'torch',
   );
   return outcome.ok ? { wall: outcome.data.samples_per_s[0]!, cpu: outcome.data.samples_per_cpu_s[0]! } : outcome.reason;

@@ -22,6 +22,7 @@ import { optionValue } from './args.js';
 import { type Goals } from './goals.js';
 import { runPeer } from './python-peer.js';
 import type { Benchmark, BenchContext } from './benchmark.js';
+import { arrayOf, numberOrNull, recordOf, shape, string } from '../src/util/check.js';
 
 const LOW = -5;
 const HIGH = 5;
@@ -245,14 +246,12 @@ async function run(args: readonly string[], { log }: BenchContext): Promise<Reco
   const skipPeer = args.includes('--no-optuna');
   const peer = skipPeer
     ? Promise.resolve({ ok: false as const, reason: '--no-optuna' })
-    : runPeer<{ version: string; pairs: Record<string, Record<string, (number | null)[]>> }>('optuna_warmstart.py', {
-    pairs: PAIRS,
-    seeds,
-    trials,
-    enqueue: ENQUEUE,
-    low: LOW,
-    high: HIGH,
-  });
+    : runPeer(
+        'optuna_warmstart.py',
+        { pairs: PAIRS, seeds, trials, enqueue: ENQUEUE, low: LOW, high: HIGH },
+        // Per pair, per seed: each trial's value (null where Optuna recorded none).
+        shape({ version: string, pairs: recordOf(recordOf(arrayOf(numberOrNull))) }, { open: true }),
+      );
   const results: PairResult[] = [];
   const curves: Record<string, { cold: number[][]; warm: number[][] }> = {};
   for (const pair of PAIRS) {
