@@ -4,7 +4,7 @@
 // finished is lost or counted twice, and a resume finishes the study exactly. Real processes, a real
 // SQLite file, a throwaway PostgreSQL cluster of this file's own (stopped and started by the test).
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, renameSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStore, redactUrl, SqliteStore, type Store } from '../../src/store/index.js';
@@ -43,6 +43,18 @@ async function waitFinished(open: () => Store, name: string, count: number, run:
     if (exited) throw new Error(`the run ended before ${count} trials were finished: ${run.stderr()}`);
     if (Date.now() > deadline) throw new Error(`not ${count} finished trials within 120 s`);
     await sleep(20);
+  }
+}
+
+/** Polls until every file of `paths` exists (the run still going). */
+async function waitForFiles(paths: readonly string[], run: Spawned): Promise<void> {
+  let exited = false;
+  void run.done.then(() => (exited = true));
+  const deadline = Date.now() + 120_000;
+  while (!paths.every((p) => existsSync(p))) {
+    if (exited) throw new Error(`the run ended before it created ${paths.join(', ')}: ${run.stderr()}`);
+    if (Date.now() > deadline) throw new Error(`no ${paths.join(', ')} within 120 s`);
+    await sleep(5);
   }
 }
 
@@ -128,6 +140,9 @@ describe.skipIf(!asNobody)('SQLite: the database folder made unwritable mid-stud
     const done = new Promise<number | null>((resolve) => child.on('close', resolve));
     const run = { child, stderr: () => stderr, done: done.then((status) => ({ status, signal: null, stdout: '', stderr })) } as Spawned;
     const open = () => SqliteStore.open(db, { readonly: true });
+    // This process is root: a reader it opens before the runner has its WAL files would create the
+    // shared-memory file owned by root, which the runner (nobody) then cannot write. Wait for them.
+    await waitForFiles([`${db}-wal`, `${db}-shm`], run);
     await waitFinished(open, 'readonly-dir', 2, run);
     chmodSync(folder, 0o555); // its owner, nobody, can no longer create or delete files in it
     try {
