@@ -43,7 +43,8 @@ export interface GpSettings {
    * Observed values are warped by -log(best - y + delta) before they are standardised, delta this many
    * times the median gap to the best (value-warp.ts); null: not warped. 10 against none, our gp alone
    * on 79 problems x 6 seeds (BBOB at 2, 5 and 10-D, the classics, mixed, subset): wins-losses 254-186
-   * at 50 trials and 272-174 at 100; 3 was level with 10, 1 and 0.1 lost ground on the 5-D sphere.
+   * at 50 trials and 272-174 at 100. 0.1 lost badly on Hartmann6; 1 and 3 were each ahead of 10 on a
+   * few smooth problems and behind on others, and 3 was level with 10 over the 5-D problems.
    */
   readonly tailSoftness: number | null;
   /** Random candidates scored per proposal before the local searches. */
