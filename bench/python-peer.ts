@@ -1,7 +1,7 @@
 // Runs a Python peer script (bench/peers/*.py) with Debian's /usr/bin/python3: sends a JSON request
 // on stdin, parses the JSON it prints and decodes it with the caller's check (a reply of another
-// shape is a missing peer with the path of the mismatch, never a cast). A missing interpreter or module is reported, never thrown, so a
-// benchmark still prints our own figures.
+// shape is a missing peer with the path of the mismatch, never a cast). A missing interpreter or
+// module is reported, never thrown, so a benchmark still prints our own figures.
 import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -5,7 +5,7 @@ import { chosenSourceNames } from '../src/spec/space.js';
 import type { ResolvedStudy } from '../src/spec/study.js';
 import { modelFor, recipeFor } from '../src/search/space.js';
 import { decodeBaseline, decodeParams, decodeStoredUnit } from '../src/study/decoders.js';
-import { baselineKey } from '../src/study/units.js';
+import { planUnits } from '../src/study/units.js';
 import type { Store } from '../src/store/types.js';
 
 export interface TrainingEvent {
@@ -29,13 +29,14 @@ export function trainingEvents(store: Store, study: ResolvedStudy): TrainingEven
   for (const trial of store.getTrials(record.id)) {
     const params = decodeParams(trial.params, `study ${study.name}: trial #${trial.number}`);
     const withSources = chosenSourceNames(params).length > 0;
-    const own = modelFor(study, params);
-    const model = JSON.stringify(own) === JSON.stringify(study.model) ? null : own;
+    // The runner's own plan of the trial says which baseline each of its units shares.
+    const keys = new Map(planUnits(study, trial.number, recipeFor(study, params), [], [], modelFor(study, params)).map((p) => [`${p.target.name}:${p.seedIndex}`, p.baselineKey]));
     for (const unit of store.getUnits(trial.id)) {
       const stored = decodeStoredUnit(unit.result, `study ${study.name}: unit ${unit.target}/${unit.seed}`);
       if (stored.workerMs === 0) continue;
       const stopped = stored.stoppedAt ?? null;
-      if (!withSources && stopped === null) trainedAsUnits.add(baselineKey(recipeFor(study, params), unit.target, stored.seedIndex, model));
+      const key = keys.get(`${unit.target}:${stored.seedIndex}`);
+      if (!withSources && stopped === null && key !== undefined) trainedAsUnits.add(key);
       // A stopped unit with sources trained a baseline as short as itself next to it.
       events.push({ at: unit.createdAt, epochs: stored.cost.epochs + (stopped !== null && withSources ? stopped : 0) });
     }

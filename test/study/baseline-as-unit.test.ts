@@ -10,27 +10,11 @@ import { PoolExecutor } from '../../src/study/pool-executor.js';
 import { runStudy } from '../../src/study/run-study.js';
 import { StudyHandle } from '../../src/study/study-handle.js';
 import type { StoredUnit } from '../../src/spec/units.js';
-import { tempDir, writeStudy } from '../helpers/cli.js';
+import { syntheticStudyYaml, tempDir, writeStudy } from '../helpers/cli.js';
 
 /** Only the subset is searched: every trial shares one recipe, hence one baseline per target and seed. */
 function fixedRecipeYaml(name: string, extra: string): string {
-  return `name: ${name}
-seed: 11
-datasets:
-  family: { synthetic: { features: 12, latent: 5, classes: 3, rows: 240, noise: 0.1, seed: 5 } }
-sources:
-  - { name: near, dataset: family, rho: 0.9 }
-  - { name: anti, dataset: family, rho: -0.8 }
-targets:
-  - { name: goal, dataset: family, rho: 1.0, labelled: 12 }
-model: { hidden: [16], activation: relu }
-recipe: { batch_size: 16, pretrain_epochs: 3, epochs: 4, learning_rate: 0.01 }
-space:
-  sources: { type: subset, min: 0, max: 2 }
-sampler: random
-${extra}
-budget: { trials: 3, workers: 1, epochs: 4, seeds: 2 }
-`;
+  return syntheticStudyYaml({ name, trials: 3, workers: 1, seeds: 2, extra }).replace('  learning_rate: { type: float, low: 0.003, high: 0.05, log: true }\n', '');
 }
 
 interface Ran {
