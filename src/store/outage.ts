@@ -27,7 +27,8 @@ function seconds(ms: number): string {
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
-function sleepSync(ms: number): void {
+/** Blocks the thread for `ms` (the store's calls are synchronous). */
+export function sleepSync(ms: number): void {
   if (ms > 0) Atomics.wait(sleeper, 0, 0, ms);
 }
 

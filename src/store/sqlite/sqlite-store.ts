@@ -25,7 +25,7 @@ import {
   vectorText,
 } from '../checks.js';
 import { assertWritableDatabase, checkSchema, migrate } from './migrations.js';
-import { DEFAULT_DB_TIMEOUT_MS, OutageGuard, TransientStoreError, type OutageOptions } from '../outage.js';
+import { DEFAULT_DB_TIMEOUT_MS, OutageGuard, TransientStoreError, sleepSync, type OutageOptions } from '../outage.js';
 import { rowDecoders } from '../rows.js';
 import type { ArtifactInfo, ArtifactRecord, BaselineRecord, IntermediateRecord, Json, ScreenRecord, StudyIntermediateRecord, StudyRecord, TrialRecord, TrialState, UnitRecord } from '../../spec/records.js';
 import { FINISHED_STATES } from '../../spec/records.js';
@@ -290,7 +290,7 @@ export class SqliteStore implements Store {
         assertWritableDatabase(db, path);
         // WAL lets leaderboard readers run while a search writes. It is a property of the file, so
         // read-only connections inherit it.
-        db.pragma('journal_mode = WAL');
+        enableWal(db, busyTimeoutMs);
         // NORMAL is durable against a crash of the process; only a power loss or OS crash can drop
         // the last commits, and the database stays consistent. A lost trial is re-run on resume,
         // which is cheaper than the fsync that FULL costs on every heartbeat and unit.
@@ -653,6 +653,26 @@ export class SqliteStore implements Store {
     const row = this.statements.trialById.get(trialId);
     if (row === undefined) throw new StoreError(`unknown trial id ${trialId}`);
     return row;
+  }
+}
+
+/**
+ * Switches the file to WAL, waiting out other processes doing the same. Several processes opening a
+ * fresh file at once race on this switch, and SQLite answers SQLITE_BUSY at once there instead of
+ * calling the busy handler (seen in the 3-process race test: "cannot open database: database is
+ * locked"), so the wait is ours: short jittered sleeps until the busy timeout.
+ */
+function enableWal(db: Database.Database, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      const busy = (err as { code?: unknown }).code === 'SQLITE_BUSY';
+      if (!busy || Date.now() >= deadline) throw err;
+      sleepSync(Math.min(50, 2 + attempt * 2) * (0.5 + Math.random()));
+    }
   }
 }
 
