@@ -125,8 +125,9 @@ function screenIssue(study: StudyConfig): ConfigIssue | null {
 function warmStartIssue(study: StudyConfig): ConfigIssue | null {
   const entries = study.warm_start ?? [];
   if (entries.length === 0) return null;
-  const sampler = typeof study.sampler === 'string' ? study.sampler : (study.sampler?.kind ?? 'bayes');
-  if (sampler !== 'bayes') return issue(['warm_start'], `only the bayes sampler uses earlier studies' trials (sampler is ${sampler})`);
+  // auto resolves to bayes when there is a warm start (sampler.ts).
+  const sampler = typeof study.sampler === 'string' ? study.sampler : (study.sampler?.kind ?? 'auto');
+  if (sampler !== 'bayes' && sampler !== 'auto') return issue(['warm_start'], `only the bayes sampler uses earlier studies' trials (sampler is ${sampler})`);
   // The earlier trials are ranked by one value; a multi-objective study's sampler ranks by fronts.
   if (Array.isArray(study.objective)) return issue(['warm_start'], 'not with several objectives yet (earlier trials are ranked by one value)');
   for (const [index, entry] of entries.entries()) {

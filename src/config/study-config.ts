@@ -148,7 +148,7 @@ export interface ConfigIssue {
   readonly at?: 'key' | 'value';
 }
 
-export type SamplerKind = 'random' | 'bayes' | 'gp';
+export type SamplerKind = 'auto' | 'random' | 'bayes' | 'gp';
 
 /** `sampler:` as a mapping; each setting other than kind belongs to bayes, gp or both (see sampler.ts). */
 export interface RawSampler {

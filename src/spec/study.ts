@@ -122,6 +122,11 @@ export interface GpSamplerSpec {
   readonly tpe_after: number;
   /** Running trials enter the model with the mean observed value (a constant liar), so parallel workers spread out. */
   readonly constant_liar: boolean;
+  /**
+   * As bayes's: a balanced two-level design over the source subset before the model is used. Written
+   * out for new studies; absent (a study stored before gp had it) means false, what it ran with.
+   */
+  readonly source_design?: boolean;
 }
 
 export interface BayesSamplerSpec {
@@ -275,7 +280,8 @@ export const OPERATIONAL_KEYS = [
   'artifacts',
 ] as const;
 
-export const SAMPLER_KINDS = ['random', 'bayes', 'gp'] as const;
+/** `auto` (the default) is resolved to gp or bayes when the study loads (src/config/sampler.ts). */
+export const SAMPLER_KINDS = ['auto', 'random', 'bayes', 'gp'] as const;
 /** Defaults of the bayes sampler, measured with `npm run bench -- samplers` and `-- subsets`. */
 export const BAYES_DEFAULTS: Omit<BayesSamplerSpec, 'kind'> = Object.freeze({
   startup_trials: 5,
@@ -296,8 +302,9 @@ export const MOTPE_DEFAULTS: Omit<BayesSamplerSpec, 'kind'> = Object.freeze({
   multivariate: false,
 });
 /** Defaults of the gp sampler, measured with `npm run bench -- samplers`. */
-export const GP_DEFAULTS: Omit<GpSamplerSpec, 'kind'> = Object.freeze({
+export const GP_DEFAULTS: Required<Omit<GpSamplerSpec, 'kind'>> = Object.freeze({
   startup_trials: 10,
   tpe_after: 300,
   constant_liar: true,
+  source_design: true,
 });

@@ -152,6 +152,15 @@ const paramSpec = shape<ParamSpec>({ name: string, distribution, when: optional(
 const paramValue = anyOf<ParamValue>(string, number, boolean, arrayOf(string));
 const params: Check<Params> = recordOf(paramValue);
 
+// A gp spec stored before gp had `source_design` has none: it means false (GpSamplerSpec).
+const gpSampler = shape<GpSamplerSpec>({
+  kind: oneOf(['gp']),
+  startup_trials: integer,
+  tpe_after: integer,
+  constant_liar: boolean,
+  source_design: optional(boolean),
+});
+
 const sampler = tagged<SamplerSpec>('kind', {
   random: shape<Extract<SamplerSpec, { kind: 'random' }>>({ kind: oneOf(['random']) }),
   bayes: shape<BayesSamplerSpec>({
@@ -163,7 +172,7 @@ const sampler = tagged<SamplerSpec>('kind', {
     source_design: boolean,
     constant_liar: boolean,
   }),
-  gp: shape<GpSamplerSpec>({ kind: oneOf(['gp']), startup_trials: integer, tpe_after: integer, constant_liar: boolean }),
+  gp: gpSampler,
 });
 
 const objective = shape<Objective>({

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadStudyFile, parseStudy, type ResolvedStudy } from '../../src/config/index.js';
 import { hashString, mixSeed } from '../../src/util/rng.js';
 import { DIGITS, errorOf, FIXTURES, MINIMAL, messageOf, REPO, Workspace } from './helpers.js';
-import { BAYES_DEFAULTS } from '../../src/spec/study.js';
+import { BAYES_DEFAULTS, GP_DEFAULTS } from '../../src/spec/study.js';
 
 function expectDeepFrozen(value: unknown, path = 'study'): void {
   if (typeof value !== 'object' || value === null) return;
@@ -135,7 +135,8 @@ describe('defaults and file-level errors', () => {
       scaling: 'standard',
     });
     expect(study.space).toEqual([]);
-    expect(study.sampler).toEqual({ kind: 'bayes', ...BAYES_DEFAULTS });
+    // No sampler: auto, which is gp for a space without a sources subset (src/config/sampler.ts).
+    expect(study.sampler).toEqual({ kind: 'gp', ...GP_DEFAULTS });
     expect(study.objective).toEqual({ metric: 'accuracy', direction: 'maximize', aggregate: 'mean' });
     expect(study.budget).toEqual({ trials: 4, workers: 2, epochs: 10, seeds: 1 });
     // Left out (best) so specs stored before the key existed stay equal.

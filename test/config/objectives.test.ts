@@ -2,7 +2,7 @@
 // (file:line:col, field path, problem) per kind of mistake.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadStudyFile } from '../../src/config/index.js';
-import { BAYES_DEFAULTS, MOTPE_DEFAULTS } from '../../src/spec/study.js';
+import { GP_DEFAULTS, MOTPE_DEFAULTS } from '../../src/spec/study.js';
 import { errorOf, MINIMAL, Workspace } from './helpers.js';
 
 let ws: Workspace;
@@ -38,7 +38,8 @@ describe('several objectives', () => {
     expect(study.objective).toEqual({ metric: 'macro_f1', direction: 'maximize', aggregate: 'mean' });
     expect('objectives' in study).toBe(false);
     expect('constraints' in study).toBe(false);
-    expect(study.sampler).toEqual({ kind: 'bayes', ...BAYES_DEFAULTS });
+    // auto: gp, as the space has no sources subset (the bayes case: test/config/sampler-enqueue.test.ts).
+    expect(study.sampler).toEqual({ kind: 'gp', ...GP_DEFAULTS });
   });
 
   test('a list of one', () => {

@@ -2,7 +2,7 @@
 // kind of mistake.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadStudyFile } from '../../src/config/index.js';
-import { BAYES_DEFAULTS, GP_DEFAULTS } from '../../src/spec/study.js';
+import { BAYES_DEFAULTS, GP_DEFAULTS, MOTPE_DEFAULTS } from '../../src/spec/study.js';
 import { errorOf, Workspace } from './helpers.js';
 
 let ws: Workspace;
@@ -35,19 +35,34 @@ const withLine = (line: string, study = STUDY) => `${study}${line}\n`;
 const load = (text: string) => loadStudyFile(ws.write('s.yaml', text), { checkData: false });
 
 describe('sampler', () => {
-  test('absent is bayes with every default, written out; random, bayes and gp alone', () => {
+  test('absent is auto; random, bayes and gp alone, with every default written out', () => {
     expect(load(STUDY).sampler).toEqual({ kind: 'bayes', ...BAYES_DEFAULTS });
+    expect(load(withLine('sampler: auto')).sampler).toEqual({ kind: 'bayes', ...BAYES_DEFAULTS });
     expect(load(withLine('sampler: random')).sampler).toEqual({ kind: 'random' });
     expect(load(withLine('sampler: bayes')).sampler).toEqual({ kind: 'bayes', ...BAYES_DEFAULTS });
     expect(load(withLine('sampler: gp')).sampler).toEqual({ kind: 'gp', ...GP_DEFAULTS });
   });
 
+  test('auto is gp without a sources subset, and bayes where the study needs it', () => {
+    const noSubset = STUDY.replace('  sources: { type: subset, min: 0, max: 3 }\n', '');
+    expect(load(noSubset).sampler).toEqual({ kind: 'gp', ...GP_DEFAULTS });
+    expect(load(withLine('sampler: auto', noSubset)).sampler).toEqual({ kind: 'gp', ...GP_DEFAULTS });
+    // A scheduler: bayes (the halving and racing benchmarks measured it).
+    expect(load(withLine('scheduler: asha', noSubset)).sampler).toEqual({ kind: 'bayes', ...BAYES_DEFAULTS });
+    // Several objectives: the multi-objective TPE.
+    const pareto = noSubset.replace('budget:', 'objective: [{ metric: accuracy }, { metric: params, direction: minimize }]\nbudget:');
+    expect(load(pareto).sampler).toEqual({ kind: 'bayes', ...MOTPE_DEFAULTS });
+    // auto takes no settings: naming a kind is how to set them.
+    expect(errorOf(ws, withLine('sampler: { kind: auto, startup_trials: 3 }'))).toMatch(/sampler\.startup_trials: only used with kind bayes or gp \(kind is auto\)/);
+  });
+
   test('gp: its settings are kept, the others default', () => {
-    expect(load(withLine('sampler: { kind: gp, startup_trials: 6, tpe_after: 120, constant_liar: false }')).sampler).toEqual({
+    expect(load(withLine('sampler: { kind: gp, startup_trials: 6, tpe_after: 120, constant_liar: false, source_design: false }')).sampler).toEqual({
       kind: 'gp',
       startup_trials: 6,
       tpe_after: 120,
       constant_liar: false,
+      source_design: false,
     });
     expect(load(withLine('sampler: { kind: gp, tpe_after: 50 }')).sampler).toEqual({ kind: 'gp', ...GP_DEFAULTS, tpe_after: 50 });
   });
@@ -68,7 +83,7 @@ describe('sampler', () => {
   });
 
   test('bad input: unknown kind or key, out-of-range setting, a bayes setting for random', () => {
-    expect(errorOf(ws, withLine('sampler: baye'))).toBe('s.yaml:19:10: sampler: must be one of random, bayes, gp (got "baye"; did you mean "bayes"?)');
+    expect(errorOf(ws, withLine('sampler: baye'))).toBe('s.yaml:19:10: sampler: must be one of auto, random, bayes, gp (got "baye"; did you mean "bayes"?)');
     expect(errorOf(ws, withLine('sampler: { kind: bayes, candidate: 3 }'))).toBe(
       's.yaml:19:25: sampler.candidate: unknown key (did you mean "candidates"?)',
     );

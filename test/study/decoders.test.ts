@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { loadStudyFile } from '../../src/config/index.js';
 import type { Json } from '../../src/spec/records.js';
 import { SqliteStore } from '../../src/store/index.js';
+import { createSampler, type GpSampler } from '../../src/search/samplers/index.js';
+import { GP_DEFAULTS } from '../../src/spec/study.js';
 import {
   StoredRecordError,
   decodeBaseline,
@@ -74,6 +76,15 @@ describe('decoders', () => {
     expect(old.ranking.nce).toEqual([]);
     expect(old.ranking.logme).toEqual(['a']);
     expect(() => decodeScreenTable(json({ ...(table as object), seconds: { ...older, nce: 'x' } }), 's')).toThrow(/seconds\.nce/);
+  });
+
+  it('a gp sampler stored before gp had source_design reads back without it, and its sampler runs without the design', () => {
+    const spec = json({ ...resolvedStudy(), sampler: { kind: 'gp', startup_trials: 10, tpe_after: 300, constant_liar: true } });
+    const study = studySpecOf({ name: 'old-gp', spec });
+    expect(study.sampler).toEqual({ kind: 'gp', startup_trials: 10, tpe_after: 300, constant_liar: true });
+    expect((createSampler(study) as GpSampler).settings.sourceDesign).toBe(false);
+    const current = studySpecOf({ name: 'new-gp', spec: json({ ...resolvedStudy(), sampler: { kind: 'gp', ...GP_DEFAULTS } }) });
+    expect((createSampler(current) as GpSampler).settings.sourceDesign).toBe(true);
   });
 
   it('a NaN figure, which JSON wrote as null, reads back as null', () => {

@@ -20,6 +20,7 @@ import {
   type KernelParams,
 } from './gp-regressor.js';
 import { RandomSampler } from './random-sampler.js';
+import { SourceDesigns } from './source-design.js';
 import { TpeSampler } from './tpe-sampler.js';
 import { compressTail } from './value-warp.js';
 import type { Params, SearchSpace } from '../../spec/space.js';
@@ -55,7 +56,12 @@ export interface GpSettings {
   readonly fitIterations: number;
   /** L-BFGS iterations of a checkpoint fit (cached; see `hyperparameters`). */
   readonly checkpointIterations: number;
-  /** The study's trial budget, for the TPE hand-over (its source design). */
+  /**
+   * Start a source subset with the balanced fractional factorial design bayes uses (source-design.ts),
+   * so the per-source effects the study reports are measured evenly whichever sampler proposes.
+   */
+  readonly sourceDesign: boolean;
+  /** The study's trial budget: the design is used only when it fills at most a quarter of it. */
   readonly budgetTrials: number | null;
 }
 
@@ -71,6 +77,7 @@ export const DEFAULT_GP_SETTINGS: GpSettings = Object.freeze({
   localSearches: 5,
   fitIterations: 3,
   checkpointIterations: 25,
+  sourceDesign: GP_DEFAULTS.source_design,
   budgetTrials: null,
 });
 
@@ -98,6 +105,7 @@ export class GpSampler implements Sampler {
   readonly settings: GpSettings;
   private readonly random: RandomSampler;
   private readonly tpe: TpeSampler;
+  private readonly designs: SourceDesigns | null;
   private readonly spaces = new WeakMap<SearchSpace, GpSpace>();
   /** Checkpoint fits by the identity of their observations (a pure cache: see CHECKPOINTS). */
   private readonly fits = new Map<string, KernelParams>();
@@ -108,10 +116,14 @@ export class GpSampler implements Sampler {
   ) {
     this.settings = { ...DEFAULT_GP_SETTINGS, ...settings };
     this.random = new RandomSampler(seed);
-    this.tpe = new TpeSampler(seed, { budgetTrials: this.settings.budgetTrials });
+    this.tpe = new TpeSampler(seed, { budgetTrials: this.settings.budgetTrials, sourceDesign: this.settings.sourceDesign });
+    this.designs = this.settings.sourceDesign ? new SourceDesigns(seed, this.settings.budgetTrials) : null;
   }
 
   sample(context: SampleContext): Params {
+    // The other params of a design trial are random, as in any startup trial.
+    const designed = this.designs?.trial(context, () => this.random.sample(context)) ?? null;
+    if (designed !== null) return designed;
     const space = this.spaceOf(context.space);
     const sign = context.direction === 'maximize' ? 1 : -1;
     const observations: Observation[] = [];
@@ -251,19 +263,19 @@ class Acquisition {
       seeds.push({ x, s: this.score(x) });
     }
     pool.sort((a, b) => b.s - a.s);
-    const results = [...seeds, ...pool.slice(0, settings.localSearches - starts)].map((start) => this.localSearch(start.x, start.s, 12));
+    const unseen = seen === null ? null : new UnseenBest(this.space, seen);
+    const results = [...seeds, ...pool.slice(0, settings.localSearches - starts)].map((start) => this.localSearch(start.x, start.s, 12, unseen));
     results.push(...pool);
-    results.sort((a, b) => b.s - a.s);
-    for (const r of results) {
-      if (seen === null) return r.x;
-      this.space.effective(r.x, this.active, this.row);
-      if (!seen.has(key(this.row))) return r.x;
+    if (unseen === null) {
+      results.sort((a, b) => b.s - a.s);
+      return results[0]?.x ?? null;
     }
-    return null;
+    for (const r of results) unseen.offer(r.x, r.s);
+    return unseen.x;
   }
 
   /** Hill climbing: gradient steps on the float coordinates, then the best discrete move, until neither helps. */
-  private localSearch(start: Float64Array, startScore: number, steps: number): { x: Float64Array; s: number } {
+  private localSearch(start: Float64Array, startScore: number, steps: number, unseen: UnseenBest | null): { x: Float64Array; s: number } {
     const x = Float64Array.from(start);
     let s = startScore;
     const trial = new Float64Array(x.length);
@@ -304,6 +316,7 @@ class Acquisition {
       const active = this.space.conditional ? Uint8Array.from(this.active) : null;
       this.space.discreteNeighbours(x, active, () => {
         const t = this.score(x);
+        unseen?.offer(x, t);
         if (t > bestScore + 1e-12) {
           bestScore = t;
           bestMove = Float64Array.from(x);
@@ -336,6 +349,34 @@ class Acquisition {
       g[q] = (h * this.gradMean[q]!) / sigma + (1 / sigma - (h * z) / sigma) * dSigma;
     }
     return true;
+  }
+}
+
+/**
+ * In a discrete space, the best-scoring point not yet tried or running among every point a proposal
+ * scored. A climb often ends on a tried point (EI is large next to the best ones): the untried
+ * neighbours it passed on the way (a source swapped, say) are better proposals than a random candidate.
+ */
+class UnseenBest {
+  x: Float64Array | null = null;
+  private s = -Infinity;
+  private readonly row: Float64Array;
+  private readonly active: Uint8Array;
+
+  constructor(
+    private readonly space: GpSpace,
+    private readonly seen: Set<string>,
+  ) {
+    this.row = new Float64Array(space.dims);
+    this.active = new Uint8Array(space.params.length);
+  }
+
+  offer(latent: Float64Array, score: number): void {
+    if (!(score > this.s)) return;
+    this.space.effective(latent, this.active, this.row);
+    if (this.seen.has(key(this.row))) return;
+    this.x = Float64Array.from(latent);
+    this.s = score;
   }
 }
 

@@ -26,7 +26,8 @@ export function createSampler(study: ResolvedStudy): Sampler {
         multivariate: spec.multivariate,
         gamma: spec.gamma,
         constantLiar: spec.constant_liar,
-        sourceDesign: spec.source_design,
+        // Absent in a gp spec stored before it existed: those studies ran without the design.
+        sourceDesign: spec.source_design ?? false,
         budgetTrials: study.budget.trials,
       });
     case 'gp':
@@ -36,6 +37,8 @@ export function createSampler(study: ResolvedStudy): Sampler {
         startupTrials: spec.startup_trials,
         tpeAfter: spec.tpe_after,
         constantLiar: spec.constant_liar,
+        // Absent in a gp spec stored before it existed: those studies ran without the design.
+        sourceDesign: spec.source_design ?? false,
         budgetTrials: study.budget.trials,
       });
   }

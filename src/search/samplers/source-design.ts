@@ -5,6 +5,8 @@
 // whatever the sampler does afterwards (a model-guided sampler then avoids the sources it learnt are
 // harmful, which leaves their effect poorly measured without such a start). Main thread; pure.
 import { Rng, mixSeed } from '../../util/rng.js';
+import type { ParamSpec, Params } from '../../spec/space.js';
+import type { SampleContext } from './types.js';
 
 /**
  * The smallest design for `sources` factors: 2^k runs whose first k columns are a full factorial and
@@ -67,4 +69,60 @@ function combinations(n: number, size: number): number[][] {
   };
   pick(0, []);
   return out;
+}
+
+/** The design runs of a subset param (inclusion flags in the order of its items). */
+interface SubsetDesign {
+  readonly param: ParamSpec;
+  readonly items: readonly string[];
+  readonly runs: readonly Uint8Array[];
+}
+
+/**
+ * The balanced start of a sampler (bayes and gp share it): per subset param, its design, and the
+ * params of a design trial. One instance per sampler; the design depends only on the seed and the space.
+ */
+export class SourceDesigns {
+  /** Per subset param name: its design (null: it does not fit the size limits). */
+  private readonly designs = new Map<string, SubsetDesign | null>();
+
+  constructor(
+    private readonly seed: number,
+    private readonly budgetTrials: number | null,
+  ) {}
+
+  /**
+   * The params of trial `context.trialNumber` if it is a design trial (its other params drawn by
+   * `others`, as in any startup trial), else null. Null too when the design does not apply: there is
+   * a screen prior (which already says which sources to try first) or a warm start (earlier studies
+   * stand in for the start), the space has no top-level subset (or more than one), a run would break
+   * the subset's size limits, or the design would take more than a quarter of the trial budget (a
+   * larger share costs the search more than attribution gains: `npm run bench -- subsets` with 12
+   * sources and 100 trials).
+   */
+  trial(context: SampleContext, others: () => Params): Params | null {
+    if (context.sourcePrior !== undefined || context.warmStart !== undefined) return null;
+    const design = this.designFor(context);
+    if (design === null || context.trialNumber >= design.runs.length) return null;
+    const run = design.runs[context.trialNumber]!;
+    return { ...others(), [design.param.name]: design.items.filter((_, i) => run[i] === 1) };
+  }
+
+  private designFor(context: SampleContext): SubsetDesign | null {
+    const subsets = context.space.filter((p) => p.distribution.type === 'subset');
+    const param = subsets[0];
+    if (subsets.length !== 1 || param === undefined || param.when !== undefined || param.distribution.type !== 'subset') return null;
+    const { items, min, max } = param.distribution;
+    if (this.budgetTrials !== null && 4 * designRuns(items.length) > this.budgetTrials) return null;
+    const cached = this.designs.get(param.name);
+    if (cached !== undefined) return cached;
+    const runs = sourceDesign(items.length, this.seed);
+    const fits = runs.every((run) => {
+      const size = run.reduce((a, v) => a + v, 0);
+      return size >= min && size <= max;
+    });
+    const design = fits ? { param, items, runs } : null;
+    this.designs.set(param.name, design);
+    return design;
+  }
 }

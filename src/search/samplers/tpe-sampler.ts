@@ -9,7 +9,7 @@ import type { Condition, ParamSpec, ParamValue, Params, SearchSpace } from '../.
 import { decode, decodeSubset, dimOf, encode, encodeSubset, snap, type ScalarDistribution } from './param-coding.js';
 import { ParzenEstimator, type Dim, type ParzenOptions } from './parzen-estimator.js';
 import { RandomSampler } from './random-sampler.js';
-import { designRuns, sourceDesign } from './source-design.js';
+import { SourceDesigns } from './source-design.js';
 import { subsetModel, type SubsetOptions } from './subset-estimator.js';
 import { AGREEMENT_MIN_OWN, priorAgreement } from './warm-start.js';
 import { drawInBox, inBox, warmBox, type Box, type BoxOptions } from './warm-box.js';
@@ -93,13 +93,6 @@ interface Group {
   readonly subset: ParamSpec | null;
 }
 
-/** The design runs of a subset param (inclusion flags in the order of its items). */
-interface SubsetDesign {
-  readonly param: ParamSpec;
-  readonly items: readonly string[];
-  readonly runs: readonly Uint8Array[];
-}
-
 interface Observation {
   readonly params: Params;
   readonly number: number;
@@ -117,8 +110,7 @@ export class TpeSampler implements Sampler {
   readonly name = 'bayes';
   readonly settings: TpeSettings;
   private readonly random: RandomSampler;
-  /** Per subset param name: its design (null: it does not fit the size limits). */
-  private readonly designs = new Map<string, SubsetDesign | null>();
+  private readonly designs: SourceDesigns | null;
 
   constructor(
     private readonly seed: number,
@@ -126,19 +118,17 @@ export class TpeSampler implements Sampler {
   ) {
     this.settings = { ...DEFAULT_TPE_SETTINGS, ...settings };
     this.random = new RandomSampler(seed);
+    this.designs = this.settings.sourceDesign ? new SourceDesigns(seed, this.settings.budgetTrials) : null;
   }
 
   sample(context: SampleContext): Params {
+    // The other params of a design trial are random, as in any startup trial.
+    const designed = this.designs?.trial(context, () => this.random.sample(context)) ?? null;
+    if (designed !== null) return designed;
     const own = this.split(context);
     const { observed } = own;
     // Earlier studies stand in for the random start and the balanced design: the model is used at once.
     const warm = this.warmSets(context, observed);
-    const design = context.warmStart === undefined ? this.designFor(context) : null;
-    if (design !== null && context.trialNumber < design.runs.length) {
-      // The other params of a design trial are random, as in any startup trial.
-      const run = design.runs[context.trialNumber]!;
-      return { ...this.random.sample(context), [design.param.name]: design.items.filter((_, i) => run[i] === 1) };
-    }
     if (observed < this.settings.startupTrials && warm === null) return this.random.sample(context);
     const good = warm === null ? own.good : joinSets(own.good, warm.good);
     const bad = warm === null ? own.bad : joinSets(own.bad, warm.bad);
@@ -157,33 +147,6 @@ export class TpeSampler implements Sampler {
       Object.assign(params, this.sampleGroup(rng, group, good, bad, seen, context.sourcePrior, warm?.box ?? null));
     }
     return params;
-  }
-
-  /**
-   * The balanced start of the source subset, or null when it does not apply: it is off, there is a
-   * screen prior (which already says which sources to try first), the space has no top-level subset
-   * (or more than one), a run would break the subset's size limits, or the design would take more
-   * than a quarter of the trial budget (a larger share costs the search more than attribution gains:
-   * `npm run bench -- subsets` with 12 sources and 100 trials).
-   */
-  private designFor(context: SampleContext): SubsetDesign | null {
-    if (!this.settings.sourceDesign || context.sourcePrior !== undefined) return null;
-    const subsets = context.space.filter((p) => p.distribution.type === 'subset');
-    const param = subsets[0];
-    if (subsets.length !== 1 || param === undefined || param.when !== undefined || param.distribution.type !== 'subset') return null;
-    const { items, min, max } = param.distribution;
-    const budget = this.settings.budgetTrials;
-    if (budget !== null && 4 * designRuns(items.length) > budget) return null;
-    const cached = this.designs.get(param.name);
-    if (cached !== undefined) return cached;
-    const runs = sourceDesign(items.length, this.seed);
-    const fits = runs.every((run) => {
-      const size = run.reduce((a, v) => a + v, 0);
-      return size >= min && size <= max;
-    });
-    const design = fits ? { param, items, runs } : null;
-    this.designs.set(param.name, design);
-    return design;
   }
 
   /**

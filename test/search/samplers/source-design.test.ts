@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { designRuns, sourceDesign } from '../../../src/search/samplers/source-design.js';
 import { TpeSampler } from '../../../src/search/samplers/tpe-sampler.js';
+import { GpSampler } from '../../../src/search/samplers/gp-sampler.js';
 import type { SampleContext, TrialSnapshot } from '../../../src/search/samplers/types.js';
 import type { SearchSpace } from '../../../src/spec/space.js';
 
@@ -44,7 +45,7 @@ const SPACE: SearchSpace = [
 ];
 
 /** Sequential asks, each told a value that rewards source a and punishes source h. */
-function run(sampler: TpeSampler, trials: number, extra: Partial<SampleContext> = {}): TrialSnapshot[] {
+function run(sampler: TpeSampler | GpSampler, trials: number, extra: Partial<SampleContext> = {}): TrialSnapshot[] {
   const history: TrialSnapshot[] = [];
   for (let n = 0; n < trials; n++) {
     const params = sampler.sample({ space: SPACE, direction: 'maximize', history: [...history], trialNumber: n, ...extra });
@@ -77,6 +78,17 @@ describe('the bayes sampler with a source subset', () => {
     // The random start is the random sampler's: source counts are not balanced by construction.
     const counts = SOURCES.map((s) => off.filter((k) => k.split(',').includes(s)).length);
     expect(counts.some((c) => c !== 8)).toBe(true);
+  });
+});
+
+describe('the gp sampler with a source subset', () => {
+  it('starts with the same design as bayes (same seed), then uses its model; not when source_design is off', () => {
+    const history = run(new GpSampler(4, { budgetTrials: 64 }), 30);
+    const design = sourceDesign(8, 4).map((r) => SOURCES.filter((_, i) => r[i] === 1).join(','));
+    expect(subsetsOf(history.slice(0, 16))).toEqual(design);
+    const later = history.slice(16).map((t) => t.params['sources'] as string[]);
+    expect(later.filter((s) => s.includes('a') && !s.includes('h')).length).toBeGreaterThan(0.7 * later.length);
+    expect(subsetsOf(run(new GpSampler(4, { budgetTrials: 64, sourceDesign: false }), 16))).not.toEqual(design);
   });
 });
 
