@@ -134,7 +134,7 @@ function familyCase(family: Family): TruthCase {
 }
 
 /** The exhaustive table of `family`: read from bench/data when it is current, else computed and written. */
-function exhaustive(family: Family, executor: PoolExecutor, log: (line: string) => void, rebuild: boolean): Promise<Truth> {
+export function exhaustive(family: Family, executor: PoolExecutor, log: (line: string) => void, rebuild: boolean): Promise<Truth> {
   return exhaustiveTruth(familyCase(family), executor, log, rebuild);
 }
 
@@ -303,6 +303,8 @@ export const VARIANTS: readonly Variant[] = [
   { name: 'bayes', extra: 'sampler: bayes', verifyShare: 0, rounds: 0 },
   // The bayes sampler without its balanced start over the sources (source_design), for comparison.
   { name: 'bayes-no-design', extra: 'sampler: { kind: bayes, source_design: false }', verifyShare: 0, rounds: 0 },
+  // The default: gp here (no scheduler, warm start or screen prior), with the same balanced start.
+  { name: 'auto', extra: 'sampler: auto', verifyShare: 0, rounds: 0 },
 ];
 
 /** How a finished study's table scores against the truth. */
