@@ -144,6 +144,9 @@ export async function soak(options: SoakOptions): Promise<SoakOutcome> {
   const finishedAtKills = new Map<number, TrialRecord>();
   let kills = 0;
   let killedTrials = 0;
+  // Why a kill did not happen when due, for the log (a short soak once ended with one kill of two).
+  let dueWithoutHolder = 0;
+  let stoppedWithNothingHeld = 0;
   let nextKill = Date.now() + options.killEveryMs * (0.5 + random());
   try {
     for (;;) {
@@ -169,6 +172,7 @@ export async function soak(options: SoakOptions): Promise<SoakOutcome> {
           if (held.length === 0) {
             // It finished its trial just before it stopped: try again on the next look.
             process.kill(-victim.child.pid!, 'SIGCONT');
+            stoppedWithNothingHeld++;
             await sleep(20);
             continue;
           }
@@ -184,6 +188,7 @@ export async function soak(options: SoakOptions): Promise<SoakOutcome> {
           runners[runners.indexOf(victim)] = replacement;
           all.push(replacement);
         } else {
+          dueWithoutHolder++;
           await sleep(20);
           continue;
         }
@@ -191,6 +196,7 @@ export async function soak(options: SoakOptions): Promise<SoakOutcome> {
       }
       await sleep(options.killAt !== undefined ? 20 : 200);
     }
+    log(`end: ${kills} kills; polls due without a runner holding a trial ${dueWithoutHolder}; stops that found nothing held ${stoppedWithNothingHeld}`);
     const exits = await Promise.all(all.map((r) => r.done.then((d) => ({ r, d }))));
     const badExits = exits
       .filter(({ r, d }) => !r.killed && (d.status !== 0 || d.stderr !== ''))
