@@ -9,7 +9,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
-    // Starts a throwaway PostgreSQL server for the PostgreSQL tests (or uses TASKSIEVE_TEST_PG_URL).
-    globalSetup: ['test/helpers/pg-global-setup.ts'],
+    // One folder for the run's temporary files, removed after it (first: its teardown runs last);
+    // then a throwaway PostgreSQL server for the PostgreSQL tests (or TASKSIEVE_TEST_PG_URL).
+    globalSetup: ['test/helpers/temp-root.ts', 'test/helpers/pg-global-setup.ts'],
   },
 });
