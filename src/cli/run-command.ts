@@ -175,7 +175,8 @@ async function execute(
       );
     }
     const budget = handle.study.budget;
-    if (!quiet) printNote(`starting ${budget.workers} worker thread(s)…`);
+    // The sampler as resolved: `auto` (the default) becomes gp or bayes by the study's space.
+    if (!quiet) printNote(`starting ${budget.workers} worker thread(s); sampler ${handle.study.sampler.kind}…`);
     try {
       executor = await (early ?? new EarlyPool(backend, options.stack, options.workers, plan, signal)).take(budget);
     } catch (error) {

@@ -151,6 +151,8 @@ describe('tasksieve run / resume', () => {
       expect(t.value).toBe(null);
     }
     for (const t of complete) expect(t.params.learning_rate).toBe(0.05);
+    // The run names its sampler as resolved (here the file's random; `auto` shows gp or bayes).
+    expect(result.stderr).toMatch(/starting 2 worker thread\(s\); sampler random…/);
     // The reason is shown: in the run's progress lines and in the leaderboard.
     expect(result.stderr).toMatch(/FAIL: target goal seed \d: NonFiniteLossError/);
     const board = cli(['leaderboard', file, '--db', db]);
