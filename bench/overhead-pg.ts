@@ -3,6 +3,8 @@
 // SQLite side by side, same study, same trial count. No training: this is the store and sampler cost
 // a trial pays. Main thread; the processes are bench/overhead-pg-child.ts.
 import { optionValue } from './args.js';
+import { integer, number, shape } from '../src/util/check.js';
+import { parseChildJson } from './child-output.js';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -62,6 +64,7 @@ interface ChildResult {
   readonly trials: number;
   readonly ms: number;
 }
+const CHILD_RESULT = shape<ChildResult>({ trials: integer, ms: number });
 
 /** Starts `count` processes on one study, releases them at once, and collects what each did. */
 async function race(location: string, file: string, count: number): Promise<ChildResult[]> {
@@ -79,7 +82,7 @@ async function race(location: string, file: string, count: number): Promise<Chil
         const result = new Promise<ChildResult>((resolveResult, reject) => {
           lines.on('line', (line) => {
             if (line === 'ready') markReady();
-            else if (line.startsWith('{')) resolveResult(JSON.parse(line) as ChildResult);
+            else if (line.startsWith('{')) resolveResult(parseChildJson(line, CHILD_RESULT, 'overhead child'));
           });
           child.on('close', (code) => {
             if (code !== 0) reject(new Error(`overhead child exited ${code}: ${stderr}`));

@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import type { Recipe } from '../src/spec/recipe.js';
 import type { DatasetSpec, TargetSpec } from '../src/spec/tasks.js';
 import { PoolExecutor } from '../src/study/pool-executor.js';
+import { number, shape } from '../src/util/check.js';
+import { parseChildJson } from './child-output.js';
 import type { TrialUnit } from '../src/spec/units.js';
 
 export const LEARNING_RATE = 1e-3;
@@ -44,6 +46,7 @@ export interface PoolRun {
   /** CPU seconds per wall second: how many cores the pool actually got. */
   readonly parallelism: number;
 }
+const POOL_RUN = shape<PoolRun>({ samplesPerS: number, batchSamplesPerS: number, ms: number, samplesPerCpuS: number, parallelism: number });
 
 /**
  * A pool of `workers` threads, warmed with `warmup` large-model units per thread. V8 keeps optimising
@@ -107,11 +110,11 @@ export class ProcessPair {
     return pair;
   }
 
-  /** Both children's runs of `units` units, started together; rates are per child. */
+/** Both children's runs of `units` units, started together; rates are per child. */
   async run(units: number): Promise<[PoolRun, PoolRun]> {
     for (const { child } of this.children) child.stdin!.write(`go ${units}\n`);
     const [a, b] = await Promise.all(this.children.map((c) => this.expect(c, 'run')));
-    return [JSON.parse(a!) as PoolRun, JSON.parse(b!) as PoolRun];
+    return [parseChildJson(a!, POOL_RUN, 'pool child'), parseChildJson(b!, POOL_RUN, 'pool child')];
   }
 
   async close(): Promise<void> {

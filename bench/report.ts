@@ -17,6 +17,8 @@ import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../test/helpers/browser.js';
 import { makeFakeStudy } from '../test/helpers/fake-study.js';
 import { goal, type Goals } from './goals.js';
+import { integer, number, shape } from '../src/util/check.js';
+import { parseChildJson } from './child-output.js';
 import type { BenchContext, Benchmark } from './benchmark.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -96,7 +98,7 @@ export const reportBench: Benchmark = {
       });
       const cliMs = performance.now() - cliStart;
       if (r.status !== 0) throw new Error(`tasksieve report failed: ${r.stderr}`);
-      const cliReport = JSON.parse(r.stdout) as { ms: number; bytes: number };
+      const cliReport = parseChildJson(r.stdout, shape<{ ms: number; bytes: number }>({ ms: number, bytes: integer }, { open: true }), 'tasksieve report --json');
 
       const browser = await browserRender(out);
       const summary = {

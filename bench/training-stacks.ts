@@ -17,7 +17,14 @@ import { BATCH, LEARNING_RATE } from './pool-throughput.js';
 import { goal, type GoalResult } from './goals.js';
 import { PYTHON, runPeer, VENV_PYTHON } from './python-peer.js';
 import type { BenchContext } from './benchmark.js';
-import { number, recordOf, shape, string } from '../src/util/check.js';
+import { arrayOf, integer, nullable, number, recordOf, shape, string } from '../src/util/check.js';
+import { parseChildJson } from './child-output.js';
+
+/** What the quick-start comparison reads of `tasksieve leaderboard --json`: each trial's number, state and value. */
+const LEADERBOARD = shape<{ rows: readonly { number: number; value: number | null; state: string }[] }>(
+  { rows: arrayOf(shape<{ number: number; value: number | null; state: string }>({ number: integer, value: nullable(number), state: string }, { open: true })) },
+  { open: true },
+);
 
 export interface StackCase {
   readonly name: 'small' | 'large';
@@ -294,7 +301,7 @@ export async function quickstartWall(rounds: number, stack: number, { log }: Ben
         const used = /cpu ([\d.]+) ([\d.]+)/.exec(run.stderr);
         if (used) cpu[kind].push(Number(used[1]) + Number(used[2]));
         const board = spawnSync(process.execPath, ['bin/tasksieve.js', 'leaderboard', 'studies/quickstart.yaml', '--db', db, '--json', '--top', '1000'], { cwd: root, encoding: 'utf8' });
-        const rows = (JSON.parse(board.stdout) as { rows: { number: number; value: number | null; state: string }[] }).rows;
+        const { rows } = parseChildJson(board.stdout, LEADERBOARD, 'tasksieve leaderboard --json');
         values[kind] = JSON.stringify(rows.map((row) => [row.number, row.state, row.value]).sort((a, b) => (a[0] as number) - (b[0] as number)));
       }
       const identical = values.before === values.default && values.before === values.stacked;
