@@ -93,7 +93,7 @@ interface Runs {
 /** What `sampler: auto` (the default) resolves to on a problem's space: a plain single-objective study. */
 function defaultKind(problem: Problem): 'bayes' | 'gp' {
   const subset = problem.space.some((p) => p.distribution.type === 'subset');
-  return autoKind({ multiObjective: false, screenPrior: false, scheduler: false, subset });
+  return autoKind({ multiObjective: false, warmStart: false, screenPrior: false, scheduler: false, subset });
 }
 
 /** One study through ask/tell; the best value after each trial and each trial's ms. */

@@ -16,7 +16,6 @@ import { PoolExecutor } from '../src/study/pool-executor.js';
 import { runStudy } from '../src/study/run-study.js';
 import { StudyHandle } from '../src/study/study-handle.js';
 import { DEFAULT_TPE_SETTINGS, TpeSampler, type TpeSettings } from '../src/search/samplers/tpe-sampler.js';
-import { GpSampler } from '../src/search/samplers/gp-sampler.js';
 import type { PriorTrial, TrialSnapshot, WarmStart } from '../src/search/samplers/types.js';
 import { intOption, median } from './ask-tell.js';
 import { optionValue } from './args.js';
@@ -79,22 +78,15 @@ export function makeFunction(name: FunctionName, shift: readonly number[]): (x: 
 const SPACE: SearchSpace = Array.from({ length: DIM }, (_, i) => ({ name: `x${i}`, distribution: { type: 'float', low: LOW, high: HIGH, log: false } }));
 const point = (p: Params) => Array.from({ length: DIM }, (_, i) => p[`x${i}`] as number);
 
-/**
- * The function pairs' sampler (`--sampler`): bayes, or gp (what `sampler: auto` resolves to on these
- * 4-D float spaces). The earlier, cold and warm studies all use it; the TPE settings apply to bayes.
- */
-type PairSampler = 'bayes' | 'gp';
-
 /** One study of `trials` ask/tell steps; its trials' params and values in order. */
 function study(
-  kind: PairSampler,
   f: (x: readonly number[]) => number,
   seed: number,
   trials: number,
   warmStart?: WarmStart,
   settings: Partial<TpeSettings> = {},
 ): { params: Params; value: number }[] {
-  const sampler = kind === 'gp' ? new GpSampler(seed) : new TpeSampler(seed, settings);
+  const sampler = new TpeSampler(seed, settings);
   const history: TrialSnapshot[] = [];
   const out: { params: Params; value: number }[] = [];
   for (let n = 0; n < trials; n++) {
@@ -249,10 +241,6 @@ async function run(args: readonly string[], { log }: BenchContext): Promise<Reco
   const trials = intOption(args, 'trials', 100);
   const seeds = Array.from({ length: intOption(args, 'seeds', 10) }, (_, i) => i);
   const settings = warmSettings(args);
-  const chosen = optionValue(args, 'sampler') ?? 'bayes';
-  if (chosen !== 'bayes' && chosen !== 'gp') throw new Error('--sampler: bayes or gp');
-  const pairSampler: PairSampler = chosen;
-  if (chosen === 'gp' && Object.keys(settings).length > 0) throw new Error('--warm-* settings are bayes settings: not with --sampler gp');
   const paired = args.includes('--paired');
   const started = performance.now();
   const skipPeer = args.includes('--no-optuna');
@@ -270,14 +258,14 @@ async function run(args: readonly string[], { log }: BenchContext): Promise<Reco
     const earlier = makeFunction(pair.function, pair.earlier_shift);
     const target = makeFunction(pair.new_function, pair.new_shift);
     const rows = seeds.map((seed) => {
-      const prior: PriorTrial[] = study(pairSampler, earlier, 1000 + seed, trials).map((t) => ({ params: t.params, loss: t.value }));
-      const cold = study(pairSampler, target, seed, trials).map((t) => t.value);
+      const prior: PriorTrial[] = study(earlier, 1000 + seed, trials).map((t) => ({ params: t.params, loss: t.value }));
+      const cold = study(target, seed, trials).map((t) => t.value);
       // A second cold study with other seeds: how far two cold studies' ends lie apart (the noise).
-      const cold2 = study(pairSampler, target, 5000 + seed, trials).map((t) => t.value);
+      const cold2 = study(target, 5000 + seed, trials).map((t) => t.value);
       const warmStart = { studies: [{ name: 'earlier', trials: prior }] };
-      const warm = study(pairSampler, target, seed, trials, warmStart, settings).map((t) => t.value);
+      const warm = study(target, seed, trials, warmStart, settings).map((t) => t.value);
       // --paired: the same warm study with the default settings, to compare a variant seed by seed.
-      const defaults = paired ? study(pairSampler, target, seed, trials, warmStart).map((t) => t.value) : null;
+      const defaults = paired ? study(target, seed, trials, warmStart).map((t) => t.value) : null;
       return { seed, cold, cold2, warm, defaults };
     });
     curves[pair.name] = { cold: rows.map((r) => r.cold), warm: rows.map((r) => r.warm) };
@@ -319,7 +307,7 @@ async function run(args: readonly string[], { log }: BenchContext): Promise<Reco
   } else {
     log(`Optuna peer missing: ${outcome.reason}`);
   }
-  log(`${PAIRS.length} pairs, ${DIM}-D on [${LOW}, ${HIGH}], sampler ${pairSampler} (earlier, cold and warm), ${seeds.length} seeds, ${trials} trials; Optuna ${version ?? 'missing'} enqueues the earlier study's best ${ENQUEUE}`);
+  log(`${PAIRS.length} pairs, ${DIM}-D on [${LOW}, ${HIGH}], ${seeds.length} seeds, ${trials} trials; Optuna ${version ?? 'missing'} enqueues the earlier study's best ${ENQUEUE}`);
   log('\nMedian trials to reach the cold study\'s best after ' + trials + ' trials (never: ' + (trials + 1) + '), and median log10(best / cold best) at the end');
   log('| pair | related | cold | warm | warm / cold | Optuna enqueue | warm end vs cold | noise (cold vs cold) | Optuna end vs cold |');
   log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
@@ -349,7 +337,7 @@ async function run(args: readonly string[], { log }: BenchContext): Promise<Reco
     digits_warm_at_most_half_cold: digits === null ? null : digits.warm <= digits.cold / 2,
   };
   log(`\n${((performance.now() - started) / 1000).toFixed(0)} s`);
-  return { trials, seeds: seeds.length, sampler: pairSampler, optuna: version, results, digits, goals_met: goals };
+  return { trials, seeds: seeds.length, optuna: version, results, digits, goals_met: goals };
 }
 
 export const warmstart: Benchmark = {

@@ -29,7 +29,7 @@ export const SAMPLER_SCHEMA = {
           type: 'string',
           enum: [...SAMPLER_KINDS],
           description:
-            'auto: gp with its defaults, or bayes with its defaults when the space has a subset (sources) or the study has several objectives, a screen_prior or a scheduler; random: every trial drawn independently; bayes: after startup_trials random trials, proposes the candidate with the best ratio of good to bad density (TPE); gp: after startup_trials random trials, proposes the point of largest expected improvement under a Gaussian process (Matérn 5/2), and hands over to bayes after tpe_after trials.',
+            'auto: gp with its defaults, or bayes with its defaults when the space has a subset (sources) or the study has several objectives, a warm_start, a screen_prior or a scheduler; random: every trial drawn independently; bayes: after startup_trials random trials, proposes the candidate with the best ratio of good to bad density (TPE); gp: after startup_trials random trials, proposes the point of largest expected improvement under a Gaussian process (Matérn 5/2), and hands over to bayes after tpe_after trials.',
         },
         startup_trials: {
           type: 'integer',
@@ -98,19 +98,18 @@ export function samplerIssue(study: StudyConfig): ConfigIssue | null {
  *   recommendation missed the regret goal in a third of 40 replays, bayes in none (docs/benchmarks.md
  *   2026-12-07, sixth session), and the per-source attribution was measured on bayes's studies;
  * - with several objectives (bayes is then the multi-objective TPE);
- * - with a screen prior (only bayes reads source priors);
+ * - with a warm start or a screen prior (only bayes reads earlier trials and source priors);
  * - with a scheduler (the halving and racing benchmarks measured bayes; gp there is not measured).
  */
 export function autoKind(study: AutoFacts): 'bayes' | 'gp' {
-  // A warm start is no reason for bayes: gp reads earlier trials too (gp-warm-start.ts), and on the
-  // warmstart benchmark's 4-D pairs a cold gp study ended below a warm bayes one on 5 of 6 pairs.
-  const { multiObjective, screenPrior, scheduler, subset } = study;
-  return multiObjective || screenPrior || scheduler || subset ? 'bayes' : 'gp';
+  const { multiObjective, warmStart, screenPrior, scheduler, subset } = study;
+  return multiObjective || warmStart || screenPrior || scheduler || subset ? 'bayes' : 'gp';
 }
 
 /** What autoKind reads of a study. */
 export interface AutoFacts {
   readonly multiObjective: boolean;
+  readonly warmStart: boolean;
   readonly screenPrior: boolean;
   /** A scheduler other than none. */
   readonly scheduler: boolean;
@@ -122,6 +121,7 @@ function autoFacts(study: StudyConfig): AutoFacts {
   const scheduler = typeof study.scheduler === 'string' ? study.scheduler : study.scheduler?.kind;
   return {
     multiObjective: Array.isArray(study.objective),
+    warmStart: (study.warm_start ?? []).length > 0,
     screenPrior: study.screen_prior !== undefined,
     scheduler: scheduler !== undefined && scheduler !== 'none',
     subset: Object.values(study.space ?? {}).some((p) => p.type === 'subset'),

@@ -393,7 +393,7 @@ export const studyJsonSchema = {
     warm_start: {
       type: 'array',
       description:
-        "Earlier studies whose COMPLETE trials the sampler uses as prior evidence: parameters matched by name and distribution, sources by name. bayes weighs them below this study's own trials, fading as they arrive, and drops them when this study's trials disagree with their ranking; gp models what they get wrong and weighs them by how well they predict this study's own trials (gp needs every parameter of this space in them, else bayes's rule proposes). They are not copied into this study.",
+        "Earlier studies whose COMPLETE trials the bayes sampler uses as prior observations: parameters matched by name and distribution, sources by name; weighted below this study's own trials, fading as they arrive, and dropped when this study's trials disagree with their ranking. They are not copied into this study.",
       items: {
         type: 'object',
         additionalProperties: false,

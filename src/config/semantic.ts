@@ -121,12 +121,13 @@ function screenIssue(study: StudyConfig): ConfigIssue | null {
   return subset ? null : issue(['screen_prior'], 'needs a `sources` subset parameter in `space` (there is no source choice to bias)');
 }
 
-/** The bayes and gp samplers read earlier trials; a study cannot warm-start from itself in its own database. */
+/** Only the bayes sampler reads earlier trials; a study cannot warm-start from itself in its own database. */
 function warmStartIssue(study: StudyConfig): ConfigIssue | null {
   const entries = study.warm_start ?? [];
   if (entries.length === 0) return null;
+  // auto resolves to bayes when there is a warm start (sampler.ts).
   const sampler = typeof study.sampler === 'string' ? study.sampler : (study.sampler?.kind ?? 'auto');
-  if (sampler === 'random') return issue(['warm_start'], `the random sampler does not use earlier studies' trials (use auto, bayes or gp)`);
+  if (sampler !== 'bayes' && sampler !== 'auto') return issue(['warm_start'], `only the bayes sampler uses earlier studies' trials (sampler is ${sampler})`);
   // The earlier trials are ranked by one value; a multi-objective study's sampler ranks by fronts.
   if (Array.isArray(study.objective)) return issue(['warm_start'], 'not with several objectives yet (earlier trials are ranked by one value)');
   for (const [index, entry] of entries.entries()) {

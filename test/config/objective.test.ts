@@ -109,13 +109,10 @@ describe('warm_start', () => {
     expect('warm_start' in load(WITH_SOURCES)).toBe(false);
   });
 
-  test('with the bayes, gp or auto sampler, not random', () => {
+  test('only with the bayes sampler', () => {
     expect(errorOf(ws, `${WITH_SOURCES}sampler: random\nwarm_start: [ { study: earlier } ]\n`)).toMatch(
-      /^s\.yaml:\d+:\d+: warm_start: the random sampler does not use earlier studies' trials \(use auto, bayes or gp\)$/,
+      /^s\.yaml:\d+:\d+: warm_start: only the bayes sampler uses earlier studies' trials \(sampler is random\)$/,
     );
-    expect(load(`${WITH_SOURCES}sampler: gp\nwarm_start: [ { study: earlier } ]\n`).sampler.kind).toBe('gp');
-    // auto: bayes here because the space has a sources subset, not because of the warm start.
-    expect(load(`${WITH_SOURCES}warm_start: [ { study: earlier } ]\n`).sampler.kind).toBe('bayes');
   });
 
   test('not from the study itself in its own database', () => {

@@ -50,30 +50,6 @@ describe('warm_start through the study handle', () => {
     expect(store.getTrials(store.getStudy('earlier')!.id)).toHaveLength(60);
   });
 
-  it('gp: the first warm trial is the earlier best one, and five warm trials beat five cold ones', () => {
-    const store = open(join(tempDir(), 'warm-gp.db'));
-    const floats = SPACE.slice(0, 2);
-    const gp = { kind: 'gp', startup_trials: 10, tpe_after: 300, constant_liar: true, source_design: true } as const;
-    const floatScore = (p: Params) => -Math.abs(Math.log10(p['learning_rate'] as number) + 2) - Math.abs((p['dropout'] as number) - 0.1) * 4;
-    const runFloats = (study: ReturnType<typeof resolvedStudy>, trials: number) => {
-      const handle = StudyHandle.open({ store, study });
-      for (let i = 0; i < trials; i++) {
-        const t = handle.ask()!;
-        handle.tell(t.id, { state: 'COMPLETE', value: floatScore(t.params) });
-      }
-      return handle;
-    };
-    const budget = (trials: number) => ({ trials, workers: 1, epochs: 10, seeds: 1 });
-    const earlier = runFloats(resolvedStudy({ name: 'earlier-gp', space: floats, sampler: { kind: 'random' }, budget: budget(40) }), 40);
-    const warm = runFloats(resolvedStudy({ name: 'later-gp', space: floats, sampler: gp, warm_start: [{ study: 'earlier-gp' }], budget: budget(5) }), 5);
-    const cold = runFloats(resolvedStudy({ name: 'cold-gp', space: floats, sampler: gp, budget: budget(5) }), 5);
-    const bestEarlier = earlier.trials().reduce((a, t) => ((t.value as number) > (a.value as number) ? t : a));
-    expect(warm.trials()[0]!.params).toEqual(bestEarlier.params);
-    const mean = (h: StudyHandle) => h.trials().reduce((a, t) => a + (t.value as number), 0) / 5;
-    expect(mean(warm)).toBeGreaterThan(mean(cold) + 0.3);
-    expect(warm.trials()).toHaveLength(5);
-  });
-
   it('reads an earlier study from another database, matching parameters by name and distribution', () => {
     const dir = tempDir();
     const other = open(join(dir, 'other.db'));

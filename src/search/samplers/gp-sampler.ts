@@ -23,9 +23,8 @@ import { RandomSampler } from './random-sampler.js';
 import { SourceDesigns } from './source-design.js';
 import { TpeSampler } from './tpe-sampler.js';
 import { compressTail } from './value-warp.js';
-import { PriorProcess, StackedPosterior, priorWeight, type Surrogate } from './gp-warm-start.js';
 import type { Params, SearchSpace } from '../../spec/space.js';
-import type { SampleContext, Sampler, TrialSnapshot, WarmStart } from './types.js';
+import type { SampleContext, Sampler, TrialSnapshot } from './types.js';
 
 export interface GpSettings {
   /** Finished trials with a value before the model is used; random until then. */
@@ -110,8 +109,6 @@ export class GpSampler implements Sampler {
   private readonly spaces = new WeakMap<SearchSpace, GpSpace>();
   /** Checkpoint fits by the identity of their observations (a pure cache: see CHECKPOINTS). */
   private readonly fits = new Map<string, KernelParams>();
-  /** The prior process of each warm start (null: its trials do not fit this space). */
-  private readonly priors = new WeakMap<WarmStart, PriorProcess | null>();
 
   constructor(
     private readonly seed: number,
@@ -142,12 +139,6 @@ export class GpSampler implements Sampler {
       else pending.push(row);
     }
     if (observed >= this.settings.tpeAfter || space.dims > this.settings.maxDims || space.dims === 0) return this.tpe.sample(context);
-    if (context.warmStart !== undefined) {
-      const prior = this.priorOf(space, context.warmStart);
-      // Earlier trials that lack a parameter of this space: bayes's warm start matches them in part.
-      if (prior === null) return this.tpe.sample(context);
-      return this.warmProposal(context, space, prior, observations, pending, sorted);
-    }
     if (observed < this.settings.startupTrials || observations.length < 2) return this.random.sample(context);
 
     const rng = new Rng(mixSeed(this.seed, 0x69e2, context.trialNumber));
@@ -174,84 +165,6 @@ export class GpSampler implements Sampler {
     const seen = space.hasFloat ? null : new Set([...observations.map((o) => key(o.row)), ...pending.map(key)]);
     const latent = new Acquisition(space, posterior, best).optimise(rng, observations, ys, this.settings, seen);
     return latent === null ? this.random.sample(context) : space.decode(latent);
-  }
-
-  /**
-   * A proposal from the stacked model (gp-warm-start.ts): no random start, the earlier studies stand in
-   * for it. The first trial is the earlier studies' best one; after it, the own process models the
-   * residuals of the prior, weighted by how well it predicts this study's own values.
-   */
-  private warmProposal(
-    context: SampleContext,
-    space: GpSpace,
-    prior: PriorProcess,
-    observations: readonly Observation[],
-    pending: readonly Float64Array[],
-    sorted: readonly TrialSnapshot[],
-  ): Params {
-    const warm = context.warmStart!;
-    const D = space.dims;
-    const n = observations.length;
-    const seen = space.hasFloat ? null : new Set([...observations.map((o) => key(o.row)), ...pending.map(key)]);
-    if (n === 0 && pending.length === 0 && sorted.length === 0) {
-      // The earlier studies' best trial (ties: the first study's first): Optuna users enqueue it by hand.
-      let bestTrial = warm.studies[0]!.trials[0]!;
-      for (const st of warm.studies) for (const t of st.trials) if (t.loss < bestTrial.loss) bestTrial = t;
-      return { ...bestTrial.params };
-    }
-    const rng = new Rng(mixSeed(this.seed, 0x69e3, context.trialNumber));
-    if (n === 0) {
-      // Only running trials so far: the prior alone proposes, away from them by its own EI.
-      return this.proposeWith(rng, space, prior.posterior, prior.best, [], new Float64Array(0), seen, context);
-    }
-    const ys = standardise(compressTail(observations.map((o) => o.y), this.settings.tailSoftness));
-    const x = new Float64Array(n * D);
-    observations.forEach((o, i) => x.set(o.row, i * D));
-    const priorMeans = observations.map((o) => prior.posterior.predict(o.row).mean);
-    const { a, b } = priorWeight(ys, priorMeans);
-    const residuals = Float64Array.from(ys, (y, i) => y - (a * priorMeans[i]! + b));
-    const fitted =
-      n >= 2
-        ? fitProcess(new GpData(x, n, space.kinds, residuals), defaultKernelParams(D), this.settings.checkpointIterations)
-        : { params: defaultKernelParams(D), posterior: GpPosterior.fit(x, n, space.kinds, residuals, defaultKernelParams(D)) };
-    let residual = fitted.posterior;
-    let best = -Infinity;
-    for (const v of ys) best = Math.max(best, v);
-    if (this.settings.constantLiar && pending.length > 0) {
-      // As in a cold proposal: running trials at the mean observed value (0) or the prediction where lower.
-      const stacked = new StackedPosterior(prior.posterior, residual, a, b, D);
-      const lies = pending.map((row) => {
-        const believed = Math.min(0, stacked.predict(row).mean);
-        best = Math.max(best, believed);
-        return believed - (a * prior.posterior.predict(row).mean + b);
-      });
-      const xa = new Float64Array((n + pending.length) * D);
-      xa.set(x);
-      pending.forEach((row, i) => xa.set(row, (n + i) * D));
-      residual = GpPosterior.fit(xa, n + pending.length, space.kinds, Float64Array.from([...residuals, ...lies]), fitted.params);
-    }
-    return this.proposeWith(rng, space, new StackedPosterior(prior.posterior, residual, a, b, D), best, observations, ys, seen, context);
-  }
-
-  private proposeWith(
-    rng: Rng,
-    space: GpSpace,
-    model: Surrogate,
-    best: number,
-    observations: readonly Observation[],
-    ys: Float64Array,
-    seen: Set<string> | null,
-    context: SampleContext,
-  ): Params {
-    const latent = new Acquisition(space, model, best).optimise(rng, observations, ys, this.settings, seen);
-    return latent === null ? this.random.sample(context) : space.decode(latent);
-  }
-
-  private priorOf(space: GpSpace, warmStart: WarmStart): PriorProcess | null {
-    if (!this.priors.has(warmStart)) {
-      this.priors.set(warmStart, PriorProcess.of(space, warmStart, (values) => standardise(compressTail(values, this.settings.tailSoftness))));
-    }
-    return this.priors.get(warmStart)!;
   }
 
   private spaceOf(space: SearchSpace): GpSpace {
@@ -302,7 +215,7 @@ class Acquisition {
 
   constructor(
     private readonly space: GpSpace,
-    private readonly posterior: Surrogate,
+    private readonly posterior: GpPosterior,
     private readonly best: number,
   ) {
     this.row = new Float64Array(space.dims);
