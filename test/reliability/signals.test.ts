@@ -47,7 +47,7 @@ describe('signals', () => {
     const file = writeStudy(dir, syntheticStudyYaml({ name: 'early', trials: 3, workers: 2, seeds: 1 }));
     const db = join(dir, 'early.db');
     const run = spawnCli(['run', file, '--db', db]);
-    await waitForStderr(run, /^starting 2 worker thread\(s\)…$/);
+    await waitForStderr(run, /^starting 2 worker thread\(s\); sampler \w+…$/);
     run.child.kill('SIGINT');
     const stopped = await run.done;
     expect(stopped.status).toBe(130);
