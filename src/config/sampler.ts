@@ -91,7 +91,7 @@ export function samplerIssue(study: StudyConfig): ConfigIssue | null {
 /**
  * What `auto` (the default) resolves to, and why: gp, unless the study needs what only bayes has or
  * searches where bayes was measured better. On `npm run bench -- samplers` (79 problems x 10 seeds,
- * docs/benchmarks.md 2026-12-07) gp beats bayes 448-330 at 50 trials and 471-309 at 100, at 4-13 ms
+ * docs/benchmarks.md 2026-12-07) gp beats bayes 449-329 at 50 trials and 471-309 at 100, at 4-13 ms
  * per proposal, nothing next to a training trial; it hands over to bayes after tpe_after trials and
  * in spaces of more than 40 encoded dimensions. bayes:
  * - with a `subset` parameter (the sources): on the selection benchmark's digits family gp's

@@ -26,8 +26,7 @@ export function createSampler(study: ResolvedStudy): Sampler {
         multivariate: spec.multivariate,
         gamma: spec.gamma,
         constantLiar: spec.constant_liar,
-        // Absent in a gp spec stored before it existed: those studies ran without the design.
-        sourceDesign: spec.source_design ?? false,
+        sourceDesign: spec.source_design,
         budgetTrials: study.budget.trials,
       });
     case 'gp':
