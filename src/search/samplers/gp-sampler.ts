@@ -139,7 +139,7 @@ export class GpSampler implements Sampler {
       else pending.push(row);
     }
     if (observed >= this.settings.tpeAfter || space.dims > this.settings.maxDims || space.dims === 0) return this.tpe.sample(context);
-    if (observed < this.settings.startupTrials || observations.length < 2) return this.random.sample(context);
+    if (observed < this.settings.startupTrials || observations.length < 2) return this.random.sampleUnseen(context);
 
     const rng = new Rng(mixSeed(this.seed, 0x69e2, context.trialNumber));
     const n = observations.length;

@@ -129,7 +129,7 @@ export class TpeSampler implements Sampler {
     const { observed } = own;
     // Earlier studies stand in for the random start and the balanced design: the model is used at once.
     const warm = this.warmSets(context, observed);
-    if (observed < this.settings.startupTrials && warm === null) return this.random.sample(context);
+    if (observed < this.settings.startupTrials && warm === null) return this.random.sampleUnseen(context);
     const good = warm === null ? own.good : joinSets(own.good, warm.good);
     const bad = warm === null ? own.bad : joinSets(own.bad, warm.bad);
     const rng = new Rng(mixSeed(this.seed, 0x7be5, context.trialNumber));
