@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadStudyFile } from '../src/config/index.js';
+import { DEFAULT_RACE_ETA, DEFAULT_RACE_WILCOXON } from '../src/config/scheduler.js';
 import type { ResolvedStudy, SchedulerSpec } from '../src/spec/study.js';
 import { PoolExecutor } from '../src/study/pool-executor.js';
 import { StudyHandle } from '../src/study/study-handle.js';
@@ -51,7 +52,8 @@ function parseArgs(args: readonly string[]): Options {
     study: resolve(value('study', 'studies/quickstart.yaml')),
     trials: number('trials', 40),
     seeds: number('seeds', 3),
-    raceStudies: number('race-studies', 10),
+    // 30: with 10, one set of seeds said a median of 3.16x and the next twenty 1.6x (docs/benchmarks.md).
+    raceStudies: number('race-studies', 30),
     workers: number('workers', 2),
     eta: number('eta', 3),
     minEpochs: number('min-epochs', 1),
@@ -63,9 +65,10 @@ function parseArgs(args: readonly string[]): Options {
       raceTrials: number('race-trials', 36),
       seeds: number('racing-seeds', 12),
       firstSeeds: number('race-first-seeds', 1),
-      eta: number('race-eta', 4),
-      minReports: number('race-min-reports', 1),
-      wilcoxon: value('race-wilcoxon', '0.1') === 'off' ? null : number('race-wilcoxon', 0.1),
+      // The product's defaults for `scheduler: race` (src/config/scheduler.ts), unless overridden.
+      eta: number('race-eta', DEFAULT_RACE_ETA),
+      minReports: number('race-min-reports', number('race-eta', DEFAULT_RACE_ETA)),
+      wilcoxon: value('race-wilcoxon', String(DEFAULT_RACE_WILCOXON)) === 'off' ? null : number('race-wilcoxon', DEFAULT_RACE_WILCOXON),
       tolerance: number('tolerance', 0.005),
     },
   };

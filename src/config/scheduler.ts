@@ -7,6 +7,17 @@ import type { SchedulerSpec } from '../spec/study.js';
 export const DEFAULT_MIN_EPOCHS = 1;
 export const DEFAULT_ETA = 3;
 export const DEFAULT_FIRST_SEEDS = 1;
+/**
+ * Racing's own defaults: top half at each rung, and the paired rule at 0.1. Chosen on the racing part
+ * of `npm run bench -- halving` over 30 study seeds, once with 1 worker (deterministic) and once with
+ * 2 (docs/benchmarks.md, 2026-12-07 seventh session): the former defaults (eta 3, min_reports 3, no
+ * paired rule) never reached the no-scheduler recommendation in 9 and 11 of 30 studies (median
+ * 1.24x and 1.69x fewer trainings to it, a miss counted as 0); these in 3 and 8 (2.02x and 1.56x).
+ */
+export const DEFAULT_RACE_ETA = 2;
+export const DEFAULT_RACE_WILCOXON = 0.1;
+/** What `scheduler: race` resolved to before those defaults, for any first_seeds. */
+const LEGACY_RACE = { eta: 3, min_reports: 3 } as const;
 
 function rawScheduler(study: StudyConfig): RawScheduler | null {
   const raw = study.scheduler;
@@ -102,16 +113,43 @@ function raceIssue(study: StudyConfig, raw: RawScheduler, at: readonly string[])
 export function resolveScheduler(study: StudyConfig): SchedulerSpec | null {
   const raw = rawScheduler(study);
   if (raw === null || raw.kind === 'none') return null;
-  const eta = raw.eta ?? DEFAULT_ETA;
-  const min_reports = raw.min_reports ?? eta;
   if (raw.kind === 'race') {
+    const eta = raw.eta ?? DEFAULT_RACE_ETA;
+    const wilcoxon = raw.wilcoxon ?? DEFAULT_RACE_WILCOXON;
     return {
       kind: 'race',
       first_seeds: raw.first_seeds ?? DEFAULT_FIRST_SEEDS,
       eta,
-      min_reports,
-      ...(raw.wilcoxon !== undefined ? { wilcoxon: raw.wilcoxon } : {}),
+      min_reports: raw.min_reports ?? eta,
+      ...(wilcoxon !== 'off' ? { wilcoxon } : {}),
     };
   }
+  const eta = raw.eta ?? DEFAULT_ETA;
+  const min_reports = raw.min_reports ?? eta;
   return { kind: raw.kind, min_epochs: raw.min_epochs ?? DEFAULT_MIN_EPOCHS, eta, min_reports };
+}
+
+/**
+ * Whether a stored race scheduler is what `scheduler: race` meant before racing got its own defaults
+ * while the file now resolves to those defaults: a study made then resumes with its stored settings
+ * (never a mix of two rules in one study) instead of being refused as changed. A file that spells
+ * out the new defaults for such a study also runs the stored settings; anything else is a change.
+ */
+export function isLegacyRaceDefault(stored: unknown, fresh: unknown): boolean {
+  if (!isRace(stored) || !isRace(fresh)) return false;
+  const keys = (o: object) => Object.keys(o).sort().join(',');
+  return (
+    keys(stored) === 'eta,first_seeds,kind,min_reports' &&
+    stored['eta'] === LEGACY_RACE.eta &&
+    stored['min_reports'] === LEGACY_RACE.min_reports &&
+    keys(fresh) === 'eta,first_seeds,kind,min_reports,wilcoxon' &&
+    fresh['first_seeds'] === stored['first_seeds'] &&
+    fresh['eta'] === DEFAULT_RACE_ETA &&
+    fresh['min_reports'] === DEFAULT_RACE_ETA &&
+    fresh['wilcoxon'] === DEFAULT_RACE_WILCOXON
+  );
+}
+
+function isRace(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && (value as { kind?: unknown }).kind === 'race';
 }

@@ -442,7 +442,7 @@ export const studyJsonSchema = {
               type: 'integer',
               minimum: 2,
               maximum: 100,
-              description: 'Reduction factor: at each rung only the top 1/eta of the values recorded there go on (default 3).',
+              description: 'Reduction factor: at each rung only the top 1/eta of the values recorded there go on (default 3; race 2).',
             },
             min_reports: {
               type: 'integer',
@@ -458,11 +458,12 @@ export const studyJsonSchema = {
                 'race: seeds per target of the first slice; later slices grow to first_seeds x eta^k seeds, below budget.seeds (default 1).',
             },
             wilcoxon: {
-              type: 'number',
-              exclusiveMinimum: 0,
-              exclusiveMaximum: 1,
               description:
-                'race: also stop a trial once a one-sided Wilcoxon signed-rank test over the units it shares with the best trial (paired by target and seed) gives a p-value below this (e.g. 0.1; default: off).',
+                'race: also stop a trial once a one-sided Wilcoxon signed-rank test over the units it shares with the best trial (paired by target and seed) gives a p-value below this (default 0.1), or off.',
+              anyOf: [
+                { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+                { type: 'string', enum: ['off'] },
+              ],
             },
           },
         },

@@ -89,8 +89,8 @@ export interface RawScheduler {
   min_reports?: number;
   /** kind race only. */
   first_seeds?: number;
-  /** kind race only: the paired test's p-value threshold. */
-  wilcoxon?: number;
+  /** kind race only: the paired test's p-value threshold, or off. */
+  wilcoxon?: number | 'off';
 }
 
 export type RawDataset =

@@ -2,6 +2,7 @@
 // Main thread. Every call is one store transaction; nothing is kept in memory between calls, so any
 // number of handles in any number of processes can work on one study.
 import { deepFreeze } from '../config/resolve.js';
+import { isLegacyRaceDefault } from '../config/scheduler.js';
 import { diffSpecs } from '../config/spec-diff.js';
 import { OPERATIONAL_KEYS, type ResolvedStudy } from '../spec/study.js';
 import { STUDY_DEFAULTS } from '../spec/recipe.js';
@@ -109,14 +110,21 @@ export function pendingRetry(trials: readonly TrialRecord[], retries: number): T
 
 /**
  * The recipe keys that a study file now resolves to their study default (STUDY_DEFAULTS) while the
- * stored spec, written before the key existed, leaves them out: not a change of the file's meaning.
+ * stored spec, written before the key existed, leaves them out, and `scheduler` when a race scheduler
+ * is stored with the defaults racing had before its own (isLegacyRaceDefault): not a change of the
+ * file's meaning. The stored spec then runs.
  */
 function legacyDefaults(stored: unknown, fresh: Json): string[] {
+  const scheduler = (spec: unknown) => (typeof spec === 'object' && spec !== null ? (spec as { scheduler?: unknown }).scheduler : undefined);
+  const race = isLegacyRaceDefault(scheduler(stored), scheduler(fresh)) ? [LEGACY_SCHEDULER] : [];
   const storedRecipe = recipeOf(stored);
   const freshRecipe = recipeOf(fresh);
-  if (storedRecipe === null || freshRecipe === null) return [];
-  return Object.entries(STUDY_DEFAULTS).filter(([key, value]) => !(key in storedRecipe) && freshRecipe[key] === value).map(([key]) => key);
+  if (storedRecipe === null || freshRecipe === null) return race;
+  return [...race, ...Object.entries(STUDY_DEFAULTS).filter(([key, value]) => !(key in storedRecipe) && freshRecipe[key] === value).map(([key]) => key)];
 }
+
+/** The legacyDefaults entry for a race scheduler resolved with the defaults racing had before (scheduler.ts). */
+const LEGACY_SCHEDULER = 'scheduler';
 
 function recipeOf(spec: unknown): Readonly<Record<string, unknown>> | null {
   if (typeof spec !== 'object' || spec === null || !('recipe' in spec)) return null;
@@ -124,12 +132,14 @@ function recipeOf(spec: unknown): Readonly<Record<string, unknown>> | null {
   return typeof recipe === 'object' && recipe !== null ? (recipe as Record<string, unknown>) : null;
 }
 
-/** `spec` without the given recipe keys (a copy). */
-function withoutKeys(spec: Json, keys: readonly string[]): Json {
+/** `spec` without the given legacy entries (recipe keys, or the scheduler: `stored`'s instead); a copy. */
+function withoutKeys(spec: Json, keys: readonly string[], stored: unknown): Json {
   if (keys.length === 0) return spec;
   const recipe = { ...(recipeOf(spec) ?? {}) };
   for (const key of keys) delete recipe[key];
-  return { ...(spec as Record<string, Json>), recipe: recipe as Json };
+  const copy: Record<string, Json> = { ...(spec as Record<string, Json>), recipe: recipe as Json };
+  if (keys.includes(LEGACY_SCHEDULER)) copy['scheduler'] = (stored as { scheduler: Json }).scheduler;
+  return copy;
 }
 
 /**
@@ -184,7 +194,7 @@ export class StudyHandle {
     const spec = toJson(study, `study "${study.name}": its spec`);
     const { study: record, created } = store.getOrCreateStudy(study.name, spec, study.objective.direction);
     const legacy = created ? [] : legacyDefaults(record.spec, spec);
-    const differences = created ? [] : diffSpecs(record.spec, withoutKeys(spec, legacy));
+    const differences = created ? [] : diffSpecs(record.spec, withoutKeys(spec, legacy, record.spec));
     if (differences.length > 0 && !options.allowDrift) {
       const shown = differences.slice(0, 8).join(', ');
       const more = differences.length > 8 ? ` and ${differences.length - 8} more` : '';

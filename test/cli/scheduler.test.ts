@@ -185,7 +185,7 @@ describe('scheduler: hyperband', () => {
 
 describe('scheduler: race', () => {
   // Three seeds on two targets, eta 3: one rung, after seed 0 on both targets (2 of 6 units).
-  const RACE = '{ kind: race, first_seeds: 1, eta: 3, min_reports: 2 }';
+  const RACE = '{ kind: race, first_seeds: 1, eta: 3, min_reports: 2, wilcoxon: off }';
   const RATES = [GOOD, BAD, GOOD, BAD, BAD, GOOD, BAD, GOOD, BAD, BAD];
 
   it('prints raced-out trials, leaves them off the leaderboard and exports them PRUNED with their partial value', () => {

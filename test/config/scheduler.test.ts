@@ -105,8 +105,15 @@ describe('scheduler: bad input', () => {
 describe('scheduler: race', () => {
   const seeds = (n: number) => `budget: { trials: 4, epochs: 9, seeds: ${n} }`;
 
-  test('a kind alone takes the defaults: first_seeds 1, eta 3, min_reports = eta, no paired rule', () => {
-    expect(load(withScheduler('scheduler: race', seeds(3))).scheduler).toEqual({ kind: 'race', first_seeds: 1, eta: 3, min_reports: 3 });
+  test("a kind alone takes racing's defaults: first_seeds 1, eta 2, min_reports = eta, the paired rule at 0.1", () => {
+    expect(load(withScheduler('scheduler: race', seeds(3))).scheduler).toEqual({ kind: 'race', first_seeds: 1, eta: 2, min_reports: 2, wilcoxon: 0.1 });
+    // asha keeps its own eta.
+    expect(load(withScheduler('scheduler: asha', seeds(3))).scheduler).toMatchObject({ kind: 'asha', eta: 3, min_reports: 3 });
+  });
+
+  test('wilcoxon: off leaves the paired rule out', () => {
+    expect(load(withScheduler('scheduler: { kind: race, eta: 3, wilcoxon: off }', seeds(3))).scheduler).toEqual({ kind: 'race', first_seeds: 1, eta: 3, min_reports: 3 });
+    expect(errorOf(ws, withScheduler('scheduler: { kind: race, wilcoxon: of }', seeds(3)))).toMatch(/^s\.yaml:9:36: scheduler\.wilcoxon: /);
   });
 
   test('given settings are kept, the paired rule among them; an objective on gain is allowed', () => {

@@ -65,7 +65,7 @@ export function executorView(executor: PoolExecutor, slots: number) {
  * a time: [good, bad, good, bad] end COMPLETE, PRUNED, COMPLETE, PRUNED.
  */
 export async function prunesTheWorseAfterItsFirstSlice(openStore: (name: string) => Store, executor: PoolExecutor): Promise<void> {
-  const study = raceStudy('race', [GOOD, BAD, GOOD, BAD], '{ kind: race, first_seeds: 1, eta: 2, min_reports: 2 }', 4);
+  const study = raceStudy('race', [GOOD, BAD, GOOD, BAD], '{ kind: race, first_seeds: 1, eta: 2, min_reports: 2, wilcoxon: off }', 4);
   const store = openStore('race');
   try {
     const handle = StudyHandle.open({ store, study });
@@ -122,7 +122,7 @@ export async function prunesTheWorseAfterItsFirstSlice(openStore: (name: string)
 /** A "go" an earlier attempt recorded stands: the trial is not judged at that rung again. */
 export async function keepsARecordedGo(openStore: (name: string) => Store, executor: PoolExecutor): Promise<void> {
   // seeds 3, eta 3: one rung, after the first seed on both targets (2 units).
-  const scheduler = '{ kind: race, first_seeds: 1, eta: 3, min_reports: 2 }';
+  const scheduler = '{ kind: race, first_seeds: 1, eta: 3, min_reports: 2, wilcoxon: off }';
   const store = openStore('go');
   try {
     const study = raceStudy('go', [GOOD], scheduler, 3);

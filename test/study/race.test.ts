@@ -32,7 +32,7 @@ describe('racing over units', () => {
   });
 
   it("the report's rung chart counts a race's steps in units, a complete trial ending at all of them", async () => {
-    const study = raceStudy('race-report', [GOOD, BAD], '{ kind: race, first_seeds: 1, eta: 2, min_reports: 2 }', 4);
+    const study = raceStudy('race-report', [GOOD, BAD], '{ kind: race, first_seeds: 1, eta: 2, min_reports: 2, wilcoxon: off }', 4);
     const store = sqlite('race-report');
     try {
       await runStudy({ handle: StudyHandle.open({ store, study }), executor: executorView(executor, 1) });
@@ -55,7 +55,7 @@ describe('racing over units', () => {
     const stacked = await PoolExecutor.start({ workers: 2, backend: null, stack: 2 });
     const store = SqliteStore.open(join(tempDir(), 'stack.db'));
     try {
-      const study = raceStudy('stack', [GOOD, GOOD, BAD, BAD, GOOD, BAD], '{ kind: race, first_seeds: 1, eta: 2, min_reports: 2 }', 4, 2);
+      const study = raceStudy('stack', [GOOD, GOOD, BAD, BAD, GOOD, BAD], '{ kind: race, first_seeds: 1, eta: 2, min_reports: 2, wilcoxon: off }', 4, 2);
       const handle = StudyHandle.open({ store, study });
       await runStudy({ handle, executor: stacked });
       expect(stacked.stackStats.units).toBeGreaterThan(stacked.stackStats.tasks);

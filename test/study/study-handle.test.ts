@@ -50,6 +50,24 @@ describe('StudyHandle (ask and tell)', () => {
     expect(() => StudyHandle.open({ store, study: changed })).toThrow(/seed.*objective\.metric|objective\.metric.*seed/);
   });
 
+  it("resumes a race stored with racing's former defaults under the new ones, running the stored settings", () => {
+    const store = openStore(join(tempDir(), 'race-defaults.db'));
+    const budget = { trials: 4, workers: 1, epochs: 10, seeds: 3 };
+    // What `scheduler: race` resolved to before racing had its own defaults.
+    const former = resolvedStudy({ budget, scheduler: { kind: 'race', first_seeds: 1, eta: 3, min_reports: 3 } });
+    StudyHandle.open({ store, study: former }).ask();
+    const now = resolvedStudy({ budget, scheduler: { kind: 'race', first_seeds: 1, eta: 2, min_reports: 2, wilcoxon: 0.1 } });
+    const resumed = StudyHandle.open({ store, study: now });
+    expect(resumed.created).toBe(false);
+    expect(resumed.study.scheduler).toEqual(former.scheduler);
+    // Any other change of the race is a change of the study.
+    const other = resolvedStudy({ budget, scheduler: { kind: 'race', first_seeds: 1, eta: 4, min_reports: 4, wilcoxon: 0.1 } });
+    expect(() => StudyHandle.open({ store, study: other })).toThrow(/scheduler\.eta/);
+    const storedOther = openStore(join(tempDir(), 'race-eta4.db'));
+    StudyHandle.open({ store: storedOther, study: other }).ask();
+    expect(() => StudyHandle.open({ store: storedOther, study: now })).toThrow(SpecDriftError);
+  });
+
   it('re-queues the RUNNING trials of a dead runner with the same number and params, never a live one', () => {
     const store = openStore();
     const study = resolvedStudy();
