@@ -18,6 +18,7 @@ import type { Store } from '../src/store/types.js';
 import { goal, type Goals } from './goals.js';
 import { runRacing, type RacingOptions, type RacingRow } from './racing.js';
 import { trainingEvents } from './trainings.js';
+import { UnitCache } from './unit-cache.js';
 import type { Benchmark, BenchContext } from './benchmark.js';
 
 interface Options {
@@ -26,6 +27,8 @@ interface Options {
   readonly seeds: number;
   /** Study seeds (1..N) of the racing part: its ratio moves a lot from seed to seed, so more than ASHA's. */
   readonly raceStudies: number;
+  /** Racing only: answer units trained before from this file (bench/unit-cache.ts); null: train every unit. */
+  readonly unitCache: string | null;
   readonly workers: number;
   readonly eta: number;
   readonly minEpochs: number;
@@ -54,6 +57,7 @@ function parseArgs(args: readonly string[]): Options {
     seeds: number('seeds', 3),
     // 30: with 10, one set of seeds said a median of 3.16x and the next twenty 1.6x (docs/benchmarks.md).
     raceStudies: number('race-studies', 30),
+    unitCache: value('unit-cache', '') === '' ? null : resolve(value('unit-cache', '')),
     workers: number('workers', 2),
     eta: number('eta', 3),
     minEpochs: number('min-epochs', 1),
@@ -194,7 +198,8 @@ async function runAsha(options: Options, log: (line: string) => void): Promise<R
 }
 
 async function racing(options: Options, log: (line: string) => void): Promise<RacingRow[]> {
-  const executor = await PoolExecutor.start({ workers: options.workers, backend: null });
+  const pool = await PoolExecutor.start({ workers: options.workers, backend: null });
+  const executor = options.unitCache === null ? pool : new UnitCache(pool, options.unitCache);
   try {
     const seeds = Array.from({ length: options.raceStudies }, (_, s) => 1 + s);
     const rows = await runRacing(options.racing, seeds, executor, log);
@@ -202,6 +207,7 @@ async function racing(options: Options, log: (line: string) => void): Promise<Ra
       `race: median ratio of trainings to the recommendation ${fmt(median(rows.map((r) => r.ratioTrainings)), 2)}x ` +
         `(epochs ${fmt(median(rows.map((r) => r.ratioEpochs)), 2)}x), largest gap ${fmt(Math.max(...rows.map((r) => r.gapPoints ?? Infinity)), 2)} points`,
     );
+    if (executor instanceof UnitCache) log(`unit cache ${options.unitCache}: ${executor.hits} units answered from it, ${executor.misses} trained`);
     return rows;
   } finally {
     await executor.close();

@@ -13,7 +13,7 @@ import { subsetKey, type TrialTable } from '../src/selection/trial-table.js';
 import type { ResolvedStudy } from '../src/spec/study.js';
 import { SqliteStore } from '../src/store/index.js';
 import type { Store } from '../src/store/types.js';
-import type { PoolExecutor } from '../src/study/pool-executor.js';
+import type { Executor } from '../src/study/pool-executor.js';
 import { runStudy } from '../src/study/run-study.js';
 import { StudyHandle } from '../src/study/study-handle.js';
 import { loadTrialTable } from '../src/study/trial-table.js';
@@ -85,7 +85,7 @@ function timeline(store: Store, study: ResolvedStudy): Timeline {
   };
 }
 
-async function runOne(study: ResolvedStudy, dir: string, executor: PoolExecutor): Promise<Timeline> {
+async function runOne(study: ResolvedStudy, dir: string, executor: Executor): Promise<Timeline> {
   const store = SqliteStore.open(join(dir, `${study.name}.db`));
   try {
     await runStudy({ handle: StudyHandle.open({ store, study }), executor });
@@ -126,7 +126,7 @@ export interface RacingRow {
 export async function runRacing(
   options: RacingOptions,
   seeds: readonly number[],
-  executor: PoolExecutor,
+  executor: Executor,
   log: (line: string) => void,
 ): Promise<RacingRow[]> {
   const family = RACING_FAMILIES.find((f) => f.name === options.family);

@@ -34,7 +34,7 @@ import {
   type ScreenKind,
 } from '../spec/study.js';
 import type { DatasetSpec, ModelSourceSpec, PretrainedModelSpec, SourceSpec, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
-import type { EvaluatedModel, Preprocessing, RungReport, StoredUnit, TrainingCost } from '../spec/units.js';
+import type { EvaluatedModel, Preprocessing, RungReport, StoredUnit, TrainingCost, UnitResult } from '../spec/units.js';
 import { SCALING_FITS } from '../spec/recipe.js';
 import { ARTIFACT_FORMAT, type ModelArtifact, type ModelMeta, type WeightSpec } from '../spec/artifacts.js';
 import { BACKENDS } from '../spec/preprocessing.js';
@@ -317,6 +317,16 @@ const evaluatedModel = shape<EvaluatedModel>(
 export function decodeStoredUnit(json: Json, where: string): StoredUnit {
   return decode(storedUnit, json, where);
 }
+
+/** A worker's unit result without its model, as the benchmarks' unit cache (bench/unit-cache.ts) keeps it. */
+export const unitResultCheck: Check<Omit<UnitResult, 'artifact'>> = shape<Omit<UnitResult, 'artifact'>>({
+  transfer: evaluatedModel,
+  baseline: nullable(evaluatedModel),
+  rungs: arrayOf(rung),
+  stoppedAt: nullable(integer),
+  backend: oneOf(BACKENDS),
+  workerMs: number,
+});
 
 /** A stored target-only baseline. */
 export function decodeBaseline(json: Json, where: string): EvaluatedModel {
