@@ -5,7 +5,7 @@
 // replays in seconds what took minutes (the racing part of `halving --unit-cache FILE`). Models are
 // never cached: a unit asked for one trains without it. Main thread.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { recordOf } from '../src/util/check.js';
+import { isPlainObject, recordOf } from '../src/util/check.js';
 import { unitResultCheck } from '../src/study/decoders.js';
 import type { Executor } from '../src/study/pool-executor.js';
 import type { TrialUnit, UnitResult } from '../src/spec/units.js';
@@ -22,9 +22,9 @@ export class UnitCache implements Executor {
     private readonly inner: Executor,
     private readonly file: string,
   ) {
-    const read = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as unknown) : null;
-    const stored = read as { version?: unknown; entries?: unknown } | null;
-    this.entries = stored !== null && stored.version === VERSION ? { ...recordOf(unitResultCheck)(stored.entries, `${file}: entries`) } : {};
+    const read: unknown = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null;
+    // A cache of another version is not read (and is overwritten at close); one of this version is decoded.
+    this.entries = isPlainObject(read) && read['version'] === VERSION ? { ...recordOf(unitResultCheck)(read['entries'], `${file}: entries`) } : {};
   }
 
   get backend() {
