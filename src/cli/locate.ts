@@ -65,7 +65,7 @@ export async function openStudy(
   db: string | undefined,
   { readonly }: { readonly readonly: boolean },
 ): Promise<{ store: Store; record: StudyRecord }> {
-  const study = isStudyFile(target) ? (await import('../config/index.js')).loadStudyFile(target) : null;
+  const study = isStudyFile(target) ? (await import('../config/index.js')).loadStudyFile(target, { checkData: false }) : null;
   const path = dbPath(db, study);
   const store = openExisting(path, readonly);
   try {

@@ -1,7 +1,7 @@
 // Bad input through the real CLI: one line on stderr naming the file (line:column) and the field,
 // exit code 2, and no database written.
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +119,23 @@ describe('bad input: one line, exit 2, no database', () => {
     expect(board.stderr).toBe(`tasksieve leaderboard: ${join(dir, 'none.db')}: database not found\n`);
     expect(existsSync(join(dir, 'none.db'))).toBe(false);
     expect(readdirSync(dir).filter((f) => f.endsWith('.db'))).toEqual([]);
+  });
+
+  it('a moved data file blocks `run` but not the commands that only read the database', () => {
+    const work = tempDir();
+    copyFileSync(DIGITS, join(work, 'digits.csv.gz'));
+    writeFileSync(join(work, 'moved.yaml'), BASE.replace('name: bad', 'name: moved').replace('trials: 3', 'trials: 1'));
+    const db = join(work, 'moved.db');
+    expect(cli(['run', 'moved.yaml', '--db', db, '--quiet'], work).status).toBe(0);
+    const shown = cli(['leaderboard', 'moved.yaml', '--db', db, '--json'], work).stdout;
+    rmSync(join(work, 'digits.csv.gz'));
+    const board = cli(['leaderboard', 'moved.yaml', '--db', db, '--json'], work);
+    expect(board.stderr).toBe('');
+    expect(board.status).toBe(0);
+    expect(board.stdout).toBe(shown);
+    const rerun = cli(['run', 'moved.yaml', '--db', db, '--trials', '2'], work);
+    expect(rerun.status).toBe(2);
+    expect(rerun.stderr).toMatch(/^tasksieve run: moved\.yaml:3:\d+: datasets\.digits\.csv: .*\n$/);
   });
 
   it('refuses to continue a study whose file changed, naming what differs, and leaves the database as it was', () => {
