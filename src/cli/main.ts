@@ -7,6 +7,7 @@ import { commandHelp, programHelp, usageLine } from './help.js';
 import { COMMANDS, isCommandName, parseCommand, wantsHelp, type Args, type CommandName, type Options } from './options.js';
 import { dropOutputOnClosedPipe, printLines, printNote } from './output.js';
 import { packageVersion } from './version.js';
+import { enableCompileCache } from '../util/compile-cache.js';
 
 type Run<N extends CommandName> = (args: Args<N>, options: Options<N>) => Promise<number>;
 
@@ -34,6 +35,8 @@ const RUN: { readonly [N in CommandName]: () => Promise<Run<N>> } = {
 
 export async function main(argv: readonly string[]): Promise<number> {
   dropOutputOnClosedPipe();
+  // The generated study validator (~1.8 MB of CommonJS) is what every command that reads a study file compiles.
+  enableCompileCache();
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? rest[0] : undefined;

@@ -6,6 +6,7 @@ import type { BackendName, SerializedError } from '../spec/units.js';
 import type { WorkerData, WorkerRequest, WorkerResponse } from './protocol.js';
 import { injectWorkerFault } from '../util/fault-injection.js';
 import { adoptSharedDatasets } from './shared-data.js';
+import { enableCompileCache, flushCompileCache } from '../util/compile-cache.js';
 
 if (isMainThread) {
   throw new Error(
@@ -28,6 +29,8 @@ interface Ready {
 const ready: Ready | { readonly error: SerializedError } = await (async () => {
   const started = performance.now();
   try {
+    // Before tfjs loads: its bundles are most of a worker's start-up (src/util/compile-cache.ts).
+    enableCompileCache();
     const { tf, initBackend } = await import('./backend.js');
     const backend = await initBackend((workerData as WorkerData | undefined)?.backend ?? null);
     const { runUnit } = await import('./run-unit.js');
@@ -42,7 +45,23 @@ const ready: Ready | { readonly error: SerializedError } = await (async () => {
   }
 })();
 
+/** Whether this thread wrote its compile cache: once, after its first training (see flushCompileCache). */
+let flushed = false;
+
 export default async function handle(request: WorkerRequest): Promise<WorkerResponse> {
+  try {
+    return await answer(request);
+  } finally {
+    if (!flushed && request.type !== 'info') {
+      flushed = true;
+      // Synchronously, once per thread (a few ms): between tasks piscina waits in Atomics.wait, so
+      // a callback queued for later would not run until the thread is torn down.
+      flushCompileCache();
+    }
+  }
+}
+
+async function answer(request: WorkerRequest): Promise<WorkerResponse> {
   if ('error' in ready) {
     if (request.type === 'unit') return { type: 'unit-error', error: ready.error };
     if (request.type === 'screen') return { type: 'screen-error', error: ready.error };
