@@ -1,7 +1,7 @@
 // Row-level helpers shared by the transforms and the task splits: select rows, concatenate datasets.
 // Runs on both threads. Must not import tfjs, the store, the CLI or YAML parsing.
 import { DataError } from '../errors.js';
-import { rowCopier } from './scaling.js';
+import { copyAllRows, rowCopier } from './scaling.js';
 import type { Dataset } from './types.js';
 
 /** Arrays to write selected rows into instead of fresh ones (exactly rows x cols and rows long). */
@@ -61,8 +61,7 @@ export function concatDatasets(list: readonly Dataset[]): Dataset {
   const labels = new Int32Array(rows);
   let at = 0;
   for (const ds of list) {
-    const copyRow = rowCopier(ds);
-    for (let row = 0; row < ds.rows; row++) copyRow(row, features, (at + row) * first.cols);
+    copyAllRows(ds, features, at * first.cols);
     labels.set(ds.labels.subarray(0, ds.rows), at);
     at += ds.rows;
   }
