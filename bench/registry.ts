@@ -8,6 +8,7 @@ import { memory } from './memory.js';
 import { multiobjective } from './multiobjective.js';
 import { overhead } from './overhead.js';
 import { overheadPg } from './overhead-pg.js';
+import { recommendation } from './recommendation.js';
 import { reportBench } from './report.js';
 import { samplers } from './samplers.js';
 import { subsets } from './subsets.js';
@@ -27,6 +28,7 @@ export const BENCHMARKS: Record<string, Benchmark> = {
   multiobjective,
   overhead,
   'overhead-pg': overheadPg,
+  recommendation,
   report: reportBench,
   samplers,
   subsets,

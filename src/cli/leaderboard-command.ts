@@ -158,7 +158,7 @@ function rerankedBoard(record: StudyRecord, data: TrialTable, by: Aggregate, opt
   return 0;
 }
 
-/** Source subsets ranked over all their units (--subsets, optionally --by), with the recommended one. */
+/** Source subsets ranked over their units (--subsets, optionally --by), with the recommended one. */
 function subsetBoard(record: StudyRecord, data: TrialTable, options: Options<'leaderboard'>): number {
   const spec = studySpecOf(record);
   const notes = harmfulNotes(data);
@@ -173,23 +173,27 @@ function subsetBoard(record: StudyRecord, data: TrialTable, options: Options<'le
 
 function writeSubsets(record: StudyRecord, spec: ResolvedStudy, ranking: SubsetRanking, top: number, notes: HarmfulNotes): void {
   const what = describeObjective(spec.objective, ranking.by);
-  printLines(`study ${record.name}: source subsets ranked by ${what} over all their units (every trial and recipe that used them)`);
+  printLines(`study ${record.name}: source subsets ranked by ${what} over their units, each on its best recipe with support (on all its recipes when none has it alone)`);
   if (ranking.subsets.length === 0) {
     printLines('no COMPLETE trial yet');
     return;
   }
+  // The recipe each subset is scored on, where the study searches one beside the subset.
+  const recipes = ranking.subsets.some((s) => s.recipe === null || Object.keys(s.recipe).length > 0);
   const body = ranking.subsets.slice(0, top).map((s) => [
     String(s.rank),
     notes.subsetText(s.sources),
     fmtNumber(s.score),
     fmtInterval(s.interval.low, s.interval.high),
     fmtSigned(s.meanGain),
-    String(s.trials),
+    // Of its trials with any recipe, how many the score is on.
+    s.trials === s.trialsAnyRecipe ? String(s.trials) : `${s.trials} of ${s.trialsAnyRecipe}`,
     String(s.units),
     String(s.minUnitsPerTarget),
     s.supported ? 'yes' : 'no',
+    ...(recipes ? [s.recipe === null ? `all ${s.trialsAnyRecipe} trials` : paramsText(s.recipe)] : []),
   ]);
-  const headers = ['rank', 'sources', ranking.by, `${Math.round(ranking.level * 100)}% interval`, 'mean gain', 'trials', 'units', 'min units/target', 'supported'];
+  const headers = ['rank', 'sources', ranking.by, `${Math.round(ranking.level * 100)}% interval`, 'mean gain', 'trials', 'units', 'min units/target', 'supported', ...(recipes ? ['recipe'] : [])];
   printTable(headers, body);
   const rec = ranking.recommended;
   printLines(rec === null ? `recommended: none (${ranking.rule})` : `recommended: ${notes.subsetText(rec.sources)} (rank ${rec.rank}; ${ranking.rule})`);

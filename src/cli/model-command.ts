@@ -6,7 +6,6 @@ import { StudyConfigError } from '../errors.js';
 import { checkModelDirTarget, writeModelDir } from '../model/index.js';
 import { chosenSources, modelFor, recipeFor } from '../search/space.js';
 import { rankSubsets } from '../selection/index.js';
-import { subsetKey } from '../selection/trial-table.js';
 import type { ModelArtifact } from '../spec/artifacts.js';
 import type { StudyRecord, TrialRecord } from '../spec/records.js';
 import type { Recipe } from '../spec/recipe.js';
@@ -125,8 +124,8 @@ export function chooseUnit(
     const table = loadTrialTable(store, record);
     const recommended = rankSubsets(table).recommended;
     if (recommended === null) throw new StudyConfigError(`study "${record.name}" has no recommended source subset yet (see tasksieve leaderboard --subsets)`);
-    const key = subsetKey(recommended.sources, table.sources);
-    const numbers = new Set(table.trials.filter((t) => subsetKey(t.sources, table.sources) === key).map((t) => t.number));
+    // The trials its score came from: its best recipe's (or, pooled, every trial of the subset).
+    const numbers = new Set(recommended.trialNumbers);
     trial = bestTrial(
       trials.filter((t) => numbers.has(t.number)),
       record.direction,

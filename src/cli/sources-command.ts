@@ -2,7 +2,7 @@
 // overall and per target, and the recommended subset. Reads the database read-only. Main thread;
 // thin: src/selection computes, this prints.
 import { StudyConfigError } from '../errors.js';
-import { attributeSources, rankSubsets, subsetTestValue, type AttributionScope } from '../selection/index.js';
+import { attributeSources, rankSubsets, type AttributionScope } from '../selection/index.js';
 import { studySpecOf } from '../study/decoders.js';
 import { loadTrialTable } from '../study/trial-table.js';
 import { fmtInterval, fmtNumber, fmtSigned, fmtSubset } from '../util/format.js';
@@ -27,7 +27,7 @@ export async function sourcesCommand([target]: Args<'sources'>, options: Options
     const attribution = attributeSources(data, { ...(resamples !== undefined ? { resamples } : {}), ...(seed !== undefined ? { seed } : {}) });
     const ranking = rankSubsets(data, seed !== undefined ? { seed } : {});
     const metric = studySpecOf(record).objective.metric;
-    const test = ranking.recommended === null ? null : subsetTestValue(data, ranking.recommended.sources);
+    const test = ranking.recommended?.test ?? null;
     if (options.json) {
       const scopes = only === undefined ? attribution : { ...attribution, targets: attribution.targets.filter((s) => s.target === only) };
       const recommended = ranking.recommended === null ? null : { ...ranking.recommended, ...(test !== null ? { test } : {}) };

@@ -3,7 +3,7 @@
 // aggregate, the harmful-source notes of leaderboards, and the trial table they read.
 // Main thread. Must not import tfjs, worker code or src/study (the study reads the table from a store:
 // src/study/trial-table.ts loadTrialTable).
-export { mergeRepeats, subsetKey, subsetTestValue, type TrialRow, type TrialTable, type UnitRow } from './trial-table.js';
+export { mergeRepeats, subsetKey, type TrialRow, type TrialTable, type UnitRow } from './trial-table.js';
 export {
   ATTRIBUTION_DEFAULTS,
   attributeSources,

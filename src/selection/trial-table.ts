@@ -15,17 +15,6 @@ export interface UnitRow {
   readonly test?: number;
 }
 
-/**
- * The mean test metric over every unit of the trials that chose exactly `subset` (any recipe):
- * what the recommended subset scores on rows no trial was selected on. Null when a unit has none.
- */
-export function subsetTestValue(table: TrialTable, subset: readonly string[]): number | null {
-  const key = subsetKey(subset, table.sources);
-  const units = table.trials.filter((t) => subsetKey(t.sources, table.sources) === key).flatMap((t) => t.units);
-  if (units.length === 0 || units.some((u) => u.test === undefined)) return null;
-  return units.reduce((sum, u) => sum + (u.test as number), 0) / units.length;
-}
-
 export interface TrialRow {
   readonly number: number;
   /** Chosen sources, in the study's source order. */

@@ -103,7 +103,7 @@ describe('tasksieve leaderboard --by / --subsets', () => {
   it('--subsets ranks subsets with intervals and support, and names the recommendation', () => {
     const out = json(['leaderboard', file, '--db', db, '--subsets', '--json']);
     expect(out.by).toBe('cvar');
-    expect(out.rule).toBe('best cvar score among subsets with >= 2 unit(s) on every target');
+    expect(out.rule).toBe('best cvar score among subsets with >= 2 unit(s) on every target (each on its best recipe with that support)');
     const units = out.subsets.reduce((n: number, s: { units: number }) => n + s.units, 0);
     // Only the subset is searched, so each subset is one merged row of 2 targets x 2 seeds.
     expect(units).toBe(4 * out.subsets.length);
@@ -115,7 +115,7 @@ describe('tasksieve leaderboard --by / --subsets', () => {
     const text = cli(['leaderboard', file, '--db', db, '--subsets', '--by', 'worst']);
     expect(text.status).toBe(0);
     expect(text.stdout).toMatch(/^rank +sources +worst +95% interval +mean gain +trials +units +min units\/target +supported$/m);
-    expect(text.stdout).toMatch(/^recommended: .+ \(rank 1; best worst score among subsets with >= 2 unit\(s\) on every target\)$/m);
+    expect(text.stdout).toMatch(/^recommended: .+ \(rank 1; best worst score among subsets with >= 2 unit\(s\) on every target \(each on its best recipe with that support\)\)$/m);
   });
 
   it('without --by or --subsets it is the plain leaderboard; a bad --by is bad input', () => {
