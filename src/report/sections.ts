@@ -3,7 +3,7 @@
 // rungs, failures. Main thread; pure (the snapshot is already read); must not import the store or CLI.
 import { describeModel } from '../spec/study.js';
 import { describeObjective } from '../metrics/objective.js';
-import { attributeSources, HARMFUL_MARK, harmfulNotes, type Attribution, type EffectFlag, type HarmfulNotes } from '../selection/index.js';
+import { attributeSources, HARMFUL_MARK, harmfulNotes, rankSubsets, type Attribution, type EffectFlag, type HarmfulNotes } from '../selection/index.js';
 import { fmtDuration, fmtNumber, fmtSigned, fmtSubset } from '../util/format.js';
 import { testValue } from '../study/leaderboard.js';
 import type { ReportData, ReportTrial } from './collect.js';
@@ -94,6 +94,7 @@ function summarySection(data: ReportData): Section {
     ...(best && testValue(best) !== null
       ? ([['best on test rows', `${spec.objective.metric} ${fmtNumber(testValue(best))} on the held-out test rows (mean over targets and seeds; the best value above is on the validation rows it was selected on)`]] as [string, string][])
       : []),
+    ...recommendedRows(data),
     ['backend', backends.size > 0 ? [...backends].map(([b, n]) => `${b} (${n} trials)`).join(', ') : '-'],
     ['wall time', `${fmtDuration(wall)}${running ? ' so far (the study is still running)' : ''} (first trial start to last finish)`],
     [
@@ -454,4 +455,22 @@ function gainCell(gain: number): Cell {
 
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/**
+ * The subset `leaderboard --subsets` and `sources` recommend, as the report's summary states it, with
+ * the recipe it is scored on and its test metric where the targets hold test rows out.
+ */
+function recommendedRows(data: ReportData): [string, string][] {
+  if ('error' in data.trialTable || data.trialTable.trials.length === 0) return [];
+  const rec = rankSubsets(data.trialTable).recommended;
+  const metric = data.spec.objective.metric;
+  if (rec === null) return [['recommended sources', 'none yet (no subset has 2 units on every target)']];
+  const recipe = rec.recipe === null ? `over all its ${rec.trialsAnyRecipe} trials` : `trial${rec.trialNumbers.length > 1 ? 's' : ''} ${rec.trialNumbers.map((n) => `#${n}`).join(', ')}`;
+  return [
+    ['recommended sources', `${fmtSubset(rec.sources, ', ')}: ${fmtNumber(rec.score)} over ${rec.units} units (${recipe})`],
+    ...(rec.test !== null
+      ? ([['recommended on test rows', `${metric} ${fmtNumber(rec.test)} on the held-out test rows (the same units; the figure above is on validation rows)`]] as [string, string][])
+      : []),
+  ];
 }

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fmtNumber } from '../../src/util/format.js';
 import { cli, syntheticStudyYaml, tempDir, writeStudy } from '../helpers/cli.js';
 
 describe('a target with test rows', () => {
@@ -27,13 +28,17 @@ describe('a target with test rows', () => {
 
     const sources = cli(['sources', file, '--db', db, '--json']);
     const recommended = JSON.parse(sources.stdout).recommended as { test?: number } | null;
-    if (recommended !== null) expect(recommended.test).toBeGreaterThanOrEqual(0);
+    expect(recommended).not.toBeNull();
+    expect(recommended!.test).toBeGreaterThanOrEqual(0);
 
     const csv = cli(['export', file, '--db', db, '--format', 'csv']).stdout;
     expect(csv.split('\n')[0]).toContain('test.goal');
 
     const report = join(dir, 'report.html');
     expect(cli(['report', file, '--db', db, '-o', report]).status).toBe(0);
-    expect(readFileSync(report, 'utf8')).toContain('best on test rows');
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain('best on test rows');
+    // The report states the recommendation `sources` makes, with the same test figure.
+    expect(html).toContain(`"recommended on test rows","accuracy ${fmtNumber(recommended!.test!)} on the held-out test rows`);
   });
 });
