@@ -1,7 +1,7 @@
 // `tasksieve predict DIR DATA.csv`: a model folder's predictions for the rows of a CSV (read by column
 // name), as CSV or JSON; with --label, the metrics units report (the same code). Main thread; loads
 // tfjs (lazily, through src/model) and nothing of the pool or the store.
-import { canonicalLabel, loadFeatureRows } from '../data/index.js';
+import { canonicalLabel, loadFeatureRows, SCALING_CLIP } from '../data/index.js';
 import { DataError } from '../errors.js';
 import { classificationMetrics } from '../metrics/classification.js';
 import { loadArtifact, predict, readModelDir, topologyShape } from '../model/index.js';
@@ -10,6 +10,9 @@ import { writeAtomically } from '../util/atomic-write.js';
 import { fmtNumber } from '../util/format.js';
 import type { Args, Options } from './options.js';
 import { printJson, printLines, printNote, printText, table } from './output.js';
+
+/** The share of clipped rows from which `predict` says so on stderr (`clipped_rows` always counts them). */
+export const CLIPPED_SHARE_TO_WARN = 0.1;
 
 export async function predictCommand([dir, data]: Args<'predict'>, options: Options<'predict'>): Promise<number> {
   // Every check of the inputs before tfjs loads: a bad file fails in milliseconds.
@@ -30,7 +33,16 @@ export async function predictCommand([dir, data]: Args<'predict'>, options: Opti
   } finally {
     model.dispose();
   }
-  const { classNames, probabilities, labels, classes } = prediction;
+  const { classNames, probabilities, labels, classes, clippedRows } = prediction;
+  // A few clipped rows are normal where a feature is nearly constant in the training rows (a corner
+  // pixel): 2 of a CNN unit's own 400 validation rows. A tenth of the file is data from elsewhere.
+  if (clippedRows > 0 && clippedRows >= CLIPPED_SHARE_TO_WARN * file.rows) {
+    // On stderr even with --json or -o: the predictions are written, but the user should know.
+    printNote(
+      `tasksieve predict: ${data}: ${clippedRows} of ${file.rows} rows have a feature ${SCALING_CLIP} or more of the training rows' ` +
+        `${meta.preprocessing.scaling?.kind === 'minmax' ? 'ranges' : 'standard deviations'} away (clipped there): rows unlike those the model was trained on`,
+    );
+  }
   const width = classNames.length;
   const metrics = truth === null ? null : classificationMetrics(truth, classes, width);
   if (options.json) {
@@ -40,6 +52,7 @@ export async function predictCommand([dir, data]: Args<'predict'>, options: Opti
       classNames,
       backend: model.backend,
       predictions: labels.map((label, r) => ({ label, probabilities: Array.from(probabilities.subarray(r * width, (r + 1) * width), float) })),
+      clipped_rows: clippedRows,
       ...(metrics ? { metrics } : {}),
     };
     if (options.output) writeAtomically(options.output, `${JSON.stringify(document)}\n`);

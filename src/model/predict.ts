@@ -2,7 +2,7 @@
 // the first call, through src/worker's loadTf); predict takes raw rows, applies the model's own
 // preprocessing (feature selection, then scaling with its clip) and gives classes, label values and
 // probabilities. Main thread (tfjs loaded lazily); must not import the store or the CLI.
-import { applyScaling } from '../data/scaling.js';
+import { applyScaling, SCALING_CLIP } from '../data/scaling.js';
 import { projectColumns } from '../data/feature-selection.js';
 import { DataError } from '../errors.js';
 import type { ModelArtifact, ModelMeta } from '../spec/artifacts.js';
@@ -42,6 +42,12 @@ export interface Prediction {
   /** rows x classes, row-major: the softmax of the head. */
   readonly probabilities: Float32Array;
   readonly classNames: readonly string[];
+  /**
+   * Rows with a feature SCALING_CLIP or more fitted units (standard deviations, or ranges for
+   * minmax) from the training rows, clipped there: rows unlike any the model was trained on. 0
+   * without scaling.
+   */
+  readonly clippedRows: number;
 }
 
 /** Loads the model folder `dir` (readModelDir's checks and errors), ready to predict. */
@@ -93,7 +99,8 @@ export function predict(model: LoadedModel, rows: PredictRows): Prediction {
     for (let k = 1; k < width; k++) if ((probabilities[r * width + k] as number) > (probabilities[r * width + best] as number)) best = k;
     classes[r] = best;
   }
-  return { classes, labels: Array.from(classes, (k) => meta.classNames[k] as string), probabilities, classNames: meta.classNames };
+  const clippedRows = meta.preprocessing.scaling ? countClippedRows(x, model.inputs) : 0;
+  return { classes, labels: Array.from(classes, (k) => meta.classNames[k] as string), probabilities, classNames: meta.classNames, clippedRows };
 }
 
 /** The rows as the network's inputs before scaling: by name, or projected to the selected columns. */
@@ -143,4 +150,18 @@ function project(
   }
   if (m.cols !== inputs) throw new DataError(`rows have ${m.cols} features, the model reads ${inputs}`);
   return { features: m.features, rows: m.rows, cols: m.cols };
+}
+
+/** Rows of scaled `x` (`cols` wide) with a value at the clip. */
+function countClippedRows(x: Float32Array, cols: number): number {
+  let rows = 0;
+  for (let at = 0; at < x.length; at += cols) {
+    for (let c = 0; c < cols; c++) {
+      if (Math.abs(x[at + c] as number) >= SCALING_CLIP) {
+        rows++;
+        break;
+      }
+    }
+  }
+  return rows;
 }

@@ -133,6 +133,22 @@ describe('tasksieve model and predict', () => {
     expect(readFileSync(join(dir, 'out.csv'), 'utf8').split('\n')).toHaveLength(2 + Number(stored.metrics.confusion.flat().reduce((a, b) => a + b, 0)));
   });
 
+  it('names the rows far from the training rows on stderr, and still predicts them', () => {
+    expect(JSON.parse(cli(['predict', modelDir, validationCsv, '--label', 'animal', '--json'], dir).stdout).clipped_rows).toBe(0);
+    const [header, first, second] = readFileSync(validationCsv, 'utf8').split('\n');
+    const labelAt = header!.split(',').indexOf('animal');
+    // Every feature of the first row a million away: past the clip of any fitted scale.
+    const far = first!.split(',').map((cell, i) => (i === labelAt ? cell : String(Number(cell) + 1e6))).join(',');
+    const csv = join(dir, 'far.csv');
+    writeFileSync(csv, `${header}\n${far}\n${second}\n`);
+    const out = cli(['predict', modelDir, csv, '--label', 'animal', '--json'], dir);
+    expect(out.status).toBe(0);
+    expect(out.stderr).toBe(`tasksieve predict: ${csv}: 1 of 2 rows have a feature 10 or more of the training rows' standard deviations away (clipped there): rows unlike those the model was trained on\n`);
+    const doc = JSON.parse(out.stdout);
+    expect(doc.clipped_rows).toBe(1);
+    expect(doc.predictions).toHaveLength(2);
+  });
+
   it('refuses bad input with one line and exit 2', () => {
     const oneLine = (args: string[], pattern: RegExp) => {
       const r = cli(args, dir);
