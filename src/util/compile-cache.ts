@@ -6,10 +6,10 @@
 // Module.prototype._compile does it for files above a size. Both threads; never throws: a cache that
 // cannot be read or written only costs the compile it would have saved.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { Script } from 'node:vm';
 
@@ -76,7 +76,7 @@ export function enableCompileCache(env: NodeJS.ProcessEnv = process.env): string
   statics.prototype._compile = function compileWithCache(this: CjsModule, content: string, filename: string): unknown {
     // Dynamic import() needs the loader's own compile (vm.Script has no default import callback on Node 20).
     if (content.length < MIN_CACHED_BYTES || content.includes('import(')) return original.call(this, content, filename);
-    const file = join(dir, cacheKey(filename, content));
+    const file = cacheFile(dir, filename, content);
     const cachedData = readOrUndefined(file);
     const script = new Script(statics.wrap(content), { filename, cachedData });
     if (cachedData !== undefined && script.cachedDataRejected !== true) compileCacheStats.hits++;
@@ -101,9 +101,14 @@ export function flushCompileCache(): void {
   for (const { script, file } of installed.pending.splice(0)) {
     try {
       // Written aside and renamed: two threads flushing the same file never leave half of one.
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
       const aside = `${file}.${process.pid}.${threadId}.tmp`;
       writeFileSync(aside, script.createCachedData());
       renameSync(aside, file);
+      // One entry per source path: each rebuild of the validator would otherwise leave 2 MB behind.
+      for (const old of readdirSync(dirname(file))) {
+        if (old !== basename(file) && !old.endsWith('.tmp')) rmSync(join(dirname(file), old), { force: true });
+      }
       compileCacheStats.written++;
     } catch {
       // A read-only or full disk: the next process compiles as if there were no cache.
@@ -112,12 +117,15 @@ export function flushCompileCache(): void {
 }
 
 /**
- * The file's path and whole text, and the runtime. By content, not by size and modification time:
- * V8 checks only the source's length before it runs cached code, so a same-length edit within the
- * clock's resolution would run the old code. Hashing tfjs's 7 MB costs ~10 ms a thread.
+ * `DIR/PATH-KEY/TEXT-KEY`: one folder per source path and runtime, one entry in it per text. By the
+ * whole text, not by size and modification time: V8 checks only the source's length before it runs
+ * cached code, so a same-length edit within the clock's resolution would run the old code. Hashing
+ * tfjs's 7 MB costs ~10 ms a thread.
  */
-function cacheKey(filename: string, content: string): string {
-  return createHash('sha256').update(`${process.version}\u0000${process.arch}\u0000${filename}\u0000`).update(content).digest('hex').slice(0, 40);
+function cacheFile(dir: string, filename: string, content: string): string {
+  const where = createHash('sha256').update(`${process.version}\u0000${process.arch}\u0000${filename}`).digest('hex').slice(0, 24);
+  const what = createHash('sha256').update(content).digest('hex').slice(0, 40);
+  return join(dir, where, what);
 }
 
 function readOrUndefined(file: string): Buffer | undefined {

@@ -11,6 +11,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/cli.js';
 
 const DIST = resolve('dist/util/compile-cache.js');
+
+/** Every cached entry: one folder per source path, an entry per text inside. */
+function entries(cache: string): string[] {
+  return readdirSync(cache).flatMap((folder) => readdirSync(join(cache, folder)).map((name) => join(cache, folder, name)));
+}
 const nativeCache = typeof (Module as unknown as { enableCompileCache?: unknown }).enableCompileCache === 'function';
 
 interface ChildReport {
@@ -67,14 +72,14 @@ describe('compile cache', () => {
     if (nativeCache) return;
     expect(cold.stats).toEqual({ hits: 0, misses: 1, rejected: 0, written: 1 });
     expect(warm.stats).toEqual({ hits: 1, misses: 0, rejected: 0, written: 0 });
-    expect(readdirSync(cache)).toHaveLength(1);
+    expect(entries(cache)).toHaveLength(1);
   });
 
   it.skipIf(nativeCache)('recompiles when the cached code is corrupt, and rewrites it', () => {
     const cache = join(dir, 'corrupt');
     load(file, cache);
-    const [entry] = readdirSync(cache);
-    writeFileSync(join(cache, entry!), Buffer.alloc(4096, 7));
+    const [entry] = entries(cache);
+    writeFileSync(entry!, Buffer.alloc(4096, 7));
     const report = load(file, cache);
     expect(report.value).toMatchObject({ marker: 'first', twice: 84 });
     expect(report.stats).toEqual({ hits: 0, misses: 0, rejected: 1, written: 1 });
@@ -87,9 +92,13 @@ describe('compile cache', () => {
     const changing = writeBigModule(other, 'before');
     expect(load(changing, cache).value).toMatchObject({ marker: 'before' });
     writeBigModule(other, 'after!');
+    const [before] = entries(cache);
     const report = load(changing, cache);
     expect(report.value).toMatchObject({ marker: 'after!' });
     expect(report.stats.hits).toBe(0);
+    // The entry of the old text is gone: one per source path, however often it is rebuilt.
+    expect(entries(cache)).toHaveLength(1);
+    expect(entries(cache)[0]).not.toBe(before);
   });
 
   it('is off with TASKSIEVE_COMPILE_CACHE=0', () => {
