@@ -1,12 +1,16 @@
 // The piscina worker module: initialises tfjs once per thread, then answers 'info' and 'unit' requests.
 // Worker threads only (refuses the main thread). Must not import the store, the CLI, YAML parsing or
 // src/config/load*; the main side loads it by path to the compiled dist/worker/entry.js.
+//
+// Its static imports are node:worker_threads and types only. piscina loads this file with require()
+// first, which in Node 20.19+ loads and links its whole static graph synchronously before it finds
+// the top-level await and falls back to import(); a worker terminated inside that link (a pool
+// cancelled while it boots: a study file that fails its checks) aborts the whole process ("FATAL
+// ERROR: v8::Module::IsGraphAsync must be used on an instantiated module", seen in CI with the compile
+// cache first imported here statically). Everything else is imported dynamically below, past that window.
 import { isMainThread, threadId, workerData } from 'node:worker_threads';
 import type { BackendName, SerializedError } from '../spec/units.js';
 import type { WorkerData, WorkerRequest, WorkerResponse } from './protocol.js';
-import { injectWorkerFault } from '../util/fault-injection.js';
-import { adoptSharedDatasets } from './shared-data.js';
-import { enableCompileCache, flushCompileCache } from '../util/compile-cache.js';
 
 if (isMainThread) {
   throw new Error(
@@ -22,6 +26,9 @@ interface Ready {
   readonly runScreen: typeof import('./run-screen.js').runScreen;
   readonly runStack: typeof import('./run-stack.js').runStack;
   readonly tf: typeof import('./backend.js').tf;
+  readonly adoptSharedDatasets: typeof import('./shared-data.js').adoptSharedDatasets;
+  readonly injectWorkerFault: typeof import('../util/fault-injection.js').injectWorkerFault;
+  readonly flushCompileCache: typeof import('../util/compile-cache.js').flushCompileCache;
 }
 
 // Dynamic imports after the thread check, so that importing this file on the main thread fails fast
@@ -30,14 +37,17 @@ const ready: Ready | { readonly error: SerializedError } = await (async () => {
   const started = performance.now();
   try {
     // Before tfjs loads: its bundles are most of a worker's start-up (src/util/compile-cache.ts).
+    const { enableCompileCache, flushCompileCache } = await import('../util/compile-cache.js');
     enableCompileCache();
+    const { injectWorkerFault } = await import('../util/fault-injection.js');
+    const { adoptSharedDatasets } = await import('./shared-data.js');
     const { tf, initBackend } = await import('./backend.js');
     const backend = await initBackend((workerData as WorkerData | undefined)?.backend ?? null);
     const { runUnit } = await import('./run-unit.js');
     const { portControl } = await import('./unit-port.js');
     const { runScreen } = await import('./run-screen.js');
     const { runStack } = await import('./run-stack.js');
-    return { backend, tf, runUnit, portControl, runScreen, runStack, initMs: performance.now() - started };
+    return { backend, tf, runUnit, portControl, runScreen, runStack, adoptSharedDatasets, injectWorkerFault, flushCompileCache, initMs: performance.now() - started };
   } catch (error) {
     // Kept and reported with every request rather than thrown: a worker that cannot start would
     // otherwise be respawned by the pool again and again.
@@ -52,11 +62,11 @@ export default async function handle(request: WorkerRequest): Promise<WorkerResp
   try {
     return await answer(request);
   } finally {
-    if (!flushed && request.type !== 'info') {
+    if (!flushed && request.type !== 'info' && !('error' in ready)) {
       flushed = true;
       // Synchronously, once per thread (a few ms): between tasks piscina waits in Atomics.wait, so
       // a callback queued for later would not run until the thread is torn down.
-      flushCompileCache();
+      ready.flushCompileCache();
     }
   }
 }
@@ -78,9 +88,9 @@ async function answer(request: WorkerRequest): Promise<WorkerResponse> {
     case 'unit': {
       const control = request.port !== undefined ? ready.portControl(request.port) : undefined;
       try {
-        adoptSharedDatasets(request.datasets);
+        ready.adoptSharedDatasets(request.datasets);
         // TEST-ONLY: absent unless the CLI was started with TASKSIEVE_FAULT_INJECTION.
-        injectWorkerFault((workerData as WorkerData | undefined)?.faults, request.unit.trialNumber);
+        ready.injectWorkerFault((workerData as WorkerData | undefined)?.faults, request.unit.trialNumber);
         return { type: 'unit-result', result: await ready.runUnit(ready.tf, request.unit, ready.backend, control) };
       } catch (error) {
         return { type: 'unit-error', error: serializeError(error) };
@@ -91,9 +101,9 @@ async function answer(request: WorkerRequest): Promise<WorkerResponse> {
     case 'stack': {
       const controls = request.ports.map((port) => ready.portControl(port));
       try {
-        adoptSharedDatasets(request.datasets);
+        ready.adoptSharedDatasets(request.datasets);
         // TEST-ONLY: absent unless the CLI was started with TASKSIEVE_FAULT_INJECTION.
-        for (const unit of request.units) injectWorkerFault((workerData as WorkerData | undefined)?.faults, unit.trialNumber);
+        for (const unit of request.units) ready.injectWorkerFault((workerData as WorkerData | undefined)?.faults, unit.trialNumber);
         return { type: 'stack-result', outcomes: await ready.runStack(ready.tf, request.units, ready.backend, controls, serializeError) };
       } catch (error) {
         return { type: 'stack-result', outcomes: request.units.map(() => ({ type: 'unit-error', error: serializeError(error) })) };
@@ -103,7 +113,7 @@ async function answer(request: WorkerRequest): Promise<WorkerResponse> {
     }
     case 'screen':
       try {
-        adoptSharedDatasets(request.datasets);
+        ready.adoptSharedDatasets(request.datasets);
         return { type: 'screen-result', result: await ready.runScreen(ready.tf, request.task, ready.backend) };
       } catch (error) {
         return { type: 'screen-error', error: serializeError(error) };
