@@ -17,18 +17,11 @@ import { PoolExecutor } from '../src/study/pool-executor.js';
 import { runStudy } from '../src/study/run-study.js';
 import { StudyHandle } from '../src/study/study-handle.js';
 import { loadTrialTable } from '../src/study/trial-table.js';
+import { wholeOption } from './args.js';
 import { goal } from './goals.js';
 import type { BenchContext, Benchmark } from './benchmark.js';
 
 const QUICKSTART = resolve(import.meta.dirname, '..', 'studies', 'quickstart.yaml');
-
-function option(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(args[i + 1]);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
-  return value;
-}
 
 const mean = (values: readonly number[]) => values.reduce((a, v) => a + v, 0) / values.length;
 const testOf = (trial: TrialRow) => mean(trial.units.map((u) => u.test!));
@@ -49,8 +42,8 @@ function pooledChoice(table: TrialTable, value: (t: TrialRow) => number): TrialR
 }
 
 async function run(args: readonly string[], { log }: BenchContext): Promise<Record<string, unknown>> {
-  const studies = option(args, 'studies', 24);
-  const trials = option(args, 'trials', 30);
+  const studies = wholeOption(args, 'studies', 24, 1);
+  const trials = wholeOption(args, 'trials', 30, 1);
   const text = readFileSync(QUICKSTART, 'utf8').replace('labelled: 30', 'labelled: 30\n    test: 0.3').replace(/trials: 30,/, `trials: ${trials},`);
   if (!text.includes('test: 0.3') || !text.includes(`trials: ${trials},`)) throw new Error(`${QUICKSTART}: the target's labelled line or the budget's trials moved`);
   const dir = mkdtempSync(join(tmpdir(), 'tasksieve-recommendation-'));

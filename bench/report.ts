@@ -16,20 +16,13 @@ import { buildPage } from '../src/report/sections.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../test/helpers/browser.js';
 import { makeFakeStudy } from '../test/helpers/fake-study.js';
+import { wholeOption } from './args.js';
 import { goal, type Goals } from './goals.js';
 import { integer, number, shape } from '../src/util/check.js';
 import { parseChildJson } from './child-output.js';
 import type { BenchContext, Benchmark } from './benchmark.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-
-function option(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(args[i + 1]);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
-  return value;
-}
 
 function time<T>(fn: () => T): { value: T; ms: number } {
   const start = performance.now();
@@ -72,7 +65,7 @@ async function browserRender(
 export const reportBench: Benchmark = {
   summary: 'HTML report of a large ask/tell study: size, time by stage, CLI and browser render',
   async run(args: readonly string[], { log }: BenchContext) {
-    const trials = option(args, 'trials', 1000);
+    const trials = wholeOption(args, 'trials', 1000, 1);
     const dir = mkdtempSync(join(tmpdir(), 'tasksieve-bench-report-'));
     try {
       const db = join(dir, 'study.db');

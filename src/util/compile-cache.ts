@@ -30,11 +30,7 @@ interface CjsModule {
   _compile(content: string, filename: string): unknown;
 }
 
-interface ModuleStatics {
-  prototype: CjsModule;
-  wrap(content: string): string;
-  enableCompileCache?: (dir?: string) => unknown;
-}
+type Compile = (this: CjsModule, content: string, filename: string) => unknown;
 
 let installed: { readonly dir: string; readonly pending: Pending[] } | null = null;
 
@@ -57,28 +53,31 @@ export function enableCompileCache(env: NodeJS.ProcessEnv = process.env): string
   if (installed !== null) return installed.dir;
   const dir = compileCacheDir(env);
   if (dir === null) return null;
-  const statics = Module as unknown as ModuleStatics;
+  // Neither is in Node 20's type declarations: read, and checked, off the objects themselves.
+  const native: unknown = Reflect.get(Module, 'enableCompileCache');
+  const original: unknown = Reflect.get(Module.prototype, '_compile');
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (typeof statics.enableCompileCache === 'function') {
-      statics.enableCompileCache(dir);
+    if (typeof native === 'function') {
+      native.call(Module, dir);
       installed = { dir, pending: [] };
       return dir;
     }
   } catch {
     return null;
   }
+  // A loader without the method to hook: compile as if there were no cache.
+  if (typeof original !== 'function') return null;
   const pending: Pending[] = [];
   installed = { dir, pending };
   // A worker thread has no exit event of its own: it flushes itself (src/worker/entry.ts).
   if (isMainThread) process.once('exit', flushCompileCache);
-  const original = statics.prototype._compile;
-  statics.prototype._compile = function compileWithCache(this: CjsModule, content: string, filename: string): unknown {
+  const compileWithCache: Compile = function (this: CjsModule, content: string, filename: string): unknown {
     // Dynamic import() needs the loader's own compile (vm.Script has no default import callback on Node 20).
     if (content.length < MIN_CACHED_BYTES || content.includes('import(')) return original.call(this, content, filename);
     const file = cacheFile(dir, filename, content);
     const cachedData = readOrUndefined(file);
-    const script = new Script(statics.wrap(content), { filename, cachedData });
+    const script = new Script(Module.wrap(content), { filename, cachedData });
     if (cachedData !== undefined && script.cachedDataRejected !== true) compileCacheStats.hits++;
     else {
       if (cachedData === undefined) compileCacheStats.misses++;
@@ -88,6 +87,7 @@ export function enableCompileCache(env: NodeJS.ProcessEnv = process.env): string
     const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
     return wrapper.call(this.exports, this.exports, requireFor(this, filename), this, filename, dirname(filename));
   };
+  Reflect.set(Module.prototype, '_compile', compileWithCache);
   return dir;
 }
 
