@@ -97,10 +97,12 @@ export function rankSubsets(table: TrialTable, options: RankOptions = {}): Subse
   }
   const scored = [...subsets.entries()].map(([key, entry]) => {
     const groups = [...entry.recipes.values()];
+    // Each supported recipe scored once, then the best (ties: more units, then the earlier trial).
     const alone = groups
       .filter((g) => minUnits(g.units) >= min)
-      .sort((a, b) => sign * (score(a.units) - score(b.units)) || b.units.length - a.units.length || a.numbers[0]! - b.numbers[0]!);
-    const chosen: Scored = alone[0] ?? {
+      .map((g) => ({ g, s: score(g.units) }))
+      .sort((a, b) => sign * (a.s - b.s) || b.g.units.length - a.g.units.length || a.g.numbers[0]! - b.g.numbers[0]!);
+    const chosen: Scored = alone[0]?.g ?? {
       recipe: groups.length === 1 ? groups[0]!.recipe : null,
       numbers: groups.flatMap((g) => g.numbers),
       units: groups.flatMap((g) => g.units),
