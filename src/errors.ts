@@ -20,6 +20,19 @@ export class DataError extends TasksieveError {
   override readonly name = 'DataError';
 }
 
+/**
+ * A DataError caused by one field of a dataset's entry in the study file (a `where` column, a `drop`
+ * entry): `field` is that field's path under the dataset, so the error is reported at it.
+ */
+export class DataFieldError extends DataError {
+  constructor(
+    message: string,
+    readonly field: readonly (string | number)[],
+  ) {
+    super(message);
+  }
+}
+
 /** A study exists with a different spec. */
 export class SpecDriftError extends TasksieveError {
   readonly code = 'E_SPEC_DRIFT';

@@ -22,6 +22,7 @@ export async function predictCommand([dir, data]: Args<'predict'>, options: Opti
     names: meta.featureNames,
     // The training CSV itself also holds the columns feature selection dropped.
     allowExtra: meta.preprocessing.columns !== undefined,
+    ...(meta.droppedColumns ? { ignore: meta.droppedColumns } : {}),
     cols: meta.featureNames === null && meta.preprocessing.columns === undefined ? (topologyShape(artifact.topology)?.inputs ?? null) : null,
     ...(options.label !== undefined ? { label: options.label } : {}),
   });

@@ -5,17 +5,20 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { classValues, foreignClasses, holdOutTest, materializeTask, readModelFolder, splitTarget, type Dataset, type ModelFolder, type TaskSpec } from '../data/index.js';
 import { HEAD_PROTOCOLS, withRecipeDefaults } from '../spec/recipe.js';
 import { isArchitectureKey } from '../spec/architecture.js';
-import { DataError, StudyConfigError } from '../errors.js';
+import { DataError, DataFieldError, StudyConfigError } from '../errors.js';
+import { resolveCsvDataset } from './resolve.js';
 import type { PathSegment } from './format.js';
 import type { ConfigIssue, StudyConfig } from './study-config.js';
 import type { ConvBlockSpec, ModelSpec, ResolvedStudy } from '../spec/study.js';
 
-type Attempt<T> = { ok: true; value: T } | { ok: false; message: string };
+/** A failure's `field`: the dataset field a DataFieldError names (a `where` column, a `drop` entry). */
+type Attempt<T> = { ok: true; value: T } | { ok: false; message: string; field?: readonly PathSegment[] };
 
 function attempt<T>(run: () => T): Attempt<T> {
   try {
     return { ok: true, value: run() };
   } catch (error) {
+    if (error instanceof DataFieldError) return { ok: false, message: error.message, field: error.field };
     if (error instanceof DataError || error instanceof StudyConfigError) return { ok: false, message: error.message };
     throw error;
   }
@@ -38,13 +41,13 @@ export function dataIssue(study: ResolvedStudy, raw: StudyConfig): ConfigIssue |
   // CSV datasets first (used or not), with their paths shown as the file writes them.
   for (const [name, dataset] of Object.entries(raw.datasets)) {
     if (dataset.csv === undefined) continue;
-    const path = resolvePath(base, dataset.csv);
-    const spec: TaskSpec = { name, dataset: { kind: 'csv', path, label: dataset.label ?? 'label' }, transforms: [] };
+    const spec: TaskSpec = { name, dataset: resolveCsvDataset(dataset, base), transforms: [] };
+    const path = spec.dataset.kind === 'csv' ? spec.dataset.path : dataset.csv;
     const result = attempt(() => materializeTask(spec));
     if (!result.ok) {
       const message = clean(result.message, name);
       const shown = message.startsWith(path) ? dataset.csv + message.slice(path.length) : message;
-      return { path: ['datasets', name, 'csv'], message: shown };
+      return { path: ['datasets', name, ...(result.field ?? ['csv'])], message: shown };
     }
   }
 

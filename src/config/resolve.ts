@@ -1,7 +1,7 @@
 // Turns a validated study file into the deeply frozen ResolvedStudy: defaults applied, paths absolute,
 // omitted seeds derived from the study seed. Main thread. Must not import tfjs, the worker or the store.
 import { dirname, resolve as resolvePath } from 'node:path';
-import type { DatasetSpec, ModelSourceSpec, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
+import type { CsvDatasetSpec, DatasetSpec, ModelSourceSpec, RowCondition, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
 import { DataError } from '../errors.js';
 import { modelFolderOf, readModelFolder } from '../data/model-folder.js';
 import type { Condition, Distribution, ParamSpec } from '../spec/space.js';
@@ -10,7 +10,7 @@ import { resolveEnqueue } from './enqueue.js';
 import { resolveSampler } from './sampler.js';
 import { resolveScheduler } from './scheduler.js';
 import { DEFAULT_EPOCHS, DEFAULT_HIDDEN, type Overrides } from './semantic.js';
-import type { RawDataset, RawModelSource, RawParam, RawTask, RawTransform, RawWhen, StudyConfig } from './study-config.js';
+import type { RawDataset, RawModelSource, RawParam, RawRowCondition, RawTask, RawTransform, RawWhen, StudyConfig } from './study-config.js';
 import { resolveObjectives } from './objectives.js';
 import { OPTIONAL_RECIPE_KEYS, STUDY_DEFAULTS, type Recipe } from '../spec/recipe.js';
 import { type ModelSpec, type ResolvedStudy } from '../spec/study.js';
@@ -125,11 +125,27 @@ function optionalRecipeKeys(raw: StudyConfig): Partial<Recipe> {
   return out as Partial<Recipe>;
 }
 
+/** A csv dataset's spec: the path made absolute, the label column's default, `where` as conditions in the file's order. */
+export function resolveCsvDataset(raw: Extract<RawDataset, { csv: string }>, base: string): CsvDatasetSpec {
+  return {
+    kind: 'csv',
+    path: resolvePath(base, raw.csv),
+    label: raw.label ?? 'label',
+    ...(raw.drop !== undefined ? { drop: [...raw.drop] } : {}),
+    ...(raw.where !== undefined ? { where: Object.entries(raw.where).map(([column, c]) => rowCondition(column, c)) } : {}),
+  };
+}
+
+function rowCondition(column: string, raw: RawRowCondition): RowCondition {
+  if (Array.isArray(raw)) return { kind: 'in', column, values: [...raw] };
+  if (typeof raw !== 'object') return { kind: 'in', column, values: [raw] };
+  if ('quantile' in raw) return { kind: 'quantile', column, low: raw.quantile[0], high: raw.quantile[1] };
+  return { kind: 'range', column, ...(raw.min !== undefined ? { min: raw.min } : {}), ...(raw.max !== undefined ? { max: raw.max } : {}) };
+}
+
 /** The dataset spec of a task (synthetic specs depend on the task: rho and the task seed). */
 function resolveDataset(raw: RawDataset, task: RawTask, base: string, studySeed: number): DatasetSpec {
-  if (raw.synthetic === undefined) {
-    return { kind: 'csv', path: resolvePath(base, raw.csv), label: raw.label ?? 'label' };
-  }
+  if (raw.synthetic === undefined) return resolveCsvDataset(raw, base);
   const s = raw.synthetic;
   return {
     kind: 'synthetic',

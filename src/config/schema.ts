@@ -255,6 +255,48 @@ const DATASET = {
   properties: {
     csv: { type: 'string', minLength: 1, description: 'CSV file (optionally gzipped), relative to the study file.' },
     label: { type: 'string', minLength: 1, description: 'Label column of the CSV (default "label").' },
+    drop: {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: 'string', minLength: 1 },
+      description: 'CSV columns read but not used as features (they may hold text, e.g. a site name or an id).',
+    },
+    where: {
+      type: 'object',
+      minProperties: 1,
+      description:
+        'Keep only the rows of the CSV that pass every condition, one per column name: a value or a list of values (equal as numbers when both are numbers, else as text), { min, max } (min <= value < max), or { quantile: [low, high] } (between the quantiles of the column over the whole file; high 1 keeps the largest).',
+      additionalProperties: {
+        oneOf: [
+          { type: ['string', 'number'] },
+          { type: 'array', minItems: 1, items: { type: ['string', 'number'] } },
+          {
+            type: 'object',
+            additionalProperties: false,
+            minProperties: 1,
+            properties: {
+              min: { type: 'number', description: 'Smallest value kept.' },
+              max: { type: 'number', description: 'Values kept are below it.' },
+            },
+          },
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['quantile'],
+            properties: {
+              quantile: {
+                type: 'array',
+                minItems: 2,
+                maxItems: 2,
+                items: { type: 'number', minimum: 0, maximum: 1 },
+                description: '[low, high]: the rows from the low quantile of the column up to (not including) the high one.',
+              },
+            },
+          },
+        ],
+      },
+    },
     synthetic: {
       type: 'object',
       description: 'A generated task family: tasks built on a shared latent space.',
@@ -270,7 +312,7 @@ const DATASET = {
       },
     },
   },
-  dependencies: { label: ['csv'] },
+  dependencies: { label: ['csv'], drop: ['csv'], where: ['csv'] },
   oneOf: [{ required: ['csv'] }, { required: ['synthetic'] }],
 };
 

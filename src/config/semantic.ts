@@ -18,6 +18,7 @@ const EPOCH_KEYS = new Set(['epochs', 'pretrain_epochs']);
 /** The first semantic problem of a schema-valid study, in file order, or null. */
 export function semanticIssue(study: StudyConfig): ConfigIssue | null {
   return (
+    whereIssue(study) ??
     taskIssue(study) ??
     modelIssue(study) ??
     recipeIssue(study) ??
@@ -140,6 +141,24 @@ function warmStartIssue(study: StudyConfig): ConfigIssue | null {
 
 function issue(path: readonly PathSegment[], message: string): ConfigIssue {
   return { path, message };
+}
+
+/** A `where` range or quantile range that keeps nothing by construction (the data is checked later). */
+function whereIssue(study: StudyConfig): ConfigIssue | null {
+  for (const [name, dataset] of Object.entries(study.datasets)) {
+    if (dataset.csv === undefined) continue;
+    for (const [column, condition] of Object.entries(dataset.where ?? {})) {
+      if (typeof condition !== 'object' || Array.isArray(condition)) continue;
+      const at = ['datasets', name, 'where', column];
+      if ('quantile' in condition) {
+        const [low, high] = condition.quantile;
+        if (!(low < high)) return issue([...at, 'quantile'], `low (${low}) must be below high (${high})`);
+      } else if (condition.min !== undefined && condition.max !== undefined && !(condition.min < condition.max)) {
+        return issue(at, `min (${condition.min}) must be below max (${condition.max}): values kept satisfy min <= value < max`);
+      }
+    }
+  }
+  return null;
 }
 
 function taskIssue(study: StudyConfig): ConfigIssue | null {

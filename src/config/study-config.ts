@@ -94,11 +94,14 @@ export interface RawScheduler {
 }
 
 export type RawDataset =
-  | { csv: string; label?: string; synthetic?: undefined }
+  | { csv: string; label?: string; drop?: string[]; where?: Record<string, RawRowCondition>; synthetic?: undefined }
   | {
       synthetic: { features: number; latent: number; classes: number; rows: number; noise?: number; seed?: number };
       csv?: undefined;
     };
+
+/** A `where` condition on one column: a value, a list of values, a range or a quantile range. */
+export type RawRowCondition = string | number | (string | number)[] | { min?: number; max?: number } | { quantile: [number, number] };
 
 export type RawTransform =
   | { rotate: number }

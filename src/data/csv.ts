@@ -5,8 +5,13 @@ import { closeSync, openSync, readFileSync, readSync, statSync, type BigIntStats
 import { isUtf8 } from 'node:buffer';
 import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { DataError } from '../errors.js';
+import { DataError, DataFieldError } from '../errors.js';
+import type { CsvDatasetSpec } from '../spec/tasks.js';
+import { DECIMAL, columnTests, describeWhere, type ColumnTest } from './row-conditions.js';
 import type { Dataset } from './types.js';
+
+/** Which columns and rows of the file a dataset takes besides its label (`drop`, `where`); absent: all. */
+export type CsvRows = Pick<CsvDatasetSpec, 'drop' | 'where'>;
 
 /** Cells whose magnitude exceeds this are rejected: they would overflow float32 arithmetic in training. */
 const MAX_ABS_VALUE = 1e30;
@@ -17,7 +22,6 @@ const MAX_LISTED_COLUMNS = 8;
 /** Files kept by the per-process cache (a study rarely reads more than a few). */
 const CACHE_LIMIT = 16;
 
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const NON_FINITE = /^[+-]?(?:nan|inf|infinity)$/i;
 
 interface CacheEntry {
@@ -26,21 +30,23 @@ interface CacheEntry {
   readonly dataset: Dataset;
 }
 
-/** Keyed by absolute path + label column; an entry is valid while the file's mtime and size hold. */
+/** Keyed by absolute path, label column, drop and where; an entry is valid while the file's mtime and size hold. */
 const cache = new Map<string, CacheEntry>();
 
 /**
  * Loads `path` (UTF-8 CSV with a header row; gzip-compressed when it starts with the gzip magic bytes)
- * into a Dataset. Every column except `labelColumn` is a numeric feature; distinct label values map to
- * class indices 0..K-1 in ascending numeric order (string order when any label is not a number).
+ * into a Dataset. Every column except `labelColumn` and those `rows.drop` names is a numeric feature
+ * (a dropped column may hold any text); with `rows.where` only the rows every condition holds for are
+ * kept. Distinct label values of the kept rows map to class indices 0..K-1 in ascending numeric order
+ * (string order when any label is not a number).
  *
  * The result is cached per process by absolute path, mtime and size, so a worker thread parses a file
  * once: the returned dataset is shared and must be treated as read-only.
  * Throws DataError (one line, starting with `path` as given) on any problem.
  */
-export function loadCsv(path: string, labelColumn: string): Dataset {
+export function loadCsv(path: string, labelColumn: string, rows: CsvRows = {}): Dataset {
   const stats = statFile(path);
-  const key = cacheKey(path, labelColumn);
+  const key = cacheKey(path, labelColumn, rows);
   const hit = cache.get(key);
   if (hit !== undefined && hit.mtimeNs === stats.mtimeNs && hit.size === stats.size) {
     // Refresh recency so the most used files stay cached.
@@ -48,13 +54,13 @@ export function loadCsv(path: string, labelColumn: string): Dataset {
     cache.set(key, hit);
     return hit.dataset;
   }
-  const dataset = parseCsvStream(path, labelColumn);
+  const dataset = parseCsvStream(path, labelColumn, rows);
   remember(key, { mtimeNs: stats.mtimeNs, size: stats.size, dataset });
   return dataset;
 }
 
-function cacheKey(path: string, labelColumn: string): string {
-  return `${resolve(path)}\u0000${labelColumn}`;
+function cacheKey(path: string, labelColumn: string, rows: CsvRows): string {
+  return `${resolve(path)}\u0000${labelColumn}\u0000${JSON.stringify(rows.drop ?? [])}\u0000${JSON.stringify(rows.where ?? [])}`;
 }
 
 function remember(key: string, entry: CacheEntry): void {
@@ -70,7 +76,7 @@ function remember(key: string, entry: CacheEntry): void {
  * A parsed CSV as another thread can adopt it without a copy: its rows live in SharedArrayBuffers
  * (structured clone shares them), and the file's size and mtime say which version was parsed.
  */
-export interface SharedCsv {
+export interface SharedCsv extends CsvRows {
   readonly path: string;
   readonly label: string;
   readonly mtimeNs: bigint;
@@ -78,11 +84,11 @@ export interface SharedCsv {
   readonly dataset: Dataset;
 }
 
-/** This thread's parsed copy of `path` (by its label column), if it holds one that is still current. */
-export function sharedCsv(path: string, labelColumn: string): SharedCsv | null {
-  const hit = cache.get(cacheKey(path, labelColumn));
+/** This thread's parsed copy of `path` (by its label column, drop and where), if it holds one that is still current. */
+export function sharedCsv(path: string, labelColumn: string, rows: CsvRows = {}): SharedCsv | null {
+  const hit = cache.get(cacheKey(path, labelColumn, rows));
   if (hit === undefined || !isShared(hit.dataset)) return null;
-  return { path: resolve(path), label: labelColumn, mtimeNs: hit.mtimeNs, size: hit.size, dataset: hit.dataset };
+  return { path: resolve(path), label: labelColumn, ...rows, mtimeNs: hit.mtimeNs, size: hit.size, dataset: hit.dataset };
 }
 
 /**
@@ -91,7 +97,7 @@ export function sharedCsv(path: string, labelColumn: string): SharedCsv | null {
  * file's size and mtime on every call, so a file changed since is parsed again.
  */
 export function adoptSharedCsv(entry: SharedCsv): void {
-  const key = cacheKey(entry.path, entry.label);
+  const key = cacheKey(entry.path, entry.label, entry);
   const hit = cache.get(key);
   if (hit !== undefined && hit.mtimeNs === entry.mtimeNs && hit.size === entry.size) return;
   remember(key, { mtimeNs: entry.mtimeNs, size: entry.size, dataset: entry.dataset });
@@ -382,12 +388,16 @@ function fastNumber(bytes: Buffer, start: number, end: number): number | undefin
  * A row of plain ASCII numbers is read from its bytes (fastNumber); any other line is decoded and
  * read as text, which gives the same values and words every error.
  */
-function parseCsvStream(path: string, labelColumn: string): Dataset {
+function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Dataset {
   const input = openInput(path);
   const capacity = countLines(input);
   let header: string[] | null = null;
   let labelIndex = -1;
   let cols = 0;
+  // Per header column: whether it is a feature (not the label, not dropped), and its `where` tests.
+  let isFeature: boolean[] = [];
+  let testsAt: (ColumnTest[] | undefined)[] = [];
+  let filtered = false;
   let features: Float32Array = new Float32Array(0);
   let ids: Int32Array = new Int32Array(0);
   const labelIds = new Map<string, number>();
@@ -406,11 +416,12 @@ function parseCsvStream(path: string, labelColumn: string): Dataset {
 
   /** The row from its bytes; false (nothing kept) when the line needs the text path. */
   const fastRow = (bytes: Buffer, start: number, end: number): boolean => {
-    const fieldCount = cols + 1;
+    const fieldCount = isFeature.length;
     let out = rows * cols;
     let at = start;
     let labelStart = -1;
     let labelEnd = -1;
+    let kept = true;
     for (let col = 0; col < fieldCount; col++) {
       let fieldEnd = at;
       while (fieldEnd < end && bytes[fieldEnd] !== 0x2c) {
@@ -425,16 +436,23 @@ function parseCsvStream(path: string, labelColumn: string): Dataset {
       while (s < e && isAsciiSpace(bytes[s]!)) s++;
       while (e > s && isAsciiSpace(bytes[e - 1]!)) e--;
       if (s === e) return false;
+      const tests = testsAt[col];
+      if (tests !== undefined) {
+        const cell = bytes.toString('latin1', s, e);
+        for (const t of tests) kept = t.test(cell, lineNumber) && kept;
+      }
       if (col === labelIndex) {
         labelStart = s;
         labelEnd = e;
-      } else {
+      } else if (isFeature[col]) {
         const value = fastNumber(bytes, s, e);
         if (value === undefined) return false;
         features[out++] = value;
       }
       at = fieldEnd + 1;
     }
+    // A row `where` leaves out is still read whole (a malformed file is refused either way) but adds no class.
+    if (!kept) return true;
     ids[rows] = labelId(bytes.toString('latin1', labelStart, labelEnd));
     rows++;
     return true;
@@ -446,17 +464,20 @@ function parseCsvStream(path: string, labelColumn: string): Dataset {
       throw new DataError(`${path}: row ${lineNumber} has ${fields.length} fields, header has ${(header as string[]).length}`);
     }
     let out = rows * cols;
-    let id = -1;
+    let kept = true;
+    let label = '';
     for (let col = 0; col < fields.length; col++) {
       const cell = (fields[col] as string).trim();
+      for (const t of testsAt[col] ?? []) kept = t.test(cell, lineNumber) && kept;
       if (col === labelIndex) {
         if (cell === '') throw new DataError(`${path}: row ${lineNumber} column ${quote(labelColumn)} is empty`);
-        id = labelId(cell);
-        continue;
+        label = cell;
+      } else if (isFeature[col]) {
+        features[out++] = parseNumber(path, cell, lineNumber, (header as string[])[col] as string, " (a column of text? list it under the dataset's `drop`)");
       }
-      features[out++] = parseNumber(path, cell, lineNumber, (header as string[])[col] as string);
     }
-    ids[rows] = id;
+    if (!kept) return;
+    ids[rows] = labelId(label);
     rows++;
   };
 
@@ -472,8 +493,22 @@ function parseCsvStream(path: string, labelColumn: string): Dataset {
     if (labelIndex < 0) {
       throw new DataError(`${path}: label column ${quote(labelColumn)} not found (columns: ${listColumns(header)})`);
     }
-    cols = header.length - 1;
-    if (cols === 0) throw new DataError(`${path}: no feature columns (only the label column ${quote(labelColumn)})`);
+    const names = header;
+    const drop = keep.drop ?? [];
+    drop.forEach((name, i) => {
+      if (!names.includes(name)) throw new DataFieldError(`${path}: drop: column ${quote(name)} not found (columns: ${listColumns(names)})`, ['drop', i]);
+      if (name === labelColumn) throw new DataFieldError(`${path}: drop: ${quote(name)} is the label column`, ['drop', i]);
+    });
+    isFeature = names.map((name, i) => i !== labelIndex && !drop.includes(name));
+    cols = isFeature.filter(Boolean).length;
+    if (cols === 0) {
+      if (drop.length > 0) throw new DataFieldError(`${path}: drop: no feature column left (the file has ${names.length - 1} besides the label)`, ['drop']);
+      throw new DataError(`${path}: no feature columns (only the label column ${quote(labelColumn)})`);
+    }
+    const where = keep.where ?? [];
+    filtered = where.length > 0;
+    testsAt = names.map(() => undefined);
+    for (const t of columnTests(path, names, where, (column) => columnCells(path, column))) (testsAt[t.column] ??= []).push(t);
     features = new Float32Array(new SharedArrayBuffer(Math.max(1, capacity * cols) * 4));
     ids = new Int32Array(new SharedArrayBuffer(Math.max(1, capacity) * 4));
   };
@@ -506,13 +541,36 @@ function parseCsvStream(path: string, labelColumn: string): Dataset {
     textRow(text ?? bytes.toString('latin1', start, end));
   });
   if (header === null) throw new DataError(`${path}: empty (no header row)`);
+  const where = keep.where ?? [];
+  if (rows === 0 && filtered) throw new DataFieldError(`${path}: where: no row has ${describeWhere(where)}`, ['where']);
   if (rows === 0) throw new DataError(`${path}: no data rows`);
   const { labels, numClasses, classNames } = encodeLabelIds(ids.subarray(0, rows), [...labelIds.keys()]);
   if (numClasses < 2) {
-    throw new DataError(`${path}: label column ${quote(labelColumn)} has a single class (${truncate(classNames[0] as string)})`);
+    const within = filtered ? ` in the rows where ${describeWhere(where)}` : '';
+    throw new DataError(`${path}: label column ${quote(labelColumn)} has a single class (${truncate(classNames[0] as string)})${within}`);
   }
-  const featureNames = (header as string[]).filter((_, i) => i !== labelIndex);
-  return { features: features.subarray(0, rows * cols), labels, rows, cols, numClasses, classNames, featureNames };
+  const featureNames = (header as string[]).filter((_, i) => isFeature[i]);
+  const dropped = keep.drop !== undefined && keep.drop.length > 0 ? { droppedColumns: [...keep.drop] } : {};
+  return { features: features.subarray(0, rows * cols), labels, rows, cols, numClasses, classNames, featureNames, ...dropped };
+}
+
+/**
+ * One column's trimmed cells over every data row, with their line numbers (a pass of its own, for a
+ * `where` quantile, whose bounds depend on the whole column). Blank lines are skipped: the main parse
+ * refuses the file if any is not trailing.
+ */
+function columnCells(path: string, column: number): { cell: string; line: number }[] {
+  const out: { cell: string; line: number }[] = [];
+  let lineNumber = 0;
+  forEachLine(openInput(path), (bytes, start, end) => {
+    lineNumber++;
+    if (lineNumber === 1) return;
+    const line = LINE_UTF8.decode(bytes.subarray(start, end));
+    if (line.trim() === '') return;
+    const cell = splitFields(path, line, lineNumber)[column];
+    if (cell !== undefined) out.push({ cell: own(cell.trim()), line: lineNumber });
+  });
+  return out;
 }
 
 /** Raw rows to predict on: the features in the model's column order, and the label cells if asked for. */
@@ -529,6 +587,8 @@ export interface FeatureRowsOptions {
   readonly names: readonly string[] | null;
   /** Named: columns that are neither features nor the label are ignored instead of refused. */
   readonly allowExtra?: boolean;
+  /** Named: columns ignored even without allowExtra (those the training CSV's dataset dropped). */
+  readonly ignore?: readonly string[];
   /** Unnamed: how many features (every column but the label, in file order); null: any number. */
   readonly cols?: number | null;
   readonly label?: string;
@@ -567,7 +627,8 @@ export function loadFeatureRows(path: string, options: FeatureRowsOptions): Feat
       throw new DataError(`${path}: missing column ${quote(missing[0] as string)}${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ''}: the model reads ${names.length} features by name`);
     }
     const wanted = new Set(names);
-    const extra = header.filter((name, i) => i !== labelIndex && !wanted.has(name));
+    const ignored = new Set(options.ignore ?? []);
+    const extra = header.filter((name, i) => i !== labelIndex && !wanted.has(name) && !ignored.has(name));
     if (extra.length > 0 && !options.allowExtra) {
       const hint = labelColumn === undefined ? ' (a label column? name it with --label)' : '';
       throw new DataError(`${path}: unexpected column ${quote(extra[0] as string)}${hint}: the model was not trained on it`);
@@ -649,11 +710,12 @@ function splitFields(path: string, line: string, lineNumber: number): string[] {
   }
 }
 
-function parseNumber(path: string, cell: string, lineNumber: number, column: string): number {
+/** `hint` follows the message of a cell that is text, not a number. */
+function parseNumber(path: string, cell: string, lineNumber: number, column: string, hint = ''): number {
   const where = `${path}: row ${lineNumber} column ${quote(column)}`;
   if (!DECIMAL.test(cell)) {
     if (NON_FINITE.test(cell)) throw new DataError(`${where}: ${quote(cell)} is not a finite number`);
-    throw new DataError(`${where}: ${quote(cell)} is not a number`);
+    throw new DataError(`${where}: ${quote(cell)} is not a number${cell === '' ? '' : hint}`);
   }
   const value = Number(cell);
   // Number() of a decimal overflows to ±Infinity rather than failing: that is "too large" too.

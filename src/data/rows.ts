@@ -34,6 +34,7 @@ export function selectRows(ds: Dataset, rows: readonly number[], into?: RowArray
     numClasses: ds.numClasses,
     ...(ds.classNames ? { classNames: ds.classNames } : {}),
     ...(ds.featureNames ? { featureNames: ds.featureNames } : {}),
+    ...(ds.droppedColumns ? { droppedColumns: ds.droppedColumns } : {}),
   };
 }
 

@@ -45,7 +45,7 @@ export function materializeTask(spec: TaskSpec): Dataset {
 
 function loadBase(spec: TaskSpec): Dataset {
   const dataset: DatasetSpec = spec.dataset;
-  if (dataset.kind === 'csv') return loadCsv(dataset.path, dataset.label);
+  if (dataset.kind === 'csv') return loadCsv(dataset.path, dataset.label, dataset);
   const key = canonicalJson(dataset);
   const hit = syntheticCache.get(key);
   if (hit !== undefined) {

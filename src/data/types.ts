@@ -13,6 +13,8 @@ export interface Dataset {
   readonly classNames?: readonly string[];
   /** The name of each feature column in order, as the CSV header writes it; absent: unnamed (synthetic tasks). */
   readonly featureNames?: readonly string[];
+  /** Columns of the CSV that are neither features nor the label (its dataset's `drop`); absent: none. */
+  readonly droppedColumns?: readonly string[];
 }
 
 export interface TargetSplit {

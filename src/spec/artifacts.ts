@@ -24,6 +24,8 @@ export interface ModelMeta {
   readonly kind: string;
   /** Input feature names in order, as the training CSV wrote them (after feature selection); null: unnamed. */
   readonly featureNames: readonly string[] | null;
+  /** Columns of the training CSV that were not features (its dataset's `drop`): `predict` ignores them. */
+  readonly droppedColumns?: readonly string[];
   /** The label value of each output, in order (CSV label text; indices for unnamed tasks). */
   readonly classNames: readonly string[];
   /** What to do to raw rows before the model sees them. */

@@ -7,7 +7,7 @@
 
 /** Where a task's rows come from. Paths are absolute once resolved (relative to the study file). */
 export type DatasetSpec =
-  | { readonly kind: 'csv'; readonly path: string; readonly label: string }
+  | CsvDatasetSpec
   | {
       readonly kind: 'synthetic';
       /** Observed feature count. */
@@ -25,6 +25,33 @@ export type DatasetSpec =
       /** Std of the observation noise added to the features. */
       readonly noise: number;
     };
+/**
+ * A CSV file's rows as a dataset: every column but the label and the `drop`ped ones is a numeric
+ * feature; with `where`, only the rows every condition holds for (one file, several domains).
+ * `drop` and `where` are absent from specs stored before they existed (and mean none).
+ */
+export interface CsvDatasetSpec {
+  readonly kind: 'csv';
+  readonly path: string;
+  readonly label: string;
+  /** Columns read but not used as features (they may hold text: a site name, an id). */
+  readonly drop?: readonly string[];
+  readonly where?: readonly RowCondition[];
+}
+
+/** A condition on one column of a CSV's rows (`where`); values compare as numbers when both are numbers. */
+export type RowCondition =
+  /** The cell is one of `values` (as numbers when both are numbers, else as text). */
+  | { readonly kind: 'in'; readonly column: string; readonly values: readonly (string | number)[] }
+  /** min <= value < max; either bound may be absent. */
+  | { readonly kind: 'range'; readonly column: string; readonly min?: number; readonly max?: number }
+  /**
+   * Between the column's quantiles over every data row of the file: sorted[floor(low n)] <= value <
+   * sorted[floor(high n)], with no lower bound at low 0 and no upper bound at high 1, so adjacent
+   * ranges ([0, 0.25], [0.25, 0.5], ...) split the file into parts that share no row.
+   */
+  | { readonly kind: 'quantile'; readonly column: string; readonly low: number; readonly high: number };
+
 /** Transforms applied in order to a dataset. Every random one carries its own seed. */
 export type TransformSpec =
   | { readonly kind: 'rotate'; readonly degrees: number }

@@ -118,6 +118,7 @@ export function defineStrategy(
             format: ARTIFACT_FORMAT,
             kind: trained.model.kind,
             featureNames: input.train.featureNames ?? null,
+            ...(input.train.droppedColumns ? { droppedColumns: input.train.droppedColumns } : {}),
             // The shared label space can be wider than the target's own classes (sources with more).
             classNames: Array.from({ length: numClasses }, (_, i) => classNames[i] ?? String(i)),
             preprocessing,

@@ -33,7 +33,7 @@ import {
   type SchedulerSpec,
   type ScreenKind,
 } from '../spec/study.js';
-import type { DatasetSpec, ModelSourceSpec, PretrainedModelSpec, SourceSpec, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
+import type { DatasetSpec, RowCondition, ModelSourceSpec, PretrainedModelSpec, SourceSpec, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
 import type { EvaluatedModel, Preprocessing, RungReport, StoredUnit, TrainingCost, UnitResult } from '../spec/units.js';
 import { SCALING_FITS } from '../spec/recipe.js';
 import { ARTIFACT_FORMAT, type ModelArtifact, type ModelMeta, type WeightSpec } from '../spec/artifacts.js';
@@ -78,10 +78,16 @@ function decode<T>(check: Check<T>, value: unknown, what: string): T {
 
 const scalar = anyOf<string | number | boolean>(string, number, boolean);
 
+type Condition<K extends RowCondition['kind']> = Extract<RowCondition, { kind: K }>;
+const rowCondition = tagged<RowCondition>('kind', {
+  in: shape<Condition<'in'>>({ kind: oneOf(['in']), column: string, values: arrayOf(anyOf<string | number>(string, number)) }),
+  range: shape<Condition<'range'>>({ kind: oneOf(['range']), column: string, min: optional(number), max: optional(number) }),
+  quantile: shape<Condition<'quantile'>>({ kind: oneOf(['quantile']), column: string, low: number, high: number }),
+});
 type Csv = Extract<DatasetSpec, { kind: 'csv' }>;
 type Synthetic = Extract<DatasetSpec, { kind: 'synthetic' }>;
 const dataset = tagged<DatasetSpec>('kind', {
-  csv: shape<Csv>({ kind: oneOf(['csv']), path: string, label: string }),
+  csv: shape<Csv>({ kind: oneOf(['csv']), path: string, label: string, drop: optional(arrayOf(string)), where: optional(arrayOf(rowCondition)) }),
   synthetic: shape<Synthetic>({
     kind: oneOf(['synthetic']),
     features: integer,
@@ -341,6 +347,7 @@ const modelMeta = shape<ModelMeta>({
   format: oneOf([ARTIFACT_FORMAT]),
   kind: string,
   featureNames: nullable(arrayOf(string)),
+  droppedColumns: optional(arrayOf(string)),
   classNames: arrayOf(string),
   preprocessing,
   recipe,

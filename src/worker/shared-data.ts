@@ -17,10 +17,11 @@ export function sharedDatasetsFor(tasks: readonly SourceSpec[]): SharedCsv[] {
   const seen = new Set<string>();
   for (const task of tasks) {
     if ('model' in task || task.dataset.kind !== 'csv') continue;
-    const key = `${task.dataset.path}\u0000${task.dataset.label}`;
+    const { path, label, drop, where } = task.dataset;
+    const key = JSON.stringify([path, label, drop ?? [], where ?? []]);
     if (seen.has(key)) continue;
     seen.add(key);
-    const entry = sharedCsv(task.dataset.path, task.dataset.label);
+    const entry = sharedCsv(path, label, { drop, where });
     if (entry !== null) out.push(entry);
   }
   return out;

@@ -84,7 +84,7 @@ describe('bad input: one line, exit 2, no database', () => {
   });
   it('non-numeric feature', () => {
     expect(runEdited('non-numeric.yaml', 'csv: digits.csv.gz', 'csv: nonnum.csv')).toBe(
-      'tasksieve run: non-numeric.yaml:3:18: datasets.digits.csv: nonnum.csv: row 3 column "b": "x" is not a number',
+      'tasksieve run: non-numeric.yaml:3:18: datasets.digits.csv: nonnum.csv: row 3 column "b": "x" is not a number (a column of text? list it under the dataset\'s `drop`)',
     );
   });
   it('empty dataset', () => {

@@ -31,7 +31,7 @@ test('checkData: false skips the data checks', () => {
 
 test('non-numeric feature', () => {
   expect(errorOf(ws, withDataset('{ csv: text.csv }'))).toBe(
-    's.yaml:3:18: datasets.digits.csv: text.csv: row 3 column "b": "high" is not a number',
+    's.yaml:3:18: datasets.digits.csv: text.csv: row 3 column "b": "high" is not a number (a column of text? list it under the dataset\'s `drop`)',
   );
 });
 

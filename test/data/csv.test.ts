@@ -190,12 +190,12 @@ describe.each([
 
     it('a cell that is not a number', () => {
       const path = fixture('pixel0,pixel3,label\n1,2,0\n1,abc,1\n');
-      expectDataError(() => loadCsv(path, 'label'), `${path}: row 3 column "pixel3": "abc" is not a number`);
+      expectDataError(() => loadCsv(path, 'label'), `${path}: row 3 column "pixel3": "abc" is not a number (a column of text? list it under the dataset's \`drop\`)`);
     });
 
     it('hex and other number-like spellings are not numbers', () => {
       const path = fixture('a,label\n0x10,0\n1,1\n');
-      expectDataError(() => loadCsv(path, 'label'), `${path}: row 2 column "a": "0x10" is not a number`);
+      expectDataError(() => loadCsv(path, 'label'), `${path}: row 2 column "a": "0x10" is not a number (a column of text? list it under the dataset's \`drop\`)`);
     });
 
     it('an empty cell', () => {
@@ -225,7 +225,7 @@ describe.each([
 
     it('quotes at most ~20 characters of the offending cell', () => {
       const path = fixture(`a,label\n${'x'.repeat(500)},0\n`);
-      expectDataError(() => loadCsv(path, 'label'), `${path}: row 2 column "a": "${'x'.repeat(19)}…" is not a number`);
+      expectDataError(() => loadCsv(path, 'label'), `${path}: row 2 column "a": "${'x'.repeat(19)}…" is not a number (a column of text? list it under the dataset's \`drop\`)`);
     });
 
     it('an empty label', () => {

@@ -159,7 +159,7 @@ describe('safety', () => {
     );
     const result = cli(['run', file, '--db', join(dir, 'x.db')], dir);
     expect(result.status).toBe(2);
-    expect(result.stderr).toBe(`tasksieve run: ${file}:3:13: datasets.t.csv: data/leak.csv: row 6 column "f2": "API_KEY=sk-live-9f8…" is not a number\n`);
+    expect(result.stderr).toBe(`tasksieve run: ${file}:3:13: datasets.t.csv: data/leak.csv: row 6 column "f2": "API_KEY=sk-live-9f8…" is not a number (a column of text? list it under the dataset's \`drop\`)\n`);
     expect(result.stderr).not.toContain(secret);
     expect(existsSync(join(dir, 'x.db'))).toBe(false);
   });

@@ -1,0 +1,77 @@
+// Which rows of a CSV a dataset keeps (`where`, several domains in one file): each condition becomes a
+// test of one cell's text; a quantile condition first becomes bounds from its column's values over
+// every data row of the file. Runs on both threads. Must not import tfjs, the store, the CLI or YAML.
+import { DataFieldError } from '../errors.js';
+import type { RowCondition } from '../spec/tasks.js';
+
+/** A decimal number as a CSV cell writes it (no NaN, no Infinity). */
+export const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** One condition, bound to its column's index in the header. */
+export interface ColumnTest {
+  readonly column: number;
+  /** Whether the row's cell (trimmed) passes; throws DataFieldError for a bound on a cell that is not a number. */
+  readonly test: (cell: string, lineNumber: number) => boolean;
+}
+
+/** A column's trimmed cells in row order, each with its line number (for the quantile bounds). */
+export type ColumnCells = (column: number) => readonly { readonly cell: string; readonly line: number }[];
+
+/**
+ * The tests of `where` against the file's header. Throws DataFieldError (at `where.COLUMN`) for a
+ * column the header does not have and for a quantile column holding a cell that is not a number.
+ */
+export function columnTests(path: string, header: readonly string[], where: readonly RowCondition[], cellsOf: ColumnCells): ColumnTest[] {
+  return where.map((condition) => {
+    const column = header.indexOf(condition.column);
+    const field = ['where', condition.column];
+    if (column < 0) throw new DataFieldError(`${path}: where: column ${JSON.stringify(condition.column)} not found`, field);
+    const number = (cell: string, line: number): number => {
+      if (!DECIMAL.test(cell)) {
+        throw new DataFieldError(
+          `${path}: row ${line} column ${JSON.stringify(condition.column)}: ${JSON.stringify(cell)} is not a number (where compares it with a number)`,
+          field,
+        );
+      }
+      return Number(cell);
+    };
+    switch (condition.kind) {
+      case 'in': {
+        const texts = new Set(condition.values.map(String));
+        const numbers = new Set(condition.values.map(numericValue).filter((v) => !Number.isNaN(v)));
+        return { column, test: (cell) => texts.has(cell) || (numbers.size > 0 && DECIMAL.test(cell) && numbers.has(Number(cell))) };
+      }
+      case 'range': {
+        const low = condition.min ?? -Infinity;
+        const high = condition.max ?? Infinity;
+        return { column, test: (cell, line) => inRange(number(cell, line), low, high) };
+      }
+      case 'quantile': {
+        const sorted = Float64Array.from(cellsOf(column), ({ cell, line }) => number(cell, line)).sort();
+        const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+        const low = condition.low <= 0 ? -Infinity : at(condition.low);
+        const high = condition.high >= 1 ? Infinity : at(condition.high);
+        return { column, test: (cell, line) => inRange(number(cell, line), low, high) };
+      }
+    }
+  });
+}
+
+const inRange = (value: number, low: number, high: number) => value >= low && value < high;
+
+function numericValue(value: string | number): number {
+  if (typeof value === 'number') return value;
+  return DECIMAL.test(value.trim()) ? Number(value) : Number.NaN;
+}
+
+/** `where` in words, for messages: `site in [a, b]`, `age in [40, 60)`, `texture in quantiles [0, 0.25)`. */
+export function describeWhere(where: readonly RowCondition[]): string {
+  return where
+    .map((c) => {
+      const name = JSON.stringify(c.column);
+      if (c.kind === 'in') return `${name} in [${c.values.map((v) => JSON.stringify(v)).join(', ')}]`;
+      if (c.kind === 'range') return `${name} in [${c.min ?? '-inf'}, ${c.max ?? 'inf'})`;
+      return `${name} in quantiles [${c.low}, ${c.high}${c.high >= 1 ? ']' : ')'}`;
+    })
+    .join(' and ');
+}

@@ -1,0 +1,129 @@
+// A CSV dataset's `drop` and `where`: several domains, and columns of text, in one file.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCsv, setCsvChunkBytesForTests, type CsvRows } from '../../src/data/csv.js';
+import { DataFieldError } from '../../src/errors.js';
+import type { RowCondition } from '../../src/spec/tasks.js';
+import { fixtureDir, writeFixture } from './helpers.js';
+
+const dir = fixtureDir();
+let counter = 0;
+function fixture(content: string): string {
+  counter++;
+  return writeFixture(dir, `w${counter}.csv`, content);
+}
+
+/** site (text), id (text), x (numeric), label; row i has x = i. */
+function sitesFile(rows = 12): string {
+  const sites = ['north', 'south', 'east'];
+  const lines = Array.from({ length: rows }, (_, i) => `${sites[i % 3]},"id ${i}",${i},${i % 2 === 0 ? 'a' : 'b'}`);
+  return fixture(['site,id,x,label', ...lines].join('\n'));
+}
+
+const inSite = (...values: (string | number)[]): RowCondition => ({ kind: 'in', column: 'site', values });
+const xs = (path: string, rows: CsvRows) => Array.from(loadCsv(path, 'label', rows).features);
+
+function fieldError(run: () => unknown): DataFieldError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof DataFieldError) return error;
+    throw error;
+  }
+  throw new Error('expected a DataFieldError');
+}
+
+describe.each([
+  ['default chunks', 4 << 20],
+  ['5-byte chunks', 5],
+])('%s', (_name, bytes) => {
+  beforeAll(() => setCsvChunkBytesForTests(bytes));
+  afterAll(() => setCsvChunkBytesForTests(4 << 20));
+
+  it('drop leaves text columns out of the features and names them', () => {
+    const ds = loadCsv(sitesFile(), 'label', { drop: ['site', 'id'] });
+    expect(ds.cols).toBe(1);
+    expect(ds.featureNames).toEqual(['x']);
+    expect(ds.droppedColumns).toEqual(['site', 'id']);
+    expect(Array.from(ds.features)).toEqual([...Array(12).keys()]);
+  });
+
+  it('where keeps the rows of one value, of a list, of a range', () => {
+    const path = sitesFile();
+    const drop = ['site', 'id'];
+    expect(xs(path, { drop, where: [inSite('north')] })).toEqual([0, 3, 6, 9]);
+    expect(xs(path, { drop, where: [inSite('north', 'east')] })).toEqual([0, 2, 3, 5, 6, 8, 9, 11]);
+    // min <= x < max, and several conditions all hold.
+    expect(xs(path, { drop, where: [{ kind: 'range', column: 'x', min: 3, max: 7 }] })).toEqual([3, 4, 5, 6]);
+    expect(xs(path, { drop, where: [{ kind: 'range', column: 'x', min: 3 }, inSite('south')] })).toEqual([4, 7, 10]);
+  });
+
+  it('a value matches as a number when both are numbers, else as text', () => {
+    const path = fixture('g,x,label\n1,0,a\n1.0,1,b\n01,2,a\n2,3,b\nx1,4,a\n');
+    const where = (...values: (string | number)[]): CsvRows => ({ drop: ['g'], where: [{ kind: 'in', column: 'g', values }] });
+    expect(xs(path, where(1))).toEqual([0, 1, 2]);
+    expect(xs(path, where('1'))).toEqual([0, 1, 2]);
+    expect(xs(path, where('x1', 2))).toEqual([3, 4]);
+  });
+
+  it('quantile ranges split the file into parts that share no row and cover it', () => {
+    const path = fixture(['v,label', ...Array.from({ length: 40 }, (_, i) => `${(i * 7) % 40},${i % 2}`)].join('\n'));
+    const cuts = [0, 0.25, 0.5, 0.75, 1];
+    const parts = cuts.slice(1).map((high, q) => xs(path, { where: [{ kind: 'quantile', column: 'v', low: cuts[q]!, high }] }));
+    expect(parts.map((p) => p.length)).toEqual([10, 10, 10, 10]);
+    expect(parts.flat().sort((a, b) => a - b)).toEqual([...Array(40).keys()]);
+    expect(Math.max(...parts[0]!)).toBeLessThan(Math.min(...parts[1]!));
+    expect(Math.max(...parts[3]!)).toBe(39);
+  });
+
+  it('classes come from the kept rows only', () => {
+    const path = fixture('site,x,label\nn,0,a\nn,1,b\ns,2,c\ns,3,a\n');
+    const north = loadCsv(path, 'label', { drop: ['site'], where: [inSite('n')] });
+    expect(north.classNames).toEqual(['a', 'b']);
+    const all = loadCsv(path, 'label', { drop: ['site'] });
+    expect(all.classNames).toEqual(['a', 'b', 'c']);
+  });
+
+  it('problems name the field they come from', () => {
+    const path = sitesFile();
+    expect(fieldError(() => loadCsv(path, 'label', { drop: ['site', 'id'], where: [{ kind: 'in', column: 'city', values: ['x'] }] }))).toMatchObject({
+      field: ['where', 'city'],
+      message: `${path}: where: column "city" not found`,
+    });
+    expect(fieldError(() => loadCsv(path, 'label', { drop: ['site', 'id'], where: [inSite('west')] }))).toMatchObject({
+      field: ['where'],
+      message: `${path}: where: no row has "site" in ["west"]`,
+    });
+    expect(fieldError(() => loadCsv(path, 'label', { drop: ['site', 'id'], where: [{ kind: 'range', column: 'site', min: 1 }] }))).toMatchObject({
+      field: ['where', 'site'],
+      message: `${path}: row 2 column "site": "north" is not a number (where compares it with a number)`,
+    });
+    expect(fieldError(() => loadCsv(path, 'label', { drop: ['site', 'label'] }))).toMatchObject({ field: ['drop', 1], message: `${path}: drop: "label" is the label column` });
+    expect(fieldError(() => loadCsv(path, 'label', { drop: ['site', 'idx'] })).field).toEqual(['drop', 1]);
+    expect(fieldError(() => loadCsv(path, 'label', { drop: ['site', 'id', 'x'] })).field).toEqual(['drop']);
+    // A single class left by the rows kept is said to be so.
+    expect(() => loadCsv(fixture('site,x,label\nn,0,a\nn,1,a\ns,2,b\n'), 'label', { drop: ['site'], where: [inSite('n')] })).toThrow(
+      /has a single class \(a\) in the rows where "site" in \["n"\]/,
+    );
+  });
+});
+
+describe('the breast-cancer domains', () => {
+  it("`where` quantiles give exactly the rows of scripts/breast-cancer-domains.mjs's files", () => {
+    const out = mkdtempSync(join(tmpdir(), 'tasksieve-bc-'));
+    execFileSync(process.execPath, [resolve(import.meta.dirname, '../../scripts/breast-cancer-domains.mjs'), out]);
+    const file = resolve(import.meta.dirname, '../../data/breast-cancer.csv.gz');
+    const cuts = [0, 0.25, 0.5, 0.75, 1];
+    for (let q = 0; q < 4; q++) {
+      const fromWhere = loadCsv(file, 'diagnosis', { where: [{ kind: 'quantile', column: 'mean texture', low: cuts[q]!, high: cuts[q + 1]! }] });
+      const fromScript = loadCsv(join(out, `q${q + 1}.csv`), 'diagnosis');
+      expect(fromWhere.rows).toBe(fromScript.rows);
+      expect(fromWhere.features).toEqual(fromScript.features);
+      expect(fromWhere.labels).toEqual(fromScript.labels);
+      expect(fromWhere.classNames).toEqual(fromScript.classNames);
+    }
+  });
+});
