@@ -297,6 +297,11 @@ const DATASET = {
         ],
       },
     },
+    missing: {
+      enum: ['error', 'drop'],
+      description:
+        'A missing label or feature cell (empty, ?, NA, N/A, NaN, null, None, #N/A, any case): error (the default) refuses the file, drop leaves the row out.',
+    },
     synthetic: {
       type: 'object',
       description: 'A generated task family: tasks built on a shared latent space.',
@@ -312,7 +317,7 @@ const DATASET = {
       },
     },
   },
-  dependencies: { label: ['csv'], drop: ['csv'], where: ['csv'] },
+  dependencies: { label: ['csv'], drop: ['csv'], where: ['csv'], missing: ['csv'] },
   oneOf: [{ required: ['csv'] }, { required: ['synthetic'] }],
 };
 

@@ -7,11 +7,11 @@ import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DataError, DataFieldError } from '../errors.js';
 import type { CsvDatasetSpec } from '../spec/tasks.js';
-import { DECIMAL, columnTests, describeWhere, type ColumnTest } from './row-conditions.js';
+import { DECIMAL, columnTests, describeWhere, isMissingCell, type ColumnTest } from './row-conditions.js';
 import type { Dataset } from './types.js';
 
 /** Which columns and rows of the file a dataset takes besides its label (`drop`, `where`); absent: all. */
-export type CsvRows = Pick<CsvDatasetSpec, 'drop' | 'where'>;
+export type CsvRows = Pick<CsvDatasetSpec, 'drop' | 'where' | 'missing'>;
 
 /** Cells whose magnitude exceeds this are rejected: they would overflow float32 arithmetic in training. */
 const MAX_ABS_VALUE = 1e30;
@@ -60,7 +60,7 @@ export function loadCsv(path: string, labelColumn: string, rows: CsvRows = {}): 
 }
 
 function cacheKey(path: string, labelColumn: string, rows: CsvRows): string {
-  return `${resolve(path)}\u0000${labelColumn}\u0000${JSON.stringify(rows.drop ?? [])}\u0000${JSON.stringify(rows.where ?? [])}`;
+  return `${resolve(path)}\u0000${labelColumn}\u0000${JSON.stringify(rows.drop ?? [])}\u0000${JSON.stringify(rows.where ?? [])}\u0000${rows.missing ?? ''}`;
 }
 
 function remember(key: string, entry: CacheEntry): void {
@@ -398,6 +398,8 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
   let isFeature: boolean[] = [];
   let testsAt: (ColumnTest[] | undefined)[] = [];
   let filtered = false;
+  const dropMissing = keep.missing === 'drop';
+  let missingRows = 0;
   let features: Float32Array = new Float32Array(0);
   let ids: Int32Array = new Int32Array(0);
   const labelIds = new Map<string, number>();
@@ -439,9 +441,12 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
       const tests = testsAt[col];
       if (tests !== undefined) {
         const cell = bytes.toString('latin1', s, e);
+        // A missing cell under `missing: drop` is the text path's to decide.
+        if (dropMissing && isMissingCell(cell)) return false;
         for (const t of tests) kept = t.test(cell, lineNumber) && kept;
       }
       if (col === labelIndex) {
+        if (dropMissing && isMissingCell(bytes.toString('latin1', s, e))) return false;
         labelStart = s;
         labelEnd = e;
       } else if (isFeature[col]) {
@@ -466,17 +471,27 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
     let out = rows * cols;
     let kept = true;
     let label = '';
+    let missing = false;
     for (let col = 0; col < fields.length; col++) {
       const cell = (fields[col] as string).trim();
-      for (const t of testsAt[col] ?? []) kept = t.test(cell, lineNumber) && kept;
+      const absent = dropMissing && isMissingCell(cell);
+      for (const t of testsAt[col] ?? []) kept = !absent && t.test(cell, lineNumber) && kept;
       if (col === labelIndex) {
-        if (cell === '') throw new DataError(`${path}: row ${lineNumber} column ${quote(labelColumn)} is empty`);
+        if (absent) missing = true;
+        else if (cell === '') throw new DataError(`${path}: row ${lineNumber} column ${quote(labelColumn)} is empty`);
         label = cell;
       } else if (isFeature[col]) {
-        features[out++] = parseNumber(path, cell, lineNumber, (header as string[])[col] as string, " (a column of text? list it under the dataset's `drop`)");
+        if (absent) {
+          missing = true;
+          out++;
+        } else {
+          const hint = isMissingCell(cell) ? ' (a missing value? `missing: drop` on the dataset leaves such rows out)' : " (a column of text? list it under the dataset's `drop`)";
+          features[out++] = parseNumber(path, cell, lineNumber, (header as string[])[col] as string, hint);
+        }
       }
     }
-    if (!kept) return;
+    if (missing && kept) missingRows++;
+    if (!kept || missing) return;
     ids[rows] = labelId(label);
     rows++;
   };
@@ -508,7 +523,7 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
     const where = keep.where ?? [];
     filtered = where.length > 0;
     testsAt = names.map(() => undefined);
-    for (const t of columnTests(path, names, where, (column) => columnCells(path, column))) (testsAt[t.column] ??= []).push(t);
+    for (const t of columnTests(path, names, where, (column) => columnCells(path, column, dropMissing))) (testsAt[t.column] ??= []).push(t);
     features = new Float32Array(new SharedArrayBuffer(Math.max(1, capacity * cols) * 4));
     ids = new Int32Array(new SharedArrayBuffer(Math.max(1, capacity) * 4));
   };
@@ -542,6 +557,7 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
   });
   if (header === null) throw new DataError(`${path}: empty (no header row)`);
   const where = keep.where ?? [];
+  if (rows === 0 && missingRows > 0) throw new DataFieldError(`${path}: missing: every row${filtered ? ' kept by where' : ''} has a missing value`, ['missing']);
   if (rows === 0 && filtered) throw new DataFieldError(`${path}: where: no row has ${describeWhere(where)}`, ['where']);
   if (rows === 0) throw new DataError(`${path}: no data rows`);
   const { labels, numClasses, classNames } = encodeLabelIds(ids.subarray(0, rows), [...labelIds.keys()]);
@@ -559,7 +575,7 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
  * `where` quantile, whose bounds depend on the whole column). Blank lines are skipped: the main parse
  * refuses the file if any is not trailing.
  */
-function columnCells(path: string, column: number): { cell: string; line: number }[] {
+function columnCells(path: string, column: number, skipMissing: boolean): { cell: string; line: number }[] {
   const out: { cell: string; line: number }[] = [];
   let lineNumber = 0;
   forEachLine(openInput(path), (bytes, start, end) => {
@@ -568,7 +584,7 @@ function columnCells(path: string, column: number): { cell: string; line: number
     const line = LINE_UTF8.decode(bytes.subarray(start, end));
     if (line.trim() === '') return;
     const cell = splitFields(path, line, lineNumber)[column];
-    if (cell !== undefined) out.push({ cell: own(cell.trim()), line: lineNumber });
+    if (cell !== undefined && !(skipMissing && isMissingCell(cell.trim()))) out.push({ cell: own(cell.trim()), line: lineNumber });
   });
   return out;
 }
@@ -715,7 +731,7 @@ function parseNumber(path: string, cell: string, lineNumber: number, column: str
   const where = `${path}: row ${lineNumber} column ${quote(column)}`;
   if (!DECIMAL.test(cell)) {
     if (NON_FINITE.test(cell)) throw new DataError(`${where}: ${quote(cell)} is not a finite number`);
-    throw new DataError(`${where}: ${quote(cell)} is not a number${cell === '' ? '' : hint}`);
+    throw new DataError(`${where}: ${quote(cell)} is not a number${hint}`);
   }
   const value = Number(cell);
   // Number() of a decimal overflows to ±Infinity rather than failing: that is "too large" too.

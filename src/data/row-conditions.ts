@@ -7,6 +7,14 @@ import type { RowCondition } from '../spec/tasks.js';
 /** A decimal number as a CSV cell writes it (no NaN, no Infinity). */
 export const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
+/** A cell that spreadsheets, R, pandas and the UCI files write for a missing value. */
+const MISSING = /^(?:|\?|na|n\/a|nan|null|none|#n\/a)$/i;
+
+/** Whether a (trimmed) cell is a missing value (`missing: drop` leaves its row out). */
+export function isMissingCell(cell: string): boolean {
+  return MISSING.test(cell);
+}
+
 /** One condition, bound to its column's index in the header. */
 export interface ColumnTest {
   readonly column: number;

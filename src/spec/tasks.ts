@@ -37,6 +37,11 @@ export interface CsvDatasetSpec {
   /** Columns read but not used as features (they may hold text: a site name, an id). */
   readonly drop?: readonly string[];
   readonly where?: readonly RowCondition[];
+  /**
+   * `drop`: a row with a missing label or feature cell (empty, `?`, `NA`, `N/A`, `NaN`, `null`,
+   * `None`, `#N/A`, any case) is left out, as one that fails `where`. Absent: such a cell is an error.
+   */
+  readonly missing?: 'drop';
 }
 
 /** A condition on one column of a CSV's rows (`where`); values compare as numbers when both are numbers. */

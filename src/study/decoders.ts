@@ -87,7 +87,7 @@ const rowCondition = tagged<RowCondition>('kind', {
 type Csv = Extract<DatasetSpec, { kind: 'csv' }>;
 type Synthetic = Extract<DatasetSpec, { kind: 'synthetic' }>;
 const dataset = tagged<DatasetSpec>('kind', {
-  csv: shape<Csv>({ kind: oneOf(['csv']), path: string, label: string, drop: optional(arrayOf(string)), where: optional(arrayOf(rowCondition)) }),
+  csv: shape<Csv>({ kind: oneOf(['csv']), path: string, label: string, drop: optional(arrayOf(string)), where: optional(arrayOf(rowCondition)), missing: optional(oneOf(['drop'])) }),
   synthetic: shape<Synthetic>({
     kind: oneOf(['synthetic']),
     features: integer,

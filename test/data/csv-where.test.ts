@@ -87,6 +87,20 @@ describe.each([
     expect(all.classNames).toEqual(['a', 'b', 'c']);
   });
 
+  it('missing: drop leaves out the rows with a missing label or feature, not those missing a dropped column', () => {
+    const path = fixture(['note,x,y,label', 'a,0,0,p', ',1,?,q', 'c,2,NA,p', ',3,3,q', 'e,4,4,', 'f, N/a ,5,p', 'g,6,6,nan', 'h,7,7,p'].join('\n'));
+    const ds = loadCsv(path, 'label', { drop: ['note'], missing: 'drop' });
+    expect(Array.from(ds.features)).toEqual([0, 0, 3, 3, 7, 7]);
+    expect(ds.classNames).toEqual(['p', 'q']);
+    // A missing cell in a where column fails the condition (and does not move the quantiles).
+    const where = loadCsv(path, 'label', { drop: ['note'], missing: 'drop', where: [{ kind: 'range', column: 'y', min: 1 }] });
+    expect(Array.from(where.features)).toEqual([3, 3, 7, 7]);
+    // Without it, the first missing cell is refused, saying what would leave such rows out.
+    expect(() => loadCsv(path, 'label', { drop: ['note'] })).toThrow(`${path}: row 3 column "y": "?" is not a number (a missing value? \`missing: drop\` on the dataset leaves such rows out)`);
+    const allMissing = fixture('x,label\n?,a\n,b\n');
+    expect(fieldError(() => loadCsv(allMissing, 'label', { missing: 'drop' }))).toMatchObject({ field: ['missing'], message: `${allMissing}: missing: every row has a missing value` });
+  });
+
   it('problems name the field they come from', () => {
     const path = sitesFile();
     expect(fieldError(() => loadCsv(path, 'label', { drop: ['site', 'id'], where: [{ kind: 'in', column: 'city', values: ['x'] }] }))).toMatchObject({
