@@ -23,6 +23,7 @@ export async function predictCommand([dir, data]: Args<'predict'>, options: Opti
     // The training CSV itself also holds the columns feature selection dropped.
     allowExtra: meta.preprocessing.columns !== undefined,
     ...(meta.droppedColumns ? { ignore: meta.droppedColumns } : {}),
+    ...(meta.imputesMissing ? { missingAsNaN: true } : {}),
     cols: meta.featureNames === null && meta.preprocessing.columns === undefined ? (topologyShape(artifact.topology)?.inputs ?? null) : null,
     ...(options.label !== undefined ? { label: options.label } : {}),
   });

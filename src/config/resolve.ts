@@ -133,7 +133,7 @@ export function resolveCsvDataset(raw: Extract<RawDataset, { csv: string }>, bas
     label: raw.label ?? 'label',
     ...(raw.drop !== undefined ? { drop: [...raw.drop] } : {}),
     ...(raw.where !== undefined ? { where: Object.entries(raw.where).map(([column, c]) => rowCondition(column, c)) } : {}),
-    ...(raw.missing === 'drop' ? { missing: 'drop' as const } : {}),
+    ...(raw.missing === 'drop' || raw.missing === 'impute' ? { missing: raw.missing } : {}),
   };
 }
 

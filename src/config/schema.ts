@@ -298,9 +298,9 @@ const DATASET = {
       },
     },
     missing: {
-      enum: ['error', 'drop'],
+      enum: ['error', 'drop', 'impute'],
       description:
-        'A missing label or feature cell (empty, ?, NA, N/A, NaN, null, None, #N/A, any case): error (the default) refuses the file, drop leaves the row out.',
+        "A missing label or feature cell (empty, ?, NA, N/A, NaN, null, None, #N/A, any case): error (the default) refuses the file, drop leaves the row out, impute fills a missing feature inside each unit with its training rows' mean (needs scaling: standard; a missing label drops the row).",
     },
     synthetic: {
       type: 'object',

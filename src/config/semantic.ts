@@ -19,6 +19,7 @@ const EPOCH_KEYS = new Set(['epochs', 'pretrain_epochs']);
 export function semanticIssue(study: StudyConfig): ConfigIssue | null {
   return (
     whereIssue(study) ??
+    imputeIssue(study) ??
     taskIssue(study) ??
     modelIssue(study) ??
     recipeIssue(study) ??
@@ -158,6 +159,28 @@ function whereIssue(study: StudyConfig): ConfigIssue | null {
       }
     }
   }
+  return null;
+}
+
+/**
+ * `missing: impute` fills a missing value with the training rows' mean as standard scaling fits it:
+ * it needs `scaling: standard` in every trial, and no feature selection (which would score columns
+ * holding missing values before they are filled).
+ */
+function imputeIssue(study: StudyConfig): ConfigIssue | null {
+  const imputed = Object.entries(study.datasets).find(([, d]) => d.csv !== undefined && d.missing === 'impute');
+  if (imputed === undefined) return null;
+  const at = ['datasets', imputed[0], 'missing'];
+  const values = (key: string): unknown[] => {
+    const param = study.space?.[key];
+    const searched = param === undefined ? [] : param.type === 'categorical' ? [...param.choices] : ['(searched)'];
+    const fixed = (study.recipe as Record<string, unknown> | undefined)?.[key];
+    return [...(fixed === undefined ? [] : [fixed]), ...searched];
+  };
+  const scaling = values('scaling').find((v) => v !== 'standard');
+  if (scaling !== undefined) return issue(at, `impute needs scaling: standard in every trial (the study has scaling ${String(scaling)}): a missing value is filled with the training rows' mean as standard scaling fits it`);
+  const selection = values('feature_selection').find((v) => v !== 'none');
+  if (selection !== undefined) return issue(at, `impute cannot be used with feature_selection (${String(selection)}): it would score columns holding missing values`);
   return null;
 }
 

@@ -398,7 +398,9 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
   let isFeature: boolean[] = [];
   let testsAt: (ColumnTest[] | undefined)[] = [];
   let filtered = false;
-  const dropMissing = keep.missing === 'drop';
+  // Under impute a missing label still drops its row (there is nothing to fill a label with).
+  const dropMissing = keep.missing === 'drop' || keep.missing === 'impute';
+  const imputeMissing = keep.missing === 'impute';
   let missingRows = 0;
   let features: Float32Array = new Float32Array(0);
   let ids: Int32Array = new Int32Array(0);
@@ -481,11 +483,13 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
         else if (cell === '') throw new DataError(`${path}: row ${lineNumber} column ${quote(labelColumn)} is empty`);
         label = cell;
       } else if (isFeature[col]) {
-        if (absent) {
+        if (absent && imputeMissing) {
+          features[out++] = Number.NaN;
+        } else if (absent) {
           missing = true;
           out++;
         } else {
-          const hint = isMissingCell(cell) ? ' (a missing value? `missing: drop` on the dataset leaves such rows out)' : " (a column of text? list it under the dataset's `drop`)";
+          const hint = isMissingCell(cell) ? ' (a missing value? `missing: drop` or `impute` on the dataset)' : " (a column of text? list it under the dataset's `drop`)";
           features[out++] = parseNumber(path, cell, lineNumber, (header as string[])[col] as string, hint);
         }
       }
@@ -567,7 +571,8 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
   }
   const featureNames = (header as string[]).filter((_, i) => isFeature[i]);
   const dropped = keep.drop !== undefined && keep.drop.length > 0 ? { droppedColumns: [...keep.drop] } : {};
-  return { features: features.subarray(0, rows * cols), labels, rows, cols, numClasses, classNames, featureNames, ...dropped };
+  const imputed = imputeMissing ? { imputed: true as const } : {};
+  return { features: features.subarray(0, rows * cols), labels, rows, cols, numClasses, classNames, featureNames, ...dropped, ...imputed };
 }
 
 /**
@@ -605,6 +610,8 @@ export interface FeatureRowsOptions {
   readonly allowExtra?: boolean;
   /** Named: columns ignored even without allowExtra (those the training CSV's dataset dropped). */
   readonly ignore?: readonly string[];
+  /** A missing feature cell (isMissingCell) is read as NaN instead of refused (a model of `missing: impute`). */
+  readonly missingAsNaN?: boolean;
   /** Unnamed: how many features (every column but the label, in file order); null: any number. */
   readonly cols?: number | null;
   readonly label?: string;
@@ -667,7 +674,8 @@ export function loadFeatureRows(path: string, options: FeatureRowsOptions): Feat
     const fields = splitFields(path, line, lineNumber);
     if (fields.length !== header.length) throw new DataError(`${path}: row ${lineNumber} has ${fields.length} fields, header has ${header.length}`);
     source.forEach((col, j) => {
-      features[row * source.length + j] = parseNumber(path, (fields[col] as string).trim(), lineNumber, header[col] as string);
+      const cell = (fields[col] as string).trim();
+      features[row * source.length + j] = options.missingAsNaN && isMissingCell(cell) ? Number.NaN : parseNumber(path, cell, lineNumber, header[col] as string);
     });
     if (labels !== null) {
       const cell = (fields[labelIndex] as string).trim();

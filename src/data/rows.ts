@@ -35,6 +35,7 @@ export function selectRows(ds: Dataset, rows: readonly number[], into?: RowArray
     ...(ds.classNames ? { classNames: ds.classNames } : {}),
     ...(ds.featureNames ? { featureNames: ds.featureNames } : {}),
     ...(ds.droppedColumns ? { droppedColumns: ds.droppedColumns } : {}),
+    ...(ds.imputed ? { imputed: true as const } : {}),
   };
 }
 
@@ -66,7 +67,7 @@ export function concatDatasets(list: readonly Dataset[]): Dataset {
     labels.set(ds.labels.subarray(0, ds.rows), at);
     at += ds.rows;
   }
-  return { features, labels, rows, cols: first.cols, numClasses };
+  return { features, labels, rows, cols: first.cols, numClasses, ...(list.some((ds) => ds.imputed) ? { imputed: true as const } : {}) };
 }
 
 /**

@@ -21,6 +21,7 @@ export function fitScaling(kind: Exclude<Scaling, 'none'>, datasets: readonly Da
   const cols = datasets[0]?.cols ?? 0;
   const rows = datasets.reduce((n, ds) => n + ds.rows, 0);
   if (rows === 0) throw new RangeError('scaling needs at least one training row');
+  if (datasets.some((ds) => ds.imputed)) return fitPresent(kind, datasets, cols);
   const offset = new Array<number>(cols).fill(0);
   const scale = new Array<number>(cols).fill(1);
   // Each pass is its own small function: V8 then optimises each whole, with its own type feedback.
@@ -42,6 +43,57 @@ export function fitScaling(kind: Exclude<Scaling, 'none'>, datasets: readonly Da
     const high = new Float64Array(cols).fill(-Infinity);
     for (const ds of datasets) widenRanges(ds.features, cols, low, high);
     for (let c = 0; c < cols; c++) {
+      offset[c] = low[c] as number;
+      scale[c] = nonZero((high[c] as number) - (low[c] as number));
+    }
+  }
+  return { kind, offset, scale };
+}
+
+/**
+ * fitScaling over rows with missing values (NaN, `missing: impute`): each column's statistics over the
+ * values present, in the same order (so a column without NaN gets the bits fitScaling gives it). A
+ * column with no value present is centred at 0 with scale 1: every row of it is then filled with 0.
+ */
+function fitPresent(kind: Exclude<Scaling, 'none'>, datasets: readonly Dataset[], cols: number): ScalingStats {
+  const count = new Float64Array(cols);
+  const sum = new Float64Array(cols);
+  const low = new Float64Array(cols).fill(Infinity);
+  const high = new Float64Array(cols).fill(-Infinity);
+  for (const { features: x } of datasets) {
+    for (let at = 0; at < x.length; at += cols) {
+      for (let c = 0; c < cols; c++) {
+        const v = x[at + c] as number;
+        if (v !== v) continue;
+        count[c]!++;
+        sum[c]! += v;
+        if (v < (low[c] as number)) low[c] = v;
+        if (v > (high[c] as number)) high[c] = v;
+      }
+    }
+  }
+  const offset = new Array<number>(cols).fill(0);
+  const scale = new Array<number>(cols).fill(1);
+  if (kind === 'standard') {
+    const mean = Float64Array.from(sum, (s, c) => (count[c]! > 0 ? s / count[c]! : 0));
+    const squares = new Float64Array(cols);
+    for (const { features: x } of datasets) {
+      for (let at = 0; at < x.length; at += cols) {
+        for (let c = 0; c < cols; c++) {
+          const v = x[at + c] as number;
+          if (v !== v) continue;
+          const d = v - (mean[c] as number);
+          squares[c]! += d * d;
+        }
+      }
+    }
+    for (let c = 0; c < cols; c++) {
+      offset[c] = mean[c] as number;
+      scale[c] = count[c]! > 0 ? nonZero(Math.sqrt((squares[c] as number) / count[c]!)) : 1;
+    }
+  } else {
+    for (let c = 0; c < cols; c++) {
+      if (count[c] === 0) continue;
       offset[c] = low[c] as number;
       scale[c] = nonZero((high[c] as number) - (low[c] as number));
     }
@@ -80,10 +132,14 @@ function nonZero(scale: number): number {
   return scale > 0 && Number.isFinite(scale) ? scale : 1;
 }
 
-/** `ds` with every feature x replaced by clip((x - offset) / scale); labels shared, not copied. */
+/**
+ * `ds` with every feature x replaced by clip((x - offset) / scale); labels shared, not copied. A
+ * missing value (NaN, in a dataset of `missing: impute`) becomes 0: under standard scaling, the
+ * training rows' mean.
+ */
 export function applyScaling(ds: Dataset, stats: ScalingStats): Dataset {
   checkColumns(ds, stats);
-  return { ...ds, features: scaledFeatures(ds.features, ds.cols, stats) };
+  return { ...ds, features: scaledFeatures(ds.features, ds.cols, stats, ds.imputed === true) };
 }
 
 /**
@@ -101,16 +157,16 @@ export function scaledLazily(ds: Dataset, stats: ScalingStats): Dataset {
   const view: Dataset = {
     ...rest,
     get features(): Float32Array {
-      scaled ??= scaledFeatures(raw, ds.cols, stats);
+      scaled ??= scaledFeatures(raw, ds.cols, stats, ds.imputed === true);
       return scaled;
     },
   };
-  unscaled.set(view, { raw, stats });
+  unscaled.set(view, { raw, stats, fill: ds.imputed === true });
   return view;
 }
 
-/** The raw rows and statistics behind each dataset of scaledLazily. */
-const unscaled = new WeakMap<Dataset, { readonly raw: Float32Array; readonly stats: ScalingStats }>();
+/** The raw rows and statistics behind each dataset of scaledLazily; `fill`: its NaN become 0. */
+const unscaled = new WeakMap<Dataset, { readonly raw: Float32Array; readonly stats: ScalingStats; readonly fill: boolean }>();
 
 /** Up to this many values (1 MB of float32) a repeated rowCopier scales a lazily scaled source whole, once. */
 export const EAGER_SCALING_VALUES = 262_144;
@@ -138,16 +194,31 @@ export function rowCopier(ds: Dataset, repeated = false): RowCopier {
   }
   const offset = Float64Array.from(deferred.stats.offset);
   const scale = Float64Array.from(deferred.stats.scale);
+  if (deferred.fill) {
+    return (row, out, at) => {
+      const base = row * cols;
+      for (let c = 0; c < cols; c++) {
+        const v = scaledValue(raw[base + c] as number, offset[c] as number, scale[c] as number);
+        out[at + c] = v === v ? v : 0;
+      }
+    };
+  }
   return (row, out, at) => {
     const base = row * cols;
     for (let c = 0; c < cols; c++) out[at + c] = scaledValue(raw[base + c] as number, offset[c] as number, scale[c] as number);
   };
 }
 
-function scaledFeatures(raw: Float32Array, cols: number, stats: ScalingStats): Float32Array {
+function scaledFeatures(raw: Float32Array, cols: number, stats: ScalingStats, fill: boolean): Float32Array {
   const features = new Float32Array(raw.length);
   scaleRows(raw, 0, cols === 0 ? 0 : raw.length / cols, cols, stats, features, 0);
+  if (fill) fillMissing(features, 0, features.length);
   return features;
+}
+
+/** out[i] = 0 where it is NaN, for i in [from, to): a missing value scaled is the training mean. */
+function fillMissing(out: Float32Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) if (out[i] !== out[i]) out[i] = 0;
 }
 
 /**
@@ -173,7 +244,10 @@ function scaleRows(raw: Float32Array, first: number, rows: number, cols: number,
 export function copyAllRows(ds: Dataset, out: Float32Array, at: number): void {
   const deferred = unscaled.get(ds);
   if (deferred === undefined) out.set(ds.features.subarray(0, ds.rows * ds.cols), at);
-  else scaleRows(deferred.raw, 0, ds.rows, ds.cols, deferred.stats, out, at);
+  else {
+    scaleRows(deferred.raw, 0, ds.rows, ds.cols, deferred.stats, out, at);
+    if (deferred.fill) fillMissing(out, at, at + ds.rows * ds.cols);
+  }
 }
 
 /** One value scaled and clipped, in float64 (stored as float32 by the caller's array). */

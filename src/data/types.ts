@@ -15,6 +15,11 @@ export interface Dataset {
   readonly featureNames?: readonly string[];
   /** Columns of the CSV that are neither features nor the label (its dataset's `drop`); absent: none. */
   readonly droppedColumns?: readonly string[];
+  /**
+   * Missing feature cells are NaN here (the dataset's `missing: impute`): the unit's standard scaling
+   * fits its statistics on the values present and fills every NaN with the training rows' mean.
+   */
+  readonly imputed?: true;
 }
 
 export interface TargetSplit {

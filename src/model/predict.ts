@@ -82,7 +82,10 @@ export function predict(model: LoadedModel, rows: PredictRows): Prediction {
   const { meta } = model;
   const matrix = modelInputs(model, rows);
   const x = meta.preprocessing.scaling
-    ? applyScaling({ ...matrix, labels: new Int32Array(matrix.rows), numClasses: meta.classNames.length }, meta.preprocessing.scaling).features
+    ? applyScaling(
+        { ...matrix, labels: new Int32Array(matrix.rows), numClasses: meta.classNames.length, ...(meta.imputesMissing ? { imputed: true as const } : {}) },
+        meta.preprocessing.scaling,
+      ).features
     : matrix.features;
   const { tf } = model;
   const out = tf.tidy(() => model.layers.predict(tf.tensor2d(x, [matrix.rows, model.inputs])) as ReturnType<Tf['tensor2d']>);

@@ -26,6 +26,8 @@ export interface ModelMeta {
   readonly featureNames: readonly string[] | null;
   /** Columns of the training CSV that were not features (its dataset's `drop`): `predict` ignores them. */
   readonly droppedColumns?: readonly string[];
+  /** Trained with `missing: impute`: `predict` reads a missing cell and fills it with the training mean (scaled 0). */
+  readonly imputesMissing?: true;
   /** The label value of each output, in order (CSV label text; indices for unnamed tasks). */
   readonly classNames: readonly string[];
   /** What to do to raw rows before the model sees them. */

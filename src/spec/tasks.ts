@@ -38,10 +38,12 @@ export interface CsvDatasetSpec {
   readonly drop?: readonly string[];
   readonly where?: readonly RowCondition[];
   /**
-   * `drop`: a row with a missing label or feature cell (empty, `?`, `NA`, `N/A`, `NaN`, `null`,
-   * `None`, `#N/A`, any case) is left out, as one that fails `where`. Absent: such a cell is an error.
+   * A missing label or feature cell (empty, `?`, `NA`, `N/A`, `NaN`, `null`, `None`, `#N/A`, any
+   * case): `drop` leaves its row out, as one that fails `where`; `impute` keeps a missing feature as
+   * NaN for the unit to fill with its training rows' mean (a missing label still drops the row).
+   * Absent: such a cell is an error.
    */
-  readonly missing?: 'drop';
+  readonly missing?: 'drop' | 'impute';
 }
 
 /** A condition on one column of a CSV's rows (`where`); values compare as numbers when both are numbers. */

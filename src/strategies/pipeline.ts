@@ -53,6 +53,10 @@ export function defineStrategy(
       const started = performance.now();
       const recipe = withRecipeDefaults(original.recipe);
       const { numClasses } = original;
+      // The study's load refuses these combinations (config/semantic.ts); this holds for any other caller.
+      const imputed = [original.train, ...original.sources].some((ds) => ds.imputed);
+      if (imputed && recipe.feature_selection !== 'none') throw new DataError('feature_selection cannot be used with missing: impute (it would score columns holding missing values)');
+      if (imputed && recipe.scaling !== 'standard') throw new DataError(`missing: impute needs scaling: standard (the missing values are filled with the training rows' mean as the scaling fits it; scaling is ${recipe.scaling})`);
       // Scored on the target's labelled rows only, so a transfer run and its baseline keep the same features.
       const kept = selectFeatures(recipe.feature_selection, recipe.feature_k, original.train);
       if (kept && original.pretrained !== undefined) {
@@ -119,6 +123,7 @@ export function defineStrategy(
             kind: trained.model.kind,
             featureNames: input.train.featureNames ?? null,
             ...(input.train.droppedColumns ? { droppedColumns: input.train.droppedColumns } : {}),
+            ...(original.train.imputed ? { imputesMissing: true as const } : {}),
             // The shared label space can be wider than the target's own classes (sources with more).
             classNames: Array.from({ length: numClasses }, (_, i) => classNames[i] ?? String(i)),
             preprocessing,

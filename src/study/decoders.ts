@@ -87,7 +87,7 @@ const rowCondition = tagged<RowCondition>('kind', {
 type Csv = Extract<DatasetSpec, { kind: 'csv' }>;
 type Synthetic = Extract<DatasetSpec, { kind: 'synthetic' }>;
 const dataset = tagged<DatasetSpec>('kind', {
-  csv: shape<Csv>({ kind: oneOf(['csv']), path: string, label: string, drop: optional(arrayOf(string)), where: optional(arrayOf(rowCondition)), missing: optional(oneOf(['drop'])) }),
+  csv: shape<Csv>({ kind: oneOf(['csv']), path: string, label: string, drop: optional(arrayOf(string)), where: optional(arrayOf(rowCondition)), missing: optional(oneOf(['drop', 'impute'])) }),
   synthetic: shape<Synthetic>({
     kind: oneOf(['synthetic']),
     features: integer,
@@ -348,6 +348,7 @@ const modelMeta = shape<ModelMeta>({
   kind: string,
   featureNames: nullable(arrayOf(string)),
   droppedColumns: optional(arrayOf(string)),
+  imputesMissing: optional(oneOf([true])),
   classNames: arrayOf(string),
   preprocessing,
   recipe,

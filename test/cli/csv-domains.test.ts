@@ -91,6 +91,42 @@ describe('domains of one CSV (where, drop)', () => {
     expect(doc.classNames).toEqual(['down', 'up']);
   });
 
+  it('missing: impute trains on a file with holes, and its model predicts rows with holes', () => {
+    // Every seventh row loses x2 ("?", "NA" or an empty cell).
+    const holes = sitesCsv()
+      .split('\n')
+      .map((line, i) => (i > 0 && line !== '' && i % 7 === 0 ? line.replace(/,([^,]*),([^,]*)$/, `,${['?', 'NA', ''][i % 3]},$2`) : line))
+      .join('\n');
+    writeFileSync(join(dir, 'holes.csv'), holes);
+    const study = STUDY.replace(/sites\.csv, drop/g, 'holes.csv, missing: impute, drop').replace('name: sites', 'name: holes');
+    expect(study.match(/missing: impute/g)).toHaveLength(3);
+    const holesDb = join(dir, 'holes.db');
+    const run = cli(['run', writeStudy(dir, study, 'holes.yaml'), '--db', holesDb, '--quiet', '--backend', 'wasm'], dir);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const store = SqliteStore.open(holesDb);
+    const record = store.getStudy('holes')!;
+    const results = store.getTrials(record.id).flatMap((t) => store.getUnits(t.id).map((u) => decodeStoredUnit(u.result, 'test')));
+    store.close();
+    expect(results).toHaveLength(8);
+    for (const unit of results) {
+      expect(unit.metrics.confusion.flat().reduce((a, b) => a + b, 0)).toBe(EAST_ROWS - 10 - 20);
+      expect(Number.isFinite(unit.metrics.accuracy)).toBe(true);
+    }
+    expect(Math.max(...results.map((u) => u.metrics.accuracy))).toBeGreaterThan(0.7);
+    const modelDir = join(dir, 'holes-model');
+    expect(cli(['model', 'holes', '--db', holesDb, '--trial', 'best', '-o', modelDir], dir).status).toBe(0);
+    const out = cli(['predict', modelDir, join(dir, 'holes.csv'), '--label', 'label', '--json'], dir);
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    expect(JSON.parse(out.stdout).predictions).toHaveLength(ROWS);
+    // Imputation needs the standard scaling's mean: another scaling is refused at load, at the key.
+    writeStudy(dir, study.replace('recipe: { batch_size: 16,', 'recipe: { scaling: minmax, batch_size: 16,'), 'minmax.yaml');
+    const refused = cli(['run', 'minmax.yaml', '--db', join(dir, 'minmax.db')], dir);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/^tasksieve run: minmax\.yaml:4:\d+: datasets\.north\.missing: impute needs scaling: standard in every trial \(the study has scaling minmax\)/);
+  });
+
   it('a where column the file lacks: one line at its field, exit 2, no database written', () => {
     writeStudy(dir, STUDY.replace('where: { site: north }', 'where: { city: north }'), 'bad.yaml');
     const badDb = join(dir, 'bad.db');

@@ -96,7 +96,7 @@ describe.each([
     const where = loadCsv(path, 'label', { drop: ['note'], missing: 'drop', where: [{ kind: 'range', column: 'y', min: 1 }] });
     expect(Array.from(where.features)).toEqual([3, 3, 7, 7]);
     // Without it, the first missing cell is refused, saying what would leave such rows out.
-    expect(() => loadCsv(path, 'label', { drop: ['note'] })).toThrow(`${path}: row 3 column "y": "?" is not a number (a missing value? \`missing: drop\` on the dataset leaves such rows out)`);
+    expect(() => loadCsv(path, 'label', { drop: ['note'] })).toThrow(`${path}: row 3 column "y": "?" is not a number (a missing value? \`missing: drop\` or \`impute\` on the dataset)`);
     const allMissing = fixture('x,label\n?,a\n,b\n');
     expect(fieldError(() => loadCsv(allMissing, 'label', { missing: 'drop' }))).toMatchObject({ field: ['missing'], message: `${allMissing}: missing: every row has a missing value` });
   });

@@ -200,7 +200,7 @@ describe.each([
 
     it('an empty cell', () => {
       const path = fixture('a,b,label\n1,,0\n');
-      expectDataError(() => loadCsv(path, 'label'), `${path}: row 2 column "b": "" is not a number (a missing value? \`missing: drop\` on the dataset leaves such rows out)`);
+      expectDataError(() => loadCsv(path, 'label'), `${path}: row 2 column "b": "" is not a number (a missing value? \`missing: drop\` or \`impute\` on the dataset)`);
     });
 
     it('NaN', () => {

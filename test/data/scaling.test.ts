@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyScaling, fitScaling, SCALING_CLIP } from '../../src/data/scaling.js';
+import { applyScaling, fitScaling, rowCopier, scaledLazily, SCALING_CLIP } from '../../src/data/scaling.js';
+import { concatDatasets } from '../../src/data/rows.js';
 import { holdOutTest, splitTarget } from '../../src/data/index.js';
 import { alignLabels, foreignClasses } from '../../src/data/labels.js';
 import type { Dataset } from '../../src/data/types.js';
@@ -21,6 +22,29 @@ describe('scaling', () => {
     expect(scaled.features[0]).toBeCloseTo(-2 / Math.sqrt(8 / 3), 6);
     expect(scaled.features[1]).toBe(0);
     expect(scaled.labels).toBe(a.labels);
+  });
+
+  it('rows with missing values (missing: impute): statistics over the values present, NaN filled with the mean', () => {
+    const withHoles = (values: number[][]): Dataset => ({ ...rows(values), imputed: true });
+    const a = withHoles([[1, NaN, NaN], [3, 10, NaN]]);
+    const b = withHoles([[NaN, 20, NaN], [5, 30, NaN]]);
+    const stats = fitScaling('standard', [a, b]);
+    // Column 0 over 1, 3, 5; column 1 over 10, 20, 30; column 2 has no value: centred at 0, scale 1.
+    expect(stats.offset).toEqual([3, 20, 0]);
+    expect(stats.scale[0]).toBeCloseTo(Math.sqrt(8 / 3), 12);
+    expect(stats.scale[2]).toBe(1);
+    expect([...applyScaling(a, stats).features].map((v) => Math.round(v * 1e6) / 1e6)).toEqual([-1.224745, 0, 0, 0, -1.224745, 0]);
+    // The same columns without a hole: the same bits as the fit for rows without missing values.
+    const full = rows([[1, 10], [3, 20], [5, 30]]);
+    expect(fitScaling('standard', [{ ...full, imputed: true }])).toEqual(fitScaling('standard', [full]));
+    // Sources scaled lazily fill theirs too, row by row and whole (pre-training's concatenation).
+    const lazy = scaledLazily(b, stats);
+    const row = new Float32Array(3);
+    rowCopier(lazy)(0, row, 0);
+    expect([...row]).toEqual([0, 0, 0]);
+    const joined = concatDatasets([lazy, scaledLazily(a, stats)]);
+    expect(joined.features.some((v) => Number.isNaN(v))).toBe(false);
+    expect(joined.imputed).toBe(true);
   });
 
   it('minmax maps the fitted range to [0, 1]; a single row and far-away values are handled', () => {

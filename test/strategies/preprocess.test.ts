@@ -43,6 +43,26 @@ describe('preprocessing inside the unit', () => {
     }
   });
 
+  it('missing: impute fills a missing value with the training rows\' mean, never the validation rows\'', async () => {
+    // Every fifth value of the training rows and of the source missing (NaN), a few in validation.
+    const holes = (ds: Dataset, every: number): Dataset => ({ ...ds, imputed: true, features: Float32Array.from(ds.features, (v, i) => (i % every === 0 ? Number.NaN : v)) });
+    const [train5, source5, validation7] = [holes(train, 5), holes(source, 5), holes(validation, 7)];
+    const clean = await run({ scaling: 'standard' }, { train: train5, sources: [source5], validation: validation7 });
+    const planted = { ...validation7, features: Float32Array.from(validation7.features, (v, i) => (i === 8 ? 1e6 : v)) };
+    const dirty = await run({ scaling: 'standard' }, { train: train5, sources: [source5], validation: planted });
+    expect(dirty.result.preprocessing).toEqual(clean.result.preprocessing);
+    expect(dirty.final).toEqual(clean.final);
+    // The statistics are those of the values present in the rows trained on (pooled: target and source).
+    const cols = train.cols;
+    const present = [train5, source5].flatMap((ds) => Array.from(ds.features).filter((v, i) => i % cols === 1 && !Number.isNaN(v)));
+    const mean = present.reduce((a, v) => a + v, 0) / present.length;
+    expect(clean.result.preprocessing!.scaling!.offset[1]).toBeCloseTo(mean, 10);
+    expect(Number.isFinite(clean.result.metrics.accuracy)).toBe(true);
+    expect(clean.result.metrics.accuracy).toBeGreaterThan(0.6);
+    // And with a scaling that has no mean to fill with, the unit refuses (the study's load does first).
+    await expect(run({ scaling: 'minmax' }, { train: train5, sources: [source5], validation: validation7 })).rejects.toThrow(/missing: impute needs scaling: standard/);
+  });
+
   it('none leaves the rows as they are and stores no preprocessing', async () => {
     const { result } = await run({ scaling: 'none' });
     expect(result.preprocessing).toBeUndefined();
