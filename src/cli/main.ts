@@ -28,6 +28,7 @@ const RUN: { readonly [N in CommandName]: () => Promise<Run<N>> } = {
   report: async () => (await import('./report-command.js')).reportCommand,
   worker: async () => (await import('./worker-command.js')).workerCommand,
   migrate: async () => (await import('./migrate-command.js')).migrateCommand,
+  init: async () => (await import('./init-command.js')).initCommand,
   schema: async () => (await import('./schema-command.js')).schemaCommand,
   model: async () => (await import('./model-command.js')).modelCommand,
   predict: async () => (await import('./predict-command.js')).predictCommand,

@@ -594,6 +594,31 @@ function columnCells(path: string, column: number, skipMissing: boolean): { cell
   return out;
 }
 
+/**
+ * Every data row of `path` as trimmed text fields, in order (for profiling a file, not for training:
+ * nothing is kept). Returns the header. Blank lines are skipped; a row with another field count than
+ * the header is refused (DataError naming the file and row).
+ */
+export function forEachCsvRow(path: string, visit: (fields: readonly string[], lineNumber: number) => void): string[] {
+  statFile(path);
+  let header: string[] | null = null;
+  let lineNumber = 0;
+  forEachLine(openInput(path), (bytes, start, end) => {
+    lineNumber++;
+    const line = LINE_UTF8.decode(bytes.subarray(start, end));
+    if (line.trim() === '') return;
+    const fields = splitFields(path, line, lineNumber).map((f) => f.trim());
+    if (header === null) {
+      header = fields.map(own);
+      return;
+    }
+    if (fields.length !== header.length) throw new DataError(`${path}: row ${lineNumber} has ${fields.length} fields, header has ${header.length}`);
+    visit(fields, lineNumber);
+  });
+  if (header === null) throw new DataError(`${path}: empty (no header row)`);
+  return header;
+}
+
 /** Raw rows to predict on: the features in the model's column order, and the label cells if asked for. */
 export interface FeatureRowsFile {
   readonly features: Float32Array;

@@ -1,0 +1,50 @@
+// `tasksieve init DATA.csv --label COLUMN --domain COLUMN`: profiles the CSV, plans a study with one
+// dataset per domain (src/config/init-study.ts), checks the text as `run` would check it (data
+// included), and only then writes it, atomically, never over an existing file without --force.
+// Main thread.
+import { existsSync } from 'node:fs';
+import { basename, dirname, extname, relative, resolve, sep } from 'node:path';
+import { parseStudy } from '../config/index.js';
+import { planStudy } from '../config/init-study.js';
+import { profileCsv } from '../data/csv-profile.js';
+import { StudyConfigError } from '../errors.js';
+import { writeAtomically } from '../util/atomic-write.js';
+import type { Args, Options } from './options.js';
+import { printLines } from './output.js';
+
+export async function initCommand([data]: Args<'init'>, options: Options<'init'>): Promise<number> {
+  const name = options.name ?? studyName(data);
+  const output = resolve(options.output ?? `${name}.yaml`);
+  if (existsSync(output) && !options.force) throw new StudyConfigError(`${options.output ?? `${name}.yaml`}: exists (--force replaces it)`);
+  // Relative to the study file (the pair moves together), unless that climbs out of two folders.
+  const near = relative(dirname(output), resolve(data)) || basename(data);
+  const csv = near.startsWith(`..${sep}..`) ? resolve(data) : near;
+  const plan = planStudy(profileCsv(data), {
+    csv,
+    label: options.label,
+    domain: options.domain,
+    bins: options.bins,
+    name,
+    ...(options.target !== undefined ? { target: options.target } : {}),
+  });
+  // The file must load as it is written: a target with a single class, say, is refused here, not at run.
+  parseStudy(plan.text, output);
+  writeAtomically(output, plan.text);
+  const shown = relative(process.cwd(), output) || output;
+  printLines(
+    `wrote ${shown}: ${plan.domains.length} domains (${plan.domains.map((d) => `${d.name} ${d.rows}`).join(', ')}), target ${plan.target}`,
+    ...(plan.dropped.length > 0 ? [`not features (text): ${plan.dropped.join(', ')}`] : []),
+    ...(plan.missing === 'impute' ? ['missing feature values: filled inside each unit (missing: impute)'] : plan.missing === 'drop' ? ['rows with a missing label: left out (missing: drop)'] : []),
+    `next: tasksieve run ${shown}`,
+  );
+  return 0;
+}
+
+/** The CSV's file name as a study name: a letter or digit, then letters, digits, _ . - (at most 64). */
+function studyName(path: string): string {
+  let base = basename(path);
+  for (const ext of ['.gz', '.csv']) if (base.toLowerCase().endsWith(ext)) base = base.slice(0, -ext.length);
+  if (extname(base) !== '') base = base.slice(0, -extname(base).length);
+  const name = base.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64);
+  return name === '' ? 'study' : name;
+}

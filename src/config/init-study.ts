@@ -1,0 +1,150 @@
+// A first study file for a CSV whose rows come from several domains (`tasksieve init`): one dataset
+// per value of the domain column (or per quantile bin of a numeric one) through `where`, the text
+// columns dropped, missing values imputed inside the unit, the smallest domain the target and the
+// others its candidate sources. Pure: the caller profiles the file and checks the text as a study.
+// Main thread. Must not import tfjs, the worker or the store.
+import { StudyConfigError } from '../errors.js';
+import { MAX_DISTINCT, type ColumnProfile, type CsvProfile } from '../data/csv-profile.js';
+
+export interface InitOptions {
+  /** The CSV's path as the study file will name it (relative to the study file's folder). */
+  readonly csv: string;
+  readonly label: string;
+  readonly domain: string;
+  /** The target domain: a value of the domain column, or a dataset name (q1..); default the smallest. */
+  readonly target?: string;
+  /** Quantile bins of a numeric domain column with many values. */
+  readonly bins: number;
+  readonly name: string;
+}
+
+export interface InitDomain {
+  readonly name: string;
+  /** The domain column's value (as written) for a domain by value; null for a quantile bin. */
+  readonly value: string | null;
+  readonly rows: number;
+  /** The `where` condition, as YAML. */
+  readonly where: string;
+}
+
+export interface InitPlan {
+  readonly text: string;
+  readonly domains: readonly InitDomain[];
+  readonly target: string;
+  readonly dropped: readonly string[];
+  readonly missing: 'impute' | 'drop' | null;
+}
+
+/** A numeric column with at most this many values is a set of domains by value; with more, it is binned. */
+const MAX_VALUE_DOMAINS = 12;
+/** The target's labelled rows: a fifth of its rows, between two per class and this many. */
+const MAX_LABELLED = 30;
+/** Targets with at least this many rows hold a quarter of them out as test rows. */
+const TEST_FROM_ROWS = 60;
+
+/** A plain YAML scalar where it reads back as the same string, else a double-quoted one (JSON's quoting is YAML's). */
+const yaml = (value: string | number) =>
+  typeof value === 'number' ? String(value) : /^[A-Za-z_][A-Za-z0-9_.\/-]*$/.test(value) && !YAML_WORDS.test(value) ? value : JSON.stringify(value);
+/** Plain words YAML reads as something other than a string. */
+const YAML_WORDS = /^(?:true|false|null|yes|no|on|off|y|n)$/i;
+
+export function planStudy(profile: CsvProfile, options: InitOptions): InitPlan {
+  const column = (option: string, name: string): ColumnProfile => {
+    const found = profile.columns.find((c) => c.name === name);
+    if (found === undefined) throw new StudyConfigError(`--${option}: column ${JSON.stringify(name)} not found (columns: ${profile.columns.map((c) => c.name).join(', ')})`);
+    return found;
+  };
+  const label = column('label', options.label);
+  const domain = column('domain', options.domain);
+  if (label === domain) throw new StudyConfigError('--domain: the label column cannot also be the domain column');
+  // A label with more distinct values than profiled is rare in classification; count it as one class.
+  const classes = label.values?.size ?? 1;
+
+  const byValue = domain.values !== null && (!domain.numeric || domain.values.size <= MAX_VALUE_DOMAINS);
+  let domains: InitDomain[];
+  if (byValue) {
+    const values = [...domain.values!.entries()].sort(([a], [b]) => (domain.numeric ? Number(a) - Number(b) : a < b ? -1 : a > b ? 1 : 0));
+    const names = uniqueNames(values.map(([v]) => v));
+    domains = values.map(([value, rows], i) => ({ name: names[i]!, value, rows, where: `{ ${yaml(domain.name)}: ${yaml(domain.numeric ? Number(value) : value)} }` }));
+  } else if (domain.numeric) {
+    const sorted = Float64Array.from(domain.numbers).sort();
+    const at = (q: number) => (q <= 0 ? -Infinity : q >= 1 ? Infinity : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
+    domains = Array.from({ length: options.bins }, (_, k) => {
+      const [low, high] = [k / options.bins, (k + 1) / options.bins];
+      const rows = domain.numbers.filter((v) => v >= at(low) && v < at(high)).length;
+      return { name: `q${k + 1}`, value: null, rows, where: `{ ${yaml(domain.name)}: { quantile: [${round(low)}, ${round(high)}] } }` };
+    });
+  } else {
+    throw new StudyConfigError(`--domain: column ${JSON.stringify(domain.name)} holds more than ${MAX_DISTINCT} distinct texts: not a column of domains`);
+  }
+  domains = domains.filter((d) => d.rows > 0);
+  if (domains.length < 2) throw new StudyConfigError(`--domain: column ${JSON.stringify(domain.name)} gives ${domains.length} domain(s): a transfer study needs a target and at least one source`);
+
+  const target = options.target === undefined ? smallest(domains) : domains.find((d) => d.name === options.target || d.value === options.target);
+  if (target === undefined) throw new StudyConfigError(`--target: no domain ${JSON.stringify(options.target)} (domains: ${domains.map((d) => d.name).join(', ')})`);
+
+  const dropped = profile.columns.filter((c) => c !== label && (!c.numeric || (c === domain && byValue))).map((c) => c.name);
+  const features = profile.columns.filter((c) => c !== label && !dropped.includes(c.name));
+  if (features.length === 0) throw new StudyConfigError(`${options.csv}: no numeric feature column besides the label and the domain`);
+  const missing = features.some((c) => c.missing > 0) ? 'impute' : label.missing > 0 ? 'drop' : null;
+
+  const labelled = Math.min(MAX_LABELLED, Math.max(2 * classes, Math.floor(target.rows / 5)));
+  const test = target.rows >= TEST_FROM_ROWS ? ', test: 0.25' : '';
+  const sources = domains.filter((d) => d !== target);
+  const common = [
+    `csv: ${yaml(options.csv)}`,
+    `label: ${yaml(label.name)}`,
+    ...(dropped.length > 0 ? [`drop: [${dropped.map(yaml).join(', ')}]`] : []),
+    ...(missing !== null ? [`missing: ${missing}`] : []),
+  ].join(', ');
+  const width = Math.max(...domains.map((d) => d.name.length));
+  const lines = [
+    `# Written by tasksieve init from ${options.csv} (${profile.rows} rows): one domain per ${byValue ? `value of ${JSON.stringify(domain.name)}` : `quantile bin of ${JSON.stringify(domain.name)}`}.`,
+    `# Target: ${target.name} (${target.rows} rows, the ${options.target === undefined ? 'smallest domain' : 'one asked for'}); sources: the others. Edit freely:`,
+    '# docs/study-file.md says what every key does (`tasksieve schema -o study.schema.json` for editor completion).',
+    ...(dropped.length > 0 ? [`# Not features (text): ${dropped.join(', ')}.`] : []),
+    ...(missing === 'impute' ? ['# Missing feature values are filled inside each unit with its training rows\' mean (missing: impute).'] : []),
+    `name: ${yaml(options.name)}`,
+    'seed: 1',
+    '',
+    'datasets:',
+    ...domains.map((d) => `  ${`${yaml(d.name)}:`.padEnd(width + 3)} { ${common}, where: ${d.where} }`),
+    '',
+    'sources:',
+    ...sources.map((d) => `  - { name: ${yaml(d.name)}, dataset: ${yaml(d.name)} }`),
+    '',
+    'targets:',
+    `  - { name: ${yaml(target.name)}, dataset: ${yaml(target.name)}, labelled: ${labelled}${test} }`,
+    '',
+    'model: { hidden: [64] }',
+    '',
+    'space:',
+    '  learning_rate: { type: float, low: 0.001, high: 0.05, log: true }',
+    '  sources: { type: subset }',
+    '',
+    'budget: { trials: 30, seeds: 2, workers: 2 }',
+    '',
+  ];
+  return { text: lines.join('\n'), domains, target: target.name, dropped, missing };
+}
+
+function smallest(domains: readonly InitDomain[]): InitDomain {
+  return domains.reduce((a, d) => (d.rows <= a.rows ? d : a));
+}
+
+function round(q: number): number {
+  return Math.round(q * 1e6) / 1e6;
+}
+
+/** Task names from domain values: a letter or digit, then letters, digits, _ . - (at most 64), unique. */
+function uniqueNames(values: readonly string[]): string[] {
+  const used = new Set<string>();
+  return values.map((value) => {
+    let base = value.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 60) || 'domain';
+    if (!/^[A-Za-z0-9]/.test(base)) base = `d${base}`;
+    let name = base;
+    for (let k = 2; used.has(name); k++) name = `${base}-${k}`;
+    used.add(name);
+    return name;
+  });
+}

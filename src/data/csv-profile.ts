@@ -1,0 +1,65 @@
+// What a CSV's columns hold, for writing a study from it (`tasksieve init`): per column whether every
+// value present is a number, how many cells are missing, and its distinct values while they are few.
+// Main thread; reads the file once. Must not import tfjs, the store, the CLI or YAML parsing.
+import { DECIMAL, isMissingCell } from './row-conditions.js';
+import { forEachCsvRow } from './csv.js';
+
+/** Distinct values kept per column; a column with more is not a set of domains. */
+export const MAX_DISTINCT = 50;
+
+export interface ColumnProfile {
+  readonly name: string;
+  /** Every cell present is a decimal number. */
+  readonly numeric: boolean;
+  /** Cells that are missing values (isMissingCell). */
+  readonly missing: number;
+  /** Rows by distinct value (as written), while there are at most MAX_DISTINCT; null past that. */
+  readonly values: ReadonlyMap<string, number> | null;
+  /** The numbers present, in row order (numeric columns only; for quantile bounds). */
+  readonly numbers: readonly number[];
+}
+
+export interface CsvProfile {
+  readonly rows: number;
+  readonly columns: readonly ColumnProfile[];
+}
+
+export function profileCsv(path: string): CsvProfile {
+  let numeric: boolean[] = [];
+  let missing: number[] = [];
+  let values: (Map<string, number> | null)[] = [];
+  let numbers: number[][] = [];
+  let rows = 0;
+  const header = forEachCsvRow(path, (fields) => {
+    if (rows === 0) {
+      numeric = fields.map(() => true);
+      missing = fields.map(() => 0);
+      values = fields.map(() => new Map());
+      numbers = fields.map(() => []);
+    }
+    rows++;
+    fields.forEach((cell, c) => {
+      if (isMissingCell(cell)) {
+        missing[c]!++;
+        return;
+      }
+      if (numeric[c] && DECIMAL.test(cell)) numbers[c]!.push(Number(cell));
+      else numeric[c] = false;
+      const seen = values[c];
+      if (seen === null || seen === undefined) return;
+      seen.set(cell, (seen.get(cell) ?? 0) + 1);
+      if (seen.size > MAX_DISTINCT) values[c] = null;
+    });
+  });
+  return {
+    rows,
+    columns: header.map((name, c) => ({
+      name,
+      numeric: rows === 0 || (numeric[c] ?? true),
+      missing: missing[c] ?? 0,
+      // null (too many values) must stay null: `??` would turn it into an empty map.
+      values: values[c] === undefined ? new Map() : values[c]!,
+      numbers: numeric[c] ? (numbers[c] ?? []) : [],
+    })),
+  };
+}

@@ -1,0 +1,80 @@
+// `tasksieve init`: a study file written from a CSV of several domains loads and runs as it is; a
+// numeric domain column is binned by quantiles; bad input is one line, exit 2, and writes nothing.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadStudyFile } from '../../src/config/index.js';
+import { cli, tempDir } from '../helpers/cli.js';
+
+let dir: string;
+
+/** Three clinics of different sizes, an id in text, a feature with holes; the label follows x1 + x2. */
+function clinicsCsv(): string {
+  let s = 3;
+  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  const lines = ['patient,clinic,x1,x2,age,outcome'];
+  for (let r = 0; r < 240; r++) {
+    const clinic = r % 6 === 0 ? 'St. Mary' : r % 2 === 0 ? 'north' : 'south';
+    const [x1, x2] = [rand() * 2, rand() * 2];
+    const age = 30 + ((r * 37) % 50);
+    lines.push(`p${r},${clinic},${x1.toFixed(3)},${r % 9 === 0 ? '?' : x2.toFixed(3)},${age},${x1 + x2 > 0 ? 'sick' : 'well'}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+beforeAll(() => {
+  dir = tempDir('tasksieve-init-');
+  writeFileSync(join(dir, 'clinics.csv'), clinicsCsv());
+});
+
+describe('tasksieve init', () => {
+  it('writes a study with a dataset per clinic that loads, and runs', () => {
+    const out = cli(['init', 'clinics.csv', '--label', 'outcome', '--domain', 'clinic'], dir);
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    expect(out.stdout).toContain('wrote clinics.yaml: 3 domains (St.-Mary 40, north 80, south 120), target St.-Mary');
+    expect(out.stdout).toContain('not features (text): patient, clinic');
+    expect(out.stdout).toContain('missing: impute');
+    const study = loadStudyFile(join(dir, 'clinics.yaml'));
+    expect(study.targets.map((t) => t.name)).toEqual(['St.-Mary']);
+    expect(study.sources.map((t) => t.name)).toEqual(['north', 'south']);
+    expect(study.targets[0]).toMatchObject({ labelled: 8, dataset: { drop: ['patient', 'clinic'], missing: 'impute', where: [{ kind: 'in', column: 'clinic', values: ['St. Mary'] }] } });
+    const run = cli(['run', 'clinics.yaml', '--db', 'clinics.db', '--trials', '3', '--quiet'], dir);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(cli(['leaderboard', 'clinics.yaml', '--db', 'clinics.db', '--json'], dir).status).toBe(0);
+  });
+
+  it('bins a numeric column with many values by quantiles, and takes the target asked for', () => {
+    const out = cli(['init', 'clinics.csv', '--label', 'outcome', '--domain', 'age', '--bins', '3', '--target', 'q3', '-o', 'by-age.yaml'], dir);
+    expect(out.status).toBe(0);
+    expect(out.stdout).toMatch(/^wrote by-age\.yaml: 3 domains \(q1 \d+, q2 \d+, q3 \d+\), target q3\n/);
+    const study = loadStudyFile(join(dir, 'by-age.yaml'));
+    expect(study.targets[0]!.dataset).toMatchObject({ where: [{ kind: 'quantile', column: 'age', low: 0.666667, high: 1 }] });
+    // Binned, the column stays a feature; the text columns do not.
+    expect(study.targets[0]!.dataset).toMatchObject({ drop: ['patient', 'clinic'] });
+  });
+
+  it('refuses bad input in one line, exit 2, writing nothing', () => {
+    const cases: [string[], RegExp][] = [
+      [['--domain', 'site'], /^tasksieve init: --domain: column "site" not found \(columns: patient, clinic, x1, x2, age, outcome\)\n$/],
+      [['--domain', 'patient'], /^tasksieve init: --domain: column "patient" holds more than 50 distinct texts: not a column of domains\n$/],
+      [['--domain', 'clinic', '--target', 'west'], /^tasksieve init: --target: no domain "west" \(domains: St\.-Mary, north, south\)\n$/],
+      [['--domain', 'outcome'], /^tasksieve init: --domain: the label column cannot also be the domain column\n$/],
+    ];
+    for (const [args, message] of cases) {
+      const out = cli(['init', 'clinics.csv', '--label', 'outcome', ...args, '-o', 'bad.yaml'], dir);
+      expect(out.status).toBe(2);
+      expect(out.stderr).toMatch(message);
+      expect(existsSync(join(dir, 'bad.yaml'))).toBe(false);
+    }
+    // An existing file is kept unless --force.
+    const before = readFileSync(join(dir, 'clinics.yaml'), 'utf8');
+    const again = cli(['init', 'clinics.csv', '--label', 'outcome', '--domain', 'age'], dir);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toBe('tasksieve init: clinics.yaml: exists (--force replaces it)\n');
+    expect(readFileSync(join(dir, 'clinics.yaml'), 'utf8')).toBe(before);
+    expect(cli(['init', 'clinics.csv', '--label', 'outcome', '--domain', 'age', '--force'], dir).status).toBe(0);
+    expect(readFileSync(join(dir, 'clinics.yaml'), 'utf8')).not.toBe(before);
+  });
+});
