@@ -32,37 +32,42 @@ describe('tasksieve worker', () => {
     const workers = Array.from({ length: 3 }, () =>
       cliAsync(['worker', file, '--db', database.url, '--workers', '1', '--json']),
     );
-    const [first, victim, third] = workers as [(typeof workers)[0], (typeof workers)[0], (typeof workers)[0]];
+    // The victim is whichever worker is first seen holding a trial: a fixed one could start last and
+    // find all 6 trials taken (once under the full suite's load: "the victim never held a RUNNING trial").
+    let victim: (typeof workers)[0] | null = null;
     // Migrated here, not by whichever worker gets there first: a reader cannot open an empty database
     // (this test must not depend on the one before it having run).
     PostgresStore.open(database.url).close();
     const store = PostgresStore.open(database.url, { readonly: true });
     let killed: TrialRecord | null = null;
     try {
-      const victimTrial = (): TrialRecord | null => {
+      const heldBy = (worker: (typeof workers)[0]): TrialRecord | null => {
         const study = store.getStudy('shared');
         if (study === null) return null;
-        return store.getTrials(study.id, ['RUNNING']).find((t) => ownerPid(t.owner) === victim.child.pid) ?? null;
+        return store.getTrials(study.id, ['RUNNING']).find((t) => ownerPid(t.owner) === worker.child.pid) ?? null;
       };
       // Freeze the victim before judging: a trial it holds while stopped is the trial it dies holding.
       const deadline = Date.now() + 180_000;
       while (killed === null) {
-        if (Date.now() > deadline) throw new Error('the victim never held a RUNNING trial');
-        if (victimTrial() !== null) {
-          victim.child.kill('SIGSTOP');
+        if (Date.now() > deadline) throw new Error('no worker was ever seen holding a RUNNING trial');
+        const holder = workers.find((w) => heldBy(w) !== null);
+        if (holder !== undefined) {
+          holder.child.kill('SIGSTOP');
           // A finish it sent just before it stopped still reaches the server: let it land, or the
           // trial judged "held" would be one it had finished.
           await sleep(100);
-          killed = victimTrial();
-          if (killed !== null) victim.child.kill('SIGKILL');
-          else victim.child.kill('SIGCONT');
+          killed = heldBy(holder);
+          if (killed !== null) {
+            holder.child.kill('SIGKILL');
+            victim = holder;
+          } else holder.child.kill('SIGCONT');
         }
         if (killed === null) await sleep(50);
       }
-      const dead = await victim.done;
+      const dead = await victim!.done;
       expect(dead.status).toBe(null);
 
-      const survivors: CliResult[] = await Promise.all([first.done, third.done]);
+      const survivors: CliResult[] = await Promise.all(workers.filter((w) => w !== victim).map((w) => w.done));
       for (const survivor of survivors) {
         expect(survivor.stderr).toBe('');
         expect(survivor.status).toBe(0);
@@ -78,7 +83,7 @@ describe('tasksieve worker', () => {
       expect(trials.every((t) => t.state === 'COMPLETE')).toBe(true);
       const rerun = trials.find((t) => t.id === killed!.id)!;
       expect(rerun).toMatchObject({ number: killed.number, params: killed.params, attempts: 2, state: 'COMPLETE' });
-      expect(ownerPid(rerun.owner)).not.toBe(victim.child.pid);
+      expect(ownerPid(rerun.owner)).not.toBe(victim!.child.pid);
       expect(trials.filter((t) => t.id !== killed!.id).every((t) => t.attempts === 1)).toBe(true);
       // Every unit of every trial once: 1 target x 2 seeds.
       expect(store.getStudyUnits(study.id)).toHaveLength(total * 2);
