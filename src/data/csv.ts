@@ -564,6 +564,12 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
   if (rows === 0 && missingRows > 0) throw new DataFieldError(`${path}: missing: every row${filtered ? ' kept by where' : ''} has a missing value`, ['missing']);
   if (rows === 0 && filtered) throw new DataFieldError(`${path}: where: no row has ${describeWhere(where)}`, ['where']);
   if (rows === 0) throw new DataError(`${path}: no data rows`);
+  // The arrays were sized for every line of the file; a `where` that keeps a part of it (a domain)
+  // must not hold the whole file's memory: its rows move to shared arrays of their own size.
+  if (filtered && rows < capacity / 2) {
+    features = sharedCopy(features.subarray(0, rows * cols), Float32Array);
+    ids = sharedCopy(ids.subarray(0, rows), Int32Array);
+  }
   const { labels, numClasses, classNames } = encodeLabelIds(ids.subarray(0, rows), [...labelIds.keys()]);
   if (numClasses < 2) {
     const within = filtered ? ` in the rows where ${describeWhere(where)}` : '';
@@ -573,6 +579,13 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
   const dropped = keep.drop !== undefined && keep.drop.length > 0 ? { droppedColumns: [...keep.drop] } : {};
   const imputed = imputeMissing ? { imputed: true as const } : {};
   return { features: features.subarray(0, rows * cols), labels, rows, cols, numClasses, classNames, featureNames, ...dropped, ...imputed };
+}
+
+/** `values` copied into a SharedArrayBuffer of exactly their size. */
+function sharedCopy<T extends Float32Array | Int32Array>(values: T, Kind: { new (buffer: SharedArrayBuffer): T }): T {
+  const copy = new Kind(new SharedArrayBuffer(Math.max(1, values.length) * 4));
+  copy.set(values);
+  return copy.subarray(0, values.length) as T;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Public names of the data module: CSV loading, synthetic task families, transforms, tasks and splits.
 // Runs on both threads. Must not import tfjs, the store, the CLI or YAML parsing.
 export type { Dataset, TargetSplit } from './types.js';
-export type { DatasetSpec, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
+export type { CsvDatasetSpec, DatasetSpec, RowCondition, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
 export { canonicalLabel, loadCsv, loadFeatureRows, type FeatureRowsFile, type FeatureRowsOptions } from './csv.js';
 export { generateSynthetic, type SyntheticSpec } from './synthetic.js';
 export { sharedStructureTask } from './shared-structure.js';

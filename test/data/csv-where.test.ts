@@ -61,6 +61,15 @@ describe.each([
     expect(xs(path, { drop, where: [{ kind: 'range', column: 'x', min: 3 }, inSite('south')] })).toEqual([4, 7, 10]);
   });
 
+  it("a domain's rows hold shared memory of their own size, not the whole file's", () => {
+    const ds = loadCsv(sitesFile(120), 'label', { drop: ['site', 'id'], where: [inSite('north')] });
+    expect(ds.rows).toBe(40);
+    expect(ds.features.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(ds.features.buffer.byteLength).toBe(40 * 4);
+    expect(ds.labels.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(ds.labels.buffer.byteLength).toBe(40 * 4);
+  });
+
   it('a value matches as a number when both are numbers, else as text', () => {
     const path = fixture('g,x,label\n1,0,a\n1.0,1,b\n01,2,a\n2,3,b\nx1,4,a\n');
     const where = (...values: (string | number)[]): CsvRows => ({ drop: ['g'], where: [{ kind: 'in', column: 'g', values }] });
