@@ -184,7 +184,8 @@ function writeSubsets(record: StudyRecord, spec: ResolvedStudy, ranking: SubsetR
     String(s.rank),
     notes.subsetText(s.sources),
     fmtNumber(s.score),
-    fmtInterval(s.interval.low, s.interval.high),
+    // A score is a gain (signed) only when the objective is on gains.
+    fmtInterval(s.interval.low, s.interval.high, spec.objective.on === 'gain'),
     fmtSigned(s.meanGain),
     // Of its trials with any recipe, how many the score is on.
     s.trials === s.trialsAnyRecipe ? String(s.trials) : `${s.trials} of ${s.trialsAnyRecipe}`,

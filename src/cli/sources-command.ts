@@ -26,7 +26,8 @@ export async function sourcesCommand([target]: Args<'sources'>, options: Options
     }
     const attribution = attributeSources(data, { ...(resamples !== undefined ? { resamples } : {}), ...(seed !== undefined ? { seed } : {}) });
     const ranking = rankSubsets(data, seed !== undefined ? { seed } : {});
-    const metric = studySpecOf(record).objective.metric;
+    const { objective } = studySpecOf(record);
+    const metric = objective.metric;
     const test = ranking.recommended?.test ?? null;
     if (options.json) {
       const scopes = only === undefined ? attribution : { ...attribution, targets: attribution.targets.filter((s) => s.target === only) };
@@ -46,7 +47,7 @@ export async function sourcesCommand([target]: Args<'sources'>, options: Options
     printLines(
       rec === null
         ? `recommended: none yet (${ranking.rule})`
-        : `recommended: ${fmtSubset(rec.sources)} — ${ranking.by} ${fmtNumber(rec.score)} ${fmtInterval(rec.interval.low, rec.interval.high)} over ${rec.units} units (${ranking.rule})`,
+        : `recommended: ${fmtSubset(rec.sources)} — ${ranking.by} ${fmtNumber(rec.score)} ${fmtInterval(rec.interval.low, rec.interval.high, objective.on === 'gain')} over ${rec.units} units (${ranking.rule})`,
       ...(test !== null
         ? [`test ${metric} of the recommended subset: ${fmtNumber(test)} (mean over its units on the held-out test rows, which no trial was selected on; the figure above is on validation rows)`]
         : []),

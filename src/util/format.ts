@@ -20,9 +20,9 @@ export function fmtSigned(value: number | null | undefined, digits = 3): string 
   return value !== null && value !== undefined && value > 0 ? `+${text}` : text;
 }
 
-/** `[-0.12, +0.03]`: an interval of signed values. */
-export function fmtInterval(low: number, high: number): string {
-  return `[${fmtSigned(low)}, ${fmtSigned(high)}]`;
+/** `[-0.12, +0.03]`: an interval of signed values (gains, effects); `signed: false` for a metric's ([0.91, 0.95]). */
+export function fmtInterval(low: number, high: number, signed = true): string {
+  return signed ? `[${fmtSigned(low)}, ${fmtSigned(high)}]` : `[${fmtNumber(low)}, ${fmtNumber(high)}]`;
 }
 
 /** `0.4s`, `12.3s`, `2m05s`, `1h02m`; '?' when unknown (not finite), '-' when absent. */
