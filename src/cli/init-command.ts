@@ -2,10 +2,10 @@
 // dataset per domain (src/config/init-study.ts), checks the text as `run` would check it (data
 // included), and only then writes it, atomically, never over an existing file without --force.
 // Main thread.
-import { existsSync } from 'node:fs';
-import { basename, dirname, extname, relative, resolve, sep } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { parseStudy } from '../config/index.js';
-import { planStudy } from '../config/init-study.js';
+import { planFolderStudy, planStudy } from '../config/init-study.js';
 import { profileCsv } from '../data/csv-profile.js';
 import { StudyConfigError } from '../errors.js';
 import { writeAtomically } from '../util/atomic-write.js';
@@ -16,17 +16,24 @@ export async function initCommand([data]: Args<'init'>, options: Options<'init'>
   const name = options.name ?? studyName(data);
   const output = resolve(options.output ?? `${name}.yaml`);
   if (existsSync(output) && !options.force) throw new StudyConfigError(`${options.output ?? `${name}.yaml`}: exists (--force replaces it)`);
-  // Relative to the study file (the pair moves together), unless that climbs out of two folders.
-  const near = relative(dirname(output), resolve(data)) || basename(data);
-  const csv = near.startsWith(`..${sep}..`) ? resolve(data) : near;
-  const plan = planStudy(profileCsv(data), {
-    csv,
-    label: options.label,
-    domain: options.domain,
-    bins: options.bins,
-    name,
-    ...(options.target !== undefined ? { target: options.target } : {}),
-  });
+  // Paths relative to the study file (the pair moves together), unless that climbs out of two folders.
+  const asWritten = (file: string) => {
+    const near = relative(dirname(output), resolve(file)) || basename(file);
+    return near.startsWith(`..${sep}..`) ? resolve(file) : near;
+  };
+  const target = options.target !== undefined ? { target: options.target } : {};
+  let plan;
+  if (isFolder(data)) {
+    if (options.domain !== undefined) throw new StudyConfigError(`--domain: not with a folder (${data}): each of its CSV files is a domain`);
+    const files = readdirSync(data)
+      .filter((f) => /\.csv(\.gz)?$/i.test(f))
+      .sort()
+      .map((f) => join(data, f));
+    plan = planFolderStudy(files.map((f) => ({ csv: asWritten(f), profile: profileCsv(f) })), { label: options.label, name, ...target });
+  } else {
+    if (options.domain === undefined) throw new StudyConfigError('--domain: required for a CSV (--domain COLUMN: a site, a year, a device; or a numeric column to bin)');
+    plan = planStudy(profileCsv(data), { csv: asWritten(data), label: options.label, domain: options.domain, bins: options.bins, name, ...target });
+  }
   // The file must load as it is written: a target with a single class, say, is refused here, not at run.
   parseStudy(plan.text, output);
   writeAtomically(output, plan.text);
@@ -40,7 +47,15 @@ export async function initCommand([data]: Args<'init'>, options: Options<'init'>
   return 0;
 }
 
-/** The CSV's file name as a study name: a letter or digit, then letters, digits, _ . - (at most 64). */
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The CSV's (or folder's) name as a study name: a letter or digit, then letters, digits, _ . - (at most 64). */
 function studyName(path: string): string {
   let base = basename(path);
   for (const ext of ['.gz', '.csv']) if (base.toLowerCase().endsWith(ext)) base = base.slice(0, -ext.length);

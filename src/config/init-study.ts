@@ -11,6 +11,7 @@ export interface InitOptions {
   readonly csv: string;
   readonly label: string;
   readonly domain: string;
+
   /** The target domain: a value of the domain column, or a dataset name (q1..); default the smallest. */
   readonly target?: string;
   /** Quantile bins of a numeric domain column with many values. */
@@ -20,11 +21,13 @@ export interface InitOptions {
 
 export interface InitDomain {
   readonly name: string;
-  /** The domain column's value (as written) for a domain by value; null for a quantile bin. */
+  /** The domain column's value (as written) for a domain by value, the file's name for a file; null for a quantile bin. */
   readonly value: string | null;
   readonly rows: number;
-  /** The `where` condition, as YAML. */
-  readonly where: string;
+  /** Its CSV, as the study file names it. */
+  readonly csv: string;
+  /** The `where` condition, as YAML; null: every row of its file. */
+  readonly where: string | null;
 }
 
 export interface InitPlan {
@@ -65,41 +68,83 @@ export function planStudy(profile: CsvProfile, options: InitOptions): InitPlan {
   if (byValue) {
     const values = [...domain.values!.entries()].sort(([a], [b]) => (domain.numeric ? Number(a) - Number(b) : a < b ? -1 : a > b ? 1 : 0));
     const names = uniqueNames(values.map(([v]) => v));
-    domains = values.map(([value, rows], i) => ({ name: names[i]!, value, rows, where: `{ ${yaml(domain.name)}: ${yaml(domain.numeric ? Number(value) : value)} }` }));
+    domains = values.map(([value, rows], i) => ({ name: names[i]!, value, rows, csv: options.csv, where: `{ ${yaml(domain.name)}: ${yaml(domain.numeric ? Number(value) : value)} }` }));
   } else if (domain.numeric) {
     const sorted = Float64Array.from(domain.numbers).sort();
     const at = (q: number) => (q <= 0 ? -Infinity : q >= 1 ? Infinity : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
     domains = Array.from({ length: options.bins }, (_, k) => {
       const [low, high] = [k / options.bins, (k + 1) / options.bins];
       const rows = domain.numbers.filter((v) => v >= at(low) && v < at(high)).length;
-      return { name: `q${k + 1}`, value: null, rows, where: `{ ${yaml(domain.name)}: { quantile: [${round(low)}, ${round(high)}] } }` };
+      return { name: `q${k + 1}`, value: null, rows, csv: options.csv, where: `{ ${yaml(domain.name)}: { quantile: [${round(low)}, ${round(high)}] } }` };
     });
   } else {
     throw new StudyConfigError(`--domain: column ${JSON.stringify(domain.name)} holds more than ${MAX_DISTINCT} distinct texts: not a column of domains`);
   }
   domains = domains.filter((d) => d.rows > 0);
   if (domains.length < 2) throw new StudyConfigError(`--domain: column ${JSON.stringify(domain.name)} gives ${domains.length} domain(s): a transfer study needs a target and at least one source`);
+  const dropped = profile.columns.filter((c) => c !== label && (!c.numeric || (c === domain && byValue))).map((c) => c.name);
+  const origin = `${options.csv} (${profile.rows} rows): one domain per ${byValue ? `value of ${JSON.stringify(domain.name)}` : `quantile bin of ${JSON.stringify(domain.name)}`}`;
+  return studyPlan(domains, profile.columns, label, dropped, classes, origin, options);
+}
 
+/**
+ * A study whose domains are the CSV files of one folder (one hospital per file): every file must have
+ * the same columns in the same order (a task's features are read by position), the label among them.
+ */
+export function planFolderStudy(files: readonly { readonly csv: string; readonly profile: CsvProfile }[], options: Omit<InitOptions, 'csv' | 'domain' | 'bins'>): InitPlan {
+  if (files.length < 2) throw new StudyConfigError(`the folder holds ${files.length} CSV file(s): a transfer study needs a target and at least one source`);
+  const first = files[0]!;
+  const names = first.profile.columns.map((c) => c.name);
+  for (const { csv, profile } of files.slice(1)) {
+    const own = profile.columns.map((c) => c.name);
+    if (own.join('\u0000') !== names.join('\u0000')) throw new StudyConfigError(`${csv}: its columns (${own.join(', ')}) are not ${first.csv}'s (${names.join(', ')}), in the same order`);
+  }
+  if (!names.includes(options.label)) throw new StudyConfigError(`--label: column ${JSON.stringify(options.label)} not found (columns: ${names.join(', ')})`);
+  // Each column over every file: numeric only if numeric in all, its missing cells summed, the label's values joined.
+  const columns: ColumnProfile[] = names.map((name, c) => {
+    const all = files.map((f) => f.profile.columns[c]!);
+    const values = new Map<string, number>();
+    for (const column of all) for (const [v, n] of column.values ?? []) values.set(v, (values.get(v) ?? 0) + n);
+    return { name, numeric: all.every((x) => x.numeric), missing: all.reduce((n, x) => n + x.missing, 0), values: all.some((x) => x.values === null) ? null : values, numbers: [] };
+  });
+  const label = columns.find((c) => c.name === options.label)!;
+  const fileNames = uniqueNames(files.map((f) => f.csv.replace(/^.*[\\/]/, '').replace(/(\.csv)?(\.gz)?$/i, '')));
+  const domains = files.map(({ csv, profile }, i): InitDomain => ({ name: fileNames[i]!, value: csv, rows: profile.rows, csv, where: null }));
+  const dropped = columns.filter((c) => c !== label && !c.numeric).map((c) => c.name);
+  const rows = files.reduce((n, f) => n + f.profile.rows, 0);
+  return studyPlan(domains, columns, label, dropped, label.values?.size ?? 1, `${files.length} files (${rows} rows): one domain per file`, options);
+}
+
+function studyPlan(
+  domains: readonly InitDomain[],
+  columns: readonly ColumnProfile[],
+  label: ColumnProfile,
+  dropped: readonly string[],
+  classes: number,
+  origin: string,
+  options: Pick<InitOptions, 'target' | 'name'>,
+): InitPlan {
   const target = options.target === undefined ? smallest(domains) : domains.find((d) => d.name === options.target || d.value === options.target);
   if (target === undefined) throw new StudyConfigError(`--target: no domain ${JSON.stringify(options.target)} (domains: ${domains.map((d) => d.name).join(', ')})`);
 
-  const dropped = profile.columns.filter((c) => c !== label && (!c.numeric || (c === domain && byValue))).map((c) => c.name);
-  const features = profile.columns.filter((c) => c !== label && !dropped.includes(c.name));
-  if (features.length === 0) throw new StudyConfigError(`${options.csv}: no numeric feature column besides the label and the domain`);
+  const features = columns.filter((c) => c !== label && !dropped.includes(c.name));
+  if (features.length === 0) throw new StudyConfigError(`${domains[0]!.csv}: no numeric feature column besides the label and the domain`);
   const missing = features.some((c) => c.missing > 0) ? 'impute' : label.missing > 0 ? 'drop' : null;
 
   const labelled = Math.min(MAX_LABELLED, Math.max(2 * classes, Math.floor(target.rows / 5)));
   const test = target.rows >= TEST_FROM_ROWS ? ', test: 0.25' : '';
   const sources = domains.filter((d) => d !== target);
-  const common = [
-    `csv: ${yaml(options.csv)}`,
-    `label: ${yaml(label.name)}`,
-    ...(dropped.length > 0 ? [`drop: [${dropped.map(yaml).join(', ')}]`] : []),
-    ...(missing !== null ? [`missing: ${missing}`] : []),
-  ].join(', ');
+  const common = (d: InitDomain) =>
+    [
+      `csv: ${yaml(d.csv)}`,
+      `label: ${yaml(label.name)}`,
+      ...(dropped.length > 0 ? [`drop: [${dropped.map(yaml).join(', ')}]`] : []),
+      ...(missing !== null ? [`missing: ${missing}`] : []),
+      ...(d.where !== null ? [`where: ${d.where}`] : []),
+    ].join(', ');
   const width = Math.max(...domains.map((d) => d.name.length));
   const lines = [
-    `# Written by tasksieve init from ${options.csv} (${profile.rows} rows): one domain per ${byValue ? `value of ${JSON.stringify(domain.name)}` : `quantile bin of ${JSON.stringify(domain.name)}`}.`,
+    `# Written by tasksieve init from ${origin}.`,
     `# Target: ${target.name} (${target.rows} rows, the ${options.target === undefined ? 'smallest domain' : 'one asked for'}); sources: the others. Edit freely:`,
     '# docs/study-file.md says what every key does (`tasksieve schema -o study.schema.json` for editor completion).',
     ...(dropped.length > 0 ? [`# Not features (text): ${dropped.join(', ')}.`] : []),
@@ -108,7 +153,7 @@ export function planStudy(profile: CsvProfile, options: InitOptions): InitPlan {
     'seed: 1',
     '',
     'datasets:',
-    ...domains.map((d) => `  ${`${yaml(d.name)}:`.padEnd(width + 3)} { ${common}, where: ${d.where} }`),
+    ...domains.map((d) => `  ${`${yaml(d.name)}:`.padEnd(width + 3)} { ${common(d)} }`),
     '',
     'sources:',
     ...sources.map((d) => `  - { name: ${yaml(d.name)}, dataset: ${yaml(d.name)} }`),

@@ -1,6 +1,7 @@
 // `tasksieve init`: a study file written from a CSV of several domains loads and runs as it is; a
 // numeric domain column is binned by quantiles; bad input is one line, exit 2, and writes nothing.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadStudyFile } from '../../src/config/index.js';
@@ -53,6 +54,34 @@ describe('tasksieve init', () => {
     expect(study.targets[0]!.dataset).toMatchObject({ where: [{ kind: 'quantile', column: 'age', low: 0.666667, high: 1 }] });
     // Binned, the column stays a feature; the text columns do not.
     expect(study.targets[0]!.dataset).toMatchObject({ drop: ['patient', 'clinic'] });
+  });
+
+  it('makes a domain of each CSV of a folder, and refuses files whose columns differ', () => {
+    const folder = join(dir, 'hospitals');
+    mkdirSync(folder);
+    const [header, ...rows] = clinicsCsv().trim().split('\n');
+    const body = (from: number, to: number) => `${header}\n${rows.slice(from, to).join('\n')}\n`;
+    writeFileSync(join(folder, 'hospital-a.csv'), body(0, 100));
+    writeFileSync(join(folder, 'hospital-b.csv'), body(100, 180));
+    writeFileSync(join(folder, 'hospital-c.csv.gz'), gzipSync(body(180, 240)));
+    writeFileSync(join(folder, 'notes.txt'), 'not a CSV');
+    const out = cli(['init', 'hospitals', '--label', 'outcome', '-o', 'hospitals.yaml'], dir);
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    expect(out.stdout).toContain('wrote hospitals.yaml: 3 domains (hospital-a 100, hospital-b 80, hospital-c 60), target hospital-c');
+    const study = loadStudyFile(join(dir, 'hospitals.yaml'));
+    expect(study.sources.map((t) => t.name)).toEqual(['hospital-a', 'hospital-b']);
+    expect(study.targets[0]!.dataset).toMatchObject({ path: join(folder, 'hospital-c.csv.gz'), drop: ['patient', 'clinic'], missing: 'impute' });
+    expect(study.targets[0]!.dataset).not.toHaveProperty('where');
+    expect(cli(['run', 'hospitals.yaml', '--db', 'hospitals.db', '--trials', '2', '--quiet'], dir).status).toBe(0);
+    // Features are read by position: a file with its columns in another order is refused, naming it.
+    const swapped = body(0, 50).trim().split('\n').map((line) => line.split(',')).map((f) => [f[0], f[1], f[3], f[2], ...f.slice(4)].join(',')).join('\n');
+    writeFileSync(join(folder, 'hospital-d.csv'), swapped);
+    const refused = cli(['init', 'hospitals', '--label', 'outcome', '-o', 'refused.yaml'], dir);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/^tasksieve init: hospitals\/hospital-d\.csv: its columns \(patient, clinic, x2, x1, age, outcome\) are not hospitals\/hospital-a\.csv's \(patient, clinic, x1, x2, age, outcome\), in the same order\n$/);
+    expect(existsSync(join(dir, 'refused.yaml'))).toBe(false);
+    expect(cli(['init', 'hospitals', '--label', 'outcome', '--domain', 'clinic', '-o', 'refused.yaml'], dir).stderr).toMatch(/--domain: not with a folder/);
   });
 
   it('refuses bad input in one line, exit 2, writing nothing', () => {
