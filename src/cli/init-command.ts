@@ -32,7 +32,7 @@ export async function initCommand([data]: Args<'init'>, options: Options<'init'>
     plan = planFolderStudy(files.map((f) => ({ csv: asWritten(f), profile: profileCsv(f) })), { label: options.label, name, ...target });
   } else {
     if (options.domain === undefined) throw new StudyConfigError('--domain: required for a CSV (--domain COLUMN: a site, a year, a device; or a numeric column to bin)');
-    plan = planStudy(profileCsv(data), { csv: asWritten(data), label: options.label, domain: options.domain, bins: options.bins, name, ...target });
+    plan = planStudy(profileCsv(data, [options.domain]), { csv: asWritten(data), label: options.label, domain: options.domain, bins: options.bins, name, ...target });
   }
   // The file must load as it is written: a target with a single class, say, is refused here, not at run.
   parseStudy(plan.text, output);

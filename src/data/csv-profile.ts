@@ -15,7 +15,7 @@ export interface ColumnProfile {
   readonly missing: number;
   /** Rows by distinct value (as written), while there are at most MAX_DISTINCT; null past that. */
   readonly values: ReadonlyMap<string, number> | null;
-  /** The numbers present, in row order (numeric columns only; for quantile bounds). */
+  /** The numbers present, in row order (numeric columns named in profileCsv's `numbersOf` only; for quantile bounds). */
   readonly numbers: readonly number[];
 }
 
@@ -24,7 +24,9 @@ export interface CsvProfile {
   readonly columns: readonly ColumnProfile[];
 }
 
-export function profileCsv(path: string): CsvProfile {
+/** `numbersOf`: the columns whose numbers are kept (a million rows of every column would take ~8 MB each). */
+export function profileCsv(path: string, numbersOf: readonly string[] = []): CsvProfile {
+  let keepNumbers: boolean[] = [];
   let numeric: boolean[] = [];
   let missing: number[] = [];
   let values: (Map<string, number> | null)[] = [];
@@ -43,14 +45,14 @@ export function profileCsv(path: string): CsvProfile {
         missing[c]!++;
         return;
       }
-      if (numeric[c] && DECIMAL.test(cell)) numbers[c]!.push(Number(cell));
-      else numeric[c] = false;
+      if (!numeric[c] || !DECIMAL.test(cell)) numeric[c] = false;
+      else if (keepNumbers[c]) numbers[c]!.push(Number(cell));
       const seen = values[c];
       if (seen === null || seen === undefined) return;
       seen.set(cell, (seen.get(cell) ?? 0) + 1);
       if (seen.size > MAX_DISTINCT) values[c] = null;
     });
-  });
+  }, (names) => (keepNumbers = names.map((name) => numbersOf.includes(name))));
   return {
     rows,
     columns: header.map((name, c) => ({

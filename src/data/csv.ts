@@ -612,7 +612,7 @@ function columnCells(path: string, column: number, skipMissing: boolean): { cell
  * nothing is kept). Returns the header. Blank lines are skipped; a row with another field count than
  * the header is refused (DataError naming the file and row).
  */
-export function forEachCsvRow(path: string, visit: (fields: readonly string[], lineNumber: number) => void): string[] {
+export function forEachCsvRow(path: string, visit: (fields: readonly string[], lineNumber: number) => void, onHeader?: (header: readonly string[]) => void): string[] {
   statFile(path);
   let header: string[] | null = null;
   let lineNumber = 0;
@@ -623,6 +623,7 @@ export function forEachCsvRow(path: string, visit: (fields: readonly string[], l
     const fields = splitFields(path, line, lineNumber).map((f) => f.trim());
     if (header === null) {
       header = fields.map(own);
+      onHeader?.(header);
       return;
     }
     if (fields.length !== header.length) throw new DataError(`${path}: row ${lineNumber} has ${fields.length} fields, header has ${header.length}`);
