@@ -1,7 +1,8 @@
 // A first study file for a CSV whose rows come from several domains (`tasksieve init`): one dataset
-// per value of the domain column (or per quantile bin of a numeric one) through `where`, the text
-// columns dropped, missing values imputed inside the unit, the smallest domain the target and the
-// others its candidate sources. Pure: the caller profiles the file and checks the text as a study.
+// per value of the domain column (or per quantile bin of a numeric one) through `where`, or one per
+// file of a folder; the text columns dropped, missing values imputed inside the unit, the smallest
+// domain the target and the others its candidate sources. Pure: the caller profiles the files and
+// checks the text as a study.
 // Main thread. Must not import tfjs, the worker or the store.
 import { StudyConfigError } from '../errors.js';
 import { MAX_DISTINCT, type ColumnProfile, type CsvProfile } from '../data/csv-profile.js';
@@ -11,7 +12,6 @@ export interface InitOptions {
   readonly csv: string;
   readonly label: string;
   readonly domain: string;
-
   /** The target domain: a value of the domain column, or a dataset name (q1..); default the smallest. */
   readonly target?: string;
   /** Quantile bins of a numeric domain column with many values. */
@@ -185,8 +185,7 @@ function round(q: number): number {
 function uniqueNames(values: readonly string[]): string[] {
   const used = new Set<string>();
   return values.map((value) => {
-    let base = value.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 60) || 'domain';
-    if (!/^[A-Za-z0-9]/.test(base)) base = `d${base}`;
+    const base = value.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 60) || 'domain';
     let name = base;
     for (let k = 2; used.has(name); k++) name = `${base}-${k}`;
     used.add(name);
