@@ -24,6 +24,7 @@ export async function predictCommand([dir, data]: Args<'predict'>, options: Opti
     allowExtra: meta.preprocessing.columns !== undefined,
     ...(meta.droppedColumns ? { ignore: meta.droppedColumns } : {}),
     ...(meta.imputesMissing ? { missingAsNaN: true } : {}),
+    ...(meta.delimiter ? { delimiter: meta.delimiter } : {}),
     cols: meta.featureNames === null && meta.preprocessing.columns === undefined ? (topologyShape(artifact.topology)?.inputs ?? null) : null,
     ...(options.label !== undefined ? { label: options.label } : {}),
   });

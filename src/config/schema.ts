@@ -297,6 +297,10 @@ const DATASET = {
         ],
       },
     },
+    delimiter: {
+      enum: [',', ';', '\t', '|'],
+      description: 'The field delimiter (default ","): ";" as European spreadsheets write it, "\\t" for TSV, "|". Numbers keep a decimal point.',
+    },
     missing: {
       enum: ['error', 'drop', 'impute'],
       description:
@@ -317,7 +321,7 @@ const DATASET = {
       },
     },
   },
-  dependencies: { label: ['csv'], drop: ['csv'], where: ['csv'], missing: ['csv'] },
+  dependencies: { label: ['csv'], drop: ['csv'], where: ['csv'], missing: ['csv'], delimiter: ['csv'] },
   oneOf: [{ required: ['csv'] }, { required: ['synthetic'] }],
 };
 

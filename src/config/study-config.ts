@@ -3,6 +3,7 @@
 import type { Activation, Aggregate, ArtifactPolicy, ModelKind, ObjectiveOn, SchedulerKind, ScreenKind } from '../spec/study.js';
 import type { OptimizerName, Recipe, StrategyName } from '../spec/recipe.js';
 import type { ObjectiveMetric, TermMetric } from '../spec/metrics.js';
+import type { CsvDelimiter } from '../spec/tasks.js';
 
 export type Scalar = string | number | boolean;
 
@@ -94,7 +95,7 @@ export interface RawScheduler {
 }
 
 export type RawDataset =
-  | { csv: string; label?: string; drop?: string[]; where?: Record<string, RawRowCondition>; missing?: 'error' | 'drop' | 'impute'; synthetic?: undefined }
+  | { csv: string; label?: string; drop?: string[]; where?: Record<string, RawRowCondition>; missing?: 'error' | 'drop' | 'impute'; delimiter?: ',' | CsvDelimiter; synthetic?: undefined }
   | {
       synthetic: { features: number; latent: number; classes: number; rows: number; noise?: number; seed?: number };
       csv?: undefined;

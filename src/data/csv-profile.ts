@@ -2,7 +2,8 @@
 // value present is a number, how many cells are missing, and its distinct values while they are few.
 // Main thread; reads the file once. Must not import tfjs, the store, the CLI or YAML parsing.
 import { DECIMAL, isMissingCell } from './row-conditions.js';
-import { forEachCsvRow } from './csv.js';
+import { forEachCsvRow, headerLine } from './csv.js';
+import { CSV_DELIMITERS, type CsvDelimiter } from '../spec/tasks.js';
 
 /** Distinct values kept per column; a column with more is not a set of domains. */
 export const MAX_DISTINCT = 50;
@@ -20,12 +21,29 @@ export interface ColumnProfile {
 }
 
 export interface CsvProfile {
+  /** The field delimiter the profile read with. */
+  readonly delimiter: ',' | CsvDelimiter;
   readonly rows: number;
   readonly columns: readonly ColumnProfile[];
 }
 
-/** `numbersOf`: the columns whose numbers are kept (a million rows of every column would take ~8 MB each). */
-export function profileCsv(path: string, numbersOf: readonly string[] = []): CsvProfile {
+/**
+ * The delimiter the header uses: the comma, unless `;`, a tab or `|` splits it into more columns
+ * (outside quotes). A one-column file reads as comma-delimited.
+ */
+export function detectDelimiter(path: string): ',' | CsvDelimiter {
+  const header = headerLine(path).replace(/"[^"]*"/g, '');
+  const count = (d: string) => header.split(d).length - 1;
+  let best: ',' | CsvDelimiter = ',';
+  for (const d of CSV_DELIMITERS) if (count(d) > count(best)) best = d;
+  return best;
+}
+
+/**
+ * `numbersOf`: the columns whose numbers are kept (a million rows of every column would take ~8 MB
+ * each); `delimiter`: detected from the header (detectDelimiter) when not given.
+ */
+export function profileCsv(path: string, numbersOf: readonly string[] = [], delimiter: ',' | CsvDelimiter = detectDelimiter(path)): CsvProfile {
   let keepNumbers: boolean[] = [];
   let numeric: boolean[] = [];
   let missing: number[] = [];
@@ -52,8 +70,9 @@ export function profileCsv(path: string, numbersOf: readonly string[] = []): Csv
       seen.set(cell, (seen.get(cell) ?? 0) + 1);
       if (seen.size > MAX_DISTINCT) values[c] = null;
     });
-  }, (names) => (keepNumbers = names.map((name) => numbersOf.includes(name))));
+  }, (names) => (keepNumbers = names.map((name) => numbersOf.includes(name))), delimiter);
   return {
+    delimiter,
     rows,
     columns: header.map((name, c) => ({
       name,

@@ -11,7 +11,7 @@ import { DECIMAL, columnTests, describeWhere, isMissingCell, type ColumnTest } f
 import type { Dataset } from './types.js';
 
 /** Which columns and rows of the file a dataset takes besides its label (`drop`, `where`); absent: all. */
-export type CsvRows = Pick<CsvDatasetSpec, 'drop' | 'where' | 'missing'>;
+export type CsvRows = Pick<CsvDatasetSpec, 'drop' | 'where' | 'missing' | 'delimiter'>;
 
 /** Cells whose magnitude exceeds this are rejected: they would overflow float32 arithmetic in training. */
 const MAX_ABS_VALUE = 1e30;
@@ -60,7 +60,7 @@ export function loadCsv(path: string, labelColumn: string, rows: CsvRows = {}): 
 }
 
 function cacheKey(path: string, labelColumn: string, rows: CsvRows): string {
-  return `${resolve(path)}\u0000${labelColumn}\u0000${JSON.stringify(rows.drop ?? [])}\u0000${JSON.stringify(rows.where ?? [])}\u0000${rows.missing ?? ''}`;
+  return `${resolve(path)}\u0000${labelColumn}\u0000${JSON.stringify(rows.drop ?? [])}\u0000${JSON.stringify(rows.where ?? [])}\u0000${rows.missing ?? ''}\u0000${rows.delimiter ?? ','}`;
 }
 
 function remember(key: string, entry: CacheEntry): void {
@@ -400,6 +400,8 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
   let filtered = false;
   // Under impute a missing label still drops its row (there is nothing to fill a label with).
   const dropMissing = keep.missing === 'drop' || keep.missing === 'impute';
+  const delimiter = keep.delimiter ?? ',';
+  const delimiterByte = delimiter.charCodeAt(0);
   const imputeMissing = keep.missing === 'impute';
   let missingRows = 0;
   let features: Float32Array = new Float32Array(0);
@@ -428,7 +430,7 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
     let kept = true;
     for (let col = 0; col < fieldCount; col++) {
       let fieldEnd = at;
-      while (fieldEnd < end && bytes[fieldEnd] !== 0x2c) {
+      while (fieldEnd < end && bytes[fieldEnd] !== delimiterByte) {
         const byte = bytes[fieldEnd]!;
         if (byte >= 0x80 || byte === 0x22) return false;
         fieldEnd++;
@@ -466,7 +468,7 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
   };
 
   const textRow = (line: string): void => {
-    const fields = splitFields(path, line, lineNumber);
+    const fields = splitFields(path, line, lineNumber, delimiter);
     if (fields.length !== (header as string[]).length) {
       throw new DataError(`${path}: row ${lineNumber} has ${fields.length} fields, header has ${(header as string[]).length}`);
     }
@@ -501,7 +503,7 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
   };
 
   const readHeader = (line: string): void => {
-    header = splitFields(path, line, 1).map((name) => own(name.trim()));
+    header = splitFields(path, line, 1, delimiter).map((name) => own(name.trim()));
     const seen = new Set<string>();
     header.forEach((name, index) => {
       if (name === '') throw new DataError(`${path}: header column ${index + 1} has no name`);
@@ -527,7 +529,7 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
     const where = keep.where ?? [];
     filtered = where.length > 0;
     testsAt = names.map(() => undefined);
-    for (const t of columnTests(path, names, where, (column) => columnCells(path, column, dropMissing))) (testsAt[t.column] ??= []).push(t);
+    for (const t of columnTests(path, names, where, (column) => columnCells(path, column, dropMissing, delimiter))) (testsAt[t.column] ??= []).push(t);
     features = new Float32Array(new SharedArrayBuffer(Math.max(1, capacity * cols) * 4));
     ids = new Int32Array(new SharedArrayBuffer(Math.max(1, capacity) * 4));
   };
@@ -578,7 +580,8 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
   const featureNames = (header as string[]).filter((_, i) => isFeature[i]);
   const dropped = keep.drop !== undefined && keep.drop.length > 0 ? { droppedColumns: [...keep.drop] } : {};
   const imputed = imputeMissing ? { imputed: true as const } : {};
-  return { features: features.subarray(0, rows * cols), labels, rows, cols, numClasses, classNames, featureNames, ...dropped, ...imputed };
+  const delimited = keep.delimiter !== undefined ? { delimiter: keep.delimiter } : {};
+  return { features: features.subarray(0, rows * cols), labels, rows, cols, numClasses, classNames, featureNames, ...dropped, ...imputed, ...delimited };
 }
 
 /** `values` copied into a SharedArrayBuffer of exactly their size. */
@@ -593,7 +596,7 @@ function sharedCopy<T extends Float32Array | Int32Array>(values: T, Kind: { new 
  * `where` quantile, whose bounds depend on the whole column). Blank lines are skipped: the main parse
  * refuses the file if any is not trailing.
  */
-function columnCells(path: string, column: number, skipMissing: boolean): { cell: string; line: number }[] {
+function columnCells(path: string, column: number, skipMissing: boolean, delimiter: string): { cell: string; line: number }[] {
   const out: { cell: string; line: number }[] = [];
   let lineNumber = 0;
   forEachLine(openInput(path), (bytes, start, end) => {
@@ -601,10 +604,29 @@ function columnCells(path: string, column: number, skipMissing: boolean): { cell
     if (lineNumber === 1) return;
     const line = LINE_UTF8.decode(bytes.subarray(start, end));
     if (line.trim() === '') return;
-    const cell = splitFields(path, line, lineNumber)[column];
+    const cell = splitFields(path, line, lineNumber, delimiter)[column];
     if (cell !== undefined && !(skipMissing && isMissingCell(cell.trim()))) out.push({ cell: own(cell.trim()), line: lineNumber });
   });
   return out;
+}
+
+/** The file's first non-blank line (its header), as text; read up to it only (a gzip file is decompressed whole). */
+export function headerLine(path: string): string {
+  statFile(path);
+  let found: string | null = null;
+  const stop = new Error('header found');
+  try {
+    forEachLine(openInput(path), (bytes, start, end) => {
+      const line = LINE_UTF8.decode(bytes.subarray(start, end));
+      if (line.trim() === '') return;
+      found = line;
+      throw stop;
+    });
+  } catch (error) {
+    if (error !== stop) throw error;
+  }
+  if (found === null) throw new DataError(`${path}: empty (no header row)`);
+  return found;
 }
 
 /**
@@ -612,7 +634,12 @@ function columnCells(path: string, column: number, skipMissing: boolean): { cell
  * nothing is kept). Returns the header. Blank lines are skipped; a row with another field count than
  * the header is refused (DataError naming the file and row).
  */
-export function forEachCsvRow(path: string, visit: (fields: readonly string[], lineNumber: number) => void, onHeader?: (header: readonly string[]) => void): string[] {
+export function forEachCsvRow(
+  path: string,
+  visit: (fields: readonly string[], lineNumber: number) => void,
+  onHeader?: (header: readonly string[]) => void,
+  delimiter = ',',
+): string[] {
   statFile(path);
   let header: string[] | null = null;
   let lineNumber = 0;
@@ -620,7 +647,7 @@ export function forEachCsvRow(path: string, visit: (fields: readonly string[], l
     lineNumber++;
     const line = LINE_UTF8.decode(bytes.subarray(start, end));
     if (line.trim() === '') return;
-    const fields = splitFields(path, line, lineNumber).map((f) => f.trim());
+    const fields = splitFields(path, line, lineNumber, delimiter).map((f) => f.trim());
     if (header === null) {
       header = fields.map(own);
       onHeader?.(header);
@@ -654,6 +681,8 @@ export interface FeatureRowsOptions {
   /** Unnamed: how many features (every column but the label, in file order); null: any number. */
   readonly cols?: number | null;
   readonly label?: string;
+  /** The field delimiter (default `,`): the training CSV's, from the model's meta. */
+  readonly delimiter?: string;
 }
 
 /**
@@ -670,7 +699,8 @@ export function loadFeatureRows(path: string, options: FeatureRowsOptions): Feat
   let end = lines.length;
   while (end > 0 && (lines[end - 1] as string).trim() === '') end--;
   if (end === 0) throw new DataError(`${path}: empty (no header row)`);
-  const header = splitFields(path, lines[0] as string, 1).map((name) => name.trim());
+  const delimiter = options.delimiter ?? ',';
+  const header = splitFields(path, lines[0] as string, 1, delimiter).map((name) => name.trim());
   const seen = new Set<string>();
   header.forEach((name, index) => {
     if (name === '') throw new DataError(`${path}: header column ${index + 1} has no name`);
@@ -710,7 +740,7 @@ export function loadFeatureRows(path: string, options: FeatureRowsOptions): Feat
     const lineNumber = row + 2;
     const line = lines[row + 1] as string;
     if (line.trim() === '') throw new DataError(`${path}: row ${lineNumber} is empty`);
-    const fields = splitFields(path, line, lineNumber);
+    const fields = splitFields(path, line, lineNumber, delimiter);
     if (fields.length !== header.length) throw new DataError(`${path}: row ${lineNumber} has ${fields.length} fields, header has ${header.length}`);
     source.forEach((col, j) => {
       const cell = (fields[col] as string).trim();
@@ -730,9 +760,9 @@ export function canonicalLabel(cell: string): string {
   return DECIMAL.test(cell) ? String(Number(cell)) : cell;
 }
 
-/** Splits one line on commas; a field wrapped in double quotes may hold commas and `""` escapes. */
-function splitFields(path: string, line: string, lineNumber: number): string[] {
-  if (!line.includes('"')) return line.split(',');
+/** Splits one line on `delimiter` (a comma by default); a field wrapped in double quotes may hold it and `""` escapes. */
+function splitFields(path: string, line: string, lineNumber: number, delimiter = ','): string[] {
+  if (!line.includes('"')) return line.split(delimiter);
   const fields: string[] = [];
   let i = 0;
   for (;;) {
@@ -755,14 +785,14 @@ function splitFields(path: string, line: string, lineNumber: number): string[] {
         break;
       }
       while (k < line.length && (line[k] === ' ' || line[k] === '\t')) k++;
-      if (k < line.length && line[k] !== ',') {
+      if (k < line.length && line[k] !== delimiter) {
         throw new DataError(`${path}: row ${lineNumber} has text after a closing quote`);
       }
       fields.push(value);
       if (k >= line.length) return fields;
       i = k + 1;
     } else {
-      const comma = line.indexOf(',', i);
+      const comma = line.indexOf(delimiter, i);
       if (comma < 0) {
         fields.push(line.slice(i));
         return fields;

@@ -36,6 +36,7 @@ export function selectRows(ds: Dataset, rows: readonly number[], into?: RowArray
     ...(ds.featureNames ? { featureNames: ds.featureNames } : {}),
     ...(ds.droppedColumns ? { droppedColumns: ds.droppedColumns } : {}),
     ...(ds.imputed ? { imputed: true as const } : {}),
+    ...(ds.delimiter ? { delimiter: ds.delimiter } : {}),
   };
 }
 

@@ -1,3 +1,5 @@
+import type { CsvDelimiter } from '../spec/tasks.js';
+
 /** A dense, row-major classification dataset. Class indices are 0..numClasses-1. */
 export interface Dataset {
   readonly features: Float32Array;
@@ -20,6 +22,8 @@ export interface Dataset {
    * fits its statistics on the values present and fills every NaN with the training rows' mean.
    */
   readonly imputed?: true;
+  /** The CSV's field delimiter when it is not a comma (what `predict` then reads with). */
+  readonly delimiter?: CsvDelimiter;
 }
 
 export interface TargetSplit {

@@ -4,6 +4,7 @@
 import type { ClassificationMetrics } from './metrics.js';
 import type { Recipe } from './recipe.js';
 import type { BackendName, Preprocessing } from './preprocessing.js';
+import type { CsvDelimiter } from './tasks.js';
 
 /** Version of the artifact format; a reader refuses another. */
 export const ARTIFACT_FORMAT = 'tasksieve-model/1';
@@ -28,6 +29,8 @@ export interface ModelMeta {
   readonly droppedColumns?: readonly string[];
   /** Trained with `missing: impute`: `predict` reads a missing cell and fills it with the training mean (scaled 0). */
   readonly imputesMissing?: true;
+  /** The training CSV's field delimiter when it is not a comma: `predict` reads its file with it. */
+  readonly delimiter?: CsvDelimiter;
   /** The label value of each output, in order (CSV label text; indices for unnamed tasks). */
   readonly classNames: readonly string[];
   /** What to do to raw rows before the model sees them. */

@@ -44,7 +44,13 @@ export interface CsvDatasetSpec {
    * Absent: such a cell is an error.
    */
   readonly missing?: 'drop' | 'impute';
+  /** The field delimiter when it is not a comma (European spreadsheets write `;`; TSV files a tab). */
+  readonly delimiter?: CsvDelimiter;
 }
+
+/** The delimiters a CSV may use besides the comma. */
+export const CSV_DELIMITERS = [';', '\t', '|'] as const;
+export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
 
 /** A condition on one column of a CSV's rows (`where`); values compare as numbers when both are numbers. */
 export type RowCondition =

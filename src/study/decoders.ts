@@ -33,6 +33,7 @@ import {
   type SchedulerSpec,
   type ScreenKind,
 } from '../spec/study.js';
+import { CSV_DELIMITERS } from '../spec/tasks.js';
 import type { DatasetSpec, RowCondition, ModelSourceSpec, PretrainedModelSpec, SourceSpec, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
 import type { EvaluatedModel, Preprocessing, RungReport, StoredUnit, TrainingCost, UnitResult } from '../spec/units.js';
 import { SCALING_FITS } from '../spec/recipe.js';
@@ -87,7 +88,7 @@ const rowCondition = tagged<RowCondition>('kind', {
 type Csv = Extract<DatasetSpec, { kind: 'csv' }>;
 type Synthetic = Extract<DatasetSpec, { kind: 'synthetic' }>;
 const dataset = tagged<DatasetSpec>('kind', {
-  csv: shape<Csv>({ kind: oneOf(['csv']), path: string, label: string, drop: optional(arrayOf(string)), where: optional(arrayOf(rowCondition)), missing: optional(oneOf(['drop', 'impute'])) }),
+  csv: shape<Csv>({ kind: oneOf(['csv']), path: string, label: string, drop: optional(arrayOf(string)), where: optional(arrayOf(rowCondition)), missing: optional(oneOf(['drop', 'impute'])), delimiter: optional(oneOf(CSV_DELIMITERS)) }),
   synthetic: shape<Synthetic>({
     kind: oneOf(['synthetic']),
     features: integer,
@@ -349,6 +350,7 @@ const modelMeta = shape<ModelMeta>({
   featureNames: nullable(arrayOf(string)),
   droppedColumns: optional(arrayOf(string)),
   imputesMissing: optional(oneOf([true])),
+  delimiter: optional(oneOf(CSV_DELIMITERS)),
   classNames: arrayOf(string),
   preprocessing,
   recipe,

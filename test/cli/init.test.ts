@@ -84,6 +84,20 @@ describe('tasksieve init', () => {
     expect(cli(['init', 'hospitals', '--label', 'outcome', '--domain', 'clinic', '-o', 'refused.yaml'], dir).stderr).toMatch(/--domain: not with a folder/);
   });
 
+  it('reads a semicolon file as such, and its model predicts it', () => {
+    writeFileSync(join(dir, 'semi.csv'), clinicsCsv().replaceAll(',', ';'));
+    const out = cli(['init', 'semi.csv', '--label', 'outcome', '--domain', 'clinic'], dir);
+    expect(out.status).toBe(0);
+    expect(readFileSync(join(dir, 'semi.yaml'), 'utf8')).toContain('delimiter: ";"');
+    expect(loadStudyFile(join(dir, 'semi.yaml')).targets[0]!.dataset).toMatchObject({ delimiter: ';' });
+    expect(cli(['run', 'semi.yaml', '--db', 'semi.db', '--trials', '2', '--quiet'], dir).status).toBe(0);
+    expect(cli(['model', 'semi', '--db', 'semi.db', '--trial', 'best', '-o', 'semi-model'], dir).status).toBe(0);
+    const predicted = cli(['predict', 'semi-model', 'semi.csv', '--label', 'outcome', '--json'], dir);
+    expect(predicted.stderr).toBe('');
+    expect(predicted.status).toBe(0);
+    expect(JSON.parse(predicted.stdout).predictions).toHaveLength(240);
+  });
+
   it('refuses bad input in one line, exit 2, writing nothing', () => {
     const cases: [string[], RegExp][] = [
       [['--domain', 'site'], /^tasksieve init: --domain: column "site" not found \(columns: patient, clinic, x1, x2, age, outcome\)\n$/],

@@ -110,6 +110,20 @@ describe.each([
     expect(fieldError(() => loadCsv(allMissing, 'label', { missing: 'drop' }))).toMatchObject({ field: ['missing'], message: `${allMissing}: missing: every row has a missing value` });
   });
 
+  it('a semicolon or tab delimiter reads as the comma does, quoted fields included', () => {
+    const comma = loadCsv(sitesFile(), 'label', { drop: ['site', 'id'], where: [inSite('south')] });
+    const semi = fixture(['site;id;x;label', ...Array.from({ length: 12 }, (_, i) => `${['north', 'south', 'east'][i % 3]};"id; ${i}";${i};${i % 2 === 0 ? 'a' : 'b'}`)].join('\n'));
+    const tab = fixture(['site\tid\tx\tlabel', ...Array.from({ length: 12 }, (_, i) => `${['north', 'south', 'east'][i % 3]}\tid ${i}\t${i}\t${i % 2 === 0 ? 'a' : 'b'}`)].join('\n'));
+    for (const [path, delimiter] of [[semi, ';'], [tab, '\t']] as const) {
+      const ds = loadCsv(path, 'label', { drop: ['site', 'id'], where: [inSite('south')], delimiter });
+      expect(Array.from(ds.features)).toEqual(Array.from(comma.features));
+      expect(ds.classNames).toEqual(comma.classNames);
+      expect(ds.delimiter).toBe(delimiter);
+    }
+    // Read with the comma, a semicolon file is one column: the label is not found.
+    expect(() => loadCsv(semi, 'label')).toThrow(/: label column "label" not found \(columns: site;id;x;label\)$/);
+  });
+
   it('problems name the field they come from', () => {
     const path = sitesFile();
     expect(fieldError(() => loadCsv(path, 'label', { drop: ['site', 'id'], where: [{ kind: 'in', column: 'city', values: ['x'] }] }))).toMatchObject({
