@@ -25,6 +25,7 @@ export async function predictCommand([dir, data]: Args<'predict'>, options: Opti
     ...(meta.droppedColumns ? { ignore: meta.droppedColumns } : {}),
     ...(meta.imputesMissing ? { missingAsNaN: true } : {}),
     ...(meta.delimiter ? { delimiter: meta.delimiter } : {}),
+    ...(meta.decimal ? { decimal: meta.decimal } : {}),
     cols: meta.featureNames === null && meta.preprocessing.columns === undefined ? (topologyShape(artifact.topology)?.inputs ?? null) : null,
     ...(options.label !== undefined ? { label: options.label } : {}),
   });

@@ -27,8 +27,9 @@ export interface InitDomain {
   readonly rows: number;
   /** Its CSV, as the study file names it. */
   readonly csv: string;
-  /** Its CSV's field delimiter. */
+  /** Its CSV's field delimiter, and how it writes decimals. */
   readonly delimiter: ',' | CsvDelimiter;
+  readonly decimal: '.' | ',';
   /** The `where` condition, as YAML; null: every row of its file. */
   readonly where: string | null;
 }
@@ -71,14 +72,14 @@ export function planStudy(profile: CsvProfile, options: InitOptions): InitPlan {
   if (byValue) {
     const values = [...domain.values!.entries()].sort(([a], [b]) => (domain.numeric ? Number(a) - Number(b) : a < b ? -1 : a > b ? 1 : 0));
     const names = uniqueNames(values.map(([v]) => v));
-    domains = values.map(([value, rows], i) => ({ name: names[i]!, value, rows, csv: options.csv, delimiter: profile.delimiter, where: `{ ${yaml(domain.name)}: ${yaml(domain.numeric ? Number(value) : value)} }` }));
+    domains = values.map(([value, rows], i) => ({ name: names[i]!, value, rows, csv: options.csv, delimiter: profile.delimiter, decimal: profile.decimal, where: `{ ${yaml(domain.name)}: ${yaml(domain.numeric ? Number(value) : value)} }` }));
   } else if (domain.numeric) {
     const sorted = Float64Array.from(domain.numbers).sort();
     const at = (q: number) => (q <= 0 ? -Infinity : q >= 1 ? Infinity : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
     domains = Array.from({ length: options.bins }, (_, k) => {
       const [low, high] = [k / options.bins, (k + 1) / options.bins];
       const rows = domain.numbers.filter((v) => v >= at(low) && v < at(high)).length;
-      return { name: `q${k + 1}`, value: null, rows, csv: options.csv, delimiter: profile.delimiter, where: `{ ${yaml(domain.name)}: { quantile: [${round(low)}, ${round(high)}] } }` };
+      return { name: `q${k + 1}`, value: null, rows, csv: options.csv, delimiter: profile.delimiter, decimal: profile.decimal, where: `{ ${yaml(domain.name)}: { quantile: [${round(low)}, ${round(high)}] } }` };
     });
   } else {
     throw new StudyConfigError(`--domain: column ${JSON.stringify(domain.name)} holds more than ${MAX_DISTINCT} distinct texts: not a column of domains`);
@@ -112,7 +113,7 @@ export function planFolderStudy(files: readonly { readonly csv: string; readonly
   });
   const label = columns.find((c) => c.name === options.label)!;
   const fileNames = uniqueNames(files.map((f) => f.csv.replace(/^.*[\\/]/, '').replace(/(\.csv)?(\.gz)?$/i, '')));
-  const domains = files.map(({ csv, profile }, i): InitDomain => ({ name: fileNames[i]!, value: csv, rows: profile.rows, csv, delimiter: profile.delimiter, where: null }));
+  const domains = files.map(({ csv, profile }, i): InitDomain => ({ name: fileNames[i]!, value: csv, rows: profile.rows, csv, delimiter: profile.delimiter, decimal: profile.decimal, where: null }));
   const dropped = columns.filter((c) => c !== label && !c.numeric).map((c) => c.name);
   const rows = files.reduce((n, f) => n + f.profile.rows, 0);
   return studyPlan(domains, columns, label, dropped, label.values?.size ?? 1, `${files.length} files (${rows} rows): one domain per file`, options);
@@ -144,6 +145,7 @@ function studyPlan(
       ...(dropped.length > 0 ? [`drop: [${dropped.map(yaml).join(', ')}]`] : []),
       ...(missing !== null ? [`missing: ${missing}`] : []),
       ...(d.delimiter !== ',' ? [`delimiter: ${JSON.stringify(d.delimiter)}`] : []),
+      ...(d.decimal === ',' ? ['decimal: ","'] : []),
       ...(d.where !== null ? [`where: ${d.where}`] : []),
     ].join(', ');
   const width = Math.max(...domains.map((d) => d.name.length));

@@ -135,6 +135,7 @@ export function resolveCsvDataset(raw: Extract<RawDataset, { csv: string }>, bas
     ...(raw.where !== undefined ? { where: Object.entries(raw.where).map(([column, c]) => rowCondition(column, c)) } : {}),
     ...(raw.missing === 'drop' || raw.missing === 'impute' ? { missing: raw.missing } : {}),
     ...(raw.delimiter !== undefined && raw.delimiter !== ',' ? { delimiter: raw.delimiter } : {}),
+    ...(raw.decimal === ',' ? { decimal: ',' as const } : {}),
   };
 }
 

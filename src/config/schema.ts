@@ -301,6 +301,10 @@ const DATASET = {
       enum: [',', ';', '\t', '|'],
       description: 'The field delimiter (default ","): ";" as European spreadsheets write it, "\\t" for TSV, "|". Numbers keep a decimal point.',
     },
+    decimal: {
+      enum: ['.', ','],
+      description: 'How numbers write their decimals (default "."): "," for 1,5 (with a delimiter other than the comma).',
+    },
     missing: {
       enum: ['error', 'drop', 'impute'],
       description:
@@ -321,7 +325,7 @@ const DATASET = {
       },
     },
   },
-  dependencies: { label: ['csv'], drop: ['csv'], where: ['csv'], missing: ['csv'], delimiter: ['csv'] },
+  dependencies: { label: ['csv'], drop: ['csv'], where: ['csv'], missing: ['csv'], delimiter: ['csv'], decimal: ['csv'] },
   oneOf: [{ required: ['csv'] }, { required: ['synthetic'] }],
 };
 

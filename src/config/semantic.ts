@@ -19,6 +19,7 @@ const EPOCH_KEYS = new Set(['epochs', 'pretrain_epochs']);
 export function semanticIssue(study: StudyConfig): ConfigIssue | null {
   return (
     whereIssue(study) ??
+    decimalIssue(study) ??
     imputeIssue(study) ??
     taskIssue(study) ??
     modelIssue(study) ??
@@ -157,6 +158,16 @@ function whereIssue(study: StudyConfig): ConfigIssue | null {
       } else if (condition.min !== undefined && condition.max !== undefined && !(condition.min < condition.max)) {
         return issue(at, `min (${condition.min}) must be below max (${condition.max}): values kept satisfy min <= value < max`);
       }
+    }
+  }
+  return null;
+}
+
+/** A decimal comma cannot be told from the comma between fields. */
+function decimalIssue(study: StudyConfig): ConfigIssue | null {
+  for (const [name, dataset] of Object.entries(study.datasets)) {
+    if (dataset.csv !== undefined && dataset.decimal === ',' && (dataset.delimiter ?? ',') === ',') {
+      return issue(['datasets', name, 'decimal'], 'a decimal comma needs another delimiter (delimiter: ";", a tab or "|")');
     }
   }
   return null;

@@ -95,7 +95,7 @@ export interface RawScheduler {
 }
 
 export type RawDataset =
-  | { csv: string; label?: string; drop?: string[]; where?: Record<string, RawRowCondition>; missing?: 'error' | 'drop' | 'impute'; delimiter?: ',' | CsvDelimiter; synthetic?: undefined }
+  | { csv: string; label?: string; drop?: string[]; where?: Record<string, RawRowCondition>; missing?: 'error' | 'drop' | 'impute'; delimiter?: ',' | CsvDelimiter; decimal?: '.' | ','; synthetic?: undefined }
   | {
       synthetic: { features: number; latent: number; classes: number; rows: number; noise?: number; seed?: number };
       csv?: undefined;

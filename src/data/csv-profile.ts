@@ -1,7 +1,7 @@
 // What a CSV's columns hold, for writing a study from it (`tasksieve init`): per column whether every
 // value present is a number, how many cells are missing, and its distinct values while they are few.
 // Main thread; reads the file once. Must not import tfjs, the store, the CLI or YAML parsing.
-import { DECIMAL, isMissingCell } from './row-conditions.js';
+import { DECIMAL, isMissingCell, pointDecimal } from './row-conditions.js';
 import { forEachCsvRow, headerLine } from './csv.js';
 import { CSV_DELIMITERS, type CsvDelimiter } from '../spec/tasks.js';
 
@@ -23,6 +23,8 @@ export interface ColumnProfile {
 export interface CsvProfile {
   /** The field delimiter the profile read with. */
   readonly delimiter: ',' | CsvDelimiter;
+  /** `,` when some number cell was written with a decimal comma (read so only with another delimiter). */
+  readonly decimal: '.' | ',';
   readonly rows: number;
   readonly columns: readonly ColumnProfile[];
 }
@@ -50,7 +52,13 @@ export function profileCsv(path: string, numbersOf: readonly string[] = [], deli
   let values: (Map<string, number> | null)[] = [];
   let numbers: number[][] = [];
   let rows = 0;
-  const header = forEachCsvRow(path, (fields) => {
+  let decimalComma = false;
+  const header = forEachCsvRow(path, (written) => {
+    const fields = delimiter === ',' ? written : written.map((cell) => {
+      const pointed = pointDecimal(cell);
+      if (pointed !== cell) decimalComma = true;
+      return pointed;
+    });
     if (rows === 0) {
       numeric = fields.map(() => true);
       missing = fields.map(() => 0);
@@ -73,6 +81,7 @@ export function profileCsv(path: string, numbersOf: readonly string[] = [], deli
   }, (names) => (keepNumbers = names.map((name) => numbersOf.includes(name))), delimiter);
   return {
     delimiter,
+    decimal: decimalComma ? ',' : '.',
     rows,
     columns: header.map((name, c) => ({
       name,

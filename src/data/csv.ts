@@ -7,11 +7,11 @@ import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DataError, DataFieldError } from '../errors.js';
 import type { CsvDatasetSpec } from '../spec/tasks.js';
-import { DECIMAL, columnTests, describeWhere, isMissingCell, type ColumnTest } from './row-conditions.js';
+import { DECIMAL, columnTests, describeWhere, isMissingCell, pointDecimal, type ColumnTest } from './row-conditions.js';
 import type { Dataset } from './types.js';
 
 /** Which columns and rows of the file a dataset takes besides its label (`drop`, `where`); absent: all. */
-export type CsvRows = Pick<CsvDatasetSpec, 'drop' | 'where' | 'missing' | 'delimiter'>;
+export type CsvRows = Pick<CsvDatasetSpec, 'drop' | 'where' | 'missing' | 'delimiter' | 'decimal'>;
 
 /** Cells whose magnitude exceeds this are rejected: they would overflow float32 arithmetic in training. */
 const MAX_ABS_VALUE = 1e30;
@@ -60,7 +60,7 @@ export function loadCsv(path: string, labelColumn: string, rows: CsvRows = {}): 
 }
 
 function cacheKey(path: string, labelColumn: string, rows: CsvRows): string {
-  return `${resolve(path)}\u0000${labelColumn}\u0000${JSON.stringify(rows.drop ?? [])}\u0000${JSON.stringify(rows.where ?? [])}\u0000${rows.missing ?? ''}\u0000${rows.delimiter ?? ','}`;
+  return `${resolve(path)}\u0000${labelColumn}\u0000${JSON.stringify(rows.drop ?? [])}\u0000${JSON.stringify(rows.where ?? [])}\u0000${rows.missing ?? ''}\u0000${rows.delimiter ?? ','}\u0000${rows.decimal ?? '.'}`;
 }
 
 function remember(key: string, entry: CacheEntry): void {
@@ -402,6 +402,8 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
   const dropMissing = keep.missing === 'drop' || keep.missing === 'impute';
   const delimiter = keep.delimiter ?? ',';
   const delimiterByte = delimiter.charCodeAt(0);
+  // Decimal commas: every row through the text path, whose cells are made decimal points first.
+  const decimalComma = keep.decimal === ',';
   const imputeMissing = keep.missing === 'impute';
   let missingRows = 0;
   let features: Float32Array = new Float32Array(0);
@@ -477,7 +479,8 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
     let label = '';
     let missing = false;
     for (let col = 0; col < fields.length; col++) {
-      const cell = (fields[col] as string).trim();
+      const trimmed = (fields[col] as string).trim();
+      const cell = decimalComma ? pointDecimal(trimmed) : trimmed;
       const absent = dropMissing && isMissingCell(cell);
       for (const t of testsAt[col] ?? []) kept = !absent && t.test(cell, lineNumber) && kept;
       if (col === labelIndex) {
@@ -529,7 +532,7 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
     const where = keep.where ?? [];
     filtered = where.length > 0;
     testsAt = names.map(() => undefined);
-    for (const t of columnTests(path, names, where, (column) => columnCells(path, column, dropMissing, delimiter))) (testsAt[t.column] ??= []).push(t);
+    for (const t of columnTests(path, names, where, (column) => columnCells(path, column, dropMissing, delimiter, decimalComma))) (testsAt[t.column] ??= []).push(t);
     features = new Float32Array(new SharedArrayBuffer(Math.max(1, capacity * cols) * 4));
     ids = new Int32Array(new SharedArrayBuffer(Math.max(1, capacity) * 4));
   };
@@ -558,7 +561,7 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
       throw new DataError(`${path}: row ${blank} is empty`);
     }
     if (header === null) return readHeader(text ?? bytes.toString('latin1', start, end));
-    if (text === null && fastRow(bytes, start, end)) return;
+    if (text === null && !decimalComma && fastRow(bytes, start, end)) return;
     textRow(text ?? bytes.toString('latin1', start, end));
   });
   if (header === null) throw new DataError(`${path}: empty (no header row)`);
@@ -580,7 +583,7 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
   const featureNames = (header as string[]).filter((_, i) => isFeature[i]);
   const dropped = keep.drop !== undefined && keep.drop.length > 0 ? { droppedColumns: [...keep.drop] } : {};
   const imputed = imputeMissing ? { imputed: true as const } : {};
-  const delimited = keep.delimiter !== undefined ? { delimiter: keep.delimiter } : {};
+  const delimited = { ...(keep.delimiter !== undefined ? { delimiter: keep.delimiter } : {}), ...(decimalComma ? { decimal: ',' as const } : {}) };
   return { features: features.subarray(0, rows * cols), labels, rows, cols, numClasses, classNames, featureNames, ...dropped, ...imputed, ...delimited };
 }
 
@@ -596,7 +599,7 @@ function sharedCopy<T extends Float32Array | Int32Array>(values: T, Kind: { new 
  * `where` quantile, whose bounds depend on the whole column). Blank lines are skipped: the main parse
  * refuses the file if any is not trailing.
  */
-function columnCells(path: string, column: number, skipMissing: boolean, delimiter: string): { cell: string; line: number }[] {
+function columnCells(path: string, column: number, skipMissing: boolean, delimiter: string, decimalComma: boolean): { cell: string; line: number }[] {
   const out: { cell: string; line: number }[] = [];
   let lineNumber = 0;
   forEachLine(openInput(path), (bytes, start, end) => {
@@ -605,7 +608,8 @@ function columnCells(path: string, column: number, skipMissing: boolean, delimit
     const line = LINE_UTF8.decode(bytes.subarray(start, end));
     if (line.trim() === '') return;
     const cell = splitFields(path, line, lineNumber, delimiter)[column];
-    if (cell !== undefined && !(skipMissing && isMissingCell(cell.trim()))) out.push({ cell: own(cell.trim()), line: lineNumber });
+    const trimmed = cell === undefined ? undefined : decimalComma ? pointDecimal(cell.trim()) : cell.trim();
+    if (trimmed !== undefined && !(skipMissing && isMissingCell(trimmed))) out.push({ cell: own(trimmed), line: lineNumber });
   });
   return out;
 }
@@ -683,6 +687,8 @@ export interface FeatureRowsOptions {
   readonly label?: string;
   /** The field delimiter (default `,`): the training CSV's, from the model's meta. */
   readonly delimiter?: string;
+  /** `,`: numbers with a decimal comma (the training CSV's, from the model's meta). */
+  readonly decimal?: ',';
 }
 
 /**
@@ -743,7 +749,8 @@ export function loadFeatureRows(path: string, options: FeatureRowsOptions): Feat
     const fields = splitFields(path, line, lineNumber, delimiter);
     if (fields.length !== header.length) throw new DataError(`${path}: row ${lineNumber} has ${fields.length} fields, header has ${header.length}`);
     source.forEach((col, j) => {
-      const cell = (fields[col] as string).trim();
+      const trimmed = (fields[col] as string).trim();
+      const cell = options.decimal === ',' ? pointDecimal(trimmed) : trimmed;
       features[row * source.length + j] = options.missingAsNaN && isMissingCell(cell) ? Number.NaN : parseNumber(path, cell, lineNumber, header[col] as string);
     });
     if (labels !== null) {

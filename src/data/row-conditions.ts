@@ -7,6 +7,14 @@ import type { RowCondition } from '../spec/tasks.js';
 /** A decimal number as a CSV cell writes it (no NaN, no Infinity). */
 export const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
+/** A number written with a decimal comma (`1,5`, `-0,25e3`). */
+const DECIMAL_COMMA = /^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$/;
+
+/** `cell` with its decimal comma made a point when it is a number written so; any other cell as it is. */
+export function pointDecimal(cell: string): string {
+  return DECIMAL_COMMA.test(cell) ? cell.replace(',', '.') : cell;
+}
+
 /** A cell that spreadsheets, R, pandas and the UCI files write for a missing value. */
 const MISSING = /^(?:|\?|na|n\/a|nan|null|none|#n\/a)$/i;
 

@@ -37,6 +37,7 @@ export function selectRows(ds: Dataset, rows: readonly number[], into?: RowArray
     ...(ds.droppedColumns ? { droppedColumns: ds.droppedColumns } : {}),
     ...(ds.imputed ? { imputed: true as const } : {}),
     ...(ds.delimiter ? { delimiter: ds.delimiter } : {}),
+    ...(ds.decimal ? { decimal: ds.decimal } : {}),
   };
 }
 

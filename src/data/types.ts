@@ -24,6 +24,8 @@ export interface Dataset {
   readonly imputed?: true;
   /** The CSV's field delimiter when it is not a comma (what `predict` then reads with). */
   readonly delimiter?: CsvDelimiter;
+  /** `,`: its CSV writes numbers with a decimal comma (what `predict` then reads with). */
+  readonly decimal?: ',';
 }
 
 export interface TargetSplit {

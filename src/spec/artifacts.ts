@@ -31,6 +31,8 @@ export interface ModelMeta {
   readonly imputesMissing?: true;
   /** The training CSV's field delimiter when it is not a comma: `predict` reads its file with it. */
   readonly delimiter?: CsvDelimiter;
+  /** `,`: the training CSV wrote numbers with a decimal comma, and `predict` reads its file so. */
+  readonly decimal?: ',';
   /** The label value of each output, in order (CSV label text; indices for unnamed tasks). */
   readonly classNames: readonly string[];
   /** What to do to raw rows before the model sees them. */

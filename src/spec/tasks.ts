@@ -46,6 +46,8 @@ export interface CsvDatasetSpec {
   readonly missing?: 'drop' | 'impute';
   /** The field delimiter when it is not a comma (European spreadsheets write `;`; TSV files a tab). */
   readonly delimiter?: CsvDelimiter;
+  /** `,`: numbers are written with a decimal comma (`1,5`), as with a `;` delimiter in much of Europe. */
+  readonly decimal?: ',';
 }
 
 /** The delimiters a CSV may use besides the comma. */

@@ -125,6 +125,7 @@ export function defineStrategy(
             ...(input.train.droppedColumns ? { droppedColumns: input.train.droppedColumns } : {}),
             ...(original.train.imputed ? { imputesMissing: true as const } : {}),
             ...(original.train.delimiter ? { delimiter: original.train.delimiter } : {}),
+            ...(original.train.decimal ? { decimal: original.train.decimal } : {}),
             // The shared label space can be wider than the target's own classes (sources with more).
             classNames: Array.from({ length: numClasses }, (_, i) => classNames[i] ?? String(i)),
             preprocessing,

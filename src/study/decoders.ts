@@ -88,7 +88,7 @@ const rowCondition = tagged<RowCondition>('kind', {
 type Csv = Extract<DatasetSpec, { kind: 'csv' }>;
 type Synthetic = Extract<DatasetSpec, { kind: 'synthetic' }>;
 const dataset = tagged<DatasetSpec>('kind', {
-  csv: shape<Csv>({ kind: oneOf(['csv']), path: string, label: string, drop: optional(arrayOf(string)), where: optional(arrayOf(rowCondition)), missing: optional(oneOf(['drop', 'impute'])), delimiter: optional(oneOf(CSV_DELIMITERS)) }),
+  csv: shape<Csv>({ kind: oneOf(['csv']), path: string, label: string, drop: optional(arrayOf(string)), where: optional(arrayOf(rowCondition)), missing: optional(oneOf(['drop', 'impute'])), delimiter: optional(oneOf(CSV_DELIMITERS)), decimal: optional(oneOf([','])) }),
   synthetic: shape<Synthetic>({
     kind: oneOf(['synthetic']),
     features: integer,
@@ -351,6 +351,7 @@ const modelMeta = shape<ModelMeta>({
   droppedColumns: optional(arrayOf(string)),
   imputesMissing: optional(oneOf([true])),
   delimiter: optional(oneOf(CSV_DELIMITERS)),
+  decimal: optional(oneOf([','])),
   classNames: arrayOf(string),
   preprocessing,
   recipe,

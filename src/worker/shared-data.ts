@@ -17,11 +17,11 @@ export function sharedDatasetsFor(tasks: readonly SourceSpec[]): SharedCsv[] {
   const seen = new Set<string>();
   for (const task of tasks) {
     if ('model' in task || task.dataset.kind !== 'csv') continue;
-    const { path, label, drop, where, missing, delimiter } = task.dataset;
-    const key = JSON.stringify([path, label, drop ?? [], where ?? [], missing ?? null, delimiter ?? ',']);
+    const { path, label, drop, where, missing, delimiter, decimal } = task.dataset;
+    const key = JSON.stringify([path, label, drop ?? [], where ?? [], missing ?? null, delimiter ?? ',', decimal ?? '.']);
     if (seen.has(key)) continue;
     seen.add(key);
-    const entry = sharedCsv(path, label, { drop, where, missing, delimiter });
+    const entry = sharedCsv(path, label, { drop, where, missing, delimiter, decimal });
     if (entry !== null) out.push(entry);
   }
   return out;

@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadStudyFile } from '../../src/config/index.js';
-import { cli, tempDir } from '../helpers/cli.js';
+import { cli, tempDir, writeStudy } from '../helpers/cli.js';
 
 let dir: string;
 
@@ -84,12 +84,17 @@ describe('tasksieve init', () => {
     expect(cli(['init', 'hospitals', '--label', 'outcome', '--domain', 'clinic', '-o', 'refused.yaml'], dir).stderr).toMatch(/--domain: not with a folder/);
   });
 
-  it('reads a semicolon file as such, and its model predicts it', () => {
-    writeFileSync(join(dir, 'semi.csv'), clinicsCsv().replaceAll(',', ';'));
+  it('reads a European file (";" between fields, decimal commas) as such, and its model predicts it', () => {
+    writeFileSync(join(dir, 'semi.csv'), clinicsCsv().replaceAll(',', ';').replace(/(\d)\.(\d)/g, '$1,$2'));
     const out = cli(['init', 'semi.csv', '--label', 'outcome', '--domain', 'clinic'], dir);
     expect(out.status).toBe(0);
-    expect(readFileSync(join(dir, 'semi.yaml'), 'utf8')).toContain('delimiter: ";"');
-    expect(loadStudyFile(join(dir, 'semi.yaml')).targets[0]!.dataset).toMatchObject({ delimiter: ';' });
+    expect(readFileSync(join(dir, 'semi.yaml'), 'utf8')).toContain('delimiter: ";", decimal: ","');
+    expect(loadStudyFile(join(dir, 'semi.yaml')).targets[0]!.dataset).toMatchObject({ delimiter: ';', decimal: ',' });
+    // A decimal comma between comma-separated fields is refused at its key.
+    writeStudy(dir, readFileSync(join(dir, 'semi.yaml'), 'utf8').replaceAll('delimiter: ";", ', ''), 'ambiguous.yaml');
+    const ambiguous = cli(['run', 'ambiguous.yaml', '--db', 'ambiguous.db'], dir);
+    expect(ambiguous.status).toBe(2);
+    expect(ambiguous.stderr).toMatch(/^tasksieve run: ambiguous\.yaml:\d+:\d+: datasets\["St\.-Mary"\]\.decimal: a decimal comma needs another delimiter/);
     expect(cli(['run', 'semi.yaml', '--db', 'semi.db', '--trials', '2', '--quiet'], dir).status).toBe(0);
     expect(cli(['model', 'semi', '--db', 'semi.db', '--trial', 'best', '-o', 'semi-model'], dir).status).toBe(0);
     const predicted = cli(['predict', 'semi-model', 'semi.csv', '--label', 'outcome', '--json'], dir);

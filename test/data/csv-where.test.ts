@@ -124,6 +124,21 @@ describe.each([
     expect(() => loadCsv(semi, 'label')).toThrow(/: label column "label" not found \(columns: site;id;x;label\)$/);
   });
 
+  it('decimal commas read as decimal points, in features, in where ranges and quantiles', () => {
+    const lines = ['site;x;label', ...Array.from({ length: 12 }, (_, i) => `${['north', 'south', 'east'][i % 3]};${i},5;${i % 2 === 0 ? 'a' : 'b'}`)];
+    const euro = fixture(lines.join('\n'));
+    const point = fixture(lines.join('\n').replace(/(\d),5/g, '$1.5'));
+    const rows = (path: string, extra: CsvRows) => Array.from(loadCsv(path, 'label', { drop: ['site'], delimiter: ';', ...extra }).features);
+    expect(rows(euro, { decimal: ',' })).toEqual(rows(point, {}));
+    expect(rows(euro, { decimal: ',' })[1]).toBe(1.5);
+    const range: CsvRows = { where: [{ kind: 'range', column: 'x', min: 3.5, max: 7 }] };
+    expect(rows(euro, { decimal: ',', ...range })).toEqual([3.5, 4.5, 5.5, 6.5]);
+    const quantile: CsvRows = { where: [{ kind: 'quantile', column: 'x', low: 0.5, high: 1 }] };
+    expect(rows(euro, { decimal: ',', ...quantile })).toEqual(rows(point, quantile));
+    // Without the key, a decimal comma is text.
+    expect(() => rows(euro, {})).toThrow(/row 2 column "x": "0,5" is not a number/);
+  });
+
   it('problems name the field they come from', () => {
     const path = sitesFile();
     expect(fieldError(() => loadCsv(path, 'label', { drop: ['site', 'id'], where: [{ kind: 'in', column: 'city', values: ['x'] }] }))).toMatchObject({
