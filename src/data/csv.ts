@@ -322,7 +322,7 @@ const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
  * of ten rounds correctly (Clinger 1990). Anything else (a longer mantissa, a bad spelling, a huge
  * value): undefined, and the caller takes the slow path, which also words the errors.
  */
-function fastNumber(bytes: Buffer, start: number, end: number): number | undefined {
+function fastNumber(bytes: Buffer, start: number, end: number, point = 0x2e): number | undefined {
   let i = start;
   let negative = false;
   if (bytes[i] === 0x2b || bytes[i] === 0x2d) {
@@ -340,7 +340,7 @@ function fastNumber(bytes: Buffer, start: number, end: number): number | undefin
     mantissa = mantissa * 10 + d;
     digits++;
   }
-  if (i < end && bytes[i] === 0x2e) {
+  if (i < end && bytes[i] === point) {
     for (i++; i < end; i++) {
       const d = bytes[i]! - 0x30;
       if (d < 0 || d > 9) break;
@@ -402,8 +402,9 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
   const dropMissing = keep.missing === 'drop' || keep.missing === 'impute';
   const delimiter = keep.delimiter ?? ',';
   const delimiterByte = delimiter.charCodeAt(0);
-  // Decimal commas: every row through the text path, whose cells are made decimal points first.
+  // Decimal commas: the fast path reads them as its decimal point; the text path makes them points first.
   const decimalComma = keep.decimal === ',';
+  const pointByte = decimalComma ? 0x2c : 0x2e;
   const imputeMissing = keep.missing === 'impute';
   let missingRows = 0;
   let features: Float32Array = new Float32Array(0);
@@ -446,7 +447,8 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
       if (s === e) return false;
       const tests = testsAt[col];
       if (tests !== undefined) {
-        const cell = bytes.toString('latin1', s, e);
+        const written = bytes.toString('latin1', s, e);
+        const cell = decimalComma ? pointDecimal(written) : written;
         // A missing cell under `missing: drop` is the text path's to decide.
         if (dropMissing && isMissingCell(cell)) return false;
         for (const t of tests) kept = t.test(cell, lineNumber) && kept;
@@ -456,7 +458,7 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
         labelStart = s;
         labelEnd = e;
       } else if (isFeature[col]) {
-        const value = fastNumber(bytes, s, e);
+        const value = fastNumber(bytes, s, e, pointByte);
         if (value === undefined) return false;
         features[out++] = value;
       }
@@ -561,7 +563,7 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
       throw new DataError(`${path}: row ${blank} is empty`);
     }
     if (header === null) return readHeader(text ?? bytes.toString('latin1', start, end));
-    if (text === null && !decimalComma && fastRow(bytes, start, end)) return;
+    if (text === null && fastRow(bytes, start, end)) return;
     textRow(text ?? bytes.toString('latin1', start, end));
   });
   if (header === null) throw new DataError(`${path}: empty (no header row)`);
