@@ -156,12 +156,12 @@ export async function soak(options: SoakOptions): Promise<SoakOutcome> {
   try {
     for (;;) {
       const study = reader.getStudy(options.name);
-      // The trials are read before the lock probe, not after: the probe waits for the study's lock,
-      // and the moment it gets it is when the runners have just released it, between two trials.
-      // Read right after it, the PostgreSQL soak once saw no trial held in 22 polls while 26 ran
-      // (1 kill of 2, under the full suite's load).
+      // The lock probe runs at the end of a look, a sleep before the next read, never between a read
+      // and the kill it decides. The probe waits for the study's lock and gets it when the runners
+      // have just released it, between two trials: read right after it, the PostgreSQL soak once saw
+      // no trial held in 22 polls while 26 ran; probed between the read and the kill, it killed on a
+      // stale read (a trial finished meanwhile; 0 kills of 2, both stops found nothing held).
       const trials = study === null ? [] : reader.getTrials(study.id);
-      if (study !== null) measure(study.id);
       const finished = trials.filter((t) => t.state === 'COMPLETE' || t.state === 'PRUNED' || t.state === 'FAIL').length;
       if (finished >= options.total && runners.every((r) => r.child.exitCode !== null || r.child.signalCode !== null)) break;
       if (Date.now() - started > timeoutMs) throw new Error(`soak: not finished within ${timeoutMs} ms (${finished}/${options.total})`);
@@ -203,6 +203,7 @@ export async function soak(options: SoakOptions): Promise<SoakOutcome> {
         }
         nextKill = Date.now() + options.killEveryMs * (0.5 + random());
       }
+      if (study !== null) measure(study.id);
       await sleep(options.killAt !== undefined ? 20 : 200);
     }
     log(`end: ${kills} kills; polls due without a runner holding a trial ${dueWithoutHolder}; stops that found nothing held ${stoppedWithNothingHeld}`);

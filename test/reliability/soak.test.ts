@@ -27,7 +27,7 @@ function expectExact(outcome: SoakOutcome, lines: readonly string[]): void {
 
 function study(name: string): { file: string; dir: string } {
   const dir = tempDir('tasksieve-soak-');
-  return { dir, file: writeStudy(dir, syntheticStudyYaml({ name, trials: TOTAL, workers: 1, seeds: 1 })) };
+  return { dir, file: writeStudy(dir, syntheticStudyYaml({ name, trials: TOTAL, workers: 1, seeds: 2 })) };
 }
 
 describe('soak, short: 2 processes, 40 trials, 2 kills', () => {
