@@ -59,7 +59,20 @@ export function loadCsv(path: string, labelColumn: string, rows: CsvRows = {}): 
   return dataset;
 }
 
-function cacheKey(path: string, labelColumn: string, rows: CsvRows): string {
+/** The CsvRows fields of a csv dataset spec (or a SharedCsv), nothing else: the one list of them. */
+export function csvRowsOf(spec: CsvRows): CsvRows {
+  const { drop, where, missing, delimiter, decimal } = spec;
+  return {
+    ...(drop !== undefined ? { drop } : {}),
+    ...(where !== undefined ? { where } : {}),
+    ...(missing !== undefined ? { missing } : {}),
+    ...(delimiter !== undefined ? { delimiter } : {}),
+    ...(decimal !== undefined ? { decimal } : {}),
+  };
+}
+
+/** What a parse depends on: the file, its label column and its CsvRows (the cache's and the threads' key). */
+export function cacheKey(path: string, labelColumn: string, rows: CsvRows): string {
   return `${resolve(path)}\u0000${labelColumn}\u0000${JSON.stringify(rows.drop ?? [])}\u0000${JSON.stringify(rows.where ?? [])}\u0000${rows.missing ?? ''}\u0000${rows.delimiter ?? ','}\u0000${rows.decimal ?? '.'}`;
 }
 
@@ -88,7 +101,7 @@ export interface SharedCsv extends CsvRows {
 export function sharedCsv(path: string, labelColumn: string, rows: CsvRows = {}): SharedCsv | null {
   const hit = cache.get(cacheKey(path, labelColumn, rows));
   if (hit === undefined || !isShared(hit.dataset)) return null;
-  return { path: resolve(path), label: labelColumn, ...rows, mtimeNs: hit.mtimeNs, size: hit.size, dataset: hit.dataset };
+  return { path: resolve(path), label: labelColumn, ...csvRowsOf(rows), mtimeNs: hit.mtimeNs, size: hit.size, dataset: hit.dataset };
 }
 
 /**

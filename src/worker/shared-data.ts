@@ -3,7 +3,7 @@
 // a worker shares instead of copying. A unit's or screen's request carries the parses of the files it
 // reads; the worker adopts them into its own CSV cache, which still checks each file's size and mtime,
 // so a file changed since is parsed again there. Imported by both sides; no tfjs, no worker code.
-import { adoptSharedCsv, sharedCsv, type SharedCsv } from '../data/csv.js';
+import { adoptSharedCsv, cacheKey, csvRowsOf, sharedCsv, type SharedCsv } from '../data/csv.js';
 import type { SourceSpec } from '../spec/tasks.js';
 
 export type { SharedCsv } from '../data/csv.js';
@@ -17,11 +17,12 @@ export function sharedDatasetsFor(tasks: readonly SourceSpec[]): SharedCsv[] {
   const seen = new Set<string>();
   for (const task of tasks) {
     if ('model' in task || task.dataset.kind !== 'csv') continue;
-    const { path, label, drop, where, missing, delimiter, decimal } = task.dataset;
-    const key = JSON.stringify([path, label, drop ?? [], where ?? [], missing ?? null, delimiter ?? ',', decimal ?? '.']);
+    const { path, label } = task.dataset;
+    const rows = csvRowsOf(task.dataset);
+    const key = cacheKey(path, label, rows);
     if (seen.has(key)) continue;
     seen.add(key);
-    const entry = sharedCsv(path, label, { drop, where, missing, delimiter, decimal });
+    const entry = sharedCsv(path, label, rows);
     if (entry !== null) out.push(entry);
   }
   return out;
