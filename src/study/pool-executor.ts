@@ -4,7 +4,7 @@
 // for a thread that died; piscina replaces a dead or terminated thread with a fresh, initialised one.
 import { Piscina } from 'piscina';
 import { INPUT_ERROR_CODES, TasksieveError } from '../errors.js';
-import type { WorkerFault } from '../util/fault-injection.js';
+import type { InWorkerFault } from '../util/fault-injection.js';
 import { openUnitLink, type UnitChannel } from './unit-link.js';
 import { sharedDatasetsFor, workerEntryPath } from '../worker/index.js';
 import type { BackendName, SerializedError, TrialUnit, UnitResult, WorkerInfo } from '../spec/units.js';
@@ -51,7 +51,7 @@ export interface ExecutorOptions {
    */
   readonly workerMemoryMb?: number;
   /** TEST-ONLY faults for the workers (src/util/fault-injection.ts). */
-  readonly faults?: readonly WorkerFault[];
+  readonly faults?: readonly InWorkerFault[];
   /**
    * Most units of one trial a worker trains at once, stacked (src/worker/run-stack.ts; default 1: one
    * unit per task, the plain path). With more, units wait in the executor until a worker is free,

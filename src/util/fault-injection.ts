@@ -32,7 +32,20 @@ export interface StallInArtifactWriteFault {
   readonly artifact: number;
 }
 
-export type Fault = WorkerFault | StallInWriteFault | StallInArtifactWriteFault;
+/**
+ * Inside the worker, before every unit: sleep `ms`. Slows a runner down without breaking it, so a test of
+ * two runners on one study can count on both taking trials before the budget is spent, whichever of
+ * the two processes happens to start first on a loaded machine.
+ */
+export interface SlowUnitsFault {
+  readonly kind: 'slow-units';
+  readonly ms: number;
+}
+
+/** The faults a worker thread acts on. */
+export type InWorkerFault = WorkerFault | SlowUnitsFault;
+
+export type Fault = InWorkerFault | StallInWriteFault | StallInArtifactWriteFault;
 
 /** Marker printed to stderr when a write stalls, so a test harness can SIGKILL the process right then. */
 export const STALL_MARKER = 'fault-injection: stalled inside write transaction';
@@ -64,8 +77,13 @@ export function parseFaultPlan(text: string | undefined): readonly Fault[] {
       if (!Number.isSafeInteger(artifact) || (artifact as number) < 1) throw new Error(`${where}.artifact: must be an integer >= 1`);
       return { kind, artifact: artifact as number };
     }
+    if (kind === 'slow-units') {
+      const ms = (item as { ms?: unknown }).ms;
+      if (!Number.isSafeInteger(ms) || (ms as number) < 1) throw new Error(`${where}.ms: must be an integer >= 1`);
+      return { kind, ms: ms as number };
+    }
     if (!WORKER_FAULTS.includes(kind as WorkerFaultKind)) {
-      throw new Error(`${where}.kind: must be one of ${[...WORKER_FAULTS, 'stall-in-write', 'stall-in-artifact-write'].join(', ')}`);
+      throw new Error(`${where}.kind: must be one of ${[...WORKER_FAULTS, 'slow-units', 'stall-in-write', 'stall-in-artifact-write'].join(', ')}`);
     }
     const trial = (item as { trial?: unknown }).trial;
     if (!Number.isSafeInteger(trial) || (trial as number) < 0) throw new Error(`${where}.trial: must be an integer >= 0`);
@@ -73,8 +91,8 @@ export function parseFaultPlan(text: string | undefined): readonly Fault[] {
   });
 }
 
-export function workerFaults(plan: readonly Fault[]): WorkerFault[] {
-  return plan.filter((f): f is WorkerFault => f.kind !== 'stall-in-write' && f.kind !== 'stall-in-artifact-write');
+export function workerFaults(plan: readonly Fault[]): InWorkerFault[] {
+  return plan.filter((f): f is InWorkerFault => f.kind !== 'stall-in-write' && f.kind !== 'stall-in-artifact-write');
 }
 
 /**
@@ -103,9 +121,15 @@ export function stallHook(
   };
 }
 
-/** Runs the fault planned for `trialNumber`, if any, inside a worker thread. Only 'throw' returns (by throwing). */
-export function injectWorkerFault(faults: readonly WorkerFault[] | undefined, trialNumber: number): void {
-  const fault = faults?.find((f) => f.trial === trialNumber);
+/**
+ * Runs the faults planned for a unit of `trialNumber`, if any, inside a worker thread: first any
+ * 'slow-units' sleep, then the fault of that trial. Of those, only 'throw' returns (by throwing).
+ */
+export function injectWorkerFault(faults: readonly InWorkerFault[] | undefined, trialNumber: number): void {
+  for (const slow of faults ?? []) {
+    if (slow.kind === 'slow-units') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, slow.ms);
+  }
+  const fault = faults?.find((f): f is WorkerFault => f.kind !== 'slow-units' && f.trial === trialNumber);
   if (fault === undefined) return;
   switch (fault.kind) {
     case 'throw':

@@ -6,7 +6,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { ScreenResult, ScreenTask } from '../spec/screens.js';
 import type { BackendName, RungReport, SerializedError, TrialUnit, UnitResult, WorkerInfo } from '../spec/units.js';
-import type { WorkerFault } from '../util/fault-injection.js';
+import type { InWorkerFault } from '../util/fault-injection.js';
 import type { SharedCsv } from './shared-data.js';
 
 export type WorkerRequest =
@@ -54,5 +54,5 @@ export interface WorkerData {
   /** Requested backend; `null` picks the best available (tensorflow, then wasm, then cpu). */
   readonly backend: BackendName | null;
   /** TEST-ONLY faults to inject into units (see src/util/fault-injection.ts); absent outside tests. */
-  readonly faults?: readonly WorkerFault[];
+  readonly faults?: readonly InWorkerFault[];
 }

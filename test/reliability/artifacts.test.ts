@@ -50,10 +50,15 @@ function models(db: string, name: string): Models | null {
  * seen while they run has the best COMPLETE trial's model, and the end state holds exactly its model.
  */
 async function raceOnBest(db: string, name: string, dir: string): Promise<void> {
-  // Enough trials that the second runner, which starts seconds later on a loaded machine, still gets some.
+  // Whichever runner starts first must not spend the whole budget before the other one starts: each
+  // unit sleeps SLOW_MS in its worker, so one runner alone needs at least trials x SLOW_MS (8 s) —
+  // more than the start-up of the other process even on a loaded machine (a CI run once saw one
+  // runner take all 20 of these trials when they were not slowed).
   const trials = 20;
+  const SLOW_MS = 400;
   const file = writeStudy(dir, syntheticStudyYaml({ name, trials, workers: 1, seeds: 1, extra: 'artifacts: best' }));
-  const runs = [0, 1].map(() => spawnCli(['run', file, '--db', db, '--quiet']));
+  const slow = { [FAULT_INJECTION_ENV]: JSON.stringify({ kind: 'slow-units', ms: SLOW_MS }) };
+  const runs = [0, 1].map(() => spawnCli(['run', file, '--db', db, '--quiet'], slow));
   let running = true;
   void Promise.all(runs.map((r) => r.done)).then(() => (running = false));
   const violations: string[] = [];

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { FAULT_INJECTION_ENV } from '../../src/util/fault-injection.js';
 import { syntheticStudyYaml, tempDir, writeStudy } from '../helpers/cli.js';
 import { integrityCheck, readStudy, spawnCli, unitInconsistencies } from './helpers.js';
 
@@ -17,7 +18,10 @@ describe('concurrent runners on one study and database', () => {
     const trials = 30;
     const file = writeStudy(dir, syntheticStudyYaml({ name: 'shared', trials, workers: 1, seeds: 1 }));
     const db = join(dir, 'shared.db');
-    const runs = [0, 1, 2].map(() => spawnCli(['run', file, '--db', db, '--json']));
+    // Each unit sleeps 300 ms in its worker, so the first runner to start cannot spend the budget
+    // (at least 9 s alone) before the others have started on a loaded machine.
+    const slow = { [FAULT_INJECTION_ENV]: JSON.stringify({ kind: 'slow-units', ms: 300 }) };
+    const runs = [0, 1, 2].map(() => spawnCli(['run', file, '--db', db, '--json'], slow));
     const results = await Promise.all(runs.map((r) => r.done));
     for (const result of results) {
       expect(result.stderr).toBe('');
