@@ -26,6 +26,7 @@ export async function predictCommand([dir, data]: Args<'predict'>, options: Opti
     ...(meta.imputesMissing ? { missingAsNaN: true } : {}),
     ...(meta.delimiter ? { delimiter: meta.delimiter } : {}),
     ...(meta.decimal ? { decimal: meta.decimal } : {}),
+    ...(meta.categorical ? { categorical: meta.categorical } : {}),
     cols: meta.featureNames === null && meta.preprocessing.columns === undefined ? (topologyShape(artifact.topology)?.inputs ?? null) : null,
     ...(options.label !== undefined ? { label: options.label } : {}),
   });
@@ -46,6 +47,10 @@ export async function predictCommand([dir, data]: Args<'predict'>, options: Opti
       `tasksieve predict: ${data}: ${clippedRows} of ${file.rows} rows have a feature ${SCALING_CLIP} or more of the training rows' ` +
         `${meta.preprocessing.scaling?.kind === 'minmax' ? 'ranges' : 'standard deviations'} away (clipped there): rows unlike those the model was trained on`,
     );
+  }
+  if (file.unseenCategories > 0) {
+    const columns = (meta.categorical ?? []).map((e) => JSON.stringify(e.column)).join(', ');
+    printNote(`tasksieve predict: ${data}: ${file.unseenCategories} ${file.unseenCategories === 1 ? 'cell' : 'cells'} of ${columns} ${file.unseenCategories === 1 ? 'holds a value' : 'hold values'} the model was not trained on (encoded as none of its values)`);
   }
   const width = classNames.length;
   const metrics = truth === null ? null : classificationMetrics(truth, classes, width);

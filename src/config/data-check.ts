@@ -73,6 +73,8 @@ export function dataIssue(study: ResolvedStudy, raw: StudyConfig): ConfigIssue |
   const byIndex = new Map(tasks.map(([, , rawIndex], k) => [rawIndex, datasets[k] as Dataset]));
   const targetData = (t: number) => byIndex.get(study.sources.length + t) as Dataset;
 
+  const encodingProblem = encodingIssue(tasks.map(([, task, rawIndex], k) => ({ task: task.name, dataset: (rawTasks[rawIndex] as { dataset: string }).dataset, data: datasets[k] as Dataset })));
+  if (encodingProblem !== null) return encodingProblem;
   const reference = targetData(0);
   for (const [index, [where]] of tasks.entries()) {
     const ds = datasets[index] as Dataset;
@@ -119,6 +121,38 @@ export function dataIssue(study: ResolvedStudy, raw: StudyConfig): ConfigIssue |
           };
         }
       }
+    }
+  }
+  return null;
+}
+
+/**
+ * Features line up by position: a categorical column must be encoded with the same values in every
+ * task (domains of one file are, from its whole column; different files may not be, and with equal
+ * counts a mismatch would silently feed one value's indicator as another's).
+ */
+function encodingIssue(tasks: readonly { task: string; dataset: string; data: Dataset }[]): ConfigIssue | null {
+  const [first, ...rest] = tasks;
+  if (first === undefined) return null;
+  const shown = (values: readonly string[]) => `[${values.slice(0, 6).join(', ')}${values.length > 6 ? ', …' : ''}]`;
+  for (const other of rest) {
+    const a = first.data.categorical ?? [];
+    const b = other.data.categorical ?? [];
+    for (const encoding of b) {
+      const mine = a.find((e) => e.column === encoding.column);
+      if (mine !== undefined && mine.values.join('\u0000') === encoding.values.join('\u0000')) continue;
+      const there = mine === undefined ? 'is not categorical' : `holds ${shown(mine.values)}`;
+      return {
+        path: ['datasets', other.dataset, 'categorical'],
+        message: `column ${JSON.stringify(encoding.column)} holds ${shown(encoding.values)} here but ${there} in dataset ${JSON.stringify(first.dataset)} (task ${JSON.stringify(first.task)}): every task must encode it alike; list its values under categorical in both`,
+      };
+    }
+    const missing = a.find((e) => !b.some((x) => x.column === e.column));
+    if (missing !== undefined) {
+      return {
+        path: ['datasets', other.dataset],
+        message: `column ${JSON.stringify(missing.column)} is categorical in dataset ${JSON.stringify(first.dataset)} (task ${JSON.stringify(first.task)}) but not here: every task must encode it alike`,
+      };
     }
   }
   return null;

@@ -1,11 +1,13 @@
 // A first study file for a CSV whose rows come from several domains (`tasksieve init`): one dataset
 // per value of the domain column (or per quantile bin of a numeric one) through `where`, or one per
-// file of a folder; the text columns dropped, missing values imputed inside the unit, the smallest
+// file of a folder; text columns of a few values one-hot encoded, other text columns (names, ids)
+// dropped, missing values imputed inside the unit, the smallest
 // domain the target and the others its candidate sources. Pure: the caller profiles the files and
 // checks the text as a study.
 // Main thread. Must not import tfjs, the worker or the store.
 import { StudyConfigError } from '../errors.js';
 import { MAX_DISTINCT, type ColumnProfile, type CsvProfile } from '../data/csv-profile.js';
+import { categoryOf, orderedCategories } from '../data/categories.js';
 import type { CsvDelimiter } from '../spec/tasks.js';
 
 export interface InitOptions {
@@ -39,7 +41,14 @@ export interface InitPlan {
   readonly domains: readonly InitDomain[];
   readonly target: string;
   readonly dropped: readonly string[];
+  /** Text columns encoded one-hot: their values listed (a folder's files must agree), or null: the whole file's. */
+  readonly categorical: readonly InitCategorical[];
   readonly missing: 'impute' | 'drop' | null;
+}
+
+export interface InitCategorical {
+  readonly name: string;
+  readonly values: readonly string[] | null;
 }
 
 /** A numeric column with at most this many values is a set of domains by value; with more, it is binned. */
@@ -48,6 +57,15 @@ const MAX_VALUE_DOMAINS = 12;
 const MAX_LABELLED = 30;
 /** Targets with at least this many rows hold a quarter of them out as test rows. */
 const TEST_FROM_ROWS = 60;
+/** A text column is one-hot encoded when it has at most this many values... */
+const MAX_CATEGORIES = 20;
+/** ...and at least this many rows per value on average (else it is a name or an id, and dropped). */
+const ROWS_PER_CATEGORY = 5;
+
+/** A text column of few values, each in several rows: a category (a job, a region), not a name. */
+function isCategorical(column: ColumnProfile, rows: number): boolean {
+  return !column.numeric && column.values !== null && column.values.size <= MAX_CATEGORIES && column.values.size * ROWS_PER_CATEGORY <= rows - column.missing;
+}
 
 /** A plain YAML scalar where it reads back as the same string, else a double-quoted one (JSON's quoting is YAML's). */
 const yaml = (value: string | number) =>
@@ -86,9 +104,12 @@ export function planStudy(profile: CsvProfile, options: InitOptions): InitPlan {
   }
   domains = domains.filter((d) => d.rows > 0);
   if (domains.length < 2) throw new StudyConfigError(`--domain: column ${JSON.stringify(domain.name)} gives ${domains.length} domain(s): a transfer study needs a target and at least one source`);
-  const dropped = profile.columns.filter((c) => c !== label && (!c.numeric || (c === domain && byValue))).map((c) => c.name);
+  const encoded = profile.columns.filter((c) => c !== label && !(c === domain && byValue) && isCategorical(c, profile.rows));
+  const dropped = profile.columns.filter((c) => c !== label && !encoded.includes(c) && (!c.numeric || (c === domain && byValue))).map((c) => c.name);
+  // Every domain is a part of one file, whose whole column gives the values: no list is needed.
+  const categorical = encoded.map((c) => ({ name: c.name, values: null }));
   const origin = `${options.csv} (${profile.rows} rows): one domain per ${byValue ? `value of ${JSON.stringify(domain.name)}` : `quantile bin of ${JSON.stringify(domain.name)}`}`;
-  return studyPlan(domains, profile.columns, label, dropped, classes, origin, options);
+  return studyPlan(domains, profile.columns, label, dropped, categorical, classes, origin, options);
 }
 
 /**
@@ -114,9 +135,12 @@ export function planFolderStudy(files: readonly { readonly csv: string; readonly
   const label = columns.find((c) => c.name === options.label)!;
   const fileNames = uniqueNames(files.map((f) => f.csv.replace(/^.*[\\/]/, '').replace(/(\.csv)?(\.gz)?$/i, '')));
   const domains = files.map(({ csv, profile }, i): InitDomain => ({ name: fileNames[i]!, value: csv, rows: profile.rows, csv, delimiter: profile.delimiter, decimal: profile.decimal, where: null }));
-  const dropped = columns.filter((c) => c !== label && !c.numeric).map((c) => c.name);
   const rows = files.reduce((n, f) => n + f.profile.rows, 0);
-  return studyPlan(domains, columns, label, dropped, label.values?.size ?? 1, `${files.length} files (${rows} rows): one domain per file`, options);
+  const encoded = columns.filter((c) => c !== label && isCategorical(c, rows));
+  const dropped = columns.filter((c) => c !== label && !c.numeric && !encoded.includes(c)).map((c) => c.name);
+  // The files' values joined and listed, so that every file encodes the column alike.
+  const categorical = encoded.map((c) => ({ name: c.name, values: orderedCategories([...c.values!.keys()].map(categoryOf)) }));
+  return studyPlan(domains, columns, label, dropped, categorical, label.values?.size ?? 1, `${files.length} files (${rows} rows): one domain per file`, options);
 }
 
 function studyPlan(
@@ -124,6 +148,7 @@ function studyPlan(
   columns: readonly ColumnProfile[],
   label: ColumnProfile,
   dropped: readonly string[],
+  categorical: readonly InitCategorical[],
   classes: number,
   origin: string,
   options: Pick<InitOptions, 'target' | 'name'>,
@@ -143,6 +168,7 @@ function studyPlan(
       `csv: ${yaml(d.csv)}`,
       `label: ${yaml(label.name)}`,
       ...(dropped.length > 0 ? [`drop: [${dropped.map(yaml).join(', ')}]`] : []),
+      ...(categorical.length > 0 ? [`categorical: ${categoricalYaml(categorical)}`] : []),
       ...(missing !== null ? [`missing: ${missing}`] : []),
       ...(d.delimiter !== ',' ? [`delimiter: ${JSON.stringify(d.delimiter)}`] : []),
       ...(d.decimal === ',' ? ['decimal: ","'] : []),
@@ -154,6 +180,7 @@ function studyPlan(
     `# Target: ${target.name} (${target.rows} rows, the ${options.target === undefined ? 'smallest domain' : 'one asked for'}); sources: the others. Edit freely:`,
     '# docs/study-file.md says what every key does (`tasksieve schema -o study.schema.json` for editor completion).',
     ...(dropped.length > 0 ? [`# Not features (text): ${dropped.join(', ')}.`] : []),
+    ...(categorical.length > 0 ? [`# One-hot encoded (a feature per value): ${categorical.map((c) => c.name).join(', ')}.`] : []),
     ...(missing === 'impute' ? ['# Missing feature values are filled inside each unit with its training rows\' mean (missing: impute).'] : []),
     `name: ${yaml(options.name)}`,
     'seed: 1',
@@ -176,7 +203,12 @@ function studyPlan(
     'budget: { trials: 30, seeds: 2, workers: 2 }',
     '',
   ];
-  return { text: lines.join('\n'), domains, target: target.name, dropped, missing };
+  return { text: lines.join('\n'), domains, target: target.name, dropped, categorical, missing };
+}
+
+function categoricalYaml(categorical: readonly InitCategorical[]): string {
+  if (categorical.every((c) => c.values === null)) return `[${categorical.map((c) => yaml(c.name)).join(', ')}]`;
+  return `{ ${categorical.map((c) => `${yaml(c.name)}: [${(c.values ?? []).map(yaml).join(', ')}]`).join(', ')} }`;
 }
 
 function smallest(domains: readonly InitDomain[]): InitDomain {

@@ -1,7 +1,7 @@
 // Turns a validated study file into the deeply frozen ResolvedStudy: defaults applied, paths absolute,
 // omitted seeds derived from the study seed. Main thread. Must not import tfjs, the worker or the store.
 import { dirname, resolve as resolvePath } from 'node:path';
-import type { CsvDatasetSpec, DatasetSpec, ModelSourceSpec, RowCondition, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
+import type { CategoricalColumn, CsvDatasetSpec, DatasetSpec, ModelSourceSpec, RowCondition, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
 import { DataError } from '../errors.js';
 import { modelFolderOf, readModelFolder } from '../data/model-folder.js';
 import type { Condition, Distribution, ParamSpec } from '../spec/space.js';
@@ -10,7 +10,7 @@ import { resolveEnqueue } from './enqueue.js';
 import { resolveSampler } from './sampler.js';
 import { resolveScheduler } from './scheduler.js';
 import { DEFAULT_EPOCHS, DEFAULT_HIDDEN, type Overrides } from './semantic.js';
-import type { RawDataset, RawModelSource, RawParam, RawRowCondition, RawTask, RawTransform, RawWhen, StudyConfig } from './study-config.js';
+import type { RawCategorical, RawDataset, RawModelSource, RawParam, RawRowCondition, RawTask, RawTransform, RawWhen, StudyConfig } from './study-config.js';
 import { resolveObjectives } from './objectives.js';
 import { OPTIONAL_RECIPE_KEYS, STUDY_DEFAULTS, type Recipe } from '../spec/recipe.js';
 import { type ModelSpec, type ResolvedStudy } from '../spec/study.js';
@@ -136,7 +136,13 @@ export function resolveCsvDataset(raw: Extract<RawDataset, { csv: string }>, bas
     ...(raw.missing === 'drop' || raw.missing === 'impute' ? { missing: raw.missing } : {}),
     ...(raw.delimiter !== undefined && raw.delimiter !== ',' ? { delimiter: raw.delimiter } : {}),
     ...(raw.decimal === ',' ? { decimal: ',' as const } : {}),
+    ...(raw.categorical !== undefined ? { categorical: categoricalColumns(raw.categorical) } : {}),
   };
+}
+
+function categoricalColumns(raw: RawCategorical): CategoricalColumn[] {
+  if (Array.isArray(raw)) return raw.map((column) => ({ column }));
+  return Object.entries(raw).map(([column, values]) => ({ column, values: values.map(String) }));
 }
 
 function rowCondition(column: string, raw: RawRowCondition): RowCondition {

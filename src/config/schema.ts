@@ -297,6 +297,18 @@ const DATASET = {
         ],
       },
     },
+    categorical: {
+      description:
+        'Columns of categories (text such as a job or a region, or numeric codes) encoded one-hot: one 0/1 feature per value, named COLUMN=VALUE. A list of column names takes the values present in the whole file; a map from column name to its values fixes them (every dataset reading the column must encode it alike; a value not listed is an error).',
+      oneOf: [
+        { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', minLength: 1 } },
+        {
+          type: 'object',
+          minProperties: 1,
+          additionalProperties: { type: 'array', minItems: 1, uniqueItems: true, items: { type: ['string', 'number'] } },
+        },
+      ],
+    },
     delimiter: {
       enum: [',', ';', '\t', '|'],
       description: 'The field delimiter (default ","): ";" as European spreadsheets write it, "\\t" for TSV, "|". Numbers keep a decimal point.',
@@ -325,7 +337,7 @@ const DATASET = {
       },
     },
   },
-  dependencies: { label: ['csv'], drop: ['csv'], where: ['csv'], missing: ['csv'], delimiter: ['csv'], decimal: ['csv'] },
+  dependencies: { label: ['csv'], drop: ['csv'], where: ['csv'], missing: ['csv'], delimiter: ['csv'], decimal: ['csv'], categorical: ['csv'] },
   oneOf: [{ required: ['csv'] }, { required: ['synthetic'] }],
 };
 

@@ -95,11 +95,14 @@ export interface RawScheduler {
 }
 
 export type RawDataset =
-  | { csv: string; label?: string; drop?: string[]; where?: Record<string, RawRowCondition>; missing?: 'error' | 'drop' | 'impute'; delimiter?: ',' | CsvDelimiter; decimal?: '.' | ','; synthetic?: undefined }
+  | { csv: string; label?: string; drop?: string[]; where?: Record<string, RawRowCondition>; missing?: 'error' | 'drop' | 'impute'; delimiter?: ',' | CsvDelimiter; decimal?: '.' | ','; categorical?: RawCategorical; synthetic?: undefined }
   | {
       synthetic: { features: number; latent: number; classes: number; rows: number; noise?: number; seed?: number };
       csv?: undefined;
     };
+
+/** `categorical`: column names (their values from the whole file), or each column's values listed. */
+export type RawCategorical = string[] | Record<string, (string | number)[]>;
 
 /** A `where` condition on one column: a value, a list of values, a range or a quantile range. */
 export type RawRowCondition = string | number | (string | number)[] | { min?: number; max?: number } | { quantile: [number, number] };

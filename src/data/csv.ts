@@ -6,12 +6,13 @@ import { isUtf8 } from 'node:buffer';
 import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DataError, DataFieldError } from '../errors.js';
-import type { CsvDatasetSpec } from '../spec/tasks.js';
+import type { CategoricalColumn, CategoryEncoding, CsvDatasetSpec } from '../spec/tasks.js';
+import { categoryOf, indicatorName, indicatorsOf, orderedCategories } from './categories.js';
 import { DECIMAL, columnTests, describeWhere, isMissingCell, pointDecimal, type ColumnTest } from './row-conditions.js';
 import type { Dataset } from './types.js';
 
 /** Which columns and rows of the file a dataset takes besides its label (`drop`, `where`); absent: all. */
-export type CsvRows = Pick<CsvDatasetSpec, 'drop' | 'where' | 'missing' | 'delimiter' | 'decimal'>;
+export type CsvRows = Pick<CsvDatasetSpec, 'drop' | 'where' | 'missing' | 'delimiter' | 'decimal' | 'categorical'>;
 
 /** Cells whose magnitude exceeds this are rejected: they would overflow float32 arithmetic in training. */
 const MAX_ABS_VALUE = 1e30;
@@ -61,8 +62,9 @@ export function loadCsv(path: string, labelColumn: string, rows: CsvRows = {}): 
 
 /** The CsvRows fields of a csv dataset spec (or a SharedCsv), nothing else: the one list of them. */
 export function csvRowsOf(spec: CsvRows): CsvRows {
-  const { drop, where, missing, delimiter, decimal } = spec;
+  const { drop, where, missing, delimiter, decimal, categorical } = spec;
   return {
+    ...(categorical !== undefined ? { categorical } : {}),
     ...(drop !== undefined ? { drop } : {}),
     ...(where !== undefined ? { where } : {}),
     ...(missing !== undefined ? { missing } : {}),
@@ -73,7 +75,7 @@ export function csvRowsOf(spec: CsvRows): CsvRows {
 
 /** What a parse depends on: the file, its label column and its CsvRows (the cache's and the threads' key). */
 export function cacheKey(path: string, labelColumn: string, rows: CsvRows): string {
-  return `${resolve(path)}\u0000${labelColumn}\u0000${JSON.stringify(rows.drop ?? [])}\u0000${JSON.stringify(rows.where ?? [])}\u0000${rows.missing ?? ''}\u0000${rows.delimiter ?? ','}\u0000${rows.decimal ?? '.'}`;
+  return `${resolve(path)}\u0000${labelColumn}\u0000${JSON.stringify(rows.drop ?? [])}\u0000${JSON.stringify(rows.where ?? [])}\u0000${rows.missing ?? ''}\u0000${rows.delimiter ?? ','}\u0000${rows.decimal ?? '.'}\u0000${JSON.stringify(rows.categorical ?? [])}`;
 }
 
 function remember(key: string, entry: CacheEntry): void {
@@ -409,6 +411,9 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
   let cols = 0;
   // Per header column: whether it is a feature (not the label, not dropped), and its `where` tests.
   let isFeature: boolean[] = [];
+  // Per header column: a categorical column's index of each value (its features, in order), else undefined.
+  let codesAt: (Map<string, number> | undefined)[] = [];
+  let encodings: CategoryEncoding[] = [];
   let testsAt: (ColumnTest[] | undefined)[] = [];
   let filtered = false;
   // Under impute a missing label still drops its row (there is nothing to fill a label with).
@@ -471,6 +476,15 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
         labelStart = s;
         labelEnd = e;
       } else if (isFeature[col]) {
+        const codes = codesAt[col];
+        if (codes !== undefined) {
+          // A value not listed, or a missing cell, is the text path's to word or to decide.
+          const written = bytes.toString('latin1', s, e);
+          const index = codes.get(categoryOf(decimalComma ? pointDecimal(written) : written));
+          if (index === undefined) return false;
+          out = writeIndicators(features, out, codes.size, index);
+          continue;
+        }
         const value = fastNumber(bytes, s, e, pointByte);
         if (value === undefined) return false;
         features[out++] = value;
@@ -493,6 +507,8 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
     let kept = true;
     let label = '';
     let missing = false;
+    // A value a categorical column does not list: refused once the row is known to be kept.
+    let unlisted: { column: number; cell: string } | null = null;
     for (let col = 0; col < fields.length; col++) {
       const trimmed = (fields[col] as string).trim();
       const cell = decimalComma ? pointDecimal(trimmed) : trimmed;
@@ -502,6 +518,21 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
         if (absent) missing = true;
         else if (cell === '') throw new DataError(`${path}: row ${lineNumber} column ${quote(labelColumn)} is empty`);
         label = cell;
+      } else if (codesAt[col] !== undefined) {
+        const codes = codesAt[col]!;
+        const index = absent ? undefined : codes.get(categoryOf(cell));
+        if (absent && imputeMissing) {
+          features.fill(Number.NaN, out, out + codes.size);
+          out += codes.size;
+        } else if (absent) {
+          missing = true;
+          out += codes.size;
+        } else if (index === undefined) {
+          unlisted ??= { column: col, cell };
+          out += codes.size;
+        } else {
+          out = writeIndicators(features, out, codes.size, index);
+        }
       } else if (isFeature[col]) {
         if (absent && imputeMissing) {
           features[out++] = Number.NaN;
@@ -516,6 +547,7 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
     }
     if (missing && kept) missingRows++;
     if (!kept || missing) return;
+    if (unlisted !== null) throw unlistedCategory(path, lineNumber, (header as string[])[unlisted.column] as string, unlisted.cell, encodings, keep.categorical ?? []);
     ids[rows] = labelId(label);
     rows++;
   };
@@ -539,7 +571,15 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
       if (name === labelColumn) throw new DataFieldError(`${path}: drop: ${quote(name)} is the label column`, ['drop', i]);
     });
     isFeature = names.map((name, i) => i !== labelIndex && !drop.includes(name));
-    cols = isFeature.filter(Boolean).length;
+    encodings = (keep.categorical ?? []).map((c, i) =>
+      categoryEncoding(path, names, c, categoricalField(keep.categorical ?? [], i), labelColumn, drop, () => columnCells(path, names.indexOf(c.column), true, delimiter, decimalComma)),
+    );
+    codesAt = names.map((name) => {
+      const encoding = encodings.find((e) => e.column === name);
+      return encoding === undefined ? undefined : new Map(encoding.values.map((v, k) => [v, k]));
+    });
+    checkIndicatorNames(path, names, encodings, keep.categorical ?? []);
+    cols = names.reduce((n, _, i) => n + (isFeature[i] ? (codesAt[i]?.size ?? 1) : 0), 0);
     if (cols === 0) {
       if (drop.length > 0) throw new DataFieldError(`${path}: drop: no feature column left (the file has ${names.length - 1} besides the label)`, ['drop']);
       throw new DataError(`${path}: no feature columns (only the label column ${quote(labelColumn)})`);
@@ -595,11 +635,77 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
     const within = filtered ? ` in the rows where ${describeWhere(where)}` : '';
     throw new DataError(`${path}: label column ${quote(labelColumn)} has a single class (${truncate(classNames[0] as string)})${within}`);
   }
-  const featureNames = (header as string[]).filter((_, i) => isFeature[i]);
+  const featureNames = (header as string[]).flatMap((name, i) => (!isFeature[i] ? [] : codesAt[i] === undefined ? [name] : encodings.find((e) => e.column === name)!.values.map((v) => indicatorName(name, v))));
   const dropped = keep.drop !== undefined && keep.drop.length > 0 ? { droppedColumns: [...keep.drop] } : {};
   const imputed = imputeMissing ? { imputed: true as const } : {};
   const delimited = { ...(keep.delimiter !== undefined ? { delimiter: keep.delimiter } : {}), ...(decimalComma ? { decimal: ',' as const } : {}) };
-  return { features: features.subarray(0, rows * cols), labels, rows, cols, numClasses, classNames, featureNames, ...dropped, ...imputed, ...delimited };
+  const categorical = encodings.length > 0 ? { categorical: encodings } : {};
+  return { features: features.subarray(0, rows * cols), labels, rows, cols, numClasses, classNames, featureNames, ...dropped, ...imputed, ...delimited, ...categorical };
+}
+
+/** Writes a one-hot block of `width` at `out` (1 at `index`); returns the position after it. */
+function writeIndicators(features: Float32Array, out: number, width: number, index: number): number {
+  // The slot may hold a row `where` left out: every indicator is written.
+  features.fill(0, out, out + width);
+  features[out + index] = 1;
+  return out + width;
+}
+
+/** Where a DataFieldError about the `i`-th categorical column points: its entry in the list, or its key in the map. */
+function categoricalField(columns: readonly CategoricalColumn[], i: number): (string | number)[] {
+  const c = columns[i]!;
+  return c.values === undefined ? ['categorical', i] : ['categorical', c.column];
+}
+
+/**
+ * A categorical column's encoding: its listed values (canonical, see categoryOf), or the distinct values
+ * present in the whole file (`cells`, a pass of its own, so that every domain of the file encodes it
+ * alike). The column must exist and be neither the label nor dropped.
+ */
+function categoryEncoding(
+  path: string,
+  names: readonly string[],
+  c: CategoricalColumn,
+  field: (string | number)[],
+  labelColumn: string,
+  drop: readonly string[],
+  cells: () => { cell: string }[],
+): CategoryEncoding {
+  if (!names.includes(c.column)) throw new DataFieldError(`${path}: categorical: column ${quote(c.column)} not found (columns: ${listColumns(names)})`, field);
+  if (c.column === labelColumn) throw new DataFieldError(`${path}: categorical: ${quote(c.column)} is the label column`, field);
+  if (drop.includes(c.column)) throw new DataFieldError(`${path}: categorical: ${quote(c.column)} is also dropped (under drop)`, field);
+  if (c.values === undefined) {
+    const values = orderedCategories(cells().map(({ cell }) => categoryOf(cell)));
+    if (values.length === 0) throw new DataFieldError(`${path}: categorical: column ${quote(c.column)} has no value (every cell is missing)`, field);
+    return { column: c.column, values };
+  }
+  const values = c.values.map((v) => categoryOf(v.trim()));
+  const missing = values.find(isMissingCell);
+  if (missing !== undefined) throw new DataFieldError(`${path}: categorical: ${quote(missing)} reads as a missing value, not a category (see missing)`, field);
+  const repeated = values.find((v, k) => values.indexOf(v) !== k);
+  if (repeated !== undefined) throw new DataFieldError(`${path}: categorical: ${quote(c.column)} lists ${quote(repeated)} twice`, field);
+  return { column: c.column, values };
+}
+
+/** An indicator named as another column of the file (or as another indicator) would make two features one name. */
+function checkIndicatorNames(path: string, names: readonly string[], encodings: readonly CategoryEncoding[], columns: readonly CategoricalColumn[]): void {
+  const taken = new Set(names);
+  encodings.forEach(({ column, values }, i) => {
+    for (const value of values) {
+      const name = indicatorName(column, value);
+      if (taken.has(name)) throw new DataFieldError(`${path}: categorical: the feature of ${quote(value)} in ${quote(column)} would be named ${quote(name)}, as another column or feature`, categoricalField(columns, i));
+      taken.add(name);
+    }
+  });
+}
+
+function unlistedCategory(path: string, lineNumber: number, column: string, cell: string, encodings: readonly CategoryEncoding[], columns: readonly CategoricalColumn[]): DataError {
+  const where = `${path}: row ${lineNumber} column ${quote(column)}`;
+  if (isMissingCell(cell)) return new DataError(`${where}: ${quote(cell)} is missing (a missing value? \`missing: drop\` or \`impute\` on the dataset)`);
+  const values = encodings.find((e) => e.column === column)!.values;
+  const shown = values.slice(0, 5).map(quote).join(', ') + (values.length > 5 ? ', …' : '');
+  const i = columns.findIndex((c) => c.column === column);
+  return new DataFieldError(`${where}: ${quote(cell)} is not one of the values listed under categorical (${shown})`, categoricalField(columns, i));
 }
 
 /** `values` copied into a SharedArrayBuffer of exactly their size. */
@@ -686,6 +792,8 @@ export interface FeatureRowsFile {
   readonly cols: number;
   /** The label column's cells as written (see canonicalLabel); null without a label column. */
   readonly labels: readonly string[] | null;
+  /** Cells of categorical columns holding a value the model was not trained on (encoded as none of its values). */
+  readonly unseenCategories: number;
 }
 
 export interface FeatureRowsOptions {
@@ -704,6 +812,8 @@ export interface FeatureRowsOptions {
   readonly delimiter?: string;
   /** `,`: numbers with a decimal comma (the training CSV's, from the model's meta). */
   readonly decimal?: ',';
+  /** Named: the model's one-hot encoded columns (its features `COLUMN=VALUE` are read from COLUMN's cells). */
+  readonly categorical?: readonly CategoryEncoding[];
 }
 
 /**
@@ -732,21 +842,25 @@ export function loadFeatureRows(path: string, options: FeatureRowsOptions): Feat
   if (labelColumn !== undefined && labelIndex < 0) {
     throw new DataError(`${path}: label column ${quote(labelColumn)} not found (columns: ${listColumns(header)})`);
   }
-  // source[j]: the file column of the model's feature j.
+  // source[j]: the file column of the model's feature j; indicator[j]: the value it is 1 for, when one-hot.
   let source: number[];
+  let indicator: (string | undefined)[] = [];
+  const indicators = indicatorsOf(options.categorical);
   if (names !== null) {
-    const missing = names.filter((name) => !seen.has(name));
+    const columnOf = (name: string) => indicators.get(name)?.column ?? name;
+    const missing = [...new Set(names.map(columnOf))].filter((name) => !seen.has(name));
     if (missing.length > 0) {
       throw new DataError(`${path}: missing column ${quote(missing[0] as string)}${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ''}: the model reads ${names.length} features by name`);
     }
-    const wanted = new Set(names);
+    const wanted = new Set(names.map(columnOf));
     const ignored = new Set(options.ignore ?? []);
     const extra = header.filter((name, i) => i !== labelIndex && !wanted.has(name) && !ignored.has(name));
     if (extra.length > 0 && !options.allowExtra) {
       const hint = labelColumn === undefined ? ' (a label column? name it with --label)' : '';
       throw new DataError(`${path}: unexpected column ${quote(extra[0] as string)}${hint}: the model was not trained on it`);
     }
-    source = names.map((name) => header.indexOf(name));
+    source = names.map((name) => header.indexOf(columnOf(name)));
+    indicator = names.map((name) => indicators.get(name)?.value);
   } else {
     source = header.map((_, i) => i).filter((i) => i !== labelIndex);
     if (cols !== null && source.length !== cols) {
@@ -757,24 +871,38 @@ export function loadFeatureRows(path: string, options: FeatureRowsOptions): Feat
   if (rows === 0) throw new DataError(`${path}: no data rows`);
   const features = new Float32Array(rows * source.length);
   const labels: string[] | null = labelIndex < 0 ? null : new Array<string>(rows);
+  // Per file column read one-hot: the values the model knows (a cell outside them counts as unseen).
+  const known = new Map((options.categorical ?? []).map((e) => [header.indexOf(e.column), new Set(e.values)]));
+  let unseenCategories = 0;
   for (let row = 0; row < rows; row++) {
     const lineNumber = row + 2;
     const line = lines[row + 1] as string;
     if (line.trim() === '') throw new DataError(`${path}: row ${lineNumber} is empty`);
     const fields = splitFields(path, line, lineNumber, delimiter);
     if (fields.length !== header.length) throw new DataError(`${path}: row ${lineNumber} has ${fields.length} fields, header has ${header.length}`);
-    source.forEach((col, j) => {
+    const cellAt = (col: number) => {
       const trimmed = (fields[col] as string).trim();
-      const cell = options.decimal === ',' ? pointDecimal(trimmed) : trimmed;
-      features[row * source.length + j] = options.missingAsNaN && isMissingCell(cell) ? Number.NaN : parseNumber(path, cell, lineNumber, header[col] as string);
+      return options.decimal === ',' ? pointDecimal(trimmed) : trimmed;
+    };
+    source.forEach((col, j) => {
+      const cell = cellAt(col);
+      const value = indicator[j];
+      if (options.missingAsNaN && isMissingCell(cell)) features[row * source.length + j] = Number.NaN;
+      else if (value === undefined) features[row * source.length + j] = parseNumber(path, cell, lineNumber, header[col] as string);
+      else if (isMissingCell(cell)) throw new DataError(`${path}: row ${lineNumber} column ${quote(header[col] as string)}: ${quote(cell)} is missing (the model was not trained with missing: impute)`);
+      else features[row * source.length + j] = categoryOf(cell) === value ? 1 : 0;
     });
+    for (const [col, values] of known) {
+      const cell = cellAt(col);
+      if (!isMissingCell(cell) && !values.has(categoryOf(cell))) unseenCategories++;
+    }
     if (labels !== null) {
       const cell = (fields[labelIndex] as string).trim();
       if (cell === '') throw new DataError(`${path}: row ${lineNumber} column ${quote(labelColumn as string)} is empty`);
       labels[row] = cell;
     }
   }
-  return { features, rows, cols: source.length, labels };
+  return { features, rows, cols: source.length, labels, unseenCategories };
 }
 
 /** A label cell as class names write it: a number in its canonical form (`1.0` → `1`), other text as it is. */
@@ -847,20 +975,11 @@ function encodeLabelIds(ids: Int32Array, cells: readonly string[]): {
   numClasses: number;
   classNames: string[];
 } {
-  const numeric = cells.every((cell) => DECIMAL.test(cell));
-  let classOf: number[];
-  let classNames: string[];
-  if (numeric) {
-    const distinct = [...new Set(cells.map(Number))].sort((a, b) => a - b);
-    const index = new Map(distinct.map((value, i) => [value, i]));
-    classOf = cells.map((cell) => index.get(Number(cell)) as number);
-    classNames = distinct.map(String);
-  } else {
-    const distinct = [...cells].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const index = new Map(distinct.map((value, i) => [value, i]));
-    classOf = cells.map((cell) => index.get(cell) as number);
-    classNames = distinct;
-  }
+  // Numbers canonical (`1.0` is `1`) only when every label is one: a text label set keeps its cells as written.
+  const named = cells.every((cell) => DECIMAL.test(cell)) ? cells.map(categoryOf) : cells;
+  const classNames = orderedCategories(named);
+  const index = new Map(classNames.map((value, i) => [value, i]));
+  const classOf = named.map((cell) => index.get(cell) as number);
   for (let i = 0; i < ids.length; i++) ids[i] = classOf[ids[i] as number] as number;
   return { labels: ids, numClasses: classNames.length, classNames };
 }

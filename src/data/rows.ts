@@ -38,6 +38,7 @@ export function selectRows(ds: Dataset, rows: readonly number[], into?: RowArray
     ...(ds.imputed ? { imputed: true as const } : {}),
     ...(ds.delimiter ? { delimiter: ds.delimiter } : {}),
     ...(ds.decimal ? { decimal: ds.decimal } : {}),
+    ...(ds.categorical ? { categorical: ds.categorical } : {}),
   };
 }
 

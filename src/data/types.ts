@@ -1,4 +1,4 @@
-import type { CsvDelimiter } from '../spec/tasks.js';
+import type { CategoryEncoding, CsvDelimiter } from '../spec/tasks.js';
 
 /** A dense, row-major classification dataset. Class indices are 0..numClasses-1. */
 export interface Dataset {
@@ -26,6 +26,8 @@ export interface Dataset {
   readonly delimiter?: CsvDelimiter;
   /** `,`: its CSV writes numbers with a decimal comma (what `predict` then reads with). */
   readonly decimal?: ',';
+  /** Its one-hot encoded columns (the dataset's `categorical`), with the values each encodes; absent: none. */
+  readonly categorical?: readonly CategoryEncoding[];
 }
 
 export interface TargetSplit {

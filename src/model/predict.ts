@@ -3,6 +3,7 @@
 // preprocessing (feature selection, then scaling with its clip) and gives classes, label values and
 // probabilities. Main thread (tfjs loaded lazily); must not import the store or the CLI.
 import { applyScaling, SCALING_CLIP } from '../data/scaling.js';
+import { categoryOf, indicatorsOf } from '../data/categories.js';
 import { projectColumns } from '../data/feature-selection.js';
 import { DataError } from '../errors.js';
 import type { ModelArtifact, ModelMeta } from '../spec/artifacts.js';
@@ -26,11 +27,12 @@ export interface LoadedModel {
 
 /**
  * Rows to predict on: by feature name (what a model with named features expects; extra keys are
- * ignored), or as arrays in the model's feature order (`meta.featureNames`; for an unnamed model with
- * feature selection, every original column, the selection applied here). Or a row-major matrix.
+ * ignored; a one-hot encoded column by its own name and value, `{ job: 'admin' }`, or by its
+ * indicators), or as arrays in the model's feature order (`meta.featureNames`; for an unnamed model
+ * with feature selection, every original column, the selection applied here). Or a row-major matrix.
  */
 export type PredictRows =
-  | readonly Readonly<Record<string, number>>[]
+  | readonly Readonly<Record<string, number | string>>[]
   | readonly (readonly number[])[]
   | { readonly features: Float32Array; readonly rows: number; readonly cols: number };
 
@@ -119,9 +121,18 @@ function modelInputs(model: LoadedModel, rows: PredictRows): { features: Float32
   if (list.length > 0 && !Array.isArray(list[0])) {
     if (names === null) throw new DataError('this model has no feature names: give rows as arrays of numbers');
     const features = new Float32Array(list.length * names.length);
+    const indicators = indicatorsOf(meta.categorical);
     list.forEach((row, r) => {
       names.forEach((name, j) => {
-        const v = (row as Readonly<Record<string, number>>)[name];
+        const record = row as Readonly<Record<string, number | string>>;
+        const one = indicators.get(name);
+        if (one !== undefined && !(name in record)) {
+          const cell = record[one.column];
+          if (cell === undefined) throw new DataError(`row ${r}: column ${JSON.stringify(one.column)} is missing`);
+          features[r * names.length + j] = categoryOf(String(cell).trim()) === one.value ? 1 : 0;
+          return;
+        }
+        const v = record[name];
         if (typeof v !== 'number' || !Number.isFinite(v)) throw new DataError(`row ${r}: feature ${JSON.stringify(name)} is ${v === undefined ? 'missing' : 'not a finite number'}`);
         features[r * names.length + j] = v;
       });

@@ -4,7 +4,7 @@
 import type { ClassificationMetrics } from './metrics.js';
 import type { Recipe } from './recipe.js';
 import type { BackendName, Preprocessing } from './preprocessing.js';
-import type { CsvDelimiter } from './tasks.js';
+import type { CategoryEncoding, CsvDelimiter } from './tasks.js';
 
 /** Version of the artifact format; a reader refuses another. */
 export const ARTIFACT_FORMAT = 'tasksieve-model/1';
@@ -33,6 +33,11 @@ export interface ModelMeta {
   readonly delimiter?: CsvDelimiter;
   /** `,`: the training CSV wrote numbers with a decimal comma, and `predict` reads its file so. */
   readonly decimal?: ',';
+  /**
+   * The training CSV's one-hot encoded columns: feature `COLUMN=VALUE` is 1 where the column holds
+   * VALUE, else 0; `predict` encodes its rows so (a value not listed: every indicator 0).
+   */
+  readonly categorical?: readonly CategoryEncoding[];
   /** The label value of each output, in order (CSV label text; indices for unnamed tasks). */
   readonly classNames: readonly string[];
   /** What to do to raw rows before the model sees them. */

@@ -48,6 +48,27 @@ export interface CsvDatasetSpec {
   readonly delimiter?: CsvDelimiter;
   /** `,`: numbers are written with a decimal comma (`1,5`), as with a `;` delimiter in much of Europe. */
   readonly decimal?: ',';
+  /**
+   * Columns of categories (text such as a job title or a region, or numeric codes), one-hot encoded:
+   * one 0/1 feature per value, named `COLUMN=VALUE`, in the column's place. Absent: none.
+   */
+  readonly categorical?: readonly CategoricalColumn[];
+}
+
+/**
+ * A one-hot encoded column: its `values` as the study file lists them (every task reading the column
+ * then encodes it alike, whichever values its own rows hold), or absent: the distinct values present
+ * in the whole file, sorted (as numbers when all are numbers).
+ */
+export interface CategoricalColumn {
+  readonly column: string;
+  readonly values?: readonly string[];
+}
+
+/** A categorical column as a dataset encodes it: its values in order, one feature each. */
+export interface CategoryEncoding {
+  readonly column: string;
+  readonly values: readonly string[];
 }
 
 /** The delimiters a CSV may use besides the comma. */

@@ -126,6 +126,7 @@ export function defineStrategy(
             ...(original.train.imputed ? { imputesMissing: true as const } : {}),
             ...(original.train.delimiter ? { delimiter: original.train.delimiter } : {}),
             ...(original.train.decimal ? { decimal: original.train.decimal } : {}),
+            ...(original.train.categorical ? { categorical: original.train.categorical } : {}),
             // The shared label space can be wider than the target's own classes (sources with more).
             classNames: Array.from({ length: numClasses }, (_, i) => classNames[i] ?? String(i)),
             preprocessing,

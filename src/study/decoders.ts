@@ -34,7 +34,7 @@ import {
   type ScreenKind,
 } from '../spec/study.js';
 import { CSV_DELIMITERS } from '../spec/tasks.js';
-import type { DatasetSpec, RowCondition, ModelSourceSpec, PretrainedModelSpec, SourceSpec, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
+import type { CategoricalColumn, CategoryEncoding, DatasetSpec, RowCondition, ModelSourceSpec, PretrainedModelSpec, SourceSpec, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
 import type { EvaluatedModel, Preprocessing, RungReport, StoredUnit, TrainingCost, UnitResult } from '../spec/units.js';
 import { SCALING_FITS } from '../spec/recipe.js';
 import { ARTIFACT_FORMAT, type ModelArtifact, type ModelMeta, type WeightSpec } from '../spec/artifacts.js';
@@ -86,9 +86,11 @@ const rowCondition = tagged<RowCondition>('kind', {
   quantile: shape<Condition<'quantile'>>({ kind: oneOf(['quantile']), column: string, low: number, high: number }),
 });
 type Csv = Extract<DatasetSpec, { kind: 'csv' }>;
+const categoricalColumn = shape<CategoricalColumn>({ column: string, values: optional(arrayOf(string)) });
+const categoryEncoding = shape<CategoryEncoding>({ column: string, values: arrayOf(string) });
 type Synthetic = Extract<DatasetSpec, { kind: 'synthetic' }>;
 const dataset = tagged<DatasetSpec>('kind', {
-  csv: shape<Csv>({ kind: oneOf(['csv']), path: string, label: string, drop: optional(arrayOf(string)), where: optional(arrayOf(rowCondition)), missing: optional(oneOf(['drop', 'impute'])), delimiter: optional(oneOf(CSV_DELIMITERS)), decimal: optional(oneOf([','])) }),
+  csv: shape<Csv>({ kind: oneOf(['csv']), path: string, label: string, drop: optional(arrayOf(string)), where: optional(arrayOf(rowCondition)), missing: optional(oneOf(['drop', 'impute'])), delimiter: optional(oneOf(CSV_DELIMITERS)), decimal: optional(oneOf([','])), categorical: optional(arrayOf(categoricalColumn)) }),
   synthetic: shape<Synthetic>({
     kind: oneOf(['synthetic']),
     features: integer,
@@ -352,6 +354,7 @@ const modelMeta = shape<ModelMeta>({
   imputesMissing: optional(oneOf([true])),
   delimiter: optional(oneOf(CSV_DELIMITERS)),
   decimal: optional(oneOf([','])),
+  categorical: optional(arrayOf(categoryEncoding)),
   classNames: arrayOf(string),
   preprocessing,
   recipe,

@@ -52,8 +52,9 @@ describe('tasksieve init', () => {
     expect(out.stdout).toMatch(/^wrote by-age\.yaml: 3 domains \(q1 \d+, q2 \d+, q3 \d+\), target q3\n/);
     const study = loadStudyFile(join(dir, 'by-age.yaml'));
     expect(study.targets[0]!.dataset).toMatchObject({ where: [{ kind: 'quantile', column: 'age', low: 0.666667, high: 1 }] });
-    // Binned, the column stays a feature; the text columns do not.
-    expect(study.targets[0]!.dataset).toMatchObject({ drop: ['patient', 'clinic'] });
+    // Binned, the column stays a feature; the clinic (3 values) is encoded one-hot; the patient id is dropped.
+    expect(study.targets[0]!.dataset).toMatchObject({ drop: ['patient'], categorical: [{ column: 'clinic' }] });
+    expect(out.stdout).toContain('one-hot encoded (text of a few values): clinic');
   });
 
   it('makes a domain of each CSV of a folder, and refuses files whose columns differ', () => {
@@ -71,7 +72,8 @@ describe('tasksieve init', () => {
     expect(out.stdout).toContain('wrote hospitals.yaml: 3 domains (hospital-a 100, hospital-b 80, hospital-c 60), target hospital-c');
     const study = loadStudyFile(join(dir, 'hospitals.yaml'));
     expect(study.sources.map((t) => t.name)).toEqual(['hospital-a', 'hospital-b']);
-    expect(study.targets[0]!.dataset).toMatchObject({ path: join(folder, 'hospital-c.csv.gz'), drop: ['patient', 'clinic'], missing: 'impute' });
+    // The clinic's values over every file are listed, so that each file encodes it alike.
+    expect(study.targets[0]!.dataset).toMatchObject({ path: join(folder, 'hospital-c.csv.gz'), drop: ['patient'], categorical: [{ column: 'clinic', values: ['St. Mary', 'north', 'south'] }], missing: 'impute' });
     expect(study.targets[0]!.dataset).not.toHaveProperty('where');
     expect(cli(['run', 'hospitals.yaml', '--db', 'hospitals.db', '--trials', '2', '--quiet'], dir).status).toBe(0);
     // Features are read by position: a file with its columns in another order is refused, naming it.
