@@ -190,6 +190,14 @@ export function setCsvChunkBytesForTests(bytes: number): void {
   chunkBytes = bytes;
 }
 
+/** Rows this thread read on the text path (not fastRow) since the process started: what tests check the fast path with. */
+let textPathRows = 0;
+
+/** TEST-ONLY: rows read on the text path so far (a row of plain ASCII numbers and listed categories should not be). */
+export function csvTextPathRowsForTests(): number {
+  return textPathRows;
+}
+
 /** Where a parse reads from: the plain file (read in chunks), or a gzip file's decompressed bytes. */
 type CsvInput = { readonly path: string; readonly inflated: Buffer | null };
 
@@ -483,11 +491,11 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
           const index = codes.get(categoryOf(decimalComma ? pointDecimal(written) : written));
           if (index === undefined) return false;
           out = writeIndicators(features, out, codes.size, index);
-          continue;
+        } else {
+          const value = fastNumber(bytes, s, e, pointByte);
+          if (value === undefined) return false;
+          features[out++] = value;
         }
-        const value = fastNumber(bytes, s, e, pointByte);
-        if (value === undefined) return false;
-        features[out++] = value;
       }
       at = fieldEnd + 1;
     }
@@ -499,6 +507,7 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
   };
 
   const textRow = (line: string): void => {
+    textPathRows++;
     const fields = splitFields(path, line, lineNumber, delimiter);
     if (fields.length !== (header as string[]).length) {
       throw new DataError(`${path}: row ${lineNumber} has ${fields.length} fields, header has ${(header as string[]).length}`);
@@ -571,9 +580,15 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
       if (name === labelColumn) throw new DataFieldError(`${path}: drop: ${quote(name)} is the label column`, ['drop', i]);
     });
     isFeature = names.map((name, i) => i !== labelIndex && !drop.includes(name));
-    encodings = (keep.categorical ?? []).map((c, i) =>
-      categoryEncoding(path, names, c, categoricalField(keep.categorical ?? [], i), labelColumn, drop, () => columnCells(path, names.indexOf(c.column), true, delimiter, decimalComma)),
-    );
+    const categorical = keep.categorical ?? [];
+    // One pass over the file for every column whose values it gives (and none when all are listed).
+    let present: Map<string, string[]> | null = null;
+    const presentIn = (column: string) => {
+      const unlisted = categorical.filter((c) => c.values === undefined && names.includes(c.column)).map((c) => c.column);
+      present ??= fileCategories(path, names, unlisted, delimiter, decimalComma);
+      return present.get(column) ?? [];
+    };
+    encodings = categorical.map((c, i) => categoryEncoding(path, names, c, categoricalField(categorical, i), labelColumn, drop, () => presentIn(c.column)));
     codesAt = names.map((name) => {
       const encoding = encodings.find((e) => e.column === name);
       return encoding === undefined ? undefined : new Map(encoding.values.map((v, k) => [v, k]));
@@ -669,13 +684,13 @@ function categoryEncoding(
   field: (string | number)[],
   labelColumn: string,
   drop: readonly string[],
-  cells: () => { cell: string }[],
+  present: () => readonly string[],
 ): CategoryEncoding {
   if (!names.includes(c.column)) throw new DataFieldError(`${path}: categorical: column ${quote(c.column)} not found (columns: ${listColumns(names)})`, field);
   if (c.column === labelColumn) throw new DataFieldError(`${path}: categorical: ${quote(c.column)} is the label column`, field);
   if (drop.includes(c.column)) throw new DataFieldError(`${path}: categorical: ${quote(c.column)} is also dropped (under drop)`, field);
   if (c.values === undefined) {
-    const values = orderedCategories(cells().map(({ cell }) => categoryOf(cell)));
+    const values = orderedCategories(present());
     if (values.length === 0) throw new DataFieldError(`${path}: categorical: column ${quote(c.column)} has no value (every cell is missing)`, field);
     return { column: c.column, values };
   }
@@ -715,6 +730,41 @@ function sharedCopy<T extends Float32Array | Int32Array>(values: T, Kind: { new 
   return copy.subarray(0, values.length) as T;
 }
 
+/** The distinct categories of columns of a file version (one pass for all of them): every domain of the file asks. */
+const categoriesCache = new Map<string, Map<string, string[]>>();
+
+/**
+ * The distinct categories (categoryOf of each cell present, missing cells left out) of the named
+ * `columns` over every data row of `path`, in one pass; cached per file version (size and mtime), so
+ * the datasets that read one file through several `where`s read it for this once.
+ */
+function fileCategories(path: string, names: readonly string[], columns: readonly string[], delimiter: string, decimalComma: boolean): Map<string, string[]> {
+  const stats = statFile(path);
+  const key = `${resolve(path)}\u0000${stats.mtimeNs}\u0000${stats.size}\u0000${JSON.stringify(columns)}\u0000${delimiter}\u0000${decimalComma}`;
+  const hit = categoriesCache.get(key);
+  if (hit !== undefined) return hit;
+  const at = columns.map((c) => names.indexOf(c));
+  const seen = columns.map(() => new Set<string>());
+  forEachCsvRow(
+    path,
+    (fields) =>
+      at.forEach((column, k) => {
+        const cell = decimalComma ? pointDecimal(fields[column]!) : fields[column]!;
+        if (isMissingCell(cell)) return;
+        const value = categoryOf(cell);
+        // Its own string only when new: a slice of the line would keep the line alive.
+        if (!seen[k]!.has(value)) seen[k]!.add(own(value));
+      }),
+    undefined,
+    delimiter,
+  );
+  const out = new Map(columns.map((c, k) => [c, [...seen[k]!]]));
+  categoriesCache.set(key, out);
+  // A few files' worth of small sets; the oldest goes first.
+  if (categoriesCache.size > CACHE_LIMIT) categoriesCache.delete(categoriesCache.keys().next().value as string);
+  return out;
+}
+
 /**
  * One column's trimmed cells over every data row, with their line numbers (a pass of its own, for a
  * `where` quantile, whose bounds depend on the whole column). Blank lines are skipped: the main parse
@@ -722,16 +772,15 @@ function sharedCopy<T extends Float32Array | Int32Array>(values: T, Kind: { new 
  */
 function columnCells(path: string, column: number, skipMissing: boolean, delimiter: string, decimalComma: boolean): { cell: string; line: number }[] {
   const out: { cell: string; line: number }[] = [];
-  let lineNumber = 0;
-  forEachLine(openInput(path), (bytes, start, end) => {
-    lineNumber++;
-    if (lineNumber === 1) return;
-    const line = LINE_UTF8.decode(bytes.subarray(start, end));
-    if (line.trim() === '') return;
-    const cell = splitFields(path, line, lineNumber, delimiter)[column];
-    const trimmed = cell === undefined ? undefined : decimalComma ? pointDecimal(cell.trim()) : cell.trim();
-    if (trimmed !== undefined && !(skipMissing && isMissingCell(trimmed))) out.push({ cell: own(trimmed), line: lineNumber });
-  });
+  forEachCsvRow(
+    path,
+    (fields, line) => {
+      const cell = decimalComma ? pointDecimal(fields[column]!) : fields[column]!;
+      if (!(skipMissing && isMissingCell(cell))) out.push({ cell: own(cell), line });
+    },
+    undefined,
+    delimiter,
+  );
   return out;
 }
 

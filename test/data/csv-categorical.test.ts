@@ -2,7 +2,7 @@
 // from the whole file or as listed, on the fast (bytes) and the text path alike, with missing cells,
 // `where` and errors at the field; and `loadFeatureRows` encoding a file to predict on the same way.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCsv, loadFeatureRows, setCsvChunkBytesForTests, type CsvRows } from '../../src/data/csv.js';
+import { csvTextPathRowsForTests, loadCsv, loadFeatureRows, setCsvChunkBytesForTests, type CsvRows } from '../../src/data/csv.js';
 import { DataError, DataFieldError } from '../../src/errors.js';
 import { fixtureDir, writeFixture } from './helpers.js';
 
@@ -45,7 +45,10 @@ describe.each([
   afterAll(() => setCsvChunkBytesForTests(4 << 20));
 
   it('encodes each listed column one-hot in its place, with the values of the whole file in order', () => {
+    const before = csvTextPathRowsForTests();
     const ds = loadCsv(fixture(FILE), 'label', { drop: ['site'], categorical: [{ column: 'job' }, { column: 'code' }] });
+    // Only the rows of Zürich (not ASCII) and of a quoted cell leave the bytes' fast path.
+    expect(csvTextPathRowsForTests() - before).toBe(2);
     // Text values by code unit (Z before c, n), numbers as numbers, `1.0` and `1` one value.
     expect(ds.featureNames).toEqual(['x', 'job=Zürich', 'job=clerk', 'job=nurse', 'code=1', 'code=2', 'code=3']);
     expect(ds.categorical).toEqual([
@@ -132,6 +135,15 @@ describe.each([
     expect(numeric.featureNames).toEqual(['x', 'code']);
     expect(loadCsv(path, 'label', { drop: ['site', 'job'], categorical: [{ column: 'code' }] }).cols).toBe(4);
     expect(loadCsv(path, 'label', { drop: ['site', 'job'], categorical: [{ column: 'code', values: ['3', '2', '1', '4'] }] }).featureNames).toEqual(['x', 'code=3', 'code=2', 'code=1', 'code=4']);
+  });
+});
+
+describe('the values of a file', () => {
+  it('are read again when the file changes', () => {
+    const path = fixture(['x,job,label', '0,nurse,a', '1,clerk,b'].join('\n'));
+    expect(loadCsv(path, 'label', { categorical: [{ column: 'job' }] }).categorical).toEqual([{ column: 'job', values: ['clerk', 'nurse'] }]);
+    writeFixture(dir, path.slice(dir.length + 1), ['x,job,label', '0,nurse,a', '1,clerk,b', '2,pilot,a', ''].join('\n'));
+    expect(loadCsv(path, 'label', { categorical: [{ column: 'job' }] }).categorical).toEqual([{ column: 'job', values: ['clerk', 'nurse', 'pilot'] }]);
   });
 });
 
