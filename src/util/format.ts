@@ -9,12 +9,17 @@ export function fmtNumber(value: number | null | undefined, digits = 4): string 
   return Number(value.toFixed(digits)).toString();
 }
 
+/** Below this a gain or effect (a difference of metrics of at most millions of rows) is floating-point noise. */
+const ROUNDING_NOISE = 1e-12;
+
 /**
  * fmtNumber with 3 decimals and a '+' on positive values (gains, effects). A value that shows at
  * those decimals stays in decimals (`+0.001`, not fmtNumber's `+9.91e-4` beside `+0.142` in one
  * interval); only one that would round to 0 there keeps the exponent, so its sign still shows.
  */
 export function fmtSigned(value: number | null | undefined, digits = 3): string {
+  // A difference of equal means summed in another order (a gain of -2.2e-17) is rounding, not a sign.
+  if (value !== null && value !== undefined && Math.abs(value) < ROUNDING_NOISE) return '0';
   const shows = value !== null && value !== undefined && Math.abs(value) >= 0.5 * 10 ** -digits && Math.abs(value) < 1e5;
   const text = shows ? Number(value.toFixed(digits)).toString() : fmtNumber(value, digits);
   return value !== null && value !== undefined && value > 0 ? `+${text}` : text;

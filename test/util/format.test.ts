@@ -37,6 +37,10 @@ describe('fmtSigned and fmtInterval', () => {
     expect(fmtSigned(0.000991)).toBe('+0.001');
     expect(fmtSigned(-0.0006)).toBe('-0.001');
     expect(fmtSigned(0.0004)).toBe('+4.00e-4');
+    // Rounding noise of a mean of equal differences is no sign.
+    expect(fmtSigned(-2.220446049250313e-17)).toBe('0');
+    expect(fmtSigned(3e-13)).toBe('0');
+    expect(fmtSigned(2e-9)).toBe('+2.00e-9');
     expect(fmtInterval(0.000991, 0.142)).toBe('[+0.001, +0.142]');
   });
   it('an interval is two signed values in brackets', () => {
