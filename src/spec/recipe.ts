@@ -23,6 +23,8 @@ export const HEAD_PROTOCOLS = ['reinit', 'keep'] as const;
 export const TRANSFER_STRATEGIES: readonly StrategyName[] = ['finetune', 'selftrain', 'distill', 'align', 'dann', 'reptile'];
 export const ALIGNMENTS = ['coral', 'mmd'] as const;
 export type AlignmentLoss = (typeof ALIGNMENTS)[number];
+export const CLASS_WEIGHTS = ['none', 'balanced'] as const;
+export type ClassWeight = (typeof CLASS_WEIGHTS)[number];
 export const LABEL_SHIFTS = ['none', 'bbse'] as const;
 export type LabelShift = (typeof LABEL_SHIFTS)[number];
 export const PSEUDO_LABELS = ['confidence', 'clusters'] as const;
@@ -107,6 +109,8 @@ export interface Recipe {
   readonly scaling?: Scaling;
   /** Any strategy with scaling: which training rows the statistics come from. */
   readonly scaling_fit?: ScalingFit;
+  /** Any strategy: weight each training row's loss by its class (balanced: rare classes count as much as common ones). */
+  readonly class_weight?: ClassWeight;
   /** finetune (and the transfer inside selftrain/distill/align/dann): re-initialise the pre-trained head, or keep it. */
   readonly head?: HeadProtocol;
   /** align: the feature-alignment loss between source and unlabelled target rows. */
@@ -382,6 +386,12 @@ export const RECIPE_KEY_TABLE: RecipeKeyTable = {
       "Any strategy with scaling: pooled = statistics of every training row (the chosen sources and the target's labelled rows), target = the target's labelled rows only, per_task = each task scaled with its own statistics (default pooled).",
     default: 'pooled',
     search: 'Search over where the scaling statistics come from.',  },
+  class_weight: {
+    schema: { type: 'string', enum: CLASS_WEIGHTS },
+    description:
+      "Any strategy: balanced = every training row's loss weighted by rows / (classes x rows of its class), counted in the rows of each phase (the sources when pre-training, the target's labelled rows when fine-tuning; per task in multitask's joint training), so a rare class counts as much as a common one (scikit-learn's and Keras's class_weight balanced); none = every row 1 (default none).",
+    default: 'none',
+    search: 'Search over class weighting.',  },
   head: {
     schema: { type: 'string', enum: HEAD_PROTOCOLS },
     description:

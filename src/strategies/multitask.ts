@@ -5,7 +5,7 @@
 import { DataError } from '../errors.js';
 import type { FullRecipe } from '../spec/recipe.js';
 import { Rng, mixSeed } from '../util/rng.js';
-import { PoolCursor, addNoise, adversarialShift, mixup, runEpochs, type TrainableModel, type TrainerOptions } from '../training/index.js';
+import { PoolCursor, addNoise, balancedClassWeights, adversarialShift, mixup, runEpochs, type TrainableModel, type TrainerOptions } from '../training/index.js';
 import { STREAM_FINETUNE, buildUnitModel } from './finetune.js';
 import { defineStrategy, phaseOptions, trainPhase } from './pipeline.js';
 import { STREAM_HEADS, softSharing, type JointSetup } from './soft-sharing.js';
@@ -85,6 +85,8 @@ function trainJointly(
     gradnormAlpha: recipe.gradnorm_alpha,
   });
   const cursors = tasks.map((ds, t) => new PoolCursor(ds.rows, new Rng(mixSeed(seed, STREAM_ORDER, t))));
+  // class_weight balanced: each task's classes balanced within its own rows.
+  const classWeights = recipe.class_weight === 'balanced' ? tasks.map((ds) => balancedClassWeights(ds.labels, classes)) : null;
   const dropoutRng = new Rng(mixSeed(seed, STREAM_DROPOUT));
   const augmentRng = new Rng(mixSeed(seed, STREAM_AUGMENT));
   const batchSize = Math.max(1, recipe.batch_size);
@@ -111,13 +113,15 @@ function trainJointly(
           const n = picked.length;
           const x = new Float32Array(n * cols);
           const y = new Float32Array(n * width);
+          const rowWeights = classWeights ? new Float32Array(n) : undefined;
           picked.forEach((row, i) => {
             x.set(ds.features.subarray(row * cols, (row + 1) * cols), i * cols);
             y[i * width + column(t) + (ds.labels[row] as number)] = 1;
+            if (rowWeights) rowWeights[i] = classWeights![t]![ds.labels[row] as number]!;
           });
-          if (recipe.mixup_alpha > 0) mixup(augmentRng, recipe.mixup_alpha, n, [{ values: x, width: cols }, { values: y, width }]);
+          if (recipe.mixup_alpha > 0) mixup(augmentRng, recipe.mixup_alpha, n, [{ values: x, width: cols }, { values: y, width }, ...(rowWeights ? [{ values: rowWeights, width: 1 }] : [])]);
           if (recipe.augment_noise > 0) addNoise(x, recipe.augment_noise, augmentRng);
-          return { t, n, x, y };
+          return { t, n, x, y, ...(rowWeights ? { rowWeights } : {}) };
         });
         const groups = grouped ? { classes, count } : null;
         const clean = stack(blocks, cols, width, groups, weights);
@@ -179,6 +183,8 @@ interface Block {
   readonly y: Float32Array;
   /** Share of the task's weight these rows carry (FGSM splits it between clean rows and copies). */
   readonly share?: number;
+  /** Per row, its class weight (class_weight balanced); absent: 1 each. */
+  readonly rowWeights?: Float32Array;
 }
 
 /**
@@ -205,7 +211,7 @@ function stack(
     y.set(b.y, at * width);
     for (let r = at; r < at + b.n; r++) {
       mask?.fill(1, r * width + b.t * groups!.classes, r * width + (b.t + 1) * groups!.classes);
-      scale[r] = ((weights[b.t] as number) * (b.share ?? 1)) / b.n;
+      scale[r] = ((weights[b.t] as number) * (b.share ?? 1) * (b.rowWeights?.[r - at] ?? 1)) / b.n;
     }
     at += b.n;
     if (blocks[i + 1]?.t !== b.t) rows.push(at);

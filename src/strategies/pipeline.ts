@@ -11,7 +11,7 @@ import type { ClassificationMetrics } from '../spec/metrics.js';
 import { mixSeed } from '../util/rng.js';
 import type { Preprocessing } from '../spec/units.js';
 import { projectColumns, selectFeatures } from '../data/feature-selection.js';
-import { pgdAccuracy, trainAlone, type TrainableModel, type TrainOptions, type TrainStats, type TrainingPhase } from '../training/index.js';
+import { balancedRowWeights, pgdAccuracy, trainAlone, type TrainableModel, type TrainOptions, type TrainStats, type TrainingPhase } from '../training/index.js';
 import type { Dataset as PhaseData } from '../data/types.js';
 import { preprocess } from './preprocess.js';
 import type { Strategy, StrategyArtifact, StrategyInput, StrategyResult } from './types.js';
@@ -149,7 +149,12 @@ export function defineStrategy(
 
 /** Trains one single-task phase of the unit: alone (trainAlone: a stack of one where exact, else trainModel), or in its stack when it runs in one. */
 export async function trainPhase(input: StrategyInput, model: TrainableModel, data: PhaseData, options: TrainOptions): Promise<TrainStats> {
-  return input.training ? input.training(model, data, options) : trainAlone(input.tf, model, data, options);
+  // class_weight counts the classes in the rows this phase trains on (sources, or the target's).
+  const weighted: TrainOptions =
+    withRecipeDefaults(input.recipe).class_weight === 'balanced' && data.rows > 0
+      ? { ...options, rowWeights: balancedRowWeights(data.labels, options.numClasses, options.rowWeights) }
+      : options;
+  return input.training ? input.training(model, data, weighted) : trainAlone(input.tf, model, data, weighted);
 }
 
 export function evaluateModel(model: TrainableModel, ds: Dataset, numClasses: number): ClassificationMetrics {

@@ -21,6 +21,7 @@ export { buildMlp, argmaxRows, type Mlp } from './mlp.js';
 export { runEpochs, trainModel, type EpochRun, type PlannedBatch, type TrainOptions, type TrainStats, type Augmentation } from './epoch-loop.js';
 export { PoolCursor, adversarialShift, fgsmShift, softmaxRows, type Adversarial, type Consistency } from './batches.js';
 export { addNoise, mixup } from './augment.js';
+export { balancedClassWeights, balancedRowWeights } from './class-weights.js';
 export { coupledTrainer, type CoupledTrainer } from './coupled-trainer.js';
 export { trainStacked, stackRefusal, type StackMember, type StackOutcome } from './stacked.js';
 export { PhaseStack, runInStack, trainAlone, type PhaseTrainer } from './phase-stack.js';
