@@ -82,8 +82,7 @@ export function planStudy(profile: CsvProfile, options: InitOptions): InitPlan {
   const label = column('label', options.label);
   const domain = column('domain', options.domain);
   if (label === domain) throw new StudyConfigError('--domain: the label column cannot also be the domain column');
-  // A label with more distinct values than profiled is rare in classification; count it as one class.
-  const classes = label.values?.size ?? 1;
+  const classes = classCount(label);
 
   const byValue = domain.values !== null && (!domain.numeric || domain.values.size <= MAX_VALUE_DOMAINS);
   let domains: InitDomain[];
@@ -140,7 +139,7 @@ export function planFolderStudy(files: readonly { readonly csv: string; readonly
   const dropped = columns.filter((c) => c !== label && !c.numeric && !encoded.includes(c)).map((c) => c.name);
   // The files' values joined and listed, so that every file encodes the column alike.
   const categorical = encoded.map((c) => ({ name: c.name, values: orderedCategories([...c.values!.keys()].map(categoryOf)) }));
-  return studyPlan(domains, columns, label, dropped, categorical, label.values?.size ?? 1, `${files.length} files (${rows} rows): one domain per file`, options);
+  return studyPlan(domains, columns, label, dropped, categorical, classCount(label), `${files.length} files (${rows} rows): one domain per file`, options);
 }
 
 function studyPlan(
@@ -209,6 +208,15 @@ function studyPlan(
 function categoricalYaml(categorical: readonly InitCategorical[]): string {
   if (categorical.every((c) => c.values === null)) return `[${categorical.map((c) => yaml(c.name)).join(', ')}]`;
   return `{ ${categorical.map((c) => `${yaml(c.name)}: [${(c.values ?? []).map(yaml).join(', ')}]`).join(', ')} }`;
+}
+
+/** The label's classes; a label of more values than the profile keeps is refused (a number to predict, or an id). */
+function classCount(label: ColumnProfile): number {
+  if (label.values !== null) return label.values.size;
+  const what = label.numeric ? 'a number to predict (regression is not supported)' : 'an id or free text';
+  throw new StudyConfigError(
+    `--label: column ${JSON.stringify(label.name)} has more than ${MAX_DISTINCT} distinct values: tasksieve learns classes, and this looks like ${what}; make a column of a few classes first (e.g. above and below the median)`,
+  );
 }
 
 function smallest(domains: readonly InitDomain[]): InitDomain {

@@ -118,6 +118,13 @@ describe('tasksieve init', () => {
       expect(out.stderr).toMatch(message);
       expect(existsSync(join(dir, 'bad.yaml'))).toBe(false);
     }
+    // A label of many numbers is a regression target: refused, saying so.
+    const numeric = cli(['init', 'clinics.csv', '--label', 'x1', '--domain', 'clinic', '-o', 'bad.yaml'], dir);
+    expect(numeric.status).toBe(2);
+    expect(numeric.stderr).toBe(
+      'tasksieve init: --label: column "x1" has more than 50 distinct values: tasksieve learns classes, and this looks like a number to predict (regression is not supported); make a column of a few classes first (e.g. above and below the median)\n',
+    );
+    expect(existsSync(join(dir, 'bad.yaml'))).toBe(false);
     // An existing file is kept unless --force.
     const before = readFileSync(join(dir, 'clinics.yaml'), 'utf8');
     const again = cli(['init', 'clinics.csv', '--label', 'outcome', '--domain', 'age'], dir);
