@@ -674,7 +674,7 @@ function categoricalField(columns: readonly CategoricalColumn[], i: number): (st
 
 /**
  * A categorical column's encoding: its listed values (canonical, see categoryOf), or the distinct values
- * present in the whole file (`cells`, a pass of its own, so that every domain of the file encodes it
+ * present in the whole file (`present`, one pass for every such column, so that every domain of the file encodes it
  * alike). The column must exist and be neither the label nor dropped.
  */
 function categoryEncoding(
