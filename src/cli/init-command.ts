@@ -6,11 +6,11 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { parseStudy } from '../config/index.js';
 import { planFolderStudy, planStudy } from '../config/init-study.js';
-import { profileCsv } from '../data/csv-profile.js';
+import { detectDelimiter, profileCsv } from '../data/csv-profile.js';
 import { StudyConfigError } from '../errors.js';
 import { writeAtomically } from '../util/atomic-write.js';
 import type { Args, Options } from './options.js';
-import { printLines } from './output.js';
+import { printLines, printNote } from './output.js';
 
 export async function initCommand([data]: Args<'init'>, options: Options<'init'>): Promise<number> {
   const name = options.name ?? studyName(data);
@@ -29,10 +29,10 @@ export async function initCommand([data]: Args<'init'>, options: Options<'init'>
       .filter((f) => /\.csv(\.gz)?$/i.test(f))
       .sort()
       .map((f) => join(data, f));
-    plan = planFolderStudy(files.map((f) => ({ csv: asWritten(f), profile: profileCsv(f) })), { label: options.label, name, ...target });
+    plan = planFolderStudy(files.map((f) => ({ csv: asWritten(f), profile: profileCsv(f, [], detectDelimiter(f), options.label) })), { label: options.label, name, ...target });
   } else {
     if (options.domain === undefined) throw new StudyConfigError('--domain: required for a CSV (--domain COLUMN: a site, a year, a device; or a numeric column to bin)');
-    plan = planStudy(profileCsv(data, [options.domain]), { csv: asWritten(data), label: options.label, domain: options.domain, bins: options.bins, name, ...target });
+    plan = planStudy(profileCsv(data, [options.domain], detectDelimiter(data), options.label), { csv: asWritten(data), label: options.label, domain: options.domain, bins: options.bins, name, ...target });
   }
   // The file must load as it is written: a target with a single class, say, is refused here, not at run.
   parseStudy(plan.text, output);
@@ -45,6 +45,10 @@ export async function initCommand([data]: Args<'init'>, options: Options<'init'>
     ...(plan.missing === 'impute' ? ['missing feature values: filled inside each unit (missing: impute)'] : plan.missing === 'drop' ? ['rows with a missing label: left out (missing: drop)'] : []),
     `next: tasksieve run ${shown}`,
   );
+  // On stderr: the study is written, but a column that alone decides the label is usually a leak.
+  for (const name of plan.decisive) {
+    printNote(`tasksieve init: warning: column ${JSON.stringify(name)} alone separates the classes of ${JSON.stringify(options.label)} (each class in a range of values of its own): if the label was made from it, add it to drop`);
+  }
   return 0;
 }
 

@@ -6,7 +6,7 @@
 // checks the text as a study.
 // Main thread. Must not import tfjs, the worker or the store.
 import { StudyConfigError } from '../errors.js';
-import { MAX_DISTINCT, type ColumnProfile, type CsvProfile } from '../data/csv-profile.js';
+import { MAX_DISTINCT, type ClassRange, type ColumnProfile, type CsvProfile } from '../data/csv-profile.js';
 import { categoryOf, orderedCategories } from '../data/categories.js';
 import type { CsvDelimiter } from '../spec/tasks.js';
 
@@ -43,6 +43,11 @@ export interface InitPlan {
   readonly dropped: readonly string[];
   /** Text columns encoded one-hot: their values listed (a folder's files must agree), or null: the whole file's. */
   readonly categorical: readonly InitCategorical[];
+  /**
+   * Numeric feature columns that alone decide the label: each class's values in a range of its own
+   * (a label made from the column, say). Kept as features: the user is told, and decides.
+   */
+  readonly decisive: readonly string[];
   readonly missing: 'impute' | 'drop' | null;
 }
 
@@ -129,7 +134,8 @@ export function planFolderStudy(files: readonly { readonly csv: string; readonly
     const all = files.map((f) => f.profile.columns[c]!);
     const values = new Map<string, number>();
     for (const column of all) for (const [v, n] of column.values ?? []) values.set(v, (values.get(v) ?? 0) + n);
-    return { name, numeric: all.every((x) => x.numeric), missing: all.reduce((n, x) => n + x.missing, 0), values: all.some((x) => x.values === null) ? null : values, numbers: [] };
+    const numeric = all.every((x) => x.numeric);
+    return { name, numeric, missing: all.reduce((n, x) => n + x.missing, 0), values: all.some((x) => x.values === null) ? null : values, numbers: [], classRanges: numeric ? joinedRanges(all) : null };
   });
   const label = columns.find((c) => c.name === options.label)!;
   const fileNames = uniqueNames(files.map((f) => f.csv.replace(/^.*[\\/]/, '').replace(/(\.csv)?(\.gz)?$/i, '')));
@@ -158,6 +164,8 @@ function studyPlan(
   const features = columns.filter((c) => c !== label && !dropped.includes(c.name));
   if (features.length === 0) throw new StudyConfigError(`${domains[0]!.csv}: no numeric feature column besides the label and the domain`);
   const missing = features.some((c) => c.missing > 0) ? 'impute' : label.missing > 0 ? 'drop' : null;
+  const labelledRows = domains.reduce((n, d) => n + d.rows, 0) - label.missing;
+  const decisive = labelledRows < DECISIVE_MIN_ROWS ? [] : features.filter(decidesAlone).map((c) => c.name);
 
   const labelled = Math.min(MAX_LABELLED, Math.max(2 * classes, Math.floor(target.rows / 5)));
   const test = target.rows >= TEST_FROM_ROWS ? ', test: 0.25' : '';
@@ -180,6 +188,7 @@ function studyPlan(
     '# docs/study-file.md says what every key does (`tasksieve schema -o study.schema.json` for editor completion).',
     ...(dropped.length > 0 ? [`# Not features (text): ${dropped.join(', ')}.`] : []),
     ...(categorical.length > 0 ? [`# One-hot encoded (a feature per value): ${categorical.map((c) => c.name).join(', ')}.`] : []),
+    ...decisive.map((name) => `# ${name} alone separates the classes (each in a range of its own): if the label was made from it, add it to drop.`),
     ...(missing === 'impute' ? ['# Missing feature values are filled inside each unit with its training rows\' mean (missing: impute).'] : []),
     `name: ${yaml(options.name)}`,
     'seed: 1',
@@ -202,7 +211,28 @@ function studyPlan(
     'budget: { trials: 30, seeds: 2, workers: 2 }',
     '',
   ];
-  return { text: lines.join('\n'), domains, target: target.name, dropped, categorical, missing };
+  return { text: lines.join('\n'), domains, target: target.name, dropped, categorical, decisive, missing };
+}
+
+/** Fewest rows with a label before a column's class ranges say anything. */
+const DECISIVE_MIN_ROWS = 20;
+
+/** A numeric column whose classes (two or more) each take values in a range no other class reaches. */
+function decidesAlone(column: ColumnProfile): boolean {
+  const ranges = [...(column.classRanges?.values() ?? [])].sort((a, b) => a.min - b.min);
+  return ranges.length >= 2 && ranges.every((r, i) => i === 0 || ranges[i - 1]!.max < r.min);
+}
+
+/** Per class, the range over every file's rows. */
+function joinedRanges(columns: readonly ColumnProfile[]): Map<string, ClassRange> {
+  const out = new Map<string, ClassRange>();
+  for (const column of columns) {
+    for (const [label, r] of column.classRanges ?? []) {
+      const seen = out.get(label);
+      out.set(label, seen === undefined ? r : { min: Math.min(seen.min, r.min), max: Math.max(seen.max, r.max) });
+    }
+  }
+  return out;
 }
 
 function categoricalYaml(categorical: readonly InitCategorical[]): string {

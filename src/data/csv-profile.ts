@@ -1,5 +1,6 @@
 // What a CSV's columns hold, for writing a study from it (`tasksieve init`): per column whether every
-// value present is a number, how many cells are missing, and its distinct values while they are few.
+// value present is a number, how many cells are missing, its distinct values while they are few, and
+// a numeric column's range in each class of the label (to spot a column that alone decides it).
 // Main thread; reads the file once. Must not import tfjs, the store, the CLI or YAML parsing.
 import { DECIMAL, isMissingCell, pointDecimal } from './row-conditions.js';
 import { forEachCsvRow, headerLine } from './csv.js';
@@ -18,6 +19,16 @@ export interface ColumnProfile {
   readonly values: ReadonlyMap<string, number> | null;
   /** The numbers present, in row order (numeric columns named in profileCsv's `numbersOf` only; for quantile bounds). */
   readonly numbers: readonly number[];
+  /**
+   * A numeric column's smallest and largest value in the rows of each label value (profileCsv's
+   * `label`; rows whose label is missing left out); null without a label, or for a text column.
+   */
+  readonly classRanges: ReadonlyMap<string, ClassRange> | null;
+}
+
+export interface ClassRange {
+  readonly min: number;
+  readonly max: number;
 }
 
 export interface CsvProfile {
@@ -45,8 +56,10 @@ export function detectDelimiter(path: string): ',' | CsvDelimiter {
  * `numbersOf`: the columns whose numbers are kept (a million rows of every column would take ~8 MB
  * each); `delimiter`: detected from the header (detectDelimiter) when not given.
  */
-export function profileCsv(path: string, numbersOf: readonly string[] = [], delimiter: ',' | CsvDelimiter = detectDelimiter(path)): CsvProfile {
+export function profileCsv(path: string, numbersOf: readonly string[] = [], delimiter: ',' | CsvDelimiter = detectDelimiter(path), label?: string): CsvProfile {
   let keepNumbers: boolean[] = [];
+  let labelAt = -1;
+  let ranges: Map<string, { min: number; max: number }>[] = [];
   let numeric: boolean[] = [];
   let missing: number[] = [];
   let values: (Map<string, number> | null)[] = [];
@@ -60,25 +73,41 @@ export function profileCsv(path: string, numbersOf: readonly string[] = [], deli
       return pointed;
     });
     if (rows === 0) {
+      ranges = fields.map(() => new Map());
       numeric = fields.map(() => true);
       missing = fields.map(() => 0);
       values = fields.map(() => new Map());
       numbers = fields.map(() => []);
     }
     rows++;
+    const labelCell = labelAt < 0 || isMissingCell(fields[labelAt]!) ? null : fields[labelAt]!;
     fields.forEach((cell, c) => {
       if (isMissingCell(cell)) {
         missing[c]!++;
         return;
       }
       if (!numeric[c] || !DECIMAL.test(cell)) numeric[c] = false;
-      else if (keepNumbers[c]) numbers[c]!.push(Number(cell));
+      else {
+        const value = Number(cell);
+        if (keepNumbers[c]) numbers[c]!.push(value);
+        if (labelCell !== null) {
+          const range = ranges[c]!.get(labelCell);
+          if (range === undefined) ranges[c]!.set(labelCell, { min: value, max: value });
+          else {
+            if (value < range.min) range.min = value;
+            if (value > range.max) range.max = value;
+          }
+        }
+      }
       const seen = values[c];
       if (seen === null || seen === undefined) return;
       seen.set(cell, (seen.get(cell) ?? 0) + 1);
       if (seen.size > MAX_DISTINCT) values[c] = null;
     });
-  }, (names) => (keepNumbers = names.map((name) => numbersOf.includes(name))), delimiter);
+  }, (names) => {
+    keepNumbers = names.map((name) => numbersOf.includes(name));
+    labelAt = label === undefined ? -1 : names.indexOf(label);
+  }, delimiter);
   return {
     delimiter,
     decimal: decimalComma ? ',' : '.',
@@ -90,6 +119,7 @@ export function profileCsv(path: string, numbersOf: readonly string[] = [], deli
       // null (too many values) must stay null: `??` would turn it into an empty map.
       values: values[c] === undefined ? new Map() : values[c]!,
       numbers: numeric[c] ? (numbers[c] ?? []) : [],
+      classRanges: labelAt >= 0 && numeric[c] && c !== labelAt ? (ranges[c] ?? new Map()) : null,
     })),
   };
 }

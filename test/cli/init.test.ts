@@ -105,6 +105,20 @@ describe('tasksieve init', () => {
     expect(JSON.parse(predicted.stdout).predictions).toHaveLength(240);
   });
 
+  it('warns of a column that alone separates the classes (a label made from it), keeping it a feature', () => {
+    const lines = ['site,score,x,grade'];
+    for (let r = 0; r < 60; r++) lines.push(`${r % 2 === 0 ? 'a' : 'b'},${(r * 7) % 60},${(r * 13) % 17},${(r * 7) % 60 >= 30 ? 'high' : 'low'}`);
+    writeFileSync(join(dir, 'graded.csv'), `${lines.join('\n')}\n`);
+    const out = cli(['init', 'graded.csv', '--label', 'grade', '--domain', 'site', '-o', 'graded.yaml'], dir);
+    expect(out.status).toBe(0);
+    expect(out.stderr).toBe(
+      'tasksieve init: warning: column "score" alone separates the classes of "grade" (each class in a range of values of its own): if the label was made from it, add it to drop\n',
+    );
+    const text = readFileSync(join(dir, 'graded.yaml'), 'utf8');
+    expect(text).toContain('# score alone separates the classes (each in a range of its own): if the label was made from it, add it to drop.');
+    expect(loadStudyFile(join(dir, 'graded.yaml')).targets[0]!.dataset).toMatchObject({ drop: ['site'] });
+  });
+
   it('refuses bad input in one line, exit 2, writing nothing', () => {
     const cases: [string[], RegExp][] = [
       [['--domain', 'site'], /^tasksieve init: --domain: column "site" not found \(columns: patient, clinic, x1, x2, age, outcome\)\n$/],
