@@ -8,7 +8,7 @@ import type { StudyRecord } from '../spec/records.js';
 import type { Aggregate, ResolvedStudy } from '../spec/study.js';
 import type { Store } from '../store/types.js';
 import { studySpecOf } from '../study/decoders.js';
-import { leaderboard, testValue, trialRows, type TrialRow } from '../study/leaderboard.js';
+import { leaderboard, testRowsText, testValue, trialRows, type TrialRow } from '../study/leaderboard.js';
 import { paretoView } from '../study/pareto.js';
 import { loadTrialTable } from '../study/trial-table.js';
 import { fmtInterval, fmtNumber, fmtParam, fmtSigned } from '../util/format.js';
@@ -71,7 +71,7 @@ function trialBoard(store: Store, record: StudyRecord, options: Options<'leaderb
     `gain: ${spec.objective.metric} minus the target-only baseline with the same recipe, target and seed (mean over seeds)`,
     ...(tested
       ? [
-          `test ${spec.objective.metric}: on each target's held-out test rows (mean over targets and seeds), never trained, ranked or stopped on; the validation column is what ranked the trials, so the best one's is optimistic`,
+          `test ${spec.objective.metric}: on each target's held-out test rows (${testRowsText(rows)}; mean over targets and seeds), never trained, ranked or stopped on; the validation column is what ranked the trials, so the best one's is optimistic`,
         ]
       : []),
     ...notes.footer,

@@ -5,7 +5,7 @@ import { describeModel } from '../spec/study.js';
 import { describeObjective } from '../metrics/objective.js';
 import { attributeSources, HARMFUL_MARK, harmfulNotes, rankSubsets, type Attribution, type EffectFlag, type HarmfulNotes } from '../selection/index.js';
 import { fmtDuration, fmtNumber, fmtSigned, fmtSubset } from '../util/format.js';
-import { testValue } from '../study/leaderboard.js';
+import { testRowsText, testValue } from '../study/leaderboard.js';
 import type { ReportData, ReportTrial } from './collect.js';
 import {
   gainsChart,
@@ -172,7 +172,7 @@ function leaderboardSection(data: ReportData, top: number, notes: HarmfulNotes |
     },
     { kind: 'text', text: 'gain: the objective metric minus the target-only baseline trained with the same recipe, target and seed (mean over seeds).' },
     ...(tested
-      ? [{ kind: 'text' as const, text: "test: the metric on each target's held-out test rows (mean over targets and seeds), never trained, ranked or stopped on; the validation column ranked the trials, so the best one's is optimistic." }]
+      ? [{ kind: 'text' as const, text: `test: the metric on each target's held-out test rows (${testRowsText(rows)}; mean over targets and seeds), never trained, ranked or stopped on; the validation column ranked the trials, so the best one's is optimistic.` }]
       : []),
   ];
   if (notes !== null && notes.harmful.length > 0) {

@@ -18,6 +18,8 @@ export interface TargetSummary {
   readonly seeds: number;
   /** Mean over seeds of the metric on the target's test rows; null: the target has none. */
   readonly test: number | null;
+  /** How many test rows the target holds out (the same rows for every unit of the study); null: none. */
+  readonly testRows: number | null;
 }
 
 export interface TrialRow {
@@ -55,7 +57,15 @@ function summariseTargets(units: readonly UnitRecord[], metric: ObjectiveMetric)
     gain: mean(list.map((u) => u.gain[metric])),
     seeds: list.length,
     test: list.every((u) => u.test !== undefined) ? mean(list.map((u) => u.test![metric])) : null,
+    testRows: list[0]?.test === undefined ? null : list[0].test.confusion.flat().reduce((a, b) => a + b, 0),
   }));
+}
+
+/** `y80-82: 36 rows, y83: 12 rows`: how many rows each target's test figure rests on. */
+export function testRowsText(rows: readonly Pick<TrialRow, 'targets'>[]): string {
+  const counts = new Map<string, number>();
+  for (const row of rows) for (const t of row.targets) if (t.testRows !== null && !counts.has(t.target)) counts.set(t.target, t.testRows);
+  return [...counts].map(([target, n]) => `${target}: ${n} rows`).join(', ');
 }
 
 /**

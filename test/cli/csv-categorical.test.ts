@@ -65,6 +65,9 @@ describe('a categorical column, end to end', () => {
     const board = JSON.parse(cli(['leaderboard', file, '--db', 'jobs.db', '--json'], dir).stdout);
     // The label is the job's and x is noise: only the indicators can carry it.
     expect(board.rows[0].targets[0].test).toBeGreaterThan(0.9);
+    // The test figure says how many rows it rests on.
+    expect(board.rows[0].targets[0].testRows).toBe(20);
+    expect(cli(['leaderboard', file, '--db', 'jobs.db'], dir).stdout).toContain("test accuracy: on each target's held-out test rows (b: 20 rows; mean over targets and seeds)");
 
     const model = cli(['model', file, '--db', 'jobs.db', '-o', 'model'], dir);
     expect(model.status).toBe(0);
