@@ -284,6 +284,12 @@ export const COMMANDS = {
     options: {
       output: { type: 'string', short: 'o', placeholder: 'OUT.csv', description: 'write the predictions to this file (default: stdout)' },
       label: { type: 'string', placeholder: 'COLUMN', description: 'the CSV column with the true labels: also print the metrics' },
+      delimiter: {
+        type: 'enum',
+        values: [',', ';', '|', 'tab', '\t'],
+        description: "the CSV's field delimiter, when it is not the training file's (default: the model's, from its training CSV)",
+      },
+      decimal: { type: 'enum', values: ['.', ','], description: "how the CSV writes decimals, when not as the training file did (default: the model's)" },
       json,
     },
   },

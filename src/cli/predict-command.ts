@@ -2,7 +2,7 @@
 // name), as CSV or JSON; with --label, the metrics units report (the same code). Main thread; loads
 // tfjs (lazily, through src/model) and nothing of the pool or the store.
 import { canonicalLabel, loadFeatureRows, SCALING_CLIP } from '../data/index.js';
-import { DataError } from '../errors.js';
+import { DataError, StudyConfigError } from '../errors.js';
 import { classificationMetrics } from '../metrics/classification.js';
 import { loadArtifact, predict, readModelDir, topologyShape } from '../model/index.js';
 import type { ClassificationMetrics } from '../spec/metrics.js';
@@ -18,14 +18,18 @@ export async function predictCommand([dir, data]: Args<'predict'>, options: Opti
   // Every check of the inputs before tfjs loads: a bad file fails in milliseconds.
   const artifact = readModelDir(dir);
   const { meta } = artifact;
+  // The file's format: as the options say, else as the training CSV's (the model's meta).
+  const delimiter = options.delimiter === undefined ? (meta.delimiter ?? ',') : options.delimiter === 'tab' ? '\t' : options.delimiter;
+  const decimal = options.decimal ?? meta.decimal ?? '.';
+  if (decimal === ',' && delimiter === ',') throw new StudyConfigError(`--decimal: a decimal comma needs another delimiter than the comma (--delimiter ";", tab or "|")`);
   const file = loadFeatureRows(data, {
     names: meta.featureNames,
     // The training CSV itself also holds the columns feature selection dropped.
     allowExtra: meta.preprocessing.columns !== undefined,
     ...(meta.droppedColumns ? { ignore: meta.droppedColumns } : {}),
     ...(meta.imputesMissing ? { missingAsNaN: true } : {}),
-    ...(meta.delimiter ? { delimiter: meta.delimiter } : {}),
-    ...(meta.decimal ? { decimal: meta.decimal } : {}),
+    delimiter,
+    ...(decimal === ',' ? { decimal: ',' as const } : {}),
     ...(meta.categorical ? { categorical: meta.categorical } : {}),
     cols: meta.featureNames === null && meta.preprocessing.columns === undefined ? (topologyShape(artifact.topology)?.inputs ?? null) : null,
     ...(options.label !== undefined ? { label: options.label } : {}),

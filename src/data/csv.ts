@@ -887,9 +887,12 @@ export function loadFeatureRows(path: string, options: FeatureRowsOptions): Feat
     if (seen.has(name)) throw new DataError(`${path}: duplicate column ${quote(name)}`);
     seen.add(name);
   });
+  // A header of one column holding another delimiter is a file in another format, not one missing columns.
+  const other = header.length === 1 ? [',', ';', '\t', '|'].find((d) => d !== delimiter && header[0]!.includes(d)) : undefined;
+  const otherFormat = other === undefined ? '' : ` (its header reads as one column: is the file delimited by ${JSON.stringify(other)}?)`;
   const labelIndex = labelColumn === undefined ? -1 : header.indexOf(labelColumn);
   if (labelColumn !== undefined && labelIndex < 0) {
-    throw new DataError(`${path}: label column ${quote(labelColumn)} not found (columns: ${listColumns(header)})`);
+    throw new DataError(`${path}: label column ${quote(labelColumn)} not found (columns: ${listColumns(header)})${otherFormat}`);
   }
   // source[j]: the file column of the model's feature j; indicator[j]: the value it is 1 for, when one-hot.
   let source: number[];
@@ -899,7 +902,7 @@ export function loadFeatureRows(path: string, options: FeatureRowsOptions): Feat
     const columnOf = (name: string) => indicators.get(name)?.column ?? name;
     const missing = [...new Set(names.map(columnOf))].filter((name) => !seen.has(name));
     if (missing.length > 0) {
-      throw new DataError(`${path}: missing column ${quote(missing[0] as string)}${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ''}: the model reads ${names.length} features by name`);
+      throw new DataError(`${path}: missing column ${quote(missing[0] as string)}${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ''}: the model reads ${names.length} features by name${otherFormat}`);
     }
     const wanted = new Set(names.map(columnOf));
     const ignored = new Set(options.ignore ?? []);

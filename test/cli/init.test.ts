@@ -103,6 +103,18 @@ describe('tasksieve init', () => {
     expect(predicted.stderr).toBe('');
     expect(predicted.status).toBe(0);
     expect(JSON.parse(predicted.stdout).predictions).toHaveLength(240);
+    // The same rows as a plain comma file: --delimiter and --decimal say so, and the predictions agree.
+    writeFileSync(join(dir, 'plain.csv'), clinicsCsv());
+    const plain = cli(['predict', 'semi-model', 'plain.csv', '--label', 'outcome', '--json', '--delimiter', ',', '--decimal', '.'], dir);
+    expect(plain.status).toBe(0);
+    expect(JSON.parse(plain.stdout).predictions).toEqual(JSON.parse(predicted.stdout).predictions);
+    // Without them the comma file's header is one column to a ';' reader, and the error says what it looks like.
+    const misread = cli(['predict', 'semi-model', 'plain.csv', '--label', 'outcome'], dir);
+    expect(misread.status).toBe(2);
+    expect(misread.stderr).toMatch(/^tasksieve predict: plain\.csv: label column "outcome" not found \(columns: .*\) \(its header reads as one column: is the file delimited by ","\?\)\n$/);
+    const both = cli(['predict', 'semi-model', 'plain.csv', '--delimiter', ',', '--decimal', ','], dir);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toBe('tasksieve predict: --decimal: a decimal comma needs another delimiter than the comma (--delimiter ";", tab or "|")\n');
   });
 
   it('warns of a column that alone separates the classes (a label made from it), keeping it a feature', () => {
