@@ -5,7 +5,7 @@ import { StudyConfigError } from '../errors.js';
 import { attributeSources, rankSubsets, type AttributionScope } from '../selection/index.js';
 import { studySpecOf } from '../study/decoders.js';
 import { loadTrialTable } from '../study/trial-table.js';
-import { fmtInterval, fmtNumber, fmtSigned, fmtSubset } from '../util/format.js';
+import { fmtInterval, fmtNumber, fmtRowCounts, fmtSigned, fmtSubset } from '../util/format.js';
 import { openStudyToRead } from './locate.js';
 import type { Args, Options } from './options.js';
 import { printJson, printLines, printTable } from './output.js';
@@ -49,7 +49,7 @@ export async function sourcesCommand([target]: Args<'sources'>, options: Options
         ? `recommended: none yet (${ranking.rule})`
         : `recommended: ${fmtSubset(rec.sources)} — ${ranking.by} ${fmtNumber(rec.score)} ${fmtInterval(rec.interval.low, rec.interval.high, objective.on === 'gain')} over ${rec.units} units (${ranking.rule})`,
       ...(test !== null
-        ? [`test ${metric} of the recommended subset: ${fmtNumber(test)} (mean over its units on the held-out test rows, which no trial was selected on; the figure above is on validation rows)`]
+        ? [`test ${metric} of the recommended subset: ${fmtNumber(test)} (mean over its units on the held-out test rows${testRowsNote(data.testRows)}, which no trial was selected on; the figure above is on validation rows)`]
         : []),
     );
     return 0;
@@ -74,4 +74,10 @@ function writeScope(scope: AttributionScope, metric: string, level: number): voi
   const headers = ['source', `effect on ${metric} gain`, `${Math.round(level * 100)}% interval`, 'flag', 'trials with it', 'loo'];
   printTable(headers, body);
   printLines('');
+}
+
+/** ` (y80-82: 36 rows)`: what the recommended subset's test figure rests on. */
+function testRowsNote(rows: Readonly<Record<string, number>> | undefined): string {
+  const entries = Object.entries(rows ?? {});
+  return entries.length === 0 ? '' : ` (${fmtRowCounts(entries)})`;
 }

@@ -31,6 +31,8 @@ export interface TrialTable {
   readonly objective: Objective;
   /** COMPLETE trials with at least one unit, in number order. */
   readonly trials: readonly TrialRow[];
+  /** Per target with test rows, how many (the same rows for every unit of the study); absent: none known. */
+  readonly testRows?: Readonly<Record<string, number>>;
 }
 
 /** A subset's canonical key: its names in the given source order, joined by commas ('' = target only). */

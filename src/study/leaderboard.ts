@@ -7,6 +7,7 @@ import type { StudyRecord, TrialRecord, UnitRecord } from '../spec/records.js';
 import { chosenSourceNames, recipeParams } from '../spec/space.js';
 import type { Params } from '../spec/space.js';
 import type { StoredUnit } from '../spec/units.js';
+import { fmtRowCounts } from '../util/format.js';
 import { decodeParams, decodeStoredUnit, studySpecOf } from './decoders.js';
 
 export interface TargetSummary {
@@ -65,7 +66,7 @@ function summariseTargets(units: readonly UnitRecord[], metric: ObjectiveMetric)
 export function testRowsText(rows: readonly Pick<TrialRow, 'targets'>[]): string {
   const counts = new Map<string, number>();
   for (const row of rows) for (const t of row.targets) if (t.testRows !== null && !counts.has(t.target)) counts.set(t.target, t.testRows);
-  return [...counts].map(([target, n]) => `${target}: ${n} rows`).join(', ');
+  return fmtRowCounts(counts);
 }
 
 /**

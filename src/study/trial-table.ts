@@ -12,8 +12,10 @@ export function loadTrialTable(store: Store, record: StudyRecord): TrialTable {
   const study = studySpecOf(record);
   const sources = study.sources.map((s) => s.name);
   const unitsByTrial = new Map<number, UnitRow[]>();
+  const testRows: Record<string, number> = {};
   for (const unit of store.getStudyUnits(record.id)) {
     const stored = decodeStoredUnit(unit.result, `study "${record.name}": unit ${unit.target}/${unit.seed} of trial id ${unit.trialId}`);
+    if (stored.test && testRows[unit.target] === undefined) testRows[unit.target] = stored.test.confusion.flat().reduce((a, b) => a + b, 0);
     const list = unitsByTrial.get(unit.trialId) ?? [];
     list.push({
       target: unit.target,
@@ -32,5 +34,5 @@ export function loadTrialTable(store: Store, record: StudyRecord): TrialTable {
     const chosen = new Set(chosenSourceNames(params));
     trials.push({ number: trial.number, sources: sources.filter((s) => chosen.has(s)), recipe: recipeParams(params), units });
   }
-  return { sources, targets: study.targets.map((t) => t.name), objective: study.objective, trials };
+  return { sources, targets: study.targets.map((t) => t.name), objective: study.objective, trials, ...(Object.keys(testRows).length > 0 ? { testRows } : {}) };
 }

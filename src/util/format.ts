@@ -58,3 +58,8 @@ export const TARGET_ONLY = '(target only)';
 export function fmtSubset(sources: readonly string[], separator = ',', mark: (source: string) => string = () => ''): string {
   return sources.length > 0 ? sources.map((s) => `${s}${mark(s)}`).join(separator) : TARGET_ONLY;
 }
+
+/** `y80-82: 36 rows, y83: 12 rows`: how many rows each target's figure rests on. */
+export function fmtRowCounts(counts: Iterable<readonly [string, number]>): string {
+  return [...counts].map(([target, n]) => `${target}: ${n} rows`).join(', ');
+}

@@ -68,6 +68,7 @@ describe('a categorical column, end to end', () => {
     // The test figure says how many rows it rests on.
     expect(board.rows[0].targets[0].testRows).toBe(20);
     expect(cli(['leaderboard', file, '--db', 'jobs.db'], dir).stdout).toContain("test accuracy: on each target's held-out test rows (b: 20 rows; mean over targets and seeds)");
+    expect(cli(['sources', file, '--db', 'jobs.db'], dir).stdout).toMatch(/test accuracy of the recommended subset: [\d.]+ \(mean over its units on the held-out test rows \(b: 20 rows\), which/);
 
     const model = cli(['model', file, '--db', 'jobs.db', '-o', 'model'], dir);
     expect(model.status).toBe(0);
