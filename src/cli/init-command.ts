@@ -47,7 +47,7 @@ export async function initCommand([data]: Args<'init'>, options: Options<'init'>
   );
   // On stderr: the study is written, but a column that alone decides the label is usually a leak.
   for (const name of plan.decisive) {
-    printNote(`tasksieve init: warning: column ${JSON.stringify(name)} alone separates the classes of ${JSON.stringify(options.label)} (each class in a range of values of its own): if the label was made from it, add it to drop`);
+    printNote(`tasksieve init: warning: column ${JSON.stringify(name)} alone separates the classes of ${JSON.stringify(options.label)} (each class in values of its own): if the label was made from it, add it to drop`);
   }
   return 0;
 }

@@ -135,7 +135,16 @@ export function planFolderStudy(files: readonly { readonly csv: string; readonly
     const values = new Map<string, number>();
     for (const column of all) for (const [v, n] of column.values ?? []) values.set(v, (values.get(v) ?? 0) + n);
     const numeric = all.every((x) => x.numeric);
-    return { name, numeric, missing: all.reduce((n, x) => n + x.missing, 0), values: all.some((x) => x.values === null) ? null : values, numbers: [], classRanges: numeric ? joinedRanges(all) : null };
+    const few = all.every((x) => x.values !== null);
+    return {
+      name,
+      numeric,
+      missing: all.reduce((n, x) => n + x.missing, 0),
+      values: few ? values : null,
+      numbers: [],
+      classRanges: numeric ? joinedRanges(all) : null,
+      classesByValue: few ? joinedClasses(all) : null,
+    };
   });
   const label = columns.find((c) => c.name === options.label)!;
   const fileNames = uniqueNames(files.map((f) => f.csv.replace(/^.*[\\/]/, '').replace(/(\.csv)?(\.gz)?$/i, '')));
@@ -165,7 +174,7 @@ function studyPlan(
   if (features.length === 0) throw new StudyConfigError(`${domains[0]!.csv}: no numeric feature column besides the label and the domain`);
   const missing = features.some((c) => c.missing > 0) ? 'impute' : label.missing > 0 ? 'drop' : null;
   const labelledRows = domains.reduce((n, d) => n + d.rows, 0) - label.missing;
-  const decisive = labelledRows < DECISIVE_MIN_ROWS ? [] : features.filter(decidesAlone).map((c) => c.name);
+  const decisive = labelledRows < DECISIVE_MIN_ROWS ? [] : features.filter((c) => decidesAlone(c, categorical.some((e) => e.name === c.name))).map((c) => c.name);
 
   const labelled = Math.min(MAX_LABELLED, Math.max(2 * classes, Math.floor(target.rows / 5)));
   const test = target.rows >= TEST_FROM_ROWS ? ', test: 0.25' : '';
@@ -188,7 +197,7 @@ function studyPlan(
     '# docs/study-file.md says what every key does (`tasksieve schema -o study.schema.json` for editor completion).',
     ...(dropped.length > 0 ? [`# Not features (text): ${dropped.join(', ')}.`] : []),
     ...(categorical.length > 0 ? [`# One-hot encoded (a feature per value): ${categorical.map((c) => c.name).join(', ')}.`] : []),
-    ...decisive.map((name) => `# ${name} alone separates the classes (each in a range of its own): if the label was made from it, add it to drop.`),
+    ...decisive.map((name) => `# ${name} alone separates the classes (each class in values of its own): if the label was made from it, add it to drop.`),
     ...(missing === 'impute' ? ['# Missing feature values are filled inside each unit with its training rows\' mean (missing: impute).'] : []),
     `name: ${yaml(options.name)}`,
     'seed: 1',
@@ -217,10 +226,25 @@ function studyPlan(
 /** Fewest rows with a label before a column's class ranges say anything. */
 const DECISIVE_MIN_ROWS = 20;
 
-/** A numeric column whose classes (two or more) each take values in a range no other class reaches. */
-function decidesAlone(column: ColumnProfile): boolean {
+/**
+ * A numeric column whose classes (two or more) each take values in a range no other class reaches;
+ * or a one-hot encoded one (`encoded`) each of whose values is seen with one class only, two or more
+ * classes in all.
+ */
+function decidesAlone(column: ColumnProfile, encoded: boolean): boolean {
+  if (encoded) {
+    const byValue = [...(column.classesByValue?.values() ?? [])];
+    return byValue.length >= 2 && byValue.every((classes) => classes.size === 1) && new Set(byValue.flatMap((c) => [...c])).size >= 2;
+  }
   const ranges = [...(column.classRanges?.values() ?? [])].sort((a, b) => a.min - b.min);
   return ranges.length >= 2 && ranges.every((r, i) => i === 0 || ranges[i - 1]!.max < r.min);
+}
+
+/** Per value, the classes seen with it in any file. */
+function joinedClasses(columns: readonly ColumnProfile[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const column of columns) for (const [value, classes] of column.classesByValue ?? []) out.set(value, new Set([...(out.get(value) ?? []), ...classes]));
+  return out;
 }
 
 /** Per class, the range over every file's rows. */

@@ -24,6 +24,11 @@ export interface ColumnProfile {
    * `label`; rows whose label is missing left out); null without a label, or for a text column.
    */
   readonly classRanges: ReadonlyMap<string, ClassRange> | null;
+  /**
+   * A column of few values (`values` not null): the label values seen with each of its values (rows
+   * whose label is missing left out); null without a label, or past MAX_DISTINCT values.
+   */
+  readonly classesByValue: ReadonlyMap<string, ReadonlySet<string>> | null;
 }
 
 export interface ClassRange {
@@ -60,6 +65,7 @@ export function profileCsv(path: string, numbersOf: readonly string[] = [], deli
   let keepNumbers: boolean[] = [];
   let labelAt = -1;
   let ranges: Map<string, { min: number; max: number }>[] = [];
+  let classesOf: Map<string, Set<string>>[] = [];
   let numeric: boolean[] = [];
   let missing: number[] = [];
   let values: (Map<string, number> | null)[] = [];
@@ -74,6 +80,7 @@ export function profileCsv(path: string, numbersOf: readonly string[] = [], deli
     });
     if (rows === 0) {
       ranges = fields.map(() => new Map());
+      classesOf = fields.map(() => new Map());
       numeric = fields.map(() => true);
       missing = fields.map(() => 0);
       values = fields.map(() => new Map());
@@ -102,6 +109,11 @@ export function profileCsv(path: string, numbersOf: readonly string[] = [], deli
       const seen = values[c];
       if (seen === null || seen === undefined) return;
       seen.set(cell, (seen.get(cell) ?? 0) + 1);
+      if (labelCell !== null) {
+        const classes = classesOf[c]!.get(cell);
+        if (classes === undefined) classesOf[c]!.set(cell, new Set([labelCell]));
+        else classes.add(labelCell);
+      }
       if (seen.size > MAX_DISTINCT) values[c] = null;
     });
   }, (names) => {
@@ -120,6 +132,7 @@ export function profileCsv(path: string, numbersOf: readonly string[] = [], deli
       values: values[c] === undefined ? new Map() : values[c]!,
       numbers: numeric[c] ? (numbers[c] ?? []) : [],
       classRanges: labelAt >= 0 && numeric[c] && c !== labelAt ? (ranges[c] ?? new Map()) : null,
+      classesByValue: labelAt >= 0 && c !== labelAt && values[c] !== null ? (classesOf[c] ?? new Map()) : null,
     })),
   };
 }

@@ -124,11 +124,18 @@ describe('tasksieve init', () => {
     const out = cli(['init', 'graded.csv', '--label', 'grade', '--domain', 'site', '-o', 'graded.yaml'], dir);
     expect(out.status).toBe(0);
     expect(out.stderr).toBe(
-      'tasksieve init: warning: column "score" alone separates the classes of "grade" (each class in a range of values of its own): if the label was made from it, add it to drop\n',
+      'tasksieve init: warning: column "score" alone separates the classes of "grade" (each class in values of its own): if the label was made from it, add it to drop\n',
     );
     const text = readFileSync(join(dir, 'graded.yaml'), 'utf8');
-    expect(text).toContain('# score alone separates the classes (each in a range of its own): if the label was made from it, add it to drop.');
+    expect(text).toContain('# score alone separates the classes (each class in values of its own): if the label was made from it, add it to drop.');
     expect(loadStudyFile(join(dir, 'graded.yaml')).targets[0]!.dataset).toMatchObject({ drop: ['site'] });
+    // A text column of few values, each seen with one class only, is named too (it is encoded one-hot).
+    const coded = ['site,band,x,grade', ...lines.slice(1).map((line) => line.replace(/^(\w),(\d+),/, (_, site, score) => `${site},${Number(score) >= 30 ? (Number(score) % 2 ? 'A' : 'B') : Number(score) % 2 ? 'C' : 'D'},`))];
+    writeFileSync(join(dir, 'coded.csv'), `${coded.join('\n')}\n`);
+    const banded = cli(['init', 'coded.csv', '--label', 'grade', '--domain', 'site', '-o', 'coded.yaml'], dir);
+    expect(banded.status).toBe(0);
+    expect(banded.stderr).toBe('tasksieve init: warning: column "band" alone separates the classes of "grade" (each class in values of its own): if the label was made from it, add it to drop\n');
+    expect(loadStudyFile(join(dir, 'coded.yaml')).targets[0]!.dataset).toMatchObject({ categorical: [{ column: 'band' }] });
   });
 
   it('refuses bad input in one line, exit 2, writing nothing', () => {
