@@ -40,7 +40,7 @@ export async function initCommand([data]: Args<'init'>, options: Options<'init'>
   const shown = relative(process.cwd(), output) || output;
   printLines(
     `wrote ${shown}: ${plan.domains.length} domains (${plan.domains.map((d) => `${d.name} ${d.rows}`).join(', ')}), target ${plan.target}`,
-    ...(plan.dropped.length > 0 ? [`not features (text): ${plan.dropped.join(', ')}`] : []),
+    ...(plan.dropped.length > 0 ? [`not features (text, or the domain column): ${plan.dropped.join(', ')}`] : []),
     ...(plan.categorical.length > 0 ? [`one-hot encoded (text of a few values): ${plan.categorical.map((c) => c.name).join(', ')}`] : []),
     ...(plan.missing === 'impute' ? ['missing feature values: filled inside each unit (missing: impute)'] : plan.missing === 'drop' ? ['rows with a missing label: left out (missing: drop)'] : []),
     `next: tasksieve run ${shown}`,

@@ -44,8 +44,9 @@ export interface InitPlan {
   /** Text columns encoded one-hot: their values listed (a folder's files must agree), or null: the whole file's. */
   readonly categorical: readonly InitCategorical[];
   /**
-   * Numeric feature columns that alone decide the label: each class's values in a range of its own
-   * (a label made from the column, say). Kept as features: the user is told, and decides.
+   * Feature columns that alone decide the label (a label made from the column, say): a numeric one
+   * whose classes each take values in a range of their own, or a one-hot encoded one each of whose
+   * values is seen with one class only. Kept as features: the user is told, and decides.
    */
   readonly decisive: readonly string[];
   readonly missing: 'impute' | 'drop' | null;
@@ -195,7 +196,7 @@ function studyPlan(
     `# Written by tasksieve init from ${origin}.`,
     `# Target: ${target.name} (${target.rows} rows, the ${options.target === undefined ? 'smallest domain' : 'one asked for'}); sources: the others. Edit freely:`,
     '# docs/study-file.md says what every key does (`tasksieve schema -o study.schema.json` for editor completion).',
-    ...(dropped.length > 0 ? [`# Not features (text): ${dropped.join(', ')}.`] : []),
+    ...(dropped.length > 0 ? [`# Not features (text, or the domain column): ${dropped.join(', ')}.`] : []),
     ...(categorical.length > 0 ? [`# One-hot encoded (a feature per value): ${categorical.map((c) => c.name).join(', ')}.`] : []),
     ...decisive.map((name) => `# ${name} alone separates the classes (each class in values of its own): if the label was made from it, add it to drop.`),
     ...(missing === 'impute' ? ['# Missing feature values are filled inside each unit with its training rows\' mean (missing: impute).'] : []),

@@ -34,7 +34,7 @@ describe('tasksieve init', () => {
     expect(out.stderr).toBe('');
     expect(out.status).toBe(0);
     expect(out.stdout).toContain('wrote clinics.yaml: 3 domains (St.-Mary 40, north 80, south 120), target St.-Mary');
-    expect(out.stdout).toContain('not features (text): patient, clinic');
+    expect(out.stdout).toContain('not features (text, or the domain column): patient, clinic');
     expect(out.stdout).toContain('missing: impute');
     const study = loadStudyFile(join(dir, 'clinics.yaml'));
     expect(study.targets.map((t) => t.name)).toEqual(['St.-Mary']);
