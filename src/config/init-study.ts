@@ -9,6 +9,7 @@ import { StudyConfigError } from '../errors.js';
 import { MAX_DISTINCT, type ClassRange, type ColumnProfile, type CsvProfile } from '../data/csv-profile.js';
 import { categoryOf, orderedCategories } from '../data/categories.js';
 import type { CsvDelimiter } from '../spec/tasks.js';
+import { fmtPercent } from '../util/format.js';
 
 export interface InitOptions {
   /** The CSV's path as the study file will name it (relative to the study file's folder). */
@@ -50,6 +51,8 @@ export interface InitPlan {
    */
   readonly decisive: readonly string[];
   readonly missing: 'impute' | 'drop' | null;
+  /** The smallest class's share of the labelled rows when under IMBALANCED_SHARE (the objective is then macro-F1); null: balanced enough for accuracy. */
+  readonly smallestClass: { readonly name: string; readonly share: number } | null;
 }
 
 export interface InitCategorical {
@@ -175,6 +178,7 @@ function studyPlan(
   if (features.length === 0) throw new StudyConfigError(`${domains[0]!.csv}: no numeric feature column besides the label and the domain`);
   const missing = features.some((c) => c.missing > 0) ? 'impute' : label.missing > 0 ? 'drop' : null;
   const labelledRows = domains.reduce((n, d) => n + d.rows, 0) - label.missing;
+  const smallestClass = smallestClassOf(label);
   const decisive = labelledRows < DECISIVE_MIN_ROWS ? [] : features.filter((c) => decidesAlone(c, categorical.some((e) => e.name === c.name))).map((c) => c.name);
 
   const labelled = Math.min(MAX_LABELLED, Math.max(2 * classes, Math.floor(target.rows / 5)));
@@ -214,6 +218,13 @@ function studyPlan(
     '',
     'model: { hidden: [64] }',
     '',
+    ...(smallestClass !== null
+      ? [
+          `# The label is imbalanced (${yaml(smallestClass.name)}: ${fmtPercent(smallestClass.share)} of the rows): macro-F1 weighs every class alike, accuracy would not.`,
+          'objective: { metric: macro_f1 }',
+          '',
+        ]
+      : []),
     'space:',
     '  learning_rate: { type: float, low: 0.001, high: 0.05, log: true }',
     '  sources: { type: subset }',
@@ -221,7 +232,20 @@ function studyPlan(
     'budget: { trials: 30, seeds: 2, workers: 2 }',
     '',
   ];
-  return { text: lines.join('\n'), domains, target: target.name, dropped, categorical, decisive, missing };
+  return { text: lines.join('\n'), domains, target: target.name, dropped, categorical, decisive, missing, smallestClass };
+}
+
+
+/** Below this share of the rows for its smallest class, a label is imbalanced: accuracy would reward ignoring that class. */
+const IMBALANCED_SHARE = 0.2;
+
+/** The smallest class and its share of the labelled rows, when under IMBALANCED_SHARE. */
+function smallestClassOf(label: ColumnProfile): InitPlan['smallestClass'] {
+  const counts = [...(label.values ?? [])];
+  const total = counts.reduce((n, [, c]) => n + c, 0);
+  if (counts.length < 2 || total === 0) return null;
+  const [name, count] = counts.reduce((a, b) => (b[1] < a[1] ? b : a));
+  return count / total < IMBALANCED_SHARE ? { name, share: count / total } : null;
 }
 
 /** Fewest rows with a label before a column's class ranges say anything. */

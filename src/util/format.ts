@@ -63,3 +63,8 @@ export function fmtSubset(sources: readonly string[], separator = ',', mark: (so
 export function fmtRowCounts(counts: Iterable<readonly [string, number]>): string {
   return [...counts].map(([target, n]) => `${target}: ${n} rows`).join(', ');
 }
+
+/** A share as a percentage: `8.3%`, `0.25%` under 1%. */
+export function fmtPercent(share: number): string {
+  return `${(share * 100).toFixed(share < 0.01 ? 2 : 1)}%`;
+}

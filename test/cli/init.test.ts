@@ -138,6 +138,18 @@ describe('tasksieve init', () => {
     expect(loadStudyFile(join(dir, 'coded.yaml')).targets[0]!.dataset).toMatchObject({ categorical: [{ column: 'band' }] });
   });
 
+  it('makes macro-F1 the objective when the smallest class is under a fifth of the rows', () => {
+    const lines = ['site,x1,x2,label'];
+    for (let r = 0; r < 300; r++) lines.push(`${r % 3 ? 'a' : 'b'},${((r * 37) % 100) / 100},${((r * 53) % 100) / 100},${r % 13 === 0 ? 'fraud' : 'ok'}`);
+    writeFileSync(join(dir, 'imbalanced.csv'), `${lines.join('\n')}\n`);
+    const out = cli(['init', 'imbalanced.csv', '--label', 'label', '--domain', 'site', '-o', 'imbalanced.yaml'], dir);
+    expect(out.status).toBe(0);
+    expect(out.stdout).toContain('objective: macro-F1 (the smallest class, "fraud", is 8.0% of the rows)');
+    expect(loadStudyFile(join(dir, 'imbalanced.yaml')).objective).toMatchObject({ metric: 'macro_f1' });
+    // The clinics' classes are balanced: accuracy stays the objective.
+    expect(loadStudyFile(join(dir, 'clinics.yaml')).objective).toMatchObject({ metric: 'accuracy' });
+  });
+
   it('refuses bad input in one line, exit 2, writing nothing', () => {
     const cases: [string[], RegExp][] = [
       [['--domain', 'site'], /^tasksieve init: --domain: column "site" not found \(columns: patient, clinic, x1, x2, age, outcome\)\n$/],
