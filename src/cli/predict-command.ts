@@ -66,6 +66,7 @@ export async function predictCommand([dir, data]: Args<'predict'>, options: Opti
       backend: model.backend,
       predictions: labels.map((label, r) => ({ label, probabilities: Array.from(probabilities.subarray(r * width, (r + 1) * width), float) })),
       clipped_rows: clippedRows,
+      ...(meta.categorical ? { unseen_categories: file.unseenCategories } : {}),
       ...(metrics ? { metrics } : {}),
     };
     if (options.output) writeAtomically(options.output, `${JSON.stringify(document)}\n`);

@@ -82,6 +82,7 @@ describe('a categorical column, end to end', () => {
     const doc = JSON.parse(out.stdout);
     expect(doc.predictions.slice(0, 2).map((p: { label: string }) => p.label)).toEqual(['up', 'down']);
     expect(doc.predictions).toHaveLength(3);
+    expect(doc.unseen_categories).toBe(1);
 
     // The library takes a row by the column's own value as well as by its indicators.
     const loaded = await loadModel(join(dir, 'model'));
