@@ -36,7 +36,13 @@ export async function initCommand([data]: Args<'init'>, options: Options<'init'>
     plan = planStudy(profileCsv(data, [options.domain], detectDelimiter(data), options.label), { csv: asWritten(data), label: options.label, domain: options.domain, bins: options.bins, name, ...target });
   }
   // The file must load as it is written: a target with a single class, say, is refused here, not at run.
-  parseStudy(plan.text, output);
+  // Its problems point into a file that is not written: said so, without the line and column.
+  try {
+    parseStudy(plan.text, output);
+  } catch (error) {
+    if (!(error instanceof StudyConfigError) || !error.message.startsWith(`${output}:`)) throw error;
+    throw new StudyConfigError(`the study it would write is refused (nothing written): ${error.message.replace(/^.*?:\d+:\d+: /, '')}`);
+  }
   writeAtomically(output, plan.text);
   const shown = relative(process.cwd(), output) || output;
   printLines(

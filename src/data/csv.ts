@@ -565,7 +565,7 @@ function parseCsvStream(path: string, labelColumn: string, keep: CsvRows): Datas
     header = splitFields(path, line, 1, delimiter).map((name) => own(name.trim()));
     const seen = new Set<string>();
     header.forEach((name, index) => {
-      if (name === '') throw new DataError(`${path}: header column ${index + 1} has no name`);
+      if (name === '') throw new DataError(`${path}: header column ${index + 1} has no name${unnamedHint(index, header!.length)}`);
       if (seen.has(name)) throw new DataError(`${path}: duplicate column ${quote(name)}`);
       seen.add(name);
     });
@@ -721,6 +721,11 @@ function unlistedCategory(path: string, lineNumber: number, column: string, cell
   const shown = values.slice(0, 5).map(quote).join(', ') + (values.length > 5 ? ', …' : '');
   const i = columns.findIndex((c) => c.column === column);
   return new DataFieldError(`${where}: ${quote(cell)} is not one of the values listed under categorical (${shown})`, categoricalField(columns, i));
+}
+
+/** The last column unnamed: most often a delimiter at the end of every line (some spreadsheet exports). */
+function unnamedHint(index: number, columns: number): string {
+  return index === columns - 1 ? ' (a delimiter at the end of every line? remove it, or name the column)' : '';
 }
 
 /** `values` copied into a SharedArrayBuffer of exactly their size. */
@@ -883,7 +888,7 @@ export function loadFeatureRows(path: string, options: FeatureRowsOptions): Feat
   const header = splitFields(path, lines[0] as string, 1, delimiter).map((name) => name.trim());
   const seen = new Set<string>();
   header.forEach((name, index) => {
-    if (name === '') throw new DataError(`${path}: header column ${index + 1} has no name`);
+    if (name === '') throw new DataError(`${path}: header column ${index + 1} has no name${unnamedHint(index, header.length)}`);
     if (seen.has(name)) throw new DataError(`${path}: duplicate column ${quote(name)}`);
     seen.add(name);
   });

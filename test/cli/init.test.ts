@@ -163,6 +163,14 @@ describe('tasksieve init', () => {
       expect(out.stderr).toMatch(message);
       expect(existsSync(join(dir, 'bad.yaml'))).toBe(false);
     }
+    // A problem of the study init would write does not point into that (unwritten) file.
+    writeFileSync(join(dir, 'trailing.csv'), 'site,x,label,\na,1,p,\na,2,q,\nb,3,p,\nb,4,q,\n');
+    const trailing = cli(['init', 'trailing.csv', '--label', 'label', '--domain', 'site', '-o', 'bad.yaml'], dir);
+    expect(trailing.status).toBe(2);
+    expect(trailing.stderr).toBe(
+      'tasksieve init: the study it would write is refused (nothing written): datasets.a.csv: trailing.csv: header column 4 has no name (a delimiter at the end of every line? remove it, or name the column)\n',
+    );
+    expect(existsSync(join(dir, 'bad.yaml'))).toBe(false);
     // A label of many numbers is a regression target: refused, saying so.
     const numeric = cli(['init', 'clinics.csv', '--label', 'x1', '--domain', 'clinic', '-o', 'bad.yaml'], dir);
     expect(numeric.status).toBe(2);

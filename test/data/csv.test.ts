@@ -166,6 +166,9 @@ describe.each([
     it('a header column without a name', () => {
       const path = fixture('a,,label\n1,2,0\n');
       expectDataError(() => loadCsv(path, 'label'), `${path}: header column 2 has no name`);
+      // The last one unnamed is most often a delimiter at the end of every line.
+      const trailing = fixture('a,label,\n1,0,\n2,1,\n');
+      expectDataError(() => loadCsv(trailing, 'label'), `${trailing}: header column 3 has no name (a delimiter at the end of every line? remove it, or name the column)`);
     });
 
     it('only a label column (no features)', () => {
