@@ -48,6 +48,7 @@ export async function initCommand([data]: Args<'init'>, options: Options<'init'>
   printLines(
     `wrote ${shown}: ${plan.domains.length} domains (${plan.domains.map((d) => `${d.name} ${d.rows}`).join(', ')}), target ${plan.target}`,
     ...(plan.dropped.length > 0 ? [`not features (text, or the domain column): ${plan.dropped.join(', ')}`] : []),
+    ...(plan.skipped.length > 0 ? [`left out, one class only: ${plan.skipped.map((d) => `${d.name} (${d.label})`).join(', ')}`] : []),
     ...(plan.categorical.length > 0 ? [`one-hot encoded (text of a few values): ${plan.categorical.map((c) => c.name).join(', ')}`] : []),
     ...(plan.smallestClass !== null ? [`objective: macro-F1 (the smallest class, ${JSON.stringify(plan.smallestClass.name)}, is ${fmtPercent(plan.smallestClass.share)} of the rows)`] : []),
     ...(plan.missing === 'impute' ? ['missing feature values: filled inside each unit (missing: impute)'] : plan.missing === 'drop' ? ['rows with a missing label: left out (missing: drop)'] : []),

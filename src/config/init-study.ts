@@ -51,6 +51,8 @@ export interface InitPlan {
    */
   readonly decisive: readonly string[];
   readonly missing: 'impute' | 'drop' | null;
+  /** Domains left out because their rows hold one class only (a dataset needs two), with that class. */
+  readonly skipped: readonly { readonly name: string; readonly value: string | null; readonly label: string }[];
   /** The smallest class's share of the labelled rows when under IMBALANCED_SHARE (the objective is then macro-F1); null: balanced enough for accuracy. */
   readonly smallestClass: { readonly name: string; readonly share: number } | null;
 }
@@ -111,13 +113,17 @@ export function planStudy(profile: CsvProfile, options: InitOptions): InitPlan {
     throw new StudyConfigError(`--domain: column ${JSON.stringify(domain.name)} holds more than ${MAX_DISTINCT} distinct texts: not a column of domains`);
   }
   domains = domains.filter((d) => d.rows > 0);
+  // A domain of one class cannot be a dataset (its label needs two): left out, and said.
+  const skipped = byValue ? singleClassDomains(domains, (d) => domain.classesByValue?.get(d.value!)) : [];
+  domains = domains.filter((d) => !skipped.some((s) => s.name === d.name));
+  refuseSkippedTarget(skipped, options.target);
   if (domains.length < 2) throw new StudyConfigError(`--domain: column ${JSON.stringify(domain.name)} gives ${domains.length} domain(s): a transfer study needs a target and at least one source`);
   const encoded = profile.columns.filter((c) => c !== label && !(c === domain && byValue) && isCategorical(c, profile.rows));
   const dropped = profile.columns.filter((c) => c !== label && !encoded.includes(c) && (!c.numeric || (c === domain && byValue))).map((c) => c.name);
   // Every domain is a part of one file, whose whole column gives the values: no list is needed.
   const categorical = encoded.map((c) => ({ name: c.name, values: null }));
   const origin = `${options.csv} (${profile.rows} rows): one domain per ${byValue ? `value of ${JSON.stringify(domain.name)}` : `quantile bin of ${JSON.stringify(domain.name)}`}`;
-  return studyPlan(domains, profile.columns, label, dropped, categorical, classes, origin, options);
+  return studyPlan(domains, skipped, profile.columns, label, dropped, categorical, classes, origin, options);
 }
 
 /**
@@ -152,17 +158,26 @@ export function planFolderStudy(files: readonly { readonly csv: string; readonly
   });
   const label = columns.find((c) => c.name === options.label)!;
   const fileNames = uniqueNames(files.map((f) => f.csv.replace(/^.*[\\/]/, '').replace(/(\.csv)?(\.gz)?$/i, '')));
-  const domains = files.map(({ csv, profile }, i): InitDomain => ({ name: fileNames[i]!, value: csv, rows: profile.rows, csv, delimiter: profile.delimiter, decimal: profile.decimal, where: null }));
+  const all = files.map(({ csv, profile }, i): InitDomain => ({ name: fileNames[i]!, value: csv, rows: profile.rows, csv, delimiter: profile.delimiter, decimal: profile.decimal, where: null }));
+  const labelAt = names.indexOf(options.label);
+  const skipped = singleClassDomains(all, (d) => {
+    const values = files[all.indexOf(d)]!.profile.columns[labelAt]!.values;
+    return values === null ? undefined : new Set(values.keys());
+  });
+  const domains = all.filter((d) => !skipped.some((s) => s.name === d.name));
+  refuseSkippedTarget(skipped, options.target);
+  if (domains.length < 2) throw new StudyConfigError(`the folder holds ${domains.length} CSV file(s) of two classes or more: a transfer study needs a target and at least one source`);
   const rows = files.reduce((n, f) => n + f.profile.rows, 0);
   const encoded = columns.filter((c) => c !== label && isCategorical(c, rows));
   const dropped = columns.filter((c) => c !== label && !c.numeric && !encoded.includes(c)).map((c) => c.name);
   // The files' values joined and listed, so that every file encodes the column alike.
   const categorical = encoded.map((c) => ({ name: c.name, values: orderedCategories([...c.values!.keys()].map(categoryOf)) }));
-  return studyPlan(domains, columns, label, dropped, categorical, classCount(label), `${files.length} files (${rows} rows): one domain per file`, options);
+  return studyPlan(domains, skipped, columns, label, dropped, categorical, classCount(label), `${files.length} files (${rows} rows): one domain per file`, options);
 }
 
 function studyPlan(
   domains: readonly InitDomain[],
+  skipped: InitPlan['skipped'],
   columns: readonly ColumnProfile[],
   label: ColumnProfile,
   dropped: readonly string[],
@@ -201,6 +216,7 @@ function studyPlan(
     `# Target: ${target.name} (${target.rows} rows, the ${options.target === undefined ? 'smallest domain' : 'one asked for'}); sources: the others. Edit freely:`,
     '# docs/study-file.md says what every key does (`tasksieve schema -o study.schema.json` for editor completion).',
     ...(dropped.length > 0 ? [`# Not features (text, or the domain column): ${dropped.join(', ')}.`] : []),
+    ...(skipped.length > 0 ? [`# Left out, one class only: ${skipped.map((d) => `${d.name} (${d.label})`).join(', ')}.`] : []),
     ...(categorical.length > 0 ? [`# One-hot encoded (a feature per value): ${categorical.map((c) => c.name).join(', ')}.`] : []),
     ...decisive.map((name) => `# ${name} alone separates the classes (each class in values of its own): if the label was made from it, add it to drop.`),
     ...(missing === 'impute' ? ['# Missing feature values are filled inside each unit with its training rows\' mean (missing: impute).'] : []),
@@ -232,7 +248,7 @@ function studyPlan(
     'budget: { trials: 30, seeds: 2, workers: 2 }',
     '',
   ];
-  return { text: lines.join('\n'), domains, target: target.name, dropped, categorical, decisive, missing, smallestClass };
+  return { text: lines.join('\n'), domains, target: target.name, dropped, categorical, decisive, missing, smallestClass, skipped };
 }
 
 
@@ -296,6 +312,19 @@ function classCount(label: ColumnProfile): number {
   throw new StudyConfigError(
     `--label: column ${JSON.stringify(label.name)} has more than ${MAX_DISTINCT} distinct values: tasksieve learns classes, and this looks like ${what}; make a column of a few classes first (e.g. above and below the median)`,
   );
+}
+
+/** The domains whose labels (`classesOf`) are one class only. */
+function singleClassDomains(domains: readonly InitDomain[], classesOf: (d: InitDomain) => ReadonlySet<string> | undefined): InitPlan['skipped'][number][] {
+  return domains.flatMap((d) => {
+    const classes = classesOf(d);
+    return classes !== undefined && classes.size === 1 ? [{ name: d.name, value: d.value, label: [...classes][0]! }] : [];
+  });
+}
+
+function refuseSkippedTarget(skipped: InitPlan['skipped'], target: string | undefined): void {
+  const hit = target === undefined ? undefined : skipped.find((d) => d.name === target || d.value === target);
+  if (hit !== undefined) throw new StudyConfigError(`--target: domain ${JSON.stringify(hit.name)} holds one class only (${JSON.stringify(hit.label)}): a target needs two`);
 }
 
 function smallest(domains: readonly InitDomain[]): InitDomain {

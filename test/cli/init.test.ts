@@ -138,6 +138,20 @@ describe('tasksieve init', () => {
     expect(loadStudyFile(join(dir, 'coded.yaml')).targets[0]!.dataset).toMatchObject({ categorical: [{ column: 'band' }] });
   });
 
+  it('leaves out a domain of one class, saying so, and refuses it as the target', () => {
+    const lines = ['site,x1,x2,label'];
+    for (let r = 0; r < 90; r++) lines.push(`${['a', 'b', 'c'][r % 3]},${((r * 37) % 100) / 100},${((r * 53) % 100) / 100},${r % 3 === 2 || r % 2 === 0 ? 'ok' : 'bad'}`);
+    writeFileSync(join(dir, 'one-class.csv'), `${lines.join('\n')}\n`);
+    const out = cli(['init', 'one-class.csv', '--label', 'label', '--domain', 'site', '-o', 'one-class.yaml'], dir);
+    expect(out.status).toBe(0);
+    expect(out.stdout).toContain('left out, one class only: c (ok)');
+    const study = loadStudyFile(join(dir, 'one-class.yaml'));
+    expect([...study.sources, ...study.targets].map((t) => t.name).sort()).toEqual(['a', 'b']);
+    const refused = cli(['init', 'one-class.csv', '--label', 'label', '--domain', 'site', '--target', 'c', '-o', 'bad.yaml'], dir);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toBe('tasksieve init: --target: domain "c" holds one class only ("ok"): a target needs two\n');
+  });
+
   it('makes macro-F1 the objective when the smallest class is under a fifth of the rows', () => {
     const lines = ['site,x1,x2,label'];
     for (let r = 0; r < 300; r++) lines.push(`${r % 3 ? 'a' : 'b'},${((r * 37) % 100) / 100},${((r * 53) % 100) / 100},${r % 13 === 0 ? 'fraud' : 'ok'}`);
