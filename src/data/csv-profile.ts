@@ -1,6 +1,7 @@
 // What a CSV's columns hold, for writing a study from it (`tasksieve init`): per column whether every
 // value present is a number, how many cells are missing, its distinct values while they are few, and
-// a numeric column's range in each class of the label (to spot a column that alone decides it).
+// with a label, a numeric column's range in each class and a few-valued column's classes per value
+// (to spot a column that alone decides the label).
 // Main thread; reads the file once. Must not import tfjs, the store, the CLI or YAML parsing.
 import { DECIMAL, isMissingCell, pointDecimal } from './row-conditions.js';
 import { forEachCsvRow, headerLine } from './csv.js';

@@ -104,6 +104,15 @@ describe('units of a trial trained stacked', () => {
     expect(counts.stacked).toBeGreaterThanOrEqual(8);
   });
 
+  it('finetune with class_weight balanced: the row weights reach the stack, the same as alone', async () => {
+    const { alone, stacked, counts } = await alongside('finetune', units({ class_weight: 'balanced' }));
+    expect(stacked.map(comparable)).toEqual(alone.map(comparable));
+    expect(counts.alone).toBe(0);
+    // The 57-row target's classes are 15, 14, 14, 14: weighted, it trains otherwise than unweighted.
+    const plain = await getStrategy('finetune').run(units({})[2]!);
+    expect(comparable(alone[2]!).weights).not.toBe(comparable(plain).weights);
+  });
+
   for (const strategy of ['align', 'dann'] as const) {
     it(`${strategy}: pre-training with alignment runs alone, fine-tuning stacks; the same as alone`, async () => {
       const { alone, stacked, counts } = await alongside(strategy, units({ strategy }));
