@@ -1,17 +1,14 @@
 // A CSV dataset's `categorical`: text (or coded) columns one-hot encoded in their place, the values
 // from the whole file or as listed, on the fast (bytes) and the text path alike, with missing cells,
 // `where` and errors at the field; and `loadFeatureRows` encoding a file to predict on the same way.
+import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvTextPathRowsForTests, loadCsv, loadFeatureRows, setCsvChunkBytesForTests, type CsvRows } from '../../src/data/csv.js';
 import { DataError, DataFieldError } from '../../src/errors.js';
-import { fixtureDir, writeFixture } from './helpers.js';
+import { csvFixtures, thrown } from './helpers.js';
 
-const dir = fixtureDir();
-let counter = 0;
-function fixture(content: string): string {
-  counter++;
-  return writeFixture(dir, `c${counter}.csv`, `${content}\n`);
-}
+const write = csvFixtures('c');
+const fixture = (content: string) => write(`${content}\n`);
 
 /** x, job (text; `Zürich`'s row is not ASCII, so it takes the text path), code (numbers, `1.0` is `1`), site, label. */
 const FILE = [
@@ -24,15 +21,7 @@ const FILE = [
   '5,"nurse",3,south,b',
 ].join('\n');
 
-function caught(run: () => unknown): Error {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw error;
-  }
-  throw new Error('expected an error');
-}
+const caught = (run: () => unknown) => thrown(run, Error);
 
 const rowsOf = (ds: { features: Float32Array; cols: number; rows: number }) =>
   Array.from({ length: ds.rows }, (_, r) => Array.from(ds.features.subarray(r * ds.cols, (r + 1) * ds.cols)));
@@ -142,7 +131,7 @@ describe('the values of a file', () => {
   it('are read again when the file changes', () => {
     const path = fixture(['x,job,label', '0,nurse,a', '1,clerk,b'].join('\n'));
     expect(loadCsv(path, 'label', { categorical: [{ column: 'job' }] }).categorical).toEqual([{ column: 'job', values: ['clerk', 'nurse'] }]);
-    writeFixture(dir, path.slice(dir.length + 1), ['x,job,label', '0,nurse,a', '1,clerk,b', '2,pilot,a', ''].join('\n'));
+    writeFileSync(path, ['x,job,label', '0,nurse,a', '1,clerk,b', '2,pilot,a', ''].join('\n'));
     expect(loadCsv(path, 'label', { categorical: [{ column: 'job' }] }).categorical).toEqual([{ column: 'job', values: ['clerk', 'nurse', 'pilot'] }]);
   });
 });

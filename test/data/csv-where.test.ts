@@ -7,14 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCsv, setCsvChunkBytesForTests, type CsvRows } from '../../src/data/csv.js';
 import { DataFieldError } from '../../src/errors.js';
 import type { RowCondition } from '../../src/spec/tasks.js';
-import { fixtureDir, writeFixture } from './helpers.js';
+import { csvFixtures, thrown } from './helpers.js';
 
-const dir = fixtureDir();
-let counter = 0;
-function fixture(content: string): string {
-  counter++;
-  return writeFixture(dir, `w${counter}.csv`, content);
-}
+const fixture = csvFixtures('w');
 
 /** site (text), id (text), x (numeric), label; row i has x = i. */
 function sitesFile(rows = 12): string {
@@ -26,15 +21,7 @@ function sitesFile(rows = 12): string {
 const inSite = (...values: (string | number)[]): RowCondition => ({ kind: 'in', column: 'site', values });
 const xs = (path: string, rows: CsvRows) => Array.from(loadCsv(path, 'label', rows).features);
 
-function fieldError(run: () => unknown): DataFieldError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DataFieldError) return error;
-    throw error;
-  }
-  throw new Error('expected a DataFieldError');
-}
+const fieldError = (run: () => unknown) => thrown(run, DataFieldError);
 
 describe.each([
   ['default chunks', 4 << 20],

@@ -20,6 +20,24 @@ export function writeFixture(dir: string, name: string, content: string | Uint8A
   return path;
 }
 
+/** Numbered CSV fixtures in a fresh directory: `next(content)` writes `PREFIXn.csv` and returns its path. */
+export function csvFixtures(prefix: string): (content: string) => string {
+  const dir = fixtureDir();
+  let counter = 0;
+  return (content) => writeFixture(dir, `${prefix}${++counter}.csv`, content);
+}
+
+/** The error `run` throws, which must be a `Kind` (the test fails otherwise, also when nothing is thrown). */
+export function thrown<E extends Error>(run: () => unknown, Kind: abstract new (...args: never[]) => E): E {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof Kind) return error;
+    throw error;
+  }
+  throw new Error(`expected a ${Kind.name}`);
+}
+
 /** Asserts that `fn` throws a DataError (exit code 2) with exactly `message`. */
 export function expectDataError(fn: () => unknown, message: string): void {
   let caught: unknown;
