@@ -1,6 +1,6 @@
 // A model folder in a real browser: Debian chromium (playwright-core) loads model.json with TF.js from
 // the project's node_modules, served from a loopback server (no other request is let through), applies
-// tasksieve-model.json's one-hot encoding and scaling as the README's snippet does, and predicts what
+// tasksieve-model.json's one-hot encoding and scaling as docs/models.md's snippet does, and predicts what
 // Node predicts: a digits model with feature selection, and an Auto MPG one with a categorical column.
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -19,7 +19,7 @@ import { unit } from '../worker/units.js';
 const TFJS = join(ROOT, 'node_modules', '@tensorflow', 'tfjs', 'dist', 'tf.min.js');
 const ROWS = 60;
 
-// The README's browser snippet, as the page runs it (each case's page, model and rows under /CASE/).
+// docs/models.md's browser snippet, as the page runs it (each case's page, model and rows under /CASE/).
 const PAGE = `<!doctype html><meta charset="utf-8"><script src="/tf.min.js"></script><script>
 async function run() {
   await tf.setBackend('cpu');
