@@ -929,7 +929,9 @@ export function loadFeatureRows(path: string, options: FeatureRowsOptions): Feat
   const features = new Float32Array(rows * source.length);
   const labels: string[] | null = labelIndex < 0 ? null : new Array<string>(rows);
   // Per file column read one-hot: the values the model knows (a cell outside them counts as unseen).
-  const known = new Map((options.categorical ?? []).map((e) => [header.indexOf(e.column), new Set(e.values)]));
+  // Only the columns some feature reads: feature selection may have kept none of a column's indicators.
+  const read = new Set(source.filter((_, j) => indicator[j] !== undefined));
+  const known = new Map((options.categorical ?? []).map((e) => [header.indexOf(e.column), new Set(e.values)] as const).filter(([col]) => read.has(col)));
   let unseenCategories = 0;
   for (let row = 0; row < rows; row++) {
     const lineNumber = row + 2;
@@ -941,18 +943,26 @@ export function loadFeatureRows(path: string, options: FeatureRowsOptions): Feat
       const trimmed = (fields[col] as string).trim();
       return options.decimal === ',' ? pointDecimal(trimmed) : trimmed;
     };
-    source.forEach((col, j) => {
-      const cell = cellAt(col);
-      const value = indicator[j];
-      if (options.missingAsNaN && isMissingCell(cell)) features[row * source.length + j] = Number.NaN;
-      else if (value === undefined) features[row * source.length + j] = parseNumber(path, cell, lineNumber, header[col] as string);
-      else if (isMissingCell(cell)) throw new DataError(`${path}: row ${lineNumber} column ${quote(header[col] as string)}: ${quote(cell)} is missing (the model was not trained with missing: impute)`);
-      else features[row * source.length + j] = categoryOf(cell) === value ? 1 : 0;
-    });
+    // A one-hot column's category, once per row for all its indicators (null: its cell is missing).
+    const categories = new Map<number, string | null>();
     for (const [col, values] of known) {
       const cell = cellAt(col);
-      if (!isMissingCell(cell) && !values.has(categoryOf(cell))) unseenCategories++;
+      const category = isMissingCell(cell) ? null : categoryOf(cell);
+      categories.set(col, category);
+      if (category !== null && !values.has(category)) unseenCategories++;
     }
+    source.forEach((col, j) => {
+      const value = indicator[j];
+      if (value !== undefined) {
+        const category = categories.get(col)!;
+        if (category !== null) features[row * source.length + j] = category === value ? 1 : 0;
+        else if (options.missingAsNaN) features[row * source.length + j] = Number.NaN;
+        else throw new DataError(`${path}: row ${lineNumber} column ${quote(header[col] as string)}: ${quote(cellAt(col))} is missing (the model was not trained with missing: impute)`);
+        return;
+      }
+      const cell = cellAt(col);
+      features[row * source.length + j] = options.missingAsNaN && isMissingCell(cell) ? Number.NaN : parseNumber(path, cell, lineNumber, header[col] as string);
+    });
     if (labels !== null) {
       const cell = (fields[labelIndex] as string).trim();
       if (cell === '') throw new DataError(`${path}: row ${lineNumber} column ${quote(labelColumn as string)} is empty`);

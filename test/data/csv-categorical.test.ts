@@ -148,6 +148,13 @@ describe('loadFeatureRows with a one-hot encoded column', () => {
     expect(file.unseenCategories).toBe(1);
   });
 
+  it('reads no column whose indicators the model does not use (feature selection kept none)', () => {
+    const path = fixture(['x,site', '1,a', '2,b'].join('\n'));
+    const file = loadFeatureRows(path, { names: ['x'], categorical, ignore: ['site'] });
+    expect(Array.from(file.features)).toEqual([1, 2]);
+    expect(file.unseenCategories).toBe(0);
+  });
+
   it('names the column when it is absent, and reads a missing cell as NaN only for a model of missing: impute', () => {
     const absent = fixture(['x,site', '1,a'].join('\n'));
     expect(caught(() => loadFeatureRows(absent, { names, categorical, ignore: ['site'] })).message).toBe(`${absent}: missing column "job": the model reads 3 features by name`);
