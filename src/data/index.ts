@@ -9,5 +9,5 @@ export { applyTransform, applyTransforms, labelPermutation } from './transforms.
 export { concatDatasets, selectRows, SplitBuffers, type RowArrays } from './rows.js';
 export { holdOutTest, holdOutUnlabelled, materializeTask, splitTarget, type TestHoldOut, type UnlabelledSplit } from './tasks.js';
 export { applyScaling, fitScaling, rowCopier, scaledLazily, SCALING_CLIP, type RowCopier } from './scaling.js';
-export { alignLabels, classValues, foreignClasses } from './labels.js';
+export { alignLabels, classValues, foreignClasses, relabelled, unitClasses } from './labels.js';
 export { averagedLayers, modelFolderOf, readModelFolder, type LayerWeights, type ModelFolder, type PretrainedLayers } from './model-folder.js';

@@ -27,8 +27,36 @@ export function alignLabels(source: Dataset, target: Dataset, sourceName: string
       `source ${JSON.stringify(sourceName)} has labels ${foreign.map((v) => JSON.stringify(v)).join(', ')} that the target does not have (head: keep matches labels by value)`,
     );
   }
-  const index = new Map(classValues(target).map((value, i) => [value, i]));
-  const values = classValues(source);
-  const labels = Int32Array.from(source.labels, (l) => index.get(values[l] as string) as number);
-  return { ...source, labels, numClasses: target.numClasses, ...(target.classNames ? { classNames: target.classNames } : {}) };
+  return relabelled(source, classValues(target));
+}
+
+/**
+ * The classes of a unit's tasks, matched by value: the target's, in its order (its indices stay),
+ * then those only sources have, in the order the sources first show them. Two files whose domains
+ * lack different classes (a year without snow) then mean the same class by the same index when
+ * their rows are pre-trained on together. Null when no task names its classes (synthetic data: the
+ * indices are the classes).
+ */
+export function unitClasses(target: Dataset, sources: readonly Dataset[]): string[] | null {
+  if (target.classNames === undefined && sources.every((s) => s.classNames === undefined)) return null;
+  const values = [...classValues(target)];
+  const known = new Set(values);
+  for (const source of sources) {
+    for (const value of classValues(source)) {
+      if (!known.has(value)) {
+        known.add(value);
+        values.push(value);
+      }
+    }
+  }
+  return values;
+}
+
+/** `ds` with its labels as indices of `classes` (which holds every value of `ds`), its features shared. */
+export function relabelled(ds: Dataset, classes: readonly string[]): Dataset {
+  const index = new Map(classes.map((value, i) => [value, i]));
+  const values = classValues(ds);
+  const same = values.every((value, i) => index.get(value) === i);
+  const labels = same ? ds.labels : Int32Array.from(ds.labels, (l) => index.get(values[l] as string) as number);
+  return { ...ds, labels, numClasses: classes.length, classNames: classes };
 }

@@ -1,7 +1,7 @@
 // Runs one trial unit inside a worker: materialise the target and sources, split the target, train the
 // unit's strategy (and its target-only baseline). Worker side; gets tfjs passed in.
 // Must not import the store, the CLI, YAML parsing or src/config/load* (config types only).
-import { alignLabels, averagedLayers, classValues, holdOutTest, materializeTask, readModelFolder, SplitBuffers, splitTarget, type ModelFolder } from '../data/index.js';
+import { alignLabels, averagedLayers, classValues, holdOutTest, materializeTask, readModelFolder, relabelled, SplitBuffers, splitTarget, unitClasses, type Dataset, type ModelFolder } from '../data/index.js';
 import type { ModelSourceSpec, TaskSpec } from '../spec/tasks.js';
 import { withRecipeDefaults } from '../spec/recipe.js';
 import { DataError } from '../errors.js';
@@ -43,15 +43,20 @@ export interface UnitControl {
 export async function runUnit(tf: Tf, unit: TrialUnit, backend: BackendName, control?: UnitControl, stack?: StackPlace): Promise<UnitResult> {
   const training = stack?.training;
   const started = performance.now();
-  const whole = materializeTask(unit.target);
-  // A kept head reads the source's labels as the target's: match them by value, not by index.
+  const ownTarget = materializeTask(unit.target);
+  // Labels are matched by value, not by index: a kept head reads the sources' labels as the target's
+  // (a source with other classes is refused); a fresh one still pre-trains on the sources' rows
+  // together, whose classes must mean the same by the same index.
   const keepHead = withRecipeDefaults(unit.recipe).head === 'keep';
   const datasetSources = unit.sources.filter((s): s is TaskSpec => !('model' in s));
   const modelSources = unit.sources.filter((s): s is ModelSourceSpec => 'model' in s);
-  const sources = datasetSources.map((spec) => {
+  const ownSources = datasetSources.map((spec) => {
     const source = materializeTask(spec);
-    return keepHead ? alignLabels(source, whole, spec.name) : source;
+    return keepHead ? alignLabels(source, ownTarget, spec.name) : source;
   });
+  const classes = unitClasses(ownTarget, ownSources);
+  const whole = classes === null ? ownTarget : relabelled(ownTarget, classes);
+  const sources = classes === null ? ownSources : ownSources.map((source) => relabelled(source, classes));
   datasetSources.forEach((spec, i) => {
     const cols = sources[i]!.cols;
     if (cols !== whole.cols) {
@@ -104,15 +109,22 @@ export async function runUnit(tf: Tf, unit: TrialUnit, backend: BackendName, con
     ...(onTargetEpoch ? { onTargetEpoch } : {}),
     ...(unit.artifact ? { artifact: true } : {}),
   });
+  // The baseline is what a target-only unit computes: the target's own classes, none the sources add
+  // (the same labels: the target's classes come first in the unit's).
+  const own = (ds: Dataset): Dataset => ({ ...ds, numClasses: ownTarget.numClasses, ...(ownTarget.classNames ? { classNames: ownTarget.classNames } : {}) });
+  const alone =
+    numClasses === ownTarget.numClasses
+      ? common
+      : { ...common, numClasses: ownTarget.numClasses, train: own(common.train), validation: own(common.validation), ...(common.test ? { test: own(common.test) } : {}) };
   let baseline: EvaluatedModel | null = null;
   if (stoppedAt !== null) {
     // A unit stopped early is paired with a baseline fine-tuned for as many epochs, whatever the
     // cache holds: the shared full-length baseline would make the early stop look like negative transfer.
     const short = { ...unit.recipe, epochs: stoppedAt };
-    baseline = unit.sources.length === 0 ? transfer : await strategy.run({ ...common, recipe: short, sources: [] });
+    baseline = unit.sources.length === 0 ? transfer : await strategy.run({ ...alone, recipe: short, sources: [] });
   } else if (unit.withBaseline) {
     // Without sources the baseline is the very same computation: strategies are deterministic.
-    baseline = unit.sources.length === 0 ? transfer : await strategy.run({ ...common, sources: [] });
+    baseline = unit.sources.length === 0 ? transfer : await strategy.run({ ...alone, sources: [] });
   }
   const artifact = exported ? { ...exported, meta: { ...exported.meta, backend } } : undefined;
   return { transfer, baseline, rungs, stoppedAt, backend, workerMs: performance.now() - started, ...(artifact ? { artifact } : {}) };
