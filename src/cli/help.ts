@@ -7,7 +7,15 @@ const PROGRAM = 'tasksieve';
 /** ` PATH`, ` tensorflow|wasm|cpu`, or '' for a flag: what follows the option's name. */
 function valueSyntax(option: OptionSpec): string {
   if (option.type === 'boolean') return '';
-  return ` ${option.type === 'enum' ? option.values.join('|') : option.placeholder}`;
+  return ` ${option.type === 'enum' ? enumSyntax(option.values) : option.placeholder}`;
+}
+
+/** An enum's values as a usage line writes them: `|` quoted (it separates them), a control character (a literal tab) left to its name. */
+function enumSyntax(values: readonly string[]): string {
+  return values
+    .filter((v) => !/[\u0000-\u001f]/.test(v))
+    .map((v) => (v === '|' ? '"|"' : v))
+    .join('|');
 }
 
 /** `--db PATH`, `-o FILE` (the short alias when there is one), `--json`. */

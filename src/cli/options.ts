@@ -294,17 +294,17 @@ export const COMMANDS = {
     },
   },
   init: {
-    summary: 'write a first study file for a CSV whose rows come from several domains (one dataset per value or quantile bin of the domain column), or for a folder of CSVs, one per domain',
+    summary: 'write a first study file for a CSV whose rows come from several domains (one dataset per value, quantile bin or year of the domain column), or for a folder of CSVs, one per domain',
     positionals: [{ name: 'DATA.csv|DIR', description: 'the rows of every domain, a header row first; or a folder of .csv/.csv.gz files with the same columns, one per domain' }],
     options: {
       label: { type: 'string', placeholder: 'COLUMN', required: 'the label column is required (--label COLUMN)', description: 'the column with the class of each row' },
       domain: {
         type: 'string',
         placeholder: 'COLUMN',
-        description: 'a CSV: the column that says which domain a row comes from (a site, a year, a device): one dataset per value, or per quantile bin of a numeric column with many values',
+        description: 'a CSV: the column that says which domain a row comes from (a site, a year, a device): one dataset per value, per quantile bin of a numeric column with many values, or per year of a date column (2015-03-01)',
       },
-      target: { type: 'string', placeholder: 'VALUE', description: 'the target domain: a value of the domain column or a dataset name (default: the smallest domain)' },
-      bins: { type: 'int', placeholder: 'N', min: 2, default: 4, description: 'quantile bins of a numeric domain column with many values (default 4)' },
+      target: { type: 'string', placeholder: 'VALUE', description: 'the target domain: a value of the domain column or a dataset name (default: the smallest domain; of years, the newest)' },
+      bins: { type: 'int', placeholder: 'N', min: 2, default: 4, description: 'quantile bins of a numeric domain column with many values' },
       name: { type: 'string', placeholder: 'NAME', description: "the study's name (default: the CSV's or the folder's name)" },
       output: { type: 'string', short: 'o', placeholder: 'FILE', description: 'the study file to write (default: NAME.yaml in the current folder)' },
       force: { type: 'boolean', description: 'replace FILE if it exists' },

@@ -1,8 +1,8 @@
 // A first study file for a CSV whose rows come from several domains (`tasksieve init`): one dataset
-// per value of the domain column (or per quantile bin of a numeric one) through `where`, or one per
-// file of a folder; text columns of a few values one-hot encoded, other text columns (names, ids)
-// dropped, missing values imputed inside the unit, the smallest
-// domain the target and the others its candidate sources. Pure: the caller profiles the files and
+// per value of the domain column (per quantile bin of a numeric one, per year of a date column)
+// through `where`, or one per file of a folder; text columns of a few values one-hot encoded, other
+// text columns (names, ids) dropped, missing values imputed inside the unit, the smallest domain
+// (the newest year) the target and the others its candidate sources. Pure: the caller profiles the files and
 // checks the text as a study.
 // Main thread. Must not import tfjs, the worker or the store.
 import { StudyConfigError } from '../errors.js';
@@ -10,13 +10,14 @@ import { MAX_DISTINCT, type ClassRange, type ColumnProfile, type CsvProfile } fr
 import { categoryOf, orderedCategories } from '../data/categories.js';
 import type { CsvDelimiter } from '../spec/tasks.js';
 import { fmtPercent } from '../util/format.js';
+import { nextYear } from '../data/dates.js';
 
 export interface InitOptions {
   /** The CSV's path as the study file will name it (relative to the study file's folder). */
   readonly csv: string;
   readonly label: string;
   readonly domain: string;
-  /** The target domain: a value of the domain column, or a dataset name (q1..); default the smallest. */
+  /** The target domain: a value of the domain column, or a dataset name (q1..); default the smallest (the newest year). */
   readonly target?: string;
   /** Quantile bins of a numeric domain column with many values. */
   readonly bins: number;
@@ -95,9 +96,14 @@ export function planStudy(profile: CsvProfile, options: InitOptions): InitPlan {
   if (label === domain) throw new StudyConfigError('--domain: the label column cannot also be the domain column');
   const classes = classCount(label);
 
-  const byValue = domain.values !== null && (!domain.numeric || domain.values.size <= MAX_VALUE_DOMAINS);
+  // Dates written year first over two years or more: a domain per year (the newest the target).
+  const byYear = !domain.numeric && domain.years !== null && domain.years.size >= 2;
+  const byValue = !byYear && domain.values !== null && (!domain.numeric || domain.values.size <= MAX_VALUE_DOMAINS);
   let domains: InitDomain[];
-  if (byValue) {
+  if (byYear) {
+    const years = [...domain.years!.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    domains = years.map(([year, { rows }]) => ({ name: year, value: year, rows, csv: options.csv, delimiter: profile.delimiter, decimal: profile.decimal, where: `{ ${yaml(domain.name)}: { min: ${JSON.stringify(year)}, max: ${JSON.stringify(nextYear(year))} } }` }));
+  } else if (byValue) {
     const values = [...domain.values!.entries()].sort(([a], [b]) => (domain.numeric ? Number(a) - Number(b) : a < b ? -1 : a > b ? 1 : 0));
     const names = uniqueNames(values.map(([v]) => v));
     domains = values.map(([value, rows], i) => ({ name: names[i]!, value, rows, csv: options.csv, delimiter: profile.delimiter, decimal: profile.decimal, where: `{ ${yaml(domain.name)}: ${yaml(domain.numeric ? Number(value) : value)} }` }));
@@ -110,20 +116,27 @@ export function planStudy(profile: CsvProfile, options: InitOptions): InitPlan {
       return { name: `q${k + 1}`, value: null, rows, csv: options.csv, delimiter: profile.delimiter, decimal: profile.decimal, where: `{ ${yaml(domain.name)}: { quantile: [${round(low)}, ${round(high)}] } }` };
     });
   } else {
-    throw new StudyConfigError(`--domain: column ${JSON.stringify(domain.name)} holds more than ${MAX_DISTINCT} distinct texts: not a column of domains`);
+    const oneYear = domain.years !== null ? ` (its dates are all of ${[...domain.years.keys()][0]}: a domain per year needs two years)` : '';
+    throw new StudyConfigError(`--domain: column ${JSON.stringify(domain.name)} holds more than ${MAX_DISTINCT} distinct texts: not a column of domains${oneYear}`);
   }
   domains = domains.filter((d) => d.rows > 0);
   // A domain of one class cannot be a dataset (its label needs two): left out, and said.
-  const skipped = byValue ? singleClassDomains(domains, (d) => domain.classesByValue?.get(d.value!)) : [];
+  const skipped = byYear
+    ? singleClassDomains(domains, (d) => domain.years!.get(d.value!)?.classes)
+    : byValue
+      ? singleClassDomains(domains, (d) => domain.classesByValue?.get(d.value!))
+      : [];
   domains = domains.filter((d) => !skipped.some((s) => s.name === d.name));
   refuseSkippedTarget(skipped, options.target);
   if (domains.length < 2) throw new StudyConfigError(`--domain: column ${JSON.stringify(domain.name)} gives ${domains.length} domain(s): a transfer study needs a target and at least one source`);
-  const encoded = profile.columns.filter((c) => c !== label && !(c === domain && byValue) && isCategorical(c, profile.rows));
-  const dropped = profile.columns.filter((c) => c !== label && !encoded.includes(c) && (!c.numeric || (c === domain && byValue))).map((c) => c.name);
+  // A domain column split by value or year says which domain a row is in: not a feature.
+  const split = byValue || byYear;
+  const encoded = profile.columns.filter((c) => c !== label && !(c === domain && split) && isCategorical(c, profile.rows));
+  const dropped = profile.columns.filter((c) => c !== label && !encoded.includes(c) && (!c.numeric || (c === domain && split))).map((c) => c.name);
   // Every domain is a part of one file, whose whole column gives the values: no list is needed.
   const categorical = encoded.map((c) => ({ name: c.name, values: null }));
-  const origin = `${options.csv} (${profile.rows} rows): one domain per ${byValue ? `value of ${JSON.stringify(domain.name)}` : `quantile bin of ${JSON.stringify(domain.name)}`}`;
-  return studyPlan(domains, skipped, profile.columns, label, dropped, categorical, classes, origin, options);
+  const origin = `${options.csv} (${profile.rows} rows): one domain per ${byYear ? 'year' : byValue ? 'value' : 'quantile bin'} of ${JSON.stringify(domain.name)}`;
+  return studyPlan(domains, skipped, profile.columns, label, dropped, categorical, classes, origin, options, byYear ? NEWEST : SMALLEST);
 }
 
 /**
@@ -154,6 +167,7 @@ export function planFolderStudy(files: readonly { readonly csv: string; readonly
       numbers: [],
       classRanges: numeric ? joinedRanges(all) : null,
       classesByValue: few ? joinedClasses(all) : null,
+      years: null,
     };
   });
   const label = columns.find((c) => c.name === options.label)!;
@@ -172,7 +186,7 @@ export function planFolderStudy(files: readonly { readonly csv: string; readonly
   const dropped = columns.filter((c) => c !== label && !c.numeric && !encoded.includes(c)).map((c) => c.name);
   // The files' values joined and listed, so that every file encodes the column alike.
   const categorical = encoded.map((c) => ({ name: c.name, values: orderedCategories([...c.values!.keys()].map(categoryOf)) }));
-  return studyPlan(domains, skipped, columns, label, dropped, categorical, classCount(label), `${files.length} files (${rows} rows): one domain per file`, options);
+  return studyPlan(domains, skipped, columns, label, dropped, categorical, classCount(label), `${files.length} files (${rows} rows): one domain per file`, options, SMALLEST);
 }
 
 function studyPlan(
@@ -185,8 +199,9 @@ function studyPlan(
   classes: number,
   origin: string,
   options: Pick<InitOptions, 'target' | 'name'>,
+  byDefault: DefaultTarget,
 ): InitPlan {
-  const target = options.target === undefined ? smallest(domains) : domains.find((d) => d.name === options.target || d.value === options.target);
+  const target = options.target === undefined ? byDefault.pick(domains) : domains.find((d) => d.name === options.target || d.value === options.target);
   if (target === undefined) throw new StudyConfigError(`--target: no domain ${JSON.stringify(options.target)} (domains: ${domains.map((d) => d.name).join(', ')})`);
 
   const features = columns.filter((c) => c !== label && !dropped.includes(c.name));
@@ -213,7 +228,7 @@ function studyPlan(
   const width = Math.max(...domains.map((d) => d.name.length));
   const lines = [
     `# Written by tasksieve init from ${origin}.`,
-    `# Target: ${target.name} (${target.rows} rows, the ${options.target === undefined ? 'smallest domain' : 'one asked for'}); sources: the others. Edit freely:`,
+    `# Target: ${target.name} (${target.rows} rows, the ${options.target === undefined ? byDefault.what : 'one asked for'}); sources: the others. Edit freely:`,
     '# docs/study-file.md says what every key does (`tasksieve schema -o study.schema.json` for editor completion).',
     ...(dropped.length > 0 ? [`# Not features (text, or the domain column): ${dropped.join(', ')}.`] : []),
     ...(skipped.length > 0 ? [`# Left out, one class only: ${skipped.map((d) => `${d.name} (${d.label})`).join(', ')}.`] : []),
@@ -327,9 +342,17 @@ function refuseSkippedTarget(skipped: InitPlan['skipped'], target: string | unde
   if (hit !== undefined) throw new StudyConfigError(`--target: domain ${JSON.stringify(hit.name)} holds one class only (${JSON.stringify(hit.label)}): a target needs two`);
 }
 
-function smallest(domains: readonly InitDomain[]): InitDomain {
-  return domains.reduce((a, d) => (d.rows <= a.rows ? d : a));
+/** How the target is chosen when --target is not given, and the words the study file says it in. */
+interface DefaultTarget {
+  pick(domains: readonly InitDomain[]): InitDomain;
+  readonly what: string;
 }
+
+/** The smallest domain: the one with the fewest rows to learn from alone. */
+const SMALLEST: DefaultTarget = { pick: (domains) => domains.reduce((a, d) => (d.rows <= a.rows ? d : a)), what: 'smallest domain' };
+
+/** The newest year (domains in time order): what a model trained on the years before meets next. */
+const NEWEST: DefaultTarget = { pick: (domains) => domains[domains.length - 1]!, what: 'newest year' };
 
 function round(q: number): number {
   return Math.round(q * 1e6) / 1e6;

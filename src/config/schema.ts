@@ -266,7 +266,7 @@ const DATASET = {
       type: 'object',
       minProperties: 1,
       description:
-        'Keep only the rows of the CSV that pass every condition, one per column name: a value or a list of values (equal as numbers when both are numbers, else as text), { min, max } (min <= value < max), or { quantile: [low, high] } (between the quantiles of the column over the whole file; high 1 keeps the largest).',
+        'Keep only the rows of the CSV that pass every condition, one per column name: a value or a list of values (equal as numbers when both are numbers, else as text), { min, max } (min <= value < max; quoted bounds compare as text, e.g. dates), or { quantile: [low, high] } (between the quantiles of the column over the whole file; high 1 keeps the largest).',
       additionalProperties: {
         oneOf: [
           { type: ['string', 'number'] },
@@ -276,8 +276,8 @@ const DATASET = {
             additionalProperties: false,
             minProperties: 1,
             properties: {
-              min: { type: 'number', description: 'Smallest value kept.' },
-              max: { type: 'number', description: 'Values kept are below it.' },
+              min: { type: ['number', 'string'], description: 'Smallest value kept. Text (quoted) compares the cells as text: dates written year first, "2015" or "2015-03-01", sort in time order.' },
+              max: { type: ['number', 'string'], description: 'Values kept are below it. Text (quoted) compares the cells as text.' },
             },
           },
           {

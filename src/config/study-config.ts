@@ -105,7 +105,7 @@ export type RawDataset =
 export type RawCategorical = string[] | Record<string, (string | number)[]>;
 
 /** A `where` condition on one column: a value, a list of values, a range or a quantile range. */
-export type RawRowCondition = string | number | (string | number)[] | { min?: number; max?: number } | { quantile: [number, number] };
+export type RawRowCondition = string | number | (string | number)[] | { min?: number | string; max?: number | string } | { quantile: [number, number] };
 
 export type RawTransform =
   | { rotate: number }

@@ -5,6 +5,7 @@
 // Main thread; reads the file once. Must not import tfjs, the store, the CLI or YAML parsing.
 import { DECIMAL, isMissingCell, pointDecimal } from './row-conditions.js';
 import { forEachCsvRow, headerLine } from './csv.js';
+import { yearOf } from './dates.js';
 import { CSV_DELIMITERS, type CsvDelimiter } from '../spec/tasks.js';
 
 /** Distinct values kept per column; a column with more is not a set of domains. */
@@ -30,6 +31,11 @@ export interface ColumnProfile {
    * whose label is missing left out); null without a label, or past MAX_DISTINCT values.
    */
   readonly classesByValue: ReadonlyMap<string, ReadonlySet<string>> | null;
+  /**
+   * A text column whose every cell present is a date written year first (dates.ts): rows by year,
+   * and with a label the label values seen in each year; null for any other column.
+   */
+  readonly years: ReadonlyMap<string, { readonly rows: number; readonly classes: ReadonlySet<string> }> | null;
 }
 
 export interface ClassRange {
@@ -71,6 +77,8 @@ export function profileCsv(path: string, numbersOf: readonly string[] = [], deli
   let missing: number[] = [];
   let values: (Map<string, number> | null)[] = [];
   let numbers: number[][] = [];
+  // Per column, while every cell present is a date written year first: rows and classes by year.
+  let years: (Map<string, { rows: number; classes: Set<string> }> | null)[] = [];
   let rows = 0;
   let decimalComma = false;
   const header = forEachCsvRow(path, (written) => {
@@ -86,6 +94,7 @@ export function profileCsv(path: string, numbersOf: readonly string[] = [], deli
       missing = fields.map(() => 0);
       values = fields.map(() => new Map());
       numbers = fields.map(() => []);
+      years = fields.map(() => new Map());
     }
     rows++;
     const labelCell = labelAt < 0 || isMissingCell(fields[labelAt]!) ? null : fields[labelAt]!;
@@ -93,6 +102,17 @@ export function profileCsv(path: string, numbersOf: readonly string[] = [], deli
       if (isMissingCell(cell)) {
         missing[c]!++;
         return;
+      }
+      const byYear = years[c];
+      if (byYear) {
+        const year = yearOf(cell);
+        if (year === null) years[c] = null;
+        else {
+          const seen = byYear.get(year) ?? { rows: 0, classes: new Set<string>() };
+          seen.rows++;
+          if (labelCell !== null) seen.classes.add(labelCell);
+          byYear.set(year, seen);
+        }
       }
       if (!numeric[c] || !DECIMAL.test(cell)) numeric[c] = false;
       else {
@@ -134,6 +154,8 @@ export function profileCsv(path: string, numbersOf: readonly string[] = [], deli
       numbers: numeric[c] ? (numbers[c] ?? []) : [],
       classRanges: labelAt >= 0 && numeric[c] && c !== labelAt ? (ranges[c] ?? new Map()) : null,
       classesByValue: labelAt >= 0 && c !== labelAt && values[c] !== null ? (classesOf[c] ?? new Map()) : null,
+      // A column with no cell present, or none but missing ones, is not a date column.
+      years: years[c] && years[c]!.size > 0 ? years[c]! : null,
     })),
   };
 }

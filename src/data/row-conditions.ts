@@ -44,8 +44,10 @@ export function columnTests(path: string, header: readonly string[], where: read
     if (column < 0) throw new DataFieldError(`${path}: where: column ${JSON.stringify(condition.column)} not found`, field);
     const number = (cell: string, line: number): number => {
       if (!DECIMAL.test(cell)) {
+        // A bound of a range may be text; a quantile's may not (it is a share of the sorted numbers).
+        const hint = condition.kind === 'range' ? `; to compare text (a date), quote the bounds: { min: "2015", max: "2016" }` : '';
         throw new DataFieldError(
-          `${path}: row ${line} column ${JSON.stringify(condition.column)}: ${JSON.stringify(cell)} is not a number (where compares it with a number)`,
+          `${path}: row ${line} column ${JSON.stringify(condition.column)}: ${JSON.stringify(cell)} is not a number (where compares it with a number${hint})`,
           field,
         );
       }
@@ -58,9 +60,14 @@ export function columnTests(path: string, header: readonly string[], where: read
         return { column, test: (cell) => texts.has(cell) || (numbers.size > 0 && DECIMAL.test(cell) && numbers.has(Number(cell))) };
       }
       case 'range': {
+        if (isTextRange(condition)) {
+          const low = condition.min === undefined ? null : String(condition.min);
+          const high = condition.max === undefined ? null : String(condition.max);
+          return { column, test: (cell) => (low === null || cell >= low) && (high === null || cell < high) };
+        }
         const low = condition.min ?? -Infinity;
         const high = condition.max ?? Infinity;
-        return { column, test: (cell, line) => inRange(number(cell, line), low, high) };
+        return { column, test: (cell, line) => inRange(number(cell, line), low as number, high as number) };
       }
       case 'quantile': {
         const sorted = Float64Array.from(cellsOf(column), ({ cell, line }) => number(cell, line)).sort();
@@ -75,6 +82,11 @@ export function columnTests(path: string, header: readonly string[], where: read
 
 const inRange = (value: number, low: number, high: number) => value >= low && value < high;
 
+/** A range with a bound given as text: both bounds and the cells compare as text, by code unit. */
+export function isTextRange(range: { readonly min?: number | string; readonly max?: number | string }): boolean {
+  return typeof range.min === 'string' || typeof range.max === 'string';
+}
+
 function numericValue(value: string | number): number {
   if (typeof value === 'number') return value;
   return DECIMAL.test(value.trim()) ? Number(value) : Number.NaN;
@@ -86,6 +98,10 @@ export function describeWhere(where: readonly RowCondition[]): string {
     .map((c) => {
       const name = JSON.stringify(c.column);
       if (c.kind === 'in') return `${name} in [${c.values.map((v) => JSON.stringify(v)).join(', ')}]`;
+      if (c.kind === 'range' && isTextRange(c)) {
+        const [min, max] = [c.min, c.max].map((v) => (v === undefined ? undefined : JSON.stringify(String(v))));
+        return `${name} ${min === undefined ? `< ${max}` : max === undefined ? `>= ${min}` : `in [${min}, ${max})`} as text`;
+      }
       if (c.kind === 'range') return `${name} in [${c.min ?? '-inf'}, ${c.max ?? 'inf'})`;
       return `${name} in quantiles [${c.low}, ${c.high}${c.high >= 1 ? ']' : ')'}`;
     })

@@ -79,8 +79,11 @@ export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
 export type RowCondition =
   /** The cell is one of `values` (as numbers when both are numbers, else as text). */
   | { readonly kind: 'in'; readonly column: string; readonly values: readonly (string | number)[] }
-  /** min <= value < max; either bound may be absent. */
-  | { readonly kind: 'range'; readonly column: string; readonly min?: number; readonly max?: number }
+  /**
+   * min <= value < max; either bound may be absent. Bounds given as text compare the cells as text
+   * (by code unit: dates written year first sort in time order), numbers as numbers.
+   */
+  | { readonly kind: 'range'; readonly column: string; readonly min?: number | string; readonly max?: number | string }
   /**
    * Between the column's quantiles over every data row of the file: sorted[floor(low n)] <= value <
    * sorted[floor(high n)], with no lower bound at low 0 and no upper bound at high 1, so adjacent

@@ -82,7 +82,7 @@ const scalar = anyOf<string | number | boolean>(string, number, boolean);
 type Condition<K extends RowCondition['kind']> = Extract<RowCondition, { kind: K }>;
 const rowCondition = tagged<RowCondition>('kind', {
   in: shape<Condition<'in'>>({ kind: oneOf(['in']), column: string, values: arrayOf(anyOf<string | number>(string, number)) }),
-  range: shape<Condition<'range'>>({ kind: oneOf(['range']), column: string, min: optional(number), max: optional(number) }),
+  range: shape<Condition<'range'>>({ kind: oneOf(['range']), column: string, min: optional(anyOf<string | number>(string, number)), max: optional(anyOf<string | number>(string, number)) }),
   quantile: shape<Condition<'quantile'>>({ kind: oneOf(['quantile']), column: string, low: number, high: number }),
 });
 type Csv = Extract<DatasetSpec, { kind: 'csv' }>;

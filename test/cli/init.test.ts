@@ -152,6 +152,40 @@ describe('tasksieve init', () => {
     expect(refused.stderr).toBe('tasksieve init: --target: domain "c" holds one class only ("ok"): a target needs two\n');
   });
 
+  it('makes a domain per year of a date column, the newest the target; classes a year lacks keep their names', () => {
+    // Three years of daily rows, written year first; 2015 has no "snow" (its rows are rain or sun).
+    const lines = ['date,x1,x2,weather'];
+    for (let r = 0; r < 270; r++) {
+      const year = 2013 + Math.floor(r / 90);
+      const day = `${year}-${String(1 + (Math.floor(r / 30) % 3)).padStart(2, '0')}-${String(1 + (r % 28)).padStart(2, '0')}`;
+      const [x1, x2] = [((r * 37) % 100) / 100, ((r * 53) % 100) / 100];
+      const weather = year < 2015 && r % 5 === 0 ? 'snow' : x1 > x2 ? 'rain' : 'sun';
+      lines.push(`${day},${x1},${x2},${weather}`);
+    }
+    writeFileSync(join(dir, 'weather.csv'), `${lines.join('\n')}\n`);
+    const out = cli(['init', 'weather.csv', '--label', 'weather', '--domain', 'date', '-o', 'weather.yaml'], dir);
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toContain('wrote weather.yaml: 3 domains (2013 90, 2014 90, 2015 90), target 2015\n');
+    expect(out.stdout).toContain('not features (text, or the domain column): date');
+    const text = readFileSync(join(dir, 'weather.yaml'), 'utf8');
+    expect(text).toContain('# Target: 2015 (90 rows, the newest year)');
+    const study = loadStudyFile(join(dir, 'weather.yaml'));
+    expect(study.sources.map((t) => t.name)).toEqual(['2013', '2014']);
+    expect(study.targets[0]!.dataset).toMatchObject({ drop: ['date'], where: [{ kind: 'range', column: 'date', min: '2015', max: '2016' }] });
+    // Every trial transfers from both years with snow: the model's third class is named, not numbered.
+    writeFileSync(join(dir, 'weather.yaml'), text.replace('sources: { type: subset }', 'sources: { type: subset, min: 2 }'));
+    expect(cli(['run', 'weather.yaml', '--db', 'weather.db', '--trials', '2', '--quiet'], dir).status).toBe(0);
+    expect(cli(['model', 'weather.yaml', '--db', 'weather.db', '--trial', 'best', '-o', 'weather-model'], dir).status).toBe(0);
+    const meta = JSON.parse(readFileSync(join(dir, 'weather-model', 'tasksieve-model.json'), 'utf8')) as { classNames: string[] };
+    expect(meta.classNames).toEqual(['rain', 'sun', 'snow']);
+    // Dates of a single year are no years to split by; the message says why.
+    writeFileSync(join(dir, 'one-year.csv'), `${['date,x,label', ...Array.from({ length: 80 }, (_, i) => `2020-01-${String(1 + (i % 28)).padStart(2, '0')}T0${i % 10}:00,${i},${i % 2 ? 'a' : 'b'}`)].join('\n')}\n`);
+    const refused = cli(['init', 'one-year.csv', '--label', 'label', '--domain', 'date', '-o', 'one-year.yaml'], dir);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toBe('tasksieve init: --domain: column "date" holds more than 50 distinct texts: not a column of domains (its dates are all of 2020: a domain per year needs two years)\n');
+    expect(existsSync(join(dir, 'one-year.yaml'))).toBe(false);
+  });
+
   it('makes macro-F1 the objective when the smallest class is under a fifth of the rows', () => {
     const lines = ['site,x1,x2,label'];
     for (let r = 0; r < 300; r++) lines.push(`${r % 3 ? 'a' : 'b'},${((r * 37) % 100) / 100},${((r * 53) % 100) / 100},${r % 13 === 0 ? 'fraud' : 'ok'}`);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCsv, setCsvChunkBytesForTests, type CsvRows } from '../../src/data/csv.js';
+import { describeWhere } from '../../src/data/row-conditions.js';
 import { DataFieldError } from '../../src/errors.js';
 import type { RowCondition } from '../../src/spec/tasks.js';
 import { csvFixtures, thrown } from './helpers.js';
@@ -63,6 +64,30 @@ describe.each([
     expect(xs(path, where(1))).toEqual([0, 1, 2]);
     expect(xs(path, where('1'))).toEqual([0, 1, 2]);
     expect(xs(path, where('x1', 2))).toEqual([3, 4]);
+  });
+
+  it('a range with text bounds compares the cells as text: a year of dates written year first', () => {
+    // Two years of dates in three spellings, one row a month; x = the row's index.
+    const dates = Array.from({ length: 24 }, (_, i) => {
+      const [year, month] = [2014 + Math.floor(i / 12), (i % 12) + 1];
+      const mm = String(month).padStart(2, '0');
+      return [`${year}-${mm}-01`, `${year}/${month}/15`, `${year}.${mm}.28 10:30`][i % 3];
+    });
+    const path = fixture(['date,x,label', ...dates.map((d, i) => `${d},${i},${i % 2 === 0 ? 'a' : 'b'}`)].join('\n'));
+    const year = (min: string | number, max?: string | number): RowCondition => ({ kind: 'range', column: 'date', min, ...(max !== undefined ? { max } : {}) });
+    const drop = ['date'];
+    expect(xs(path, { drop, where: [year('2014', '2015')] })).toEqual([...Array(12).keys()]);
+    expect(xs(path, { drop, where: [year('2015', '2016')] })).toEqual([...Array(12).keys()].map((i) => i + 12));
+    // One text bound makes the other text too: max 2015 is "2015".
+    expect(xs(path, { drop, where: [year('2014', 2015)] })).toEqual([...Array(12).keys()]);
+    // Within a year the order is the spelling's: in one spelling, from July on.
+    const dashes = fixture(['date,x,label', ...Array.from({ length: 12 }, (_, i) => `2015-${String(i + 1).padStart(2, '0')}-01,${i},${i % 2 === 0 ? 'a' : 'b'}`)].join('\n'));
+    expect(xs(dashes, { drop, where: [year('2015-07')] })).toEqual([6, 7, 8, 9, 10, 11]);
+    // Text order is by code unit: "10" sorts below "9" (a number column is compared with numbers).
+    const numbers = fixture('n,label\n9,a\n10,b\n11,a\n8,b\n95,b\n');
+    expect(Array.from(loadCsv(numbers, 'label', { where: [{ kind: 'range', column: 'n', min: '9' }] }).features)).toEqual([9, 95]);
+    expect(Array.from(loadCsv(numbers, 'label', { where: [{ kind: 'range', column: 'n', min: 9 }] }).features)).toEqual([9, 10, 11, 95]);
+    expect(describeWhere([year('2014', '2015'), year('9'), { kind: 'range', column: 'n', max: '9' }])).toBe('"date" in ["2014", "2015") as text and "date" >= "9" as text and "n" < "9" as text');
   });
 
   it('quantile ranges split the file into parts that share no row and cover it', () => {
@@ -138,7 +163,7 @@ describe.each([
     });
     expect(fieldError(() => loadCsv(path, 'label', { drop: ['site', 'id'], where: [{ kind: 'range', column: 'site', min: 1 }] }))).toMatchObject({
       field: ['where', 'site'],
-      message: `${path}: row 2 column "site": "north" is not a number (where compares it with a number)`,
+      message: `${path}: row 2 column "site": "north" is not a number (where compares it with a number; to compare text (a date), quote the bounds: { min: "2015", max: "2016" })`,
     });
     expect(fieldError(() => loadCsv(path, 'label', { drop: ['site', 'label'] }))).toMatchObject({ field: ['drop', 1], message: `${path}: drop: "label" is the label column` });
     expect(fieldError(() => loadCsv(path, 'label', { drop: ['site', 'idx'] })).field).toEqual(['drop', 1]);
