@@ -2,7 +2,7 @@
 // target splits into labelled and validation rows, and all tasks share one feature count. Problems are
 // reported at the YAML node that causes them. Main thread. Must not import tfjs, the worker or the store.
 import { dirname, resolve as resolvePath } from 'node:path';
-import { classValues, foreignClasses, holdOutTest, materializeTask, readModelFolder, splitTarget, type Dataset, type ModelFolder, type TaskSpec } from '../data/index.js';
+import { classValues, foreignClasses, holdOutTest, materializeTask, preloadCsvDatasets, readModelFolder, splitTarget, type Dataset, type ModelFolder, type TaskSpec } from '../data/index.js';
 import { HEAD_PROTOCOLS, withRecipeDefaults } from '../spec/recipe.js';
 import { isArchitectureKey } from '../spec/architecture.js';
 import { DataError, DataFieldError, StudyConfigError } from '../errors.js';
@@ -38,10 +38,12 @@ function clean(message: string, task?: string): string {
 export function dataIssue(study: ResolvedStudy, raw: StudyConfig): ConfigIssue | null {
   const base = study.file === null ? process.cwd() : dirname(study.file);
 
-  // CSV datasets first (used or not), with their paths shown as the file writes them.
-  for (const [name, dataset] of Object.entries(raw.datasets)) {
-    if (dataset.csv === undefined) continue;
-    const spec: TaskSpec = { name, dataset: resolveCsvDataset(dataset, base), transforms: [] };
+  // CSV datasets first (used or not), with their paths shown as the file writes them; the domains
+  // of one file (its `where`s) are read in one pass.
+  const csvs = Object.entries(raw.datasets).flatMap(([name, dataset]) => (dataset.csv === undefined ? [] : [[name, dataset, resolveCsvDataset(dataset, base)] as const]));
+  preloadCsvDatasets(csvs.map(([, , spec]) => spec));
+  for (const [name, dataset, resolved] of csvs) {
+    const spec: TaskSpec = { name, dataset: resolved, transforms: [] };
     const path = spec.dataset.kind === 'csv' ? spec.dataset.path : dataset.csv;
     const result = attempt(() => materializeTask(spec));
     if (!result.ok) {

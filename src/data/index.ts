@@ -2,7 +2,7 @@
 // Runs on both threads. Must not import tfjs, the store, the CLI or YAML parsing.
 export type { Dataset, TargetSplit } from './types.js';
 export type { CsvDatasetSpec, DatasetSpec, RowCondition, TargetSpec, TaskSpec, TransformSpec } from '../spec/tasks.js';
-export { canonicalLabel, loadCsv, loadFeatureRows, type FeatureRowsFile, type FeatureRowsOptions } from './csv.js';
+export { canonicalLabel, loadCsv, loadFeatureRows, preloadCsvDatasets, type FeatureRowsFile, type FeatureRowsOptions } from './csv.js';
 export { generateSynthetic, type SyntheticSpec } from './synthetic.js';
 export { sharedStructureTask } from './shared-structure.js';
 export { applyTransform, applyTransforms, labelPermutation } from './transforms.js';
