@@ -12,6 +12,7 @@ import type { Recipe } from '../spec/recipe.js';
 import type { ModelSpec, ResolvedStudy } from '../spec/study.js';
 import type { SourceSpec, TargetSpec } from '../spec/tasks.js';
 import { BACKENDS, type BackendName, type StoredUnit, type TrialUnit } from '../spec/units.js';
+import type { ObjectiveMetric } from '../spec/metrics.js';
 import type { Store } from '../store/index.js';
 import { decodeParams, decodeStoredUnit, studySpecOf } from '../study/decoders.js';
 import { readStoredArtifact } from '../study/artifacts.js';
@@ -43,8 +44,11 @@ export async function modelCommand([target]: Args<'model'>, options: Options<'mo
   const { store, record } = await openStudyToRead(target, options.db);
   let choice: ModelChoice;
   let artifact: ModelArtifact | null;
+  // The figure the study ranks by (accuracy, macro-F1 or macro recall), as the leaderboard shows it.
+  let metric: ObjectiveMetric;
   try {
     const study = studySpecOf(record);
+    metric = study.objective.metric;
     choice = chooseUnit(store, record, study, options);
     artifact = storedArtifact(store, record, choice);
   } finally {
@@ -85,7 +89,7 @@ export async function modelCommand([target]: Args<'model'>, options: Options<'mo
   if (options.json) printJson(summary);
   else {
     printLines(
-      `wrote ${options.output}: trial #${summary.trial} on ${summary.target} (seed index ${summary.seedIndex}), ${summary.bytes} bytes of weights, validation accuracy ${fmtNumber(summary.metrics.accuracy, 6)} (${summary.backend}${retrained ? ', retrained' : ''})`,
+      `wrote ${options.output}: trial #${summary.trial} on ${summary.target} (seed index ${summary.seedIndex}), ${summary.bytes} bytes of weights, validation ${metric} ${fmtNumber(summary.metrics[metric], 6)}${written.meta.test ? `, test ${metric} ${fmtNumber(written.meta.test[metric], 6)}` : ''} (${summary.backend}${retrained ? ', retrained' : ''})`,
     );
   }
   return 0;

@@ -175,7 +175,10 @@ describe('tasksieve init', () => {
     // Every trial transfers from both years with snow: the model's third class is named, not numbered.
     writeFileSync(join(dir, 'weather.yaml'), text.replace('sources: { type: subset }', 'sources: { type: subset, min: 2 }'));
     expect(cli(['run', 'weather.yaml', '--db', 'weather.db', '--trials', '2', '--quiet'], dir).status).toBe(0);
-    expect(cli(['model', 'weather.yaml', '--db', 'weather.db', '--trial', 'best', '-o', 'weather-model'], dir).status).toBe(0);
+    const model = cli(['model', 'weather.yaml', '--db', 'weather.db', '--trial', 'best', '-o', 'weather-model'], dir);
+    expect(model.status).toBe(0);
+    // The study's metric, on validation and on the held-out test rows.
+    expect(model.stdout).toMatch(/, validation macro_f1 [\d.]+, test macro_f1 [\d.]+ \(wasm\)\n$/);
     const meta = JSON.parse(readFileSync(join(dir, 'weather-model', 'tasksieve-model.json'), 'utf8')) as { classNames: string[] };
     expect(meta.classNames).toEqual(['rain', 'sun', 'snow']);
     // Dates of a single year are no years to split by; the message says why.
