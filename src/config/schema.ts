@@ -276,8 +276,8 @@ const DATASET = {
             additionalProperties: false,
             minProperties: 1,
             properties: {
-              min: { type: ['number', 'string'], description: 'Smallest value kept. Text (quoted) compares the cells as text: dates written year first, "2015" or "2015-03-01", sort in time order.' },
-              max: { type: ['number', 'string'], description: 'Values kept are below it. Text (quoted) compares the cells as text.' },
+              min: { type: ['number', 'string'], description: 'Smallest value kept. Quoted, it meets cells that are not numbers as text (by code unit): dates written year first, "2015" or "2015-03-01", sort in time order.' },
+              max: { type: ['number', 'string'], description: 'Values kept are below it. Quoted, it meets cells that are not numbers as text.' },
             },
           },
           {

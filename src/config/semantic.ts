@@ -2,7 +2,7 @@
 // ranges against budget.epochs and model depth, the search space's bounds, subset items and `when`
 // conditions, and command-line overrides. Main thread. Must not import tfjs, the worker or the store.
 import { show, type PathSegment } from './format.js';
-import { isTextRange } from '../data/row-conditions.js';
+import { compareBound, isTextRange } from '../data/row-conditions.js';
 import { studyJsonSchema } from './schema.js';
 import { samplerIssue } from './sampler.js';
 import { schedulerIssue } from './scheduler.js';
@@ -157,11 +157,11 @@ function whereIssue(study: StudyConfig): ConfigIssue | null {
         const [low, high] = condition.quantile;
         if (!(low < high)) return issue([...at, 'quantile'], `low (${low}) must be below high (${high})`);
       } else if (condition.min !== undefined && condition.max !== undefined) {
-        // Text bounds order as text (isTextRange), so "10" is below "9" there.
+        // Text bounds order as the cells they meet do (compareBound): as numbers when both are, else as text.
         const text = isTextRange(condition);
-        const [min, max] = text ? [String(condition.min), String(condition.max)] : [condition.min, condition.max];
-        const bound = (v: number | string) => (text ? JSON.stringify(String(v)) : String(v));
-        if (!(min < max)) return issue(at, `min (${bound(condition.min)}) must be below max (${bound(condition.max)})${text ? ' as text' : ''}: values kept satisfy min <= value < max`);
+        const below = text ? compareBound(String(condition.min).trim(), String(condition.max).trim()) < 0 : condition.min < condition.max;
+        const bound = (v: number | string) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+        if (!below) return issue(at, `min (${bound(condition.min)}) must be below max (${bound(condition.max)}): values kept satisfy min <= value < max`);
       }
     }
   }

@@ -61,9 +61,10 @@ export function columnTests(path: string, header: readonly string[], where: read
       }
       case 'range': {
         if (isTextRange(condition)) {
-          const low = condition.min === undefined ? null : String(condition.min);
-          const high = condition.max === undefined ? null : String(condition.max);
-          return { column, test: (cell) => (low === null || cell >= low) && (high === null || cell < high) };
+          // As `in` compares: as numbers where the cell and the bound both are, else as text.
+          const above = textBound(condition.min);
+          const below = textBound(condition.max);
+          return { column, test: (cell) => (above === null || above(cell) >= 0) && (below === null || below(cell) < 0) };
         }
         const low = condition.min ?? -Infinity;
         const high = condition.max ?? Infinity;
@@ -82,9 +83,24 @@ export function columnTests(path: string, header: readonly string[], where: read
 
 const inRange = (value: number, low: number, high: number) => value >= low && value < high;
 
-/** A range with a bound given as text: both bounds and the cells compare as text, by code unit. */
+/** A range with a bound given as text: the cells that are not numbers then compare as text, by code unit. */
 export function isTextRange(range: { readonly min?: number | string; readonly max?: number | string }): boolean {
   return typeof range.min === 'string' || typeof range.max === 'string';
+}
+
+/**
+ * The sign of cell - bound for a bound of a text range: as numbers when both are numbers (a quoted
+ * "9" still orders 10 above it), else as text by code unit (dates written year first in time order).
+ */
+export function compareBound(cell: string, bound: string): number {
+  if (DECIMAL.test(cell) && DECIMAL.test(bound)) return Math.sign(Number(cell) - Number(bound));
+  return cell < bound ? -1 : cell > bound ? 1 : 0;
+}
+
+function textBound(bound: number | string | undefined): ((cell: string) => number) | null {
+  if (bound === undefined) return null;
+  const text = String(bound).trim();
+  return (cell) => compareBound(cell, text);
 }
 
 function numericValue(value: string | number): number {

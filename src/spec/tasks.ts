@@ -80,8 +80,8 @@ export type RowCondition =
   /** The cell is one of `values` (as numbers when both are numbers, else as text). */
   | { readonly kind: 'in'; readonly column: string; readonly values: readonly (string | number)[] }
   /**
-   * min <= value < max; either bound may be absent. Bounds given as text compare the cells as text
-   * (by code unit: dates written year first sort in time order), numbers as numbers.
+   * min <= value < max; either bound may be absent. A bound given as text meets a cell that is not
+   * a number as text (by code unit: dates written year first sort in time order), a number as a number.
    */
   | { readonly kind: 'range'; readonly column: string; readonly min?: number | string; readonly max?: number | string }
   /**

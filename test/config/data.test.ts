@@ -86,3 +86,15 @@ budget: { trials: 4 }
     's.yaml:3:21: datasets.fam.synthetic: synthetic dataset: rows x features must be at most 50000000 (got 100000000)',
   );
 });
+
+test('a where range that keeps nothing by construction: numbers as numbers, quoted bounds as their cells meet them', () => {
+  expect(errorOf(ws, withDataset('{ csv: two.csv, where: { a: { min: 3, max: 2 } } }'))).toBe(
+    's.yaml:3:39: datasets.digits.where.a: min (3) must be below max (2): values kept satisfy min <= value < max',
+  );
+  // Dates written year first: text; quoted numbers: still numbers ("9" is below "10").
+  expect(errorOf(ws, withDataset('{ csv: two.csv, where: { a: { min: "2016", max: "2015-06" } } }'))).toBe(
+    's.yaml:3:39: datasets.digits.where.a: min ("2016") must be below max ("2015-06"): values kept satisfy min <= value < max',
+  );
+  const file = ws.write('s.yaml', withDataset('{ csv: two.csv, where: { a: { min: "2", max: "10" } } }'));
+  expect(loadStudyFile(file, { checkData: false }).targets[0]?.dataset).toMatchObject({ where: [{ kind: 'range', column: 'a', min: '2', max: '10' }] });
+});

@@ -83,10 +83,11 @@ describe.each([
     // Within a year the order is the spelling's: in one spelling, from July on.
     const dashes = fixture(['date,x,label', ...Array.from({ length: 12 }, (_, i) => `2015-${String(i + 1).padStart(2, '0')}-01,${i},${i % 2 === 0 ? 'a' : 'b'}`)].join('\n'));
     expect(xs(dashes, { drop, where: [year('2015-07')] })).toEqual([6, 7, 8, 9, 10, 11]);
-    // Text order is by code unit: "10" sorts below "9" (a number column is compared with numbers).
-    const numbers = fixture('n,label\n9,a\n10,b\n11,a\n8,b\n95,b\n');
-    expect(Array.from(loadCsv(numbers, 'label', { where: [{ kind: 'range', column: 'n', min: '9' }] }).features)).toEqual([9, 95]);
-    expect(Array.from(loadCsv(numbers, 'label', { where: [{ kind: 'range', column: 'n', min: 9 }] }).features)).toEqual([9, 10, 11, 95]);
+    // A number cell meets a quoted number as a number (10 is above "9"); text meets it as text.
+    const numbers = fixture('n,x,label\n9,1,a\n10,2,b\n11,3,a\n8,4,b\n95,5,b\nn/a,6,a\n');
+    const kept = (where: RowCondition) => Array.from(loadCsv(numbers, 'label', { drop: ['n'], where: [where] }).features);
+    expect(kept({ kind: 'range', column: 'n', min: '9' })).toEqual([1, 2, 3, 5, 6]);
+    expect(kept({ kind: 'range', column: 'n', min: '9', max: '11' })).toEqual([1, 2]);
     expect(describeWhere([year('2014', '2015'), year('9'), { kind: 'range', column: 'n', max: '9' }])).toBe('"date" in ["2014", "2015") as text and "date" >= "9" as text and "n" < "9" as text');
   });
 
