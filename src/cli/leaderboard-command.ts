@@ -11,7 +11,7 @@ import { studySpecOf } from '../study/decoders.js';
 import { leaderboard, testRowsText, testValue, trialRows, type TrialRow } from '../study/leaderboard.js';
 import { paretoView } from '../study/pareto.js';
 import { loadTrialTable } from '../study/trial-table.js';
-import { fmtInterval, fmtNumber, fmtParam, fmtSigned } from '../util/format.js';
+import { fmtFixed, fmtInterval, fmtNumber, fmtParam, fmtSigned } from '../util/format.js';
 import { openStudyToRead } from './locate.js';
 import type { Args, Options } from './options.js';
 import { printJson, printLines, printNote, printTable } from './output.js';
@@ -57,8 +57,9 @@ function trialBoard(store: Store, record: StudyRecord, options: Options<'leaderb
   const body = rows.map((row) => [
     String(row.rank),
     `#${row.number}`,
-    fmtNumber(row.value),
-    ...(tested ? [fmtNumber(testValue(row))] : []),
+    // Fixed decimals, so a column reads down by them (0.4300 under 0.4303, not 0.43).
+    fmtFixed(row.value),
+    ...(tested ? [fmtFixed(testValue(row))] : []),
     notes.subsetText(row.sources),
     ...targets.map((t) => {
       const summary = row.targets.find((s) => s.target === t);

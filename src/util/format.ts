@@ -9,6 +9,16 @@ export function fmtNumber(value: number | null | undefined, digits = 4): string 
   return Number(value.toFixed(digits)).toString();
 }
 
+/**
+ * fmtNumber keeping its trailing zeros (`0.4300`, not `0.43`), for a column of values that should
+ * line up by their decimals; an exponent (or '-') where fmtNumber writes one.
+ */
+export function fmtFixed(value: number | null | undefined, digits = 4): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return fmtNumber(value, digits);
+  if (value !== 0 && (Math.abs(value) < 1e-3 || Math.abs(value) >= 1e5)) return fmtNumber(value, digits);
+  return value.toFixed(digits);
+}
+
 /** Below this a gain or effect (a difference of metrics of at most millions of rows) is floating-point noise. */
 const ROUNDING_NOISE = 1e-12;
 

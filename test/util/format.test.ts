@@ -1,7 +1,7 @@
 // The one text formatter of the CLI and the report: numbers, signed values, intervals, durations,
 // parameter values and source subsets, each rule on its own.
 import { describe, expect, it } from 'vitest';
-import { fmtDuration, fmtInterval, fmtNumber, fmtParam, fmtSigned, fmtSubset, TARGET_ONLY } from '../../src/util/format.js';
+import { fmtDuration, fmtFixed, fmtInterval, fmtNumber, fmtParam, fmtSigned, fmtSubset, TARGET_ONLY } from '../../src/util/format.js';
 
 describe('fmtNumber', () => {
   it('keeps up to 4 decimals and drops trailing zeros', () => {
@@ -75,5 +75,13 @@ describe('fmtParam and fmtSubset', () => {
     expect(fmtSubset(['a', 'b'])).toBe('a,b');
     expect(fmtSubset(['a', 'b'], ', ')).toBe('a, b');
     expect(fmtSubset(['a', 'b'], ',', (s) => (s === 'b' ? '!' : ''))).toBe('a,b!');
+  });
+});
+
+describe('fmtFixed', () => {
+  it('keeps the trailing zeros fmtNumber drops, and falls back to it at the extremes', () => {
+    expect([0.43, 0.4303, 1, 0, -0.25].map((v) => fmtFixed(v))).toEqual(['0.4300', '0.4303', '1.0000', '0.0000', '-0.2500']);
+    expect(fmtFixed(0.875, 3)).toBe('0.875');
+    expect([4.58e-4, 123456, null, Number.NaN].map((v) => fmtFixed(v))).toEqual([fmtNumber(4.58e-4), fmtNumber(123456), '-', 'NaN']);
   });
 });
