@@ -48,6 +48,8 @@ describe('the label space of a unit', () => {
     const asUnit = relabelled(target, classes!);
     expect(asUnit.labels).toBe(target.labels);
     expect(asUnit).toMatchObject({ numClasses: 3, classNames: ['rain', 'sun', 'snow'] });
+    // A task already in the space is returned as it is (caches keyed by the dataset still hit).
+    expect(relabelled(asUnit, classes!)).toBe(asUnit);
     // Tasks without class names (synthetic data): the indices are the classes, nothing to match.
     expect(unitClasses({ ...target, classNames: undefined } as Dataset, [{ ...dry, classNames: undefined } as Dataset])).toBeNull();
   });
