@@ -201,7 +201,8 @@ function studyPlan(
   options: Pick<InitOptions, 'target' | 'name'>,
   byDefault: DefaultTarget,
 ): InitPlan {
-  const target = options.target === undefined ? byDefault.pick(domains) : domains.find((d) => d.name === options.target || d.value === options.target);
+  const picked = options.target === undefined ? byDefault.pick(domains) : null;
+  const target = picked !== null ? picked.domain : domains.find((d) => d.name === options.target || d.value === options.target);
   if (target === undefined) throw new StudyConfigError(`--target: no domain ${JSON.stringify(options.target)} (domains: ${domains.map((d) => d.name).join(', ')})`);
 
   const features = columns.filter((c) => c !== label && !dropped.includes(c.name));
@@ -228,7 +229,7 @@ function studyPlan(
   const width = Math.max(...domains.map((d) => d.name.length));
   const lines = [
     `# Written by tasksieve init from ${origin}.`,
-    `# Target: ${target.name} (${target.rows} rows, the ${options.target === undefined ? byDefault.what : 'one asked for'}); sources: the others. Edit freely:`,
+    `# Target: ${target.name} (${target.rows} rows, the ${picked !== null ? picked.what : 'one asked for'}); sources: the others. Edit freely:`,
     '# docs/study-file.md says what every key does (`tasksieve schema -o study.schema.json` for editor completion).',
     ...(dropped.length > 0 ? [`# Not features (text, or the domain column): ${dropped.join(', ')}.`] : []),
     ...(skipped.length > 0 ? [`# Left out, one class only: ${skipped.map((d) => `${d.name} (${d.label})`).join(', ')}.`] : []),
@@ -342,17 +343,27 @@ function refuseSkippedTarget(skipped: InitPlan['skipped'], target: string | unde
   if (hit !== undefined) throw new StudyConfigError(`--target: domain ${JSON.stringify(hit.name)} holds one class only (${JSON.stringify(hit.label)}): a target needs two`);
 }
 
-/** How the target is chosen when --target is not given, and the words the study file says it in. */
+/** How the target is chosen when --target is not given, with the words the study file says it in. */
 interface DefaultTarget {
-  pick(domains: readonly InitDomain[]): InitDomain;
-  readonly what: string;
+  pick(domains: readonly InitDomain[]): { readonly domain: InitDomain; readonly what: string };
 }
 
 /** The smallest domain: the one with the fewest rows to learn from alone. */
-const SMALLEST: DefaultTarget = { pick: (domains) => domains.reduce((a, d) => (d.rows <= a.rows ? d : a)), what: 'smallest domain' };
+const SMALLEST: DefaultTarget = { pick: (domains) => ({ domain: domains.reduce((a, d) => (d.rows <= a.rows ? d : a)), what: 'smallest domain' }) };
 
-/** The newest year (domains in time order): what a model trained on the years before meets next. */
-const NEWEST: DefaultTarget = { pick: (domains) => domains[domains.length - 1]!, what: 'newest year' };
+/**
+ * The newest year (domains in time order): what a model trained on the years before meets next; of
+ * those with TEST_FROM_ROWS rows or more, so a file that ends a few days into a year still gets a
+ * target with labelled, validation and test rows (the few days stay a source).
+ */
+const NEWEST: DefaultTarget = {
+  pick: (domains) => {
+    const newest = domains[domains.length - 1]!;
+    const full = [...domains].reverse().find((d) => d.rows >= TEST_FROM_ROWS);
+    if (full === undefined || full === newest) return { domain: newest, what: 'newest year' };
+    return { domain: full, what: `newest year of ${TEST_FROM_ROWS} rows or more` };
+  },
+};
 
 function round(q: number): number {
   return Math.round(q * 1e6) / 1e6;

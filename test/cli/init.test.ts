@@ -181,6 +181,11 @@ describe('tasksieve init', () => {
     expect(model.stdout).toMatch(/, validation macro_f1 [\d.]+, test macro_f1 [\d.]+ \(wasm\)\n$/);
     const meta = JSON.parse(readFileSync(join(dir, 'weather-model', 'tasksieve-model.json'), 'utf8')) as { classNames: string[] };
     expect(meta.classNames).toEqual(['rain', 'sun', 'snow']);
+    // A file that ends a few days into a year: the newest full year is the target, the few days a source.
+    writeFileSync(join(dir, 'partial.csv'), `${[...lines, '2016-01-01,0.5,0.2,rain', '2016-01-02,0.1,0.7,sun', '2016-01-03,0.9,0.4,rain'].join('\n')}\n`);
+    const partial = cli(['init', 'partial.csv', '--label', 'weather', '--domain', 'date', '-o', 'partial.yaml'], dir);
+    expect(partial.stdout).toContain('wrote partial.yaml: 4 domains (2013 90, 2014 90, 2015 90, 2016 3), target 2015\n');
+    expect(readFileSync(join(dir, 'partial.yaml'), 'utf8')).toContain('# Target: 2015 (90 rows, the newest year of 60 rows or more)');
     // Dates of a single year are no years to split by; the message says why.
     writeFileSync(join(dir, 'one-year.csv'), `${['date,x,label', ...Array.from({ length: 80 }, (_, i) => `2020-01-${String(1 + (i % 28)).padStart(2, '0')}T0${i % 10}:00,${i},${i % 2 ? 'a' : 'b'}`)].join('\n')}\n`);
     const refused = cli(['init', 'one-year.csv', '--label', 'label', '--domain', 'date', '-o', 'one-year.yaml'], dir);
