@@ -201,18 +201,18 @@ function studyPlan(
   options: Pick<InitOptions, 'target' | 'name'>,
   byDefault: DefaultTarget,
 ): InitPlan {
-  const picked = options.target === undefined ? byDefault.pick(domains) : null;
+  const picked = options.target === undefined ? byDefault.pick(domains, classes) : null;
   const target = picked !== null ? picked.domain : domains.find((d) => d.name === options.target || d.value === options.target);
   if (target === undefined) throw new StudyConfigError(`--target: no domain ${JSON.stringify(options.target)} (domains: ${domains.map((d) => d.name).join(', ')})`);
 
   const features = columns.filter((c) => c !== label && !dropped.includes(c.name));
   if (features.length === 0) throw new StudyConfigError(`${domains[0]!.csv}: no numeric feature column besides the label and the domain`);
   const missing = features.some((c) => c.missing > 0) ? 'impute' : label.missing > 0 ? 'drop' : null;
-  const labelledRows = domains.reduce((n, d) => n + d.rows, 0) - label.missing;
+  const rowsWithLabel = domains.reduce((n, d) => n + d.rows, 0) - label.missing;
   const smallestClass = smallestClassOf(label);
-  const decisive = labelledRows < DECISIVE_MIN_ROWS ? [] : features.filter((c) => decidesAlone(c, categorical.some((e) => e.name === c.name))).map((c) => c.name);
+  const decisive = rowsWithLabel < DECISIVE_MIN_ROWS ? [] : features.filter((c) => decidesAlone(c, categorical.some((e) => e.name === c.name))).map((c) => c.name);
 
-  const labelled = Math.min(MAX_LABELLED, Math.max(2 * classes, Math.floor(target.rows / 5)));
+  const labelled = labelledRows(target.rows, classes);
   const test = target.rows >= TEST_FROM_ROWS ? ', test: 0.25' : '';
   const sources = domains.filter((d) => d !== target);
   const common = (d: InitDomain) =>
@@ -343,13 +343,34 @@ function refuseSkippedTarget(skipped: InitPlan['skipped'], target: string | unde
   if (hit !== undefined) throw new StudyConfigError(`--target: domain ${JSON.stringify(hit.name)} holds one class only (${JSON.stringify(hit.label)}): a target needs two`);
 }
 
-/** How the target is chosen when --target is not given, with the words the study file says it in. */
-interface DefaultTarget {
-  pick(domains: readonly InitDomain[]): { readonly domain: InitDomain; readonly what: string };
+/** The target's labelled rows: a fifth of its rows, between two per class and MAX_LABELLED. */
+function labelledRows(rows: number, classes: number): number {
+  return Math.min(MAX_LABELLED, Math.max(2 * classes, Math.floor(rows / 5)));
 }
 
-/** The smallest domain: the one with the fewest rows to learn from alone. */
-const SMALLEST: DefaultTarget = { pick: (domains) => ({ domain: domains.reduce((a, d) => (d.rows <= a.rows ? d : a)), what: 'smallest domain' }) };
+/** A domain that can be the target: its labelled rows leave at least as many to validate on. */
+function canTarget(domain: InitDomain, classes: number): boolean {
+  return 2 * labelledRows(domain.rows, classes) <= domain.rows;
+}
+
+/** How the target is chosen when --target is not given, with the words the study file says it in. */
+interface DefaultTarget {
+  pick(domains: readonly InitDomain[], classes: number): { readonly domain: InitDomain; readonly what: string };
+}
+
+/**
+ * The smallest domain: the one with the fewest rows to learn from alone; of those that can be a
+ * target (a clinic of 3 patients cannot: it stays a source), unless none can.
+ */
+const SMALLEST: DefaultTarget = {
+  pick: (domains, classes) => {
+    const smallestOf = (ds: readonly InitDomain[]) => ds.reduce((a, d) => (d.rows <= a.rows ? d : a));
+    const able = domains.filter((d) => canTarget(d, classes));
+    const all = smallestOf(domains);
+    if (able.length === 0 || smallestOf(able) === all) return { domain: all, what: 'smallest domain' };
+    return { domain: smallestOf(able), what: 'smallest domain that can be a target' };
+  },
+};
 
 /**
  * The newest year (domains in time order): what a model trained on the years before meets next; of

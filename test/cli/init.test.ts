@@ -194,6 +194,16 @@ describe('tasksieve init', () => {
     expect(existsSync(join(dir, 'one-year.yaml'))).toBe(false);
   });
 
+  it('makes the smallest domain that can be a target the target: a clinic of 5 patients stays a source', () => {
+    const lines = ['clinic,x1,x2,outcome'];
+    for (let r = 0; r < 125; r++) lines.push(`${r < 5 ? 'tiny' : r % 2 ? 'big' : 'mid'},${((r * 37) % 100) / 100},${((r * 53) % 100) / 100},${r % 3 ? 'well' : 'sick'}`);
+    writeFileSync(join(dir, 'tiny.csv'), `${lines.join('\n')}\n`);
+    const out = cli(['init', 'tiny.csv', '--label', 'outcome', '--domain', 'clinic', '-o', 'tiny.yaml'], dir);
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toContain('wrote tiny.yaml: 3 domains (big 60, mid 60, tiny 5), target mid\n');
+    expect(readFileSync(join(dir, 'tiny.yaml'), 'utf8')).toContain('# Target: mid (60 rows, the smallest domain that can be a target)');
+  });
+
   it('makes macro-F1 the objective when the smallest class is under a fifth of the rows', () => {
     const lines = ['site,x1,x2,label'];
     for (let r = 0; r < 300; r++) lines.push(`${r % 3 ? 'a' : 'b'},${((r * 37) % 100) / 100},${((r * 53) % 100) / 100},${r % 13 === 0 ? 'fraud' : 'ok'}`);
