@@ -2,10 +2,10 @@
 // from the whole file or as listed, on the fast (bytes) and the text path alike, with missing cells,
 // `where` and errors at the field; and `loadFeatureRows` encoding a file to predict on the same way.
 import { writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { csvTextPathRowsForTests, loadCsv, loadFeatureRows, setCsvChunkBytesForTests, type CsvRows } from '../../src/data/csv.js';
+import { describe, expect, it } from 'vitest';
+import { csvTextPathRowsForTests, loadCsv, loadFeatureRows, type CsvRows } from '../../src/data/csv.js';
 import { DataError, DataFieldError } from '../../src/errors.js';
-import { csvFixtures, thrown } from './helpers.js';
+import { csvFixtures, thrown, eachChunkSize } from './helpers.js';
 
 const write = csvFixtures('c');
 const fixture = (content: string) => write(`${content}\n`);
@@ -26,12 +26,7 @@ const caught = (run: () => unknown) => thrown(run, Error);
 const rowsOf = (ds: { features: Float32Array; cols: number; rows: number }) =>
   Array.from({ length: ds.rows }, (_, r) => Array.from(ds.features.subarray(r * ds.cols, (r + 1) * ds.cols)));
 
-describe.each([
-  ['default chunks', 4 << 20],
-  ['5-byte chunks', 5],
-])('%s', (_name, bytes) => {
-  beforeAll(() => setCsvChunkBytesForTests(bytes));
-  afterAll(() => setCsvChunkBytesForTests(4 << 20));
+eachChunkSize(() => {
 
   it('encodes each listed column one-hot in its place, with the values of the whole file in order', () => {
     const before = csvTextPathRowsForTests();

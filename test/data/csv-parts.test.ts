@@ -1,10 +1,10 @@
 // The domains of one CSV (one `where` each, as `tasksieve init` writes them) read in one pass:
 // preloadCsvDatasets gives every dataset exactly what loadCsv gives it alone, from one parse.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { csvParsesForTests, loadCsv, preloadCsvDatasets, setCsvChunkBytesForTests } from '../../src/data/csv.js';
+import { expect, it } from 'vitest';
+import { csvParsesForTests, loadCsv, preloadCsvDatasets } from '../../src/data/csv.js';
 import type { CsvDatasetSpec, RowCondition } from '../../src/spec/tasks.js';
 import type { Dataset } from '../../src/data/types.js';
-import { csvFixtures } from './helpers.js';
+import { csvFixtures, eachChunkSize } from './helpers.js';
 
 const fixture = csvFixtures('parts');
 
@@ -31,12 +31,7 @@ const same = (a: Dataset, b: Dataset) => {
   expect(a.features.buffer).toBeInstanceOf(SharedArrayBuffer);
 };
 
-describe.each([
-  ['default chunks', 4 << 20],
-  ['5-byte chunks', 5],
-])('%s', (_name, bytes) => {
-  beforeAll(() => setCsvChunkBytesForTests(bytes));
-  afterAll(() => setCsvChunkBytesForTests(4 << 20));
+eachChunkSize(() => {
 
   it('gives each domain of one file what loadCsv gives it alone, from one parse', () => {
     const path = fixture(domainsFile());

@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { setCsvChunkBytesForTests } from '../../src/data/csv.js';
 import { DataError } from '../../src/errors.js';
 import type { Dataset } from '../../src/data/types.js';
 
@@ -93,4 +94,19 @@ export function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean 
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
   return true;
+}
+
+/**
+ * The tests of `body` twice: with the parser's default read size, and with 5-byte reads, so lines and
+ * cells cross chunk boundaries even in small files.
+ */
+export function eachChunkSize(body: () => void): void {
+  describe.each([
+    ['default chunks', 4 << 20],
+    ['5-byte chunks', 5],
+  ])('%s', (_name, bytes) => {
+    beforeAll(() => setCsvChunkBytesForTests(bytes));
+    afterAll(() => setCsvChunkBytesForTests(4 << 20));
+    body();
+  });
 }
