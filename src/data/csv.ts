@@ -504,7 +504,7 @@ function parseCsvParts(path: string, labelColumn: string, keep: CsvRows, wheres:
   const missingRows = new Int32Array(parts);
   let features: Float32Array = new Float32Array(0);
   let ids: Int32Array = new Int32Array(0);
-  // Per row read: the parts that keep it, one bit each.
+  // Per row read: the parts that keep it, one bit each (one part: every row read is its own, nothing kept).
   let partsOf: Int32Array = new Int32Array(0);
   const labelIds = new Map<string, number>();
   let rows = 0;
@@ -574,7 +574,7 @@ function parseCsvParts(path: string, labelColumn: string, keep: CsvRows, wheres:
     // A row `where` leaves out is still read whole (a malformed file is refused either way) but adds no class.
     if (kept === 0) return true;
     ids[rows] = labelId(bytes.toString('latin1', labelStart, labelEnd));
-    partsOf[rows] = kept;
+    if (parts > 1) partsOf[rows] = kept;
     rows++;
     return true;
   };
@@ -632,7 +632,7 @@ function parseCsvParts(path: string, labelColumn: string, keep: CsvRows, wheres:
     if (kept === 0 || missing) return;
     if (unlisted !== null) throw unlistedCategory(path, lineNumber, (header as string[])[unlisted.column] as string, unlisted.cell, encodings, keep.categorical ?? []);
     ids[rows] = labelId(label);
-    partsOf[rows] = kept;
+    if (parts > 1) partsOf[rows] = kept;
     rows++;
   };
 
@@ -683,7 +683,7 @@ function parseCsvParts(path: string, labelColumn: string, keep: CsvRows, wheres:
     });
     features = new Float32Array(new SharedArrayBuffer(Math.max(1, capacity * cols) * 4));
     ids = new Int32Array(new SharedArrayBuffer(Math.max(1, capacity) * 4));
-    partsOf = new Int32Array(Math.max(1, capacity));
+    if (parts > 1) partsOf = new Int32Array(capacity);
   };
 
   forEachLine(input, (bytes, start, end) => {
@@ -723,8 +723,8 @@ function parseCsvParts(path: string, labelColumn: string, keep: CsvRows, wheres:
   return wheres.map((where, k): Dataset => {
     const filtered = where.length > 0;
     const bit = 1 << k;
-    let kept = 0;
-    for (let r = 0; r < rows; r++) if (partsOf[r]! & bit) kept++;
+    let kept = parts === 1 ? rows : 0;
+    if (parts > 1) for (let r = 0; r < rows; r++) if (partsOf[r]! & bit) kept++;
     if (kept === 0 && missingRows[k]! > 0) throw new DataFieldError(`${path}: missing: every row${filtered ? ' kept by where' : ''} has a missing value`, ['missing']);
     if (kept === 0 && filtered) throw new DataFieldError(`${path}: where: no row has ${describeWhere(where)}`, ['where']);
     if (kept === 0) throw new DataError(`${path}: no data rows`);

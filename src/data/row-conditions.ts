@@ -116,7 +116,7 @@ export function describeWhere(where: readonly RowCondition[]): string {
       if (c.kind === 'in') return `${name} in [${c.values.map((v) => JSON.stringify(v)).join(', ')}]`;
       if (c.kind === 'range' && isTextRange(c)) {
         const [min, max] = [c.min, c.max].map((v) => (v === undefined ? undefined : JSON.stringify(String(v))));
-        return `${name} ${min === undefined ? `< ${max}` : max === undefined ? `>= ${min}` : `in [${min}, ${max})`} as text`;
+        return `${name} ${min === undefined ? `< ${max}` : max === undefined ? `>= ${min}` : `in [${min}, ${max})`}`;
       }
       if (c.kind === 'range') return `${name} in [${c.min ?? '-inf'}, ${c.max ?? 'inf'})`;
       return `${name} in quantiles [${c.low}, ${c.high}${c.high >= 1 ? ']' : ')'}`;
